@@ -1,0 +1,32 @@
+/** The console's calls to the REST API; errors carry the server's sentence. */
+export interface Me {
+  id: string;
+  name: string;
+  role: string;
+}
+
+export interface Joined {
+  sessionId: string;
+  ticket: string;
+  visitorName: string | null;
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return undefined as T;
+  const data = (await res.json()) as T & { message?: string };
+  if (!res.ok) throw new Error(data.message ?? `The server answered ${res.status}.`);
+  return data;
+}
+
+export const api = {
+  me: () => call<Me>('GET', '/api/v1/auth/me'),
+  login: (email: string, password: string) => call<Me>('POST', '/api/v1/auth/login', { email, password }),
+  logout: () => call<void>('POST', '/api/v1/auth/logout'),
+  join: (code: string) => call<Joined>('POST', '/api/v1/sessions/join', { code }),
+  ticket: (sessionId: string) => call<Joined>('POST', `/api/v1/sessions/${encodeURIComponent(sessionId)}/ticket`),
+};

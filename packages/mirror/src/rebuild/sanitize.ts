@@ -1,0 +1,71 @@
+/**
+ * The rebuild's rules for hostile input. The visitor's page, and anyone who can
+ * put markup in it, decides what arrives here; nothing of it may run in the
+ * agent's browser. The sandboxed iframe without `allow-scripts` and the watch
+ * page's Content-Security-Policy are the backstops; these rules are the first line.
+ * See THREAT_MODEL.md.
+ */
+
+/** Elements rebuilt as an inert comment: they run code, embed documents or navigate. */
+const INERT_TAGS = new Set(['script', 'noscript', 'object', 'embed', 'applet', 'frame', 'frameset', 'portal']);
+
+/** Attributes whose value is a URL that a browser may load or navigate to. */
+const URL_ATTRS = new Set([
+  'href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster', 'background', 'cite',
+  'longdesc', 'ping', 'codebase', 'lowsrc', 'dynsrc', 'manifest', 'icon',
+]);
+
+/** Attributes dropped whatever their value. */
+const DROPPED_ATTRS = new Set(['srcdoc', 'nonce', 'integrity', 'autofocus', 'http-equiv', 'target', 'formtarget']);
+
+/** SVG animation elements can rewrite another attribute (href) to a script URL. */
+const SVG_ANIMATION = new Set(['set', 'animate', 'animatemotion', 'animatetransform', 'discard']);
+
+export function isInertTag(tag: string): boolean {
+  return INERT_TAGS.has(tag.toLowerCase());
+}
+
+/** Browsers ignore ASCII whitespace and control characters inside a scheme: so must we. */
+function scheme(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  const compact = value.replace(/[\u0000-\u0020\u007f-\u009f]/g, '').toLowerCase();
+  const colon = compact.indexOf(':');
+  return colon > 0 ? compact.slice(0, colon) : '';
+}
+
+const SCRIPT_SCHEMES = new Set(['javascript', 'vbscript', 'livescript']);
+
+function isScriptUrl(value: string): boolean {
+  return SCRIPT_SCHEMES.has(scheme(value));
+}
+
+/** Neutralises url(javascript:…) and legacy expression() in CSS text. */
+export function safeCss(css: string): string {
+  if (!/javascript|vbscript|expression|behavior|-moz-binding/i.test(css)) return css;
+  return css
+    .replace(/url\(\s*(['"]?)\s*(?:javascript|vbscript|livescript)\s*:[^)]*\)/gi, 'url(about:invalid)')
+    .replace(/expression\s*\(/gi, 'invalid(')
+    .replace(/(?:behavior|-moz-binding)\s*:/gi, 'invalid:');
+}
+
+/**
+ * Returns the value to set for this attribute, or null to drop it.
+ * `tag` is the element's localName in lower case.
+ */
+export function safeAttr(tag: string, name: string, value: string): string | null {
+  const lname = name.toLowerCase();
+  if (lname.startsWith('on') || DROPPED_ATTRS.has(lname)) return null;
+  if (URL_ATTRS.has(lname) || lname.endsWith(':href')) {
+    if (isScriptUrl(value)) return null;
+    // data: documents can run script where a document is embedded or navigated to.
+    if (scheme(value) === 'data' && (tag === 'a' || tag === 'iframe' || tag === 'form' || lname.endsWith('action'))) return null;
+    if (tag === 'iframe' && lname === 'src') return null; // frames are placeholders for now
+  }
+  if (lname === 'style') return safeCss(value);
+  if (SVG_ANIMATION.has(tag) && (lname === 'attributename' ? /href/i.test(value) : isScriptUrl(value))) return null;
+  if ((lname === 'values' || lname === 'to' || lname === 'from') && /(?:javascript|vbscript)\s*:/i.test(value)) return null;
+  if (tag === 'base' && lname === 'href') return null; // the rebuild sets its own base
+  if (tag === 'link' && lname === 'rel' && /\b(?:import|prerender|prefetch|preload|modulepreload|serviceworker)\b/i.test(value)) return null;
+  if (tag === 'meta' && (lname === 'content' || lname === 'name') && /refresh|url\s*=/i.test(value)) return null;
+  return value;
+}

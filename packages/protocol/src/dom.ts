@@ -1,0 +1,82 @@
+/**
+ * The DOM payload carried in binary frames: written by mirror's capture, read by
+ * mirror's rebuild, never decoded by the server. Compact on purpose: tuples, no
+ * per-node ids (ids are implicit, see SerializedNode), tags as strings.
+ */
+
+/** Node id of the document itself; its scroll is the window's scroll. */
+export const DOCUMENT_ID = 1;
+
+/**
+ * A node as serialized. Ids are not written: a subtree is numbered in pre-order
+ * from the `firstId` that travels with it, so both sides derive the same ids.
+ *
+ *   string                            a text node
+ *   ['#', text]                       a comment
+ *   [tag, attrs | 0, ...children]     an element; `tag` is the localName
+ *
+ * The namespace is implied by the position, as in the HTML parser: `svg` opens
+ * SVG, `math` opens MathML, children of `foreignObject` are HTML again.
+ * Attribute keys that begin with a space are properties, not attributes (a space
+ * can never begin an attribute name): see PROP.
+ */
+export type SerializedNode = string | SerializedComment | SerializedElement;
+export type SerializedComment = ['#', string];
+export type SerializedElement = [tag: string, attrs: Attrs | 0, ...children: SerializedNode[]];
+export type Attrs = Record<string, string>;
+
+/** Properties carried beside attributes. */
+export const PROP = {
+  /** Current value of input, textarea, select (masked at capture when needed). */
+  value: ' value',
+  /** Current checked state of a checkbox or radio: "1" or "". */
+  checked: ' checked',
+  /** An element the capture blocked: value is "width,height" of its box in CSS px. */
+  blocked: ' blocked',
+} as const;
+
+export const EventType = {
+  Snapshot: 0,
+  Mutations: 1,
+  Input: 2,
+  Scroll: 3,
+  Viewport: 4,
+  Pointer: 5,
+} as const;
+
+export interface Snapshot {
+  /** Address of the page, for the agent's display. */
+  url: string;
+  /** The document's base URL; the rebuild resolves relative URLs against it. */
+  base: string;
+  title: string;
+  /** Document compat mode: true when the page renders in quirks mode. */
+  quirks: boolean;
+  /** Viewport size in CSS pixels. */
+  width: number;
+  height: number;
+  /** Id of the documentElement; its subtree is numbered from here. */
+  firstId: number;
+  root: SerializedElement;
+}
+
+export interface MutationBatch {
+  /** Removed nodes (their whole subtree goes). */
+  r?: number[];
+  /** Added subtrees: parent id, id of the next sibling (0: append), first id, node. */
+  a?: [parent: number, before: number, firstId: number, node: SerializedNode][];
+  /** Attribute changes: node id, name, new value or null when removed. */
+  at?: [id: number, name: string, value: string | null][];
+  /** Text changes: node id, new text. */
+  tx?: [id: number, text: string][];
+}
+
+export type DomEvent =
+  | [typeof EventType.Snapshot, Snapshot]
+  | [typeof EventType.Mutations, MutationBatch]
+  /** Form state: node id, value (string) or checked state (boolean). */
+  | [typeof EventType.Input, number, string | boolean]
+  | [typeof EventType.Scroll, number, number, number]
+  | [typeof EventType.Viewport, number, number]
+  /** The visitor's pointer in CSS px of the viewport. */
+  | [typeof EventType.Pointer, number, number];

@@ -1,0 +1,32 @@
+/**
+ * Every error a client can see, declared once: a stable code, the HTTP status
+ * used when it is answered over REST, and a sentence a person understands.
+ */
+export const errors = {
+  TDM_BAD_MESSAGE: { status: 400, message: 'The message is not valid for this channel.' },
+  TDM_BAD_JSON: { status: 400, message: 'The message is not valid JSON.' },
+  TDM_TOO_LARGE: { status: 413, message: 'The message is larger than the server accepts.' },
+  TDM_RATE_LIMITED: { status: 429, message: 'Too many messages; slow down.' },
+  TDM_BAD_VERSION: { status: 400, message: 'No protocol version in common with the server.' },
+  TDM_NOT_READY: { status: 400, message: 'Send hello before any other message.' },
+  TDM_SEQ_GAP: { status: 400, message: 'A frame arrived out of sequence; a fresh snapshot is needed.' },
+  TDM_UNAUTHORIZED: { status: 401, message: 'Sign in or present a valid ticket or API key.' },
+  TDM_FORBIDDEN: { status: 403, message: 'This origin or account may not do that.' },
+  TDM_BAD_CREDENTIALS: { status: 401, message: 'Email or password is wrong.' },
+  TDM_UNKNOWN_CODE: { status: 404, message: 'No active session has this code. Check the digits with the visitor.' },
+  TDM_NOT_FOUND: { status: 404, message: 'Not found.' },
+  TDM_SESSION_ENDED: { status: 410, message: 'This session has ended.' },
+  TDM_UNKNOWN_SITE: { status: 404, message: 'No site has this site key.' },
+  TDM_INTERNAL: { status: 500, message: 'Something went wrong on the server.' },
+} as const;
+
+export type ErrorCode = keyof typeof errors;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+export function errorBody(code: ErrorCode, detail?: string): ErrorBody {
+  return { code, message: detail ? `${errors[code].message} ${detail}` : errors[code].message };
+}

@@ -1,0 +1,58 @@
+/**
+ * Binary DOM frames: what a visitor sends and agents receive, forwarded by the
+ * server without decoding the payload.
+ *
+ *   byte 0     frame type (FrameType.Dom)
+ *   byte 1     flags (FrameFlag bits)
+ *   bytes 2-5  sequence number, uint32 big-endian, per visitor stream
+ *   bytes 6-   payload: UTF-8 JSON of DomEvent[] (gzip when FrameFlag.Gzip)
+ *
+ * A stream starts with a keyframe (a full snapshot) at sequence 0 and counts up
+ * by one. A receiver that sees a gap drops frames until the next keyframe and
+ * asks for one. JSON control messages are text frames and always begin with
+ * "{" (0x7b), which no frame type uses, so one byte tells the two apart.
+ */
+export const FrameType = { Dom: 1 } as const;
+
+export const FrameFlag = {
+  /** The payload starts with a full snapshot; the stream restarts here. */
+  Keyframe: 1,
+  /** The payload is gzip-compressed. */
+  Gzip: 2,
+} as const;
+
+export const FRAME_HEADER_BYTES = 6;
+const JSON_FIRST_BYTE = 0x7b;
+
+export interface FrameHeader {
+  type: number;
+  flags: number;
+  seq: number;
+}
+
+export function encodeFrame(header: FrameHeader, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
+  out[0] = header.type;
+  out[1] = header.flags;
+  new DataView(out.buffer).setUint32(2, header.seq >>> 0);
+  out.set(payload, FRAME_HEADER_BYTES);
+  return out;
+}
+
+/** Reads the header only; returns null when the bytes are not a DOM frame. */
+export function readFrameHeader(bytes: Uint8Array): FrameHeader | null {
+  if (bytes.length < FRAME_HEADER_BYTES || bytes[0] !== FrameType.Dom) return null;
+  const flags = bytes[1]!;
+  if (flags & ~(FrameFlag.Keyframe | FrameFlag.Gzip)) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { type: bytes[0]!, flags, seq: view.getUint32(2) };
+}
+
+export function framePayload(bytes: Uint8Array): Uint8Array {
+  return bytes.subarray(FRAME_HEADER_BYTES);
+}
+
+/** True when a message on the bus or a socket is a JSON control message. */
+export function isJsonMessage(bytes: Uint8Array): boolean {
+  return bytes[0] === JSON_FIRST_BYTE;
+}

@@ -1,0 +1,40 @@
+/**
+ * Bounds on everything that crosses the network. The server enforces them on
+ * every frame it receives; clients use them to split their own output.
+ */
+export const limits = {
+  /** A JSON control message, any channel. */
+  maxControlBytes: 16 * 1024,
+  /** One binary DOM frame from a visitor (a snapshot slice or a batch of changes). */
+  maxDomFrameBytes: 4 * 1024 * 1024,
+  /** Messages per second a visitor may send (DOM frames and control together). */
+  visitorMessagesPerSecond: 200,
+  /** Messages per second an agent may send (pointer moves are throttled to frames). */
+  agentMessagesPerSecond: 120,
+  /** Bytes an agent socket may have queued before it is dropped to a resync. */
+  maxAgentBufferedBytes: 8 * 1024 * 1024,
+  /** A visitor that navigates has this long to reconnect before the session ends. */
+  resumeGraceMs: 30_000,
+  /** Length of the numeric short code a visitor reads to the agent. */
+  codeLength: 6,
+  /** Longest text field in an identity (name, email, uniqueId). */
+  maxIdentityField: 200,
+} as const;
+
+/** WebSocket close codes used by Tandem, beside the standard 1000/1001/1008/1009. */
+export const closeCodes = {
+  normal: 1000,
+  goingAway: 1001,
+  policyViolation: 1008,
+  tooLarge: 1009,
+  /** The session ended; do not reconnect. */
+  sessionEnded: 4000,
+  /** The protocol version offered is not supported. */
+  badVersion: 4001,
+  /** The ticket was missing, expired or for another session. */
+  unauthorized: 4003,
+  /** The client sent too much too fast. */
+  rateLimited: 4008,
+  /** The server is shutting down: reconnect and resume elsewhere. */
+  restart: 4012,
+} as const;

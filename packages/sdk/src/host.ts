@@ -1,0 +1,38 @@
+/**
+ * The contract between the loader (on every page) and the session bundle
+ * (loaded when a session starts). The loader publishes a Host on the window
+ * under a registered symbol; the session bundle hands back its SessionApi.
+ */
+import type { Identity } from '@tandem/protocol';
+import type { MaskOptions } from '@tandem/mirror/capture';
+
+export interface TandemConfig {
+  siteKey?: string;
+  identity?: Identity;
+  masking?: MaskOptions;
+  /** Replaces UI strings by key; see strings.ts in the session bundle. */
+  strings?: Record<string, string>;
+}
+
+export type TandemEvent = 'sessionRequest' | 'sessionStart' | 'agentJoined' | 'sessionEnd';
+
+export interface SessionApi {
+  start(): void;
+  resume(): void;
+  stop(): void;
+  /** Calls back with the short code once there is one, or null when no session is starting. */
+  getShortId(cb: (code: string | null) => void): void;
+}
+
+export interface Host {
+  /** Origin of the Tandem server (where the loader came from). */
+  server: string;
+  config: TandemConfig;
+  emit(event: TandemEvent, data?: unknown): void;
+  /** Called by the session bundle once it has loaded. */
+  attach(api: SessionApi): void;
+}
+
+export const HOST_KEY = Symbol.for('tandem.host');
+/** sessionStorage key that carries a live session to the next page of the tab. */
+export const STORAGE_KEY = 'tandem:session';

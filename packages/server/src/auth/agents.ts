@@ -1,0 +1,43 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AgentRecord, Store } from '../store/store.js';
+import { hashPassword } from './passwords.js';
+
+export async function createAgent(
+  store: Store,
+  input: { email: string; password: string; name?: string; role?: 'admin' | 'agent' },
+): Promise<AgentRecord> {
+  const email = input.email.trim().toLowerCase();
+  if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new Error(`"${input.email}" is not an email address.`);
+  if (input.password.length < 8) throw new Error('The password must have at least 8 characters.');
+  if (await store.findAgentByEmail(email)) throw new Error(`An agent with the email ${email} already exists.`);
+  const agent: AgentRecord = {
+    id: randomUUID(),
+    email,
+    name: input.name?.trim() || email.split('@')[0]!,
+    role: input.role ?? 'agent',
+    passwordHash: await hashPassword(input.password),
+    createdAt: new Date().toISOString(),
+  };
+  await store.createAgent(agent);
+  return agent;
+}
+
+/**
+ * On first start with no agents, creates the admin: from TANDEM_ADMIN_EMAIL and
+ * TANDEM_ADMIN_PASSWORD, or with a generated password that is printed once.
+ */
+export async function ensureAdmin(
+  store: Store,
+  email: string | undefined,
+  password: string | undefined,
+  print: (line: string) => void,
+): Promise<void> {
+  if ((await store.countAgents()) > 0) return;
+  const generated = !password;
+  const pw = password ?? randomBytes(12).toString('base64url');
+  const admin = await createAgent(store, { email: email ?? 'admin@localhost', password: pw, name: 'Admin', role: 'admin' });
+  if (generated) {
+    print(`Created the admin agent ${admin.email} with the password ${pw}`);
+    print('It is shown only this once: sign in and keep it, or create agents with `npx tandem agent create`.');
+  }
+}

@@ -1,0 +1,26 @@
+import type { Bus, BusHandler } from './bus.js';
+
+/** One process, no service: delivery is synchronous and in order. */
+export class MemoryBus implements Bus {
+  private readonly topics = new Map<string, Set<BusHandler>>();
+
+  async publish(topic: string, message: Uint8Array): Promise<void> {
+    const handlers = this.topics.get(topic);
+    if (!handlers) return;
+    for (const h of [...handlers]) h(message);
+  }
+
+  async subscribe(topic: string, handler: BusHandler): Promise<() => void> {
+    let handlers = this.topics.get(topic);
+    if (!handlers) this.topics.set(topic, (handlers = new Set()));
+    handlers.add(handler);
+    return () => {
+      handlers!.delete(handler);
+      if (handlers!.size === 0) this.topics.delete(topic);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.topics.clear();
+  }
+}

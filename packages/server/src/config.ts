@@ -1,0 +1,36 @@
+/** Server settings, read once from the environment. */
+import { resolve } from 'node:path';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Where the SQLite file and the server's secret live. */
+  dataDir: string;
+  /** Origins (besides the server's own) whose pages may start sessions. */
+  allowedOrigins: string[];
+  /** Site keys accepted from the visitor SDK. */
+  siteKeys: string[];
+  adminEmail?: string;
+  adminPassword?: string;
+  /** How long a visitor that navigated away has to come back. */
+  resumeGraceMs: number;
+  /** How many days session metadata is kept. */
+  retentionDays: number;
+  logLevel: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    port: Number(env.PORT ?? 8080),
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: resolve(env.TANDEM_DATA_DIR ?? './data'),
+    allowedOrigins: list(env.TANDEM_ALLOWED_ORIGINS),
+    siteKeys: list(env.TANDEM_SITE_KEYS ?? 'demo'),
+    adminEmail: env.TANDEM_ADMIN_EMAIL,
+    adminPassword: env.TANDEM_ADMIN_PASSWORD,
+    resumeGraceMs: Number(env.TANDEM_RESUME_GRACE_MS ?? 30_000),
+    retentionDays: Number(env.TANDEM_RETENTION_DAYS ?? 90),
+    logLevel: env.TANDEM_LOG_LEVEL ?? 'info',
+  };
+}

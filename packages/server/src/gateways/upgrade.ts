@@ -1,0 +1,72 @@
+/**
+ * WebSocket handshakes. Everything is checked before the upgrade: the path, the
+ * Origin (against cross-site WebSocket hijacking), and a short-lived ticket
+ * bound to one live session. permessage-deflate stays off: it multiplies memory
+ * per connection and invites compression bombs.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { limits } from '@tandem/protocol';
+import type { Bus } from '../bus/bus.js';
+import type { Tokens } from '../auth/tokens.js';
+import type { LiveSessions } from '../live/sessions.js';
+import type { Store } from '../store/store.js';
+import type { OriginPolicy } from '../origins.js';
+import { acceptAgent } from './agent.js';
+import { acceptVisitor } from './visitor.js';
+
+export interface GatewayDeps {
+  tokens: Tokens;
+  sessions: LiveSessions;
+  bus: Bus;
+  store: Store;
+  origins: OriginPolicy;
+}
+
+export function createGateways(deps: GatewayDeps) {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: limits.maxDomFrameBytes });
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const role = url.pathname === '/ws/visitor' ? 'visitor' : url.pathname === '/ws/agent' ? 'agent' : null;
+    if (!role) return reject(socket, 404, 'Not Found');
+    const ticket = await deps.tokens.verifyTicket(url.searchParams.get('ticket') ?? '');
+    if (!ticket || ticket.role !== role) return reject(socket, 401, 'Unauthorized');
+    const session = deps.sessions.get(ticket.sessionId);
+    if (!session) return reject(socket, 410, 'Gone');
+    const origin = req.headers.origin;
+    const allowed =
+      ticket.role === 'visitor'
+        ? deps.origins.visitorOriginAllowed(origin, req.headers.host)
+        : deps.origins.sameOrigin(origin, req.headers.host);
+    if (!allowed) return reject(socket, 403, 'Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const accepted =
+        ticket.role === 'visitor'
+          ? acceptVisitor(ws, session, deps.sessions, deps.bus)
+          : acceptAgent(ws, session, { id: ticket.agentId, name: ticket.name }, deps.sessions, deps.bus, deps.store);
+      accepted.catch(() => ws.terminate());
+    });
+  }
+
+  return {
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+      onUpgrade(req, socket, head).catch(() => reject(socket, 500, 'Internal Server Error'));
+    },
+    /** Tells every client to reconnect elsewhere, then closes. */
+    close(code: number, reason: string) {
+      for (const ws of wss.clients) ws.close(code, reason);
+      wss.close();
+    },
+    clientCount: () => wss.clients.size,
+  };
+}
+
+function reject(socket: Duplex, status: number, text: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

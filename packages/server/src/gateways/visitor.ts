@@ -1,0 +1,81 @@
+/**
+ * The visitor gateway: one socket per visitor page. DOM frames are checked
+ * (header, size, sequence) and published to the session's agents untouched;
+ * control messages are validated; what agents send comes back from the bus.
+ */
+import type { WebSocket } from 'ws';
+import {
+  FrameFlag,
+  closeCodes,
+  limits,
+  readFrameHeader,
+  validateVisitorMessage,
+  type VisitorToServer,
+} from '@tandem/protocol';
+import { toAgents, toVisitor, type Bus } from '../bus/bus.js';
+import type { LiveSession, LiveSessions } from '../live/sessions.js';
+import { TokenBucket, closeRateLimited, forward, negotiate, parseControl, sendError, sendJson } from './connection.js';
+
+export async function acceptVisitor(ws: WebSocket, session: LiveSession, sessions: LiveSessions, bus: Bus): Promise<void> {
+  const bucket = new TokenBucket(limits.visitorMessagesPerSecond);
+  let ready = false;
+  /** The sequence number the next non-key frame must carry; null until a keyframe. */
+  let expectedSeq: number | null = null;
+
+  const unsubscribe = await bus.subscribe(toVisitor(session.id), (message) => {
+    forward(ws, message);
+    if (isEnded(message)) ws.close(closeCodes.sessionEnded, 'session ended');
+  });
+
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!bucket.take()) return closeRateLimited(ws);
+    if (isBinary) return onFrame(data);
+    const parsed = parseControl<VisitorToServer>(ws, data, validateVisitorMessage);
+    if (!parsed.ok) return;
+    const msg = parsed.msg;
+    if (msg.t === 'hello') {
+      const v = negotiate(ws, msg.versions);
+      if (v === null) return;
+      ready = true;
+      sendJson(ws, { t: 'welcome', v, sessionId: session.id, code: session.code, agents: agentList(session) });
+      sessions.visitorConnected(session);
+      // A new page of a session that agents are watching: they need its snapshot now.
+      if (session.agents.size > 0) sendJson(ws, { t: 'resync' });
+      return;
+    }
+    if (!ready) return sendError(ws, 'TDM_NOT_READY');
+    if (msg.t === 'end') void sessions.end(session.id, 'visitor');
+  });
+
+  function onFrame(data: Buffer): void {
+    if (!ready) return sendError(ws, 'TDM_NOT_READY');
+    const header = readFrameHeader(data);
+    if (!header) return sendError(ws, 'TDM_BAD_MESSAGE', 'Binary messages must be DOM frames.');
+    if (header.flags & FrameFlag.Keyframe) {
+      expectedSeq = header.seq + 1;
+    } else if (header.seq !== expectedSeq) {
+      // Agents would build a wrong view from this; ask for a fresh snapshot instead.
+      sendError(ws, 'TDM_SEQ_GAP', `Expected ${expectedSeq ?? 'a keyframe'}, got ${header.seq}.`);
+      sendJson(ws, { t: 'resync' });
+      expectedSeq = null;
+      return;
+    } else {
+      expectedSeq = header.seq + 1;
+    }
+    void bus.publish(toAgents(session.id), data);
+  }
+
+  ws.on('close', () => {
+    unsubscribe();
+    if (ready && sessions.get(session.id) === session) sessions.visitorDisconnected(session);
+  });
+}
+
+function agentList(s: LiveSession) {
+  return [...s.agents.values()].map(({ id, name }) => ({ id, name }));
+}
+
+/** Recognises the session-ended message without parsing every DOM frame. */
+export function isEnded(message: Uint8Array): boolean {
+  return message.length < 64 && message[0] === 0x7b && Buffer.from(message).toString().startsWith('{"t":"ended"');
+}

@@ -1,0 +1,150 @@
+/**
+ * Sessions that are live now: their codes, who is connected, and the timers
+ * that end a session whose visitor does not come back. In memory for the
+ * embedded default; a cluster keeps this registry in Redis behind the same calls.
+ */
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { limits, type AgentInfo, type EndReason, type Identity } from '@tandem/protocol';
+import { toAgents, toVisitor, type Bus } from '../bus/bus.js';
+import type { Store } from '../store/store.js';
+
+export interface LiveSession {
+  id: string;
+  code: string;
+  siteKey: string;
+  visitorName: string | null;
+  resumeHash: string;
+  visitorConnected: boolean;
+  /** Agents connected now, with how many sockets each has open. */
+  agents: Map<string, AgentInfo & { sockets: number }>;
+  graceTimer?: NodeJS.Timeout;
+}
+
+export const encodeJson = (msg: object): Uint8Array => Buffer.from(JSON.stringify(msg));
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class LiveSessions {
+  private readonly byId = new Map<string, LiveSession>();
+  private readonly byCode = new Map<string, string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly resumeGraceMs: number,
+  ) {}
+
+  async create(siteKey: string, identity: Identity, startUrl: string | null): Promise<{ session: LiveSession; resumeToken: string }> {
+    const resumeToken = randomBytes(24).toString('base64url');
+    const session: LiveSession = {
+      id: randomUUID(),
+      code: this.freeCode(),
+      siteKey,
+      visitorName: identity.name ?? null,
+      resumeHash: hashToken(resumeToken),
+      visitorConnected: false,
+      agents: new Map(),
+    };
+    await this.store.createSession({
+      id: session.id,
+      siteKey,
+      code: session.code,
+      visitorName: identity.name ?? null,
+      visitorEmail: identity.email ?? null,
+      visitorUniqueId: identity.uniqueId ?? null,
+      startUrl,
+      createdAt: new Date().toISOString(),
+      endedAt: null,
+      endReason: null,
+    });
+    this.byId.set(session.id, session);
+    this.byCode.set(session.code, session.id);
+    // A visitor who consented but never connects must not hold a code forever.
+    this.startGrace(session);
+    return { session, resumeToken };
+  }
+
+  get(id: string): LiveSession | undefined {
+    return this.byId.get(id);
+  }
+
+  findByCode(code: string): LiveSession | undefined {
+    const id = this.byCode.get(code.replace(/\D/g, ''));
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  /** The resume token proves the caller is the visitor who consented. */
+  checkResume(id: string, token: string): LiveSession | undefined {
+    const s = this.byId.get(id);
+    return s && s.resumeHash === hashToken(token) ? s : undefined;
+  }
+
+  list(): LiveSession[] {
+    return [...this.byId.values()];
+  }
+
+  visitorConnected(s: LiveSession): void {
+    clearTimeout(s.graceTimer);
+    s.visitorConnected = true;
+    void this.bus.publish(toAgents(s.id), encodeJson({ t: 'visitorStatus', connected: true }));
+  }
+
+  visitorDisconnected(s: LiveSession): void {
+    if (!this.byId.has(s.id)) return;
+    s.visitorConnected = false;
+    void this.bus.publish(toAgents(s.id), encodeJson({ t: 'visitorStatus', connected: false }));
+    this.startGrace(s);
+  }
+
+  agentConnected(s: LiveSession, agent: AgentInfo): boolean {
+    const known = s.agents.get(agent.id);
+    if (known) {
+      known.sockets++;
+      return false;
+    }
+    s.agents.set(agent.id, { ...agent, sockets: 1 });
+    return true;
+  }
+
+  /** Returns true when this was the agent's last socket in the session. */
+  agentDisconnected(s: LiveSession, agentId: string): boolean {
+    const known = s.agents.get(agentId);
+    if (!known) return false;
+    if (--known.sockets > 0) return false;
+    s.agents.delete(agentId);
+    return true;
+  }
+
+  /** Ends a session for everyone; the gateways close their sockets when they hear it. */
+  async end(id: string, reason: EndReason): Promise<boolean> {
+    const s = this.byId.get(id);
+    if (!s) return false;
+    clearTimeout(s.graceTimer);
+    this.byId.delete(id);
+    this.byCode.delete(s.code);
+    await this.store.endSession(id, new Date().toISOString(), reason);
+    const ended = encodeJson({ t: 'ended', reason });
+    await this.bus.publish(toAgents(id), ended);
+    await this.bus.publish(toVisitor(id), ended);
+    return true;
+  }
+
+  async endAll(reason: EndReason): Promise<void> {
+    await Promise.all([...this.byId.keys()].map((id) => this.end(id, reason)));
+  }
+
+  private startGrace(s: LiveSession): void {
+    clearTimeout(s.graceTimer);
+    s.graceTimer = setTimeout(() => void this.end(s.id, 'timeout'), this.resumeGraceMs);
+    s.graceTimer.unref();
+  }
+
+  private freeCode(): string {
+    const max = 10 ** limits.codeLength;
+    for (;;) {
+      // No leading zero, so the code never loses a digit when someone types it as a number.
+      const code = String(randomInt(max / 10, max));
+      if (!this.byCode.has(code)) return code;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Static pages and bundles: the SDK, the demo site, the console and the watch
+ * page. The console and watch pages get a strict Content-Security-Policy: it is
+ * the backstop behind the rebuild's own rules, and the rebuilt page's iframe
+ * (about:blank) inherits it, so no script from a visited page can run there.
+ */
+import type { FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { demoDir } from '@tandem/demo';
+import { sdkDistDir } from '@tandem/sdk/assets';
+import { consoleDirs } from '@tandem/console/assets';
+import { watchDirs } from '@tandem/viewer/assets';
+
+export const AGENT_PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+  // The rebuilt page loads its images, styles, fonts and media from the visitor's site.
+  'img-src * data: blob:',
+  "style-src 'self' 'unsafe-inline' *",
+  'font-src * data:',
+  'media-src *',
+  "connect-src 'self'",
+].join('; ');
+
+export async function pageRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/', async (_req, reply) => reply.redirect('/console/'));
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+
+  await app.register(fastifyStatic, { root: demoDir, prefix: '/demo/', decorateReply: true });
+  for (const file of ['tandem.js', 'tandem-session.js']) {
+    app.get(`/${file}`, { schema: { hide: true } }, (_req, reply) => {
+      // Sites embed the loader from another origin; short caching keeps upgrades quick.
+      reply.header('Cache-Control', 'public, max-age=300').header('Access-Control-Allow-Origin', '*');
+      return reply.sendFile(file, sdkDistDir);
+    });
+  }
+
+  await app.register(async (scope) => {
+    scope.addHook('onSend', async (_req, reply) => {
+      reply.header('Content-Security-Policy', AGENT_PAGE_CSP);
+      reply.header('X-Content-Type-Options', 'nosniff');
+      reply.header('Referrer-Policy', 'no-referrer');
+    });
+    await scope.register(fastifyStatic, { root: consoleDirs, prefix: '/console/', decorateReply: false });
+    await scope.register(fastifyStatic, { root: watchDirs, prefix: '/watch-assets/', decorateReply: false });
+    scope.get('/watch', { schema: { hide: true } }, (_req, reply) => reply.sendFile('watch.html', watchDirs[0]!));
+  });
+}

@@ -1,0 +1,164 @@
+/** The Store on any SQL database Kysely speaks to; the dialect decides which. */
+import { Kysely, Migrator, type Dialect, type Selectable } from 'kysely';
+import type { EndReason } from '@tandem/protocol';
+import { migrations } from './migrations.js';
+import type { AgentRecord, ApiKeyRecord, SessionAgentRecord, SessionRecord, Store } from './store.js';
+
+interface Database {
+  agents: { id: string; email: string; name: string; role: string; password_hash: string; created_at: string };
+  api_keys: { id: string; name: string; hash: string; created_at: string };
+  sessions: {
+    id: string;
+    site_key: string;
+    code: string;
+    visitor_name: string | null;
+    visitor_email: string | null;
+    visitor_unique_id: string | null;
+    start_url: string | null;
+    created_at: string;
+    ended_at: string | null;
+    end_reason: string | null;
+  };
+  session_agents: { session_id: string; agent_id: string; agent_name: string; joined_at: string };
+  settings: { key: string; value: string };
+}
+
+export class SqlStore implements Store {
+  private constructor(private readonly db: Kysely<Database>) {}
+
+  static async open(dialect: Dialect): Promise<SqlStore> {
+    const db = new Kysely<Database>({ dialect });
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+    return new SqlStore(db);
+  }
+
+  async countAgents(): Promise<number> {
+    const row = await this.db.selectFrom('agents').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async createAgent(a: AgentRecord): Promise<void> {
+    await this.db
+      .insertInto('agents')
+      .values({ id: a.id, email: a.email, name: a.name, role: a.role, password_hash: a.passwordHash, created_at: a.createdAt })
+      .execute();
+  }
+
+  async findAgentByEmail(email: string): Promise<AgentRecord | undefined> {
+    const row = await this.db.selectFrom('agents').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+    return row && toAgent(row);
+  }
+
+  async findAgentById(id: string): Promise<AgentRecord | undefined> {
+    const row = await this.db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toAgent(row);
+  }
+
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.db.insertInto('api_keys').values({ id: k.id, name: k.name, hash: k.hash, created_at: k.createdAt }).execute();
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row && { id: row.id, name: row.name, hash: row.hash, createdAt: row.created_at };
+  }
+
+  async createSession(s: SessionRecord): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id: s.id,
+        site_key: s.siteKey,
+        code: s.code,
+        visitor_name: s.visitorName,
+        visitor_email: s.visitorEmail,
+        visitor_unique_id: s.visitorUniqueId,
+        start_url: s.startUrl,
+        created_at: s.createdAt,
+        ended_at: s.endedAt,
+        end_reason: s.endReason,
+      })
+      .execute();
+  }
+
+  async endSession(id: string, endedAt: string, reason: EndReason): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ ended_at: endedAt, end_reason: reason })
+      .where('id', '=', id)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+
+  async addSessionAgent(sessionId: string, a: SessionAgentRecord): Promise<void> {
+    await this.db
+      .insertInto('session_agents')
+      .values({ session_id: sessionId, agent_id: a.agentId, agent_name: a.agentName, joined_at: a.joinedAt })
+      .execute();
+  }
+
+  async getSession(id: string) {
+    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const agents = await this.db.selectFrom('session_agents').selectAll().where('session_id', '=', id).orderBy('joined_at').execute();
+    return {
+      ...toSession(row),
+      agents: agents.map((a) => ({ agentId: a.agent_id, agentName: a.agent_name, joinedAt: a.joined_at })),
+    };
+  }
+
+  async listSessions(options: { limit: number; active?: boolean }): Promise<SessionRecord[]> {
+    let q = this.db.selectFrom('sessions').selectAll().orderBy('created_at', 'desc').limit(options.limit);
+    if (options.active !== undefined) q = q.where('ended_at', options.active ? 'is' : 'is not', null);
+    return (await q.execute()).map(toSession);
+  }
+
+  async purgeSessions(before: string): Promise<number> {
+    const result = await this.db.deleteFrom('sessions').where('ended_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    return (await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function toAgent(row: Selectable<Database['agents']>): AgentRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role === 'admin' ? 'admin' : 'agent',
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  };
+}
+
+function toSession(row: Selectable<Database['sessions']>): SessionRecord {
+  return {
+    id: row.id,
+    siteKey: row.site_key,
+    code: row.code,
+    visitorName: row.visitor_name,
+    visitorEmail: row.visitor_email,
+    visitorUniqueId: row.visitor_unique_id,
+    startUrl: row.start_url,
+    createdAt: row.created_at,
+    endedAt: row.ended_at,
+    endReason: row.end_reason as EndReason | null,
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * The embeddable viewer: rebuilds the visitor's page in a sandboxed iframe,
+ * scales it to fit, shows the visitor's pointer and the agent's own, and sends
+ * the agent's pointer. The agent's mouse never reaches the rebuilt page: an
+ * overlay takes it, so links and forms of the page cannot be triggered from here.
+ */
+import { PROTOCOL_VERSION, type AgentToServer, type ServerToAgent } from '@tandem/protocol';
+import { Rebuilder } from '@tandem/mirror/rebuild';
+import { FrameDecoder } from './frames.js';
+
+export type ViewerState = 'connecting' | 'waiting' | 'live' | 'visitor-away' | 'ended' | 'error';
+
+export interface ViewerStatus {
+  state: ViewerState;
+  visitorName: string | null;
+  url?: string;
+  title?: string;
+  reason?: string;
+  agents: string[];
+}
+
+export interface ViewerOptions {
+  container: HTMLElement;
+  /** Returns a fresh agent ticket for the session (asked again on every reconnect). */
+  ticket: () => Promise<string>;
+  /** Origin of the Tandem server; the page's own by default. */
+  server?: string;
+  onStatus?: (status: ViewerStatus) => void;
+}
+
+export class Viewer {
+  private readonly root: HTMLElement;
+  private readonly stage: HTMLElement;
+  private readonly iframe: HTMLIFrameElement;
+  private readonly overlay: HTMLElement;
+  private readonly visitorCursor: HTMLElement;
+  private readonly ownCursor: HTMLElement;
+  private readonly rebuilder: Rebuilder;
+  private socket: WebSocket | null = null;
+  private size = { width: 1280, height: 800 };
+  private scale = 1;
+  private pendingPointer: [number, number] | null = null;
+  private status: ViewerStatus = { state: 'connecting', visitorName: null, agents: [] };
+  private readonly resize = new ResizeObserver(() => this.fit());
+  private closed = false;
+
+  constructor(private readonly options: ViewerOptions) {
+    this.root = div('tandem-viewer', 'position:relative;width:100%;height:100%;overflow:hidden;background:#e5e7eb');
+    this.stage = div('tandem-stage', 'position:absolute;left:0;top:0;transform-origin:0 0;background:#fff;box-shadow:0 2px 12px rgba(0,0,0,.2)');
+    this.iframe = document.createElement('iframe');
+    // Scripts never run in the rebuilt page; same-origin only so the viewer can build it.
+    this.iframe.setAttribute('sandbox', 'allow-same-origin');
+    this.iframe.setAttribute('title', 'Visitor page');
+    this.iframe.dataset.tandemView = '';
+    this.iframe.style.cssText = 'border:0;display:block;pointer-events:none;background:#fff';
+    this.overlay = div('tandem-overlay', 'position:absolute;inset:0;cursor:none');
+    this.visitorCursor = cursor('#2563eb', 'Visitor');
+    this.visitorCursor.dataset.cursor = 'visitor';
+    this.ownCursor = cursor('#db2777', 'You');
+    this.ownCursor.dataset.cursor = 'agent';
+    this.overlay.append(this.visitorCursor, this.ownCursor);
+    this.stage.append(this.iframe, this.overlay);
+    this.root.appendChild(this.stage);
+    options.container.appendChild(this.root);
+    this.rebuilder = new Rebuilder(this.iframe, {
+      viewport: (w, h) => this.setSize(w, h),
+      pointer: (x, y) => place(this.visitorCursor, x, y),
+      snapshot: (s) => this.update({ state: 'live', url: s.url, title: s.title }),
+    });
+    this.overlay.addEventListener('pointermove', (e) => this.onPointer(e));
+    this.overlay.addEventListener('pointerleave', () => {
+      place(this.ownCursor, -1, -1);
+      this.send({ t: 'pointerLeave' });
+    });
+    this.resize.observe(options.container);
+    this.setSize(this.size.width, this.size.height);
+    void this.connect();
+  }
+
+  /** Leaves the session; `end` ends it for the visitor too. */
+  leave(end = false): void {
+    this.send({ t: 'leave', end });
+    this.destroy();
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.resize.disconnect();
+    this.socket?.close();
+    this.root.remove();
+  }
+
+  private async connect(): Promise<void> {
+    let ticket: string;
+    try {
+      ticket = await this.options.ticket();
+    } catch (err) {
+      this.update({ state: 'ended', reason: (err as Error).message });
+      return;
+    }
+    const server = this.options.server ?? location.origin;
+    const ws = new WebSocket(server.replace(/^http/, 'ws') + '/ws/agent?ticket=' + encodeURIComponent(ticket));
+    ws.binaryType = 'arraybuffer';
+    this.socket = ws;
+    const decoder = new FrameDecoder(
+      (events) => this.rebuilder.apply(events),
+      () => this.send({ t: 'resync' }),
+    );
+    ws.onopen = () => this.send({ t: 'hello', versions: [PROTOCOL_VERSION] });
+    ws.onmessage = (e) => {
+      if (typeof e.data !== 'string') return decoder.push(new Uint8Array(e.data as ArrayBuffer));
+      this.onControl(JSON.parse(e.data) as ServerToAgent);
+    };
+    ws.onclose = () => {
+      if (this.closed || this.status.state === 'ended') return;
+      this.update({ state: 'connecting' });
+      setTimeout(() => void this.connect(), 1000);
+    };
+  }
+
+  private onControl(msg: ServerToAgent): void {
+    switch (msg.t) {
+      case 'welcome':
+        this.visitorCursor.querySelector('span')!.textContent = msg.visitor.name ?? 'Visitor';
+        this.update({ state: msg.visitor.connected ? 'waiting' : 'visitor-away', visitorName: msg.visitor.name });
+        break;
+      case 'visitorStatus':
+        this.update({ state: msg.connected ? 'waiting' : 'visitor-away' });
+        break;
+      case 'agentJoined':
+        this.update({ agents: [...this.status.agents, msg.agent.name] });
+        break;
+      case 'ended':
+        this.update({ state: 'ended', reason: msg.reason });
+        place(this.visitorCursor, -1, -1);
+        break;
+      case 'error':
+        console.warn(`Tandem viewer: ${msg.code}: ${msg.message}`);
+        break;
+    }
+  }
+
+  private onPointer(e: PointerEvent): void {
+    const box = this.stage.getBoundingClientRect();
+    const x = Math.round((e.clientX - box.left) / this.scale);
+    const y = Math.round((e.clientY - box.top) / this.scale);
+    place(this.ownCursor, x, y);
+    // One pointer message per animation frame at most.
+    if (!this.pendingPointer) requestAnimationFrame(() => this.flushPointer());
+    this.pendingPointer = [x, y];
+  }
+
+  private flushPointer(): void {
+    if (!this.pendingPointer) return;
+    const [x, y] = this.pendingPointer;
+    this.pendingPointer = null;
+    this.send({ t: 'pointer', x, y });
+  }
+
+  private send(msg: AgentToServer): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(msg));
+  }
+
+  private setSize(width: number, height: number): void {
+    this.size = { width, height };
+    this.iframe.style.width = `${width}px`;
+    this.iframe.style.height = `${height}px`;
+    this.stage.style.width = `${width}px`;
+    this.stage.style.height = `${height}px`;
+    this.fit();
+  }
+
+  /** Scales the page down to fit the container; never up, so text stays as sharp as the visitor's. */
+  private fit(): void {
+    const box = this.options.container.getBoundingClientRect();
+    if (!box.width || !box.height) return;
+    this.scale = Math.min(1, box.width / this.size.width, box.height / this.size.height);
+    const left = Math.max(0, (box.width - this.size.width * this.scale) / 2);
+    this.stage.style.transform = `translate(${left}px, 0) scale(${this.scale})`;
+    // Cursor labels stay readable whatever the scale.
+    for (const c of [this.visitorCursor, this.ownCursor]) c.style.setProperty('--inv', String(1 / this.scale));
+  }
+
+  private update(patch: Partial<ViewerStatus>): void {
+    this.status = { ...this.status, ...patch };
+    this.root.dataset.state = this.status.state;
+    this.options.onStatus?.(this.status);
+  }
+}
+
+function div(cls: string, css: string): HTMLElement {
+  const d = document.createElement('div');
+  d.className = cls;
+  d.style.cssText = css;
+  return d;
+}
+
+function cursor(color: string, label: string): HTMLElement {
+  const c = div('tandem-cursor', 'position:absolute;left:0;top:0;display:none;pointer-events:none;z-index:2');
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('width', '20');
+  svg.setAttribute('height', '22');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M1 1l7 19 3-8 8-3z');
+  path.setAttribute('fill', color);
+  path.setAttribute('stroke', '#fff');
+  path.setAttribute('stroke-width', '1.5');
+  svg.appendChild(path);
+  const name = document.createElement('span');
+  name.textContent = label;
+  name.style.cssText = `position:absolute;left:16px;top:16px;white-space:nowrap;padding:2px 8px;border-radius:10px;background:${color};color:#fff;font:600 12px system-ui,sans-serif;transform:scale(var(--inv,1));transform-origin:0 0`;
+  c.append(svg, name);
+  return c;
+}
+
+/** Moves a cursor to (x, y) in page pixels; negative hides it. */
+function place(c: HTMLElement, x: number, y: number): void {
+  if (x < 0 || y < 0) {
+    c.style.display = 'none';
+    return;
+  }
+  c.style.display = 'block';
+  c.style.transform = `translate(${x}px, ${y}px)`;
+}
