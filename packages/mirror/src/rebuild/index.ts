@@ -92,8 +92,10 @@ export class Rebuilder {
     this.idOf = new WeakMap([[doc, DOCUMENT_ID]]);
     const next = { id: s.firstId };
     const root = this.build(s.root, next, NS.html) as Element;
+    // The base goes in before the tree is connected: stylesheets and images
+    // start loading on connection and must resolve against the page's address.
+    this.addBase(root, s.base);
     doc.replaceChild(root, doc.documentElement);
-    this.ensureBase(s.base);
     this.listener.viewport?.(s.width, s.height);
     this.listener.snapshot?.(s);
     // Stylesheets arriving later change the layout; keep the window where the visitor has it.
@@ -101,12 +103,12 @@ export class Rebuilder {
   }
 
   /** Relative URLs of the page resolve against its base; its own <base> elements were neutralised. */
-  private ensureBase(base: string): void {
+  private addBase(root: Element, base: string): void {
     const doc = this.document;
-    let head = doc.head;
+    let head = Array.from(root.children).find((c) => c.localName === 'head');
     if (!head) {
       head = doc.createElement('head');
-      doc.documentElement.prepend(head);
+      root.prepend(head);
     }
     const el = doc.createElement('base');
     el.setAttribute('href', safeAttr('a', 'href', base) ?? 'about:invalid');

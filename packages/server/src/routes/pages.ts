@@ -15,7 +15,8 @@ export const AGENT_PAGE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "object-src 'none'",
-  "base-uri 'self'",
+  // The rebuilt page needs a <base> on the visitor's site; the console itself has none.
+  'base-uri http: https:',
   "form-action 'none'",
   "frame-ancestors 'self'",
   // The rebuilt page loads its images, styles, fonts and media from the visitor's site.

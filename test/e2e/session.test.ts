@@ -1,0 +1,187 @@
+/**
+ * The whole path of a session, end to end: a real server, a real Chromium with
+ * a visitor tab on the demo and an agent tab in the console. The tests run in
+ * order and share one session, as a visitor and an agent would.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.js';
+import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
+import { frameText } from '../helpers/frames.js';
+
+const TYPED_NAME = 'Zanzibar Quokka';
+const PASSWORD = 'hunter2-Secr3t-pw';
+
+let server: TestServer;
+let browser: Browser;
+let visitorCtx: BrowserContext;
+let agentCtx: BrowserContext;
+let visitor: Page;
+let agent: Page;
+let code: string;
+/** Every WebSocket frame either page sent or received, decoded. */
+const frames: string[] = [];
+
+function record(page: Page): void {
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (f) => frames.push(frameText(f.payload)));
+    ws.on('framereceived', (f) => frames.push(frameText(f.payload)));
+  });
+}
+
+type Check = { selector: string; value?: string; valueLength?: number; text?: string } | { scrollY: number };
+
+/**
+ * Waits until `check` holds in the rebuilt page inside the agent's viewer. It
+ * reads through the iframe's contentDocument from the console page, as the
+ * viewer itself does, so a snapshot that replaces the document cannot strand it.
+ */
+function inView(check: Check, timeout = 10_000) {
+  return agent.waitForFunction(
+    (c) => {
+      const frame = document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement | null;
+      const doc = frame?.contentDocument;
+      if (!doc) return false;
+      if ('scrollY' in c) return Math.abs(frame!.contentWindow!.scrollY - c.scrollY) < 2;
+      const el = doc.querySelector(c.selector) as HTMLInputElement | null;
+      if (!el) return false;
+      if (c.value !== undefined && el.value !== c.value) return false;
+      if (c.valueLength !== undefined && el.value.length !== c.valueLength) return false;
+      return c.text === undefined || el.textContent!.includes(c.text);
+    },
+    check,
+    { timeout, polling: 20 },
+  );
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  browser = await launchBrowser();
+  visitorCtx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  agentCtx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
+  visitor = await visitorCtx.newPage();
+  agent = await agentCtx.newPage();
+  record(visitor);
+  record(agent);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('a co-browsing session on the demo', () => {
+  it('visitor asks for help, consents and gets a code; the agent joins with it and sees the page', async () => {
+    await visitor.goto(`${server.url}/demo/booking.html`);
+    await visitor.click('#get-help');
+    // Nothing is sent before consent: the consent prompt is up and no socket is open yet.
+    await visitor.waitForSelector('tandem-ui [data-action=accept]');
+    expect(frames).toHaveLength(0);
+    await visitor.click('tandem-ui [data-action=accept]');
+    const codeEl = await visitor.waitForSelector('tandem-ui [data-code]');
+    code = (await codeEl.getAttribute('data-code'))!;
+    expect(code).toMatch(/^\d{6}$/);
+    expect(await codeEl.textContent()).toContain(code.slice(0, 3));
+
+    await agent.goto(`${server.url}/console/`);
+    await agent.fill('#email', ADMIN.email);
+    await agent.fill('#password', ADMIN.password);
+    await agent.click('button[type=submit]');
+    await agent.fill('#code', code);
+    await agent.click('button[type=submit]');
+    await inView({ selector: '#booking-form' });
+    await inView({ selector: 'header', text: 'Tandem Travel' });
+    // The visitor's bar now names the agent.
+    await visitor.waitForSelector(`tandem-ui .panel:has-text("Sharing this tab with ${ADMIN.name}")`);
+    // The site's stylesheet reached the rebuilt page: the header is laid out as on the visitor's screen.
+    await inView({ selector: 'header', text: 'Tandem Travel' });
+    await agent.waitForFunction(() => {
+      const doc = (document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement).contentDocument!;
+      const sheet = Array.from(doc.styleSheets).find((s) => s.href?.endsWith('/demo/styles.css'));
+      return sheet !== undefined && sheet.cssRules.length > 10;
+    });
+    if (process.env.TANDEM_SCREENSHOTS) {
+      await agent.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, 'agent-view.png') });
+      await visitor.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, 'visitor.png') });
+    }
+  });
+
+  it('what the visitor types reaches the agent within a second', async () => {
+    await visitor.click('#name');
+    const typed = Date.now();
+    await visitor.keyboard.type(TYPED_NAME);
+    await inView({ selector: '#name', value: TYPED_NAME }, 1000 + (Date.now() - typed));
+  });
+
+  it('a password typed by the visitor never appears in any WebSocket frame', async () => {
+    await visitor.click('#password');
+    await visitor.keyboard.type(PASSWORD);
+    // The masked value does arrive: the agent sees that something was typed.
+    await inView({ selector: '#password', valueLength: PASSWORD.length });
+    expect(frames.length).toBeGreaterThan(3);
+    expect(frames.some((f) => f.includes(TYPED_NAME))).toBe(true);
+    for (const f of frames) expect(f).not.toContain(PASSWORD);
+  });
+
+  it('when the visitor scrolls, the agent view scrolls', async () => {
+    await visitor.mouse.move(500, 400);
+    await visitor.mouse.wheel(0, 500);
+    await visitor.waitForFunction(() => window.scrollY > 300);
+    const visitorY = await visitor.evaluate(() => window.scrollY);
+    await inView({ scrollY: visitorY });
+  });
+
+  it("the agent's pointer is shown to the visitor with the agent's name, and the visitor's to the agent", async () => {
+    const stage = await agent.waitForSelector('.tandem-overlay');
+    const box = (await stage.boundingBox())!;
+    await agent.mouse.move(box.x + 200, box.y + 150);
+    await agent.mouse.move(box.x + 240, box.y + 180, { steps: 4 });
+    const cursor = await visitor.waitForSelector('tandem-ui .cursor');
+    expect(await cursor.textContent()).toBe(ADMIN.name);
+    const t = await cursor.evaluate((el) => (el as HTMLElement).style.transform);
+    expect(t).toMatch(/translate\(\d+px, \d+px\)/);
+
+    await visitor.mouse.move(300, 250);
+    await visitor.mouse.move(320, 260, { steps: 3 });
+    const visitorCursor = await agent.waitForSelector('[data-cursor=visitor]', { state: 'visible' });
+    expect(await visitorCursor.textContent()).toBe('Alex Traveler');
+    const ownCursor = await agent.waitForSelector('[data-cursor=agent]', { state: 'visible' });
+    expect(await ownCursor.textContent()).toBe('You');
+  });
+
+  it('the visitor goes to another page: the agent sees it, with the same code', async () => {
+    await visitor.evaluate(() => window.scrollTo(0, 0));
+    await visitor.click('header a[href="results.html"]');
+    await visitor.waitForURL(/results\.html/);
+    await inView({ selector: '#results-title' });
+    const sameCode = await visitor.evaluate(
+      () => new Promise<string | null>((resolve) => (window as any).Tandem('getShortId', resolve)),
+    );
+    expect(sameCode).toBe(code);
+    await visitor.waitForSelector(`tandem-ui .panel:has-text("Sharing this tab with ${ADMIN.name}")`);
+  });
+
+  it('the visitor clicks Stop: the agent sees the session ended; the server keeps who, when and how, and no page content', async () => {
+    await visitor.click('tandem-ui [data-action=stop]');
+    await agent.waitForSelector('[data-ended]:has-text("The visitor stopped sharing.")');
+    expect(await visitor.locator('tandem-ui').count()).toBe(0);
+
+    const sessions = await server.context.store.listSessions({ limit: 10 });
+    expect(sessions).toHaveLength(1);
+    const stored = (await server.context.store.getSession(sessions[0]!.id))!;
+    expect(stored.code).toBe(code);
+    expect(stored.visitorName).toBe('Alex Traveler');
+    expect(stored.endReason).toBe('visitor');
+    expect(Date.parse(stored.endedAt!)).toBeGreaterThan(Date.parse(stored.createdAt));
+    expect(stored.agents.map((a) => a.agentName)).toEqual([ADMIN.name]);
+
+    // Nothing of the page is at rest: search every file of the data directory.
+    for (const file of readdirSync(server.dataDir)) {
+      const bytes = readFileSync(join(server.dataDir, file)).toString('latin1');
+      expect(bytes).not.toContain(TYPED_NAME);
+      expect(bytes).not.toContain('Flights from');
+    }
+  });
+});
