@@ -53,6 +53,10 @@ export async function acceptAgent(
     forward(ws, message);
   });
 
+  // ws reports protocol violations (an oversized frame, bad UTF-8) here and
+  // closes the socket itself with the matching code; unheard, it would end the process.
+  ws.on('error', () => ws.terminate());
+
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!bucket.take()) return closeRateLimited(ws);
     if (isBinary) return sendError(ws, 'TDM_BAD_MESSAGE', 'Agents send JSON messages only.');

@@ -27,6 +27,10 @@ export async function acceptVisitor(ws: WebSocket, session: LiveSession, session
     if (isEnded(message)) ws.close(closeCodes.sessionEnded, 'session ended');
   });
 
+  // ws reports protocol violations (an oversized frame, bad UTF-8) here and
+  // closes the socket itself with the matching code; unheard, it would end the process.
+  ws.on('error', () => ws.terminate());
+
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!bucket.take()) return closeRateLimited(ws);
     if (isBinary) return onFrame(data);

@@ -1,0 +1,33 @@
+/**
+ * Runs in the test page: capture the page's own document and rebuild it into a
+ * sandboxed iframe on the same page, passing every batch through JSON as the
+ * wire would. Exposes what the tests need on window.tandemTest.
+ */
+import { startCapture } from '../src/capture/index.js';
+import { Rebuilder } from '../src/rebuild/index.js';
+import type { DomEvent } from '@tandem/protocol';
+
+const iframe = document.createElement('iframe');
+iframe.setAttribute('sandbox', 'allow-same-origin');
+iframe.setAttribute('data-tandem-ignore', '');
+iframe.style.cssText = 'position:fixed;right:0;bottom:0;width:400px;height:300px';
+document.body.appendChild(iframe);
+
+const rebuilder = new Rebuilder(iframe);
+let batches = 0;
+let bytes = 0;
+const capture = startCapture(document, {
+  mask: { selectors: ['.secret'] },
+  emit(events: DomEvent[]) {
+    const wire = JSON.stringify(events);
+    bytes += wire.length;
+    batches++;
+    rebuilder.apply(JSON.parse(wire) as DomEvent[]);
+  },
+});
+
+(window as any).tandemTest = {
+  capture,
+  rebuilt: () => iframe.contentDocument!,
+  stats: () => ({ batches, bytes }),
+};

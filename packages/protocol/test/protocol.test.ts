@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FrameFlag,
+  FrameType,
+  encodeFrame,
+  errors,
+  framePayload,
+  isJsonMessage,
+  negotiateVersion,
+  readFrameHeader,
+  validateAgentMessage,
+  validateVisitorMessage,
+} from '../src/index.js';
+
+describe('DOM frames', () => {
+  it('round-trips the header and leaves the payload untouched', () => {
+    const payload = new TextEncoder().encode('[[1,{}]]');
+    const bytes = encodeFrame({ type: FrameType.Dom, flags: FrameFlag.Keyframe | FrameFlag.Gzip, seq: 4_000_000_001 }, payload);
+    expect(readFrameHeader(bytes)).toEqual({ type: FrameType.Dom, flags: 3, seq: 4_000_000_001 });
+    expect(framePayload(bytes)).toEqual(payload);
+    expect(isJsonMessage(bytes)).toBe(false);
+  });
+
+  it('keeps its byte layout (a change of format must be a visible decision)', () => {
+    const bytes = encodeFrame({ type: FrameType.Dom, flags: FrameFlag.Keyframe, seq: 258 }, new Uint8Array([0x5b, 0x5d]));
+    expect(Array.from(bytes)).toEqual([1, 1, 0, 0, 1, 2, 0x5b, 0x5d]);
+  });
+
+  it('refuses what is not a DOM frame', () => {
+    expect(readFrameHeader(new Uint8Array([1, 0, 0]))).toBeNull();
+    expect(readFrameHeader(new Uint8Array([2, 0, 0, 0, 0, 0]))).toBeNull();
+    expect(readFrameHeader(new Uint8Array([1, 0x80, 0, 0, 0, 0]))).toBeNull();
+    expect(isJsonMessage(new TextEncoder().encode('{"t":"x"}'))).toBe(true);
+  });
+});
+
+describe('control message validators', () => {
+  it('accept the messages of their channel', () => {
+    expect(validateVisitorMessage({ t: 'hello', versions: [1] })).toBeNull();
+    expect(validateVisitorMessage({ t: 'end' })).toBeNull();
+    expect(validateAgentMessage({ t: 'pointer', x: 10, y: 20.5 })).toBeNull();
+    expect(validateAgentMessage({ t: 'leave', end: true })).toBeNull();
+  });
+
+  it('say what is wrong with the rest', () => {
+    expect(validateVisitorMessage({ t: 'pointer', x: 1, y: 1 })).toBe('unknown message type');
+    expect(validateVisitorMessage('end')).toBe('unknown message type');
+    expect(validateAgentMessage({ t: 'pointer', x: 'a', y: 1 })).toBe('x: expected a number');
+    expect(validateAgentMessage({ t: 'pointer', x: Infinity, y: 1 })).toBe('x: expected a number');
+    expect(validateAgentMessage({ t: 'pointer', x: 1, y: 1, z: 2 })).toBe('unexpected field "z"');
+    expect(validateAgentMessage({ t: 'hello', versions: new Array(100).fill(1) })).toMatch(/at most 16/);
+  });
+});
+
+describe('versions and errors', () => {
+  it('negotiates the highest common version', () => {
+    expect(negotiateVersion([1, 7])).toBe(1);
+    expect(negotiateVersion([7])).toBeNull();
+  });
+
+  it('gives every error a status and a sentence', () => {
+    for (const [code, e] of Object.entries(errors)) {
+      expect(code).toMatch(/^TDM_[A-Z_]+$/);
+      expect(e.status).toBeGreaterThanOrEqual(400);
+      expect(e.message).toMatch(/^[A-Z].+\.$/);
+    }
+  });
+});
