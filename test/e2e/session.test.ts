@@ -163,6 +163,19 @@ describe('a co-browsing session on the demo', () => {
     await visitor.waitForSelector(`tandem-ui .panel:has-text("Sharing this tab with ${ADMIN.name}")`);
   });
 
+  it('the standalone /watch page (for agent desktops) shows the same session under a strict CSP', async () => {
+    const [live] = server.context.sessions.list();
+    const watch = await agentCtx.newPage();
+    const response = await watch.goto(`${server.url}/watch?session=${live!.id}`);
+    expect(response!.headers()['content-security-policy']).toContain("script-src 'self'");
+    await watch.waitForFunction(() => {
+      const frame = document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement | null;
+      return !!frame?.contentDocument?.querySelector('#results-title');
+    });
+    await watch.waitForSelector('#bar:has-text("Watching Alex Traveler")');
+    await watch.close();
+  });
+
   it('the visitor clicks Stop: the agent sees the session ended; the server keeps who, when and how, and no page content', async () => {
     await visitor.click('tandem-ui [data-action=stop]');
     await agent.waitForSelector('[data-ended]:has-text("The visitor stopped sharing.")');
@@ -175,6 +188,7 @@ describe('a co-browsing session on the demo', () => {
     expect(stored.visitorName).toBe('Alex Traveler');
     expect(stored.endReason).toBe('visitor');
     expect(Date.parse(stored.endedAt!)).toBeGreaterThan(Date.parse(stored.createdAt));
+    // One agent, though they watched from the console and the watch page at once.
     expect(stored.agents.map((a) => a.agentName)).toEqual([ADMIN.name]);
 
     // Nothing of the page is at rest: search every file of the data directory.
