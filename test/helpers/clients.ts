@@ -95,3 +95,13 @@ export async function joinAsAgent(serverUrl: string, cookie: string, code: strin
   await agent.next((m) => m.t === 'welcome');
   return agent;
 }
+
+/** A fresh visitor ticket for a session, as the SDK gets on the next page of the tab. */
+export async function resumeTicket(serverUrl: string, sessionId: string, resumeToken: string): Promise<string> {
+  const res = await fetch(`${serverUrl}/api/v1/visitor/sessions/${sessionId}/resume`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: serverUrl },
+    body: JSON.stringify({ resumeToken }),
+  });
+  return ((await res.json()) as { ticket: string }).ticket;
+}

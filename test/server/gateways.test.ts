@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameFlag, FrameType, closeCodes, encodeFrame, limits } from '@tandem/protocol';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { connect, joinAsAgent, signIn, startVisitorSession, type Client } from '../helpers/clients.js';
+import { connect, joinAsAgent, resumeTicket, signIn, startVisitorSession, type Client } from '../helpers/clients.js';
 
 let server: TestServer;
 let cookie: string;
@@ -52,14 +52,10 @@ describe('visitor gateway under bad input', () => {
     expect(res.status).toBe(403);
     expect(((await res.json()) as { code: string }).code).toBe('TDM_FORBIDDEN');
     const s = await startVisitorSession(server.url);
-    const ticket = await fetch(`${server.url}/api/v1/visitor/sessions/${s.sessionId}/resume`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: server.url },
-      body: JSON.stringify({ resumeToken: s.resumeToken }),
-    }).then((r) => r.json() as Promise<{ ticket: string }>);
-    await expect(connect(`${ws}/ws/visitor?ticket=${ticket.ticket}`, 'https://evil.example')).rejects.toThrow('HTTP 403');
+    const ticket = await resumeTicket(server.url, s.sessionId, s.resumeToken);
+    await expect(connect(`${ws}/ws/visitor?ticket=${ticket}`, 'https://evil.example')).rejects.toThrow('HTTP 403');
     // A visitor ticket does not open the agent channel.
-    await expect(connect(`${ws}/ws/agent?ticket=${ticket.ticket}`, server.url)).rejects.toThrow('HTTP 401');
+    await expect(connect(`${ws}/ws/agent?ticket=${ticket}`, server.url)).rejects.toThrow('HTTP 401');
   });
 
   it('answers malformed messages with coded errors and keeps the connection', async () => {
@@ -85,12 +81,8 @@ describe('visitor gateway under bad input', () => {
 
   it('refuses a protocol version it does not speak', async () => {
     const s = await startVisitorSession(server.url);
-    const resumed = await fetch(`${server.url}/api/v1/visitor/sessions/${s.sessionId}/resume`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: server.url },
-      body: JSON.stringify({ resumeToken: s.resumeToken }),
-    }).then((r) => r.json() as Promise<{ ticket: string }>);
-    const c = await connect(`${server.url.replace('http', 'ws')}/ws/visitor?ticket=${resumed.ticket}`, server.url);
+    const ticket = await resumeTicket(server.url, s.sessionId, s.resumeToken);
+    const c = await connect(`${server.url.replace('http', 'ws')}/ws/visitor?ticket=${ticket}`, server.url);
     c.sendJson({ t: 'hello', versions: [99] });
     expect(await c.next((m) => m.t === 'error')).toMatchObject({ code: 'TDM_BAD_VERSION' });
     expect((await c.closed).code).toBe(closeCodes.badVersion);

@@ -1,5 +1,7 @@
 /** Sessions for agents and integrations: join by code, list, inspect, end. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ErrorCode } from '@tandem/protocol';
+import type { LiveSession } from '../live/sessions.js';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { requireAgent, requireAgentOrKey, type Context } from '../context.js';
@@ -28,9 +30,19 @@ const SessionDetail = Type.Intersect([
   }),
 ]);
 
+const AgentTicket = Type.Object({ sessionId: Type.String(), ticket: Type.String(), visitorName: Nullable(Type.String()) });
+
 export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const live = (id: string) => ctx.sessions.get(id) !== undefined;
+
+  /** A ticket for the signed-in agent to open the agent WebSocket of this live session. */
+  async function agentTicket(req: FastifyRequest, session: LiveSession | undefined, otherwise: ErrorCode) {
+    const agent = await requireAgent(ctx, req);
+    if (!session) return fail(otherwise);
+    const ticket = await ctx.tokens.ticket({ role: 'agent', sessionId: session.id, agentId: agent.agentId, name: agent.name });
+    return { sessionId: session.id, ticket, visitorName: session.visitorName };
+  }
 
   api.post(
     '/api/v1/sessions/join',
@@ -39,15 +51,10 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
         tags: ['sessions'],
         summary: 'Redeem the code a visitor reads out; returns a ticket for the agent WebSocket',
         body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ sessionId: Type.String(), ticket: Type.String(), visitorName: Nullable(Type.String()) }) },
+        response: { 200: AgentTicket },
       },
     },
-    async (req) => {
-      const agent = await requireAgent(ctx, req);
-      const session = ctx.sessions.findByCode(req.body.code) ?? fail('TDM_UNKNOWN_CODE');
-      const ticket = await ctx.tokens.ticket({ role: 'agent', sessionId: session.id, agentId: agent.agentId, name: agent.name });
-      return { sessionId: session.id, ticket, visitorName: session.visitorName };
-    },
+    async (req) => agentTicket(req, ctx.sessions.findByCode(req.body.code), 'TDM_UNKNOWN_CODE'),
   );
 
   api.post(
@@ -57,15 +64,10 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
         tags: ['sessions'],
         summary: 'A fresh agent ticket for a live session (reconnects, the watch page)',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        response: { 200: Type.Object({ sessionId: Type.String(), ticket: Type.String(), visitorName: Nullable(Type.String()) }) },
+        response: { 200: AgentTicket },
       },
     },
-    async (req) => {
-      const agent = await requireAgent(ctx, req);
-      const session = ctx.sessions.get(req.params.id) ?? fail('TDM_SESSION_ENDED');
-      const ticket = await ctx.tokens.ticket({ role: 'agent', sessionId: session.id, agentId: agent.agentId, name: agent.name });
-      return { sessionId: session.id, ticket, visitorName: session.visitorName };
-    },
+    async (req) => agentTicket(req, ctx.sessions.get(req.params.id), 'TDM_SESSION_ENDED'),
   );
 
   api.get(
