@@ -46,9 +46,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const store = options.store ?? (await openSqliteStore(config.dataDir));
   const bus = options.bus ?? new MemoryBus();
   const tokens = await Tokens.load(store);
-  const sessions = new LiveSessions(store, bus, config.resumeGraceMs);
-  const origins = new OriginPolicy(config.allowedOrigins);
-  const context: Context = { config, store, bus, tokens, sessions, origins };
   await ensureAdmin(store, config.adminEmail, config.adminPassword, print);
 
   const app = Fastify({
@@ -56,6 +53,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     bodyLimit: 64 * 1024,
     trustProxy: true,
   });
+  const sessions = new LiveSessions(store, bus, config.resumeGraceMs, (err) => app.log.error(err));
+  const origins = new OriginPolicy(config.allowedOrigins);
+  const context: Context = { config, store, bus, tokens, sessions, origins };
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof TandemError) return reply.code(err.statusCode).send({ code: err.code, message: err.message });
     const e = err as { validation?: unknown; statusCode?: number; message: string };
@@ -86,7 +86,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => sessionRoutes(scope, context));
   await app.register(pageRoutes);
 
-  const gateways = createGateways({ tokens, sessions, bus, store, origins });
+  const gateways = createGateways({ tokens, sessions, bus, origins });
   app.server.on('upgrade', gateways.handleUpgrade);
 
   const purge = setInterval(() => {

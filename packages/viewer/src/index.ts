@@ -43,6 +43,7 @@ export class Viewer {
   private status: ViewerStatus = { state: 'connecting', visitorName: null, agents: [] };
   private readonly resize = new ResizeObserver(() => this.fit());
   private closed = false;
+  private readonly agents = new Map<string, string>();
 
   constructor(private readonly options: ViewerOptions) {
     this.root = div('tandem-viewer', 'position:relative;width:100%;height:100%;overflow:hidden;background:#e5e7eb');
@@ -128,7 +129,12 @@ export class Viewer {
         this.update({ state: msg.connected ? 'waiting' : 'visitor-away' });
         break;
       case 'agentJoined':
-        this.update({ agents: [...this.status.agents, msg.agent.name] });
+        this.agents.set(msg.agent.id, msg.agent.name);
+        this.update({ agents: [...this.agents.values()] });
+        break;
+      case 'agentLeft':
+        this.agents.delete(msg.agentId);
+        this.update({ agents: [...this.agents.values()] });
         break;
       case 'ended':
         this.update({ state: 'ended', reason: msg.reason });

@@ -109,9 +109,9 @@ function connect(ticket: string): void {
         render();
         break;
       case 'resync':
-        // Capture starts only once an agent is there to see it.
-        capture?.stop();
-        capture = startCapture(document, { mask: host.config.masking, emit: (events, key) => encoder.push(events, key) });
+        // Capture starts only once an agent is there to see it; later requests get a fresh snapshot.
+        if (capture) capture.snapshot();
+        else capture = startCapture(document, { mask: host.config.masking, emit: (events, key) => encoder.push(events, key) });
         break;
       case 'agentJoined':
         agents.set(msg.agent.id, msg.agent.name);

@@ -4,12 +4,11 @@
  * is resynced instead of growing the server's memory.
  */
 import type { WebSocket } from 'ws';
-import { closeCodes, isJsonMessage, limits, validateAgentMessage, type AgentInfo, type AgentToServer } from '@tandem/protocol';
+import { FrameFlag, closeCodes, isJsonMessage, limits, readFrameHeader, validateAgentMessage, type AgentInfo, type AgentToServer } from '@tandem/protocol';
 import { toAgents, toVisitor, type Bus } from '../bus/bus.js';
 import { encodeJson, type LiveSession, type LiveSessions } from '../live/sessions.js';
-import type { Store } from '../store/store.js';
 import { TokenBucket, closeRateLimited, forward, negotiate, parseControl, sendError, sendJson } from './connection.js';
-import { isEnded } from './visitor.js';
+import { isEnded } from './connection.js';
 
 /** A viewer asks for a snapshot at most this often. */
 const RESYNC_INTERVAL_MS = 1000;
@@ -20,7 +19,6 @@ export async function acceptAgent(
   agent: AgentInfo,
   sessions: LiveSessions,
   bus: Bus,
-  store: Store,
 ): Promise<void> {
   const bucket = new TokenBucket(limits.agentMessagesPerSecond);
   let ready = false;
@@ -42,7 +40,7 @@ export async function acceptAgent(
       if (isEnded(message)) ws.close(closeCodes.sessionEnded, 'session ended');
       return;
     }
-    const keyframe = (message[1]! & 1) === 1;
+    const keyframe = (readFrameHeader(message)!.flags & FrameFlag.Keyframe) !== 0;
     if (behind && !keyframe) return;
     if (ws.bufferedAmount > limits.maxAgentBufferedBytes) {
       behind = true;
@@ -63,7 +61,7 @@ export async function acceptAgent(
     const parsed = parseControl<AgentToServer>(ws, data, validateAgentMessage);
     if (!parsed.ok) return;
     const msg = parsed.msg;
-    if (msg.t === 'hello') return void onHello(msg.versions);
+    if (msg.t === 'hello') return onHello(msg.versions);
     if (!ready) return sendError(ws, 'TDM_NOT_READY');
     switch (msg.t) {
       case 'pointer':
@@ -85,7 +83,7 @@ export async function acceptAgent(
     }
   });
 
-  async function onHello(versions: number[]): Promise<void> {
+  function onHello(versions: number[]): void {
     if (ready) return;
     const v = negotiate(ws, versions);
     if (v === null) return;
@@ -100,7 +98,6 @@ export async function acceptAgent(
     if (sessions.agentConnected(session, agent)) {
       void bus.publish(toVisitor(session.id), encodeJson({ t: 'agentJoined', agent }));
       void bus.publish(toAgents(session.id), encodeJson({ t: 'agentJoined', agent }));
-      await store.addSessionAgent(session.id, { agentId: agent.id, agentName: agent.name, joinedAt: new Date().toISOString() });
     }
     // Joining a running session: a fresh view at once, without the visitor doing anything.
     lastResync = 0;

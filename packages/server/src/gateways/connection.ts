@@ -89,3 +89,8 @@ export function closeRateLimited(ws: WebSocket): void {
   sendError(ws, 'TDM_RATE_LIMITED');
   ws.close(closeCodes.rateLimited, 'TDM_RATE_LIMITED');
 }
+
+/** Recognises the session-ended message without parsing every DOM frame. */
+export function isEnded(message: Uint8Array): boolean {
+  return message.length < 64 && message[0] === 0x7b && Buffer.from(message).toString().startsWith('{"t":"ended"');
+}

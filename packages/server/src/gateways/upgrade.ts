@@ -11,7 +11,6 @@ import { limits } from '@tandem/protocol';
 import type { Bus } from '../bus/bus.js';
 import type { Tokens } from '../auth/tokens.js';
 import type { LiveSessions } from '../live/sessions.js';
-import type { Store } from '../store/store.js';
 import type { OriginPolicy } from '../origins.js';
 import { acceptAgent } from './agent.js';
 import { acceptVisitor } from './visitor.js';
@@ -20,7 +19,6 @@ export interface GatewayDeps {
   tokens: Tokens;
   sessions: LiveSessions;
   bus: Bus;
-  store: Store;
   origins: OriginPolicy;
 }
 
@@ -45,7 +43,7 @@ export function createGateways(deps: GatewayDeps) {
       const accepted =
         ticket.role === 'visitor'
           ? acceptVisitor(ws, session, deps.sessions, deps.bus)
-          : acceptAgent(ws, session, { id: ticket.agentId, name: ticket.name }, deps.sessions, deps.bus, deps.store);
+          : acceptAgent(ws, session, { id: ticket.agentId, name: ticket.name }, deps.sessions, deps.bus);
       accepted.catch(() => ws.terminate());
     });
   }

@@ -14,7 +14,7 @@ import {
 } from '@tandem/protocol';
 import { toAgents, toVisitor, type Bus } from '../bus/bus.js';
 import type { LiveSession, LiveSessions } from '../live/sessions.js';
-import { TokenBucket, closeRateLimited, forward, negotiate, parseControl, sendError, sendJson } from './connection.js';
+import { TokenBucket, closeRateLimited, forward, isEnded, negotiate, parseControl, sendError, sendJson } from './connection.js';
 
 export async function acceptVisitor(ws: WebSocket, session: LiveSession, sessions: LiveSessions, bus: Bus): Promise<void> {
   const bucket = new TokenBucket(limits.visitorMessagesPerSecond);
@@ -77,9 +77,4 @@ export async function acceptVisitor(ws: WebSocket, session: LiveSession, session
 
 function agentList(s: LiveSession) {
   return [...s.agents.values()].map(({ id, name }) => ({ id, name }));
-}
-
-/** Recognises the session-ended message without parsing every DOM frame. */
-export function isEnded(message: Uint8Array): boolean {
-  return message.length < 64 && message[0] === 0x7b && Buffer.from(message).toString().startsWith('{"t":"ended"');
 }

@@ -32,6 +32,8 @@ export class LiveSessions {
     private readonly store: Store,
     private readonly bus: Bus,
     private readonly resumeGraceMs: number,
+    /** Where failures of the store are reported: a live session goes on without its metadata. */
+    private readonly report: (err: unknown) => void,
   ) {}
 
   async create(siteKey: string, identity: Identity, startUrl: string | null): Promise<{ session: LiveSession; resumeToken: string }> {
@@ -96,6 +98,7 @@ export class LiveSessions {
     this.startGrace(s);
   }
 
+  /** Returns true when this is the agent's first socket in the session (they just joined). */
   agentConnected(s: LiveSession, agent: AgentInfo): boolean {
     const known = s.agents.get(agent.id);
     if (known) {
@@ -103,6 +106,9 @@ export class LiveSessions {
       return false;
     }
     s.agents.set(agent.id, { ...agent, sockets: 1 });
+    this.store
+      .addSessionAgent(s.id, { agentId: agent.id, agentName: agent.name, joinedAt: new Date().toISOString() })
+      .catch(this.report);
     return true;
   }
 
@@ -122,7 +128,7 @@ export class LiveSessions {
     clearTimeout(s.graceTimer);
     this.byId.delete(id);
     this.byCode.delete(s.code);
-    await this.store.endSession(id, new Date().toISOString(), reason);
+    await this.store.endSession(id, new Date().toISOString(), reason).catch(this.report);
     const ended = encodeJson({ t: 'ended', reason });
     await this.bus.publish(toAgents(id), ended);
     await this.bus.publish(toVisitor(id), ended);
