@@ -13,6 +13,7 @@ import { frameText } from '../helpers/frames.js';
 
 const TYPED_NAME = 'Zanzibar Quokka';
 const PASSWORD = 'hunter2-Secr3t-pw';
+const CARD = '4111 1111 1111 1111';
 
 let server: TestServer;
 let browser: Browser;
@@ -78,6 +79,7 @@ describe('a co-browsing session on the demo', () => {
     await visitor.click('#get-help');
     // Nothing is sent before consent: the consent prompt is up and no socket is open yet.
     await visitor.waitForSelector('tandem-ui [data-action=accept]');
+    if (process.env.TANDEM_SCREENSHOTS) await visitor.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, 'visitor-consent.png') });
     expect(frames).toHaveLength(0);
     await visitor.click('tandem-ui [data-action=accept]');
     const codeEl = await visitor.waitForSelector('tandem-ui [data-code]');
@@ -115,14 +117,20 @@ describe('a co-browsing session on the demo', () => {
     await inView({ selector: '#name', value: TYPED_NAME }, 1000 + (Date.now() - typed));
   });
 
-  it('a password typed by the visitor never appears in any WebSocket frame', async () => {
+  it('a password (or card number) typed by the visitor never appears in any WebSocket frame', async () => {
+    await visitor.click('#card');
+    await visitor.keyboard.type(CARD);
     await visitor.click('#password');
     await visitor.keyboard.type(PASSWORD);
     // The masked value does arrive: the agent sees that something was typed.
     await inView({ selector: '#password', valueLength: PASSWORD.length });
     expect(frames.length).toBeGreaterThan(3);
     expect(frames.some((f) => f.includes(TYPED_NAME))).toBe(true);
-    for (const f of frames) expect(f).not.toContain(PASSWORD);
+    await inView({ selector: '#card', value: CARD.replace(/\S/g, '*') });
+    for (const f of frames) {
+      expect(f).not.toContain(PASSWORD);
+      expect(f).not.toContain('4111');
+    }
   });
 
   it('when the visitor scrolls, the agent view scrolls', async () => {
@@ -179,6 +187,7 @@ describe('a co-browsing session on the demo', () => {
   it('the visitor clicks Stop: the agent sees the session ended; the server keeps who, when and how, and no page content', async () => {
     await visitor.click('tandem-ui [data-action=stop]');
     await agent.waitForSelector('[data-ended]:has-text("The visitor stopped sharing.")');
+    if (process.env.TANDEM_SCREENSHOTS) await agent.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, 'agent-ended.png') });
     expect(await visitor.locator('tandem-ui').count()).toBe(0);
 
     const sessions = await server.context.store.listSessions({ limit: 10 });

@@ -11,7 +11,8 @@ export interface MaskOptions {
   blockSelectors?: string[];
 }
 
-const DEFAULT_MASK = ['[data-tandem-mask]', '.maskContent'];
+// Payment card fields are masked whatever the site configured: no one should have to remember them.
+const DEFAULT_MASK = ['[data-tandem-mask]', '.maskContent', 'input[autocomplete^="cc-"]'];
 const DEFAULT_BLOCK = ['[data-tandem-block]'];
 
 /** Attributes that carry user data and are masked on masked elements. */
