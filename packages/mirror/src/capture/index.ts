@@ -15,6 +15,8 @@ export interface CaptureOptions {
   mask?: MaskOptions;
   /** Receives each batch of events, in order. The first batch holds the snapshot. */
   emit: (events: DomEvent[], keyframe: boolean) => void;
+  /** Called once a full snapshot has been emitted completely (it may take several batches). */
+  onSnapshotComplete?: () => void;
 }
 
 export interface Capture {
@@ -97,6 +99,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       }
     }
     options.emit(events, true);
+    options.onSnapshotComplete?.();
   }
 
   function onInput(e: Event): void {
