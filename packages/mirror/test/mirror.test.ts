@@ -19,7 +19,11 @@ const PAGE = `<!DOCTYPE html><html><head><title>Mirror test</title><style>.x{col
 <p class="secret" title="private title">Secret text <span>inside</span></p>
 <svg width="20" height="20"><circle cx="10" cy="10" r="5" fill="blue"/></svg>
 <!-- a comment -->
+<style id="dyn"></style>
+<div id="host"></div>
 <div id="arena"><ul><li>one</li><li>two</li></ul><p>para</p></div>
+<script>document.getElementById('host').attachShadow({ mode: 'open' }).innerHTML = '<p>in shadow</p><span>x</span>';
+document.getElementById('dyn').sheet.insertRule('.from-cssom { color: green }');</script>
 </body></html>`;
 
 beforeAll(async () => {
@@ -69,8 +73,15 @@ function trees(): Promise<{ original: string; rebuilt: string }> {
         const value = m ? mask(el.value) : el.value;
         attrs.push(el.type === 'checkbox' || el.type === 'radio' ? `:checked=${el.checked}` : `:value=${JSON.stringify(value)}`);
       }
+      if (el.localName === 'option') attrs.push(`:selected=${(el as unknown as HTMLOptionElement).selected}`);
+      // A <style> is compared by the rules the browser holds (what CSS-in-JS writes), not by its text.
+      if (el.localName === 'style') {
+        const rules = Array.from((el as unknown as HTMLStyleElement).sheet?.cssRules ?? [], (r) => r.cssText);
+        return `<style ${attrs.join(' ')}>${JSON.stringify(rules)}</style>`;
+      }
       const kids = el.localName === 'textarea' ? [] : Array.from(el.childNodes).map((c) => canon(c, rebuilt, m));
-      return `<${el.localName} ${attrs.join(' ')}>${kids.join('')}</${el.localName}>`;
+      const shadow = el.shadowRoot ? `#shadow(${Array.from(el.shadowRoot.childNodes, (c) => canon(c, rebuilt, m)).join('')})` : '';
+      return `<${el.localName} ${attrs.join(' ')}>${shadow}${kids.join('')}</${el.localName}>`;
     }
     const t = (window as any).tandemTest;
     return { original: canon(document.documentElement, false), rebuilt: canon(t.rebuilt().documentElement, true) };
@@ -115,8 +126,10 @@ describe('mirror', () => {
             return out;
           };
           const tags = ['div', 'span', 'p', 'ul', 'li', 'b', 'em', 'section'];
+          const shadow = document.getElementById('host')!.shadowRoot!;
+          const sheet = (document.getElementById('dyn') as HTMLStyleElement).sheet!;
           for (let i = 0; i < 12; i++) {
-            const op = Math.floor(rand() * 9);
+            const op = Math.floor(rand() * 12);
             const target = pick(all());
             switch (op) {
               case 0: {
@@ -161,6 +174,24 @@ describe('mirror', () => {
                 const input = document.getElementById('name') as HTMLInputElement;
                 input.value = `typed ${b}.${i}`;
                 input.dispatchEvent(new Event('input', { bubbles: true }));
+                break;
+              }
+              case 9:
+                // CSS-in-JS style: rules that exist only in the CSSOM.
+                if (rand() < 0.6 || sheet.cssRules.length === 0) sheet.insertRule(`.r${b}_${i} { margin: ${i}px }`, Math.floor(rand() * (sheet.cssRules.length + 1)));
+                else sheet.deleteRule(Math.floor(rand() * sheet.cssRules.length));
+                break;
+              case 10: {
+                const kids = Array.from(shadow.childNodes);
+                if (rand() < 0.5 || kids.length === 0) shadow.insertBefore(document.createElement(pick(tags)), pick([null, ...kids])).textContent = `s${b}.${i}`;
+                else if (rand() < 0.5) pick(kids).remove();
+                else pick(kids).textContent = `shadow text ${b}.${i}`;
+                break;
+              }
+              case 11: {
+                const sel = document.getElementById('sel') as HTMLSelectElement;
+                sel.selectedIndex = Math.floor(rand() * sel.options.length);
+                sel.dispatchEvent(new Event('change', { bubbles: true }));
                 break;
               }
             }

@@ -14,6 +14,8 @@ export const DOCUMENT_ID = 1;
  *   string                            a text node
  *   ['#', text]                       a comment
  *   [tag, attrs | 0, ...children]     an element; `tag` is the localName
+ *   ['#shadow', attrs | 0, ...children]   an open shadow root, first child of its host
+ *   ['#doc', attrs | 0, root]         the document of a same-origin iframe, only child of the iframe
  *
  * The namespace is implied by the position, as in the HTML parser: `svg` opens
  * SVG, `math` opens MathML, children of `foreignObject` are HTML again.
@@ -21,6 +23,8 @@ export const DOCUMENT_ID = 1;
  * can never begin an attribute name): see PROP.
  */
 export type SerializedNode = string | SerializedComment | SerializedElement;
+export const SHADOW_TAG = '#shadow';
+export const DOC_TAG = '#doc';
 export type SerializedComment = ['#', string];
 export type SerializedElement = [tag: string, attrs: Attrs | 0, ...children: SerializedNode[]];
 export type Attrs = Record<string, string>;
@@ -33,6 +37,27 @@ export const PROP = {
   checked: ' checked',
   /** An element the capture blocked: value is "width,height" of its box in CSS px. */
   blocked: ' blocked',
+  /** Selectedness of an option: "1" or "". */
+  selected: ' selected',
+  /**
+   * The CSS of a <style> element, read from its CSSOM: CSS-in-JS libraries insert
+   * rules that never appear in the element's text.
+   */
+  css: ' css',
+  /** CSS of the adopted stylesheets of a document or shadow root, concatenated in order. */
+  adopted: ' adopted',
+  /** A canvas's pixels as an image data URL. */
+  canvas: ' canvas',
+  /** Play state of audio/video: "paused|playing,currentTime". */
+  media: ' media',
+  /** A dialog shown with showModal(): "1" or "". */
+  modal: ' modal',
+  /** An element in the popover-open state: "1" or "". */
+  popover: ' popover',
+  /** A cross-origin iframe: the host name shown in its placeholder. */
+  foreign: ' foreign',
+  /** Base URL of a nested document. */
+  base: ' base',
 } as const;
 
 export const EventType = {
@@ -55,6 +80,8 @@ export interface Snapshot {
   /** Viewport size in CSS pixels. */
   width: number;
   height: number;
+  /** CSS of the document's adopted stylesheets, when it has some. */
+  adopted?: string;
   /** Id of the documentElement; its subtree is numbered from here. */
   firstId: number;
   root: SerializedElement;
@@ -65,7 +92,7 @@ export interface MutationBatch {
   r?: number[];
   /** Added subtrees: parent id, id of the next sibling (0: append), first id, node. */
   a?: [parent: number, before: number, firstId: number, node: SerializedNode][];
-  /** Attribute changes: node id, name, new value or null when removed. */
+  /** Attribute (or PROP) changes: node id, name, new value or null when removed. */
   at?: [id: number, name: string, value: string | null][];
   /** Text changes: node id, new text. */
   tx?: [id: number, text: string][];
@@ -74,7 +101,7 @@ export interface MutationBatch {
 export type DomEvent =
   | [typeof EventType.Snapshot, Snapshot]
   | [typeof EventType.Mutations, MutationBatch]
-  /** Form state: node id, value (string) or checked state (boolean). */
+  /** Form state: node id, value (string) or checked / selected state (boolean). */
   | [typeof EventType.Input, number, string | boolean]
   | [typeof EventType.Scroll, number, number, number]
   | [typeof EventType.Viewport, number, number]

@@ -4,38 +4,56 @@
  * document as it is then, so a node added and removed within a batch costs
  * nothing and an attribute changed ten times travels once.
  */
-import type { MutationBatch, SerializedNode } from '@tandem/protocol';
+import { PROP, type MutationBatch, type SerializedNode } from '@tandem/protocol';
 import { mirrorsChildren, type NodeIds, type Serializer } from './serialize.js';
 import type { Masker } from './mask.js';
+import { styleElementCss } from './styles.js';
 
-export function diffRecords(
-  records: MutationRecord[],
-  doc: Document,
-  ids: NodeIds,
-  serializer: Serializer,
-  masker: Masker,
-): MutationBatch | null {
+export interface DiffContext {
+  ids: NodeIds;
+  serializer: Serializer;
+  masker: Masker;
+}
+
+/** Masked state of the content of `parent` (an element, a shadow root or a document). */
+export function contentMasked(parent: Node, masker: Masker): boolean {
+  if (parent.nodeType === 1) return masker.isMasked(parent as Element);
+  if (parent.nodeType === 11) return masker.isMasked((parent as ShadowRoot).host);
+  return masker.maskedByDefault;
+}
+
+export function diffRecords(records: MutationRecord[], ctx: DiffContext, extra: Map<Node, Set<string>>): MutationBatch | null {
+  const { ids, serializer, masker } = ctx;
   const added = new Set<Node>();
   const removed: Node[] = [];
-  const attrs = new Map<Element, Set<string>>();
+  const attrs = new Map<Node, Set<string>>();
   const texts = new Set<Node>();
+  const touch = (el: Node, name: string) => {
+    let names = attrs.get(el);
+    if (!names) attrs.set(el, (names = new Set()));
+    names.add(name);
+  };
   for (const rec of records) {
+    const target = rec.target;
     if (rec.type === 'childList') {
+      // A <style> whose text changed: its CSS travels, not its text nodes.
+      if (target.nodeType === 1 && (target as Element).localName === 'style') touch(target as Element, PROP.css);
       rec.addedNodes.forEach((n) => added.add(n));
       rec.removedNodes.forEach((n) => removed.push(n));
     } else if (rec.type === 'attributes') {
-      const el = rec.target as Element;
-      let names = attrs.get(el);
-      if (!names) attrs.set(el, (names = new Set()));
-      names.add(rec.attributeName!);
+      touch(target as Element, rec.attributeName!);
+      if (rec.attributeName === 'open' && (target as Element).localName === 'dialog') touch(target as Element, PROP.modal);
     } else {
-      texts.add(rec.target);
+      const parent = target.parentNode;
+      if (parent?.nodeType === 1 && (parent as Element).localName === 'style') touch(parent as Element, PROP.css);
+      else texts.add(target);
     }
   }
+  for (const [node, names] of extra) for (const name of names) touch(node, name);
 
   const batch: MutationBatch = {};
   const batchStart = ids.peek();
-  const isLive = (n: Node) => n.isConnected && n.ownerDocument === doc;
+  const isLive = (n: Node) => n.isConnected;
 
   // Removals first, including nodes that moved: a moved node is re-sent below
   // with fresh ids, because what happened to it while detached was not observed.
@@ -57,8 +75,7 @@ export function diffRecords(
     let next = n.nextSibling;
     while (next && ids.get(next) === undefined) next = next.nextSibling;
     const firstId = ids.peek();
-    const masked = parent.nodeType === 1 && masker.isMasked(parent as Element);
-    const node: SerializedNode | null = serializer.node(n, masked);
+    const node: SerializedNode | null = serializer.node(n, contentMasked(parent, masker));
     if (node === null) continue;
     adds.push([ids.get(parent)!, next ? ids.get(next)! : 0, firstId, node]);
   }
@@ -66,11 +83,17 @@ export function diffRecords(
 
   const fresh = (n: Node) => (ids.get(n) ?? 0) >= batchStart;
   const attrOut: NonNullable<MutationBatch['at']> = [];
-  for (const [el, names] of attrs) {
-    const id = ids.get(el);
-    if (id === undefined || fresh(el) || !isLive(el)) continue;
+  for (const [node, names] of attrs) {
+    const id = ids.get(node);
+    if (id === undefined || fresh(node) || !isLive(node)) continue;
+    if (node.nodeType !== 1) {
+      // A document or shadow root: only its adopted sheets change.
+      attrOut.push([id, PROP.adopted, serializer.rootAdopted(node as Document | ShadowRoot)]);
+      continue;
+    }
+    const el = node as Element;
     const masked = masker.isMasked(el);
-    for (const name of names) attrOut.push([id, name, serializer.attr(el, name, masked)]);
+    for (const name of names) attrOut.push([id, name, name.charCodeAt(0) === 32 ? propValue(el, name, serializer, masked) : serializer.attr(el, name, masked)]);
   }
   if (attrOut.length) batch.at = attrOut;
 
@@ -78,12 +101,18 @@ export function diffRecords(
   for (const n of texts) {
     const id = ids.get(n);
     if (id === undefined || fresh(n) || !isLive(n) || !n.parentNode || !mirrorsChildren(n.parentNode)) continue;
-    const parent = n.parentElement;
-    textOut.push([id, serializer.text(n as CharacterData, parent !== null && masker.isMasked(parent))]);
+    textOut.push([id, serializer.text(n as CharacterData, contentMasked(n.parentNode, masker))]);
   }
   if (textOut.length) batch.tx = textOut;
 
   return batch.r || batch.a || batch.at || batch.tx ? batch : null;
+}
+
+/** The current value of a property-like key (see PROP) of an element. */
+function propValue(el: Element, name: string, serializer: Serializer, masked: boolean): string | null {
+  if (name === PROP.css) return styleElementCss(el as HTMLStyleElement);
+  const props = serializer.props(el, serializer.masksValue(el, masked));
+  return props?.[name] ?? null;
 }
 
 /** An added node whose parent is mirrored and which no other added node contains. */

@@ -3,10 +3,12 @@
  * DomEvent batches, at most one per animation frame. No network here: the
  * caller decides where events go.
  */
-import { DOCUMENT_ID, EventType, type DomEvent, type Snapshot } from '@tandem/protocol';
-import { diffRecords } from './changes.js';
+import { DOCUMENT_ID, EventType, PROP, type DomEvent, type MutationBatch, type Snapshot } from '@tandem/protocol';
+import { contentMasked, diffRecords } from './changes.js';
 import { Masker, maskText, type MaskOptions } from './mask.js';
-import { NodeIds, Serializer } from './serialize.js';
+import { Roots } from './roots.js';
+import { NodeIds, Serializer, canvasProp } from './serialize.js';
+import { adoptedCss } from './styles.js';
 
 export type { MaskOptions } from './mask.js';
 export { IGNORE_ATTR } from './serialize.js';
@@ -27,14 +29,23 @@ export interface Capture {
 
 /** Batches left in the background (no animation frames) still flush this often. */
 const FALLBACK_FLUSH_MS = 100;
+/** Canvases are re-read at most this often: pixels are the costliest thing capture sends. */
+const CANVAS_INTERVAL_MS = 500;
 
 export function startCapture(doc: Document, options: CaptureOptions): Capture {
   const win = doc.defaultView!;
   const masker = new Masker(options.mask);
-  let ids = new NodeIds(DOCUMENT_ID + 1);
-  let serializer = new Serializer(ids, masker);
+  let ids: NodeIds;
+  let serializer: Serializer;
   let records: MutationRecord[] = [];
   let pending: DomEvent[] = [];
+  /** Nodes whose property-like state (see PROP) must be sent again. */
+  const dirtyProps = new Map<Node, Set<string>>();
+  const newShadows = new Set<ShadowRoot>();
+  const reloadedFrames = new Set<HTMLIFrameElement>();
+  const canvases = new Set<HTMLCanvasElement>();
+  const canvasPixels = new WeakMap<HTMLCanvasElement, string>();
+  const frameDocs = new WeakMap<HTMLIFrameElement, Document>();
   const scrolls = new Map<number, [number, number]>();
   let pointer: [number, number] | null = null;
   let scheduled = false;
@@ -43,6 +54,40 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     for (const r of list) records.push(r);
     schedule();
   });
+
+  const markProp = (node: Node, name: string) => {
+    let names = dirtyProps.get(node);
+    if (!names) dirtyProps.set(node, (names = new Set()));
+    names.add(name);
+    schedule();
+  };
+
+  const roots = new Roots(
+    observer,
+    { input: onInput, change: onInput, scroll: onScroll, load: onLoad, toggle: onToggle, play: onMedia, pause: onMedia, seeked: onMedia, ratechange: onMedia },
+    (owner) => {
+      if (owner instanceof CSSStyleSheet) for (const root of roots.adopting(owner)) markProp(root, PROP.adopted);
+      else markProp(owner, PROP.css);
+    },
+    (root) => {
+      newShadows.add(root);
+      schedule();
+    },
+  );
+
+  function newSerializer(): void {
+    ids = new NodeIds(DOCUMENT_ID + 1);
+    serializer = new Serializer(ids, masker, {
+      root: (root) => {
+        roots.watch(root);
+        if (root.nodeType === 9) {
+          const frame = (root as Document).defaultView?.frameElement;
+          if (frame) frameDocs.set(frame as HTMLIFrameElement, root as Document);
+        }
+      },
+      canvas: (c) => canvases.add(c),
+    });
+  }
 
   function schedule(): void {
     if (scheduled) return;
@@ -56,11 +101,11 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     scheduled = false;
     for (const r of observer.takeRecords()) records.push(r);
     const events: DomEvent[] = [];
-    if (records.length) {
-      const batch = diffRecords(records, doc, ids, serializer, masker);
-      records = [];
-      if (batch) events.push([EventType.Mutations, batch]);
-    }
+    const batch = diffRecords(records, { ids, serializer, masker }, dirtyProps) ?? {};
+    records = [];
+    dirtyProps.clear();
+    addLateRoots(batch);
+    if (batch.r || batch.a || batch.at || batch.tx) events.push([EventType.Mutations, batch]);
     events.push(...pending);
     pending = [];
     for (const [id, [x, y]] of scrolls) events.push([EventType.Scroll, id, x, y]);
@@ -70,16 +115,44 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     if (events.length) options.emit(events, false);
   }
 
+  /** Shadow roots attached and iframe documents loaded since the last batch. */
+  function addLateRoots(batch: MutationBatch): void {
+    const adds = (batch.a ??= []);
+    for (const root of newShadows) {
+      const hostId = ids.get(root.host);
+      if (hostId === undefined || ids.get(root) !== undefined || !root.host.isConnected) continue;
+      const firstId = ids.peek();
+      const node = serializer.node(root, contentMasked(root.host, masker));
+      if (node) adds.push([hostId, 0, firstId, node]);
+    }
+    newShadows.clear();
+    for (const frame of reloadedFrames) {
+      const frameId = ids.get(frame);
+      if (frameId === undefined || !frame.isConnected) continue;
+      const old = frameDocs.get(frame);
+      const oldId = old && ids.get(old);
+      if (old === frame.contentDocument && oldId !== undefined) continue;
+      if (oldId !== undefined) (batch.r ??= []).push(oldId);
+      const firstId = ids.peek();
+      const node = serializer.nestedDocument(frame, contentMasked(frame, masker));
+      if (node) adds.push([frameId, 0, firstId, node]);
+    }
+    reloadedFrames.clear();
+    if (!adds.length) delete batch.a;
+  }
+
   function snapshot(): void {
     // Pending changes are part of the state the snapshot describes.
     observer.takeRecords();
     records = [];
     pending = [];
     scrolls.clear();
-    ids = new NodeIds(DOCUMENT_ID + 1);
-    serializer = new Serializer(ids, masker);
+    dirtyProps.clear();
+    newShadows.clear();
+    reloadedFrames.clear();
+    newSerializer();
     const firstId = ids.peek();
-    const root = serializer.node(doc.documentElement, false);
+    const root = serializer.documentRoot(doc, masker.maskedByDefault);
     const snap: Snapshot = {
       url: doc.location.href,
       base: doc.baseURI,
@@ -88,50 +161,99 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       width: win.innerWidth,
       height: win.innerHeight,
       firstId,
-      root: root as Snapshot['root'],
+      root: root!,
     };
-    const events: DomEvent[] = [[EventType.Snapshot, snap]];
-    events.push([EventType.Scroll, DOCUMENT_ID, win.scrollX, win.scrollY]);
-    for (const el of Array.from(doc.querySelectorAll('*'))) {
-      if (el.scrollTop || el.scrollLeft) {
-        const id = ids.get(el);
-        if (id !== undefined && el !== doc.documentElement) events.push([EventType.Scroll, id, el.scrollLeft, el.scrollTop]);
-      }
-    }
+    const adopted = adoptedCss(doc);
+    if (adopted !== null) snap.adopted = adopted;
+    roots.adoptedChanged(); // what the snapshot holds is the new baseline
+    const events: DomEvent[] = [[EventType.Snapshot, snap], ...scrollPositions()];
     options.emit(events, true);
     options.onSnapshotComplete?.();
   }
 
+  /** Scroll positions of every document and scrolled element the snapshot holds. */
+  function scrollPositions(): DomEvent[] {
+    const out: DomEvent[] = [];
+    for (const root of roots.all) {
+      const rootId = root === doc ? DOCUMENT_ID : ids.get(root);
+      if (root.nodeType === 9 && rootId !== undefined) {
+        const w = (root as Document).defaultView!;
+        if (root === doc || w.scrollX || w.scrollY) out.push([EventType.Scroll, rootId, w.scrollX, w.scrollY]);
+      }
+      for (const el of Array.from(root.querySelectorAll('*'))) {
+        if ((el.scrollTop || el.scrollLeft) && el !== (root as Document).documentElement) {
+          const id = ids.get(el);
+          if (id !== undefined) out.push([EventType.Scroll, id, el.scrollLeft, el.scrollTop]);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Handles an event once, at the root that holds its real target. */
+  function ownTarget(e: Event): Element | null {
+    const target = e.composedPath()[0] as Node | undefined;
+    if (!target || target.getRootNode() !== e.currentTarget) return null;
+    return target.nodeType === 1 ? (target as Element) : null;
+  }
+
   function onInput(e: Event): void {
-    const el = e.target as Element;
-    const id = ids.get(el);
-    if (id === undefined) return;
+    const el = ownTarget(e);
+    const id = el ? ids.get(el) : undefined;
+    if (!el || id === undefined) return;
     const field = el as HTMLInputElement;
+    const root = el.getRootNode() as Document | ShadowRoot;
     if (field.type === 'radio' && field.name) {
       // Checking one radio unchecks the others of its group without any event.
-      for (const r of Array.from(doc.querySelectorAll<HTMLInputElement>('input[type=radio]'))) {
+      for (const r of Array.from(root.querySelectorAll<HTMLInputElement>('input[type=radio]'))) {
         const rid = ids.get(r);
         if (r.name === field.name && rid !== undefined) pending.push([EventType.Input, rid, r.checked]);
       }
     } else if (field.type === 'checkbox' || field.type === 'radio') {
       pending.push([EventType.Input, id, field.checked]);
-    } else if ('value' in field) {
-      const value = masker.isMasked(el) ? maskText(field.value) : field.value;
-      pending.push([EventType.Input, id, value]);
+    } else if (el.localName === 'select') {
+      for (const o of Array.from((el as HTMLSelectElement).options)) {
+        const oid = ids.get(o);
+        if (oid !== undefined) pending.push([EventType.Input, oid, o.selected]);
+      }
+    } else if ('value' in field && typeof field.value === 'string') {
+      const masked = masker.masksValue(el, masker.isMasked(el));
+      pending.push([EventType.Input, id, masked ? maskText(field.value) : field.value]);
     }
     schedule();
   }
 
   function onScroll(e: Event): void {
     const target = e.target as Node;
-    if (target === doc) {
-      scrolls.set(DOCUMENT_ID, [win.scrollX, win.scrollY]);
+    if (target.nodeType === 9) {
+      const id = target === doc ? DOCUMENT_ID : ids.get(target);
+      const w = (target as Document).defaultView;
+      if (id === undefined || !w) return;
+      scrolls.set(id, [w.scrollX, w.scrollY]);
     } else {
       const id = ids.get(target);
       if (id === undefined) return;
       scrolls.set(id, [(target as Element).scrollLeft, (target as Element).scrollTop]);
     }
     schedule();
+  }
+
+  function onLoad(e: Event): void {
+    const el = e.target as Element;
+    if (el.localName === 'iframe' && ids.get(el) !== undefined) {
+      reloadedFrames.add(el as HTMLIFrameElement);
+      schedule();
+    }
+  }
+
+  function onToggle(e: Event): void {
+    const el = e.target as Element;
+    if (ids.get(el) === undefined) return;
+    markProp(el, el.localName === 'dialog' ? PROP.modal : PROP.popover);
+  }
+
+  function onMedia(e: Event): void {
+    if (ids.get(e.target as Node) !== undefined) markProp(e.target as Node, PROP.media);
   }
 
   function onPointer(e: PointerEvent): void {
@@ -144,22 +266,36 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     schedule();
   }
 
+  /** Low-frequency checks for what no event announces: canvas pixels, adopted sheet arrays. */
+  function tick(): void {
+    for (const c of canvases) {
+      const id = ids.get(c);
+      if (!c.isConnected || id === undefined) {
+        canvases.delete(c);
+        continue;
+      }
+      const pixels = canvasProp(c)?.[PROP.canvas];
+      if (pixels && pixels !== canvasPixels.get(c)) {
+        canvasPixels.set(c, pixels);
+        markProp(c, PROP.canvas);
+      }
+    }
+    for (const root of roots.adoptedChanged()) markProp(root, PROP.adopted);
+    roots.prune();
+  }
+
   const listen = { capture: true, passive: true } as const;
-  doc.addEventListener('input', onInput, listen);
-  doc.addEventListener('change', onInput, listen);
-  doc.addEventListener('scroll', onScroll, listen);
   doc.addEventListener('pointermove', onPointer, listen);
   win.addEventListener('resize', onResize, listen);
-  observer.observe(doc, { childList: true, subtree: true, attributes: true, characterData: true });
+  const ticker = win.setInterval(tick, CANVAS_INTERVAL_MS);
   snapshot();
 
   return {
     snapshot,
     stop() {
       observer.disconnect();
-      doc.removeEventListener('input', onInput, listen);
-      doc.removeEventListener('change', onInput, listen);
-      doc.removeEventListener('scroll', onScroll, listen);
+      roots.stop();
+      win.clearInterval(ticker);
       doc.removeEventListener('pointermove', onPointer, listen);
       win.removeEventListener('resize', onResize, listen);
       scheduled = false;

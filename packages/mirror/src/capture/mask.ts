@@ -1,6 +1,7 @@
 /**
  * Masking decisions, made at capture so a masked value never exists in any
- * message. Passwords are always masked; more by attribute, class and selectors.
+ * message. Passwords, payment card fields and hidden inputs are always masked;
+ * more by attribute, class and selectors; or everything, in private mode.
  */
 export interface MaskOptions {
   /** CSS selectors whose elements (and everything inside) are masked. */
@@ -9,6 +10,9 @@ export interface MaskOptions {
   classes?: string[];
   /** CSS selectors whose elements are replaced by an empty box of the same size. */
   blockSelectors?: string[];
+  /** Private by default: mask all text and inputs except inside elements matching `allowSelectors`. */
+  privateByDefault?: boolean;
+  allowSelectors?: string[];
 }
 
 // Payment card fields are masked whatever the site configured: no one should have to remember them.
@@ -16,39 +20,67 @@ const DEFAULT_MASK = ['[data-tandem-mask]', '.maskContent', 'input[autocomplete^
 const DEFAULT_BLOCK = ['[data-tandem-block]'];
 
 /** Attributes that carry user data and are masked on masked elements. */
-const MASKED_ATTRS = new Set(['value', 'placeholder', 'title', 'alt', 'aria-label', 'aria-valuetext']);
+const MASKED_ATTRS = new Set(['value', 'placeholder', 'title', 'alt', 'aria-label', 'aria-valuetext', 'aria-description', 'label']);
 
 export class Masker {
   readonly maskSelector: string;
   readonly blockSelector: string;
+  readonly allowSelector: string | null;
 
   constructor(options: MaskOptions = {}) {
     const classes = (options.classes ?? []).map((c) => '.' + CSS.escape(c));
     this.maskSelector = [...DEFAULT_MASK, ...classes, ...(options.selectors ?? [])].join(',');
     this.blockSelector = [...DEFAULT_BLOCK, ...(options.blockSelectors ?? [])].join(',');
+    // In private mode nothing is allowed unless a selector says so.
+    this.allowSelector = options.privateByDefault ? (options.allowSelectors ?? []).join(',') || ':not(*)' : null;
   }
 
-  /** Does this element itself match a mask rule (not counting its ancestors)? */
-  matchesMask(el: Element): boolean {
-    return safeMatches(el, this.maskSelector);
+  /** Whether the document root starts out masked (private mode). */
+  get maskedByDefault(): boolean {
+    return this.allowSelector !== null;
+  }
+
+  /**
+   * The mask state of `el` given its parent's: masking rules win, an allowed
+   * element lifts private mode for its subtree.
+   */
+  childState(el: Element, parentMasked: boolean): boolean {
+    if (safeMatches(el, this.maskSelector)) return true;
+    if (this.allowSelector !== null && parentMasked && safeMatches(el, this.allowSelector)) {
+      return this.maskedByAncestorRule(el);
+    }
+    return parentMasked;
   }
 
   isBlocked(el: Element): boolean {
     return safeMatches(el, this.blockSelector);
   }
 
-  /** Is this element masked, by itself or by an ancestor? Used outside the snapshot walk. */
+  /** Is this element's content masked? Used outside the snapshot walk, where ancestors are not at hand. */
   isMasked(el: Element): boolean {
-    return isPasswordField(el) || safeClosest(el, this.maskSelector);
+    if (safeClosest(el, this.maskSelector)) return true;
+    return this.allowSelector !== null && !safeClosest(el, this.allowSelector);
+  }
+
+  /** Is this field's value masked (masked content, or a field that always is)? */
+  masksValue(el: Element, contentMasked: boolean): boolean {
+    return contentMasked || isAlwaysMaskedField(el);
   }
 
   maskAttr(name: string, value: string): string {
     return MASKED_ATTRS.has(name) || name.startsWith('data-') ? maskText(value) : value;
   }
+
+  private maskedByAncestorRule(el: Element): boolean {
+    return el.parentElement !== null && safeClosest(el.parentElement, this.maskSelector);
+  }
 }
 
-export function isPasswordField(el: Element): boolean {
-  return el.localName === 'input' && (el as HTMLInputElement).type === 'password';
+/** Fields whose value never travels, whatever the rules: passwords and hidden inputs (tokens live there). */
+export function isAlwaysMaskedField(el: Element): boolean {
+  if (el.localName !== 'input') return false;
+  const type = (el as HTMLInputElement).type;
+  return type === 'password' || type === 'hidden';
 }
 
 /** Keeps the length and the spaces, so the layout stays close; every other character becomes "*". */

@@ -1,12 +1,15 @@
 /**
  * Turns live nodes into the compact SerializedNode form (see protocol's dom.ts),
- * numbering them in pre-order and applying masking on the way.
+ * numbering them in pre-order and applying masking on the way. Open shadow
+ * roots and same-origin iframe documents are serialized in place, as children
+ * of their host.
  */
-import { PROP, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
-import { isPasswordField, maskText, type Masker } from './mask.js';
+import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { maskText, type Masker } from './mask.js';
+import { adoptedCss, styleElementCss } from './styles.js';
 
-/** Elements whose children are not mirrored: their content never renders, or runs. */
-const OPAQUE = new Set(['script', 'noscript', 'textarea', 'iframe', 'template']);
+/** Elements whose children are not mirrored: their content never renders, runs, or is read from elsewhere. */
+const OPAQUE = new Set(['script', 'noscript', 'textarea', 'iframe', 'template', 'style']);
 
 /** Elements with this attribute are left out of the mirror entirely. */
 export const IGNORE_ATTR = 'data-tandem-ignore';
@@ -39,13 +42,21 @@ export class NodeIds {
   }
 }
 
+export interface SerializeHooks {
+  /** A shadow root or nested document was serialized: observe it from now on. */
+  root(root: ShadowRoot | Document): void;
+  /** A canvas was serialized: its pixels are sent again when they change. */
+  canvas(canvas: HTMLCanvasElement): void;
+}
+
 export class Serializer {
   constructor(
     private readonly ids: NodeIds,
     private readonly masker: Masker,
+    private readonly hooks: SerializeHooks,
   ) {}
 
-  /** Serializes `node` and its subtree; `masked` says whether an ancestor is masked. */
+  /** Serializes `node` and its subtree; `masked` says whether its parent's content is masked. */
   node(node: Node, masked: boolean): SerializedNode | null {
     switch (node.nodeType) {
       case 3: // text
@@ -59,6 +70,8 @@ export class Serializer {
         // The SDK's own UI marks itself so it is never part of what is shared.
         if ((node as Element).hasAttribute(IGNORE_ATTR)) return null;
         return this.element(node as Element, masked);
+      case 11:
+        return (node as ShadowRoot).host ? this.shadow(node as ShadowRoot, masked) : null;
       default:
         return null;
     }
@@ -68,15 +81,28 @@ export class Serializer {
     return masked ? maskText(node.data) : node.data;
   }
 
-  private element(el: Element, inheritedMask: boolean): SerializedNode {
+  /** A document (the top one or an iframe's): its documentElement with ids from here. */
+  documentRoot(doc: Document, masked: boolean): SerializedElement | null {
+    this.hooks.root(doc);
+    return doc.documentElement ? (this.element(doc.documentElement, masked) as SerializedElement) : null;
+  }
+
+  private element(el: Element, parentMasked: boolean): SerializedNode {
     this.ids.assign(el);
     const tag = el.localName;
     if (this.masker.isBlocked(el)) {
       const box = el.getBoundingClientRect();
       return [tag, { [PROP.blocked]: `${Math.round(box.width)},${Math.round(box.height)}` }];
     }
-    const masked = inheritedMask || this.masker.matchesMask(el);
+    const masked = this.masker.childState(el, parentMasked);
     const out: SerializedElement = [tag, this.attrs(el, masked) ?? 0];
+    const shadow = el.shadowRoot;
+    if (shadow) out.push(this.shadow(shadow, masked));
+    if (tag === 'iframe' || tag === 'frame') {
+      const doc = this.nestedDocument(el as HTMLIFrameElement, masked);
+      if (doc) out.push(doc);
+      return out;
+    }
     if (!mirrorsChildren(el)) return out;
     for (let c = el.firstChild; c; c = c.nextSibling) {
       const s = this.node(c, masked);
@@ -85,29 +111,128 @@ export class Serializer {
     return out;
   }
 
+  private shadow(root: ShadowRoot, masked: boolean): SerializedElement {
+    this.ids.assign(root);
+    this.hooks.root(root);
+    const css = adoptedCss(root);
+    const out: SerializedElement = [SHADOW_TAG, css === null ? 0 : { [PROP.adopted]: css }];
+    for (let c = root.firstChild; c; c = c.nextSibling) {
+      const s = this.node(c, masked);
+      if (s !== null) out.push(s);
+    }
+    return out;
+  }
+
+  /** The document of a same-origin iframe; a cross-origin one stays a placeholder. */
+  nestedDocument(frame: HTMLIFrameElement, masked: boolean): SerializedElement | null {
+    let doc: Document | null = null;
+    try {
+      doc = frame.contentDocument;
+    } catch {
+      doc = null;
+    }
+    if (!doc?.documentElement) return null;
+    this.ids.assign(doc);
+    const attrs: Attrs = { [PROP.base]: doc.baseURI };
+    const css = adoptedCss(doc);
+    if (css !== null) attrs[PROP.adopted] = css;
+    const root = this.documentRoot(doc, masked);
+    return root ? [DOC_TAG, attrs, root] : [DOC_TAG, attrs];
+  }
+
   attrs(el: Element, masked: boolean): Attrs | null {
-    let out: Attrs | null = null;
     const tag = el.localName;
     if (tag === 'script') return null; // never needed to render, and may carry secrets inline
-    const maskValues = masked || isPasswordField(el);
+    let out: Attrs | null = null;
+    const maskValues = this.masker.masksValue(el, masked);
     for (const a of Array.from(el.attributes)) {
       (out ??= {})[a.name] = maskValues ? this.masker.maskAttr(a.name, a.value) : a.value;
     }
-    if (tag === 'input' || tag === 'textarea' || tag === 'select') {
-      const field = el as HTMLInputElement;
-      if (field.type === 'checkbox' || field.type === 'radio') {
-        (out ??= {})[PROP.checked] = field.checked ? '1' : '';
-      } else {
-        (out ??= {})[PROP.value] = maskValues ? maskText(field.value) : field.value;
+    const props = this.props(el, maskValues);
+    return props ? Object.assign(out ?? {}, props) : out;
+  }
+
+  /** State that lives in properties, not attributes: form values, CSSOM, pixels, play state. */
+  props(el: Element, maskValues: boolean): Attrs | null {
+    switch (el.localName) {
+      case 'input':
+      case 'textarea':
+      case 'select': {
+        const field = el as HTMLInputElement;
+        if (field.type === 'checkbox' || field.type === 'radio') return { [PROP.checked]: field.checked ? '1' : '' };
+        if (el.localName === 'select') return null; // its options carry the selection
+        return { [PROP.value]: maskValues ? maskText(field.value) : field.value };
       }
+      case 'option':
+        return { [PROP.selected]: (el as HTMLOptionElement).selected ? '1' : '' };
+      case 'style':
+        return { [PROP.css]: styleElementCss(el as HTMLStyleElement) };
+      case 'canvas':
+        this.hooks.canvas(el as HTMLCanvasElement);
+        return canvasProp(el as HTMLCanvasElement);
+      case 'video':
+      case 'audio':
+        return { [PROP.media]: mediaState(el as HTMLMediaElement) };
+      case 'dialog':
+        return (el as HTMLDialogElement).open ? { [PROP.modal]: matches(el, ':modal') ? '1' : '' } : null;
+      case 'iframe':
+      case 'frame':
+        return foreignFrame(el as HTMLIFrameElement);
+      default:
+        return el.hasAttribute('popover') ? { [PROP.popover]: matches(el, ':popover-open') ? '1' : '' } : null;
     }
-    return out;
+  }
+
+  masksValue(el: Element, masked: boolean): boolean {
+    return this.masker.masksValue(el, masked);
+  }
+
+  /** Adopted CSS of a document or shadow root ("" when it has none, so a removal travels too). */
+  rootAdopted(root: Document | ShadowRoot): string {
+    return adoptedCss(root) ?? '';
   }
 
   /** The current value of one attribute as it may travel. */
   attr(el: Element, name: string, masked: boolean): string | null {
     const value = el.getAttribute(name);
     if (value === null || el.localName === 'script') return null;
-    return masked || isPasswordField(el) ? this.masker.maskAttr(name, value) : value;
+    return this.masker.masksValue(el, masked) ? this.masker.maskAttr(name, value) : value;
   }
 }
+
+export function mediaState(m: HTMLMediaElement): string {
+  return `${m.paused ? 'paused' : 'playing'},${Math.round(m.currentTime * 1000) / 1000}`;
+}
+
+export function canvasProp(canvas: HTMLCanvasElement): Attrs | null {
+  if (!canvas.width || !canvas.height) return null;
+  try {
+    return { [PROP.canvas]: canvas.toDataURL() };
+  } catch {
+    return null; // tainted by cross-origin images: the agent sees an empty canvas
+  }
+}
+
+function foreignFrame(frame: HTMLIFrameElement): Attrs | null {
+  try {
+    if (frame.contentDocument) return null;
+  } catch {
+    // cross-origin
+  }
+  const src = frame.getAttribute('src');
+  if (!src) return null;
+  try {
+    return { [PROP.foreign]: new URL(src, frame.baseURI).host };
+  } catch {
+    return null;
+  }
+}
+
+function matches(el: Element, selector: string): boolean {
+  try {
+    return el.matches(selector);
+  } catch {
+    return false;
+  }
+}
+

@@ -1,0 +1,70 @@
+/**
+ * Agent-page side: turns what arrived (snapshot messages as JSON strings, or
+ * the page's HTML for the native baseline) into a laid-out document, timed
+ * with performance.now(). Bundled once per kind; driven through `window.__agent`.
+ */
+
+export interface AgentResult {
+  /** From the first byte being in memory to the first animation frame after a forced layout. */
+  ms: number;
+  /** Of which JSON.parse of the messages (0 for the native baseline). */
+  parseMs: number;
+  /** Elements in the rendered document and the laid-out height of its body: a check that all three render the same page. */
+  elements: number;
+  height: number;
+  /** Stylesheets that had not loaded within the wait (should be 0). */
+  sheetsPending: number;
+}
+
+export type Render = (stage: HTMLElement, payload: string[], timing: { parseMs: number }) => Promise<Document>;
+
+const SHEET_WAIT_MS = 5_000;
+
+/** An iframe like the viewer's: sandboxed, same origin, no scripts, the visitor's viewport size. */
+export function sandboxedFrame(stage: HTMLElement, width: number, height: number): HTMLIFrameElement {
+  const frame = document.createElement('iframe');
+  frame.setAttribute('sandbox', 'allow-same-origin');
+  frame.width = String(width);
+  frame.height = String(height);
+  frame.style.border = '0';
+  stage.appendChild(frame);
+  return frame;
+}
+
+/** Waits (bounded) for every linked stylesheet of `doc`: a page without its CSS has not been "seen" yet. */
+async function stylesheets(doc: Document): Promise<number> {
+  const links = Array.from(doc.querySelectorAll<HTMLLinkElement>('link[rel~="stylesheet"]')).filter((l) => !l.sheet);
+  if (!links.length) return 0;
+  let pending = links.length;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, SHEET_WAIT_MS);
+    for (const l of links) {
+      const done = () => {
+        if (--pending === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      l.addEventListener('load', done, { once: true });
+      l.addEventListener('error', done, { once: true });
+    }
+  });
+  return pending;
+}
+
+export function install(render: Render): void {
+  (window as unknown as { __agent: unknown }).__agent = {
+    async run(): Promise<AgentResult> {
+      const payload = (window as unknown as { __payload: string[] }).__payload;
+      const stage = document.getElementById('stage')!;
+      const timing = { parseMs: 0 };
+      const t0 = performance.now();
+      const doc = await render(stage, payload, timing);
+      const sheetsPending = await stylesheets(doc);
+      const height = doc.body ? doc.body.offsetHeight : 0; // forces style and layout
+      await new Promise((r) => requestAnimationFrame(r));
+      const ms = performance.now() - t0;
+      return { ms, parseMs: timing.parseMs, elements: doc.getElementsByTagName('*').length, height, sheetsPending };
+    },
+  };
+}

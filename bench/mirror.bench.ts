@@ -1,0 +1,454 @@
+/**
+ * Tandem's DOM mirror against rrweb, side by side in one headless Chromium run.
+ * See bench/README.md for what each number means.
+ *
+ *   npm run bench:mirror -- [--runs 5] [--seed 1] [--bytes 1600000] [--churn-seconds 3] [--page generated|booking]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type BuildOptions } from 'esbuild';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import { launchBrowser } from '../test/helpers/browser.js';
+import { DEFAULT_BYTES, DEFAULT_SEED, generatePage } from './generate-page.js';
+import { startServer, type StaticServer } from './server.js';
+import type { ChurnResult, SnapshotResult } from './harness/visitor.js';
+import type { AgentResult } from './harness/agent.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const HARNESS = join(ROOT, 'bench', 'harness');
+
+// ---------------------------------------------------------------- parameters
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i > 0) return process.argv[i + 1];
+  const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return eq?.slice(name.length + 3);
+}
+function numArg(name: string, fallback: number, min: number, max: number): number {
+  const raw = arg(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in ${min}..${max}`);
+  return n;
+}
+
+const RUNS = Math.round(numArg('runs', 5, 1, 50));
+const SEED = Math.round(numArg('seed', DEFAULT_SEED, 0, 2 ** 32 - 1));
+const TARGET_BYTES = Math.round(numArg('bytes', DEFAULT_BYTES, 10_000, 20_000_000));
+const CHURN_SECONDS = numArg('churn-seconds', 3, 0.5, 30);
+const ONLY = arg('page');
+/** 10 changes every 10 ms: 1,000 changed nodes per second. */
+const CHURN_INTERVAL_MS = 10;
+const CHURN_PER_TICK = 10;
+/** Quiet time after load (and after the snapshot) before the churn's CPU metrics start. */
+const SETTLE_MS = 400;
+const VIEWPORT = { width: 1280, height: 800 };
+/** Hard limit for the whole run: the script always stops by itself. */
+const OVERALL_LIMIT_MS = 90_000 + RUNS * 60_000 + CHURN_SECONDS * RUNS * 12_000;
+
+const TARGETS = {
+  snapshotSpeedup: 10,
+  bytesFactor: 3,
+  agentVsNative: 1.5,
+  longTaskMs: 50,
+  captureBundleGz: 25 * 1024,
+  loaderGz: 3 * 1024,
+};
+
+// ---------------------------------------------------------------- helpers
+
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  return new Promise<T>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`${what}: no result within ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(timer), res(v)),
+      (e) => (clearTimeout(timer), rej(e)),
+    );
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function median(values: number[]): number {
+  if (!values.length) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const bytesOf = (s: string) => Buffer.byteLength(s, 'utf8');
+const gz6 = (s: string | Buffer) => gzipSync(s, { level: 6 }).length;
+/** Bundles are gzipped at level 9, as test/sdk/bundles.test.ts checks the budgets. */
+const gz9 = (s: string | Buffer) => gzipSync(s, { level: 9 }).length;
+
+const ESBUILD: BuildOptions = {
+  bundle: true,
+  write: false,
+  minify: true,
+  format: 'iife',
+  // As scripts/build.mjs builds the production bundles.
+  target: ['chrome100', 'firefox100', 'safari15'],
+  legalComments: 'none',
+  logLevel: 'error',
+  drop: ['debugger'],
+  pure: ['console.debug'],
+  absWorkingDir: ROOT,
+};
+
+async function bundleFile(entry: string): Promise<string> {
+  const out = await build({ ...ESBUILD, entryPoints: [entry] });
+  return out.outputFiles![0]!.text;
+}
+
+async function bundleSource(contents: string): Promise<string> {
+  const out = await build({ ...ESBUILD, stdin: { contents, resolveDir: join(ROOT, 'bench'), loader: 'ts' } });
+  return out.outputFiles![0]!.text;
+}
+
+// ---------------------------------------------------------------- measurements
+
+type Recorder = 'tandem' | 'rrweb';
+type VisitorKind = 'none' | Recorder;
+type AgentKind = 'native' | Recorder;
+
+interface Bundles {
+  visitor: Record<VisitorKind, string>;
+  agent: Record<AgentKind, string>;
+}
+
+interface ChurnSample {
+  cpuMsPerS: number;
+  scriptMsPerS: number;
+  opsPerS: number;
+  changeBytesPerS: number;
+}
+
+interface VisitorSample {
+  snapshot?: SnapshotResult & { raw: number; gzip: number };
+  churn: ChurnSample;
+}
+
+interface PageSpec {
+  key: 'generated' | 'booking';
+  title: string;
+  url: string;
+  /** The HTML the native baseline parses: the page's own, with a <base> to its address. */
+  baselineHtml: string;
+  htmlBytes: number;
+}
+
+function metricsOf(r: { metrics: { name: string; value: number }[] }): Record<string, number> {
+  return Object.fromEntries(r.metrics.map((m) => [m.name, m.value]));
+}
+
+async function visitorRun(ctx: BrowserContext, spec: PageSpec, kind: VisitorKind, bundles: Bundles, run: number): Promise<VisitorSample> {
+  const page = await ctx.newPage();
+  let cdp: CDPSession | null = null;
+  try {
+    page.setDefaultTimeout(30_000);
+    cdp = await ctx.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await page.goto(spec.url, { waitUntil: 'load', timeout: 30_000 });
+    await page.addScriptTag({ content: bundles.visitor[kind] });
+
+    let snapshot: VisitorSample['snapshot'];
+    if (kind !== 'none') {
+      const s = await within(60_000, `${kind} snapshot of ${spec.key}`, page.evaluate(() => (window as any).__bench.snapshot() as Promise<SnapshotResult>));
+      snapshot = { ...s, raw: s.messages.reduce((n, m) => n + bytesOf(m), 0), gzip: s.messages.reduce((n, m) => n + gz6(m), 0) };
+    }
+    await sleep(SETTLE_MS);
+
+    const m0 = metricsOf(await within(10_000, 'Performance.getMetrics', cdp.send('Performance.getMetrics')));
+    await within(
+      10_000,
+      'churn start',
+      page.evaluate(([seed, interval, perTick]) => (window as any).__bench.churnStart(seed, interval, perTick), [SEED * 1000 + run, CHURN_INTERVAL_MS, CHURN_PER_TICK] as const),
+    );
+    await sleep(CHURN_SECONDS * 1000);
+    const churn = await within(10_000, 'churn stop', page.evaluate(() => (window as any).__bench.churnStop() as ChurnResult));
+    // The recorder's last batch (Tandem flushes on the next frame) belongs to the churn.
+    await sleep(150);
+    const m1 = metricsOf(await within(10_000, 'Performance.getMetrics', cdp.send('Performance.getMetrics')));
+    await within(10_000, 'recorder stop', page.evaluate(() => (window as any).__bench.stop()));
+
+    const seconds = m1.Timestamp! - m0.Timestamp!;
+    return {
+      snapshot,
+      churn: {
+        cpuMsPerS: ((m1.TaskDuration! - m0.TaskDuration!) * 1000) / seconds,
+        scriptMsPerS: ((m1.ScriptDuration! - m0.ScriptDuration!) * 1000) / seconds,
+        opsPerS: churn.ops / churn.seconds,
+        // JSON of the changes is ASCII but for page text: chars ≈ bytes.
+        changeBytesPerS: churn.chars / seconds,
+      },
+    };
+  } finally {
+    await cdp?.detach().catch(() => {});
+    await page.close().catch(() => {});
+  }
+}
+
+async function agentRun(ctx: BrowserContext, origin: string, kind: AgentKind, payload: string[], bundles: Bundles): Promise<AgentResult> {
+  const page: Page = await ctx.newPage();
+  try {
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${origin}/__bench/agent.html`, { waitUntil: 'load', timeout: 30_000 });
+    await page.addScriptTag({ content: bundles.agent[kind] });
+    await within(30_000, 'payload transfer', page.evaluate((p) => void ((window as any).__payload = p), payload));
+    return await within(60_000, `${kind} agent view`, page.evaluate(() => (window as any).__agent.run() as Promise<AgentResult>));
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+/** Rotates the order of the configurations from run to run, so none always goes first. */
+function rotate<T>(list: T[], run: number): T[] {
+  const k = run % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+interface PageResults {
+  spec: PageSpec;
+  elements: number;
+  visitor: Record<VisitorKind, VisitorSample[]>;
+  agent: Record<AgentKind, AgentResult[]>;
+}
+
+async function measurePage(browser: Browser, origin: string, spec: PageSpec, bundles: Bundles): Promise<PageResults> {
+  const results: PageResults = {
+    spec,
+    elements: 0,
+    visitor: { none: [], tandem: [], rrweb: [] },
+    agent: { native: [], tandem: [], rrweb: [] },
+  };
+  for (let run = 0; run < RUNS; run++) {
+    const started = Date.now();
+    // A fresh context per run and side: nothing cached or compiled carries over between runs.
+    const visitorCtx = await browser.newContext({ viewport: VIEWPORT });
+    const payloads: Partial<Record<Recorder, string[]>> = {};
+    try {
+      for (const kind of rotate<VisitorKind>(['none', 'tandem', 'rrweb'], run)) {
+        const sample = await visitorRun(visitorCtx, spec, kind, bundles, run);
+        results.visitor[kind].push(sample);
+        if (sample.snapshot && kind !== 'none') {
+          payloads[kind] = sample.snapshot.messages;
+          results.elements = sample.snapshot.elements;
+          sample.snapshot.messages = []; // keep memory flat; bytes are already counted
+        }
+      }
+    } finally {
+      await visitorCtx.close().catch(() => {});
+    }
+    const agentCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    try {
+      for (const kind of rotate<AgentKind>(['native', 'tandem', 'rrweb'], run)) {
+        const payload = kind === 'native' ? [spec.baselineHtml] : payloads[kind]!;
+        results.agent[kind].push(await agentRun(agentCtx, origin, kind, payload, bundles));
+      }
+    } finally {
+      await agentCtx.close().catch(() => {});
+    }
+    console.error(`  ${spec.key}: run ${run + 1}/${RUNS} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------- report
+
+const fmtMs = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const fmtX = (n: number) => (Number.isFinite(n) ? `${n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2)}x` : 'n/a');
+const met = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+
+type Row = [string, string, string, string, string, string];
+
+function printTable(title: string, header: Row, rows: Row[]): void {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  const line = (r: Row) => r.map((cell, c) => (c === 0 || c >= 4 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+function report(r: PageResults): void {
+  const snap = (k: Recorder, f: (s: NonNullable<VisitorSample['snapshot']>) => number) => median(r.visitor[k].map((v) => f(v.snapshot!)));
+  const churn = (k: VisitorKind, f: (c: ChurnSample) => number) => median(r.visitor[k].map((v) => f(v.churn)));
+  const agent = (k: AgentKind, f: (a: AgentResult) => number) => median(r.agent[k].map(f));
+
+  const tMs = snap('tandem', (s) => s.ms);
+  const rMs = snap('rrweb', (s) => s.ms);
+  const tRaw = snap('tandem', (s) => s.raw);
+  const rRaw = snap('rrweb', (s) => s.raw);
+  const tGz = snap('tandem', (s) => s.gzip);
+  const rGz = snap('rrweb', (s) => s.gzip);
+  const nativeMs = agent('native', (a) => a.ms);
+  const tAgent = agent('tandem', (a) => a.ms);
+  const rAgent = agent('rrweb', (a) => a.ms);
+  const tLong = snap('tandem', (s) => s.longestTaskMs);
+  const rLong = snap('rrweb', (s) => s.longestTaskMs);
+  const tLongMax = Math.max(...r.visitor.tandem.map((v) => v.snapshot!.longestTaskMs));
+  const baseCpu = churn('none', (c) => c.cpuMsPerS);
+  const baseScript = churn('none', (c) => c.scriptMsPerS);
+  const tCpu = churn('tandem', (c) => c.cpuMsPerS) - baseCpu;
+  const rCpu = churn('rrweb', (c) => c.cpuMsPerS) - baseCpu;
+  const tScript = churn('tandem', (c) => c.scriptMsPerS) - baseScript;
+  const rScript = churn('rrweb', (c) => c.scriptMsPerS) - baseScript;
+  const longTaskSupported = r.visitor.tandem.every((v) => v.snapshot!.longTaskSupported);
+  const messages = r.visitor.tandem[0]!.snapshot!.messages.length || '';
+
+  const rows: Row[] = [
+    ['full snapshot (ms)', fmtMs(tMs), fmtMs(rMs), fmtX(rMs / tMs), '>= 10x faster than rrweb', met(rMs / tMs >= TARGETS.snapshotSpeedup)],
+    ['  start call returned (ms)', fmtMs(snap('tandem', (s) => s.returnedMs)), fmtMs(snap('rrweb', (s) => s.returnedMs)), fmtX(snap('rrweb', (s) => s.returnedMs) / snap('tandem', (s) => s.returnedMs)), '(info)', ''],
+    ['  JSON.stringify of snapshot (ms)', fmtMs(snap('tandem', (s) => s.stringifyMs)), fmtMs(snap('rrweb', (s) => s.stringifyMs)), fmtX(snap('rrweb', (s) => s.stringifyMs) / snap('tandem', (s) => s.stringifyMs)), '(info, not in the above)', ''],
+    [`snapshot bytes, raw JSON${messages ? '' : ''}`, fmtInt(tRaw), fmtInt(rRaw), fmtX(rRaw / tRaw), '>= 3x fewer than rrweb', met(rRaw / tRaw >= TARGETS.bytesFactor)],
+    ['snapshot bytes, gzip -6 (on the wire)', fmtInt(tGz), fmtInt(rGz), fmtX(rGz / tGz), '>= 3x fewer than rrweb', met(rGz / tGz >= TARGETS.bytesFactor)],
+    [`agent view (ms); native parse+layout ${fmtMs(nativeMs)}`, fmtMs(tAgent), fmtMs(rAgent), fmtX(rAgent / tAgent), '(info)', ''],
+    ['  agent view / native', fmtX(tAgent / nativeMs), fmtX(rAgent / nativeMs), '', '<= 1.5x native', met(tAgent / nativeMs <= TARGETS.agentVsNative)],
+    ['  of which JSON.parse (ms)', fmtMs(agent('tandem', (a) => a.parseMs)), fmtMs(agent('rrweb', (a) => a.parseMs)), '', '(info)', ''],
+    [
+      `longest task during snapshot (ms)${longTaskSupported ? '' : ' [longtask unsupported!]'}`,
+      fmtMs(tLong),
+      fmtMs(rLong),
+      '',
+      'no task over 50 ms (every run)',
+      met(longTaskSupported && tLongMax <= TARGETS.longTaskMs),
+    ],
+    [`capture CPU under churn (ms/s over ${fmtMs(baseCpu)} baseline)`, `+${fmtMs(tCpu)}`, `+${fmtMs(rCpu)}`, fmtX(rCpu / tCpu), '(info)', ''],
+    [`  of which script (ms/s over ${fmtMs(baseScript)})`, `+${fmtMs(tScript)}`, `+${fmtMs(rScript)}`, fmtX(rScript / tScript), '(info)', ''],
+    ['  change stream (raw JSON B/s)', fmtInt(churn('tandem', (c) => c.changeBytesPerS)), fmtInt(churn('rrweb', (c) => c.changeBytesPerS)), fmtX(churn('rrweb', (c) => c.changeBytesPerS) / churn('tandem', (c) => c.changeBytesPerS)), '(info)', ''],
+    [
+      `  changes made per s (no recorder: ${fmtInt(churn('none', (c) => c.opsPerS))})`,
+      fmtInt(churn('tandem', (c) => c.opsPerS)),
+      fmtInt(churn('rrweb', (c) => c.opsPerS)),
+      '',
+      '(info: 1,000 asked)',
+      '',
+    ],
+  ];
+  printTable(
+    `== ${r.spec.title}: ${fmtInt(r.spec.htmlBytes)} B of HTML, ${fmtInt(r.elements)} elements (medians of ${RUNS} runs) ==`,
+    ['measure', 'Tandem', 'rrweb', 'rrweb/Tandem', 'target (Tandem)', 'status'],
+    rows,
+  );
+  const check = (k: AgentKind) => {
+    const a = r.agent[k].at(-1)!;
+    return `${k} ${fmtInt(a.elements)} elements, body ${fmtInt(a.height)} px${a.sheetsPending ? `, ${a.sheetsPending} stylesheet(s) never loaded` : ''}`;
+  };
+  console.log(`rendered on the agent side (last run): ${check('native')}; ${check('tandem')}; ${check('rrweb')}`);
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  let browser: Browser | null = null;
+  let server: StaticServer | null = null;
+  let closing: Promise<void> | null = null;
+  const cleanup = () =>
+    (closing ??= (async () => {
+      await browser?.close().catch(() => {});
+      await server?.close().catch(() => {});
+    })());
+  const watchdog = setTimeout(() => {
+    console.error(`mirror bench: over the overall limit of ${OVERALL_LIMIT_MS / 1000} s, stopping`);
+    void cleanup().finally(() => process.exit(2));
+  }, OVERALL_LIMIT_MS);
+  const onSignal = () => void cleanup().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    // Visitor bundles: built as the production ones are; missing ones are built first.
+    const session = join(ROOT, 'packages/sdk/dist/tandem-session.js');
+    const loader = join(ROOT, 'packages/sdk/dist/tandem.js');
+    if (!existsSync(session) || !existsSync(loader)) {
+      console.error('building browser bundles (node scripts/build.mjs)...');
+      execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
+    }
+
+    const [vNone, vTandem, vRrweb, aNative, aTandem, aRrweb, captureOnly, rebuildOnly, rrwebRecord, rrwebReplay] = await Promise.all([
+      bundleFile(join(HARNESS, 'visitor-none.ts')),
+      bundleFile(join(HARNESS, 'visitor-tandem.ts')),
+      bundleFile(join(HARNESS, 'visitor-rrweb.ts')),
+      bundleFile(join(HARNESS, 'agent-native.ts')),
+      bundleFile(join(HARNESS, 'agent-tandem.ts')),
+      bundleFile(join(HARNESS, 'agent-rrweb.ts')),
+      bundleSource(`import { startCapture } from '@tandem/mirror/capture'; (window as any).startCapture = startCapture;`),
+      bundleSource(`import { Rebuilder } from '@tandem/mirror/rebuild'; (window as any).Rebuilder = Rebuilder;`),
+      bundleSource(`import { record } from 'rrweb'; (window as any).rrwebRecord = record;`),
+      bundleSource(`import { Replayer } from 'rrweb'; (window as any).rrwebReplayer = Replayer;`),
+    ]);
+    const bundles: Bundles = {
+      visitor: { none: vNone, tandem: vTandem, rrweb: vRrweb },
+      agent: { native: aNative, tandem: aTandem, rrweb: aRrweb },
+    };
+
+    const generated = generatePage({ seed: SEED, targetBytes: TARGET_BYTES });
+    const publicDir = join(ROOT, 'packages/demo/public');
+    const bookingHtml = readFileSync(join(publicDir, 'booking.html'), 'utf8');
+    server = await startServer(publicDir, generated.html);
+    const origin = server.origin;
+    const withBase = (html: string, url: string) => html.replace(/<head[^>]*>/i, (m) => `${m}<base href="${url}">`);
+
+    browser = await launchBrowser();
+    const rrwebVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules/rrweb/package.json'), 'utf8')).version as string;
+
+    console.log('Tandem DOM mirror vs rrweb: one headless Chromium, same machine, same run');
+    console.log(`  Chromium ${browser.version()} (/usr/bin/chromium, headless), rrweb ${rrwebVersion}, Node ${process.version}`);
+    console.log(`  CPU: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`);
+    console.log(
+      `  runs: ${RUNS} (medians), generated page: seed ${SEED}, target ${fmtInt(TARGET_BYTES)} B -> ${fmtInt(generated.bytes)} B, ${generated.cards} cards, ~${fmtInt(generated.elements)} start tags`,
+    );
+    console.log(`  churn: ${CHURN_PER_TICK} changes every ${CHURN_INTERVAL_MS} ms (1,000/s) for ${CHURN_SECONDS} s; viewport ${VIEWPORT.width}x${VIEWPORT.height}`);
+    console.log(`  session bundle built ${statSync(session).mtime.toISOString()}`);
+
+    const pages: PageSpec[] = [
+      {
+        key: 'generated',
+        title: 'Generated travel results page',
+        url: `${origin}/__bench/page.html`,
+        baselineHtml: withBase(generated.html, `${origin}/__bench/page.html`),
+        htmlBytes: generated.bytes,
+      },
+      {
+        key: 'booking',
+        title: 'Demo booking page (packages/demo/public/booking.html + styles.css)',
+        url: `${origin}/booking.html`,
+        baselineHtml: withBase(bookingHtml, `${origin}/booking.html`),
+        htmlBytes: bytesOf(bookingHtml),
+      },
+    ].filter((p) => !ONLY || p.key === ONLY) as PageSpec[];
+
+    const results: PageResults[] = [];
+    for (const spec of pages) results.push(await measurePage(browser, origin, spec, bundles));
+    for (const r of results) report(r);
+
+    const sessionGz = gz9(readFileSync(session));
+    const loaderGz = gz9(readFileSync(loader));
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+    printTable('== Bundles (minified, gzip -9) ==', ['bundle', 'Tandem', 'rrweb', 'rrweb/Tandem', 'target (Tandem)', 'status'], [
+      ['visitor capture: tandem-session.js vs rrweb record()', kb(sessionGz), kb(gz9(rrwebRecord)), fmtX(gz9(rrwebRecord) / sessionGz), '<= 25 KB gz', met(sessionGz <= TARGETS.captureBundleGz)],
+      ['  capture code alone: startCapture vs record()', kb(gz9(captureOnly)), kb(gz9(rrwebRecord)), fmtX(gz9(rrwebRecord) / gz9(captureOnly)), '(info)', ''],
+      ['loader on every page: tandem.js', kb(loaderGz), '-', '', '<= 3 KB gz', met(loaderGz <= TARGETS.loaderGz)],
+      ['agent side: Rebuilder vs Replayer', kb(gz9(rebuildOnly)), kb(gz9(rrwebReplay)), fmtX(gz9(rrwebReplay) / gz9(rebuildOnly)), '(info)', ''],
+    ]);
+    console.log(`\ndone in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    clearTimeout(watchdog);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,63 @@
+/**
+ * A tiny static server for the benchmark, on 127.0.0.1 and a free port:
+ *   /__bench/page.html   the generated page (from memory)
+ *   /__bench/agent.html  the empty agent page the rebuilds render into
+ *   /img/...             404 at once (the generated page's pictures)
+ *   anything else        a file of packages/demo/public (the booking page and its CSS)
+ */
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+const AGENT_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>agent</title>
+<style>html,body{margin:0;background:#fff}#stage{position:relative;width:1280px;height:800px;overflow:hidden}</style>
+</head><body><div id="stage"></div></body></html>`;
+
+export interface StaticServer {
+  origin: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(publicDir: string, generatedHtml: string): Promise<StaticServer> {
+  const root = normalize(publicDir + sep);
+  const server: Server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const send = (status: number, type: string, body: string | Buffer) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache' });
+      res.end(body);
+    };
+    if (path === '/__bench/page.html') return send(200, TYPES['.html']!, generatedHtml);
+    if (path === '/__bench/agent.html') return send(200, TYPES['.html']!, AGENT_PAGE);
+    if (path.startsWith('/img/')) return send(404, 'text/plain', 'not found');
+    const file = normalize(join(root, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(root)) return send(403, 'text/plain', 'forbidden');
+    try {
+      send(200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file));
+    } catch {
+      send(404, 'text/plain', 'not found');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * Builds DOM nodes from their serialized form, inside the mirror's documents.
+ * Every element and attribute passes the rules of sanitize.ts. Work that needs
+ * the node to be in a live document (nested documents, showModal, drawing a
+ * canvas) is queued and run by `connected()` once the tree is attached.
+ */
+import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { isInertTag, safeAttr, safeCss } from './sanitize.js';
+
+export const NS = {
+  html: 'http://www.w3.org/1999/xhtml',
+  svg: 'http://www.w3.org/2000/svg',
+  math: 'http://www.w3.org/1998/Math/MathML',
+  xlink: 'http://www.w3.org/1999/xlink',
+  xml: 'http://www.w3.org/XML/1998/namespace',
+};
+
+/** Nested frames of the mirror: script-free like the top one, whatever the page asked for. */
+export const MIRROR_SANDBOX = 'allow-same-origin';
+
+export interface NodeMap {
+  set(id: number, node: Node): void;
+}
+
+export class Builder {
+  private jobs: (() => void)[] = [];
+
+  constructor(private readonly nodes: NodeMap) {}
+
+  /** Builds `node` in `doc` with ids from `next.id` on, in pre-order. */
+  build(doc: Document, node: SerializedNode, next: { id: number }, ns: string): Node {
+    const id = next.id++;
+    let out: Node;
+    if (typeof node === 'string') out = doc.createTextNode(node);
+    else if (node[0] === '#') out = doc.createComment(node[1] as string);
+    else out = this.element(doc, node as SerializedElement, next, ns);
+    this.nodes.set(id, out);
+    return out;
+  }
+
+  /** Registers a node that is not built (the mirror's top document). */
+  setRoot(id: number, node: Node): void {
+    this.nodes.set(id, node);
+  }
+
+  /** Runs the work queued for nodes that are now attached, including nested documents' own. */
+  connected(): void {
+    while (this.jobs.length) {
+      const jobs = this.jobs;
+      this.jobs = [];
+      for (const job of jobs) {
+        try {
+          job();
+        } catch {
+          // One odd element (a dialog that cannot open) must not stop the rest.
+        }
+      }
+    }
+  }
+
+  /** Builds a nested document into an attached iframe of the mirror. */
+  fillFrame(frame: HTMLIFrameElement, docNode: SerializedElement, docId: number): void {
+    const doc = frame.contentDocument;
+    if (!doc) return;
+    doc.open();
+    doc.write('<!DOCTYPE html>');
+    doc.close();
+    this.nodes.set(docId, doc);
+    const attrs = docNode[1] || {};
+    const root = docNode[2];
+    if (root !== undefined) {
+      const el = this.build(doc, root, { id: docId + 1 }, NS.html) as Element;
+      addBase(doc, el, attrs[PROP.base] ?? '');
+      doc.replaceChild(el, doc.documentElement);
+    }
+    this.adopt(doc, attrs[PROP.adopted] ?? '');
+  }
+
+  /** Sets the adopted stylesheets of a mirror document or shadow root. */
+  adopt(root: Document | ShadowRoot, css: string): void {
+    const win = (root.nodeType === 9 ? (root as Document) : (root as ShadowRoot).ownerDocument).defaultView as (Window & typeof globalThis) | null;
+    if (!win) return;
+    if (!css) {
+      root.adoptedStyleSheets = [];
+      return;
+    }
+    // A sheet can only be adopted by documents of the window that constructed it.
+    const sheet = new win.CSSStyleSheet();
+    sheet.replaceSync(safeCss(css));
+    root.adoptedStyleSheets = [sheet];
+  }
+
+  setAttr(el: Element, name: string, value: string | null): void {
+    if (name.charCodeAt(0) === 32) return this.setProp(el, name, value ?? '');
+    const tag = el.localName.toLowerCase();
+    if (value === null) {
+      if (tag === 'dialog' && name === 'open' && (el as HTMLDialogElement).open) (el as HTMLDialogElement).close();
+      el.removeAttribute(name);
+      return;
+    }
+    const safe = safeAttr(tag, name, value);
+    if (safe === null) return;
+    try {
+      if (name.startsWith('xlink:')) el.setAttributeNS(NS.xlink, name, safe);
+      else if (name.startsWith('xml:')) el.setAttributeNS(NS.xml, name, safe);
+      else if (name === 'xmlns' || name.startsWith('xmlns:')) return;
+      else el.setAttribute(name, safe);
+    } catch {
+      // An attribute name the DOM refuses (the parser is laxer than setAttribute).
+    }
+  }
+
+  /** State carried beside attributes (see PROP in the protocol). */
+  setProp(el: Element | ShadowRoot | Document, name: string, value: string): void {
+    if (name === PROP.adopted) return this.adopt(el as Document | ShadowRoot, value);
+    const e = el as HTMLInputElement;
+    switch (name) {
+      case PROP.value:
+        e.value = value;
+        break;
+      case PROP.checked:
+        e.checked = value === '1';
+        break;
+      case PROP.selected:
+        (el as HTMLOptionElement).selected = value === '1';
+        break;
+      case PROP.css:
+        (el as Element).textContent = safeCss(value);
+        break;
+      case PROP.canvas:
+        this.jobs.push(() => drawCanvas(el as HTMLCanvasElement, value));
+        break;
+      case PROP.media:
+        this.jobs.push(() => setMedia(el as HTMLMediaElement, value));
+        break;
+      case PROP.modal:
+        this.jobs.push(() => setModal(el as HTMLDialogElement, value === '1'));
+        break;
+      case PROP.popover:
+        this.jobs.push(() => setPopover(el as HTMLElement, value === '1'));
+        break;
+      case PROP.foreign:
+        this.jobs.push(() => foreignPlaceholder(el as HTMLIFrameElement, value));
+        break;
+      case PROP.blocked: {
+        const [w, h] = value.split(',');
+        (el as Element).setAttribute('style', `display:inline-block;width:${Number(w) || 0}px;height:${Number(h) || 0}px;background:#d9dde3`);
+        break;
+      }
+    }
+  }
+
+  private element(doc: Document, node: SerializedElement, next: { id: number }, parentNs: string): Node {
+    const tag = node[0];
+    const ltag = tag.toLowerCase();
+    if (isInertTag(ltag)) {
+      skipIds(node, next);
+      return doc.createComment(ltag);
+    }
+    const ns = ltag === 'svg' ? NS.svg : ltag === 'math' ? NS.math : parentNs;
+    let el: Element;
+    try {
+      el = ns === NS.html ? doc.createElement(tag) : doc.createElementNS(ns, tag);
+    } catch {
+      skipIds(node, next);
+      return doc.createComment('invalid element');
+    }
+    const attrs: Attrs = node[1] || {};
+    for (const name of Object.keys(attrs)) if (name.charCodeAt(0) !== 32) this.setAttr(el, name, attrs[name]!);
+    if (ltag === 'iframe' || ltag === 'frame') el.setAttribute('sandbox', MIRROR_SANDBOX);
+    const childNs = ltag === 'foreignobject' ? NS.html : ns;
+    for (let i = 2; i < node.length; i++) {
+      const child = node[i] as SerializedNode;
+      if (Array.isArray(child) && child[0] === SHADOW_TAG) this.shadow(el, child as SerializedElement, next, childNs);
+      else if (Array.isArray(child) && child[0] === DOC_TAG) this.nestedDocument(el as HTMLIFrameElement, child as SerializedElement, next);
+      else el.appendChild(this.build(doc, child, next, childNs));
+    }
+    for (const name of Object.keys(attrs)) if (name.charCodeAt(0) === 32) this.setProp(el, name, attrs[name]!);
+    return el;
+  }
+
+  /** Attaches (or refills) an open shadow root on `host`. */
+  shadow(host: Element, node: SerializedElement, next: { id: number }, ns: string): void {
+    const id = next.id++;
+    let root: ShadowRoot;
+    try {
+      root = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
+    } catch {
+      skipIds(node, next); // not a host that can have a shadow root
+      return;
+    }
+    root.replaceChildren();
+    this.nodes.set(id, root);
+    for (let i = 2; i < node.length; i++) root.appendChild(this.build(host.ownerDocument, node[i] as SerializedNode, next, ns));
+    const css = (node[1] || {})[PROP.adopted];
+    if (css !== undefined) this.adopt(root, css);
+  }
+
+  /** A same-origin iframe's document: built once the iframe is attached and has its own document. */
+  nestedDocument(frame: HTMLIFrameElement, node: SerializedElement, next: { id: number }): void {
+    const docId = next.id++;
+    skipIds(node, next);
+    this.jobs.push(() => this.fillFrame(frame, node, docId));
+  }
+}
+
+/** The page's base URL, set before the tree is connected so its resources resolve against it. */
+export function addBase(doc: Document, root: Element, base: string): void {
+  let head = Array.from(root.children).find((c) => c.localName === 'head');
+  if (!head) {
+    head = doc.createElement('head');
+    root.prepend(head);
+  }
+  const el = doc.createElement('base');
+  el.setAttribute('href', safeAttr('a', 'href', base) ?? 'about:invalid');
+  head.prepend(el);
+}
+
+/** An element rebuilt as a placeholder still owns the ids of its serialized subtree. */
+export function skipIds(node: SerializedNode, next: { id: number }): void {
+  if (typeof node === 'string' || node[0] === '#') return;
+  for (let i = 2; i < node.length; i++) {
+    next.id++;
+    skipIds(node[i] as SerializedNode, next);
+  }
+}
+
+function drawCanvas(canvas: HTMLCanvasElement, dataUrl: string): void {
+  if (!dataUrl.startsWith('data:image/')) return;
+  const img = canvas.ownerDocument.createElement('img');
+  img.onload = () => {
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(img, 0, 0);
+  };
+  img.src = dataUrl;
+}
+
+function setMedia(media: HTMLMediaElement, state: string): void {
+  const [play, time] = state.split(',');
+  // The agent watches; the visitor's sound stays with the visitor.
+  media.muted = true;
+  const t = Number(time);
+  if (Number.isFinite(t) && Math.abs(media.currentTime - t) > 0.25) media.currentTime = t;
+  if (play === 'playing') media.play().catch(() => {});
+  else media.pause();
+}
+
+function setModal(dialog: HTMLDialogElement, modal: boolean): void {
+  if (modal && !dialog.matches(':modal')) {
+    if (dialog.open) dialog.close();
+    dialog.showModal();
+  } else if (!modal && dialog.matches(':modal')) {
+    dialog.close();
+  }
+}
+
+function setPopover(el: HTMLElement, open: boolean): void {
+  if (open && !el.matches(':popover-open')) el.showPopover();
+  else if (!open && el.matches(':popover-open')) el.hidePopover();
+}
+
+function foreignPlaceholder(frame: HTMLIFrameElement, host: string): void {
+  const doc = frame.contentDocument;
+  if (!doc) return;
+  doc.open();
+  doc.write('<!DOCTYPE html>');
+  doc.close();
+  const body = doc.body ?? doc.documentElement.appendChild(doc.createElement('body'));
+  body.setAttribute(
+    'style',
+    'margin:0;height:100vh;display:flex;align-items:center;justify-content:center;background:repeating-linear-gradient(45deg,#f1f5f9,#f1f5f9 10px,#e2e8f0 10px,#e2e8f0 20px);font:13px system-ui,sans-serif;color:#475569;text-align:center',
+  );
+  body.textContent = `Content from ${host} is not shared`;
+}
