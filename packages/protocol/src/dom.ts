@@ -37,6 +37,8 @@ export const PROP = {
   checked: ' checked',
   /** An element the capture blocked: value is "width,height" of its box in CSS px. */
   blocked: ' blocked',
+  /** A checkbox in the indeterminate state: "1" or "". */
+  indeterminate: ' indeterminate',
   /** Selectedness of an option: "1" or "". */
   selected: ' selected',
   /**

@@ -7,7 +7,7 @@
 import { PROP, type MutationBatch, type SerializedNode } from '@tandem/protocol';
 import { mirrorsChildren, type NodeIds, type Serializer } from './serialize.js';
 import type { Masker } from './mask.js';
-import { styleElementCss } from './styles.js';
+import { linkCss, styleElementCss } from './styles.js';
 
 export interface DiffContext {
   ids: NodeIds;
@@ -110,7 +110,7 @@ export function diffRecords(records: MutationRecord[], ctx: DiffContext, extra: 
 
 /** The current value of a property-like key (see PROP) of an element. */
 function propValue(el: Element, name: string, serializer: Serializer, masked: boolean): string | null {
-  if (name === PROP.css) return styleElementCss(el as HTMLStyleElement);
+  if (name === PROP.css) return el.localName === 'link' ? linkCss(el as HTMLLinkElement) : styleElementCss(el as HTMLStyleElement);
   const props = serializer.props(el, serializer.masksValue(el, masked));
   return props?.[name] ?? null;
 }

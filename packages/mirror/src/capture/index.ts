@@ -8,7 +8,7 @@ import { contentMasked, diffRecords } from './changes.js';
 import { Masker, maskText, type MaskOptions } from './mask.js';
 import { Roots } from './roots.js';
 import { NodeIds, Serializer, canvasProp } from './serialize.js';
-import { adoptedCss } from './styles.js';
+import { adoptedCss, isStylesheetLink } from './styles.js';
 
 export type { MaskOptions } from './mask.js';
 export { IGNORE_ATTR } from './serialize.js';
@@ -35,8 +35,8 @@ const CANVAS_INTERVAL_MS = 500;
 export function startCapture(doc: Document, options: CaptureOptions): Capture {
   const win = doc.defaultView!;
   const masker = new Masker(options.mask);
-  let ids: NodeIds;
-  let serializer: Serializer;
+  let ids = new NodeIds(DOCUMENT_ID + 1);
+  let serializer!: Serializer;
   let records: MutationRecord[] = [];
   let pending: DomEvent[] = [];
   /** Nodes whose property-like state (see PROP) must be sent again. */
@@ -64,7 +64,18 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
 
   const roots = new Roots(
     observer,
-    { input: onInput, change: onInput, scroll: onScroll, load: onLoad, toggle: onToggle, play: onMedia, pause: onMedia, seeked: onMedia, ratechange: onMedia },
+    {
+      input: onInput,
+      change: onInput,
+      reset: onReset,
+      scroll: onScroll,
+      load: onLoad,
+      toggle: onToggle,
+      play: onMedia,
+      pause: onMedia,
+      seeked: onMedia,
+      ratechange: onMedia,
+    },
     (owner) => {
       if (owner instanceof CSSStyleSheet) for (const root of roots.adopting(owner)) markProp(root, PROP.adopted);
       else markProp(owner, PROP.css);
@@ -73,10 +84,45 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       newShadows.add(root);
       schedule();
     },
+    onPropertySet,
   );
+
+  /** A form field (or a root's adopted sheets) changed through a property setter. */
+  function onPropertySet(node: Node, prop: string): void {
+    if (ids.get(node) === undefined) return;
+    if (prop === PROP.selected && (node as Element).localName === 'select') {
+      for (const o of Array.from((node as HTMLSelectElement).options)) markProp(o, PROP.selected);
+    } else if (prop === PROP.selected && (node as Element).localName === 'option') {
+      // Selecting one option of a single select deselects the others.
+      const select = (node as HTMLOptionElement).parentElement?.closest('select');
+      for (const o of Array.from(select?.options ?? [node as HTMLOptionElement])) markProp(o, PROP.selected);
+    } else if (prop === PROP.checked && (node as HTMLInputElement).type === 'radio') {
+      const radio = node as HTMLInputElement;
+      const group = radio.name ? Array.from((radio.getRootNode() as Document).querySelectorAll<HTMLInputElement>('input[type=radio]')).filter((r) => r.name === radio.name) : [radio];
+      for (const r of group) markProp(r, PROP.checked);
+    } else if (prop === PROP.checked || prop === PROP.indeterminate) {
+      markProp(node, PROP.checked);
+      markProp(node, PROP.indeterminate);
+    } else {
+      markProp(node, prop);
+    }
+  }
+
+  function onReset(e: Event): void {
+    const form = e.target as HTMLFormElement;
+    // The reset happens after its event: read the fields once it is done.
+    win.setTimeout(() => {
+      for (const el of Array.from(form.elements)) {
+        if (el.localName === 'select') onPropertySet(el, PROP.selected);
+        else if ((el as HTMLInputElement).type === 'checkbox' || (el as HTMLInputElement).type === 'radio') onPropertySet(el, PROP.checked);
+        else onPropertySet(el, PROP.value);
+      }
+    });
+  }
 
   function newSerializer(): void {
     ids = new NodeIds(DOCUMENT_ID + 1);
+    ids.fix(doc, DOCUMENT_ID);
     serializer = new Serializer(ids, masker, {
       root: (root) => {
         roots.watch(root);
@@ -240,9 +286,12 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
 
   function onLoad(e: Event): void {
     const el = e.target as Element;
-    if (el.localName === 'iframe' && ids.get(el) !== undefined) {
+    if (ids.get(el) === undefined) return;
+    if (el.localName === 'iframe') {
       reloadedFrames.add(el as HTMLIFrameElement);
       schedule();
+    } else if (isStylesheetLink(el)) {
+      markProp(el, PROP.css); // a new or changed sheet: its rules travel
     }
   }
 

@@ -4,6 +4,7 @@
  * event listeners that do not cross its boundary (scroll, change, toggle and
  * media events are not composed).
  */
+import { PROP } from '@tandem/protocol';
 import { watchCssom } from './styles.js';
 
 export type RootListener = (e: Event) => void;
@@ -24,6 +25,8 @@ export class Roots {
     private readonly cssDirty: (owner: Node | CSSStyleSheet) => void,
     /** A shadow root was attached to an element after the snapshot. */
     private readonly shadowAttached: (root: ShadowRoot) => void,
+    /** A form field's state was set by script (no event tells), or a root's adopted sheets were replaced. */
+    private readonly propertySet: (node: Node, prop: string) => void,
   ) {}
 
   watch(root: Document | ShadowRoot): void {
@@ -89,5 +92,32 @@ export class Roots {
       return root;
     };
     this.restores.push(() => (proto.attachShadow = original));
+    // Frameworks set form state through properties (React's controlled inputs do),
+    // which fires no event: watch the setters.
+    const set = this.propertySet;
+    const fields: [object | undefined, string, string][] = [
+      [win.HTMLInputElement?.prototype, 'value', PROP.value],
+      [win.HTMLInputElement?.prototype, 'checked', PROP.checked],
+      [win.HTMLInputElement?.prototype, 'indeterminate', PROP.indeterminate],
+      [win.HTMLTextAreaElement?.prototype, 'value', PROP.value],
+      [win.HTMLSelectElement?.prototype, 'value', PROP.selected],
+      [win.HTMLSelectElement?.prototype, 'selectedIndex', PROP.selected],
+      [win.HTMLOptionElement?.prototype, 'selected', PROP.selected],
+      [win.Document?.prototype, 'adoptedStyleSheets', PROP.adopted],
+      [win.ShadowRoot?.prototype, 'adoptedStyleSheets', PROP.adopted],
+    ];
+    for (const [fieldProto, name, prop] of fields) {
+      const desc = fieldProto && Object.getOwnPropertyDescriptor(fieldProto, name);
+      if (!desc?.set) continue;
+      const original = desc.set;
+      Object.defineProperty(fieldProto, name, {
+        ...desc,
+        set(this: Node, value: unknown) {
+          original.call(this, value);
+          set(this, prop);
+        },
+      });
+      this.restores.push(() => Object.defineProperty(fieldProto, name, desc));
+    }
   }
 }

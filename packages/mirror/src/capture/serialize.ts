@@ -6,7 +6,7 @@
  */
 import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { maskText, type Masker } from './mask.js';
-import { adoptedCss, styleElementCss } from './styles.js';
+import { adoptedCss, isStylesheetLink, linkCss, styleElementCss } from './styles.js';
 
 /** Elements whose children are not mirrored: their content never renders, runs, or is read from elsewhere. */
 const OPAQUE = new Set(['script', 'noscript', 'textarea', 'iframe', 'template', 'style']);
@@ -33,6 +33,11 @@ export class NodeIds {
   /** The id the next serialized node will get. */
   peek(): number {
     return this.next;
+  }
+
+  /** Gives a node that is not serialized (the top document) its fixed id. */
+  fix(node: Node, id: number): void {
+    this.map.set(node, id);
   }
 
   assign(node: Node): number {
@@ -159,7 +164,11 @@ export class Serializer {
       case 'textarea':
       case 'select': {
         const field = el as HTMLInputElement;
-        if (field.type === 'checkbox' || field.type === 'radio') return { [PROP.checked]: field.checked ? '1' : '' };
+        if (field.type === 'checkbox' || field.type === 'radio') {
+          const state: Attrs = { [PROP.checked]: field.checked ? '1' : '' };
+          if (field.indeterminate) state[PROP.indeterminate] = '1';
+          return state;
+        }
         if (el.localName === 'select') return null; // its options carry the selection
         return { [PROP.value]: maskValues ? maskText(field.value) : field.value };
       }
@@ -167,6 +176,10 @@ export class Serializer {
         return { [PROP.selected]: (el as HTMLOptionElement).selected ? '1' : '' };
       case 'style':
         return { [PROP.css]: styleElementCss(el as HTMLStyleElement) };
+      case 'link': {
+        const css = isStylesheetLink(el) ? linkCss(el) : null;
+        return css === null ? null : { [PROP.css]: css };
+      }
       case 'canvas':
         this.hooks.canvas(el as HTMLCanvasElement);
         return canvasProp(el as HTMLCanvasElement);

@@ -21,16 +21,53 @@ export function sheetText(sheet: CSSStyleSheet | null): string | null {
   return out;
 }
 
-/** The CSS of the <style> element as the browser applies it. */
+/** The CSS of a <style> element as the browser applies it. */
 export function styleElementCss(el: HTMLStyleElement): string {
+  if (el.sheet?.disabled) return '';
   return sheetText(el.sheet) ?? el.textContent ?? '';
+}
+
+/**
+ * The CSS of a same-origin <link rel=stylesheet>, as the browser holds it (rules
+ * may have been inserted through the CSSOM), with its relative URLs made
+ * absolute: in the mirror it becomes a <style> whose base is the document's.
+ * Null for a sheet that cannot be read (cross-origin, not loaded): the agent
+ * loads those itself.
+ */
+export function linkCss(el: HTMLLinkElement): string | null {
+  const sheet = el.sheet;
+  if (!sheet) return null;
+  if (sheet.disabled) return '';
+  const text = sheetText(sheet);
+  if (text === null) return null;
+  const base = sheet.href ?? el.href;
+  return text.replace(/url\(\s*(["']?)([^"')]+)\1\s*\)/g, (m, q: string, url: string) => {
+    if (/^(?:[a-z][a-z0-9+.-]*:|#)/i.test(url)) return m;
+    try {
+      return `url(${q}${new URL(url, base).href}${q})`;
+    } catch {
+      return m;
+    }
+  });
+}
+
+export function isStylesheetLink(el: Element): el is HTMLLinkElement {
+  return el.localName === 'link' && /(^|\s)stylesheet(\s|$)/i.test(el.getAttribute('rel') ?? '');
 }
 
 /** Concatenated CSS of the adopted sheets of a document or shadow root, or null when there are none. */
 export function adoptedCss(root: Document | ShadowRoot): string | null {
   const sheets = root.adoptedStyleSheets;
   if (!sheets || sheets.length === 0) return null;
-  return sheets.map((s) => sheetText(s) ?? '').join('\n');
+  return sheets.map(constructedCss).join('\n');
+}
+
+/** A constructed sheet as CSS text that keeps its media list and disabled state. */
+function constructedCss(sheet: CSSStyleSheet): string {
+  if (sheet.disabled) return '';
+  const text = sheetText(sheet) ?? '';
+  const media = sheet.media.mediaText;
+  return media ? `@media ${media} {\n${text}}` : text;
 }
 
 type Dirty = (owner: Node | CSSStyleSheet) => void;
@@ -74,5 +111,26 @@ export function watchCssom(win: Window & typeof globalThis, dirty: Dirty): () =>
   }
   const groupingProto = win.CSSGroupingRule?.prototype;
   for (const name of ['insertRule', 'deleteRule']) wrap(groupingProto, name, (r: CSSRule) => topSheet(r));
+  // Declarations of a rule edited in place (rule.style.setProperty); inline styles
+  // of elements go through the same methods but change an attribute, seen anyway.
+  const declProto = win.CSSStyleDeclaration?.prototype;
+  for (const name of ['setProperty', 'removeProperty']) wrap(declProto, name, (d: CSSStyleDeclaration) => topSheet(d.parentRule));
+  const setter = (proto: object | undefined, name: string, sheetOf: (self: any) => CSSStyleSheet | null) => {
+    const desc = proto && Object.getOwnPropertyDescriptor(proto, name);
+    if (!desc?.set) return;
+    const set = desc.set;
+    Object.defineProperty(proto, name, {
+      ...desc,
+      set(this: unknown, value: unknown) {
+        set.call(this, value);
+        const sheet = sheetOf(this);
+        if (sheet) dirty(sheet.ownerNode ?? sheet);
+      },
+    });
+    restores.push(() => Object.defineProperty(proto, name, desc));
+  };
+  setter(declProto, 'cssText', (d: CSSStyleDeclaration) => topSheet(d.parentRule));
+  setter(win.CSSStyleRule?.prototype, 'selectorText', (r: CSSRule) => topSheet(r));
+  setter(win.StyleSheet?.prototype, 'disabled', (s: CSSStyleSheet) => s);
   return () => restores.forEach((r) => r());
 }

@@ -20,6 +20,8 @@ export const MIRROR_SANDBOX = 'allow-same-origin';
 
 export interface NodeMap {
   set(id: number, node: Node): void;
+  /** `next` takes the id of `prev` (an element rebuilt as another kind). */
+  replace(prev: Node, next: Node): void;
 }
 
 export class Builder {
@@ -121,11 +123,20 @@ export class Builder {
       case PROP.checked:
         e.checked = value === '1';
         break;
+      case PROP.indeterminate:
+        e.indeterminate = value === '1';
+        break;
       case PROP.selected:
         (el as HTMLOptionElement).selected = value === '1';
         break;
       case PROP.css:
-        (el as Element).textContent = safeCss(value);
+        if ((el as Element).localName === 'link') {
+          const style = this.inlineSheet((el as Element).ownerDocument, { media: (el as Element).getAttribute('media') ?? '', [PROP.css]: value });
+          (el as Element).replaceWith(style);
+          this.nodes.replace(el as Element, style);
+        } else {
+          (el as Element).textContent = safeCss(value);
+        }
         break;
       case PROP.canvas:
         this.jobs.push(() => drawCanvas(el as HTMLCanvasElement, value));
@@ -158,6 +169,8 @@ export class Builder {
       return doc.createComment(ltag);
     }
     const ns = ltag === 'svg' ? NS.svg : ltag === 'math' ? NS.math : parentNs;
+    const attrs: Attrs = node[1] || {};
+    if (ltag === 'link' && attrs[PROP.css] !== undefined) return this.inlineSheet(doc, attrs);
     let el: Element;
     try {
       el = ns === NS.html ? doc.createElement(tag) : doc.createElementNS(ns, tag);
@@ -165,7 +178,6 @@ export class Builder {
       skipIds(node, next);
       return doc.createComment('invalid element');
     }
-    const attrs: Attrs = node[1] || {};
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) !== 32) this.setAttr(el, name, attrs[name]!);
     if (ltag === 'iframe' || ltag === 'frame') el.setAttribute('sandbox', MIRROR_SANDBOX);
     const childNs = ltag === 'foreignobject' ? NS.html : ns;
@@ -177,6 +189,14 @@ export class Builder {
     }
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) === 32) this.setProp(el, name, attrs[name]!);
     return el;
+  }
+
+  /** A stylesheet link whose rules came with it: a <style>, so the mirror shows the CSSOM's state. */
+  private inlineSheet(doc: Document, attrs: Attrs): Element {
+    const style = doc.createElement('style');
+    if (attrs.media) style.setAttribute('media', attrs.media);
+    style.textContent = safeCss(attrs[PROP.css]!);
+    return style;
   }
 
   /** Attaches (or refills) an open shadow root on `host`. */

@@ -49,6 +49,12 @@ export class Rebuilder {
         this.nodes.set(id, node);
         this.idOf.set(node, id);
       },
+      replace: (prev, next) => {
+        const id = this.idOf.get(prev);
+        if (id === undefined) return;
+        this.nodes.set(id, next);
+        this.idOf.set(next, id);
+      },
     });
   }
 

@@ -1,0 +1,77 @@
+/**
+ * A visitor page and an agent page in one browser, joined by capture → JSON →
+ * rebuild, without the server: for tests of the mirror's own fidelity and
+ * safety. Batches are forwarded in order through the test process, as the
+ * relay would.
+ */
+import { build } from 'esbuild';
+import type { BrowserContext, Page } from 'playwright-core';
+
+let bundles: Promise<{ capture: string; rebuild: string }> | null = null;
+
+/** The capture and rebuild entry points, bundled once per test file. */
+export function mirrorBundles(): Promise<{ capture: string; rebuild: string }> {
+  bundles ??= (async () => {
+    const one = async (contents: string) =>
+      (
+        await build({ stdin: { contents, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, write: false, format: 'iife' })
+      ).outputFiles[0]!.text;
+    return {
+      capture: await one(
+        "import { startCapture } from '@tandem/mirror/capture'; (window as any).TandemCapture = { startCapture };",
+      ),
+      rebuild: await one("import { Rebuilder } from '@tandem/mirror/rebuild'; (window as any).TandemRebuild = { Rebuilder };"),
+    };
+  })();
+  return bundles;
+}
+
+/** The agent-side page: a full-viewport sandboxed iframe the rebuild draws into. */
+export const MIRROR_PAGE = `<!DOCTYPE html><html><head><style>html,body{margin:0;height:100%;overflow:hidden}
+iframe{position:fixed;inset:0;width:100%;height:100%;border:0;display:block}</style></head>
+<body><iframe sandbox="allow-same-origin" data-tandem-view></iframe></body></html>`;
+
+export interface MirrorPair {
+  /** Resolves once every batch emitted so far has been applied on the agent side. */
+  settled(): Promise<void>;
+  batches: string[];
+}
+
+/**
+ * Starts capture on `visitor` (already at its page) and rebuilds into `agent`
+ * (already at a MIRROR_PAGE). `wire` sees every batch as it would travel.
+ */
+export async function connectPair(visitor: Page, agent: Page, options: { mask?: unknown } = {}): Promise<MirrorPair> {
+  const { capture, rebuild } = await mirrorBundles();
+  await agent.addScriptTag({ content: rebuild });
+  await agent.evaluate(() => {
+    const frame = document.querySelector('iframe')!;
+    const r = new (window as any).TandemRebuild.Rebuilder(frame);
+    (window as any).applyBatch = (json: string) => r.apply(JSON.parse(json));
+  });
+  const batches: string[] = [];
+  let chain = Promise.resolve();
+  await visitor.exposeBinding('__tandemEmit', (_source, json: string) => {
+    batches.push(json);
+    chain = chain.then(() => agent.evaluate((j) => (window as any).applyBatch(j), json));
+  });
+  await visitor.addScriptTag({ content: capture });
+  await visitor.evaluate((mask) => {
+    (window as any).__capture = (window as any).TandemCapture.startCapture(document, {
+      mask,
+      emit: (events: unknown) => (window as any).__tandemEmit(JSON.stringify(events)),
+    });
+  }, options.mask ?? {});
+  return {
+    batches,
+    async settled() {
+      // One animation frame (plus the background fallback) flushes capture's batch.
+      await visitor.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 120))));
+      await chain;
+    },
+  };
+}
+
+export async function newPair(context: BrowserContext): Promise<{ visitor: Page; agent: Page }> {
+  return { visitor: await context.newPage(), agent: await context.newPage() };
+}

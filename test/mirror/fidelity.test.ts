@@ -1,0 +1,152 @@
+/**
+ * Fidelity corpus: each page is rendered as the visitor sees it and as the
+ * agent's mirror draws it, at the same viewport; the screenshots may differ in
+ * at most 0.5% of pixels, after the snapshot and again after the page's
+ * scripted changes. The figure per page is printed.
+ */
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pixelmatch from 'pixelmatch';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.js';
+import { serveStatic, type StaticServer } from '../helpers/static-server.js';
+import { MIRROR_PAGE, connectPair } from '../helpers/mirror-pair.js';
+
+const CORPUS = resolve('test/corpus');
+const VIEWPORT = { width: 1000, height: 700 };
+const MAX_DIFF = 0.005;
+const pages = [
+  ...readdirSync(join(CORPUS, 'fidelity'))
+    .filter((f) => f.endsWith('.html'))
+    .sort()
+    .map((f) => `/fidelity/${f}`),
+  '/demo/index.html',
+  '/demo/booking.html',
+];
+
+let browser: Browser;
+let site: StaticServer;
+const figures: Record<string, { snapshot: string; changes: string }> = {};
+
+beforeAll(async () => {
+  site = await serveStatic(CORPUS, {
+    '/mirror.html': { type: 'text/html', body: MIRROR_PAGE },
+  });
+  // The demo is part of the corpus, served beside it.
+  const demo = await serveStatic(resolve('packages/demo/public'));
+  demoUrl = demo.url;
+  closeDemo = demo.close;
+  browser = await launchBrowser(['--force-color-profile=srgb', '--hide-scrollbars', '--font-render-hinting=none']);
+});
+
+let demoUrl = '';
+let closeDemo: () => Promise<void> = async () => {};
+
+afterAll(async () => {
+  console.table(figures);
+  await browser?.close();
+  await site?.close();
+  await closeDemo();
+});
+
+/** Waits until the page's images, stylesheets and fonts are in, in every nested document. */
+async function rendered(page: Page, selector?: string): Promise<void> {
+  await page.waitForFunction(
+    (sel) => {
+      const docs: Document[] = [];
+      const collect = (d: Document | null | undefined) => {
+        if (!d) return;
+        docs.push(d);
+        for (const f of Array.from(d.querySelectorAll('iframe'))) {
+          try {
+            collect(f.contentDocument);
+          } catch {
+            /* cross-origin */
+          }
+        }
+      };
+      collect(sel ? (document.querySelector(sel) as HTMLIFrameElement).contentDocument : document);
+      return docs.every(
+        (d) =>
+          Array.from(d.images).every((i) => i.complete) &&
+          Array.from(d.querySelectorAll('link[rel~=stylesheet]')).every((l) => (l as HTMLLinkElement).sheet !== null) &&
+          d.fonts.status === 'loaded',
+      );
+    },
+    selector,
+    { timeout: 10_000, polling: 50 },
+  );
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/** Boxes that are not compared: cross-origin frames, which the mirror shows as a labelled placeholder. */
+async function excluded(page: Page) {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('iframe'))
+      .filter((f) => {
+        try {
+          return f.contentDocument === null;
+        } catch {
+          return true;
+        }
+      })
+      .map((f) => f.getBoundingClientRect().toJSON() as { x: number; y: number; width: number; height: number }),
+  );
+}
+
+async function diffRatio(original: Page, mirror: Page): Promise<number> {
+  const [a, b] = [PNG.sync.read(await original.screenshot()), PNG.sync.read(await mirror.screenshot())];
+  for (const box of await excluded(original)) {
+    for (let y = Math.max(0, Math.floor(box.y)); y < Math.min(a.height, box.y + box.height); y++) {
+      for (let x = Math.max(0, Math.floor(box.x)); x < Math.min(a.width, box.x + box.width); x++) {
+        const i = (y * a.width + x) * 4;
+        for (let k = 0; k < 4; k++) b.data[i + k] = a.data[i + k]!;
+      }
+    }
+  }
+  const diff = pixelmatch(a.data, b.data, undefined, a.width, a.height, { threshold: 0.1 });
+  return diff / (a.width * a.height);
+}
+
+describe('fidelity corpus', () => {
+  it('has at least 15 feature pages plus the demo', () => {
+    expect(pages.length).toBeGreaterThanOrEqual(17);
+  });
+
+  for (const path of pages) {
+    it(`mirrors ${path} within ${MAX_DIFF * 100}% of pixels, after the snapshot and after its changes`, async () => {
+      const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+      try {
+        const visitor = await context.newPage();
+        const agent = await context.newPage();
+        const base = path.startsWith('/demo/') ? demoUrl + path.slice(5) : site.url + path;
+        await visitor.goto(base);
+        await visitor.waitForFunction(() => (window as any).pageReady !== false, undefined, { timeout: 10_000 });
+        await rendered(visitor);
+        await agent.goto(`${site.url}/mirror.html`);
+        const pair = await connectPair(visitor, agent);
+        await pair.settled();
+        await rendered(agent, 'iframe');
+        const atSnapshot = await diffRatio(visitor, agent);
+
+        await visitor.evaluate(() => (window as any).runChanges?.());
+        await rendered(visitor);
+        await pair.settled();
+        await rendered(agent, 'iframe');
+        const afterChanges = await diffRatio(visitor, agent);
+        figures[path] = { snapshot: `${(atSnapshot * 100).toFixed(3)}%`, changes: `${(afterChanges * 100).toFixed(3)}%` };
+        if (process.env.TANDEM_SCREENSHOTS && (atSnapshot > MAX_DIFF || afterChanges > MAX_DIFF)) {
+          const name = path.replace(/\W+/g, '_');
+          await visitor.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, `${name}-visitor.png`) });
+          await agent.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, `${name}-agent.png`) });
+        }
+        expect(atSnapshot).toBeLessThanOrEqual(MAX_DIFF);
+        expect(afterChanges).toBeLessThanOrEqual(MAX_DIFF);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
