@@ -156,9 +156,9 @@ export function generatePage(options: PageOptions = {}): GeneratedPage {
 <div class="field field-dest"><label for="dest">Where are you going?</label><input id="dest" name="dest" type="search" value="${pick(CITIES)}" autocomplete="off" placeholder="City, region or hotel"></div>
 <div class="field"><label for="checkin">Check-in</label><input id="checkin" name="checkin" type="date" value="2025-0${int(1, 9)}-1${int(0, 9)}"></div>
 <div class="field"><label for="checkout">Check-out</label><input id="checkout" name="checkout" type="date" value="2025-0${int(1, 9)}-2${int(0, 8)}"></div>
-<div class="field"><label for="adults">Adults</label><select id="adults" name="adults">${options(1, 10, 2)}</select></div>
-<div class="field"><label for="children">Children</label><select id="children" name="children">${options(0, 10, 0)}</select></div>
-<div class="field"><label for="rooms">Rooms</label><select id="rooms" name="rooms">${options(1, 8, 1)}</select></div>
+<div class="field"><label for="adults">Adults</label><select id="adults" name="adults">${optionList(1, 10, 2)}</select></div>
+<div class="field"><label for="children">Children</label><select id="children" name="children">${optionList(0, 10, 0)}</select></div>
+<div class="field"><label for="rooms">Rooms</label><select id="rooms" name="rooms">${optionList(1, 8, 1)}</select></div>
 <label class="check"><input type="checkbox" name="work" value="1"> I'm travelling for work</label>
 <button class="btn btn-primary btn-search" type="submit">${icon('search')}<span>Search</span></button>
 </form></div></header>
@@ -223,7 +223,7 @@ ${filterGroups
   const elements = (html.match(/<[a-zA-Z][a-zA-Z0-9-]*/g) ?? []).length;
   return { html, seed, targetBytes, bytes: Buffer.byteLength(html), cards, elements };
 
-  function options(min: number, max: number, selected: number): string {
+  function optionList(min: number, max: number, selected: number): string {
     let s = '';
     for (let v = min; v <= max; v++) s += `<option value="${v}"${v === selected ? ' selected' : ''}>${v}</option>`;
     return s;
@@ -247,7 +247,7 @@ ${filterGroups
       const roomPrice = price + r * int(15, 90);
       return `<li class="room"><div class="room-info"><h4>${pick(ROOMS)}</h4><p class="beds">${int(1, 2)} ${pick(['double', 'king', 'queen', 'twin', 'single'])} bed${rnd() < 0.5 ? 's' : ''} · ${int(14, 60)} m²</p>
 <ul class="room-perks"><li>${sprite('check')}${pick(['Free cancellation before 3 days', 'No prepayment needed', 'Non-refundable', 'Pay at the property'])}</li><li>${sprite('check')}${pick(['Breakfast €12', 'Breakfast included', 'Half board available', 'Room only'])}</li></ul></div>
-<div class="room-price"><span class="amount">€${roomPrice}</span><label class="sr-only" for="q${id}-${r}">Rooms</label><select id="q${id}-${r}" name="qty_${id}_${r}">${options(0, 5, 0)}</select></div></li>`;
+<div class="room-price"><span class="amount">€${roomPrice}</span><label class="sr-only" for="q${id}-${r}">Rooms</label><select id="q${id}-${r}" name="qty_${id}_${r}">${optionList(0, 5, 0)}</select></div></li>`;
     }).join('');
     const review = `<blockquote class="review-snippet"><p>“${sentence(10, 26)} ${sentence(6, 18)}”</p><footer><span class="avatar" aria-hidden="true">${pick(REVIEWERS).charAt(0)}</span><cite>${pick(REVIEWERS)}</cite>, ${pick(['Germany', 'France', 'Spain', 'Japan', 'Canada', 'Brazil', 'Italy', 'India', 'Sweden'])}</footer></blockquote>`;
     return `<article class="card hotel-card${i % 9 === 0 ? ' is-featured' : ''}" data-hotel-id="${id}" data-position="${i + 1}" data-price="${price}" itemscope itemtype="https://schema.org/Hotel">

@@ -14,6 +14,8 @@ export interface AgentResult {
   height: number;
   /** Stylesheets that had not loaded within the wait (should be 0). */
   sheetsPending: number;
+  /** Phases of `ms`: building the document, waiting for linked stylesheets, the forced layout, the next frame. */
+  phases: { build: number; sheets: number; layout: number; frame: number };
 }
 
 export type Render = (stage: HTMLElement, payload: string[], timing: { parseMs: number }) => Promise<Document>;
@@ -58,13 +60,26 @@ export function install(render: Render): void {
       const payload = (window as unknown as { __payload: string[] }).__payload;
       const stage = document.getElementById('stage')!;
       const timing = { parseMs: 0 };
+      // Start on a quiet page, between frames.
+      await new Promise((r) => requestAnimationFrame(r));
+      await new Promise((r) => setTimeout(r, 0));
       const t0 = performance.now();
       const doc = await render(stage, payload, timing);
+      const t1 = performance.now();
       const sheetsPending = await stylesheets(doc);
+      const t2 = performance.now();
       const height = doc.body ? doc.body.offsetHeight : 0; // forces style and layout
+      const t3 = performance.now();
       await new Promise((r) => requestAnimationFrame(r));
-      const ms = performance.now() - t0;
-      return { ms, parseMs: timing.parseMs, elements: doc.getElementsByTagName('*').length, height, sheetsPending };
+      const t4 = performance.now();
+      return {
+        ms: t4 - t0,
+        parseMs: timing.parseMs,
+        elements: doc.getElementsByTagName('*').length,
+        height,
+        sheetsPending,
+        phases: { build: t1 - t0, sheets: t2 - t1, layout: t3 - t2, frame: t4 - t3 },
+      };
     },
   };
 }

@@ -71,6 +71,7 @@ async function rendered(page: Page, selector?: string): Promise<void> {
       return docs.every(
         (d) =>
           Array.from(d.images).every((i) => i.complete) &&
+          Array.from(d.querySelectorAll('video')).every((v) => !v.currentSrc || (!v.seeking && v.readyState >= 2)) &&
           Array.from(d.querySelectorAll('link[rel~=stylesheet]')).every((l) => (l as HTMLLinkElement).sheet !== null) &&
           d.fonts.status === 'loaded',
       );
@@ -132,6 +133,8 @@ describe('fidelity corpus', () => {
         const atSnapshot = await diffRatio(visitor, agent);
 
         await visitor.evaluate(() => (window as any).runChanges?.());
+        // Canvas pixels are re-read on a throttle (500 ms), not on every stroke.
+        await visitor.waitForTimeout(600);
         await rendered(visitor);
         await pair.settled();
         await rendered(agent, 'iframe');

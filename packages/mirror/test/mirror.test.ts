@@ -62,8 +62,8 @@ function trees(): Promise<{ original: string; rebuilt: string }> {
       const el = n as HTMLInputElement;
       if (el.hasAttribute('data-tandem-ignore')) return '';
       if (INERT.has(el.localName)) return `<${el.localName}/>`;
-      // The rebuild's own base element.
-      if (rebuilt && el.localName === 'base' && el.parentElement?.localName === 'head' && el === el.parentElement.firstElementChild) return '';
+      // The rebuild's own base and style elements.
+      if (rebuilt && el.hasAttribute('data-tandem-mirror')) return '';
       const m = !rebuilt && (masked || el.classList.contains('secret') || el.type === 'password');
       const attrs = Array.from(el.attributes)
         .filter((a) => !a.name.startsWith('on'))

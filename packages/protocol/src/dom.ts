@@ -48,7 +48,11 @@ export const PROP = {
   css: ' css',
   /** CSS of the adopted stylesheets of a document or shadow root, concatenated in order. */
   adopted: ' adopted',
-  /** A canvas's pixels as an image data URL. */
+  /**
+   * A canvas: "width,height,dataURL" — its used CSS size and its pixels. The
+   * mirror runs no script, and there a canvas is not a replaced element, so it
+   * is drawn as a background of that size.
+   */
   canvas: ' canvas',
   /** Play state of audio/video: "paused|playing,currentTime". */
   media: ' media',

@@ -67,8 +67,7 @@ export function diffRecords(records: MutationRecord[], ctx: DiffContext, extra: 
 
   // Additions: only the top of each added subtree, in reverse document order so
   // the next sibling each one is inserted before is already known to the receiver.
-  const tops = [...added].filter((n) => isLive(n) && n.parentNode && isTopAdded(n, added, ids));
-  tops.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? 1 : -1));
+  const tops = inReverseTreeOrder([...added].filter((n) => isLive(n) && n.parentNode && isTopAdded(n, added, ids)));
   const adds: NonNullable<MutationBatch['a']> = [];
   for (const n of tops) {
     const parent = n.parentNode!;
@@ -113,6 +112,27 @@ function propValue(el: Element, name: string, serializer: Serializer, masked: bo
   if (name === PROP.css) return el.localName === 'link' ? linkCss(el as HTMLLinkElement) : styleElementCss(el as HTMLStyleElement);
   const props = serializer.props(el, serializer.masksValue(el, masked));
   return props?.[name] ?? null;
+}
+
+/**
+ * Sorts nodes last-first in tree order, tree by tree: nodes of different trees
+ * (a shadow root, an iframe's document) have no order between them, and mixing
+ * them in one sort would make the comparison inconsistent.
+ */
+function inReverseTreeOrder(nodes: Node[]): Node[] {
+  const byRoot = new Map<Node, Node[]>();
+  for (const n of nodes) {
+    const root = n.getRootNode();
+    const group = byRoot.get(root);
+    if (group) group.push(n);
+    else byRoot.set(root, [n]);
+  }
+  const out: Node[] = [];
+  for (const group of byRoot.values()) {
+    group.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? 1 : -1));
+    out.push(...group);
+  }
+  return out;
 }
 
 /** An added node whose parent is mirrored and which no other added node contains. */

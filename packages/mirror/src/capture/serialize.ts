@@ -219,11 +219,14 @@ export function mediaState(m: HTMLMediaElement): string {
 
 export function canvasProp(canvas: HTMLCanvasElement): Attrs | null {
   if (!canvas.width || !canvas.height) return null;
+  const style = canvas.ownerDocument.defaultView?.getComputedStyle(canvas);
+  let pixels: string;
   try {
-    return { [PROP.canvas]: canvas.toDataURL() };
+    pixels = canvas.toDataURL();
   } catch {
     return null; // tainted by cross-origin images: the agent sees an empty canvas
   }
+  return { [PROP.canvas]: `${style?.width ?? canvas.width + 'px'},${style?.height ?? canvas.height + 'px'},${pixels}` };
 }
 
 function foreignFrame(frame: HTMLIFrameElement): Attrs | null {

@@ -15,6 +15,9 @@ export const NS = {
   xml: 'http://www.w3.org/XML/1998/namespace',
 };
 
+/** Marks the few elements the rebuild adds itself (its <base> and <style>). */
+export const MIRROR_ATTR = 'data-tandem-mirror';
+
 /** Nested frames of the mirror: script-free like the top one, whatever the page asked for. */
 export const MIRROR_SANDBOX = 'allow-same-origin';
 
@@ -26,6 +29,8 @@ export interface NodeMap {
 
 export class Builder {
   private jobs: (() => void)[] = [];
+  /** Last pixels of each canvas, painted again when the page rewrites its style attribute. */
+  private readonly canvases = new WeakMap<Element, string>();
 
   constructor(private readonly nodes: NodeMap) {}
 
@@ -110,6 +115,8 @@ export class Builder {
     } catch {
       // An attribute name the DOM refuses (the parser is laxer than setAttribute).
     }
+    const pixels = name === 'style' ? this.canvases.get(el) : undefined;
+    if (pixels) paintCanvas(el as HTMLElement, pixels);
   }
 
   /** State carried beside attributes (see PROP in the protocol). */
@@ -139,7 +146,8 @@ export class Builder {
         }
         break;
       case PROP.canvas:
-        this.jobs.push(() => drawCanvas(el as HTMLCanvasElement, value));
+        this.canvases.set(el as Element, value);
+        paintCanvas(el as HTMLElement, value);
         break;
       case PROP.media:
         this.jobs.push(() => setMedia(el as HTMLMediaElement, value));
@@ -233,8 +241,19 @@ export function addBase(doc: Document, root: Element, base: string): void {
   }
   const el = doc.createElement('base');
   el.setAttribute('href', safeAttr('a', 'href', base) ?? 'about:invalid');
-  head.prepend(el);
+  const style = doc.createElement('style');
+  style.textContent = MIRROR_CSS;
+  // Marked as the mirror's own, not the page's.
+  el.setAttribute(MIRROR_ATTR, '');
+  style.setAttribute(MIRROR_ATTR, '');
+  head.prepend(el, style);
 }
+
+/**
+ * Differences of a document without scripting, undone: there media elements
+ * show their controls even when the page did not ask for them.
+ */
+const MIRROR_CSS = ':where(video, audio):not([controls])::-webkit-media-controls { display: none !important; }';
 
 /** An element rebuilt as a placeholder still owns the ids of its serialized subtree. */
 export function skipIds(node: SerializedNode, next: { id: number }): void {
@@ -245,16 +264,24 @@ export function skipIds(node: SerializedNode, next: { id: number }): void {
   }
 }
 
-function drawCanvas(canvas: HTMLCanvasElement, dataUrl: string): void {
-  if (!dataUrl.startsWith('data:image/')) return;
-  const img = canvas.ownerDocument.createElement('img');
-  img.onload = () => {
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return;
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(img, 0, 0);
-  };
-  img.src = dataUrl;
+/**
+ * Where scripting is off, as in the mirror, a canvas renders as its fallback
+ * content, not as a replaced element: it gets the visitor's used size and its
+ * pixels as a background image.
+ */
+function paintCanvas(el: HTMLElement, value: string): void {
+  const [width, height] = value.split(',', 2);
+  const url = value.slice(width!.length + height!.length + 2);
+  if (!url.startsWith('data:image/') || /["\\\n]/.test(url)) return;
+  const s = el.style;
+  s.setProperty('width', width!);
+  s.setProperty('height', height!);
+  if (s.display === '' && el.ownerDocument.defaultView?.getComputedStyle(el).display === 'inline') s.setProperty('display', 'inline-block');
+  // Longhands only: the page's own background colour stays under the pixels.
+  s.setProperty('background-image', `url("${url}")`);
+  s.setProperty('background-origin', 'content-box');
+  s.setProperty('background-repeat', 'no-repeat');
+  s.setProperty('background-size', '100% 100%');
 }
 
 function setMedia(media: HTMLMediaElement, state: string): void {
