@@ -54,7 +54,7 @@ export const PROP = {
    * is drawn as a background of that size.
    */
   canvas: ' canvas',
-  /** Play state of audio/video: "paused|playing,currentTime". */
+  /** Play state of audio/video: "paused|playing,currentTime,framed" (framed: a frame, not the poster, shows). */
   media: ' media',
   /** A dialog shown with showModal(): "1" or "". */
   modal: ' modal',

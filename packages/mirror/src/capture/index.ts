@@ -7,7 +7,7 @@ import { DOCUMENT_ID, EventType, PROP, type DomEvent, type MutationBatch, type S
 import { contentMasked, diffRecords } from './changes.js';
 import { Masker, maskText, type MaskOptions } from './mask.js';
 import { Roots } from './roots.js';
-import { NodeIds, Serializer, canvasProp } from './serialize.js';
+import { NodeIds, Serializer, canvasProp, markSeeked } from './serialize.js';
 import { adoptedCss, isStylesheetLink } from './styles.js';
 
 export type { MaskOptions } from './mask.js';
@@ -302,6 +302,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   }
 
   function onMedia(e: Event): void {
+    if (e.type === 'seeked') markSeeked(e.target as HTMLMediaElement);
     if (ids.get(e.target as Node) !== undefined) markProp(e.target as Node, PROP.media);
   }
 

@@ -213,8 +213,16 @@ export class Serializer {
   }
 }
 
+/** Media the visitor's page has seeked: a seeked element shows a frame, no longer its poster. */
+const seekedMedia = new WeakSet<HTMLMediaElement>();
+
+export function markSeeked(m: HTMLMediaElement): void {
+  seekedMedia.add(m);
+}
+
 export function mediaState(m: HTMLMediaElement): string {
-  return `${m.paused ? 'paused' : 'playing'},${Math.round(m.currentTime * 1000) / 1000}`;
+  const framed = m.played.length > 0 || m.currentTime > 0 || seekedMedia.has(m);
+  return `${m.paused ? 'paused' : 'playing'},${Math.round(m.currentTime * 1000) / 1000},${framed ? 1 : 0}`;
 }
 
 export function canvasProp(canvas: HTMLCanvasElement): Attrs | null {

@@ -284,12 +284,24 @@ function paintCanvas(el: HTMLElement, value: string): void {
   s.setProperty('background-size', '100% 100%');
 }
 
+const framedMedia = new WeakSet<HTMLMediaElement>();
+
 function setMedia(media: HTMLMediaElement, state: string): void {
-  const [play, time] = state.split(',');
+  const [play, time, framed] = state.split(',');
   // The agent watches; the visitor's sound stays with the visitor.
   media.muted = true;
   const t = Number(time);
-  if (Number.isFinite(t) && Math.abs(media.currentTime - t) > 0.25) media.currentTime = t;
+  // A seek replaces the poster by a frame, even a seek to where it already is.
+  const showFrame = framed === '1' && !framedMedia.has(media);
+  if (showFrame) framedMedia.add(media);
+  if (Number.isFinite(t) && (showFrame || Math.abs(media.currentTime - t) > 0.25)) {
+    // A seek on media that has not loaded only sets a start position: load it, as the visitor's has.
+    if (media.readyState === 0) {
+      media.preload = 'auto';
+      media.load();
+    }
+    media.currentTime = t;
+  }
   if (play === 'playing') media.play().catch(() => {});
   else media.pause();
 }
