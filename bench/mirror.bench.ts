@@ -128,7 +128,7 @@ async function bundleSource(contents: string): Promise<string> {
 
 type Recorder = 'tandem' | 'rrweb';
 type VisitorKind = 'none' | Recorder;
-type AgentKind = 'native' | Recorder;
+type AgentKind = 'native' | 'srcdoc' | Recorder;
 
 interface Bundles {
   visitor: Record<VisitorKind, string>;
@@ -260,7 +260,7 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
     spec,
     elements: 0,
     visitor: { none: [], tandem: [], rrweb: [] },
-    agent: { native: [], tandem: [], rrweb: [] },
+    agent: { native: [], srcdoc: [], tandem: [], rrweb: [] },
   };
   for (let run = 0; run < RUNS; run++) {
     const started = Date.now();
@@ -285,8 +285,8 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
     }
     const agentCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     try {
-      for (const kind of rotate<AgentKind>(['native', 'tandem', 'rrweb'], run)) {
-        const payload = kind === 'native' ? [spec.baselineHtml] : payloads[kind]!;
+      for (const kind of rotate<AgentKind>(['native', 'srcdoc', 'tandem', 'rrweb'], run)) {
+        const payload = kind === 'native' || kind === 'srcdoc' ? [spec.baselineHtml] : payloads[kind]!;
         results.agent[kind].push(await agentRun(agentCtx, origin, kind, payload, bundles));
       }
     } finally {
@@ -328,7 +328,10 @@ function report(r: PageResults): void {
   const rRaw = snap('rrweb', (s) => s.raw);
   const tGz = snap('tandem', (s) => s.gzip);
   const rGz = snap('rrweb', (s) => s.gzip);
-  const nativeMs = agent('native', (a) => a.ms);
+  // The baseline is the faster of the browser's two ways of parsing HTML it already holds.
+  const writeMs = agent('native', (a) => a.ms);
+  const srcdocMs = agent('srcdoc', (a) => a.ms);
+  const nativeMs = Math.min(writeMs, srcdocMs);
   const tAgent = agent('tandem', (a) => a.ms);
   const rAgent = agent('rrweb', (a) => a.ms);
   const tLong = snap('tandem', (s) => s.longestTaskMs);
@@ -358,7 +361,7 @@ function report(r: PageResults): void {
     ['  JSON.stringify of snapshot (ms)', fmtMs(snap('tandem', (s) => s.stringifyMs)), fmtMs(snap('rrweb', (s) => s.stringifyMs)), fmtX(snap('rrweb', (s) => s.stringifyMs) / snap('tandem', (s) => s.stringifyMs)), '(info, not in the above)', ''],
     ['snapshot bytes, raw JSON', fmtInt(tRaw), fmtInt(rRaw), fmtX(rRaw / tRaw), '>= 3x fewer than rrweb', met(rRaw / tRaw >= TARGETS.bytesFactor)],
     ['snapshot bytes, gzip -6 (on the wire)', fmtInt(tGz), fmtInt(rGz), fmtX(rGz / tGz), '>= 3x fewer than rrweb', met(rGz / tGz >= TARGETS.bytesFactor)],
-    [`agent view (ms); native parse+layout ${fmtMs(nativeMs)}`, fmtMs(tAgent), fmtMs(rAgent), fmtX(rAgent / tAgent), '(info)', ''],
+    [`agent view (ms); native ${fmtMs(nativeMs)} (write ${fmtMs(writeMs)}, srcdoc ${fmtMs(srcdocMs)})`, fmtMs(tAgent), fmtMs(rAgent), fmtX(rAgent / tAgent), '(info)', ''],
     ['  agent view / native', fmtX(tAgent / nativeMs), fmtX(rAgent / nativeMs), '', '<= 1.5x native', met(tAgent / nativeMs <= TARGETS.agentVsNative)],
     ['  of which JSON.parse (ms)', fmtMs(agent('tandem', (a) => a.parseMs)), fmtMs(agent('rrweb', (a) => a.parseMs)), '', '(info)', ''],
     [
@@ -389,14 +392,14 @@ function report(r: PageResults): void {
   );
   const check = (k: AgentKind) => {
     const a = r.agent[k].at(-1)!;
-    return `${k} ${fmtInt(a.elements)} elements, body ${fmtInt(a.height)} px${a.sheetsPending ? `, ${a.sheetsPending} stylesheet(s) never loaded` : ''}`;
+    return `${k === 'native' ? 'write' : k} ${fmtInt(a.elements)} elements, body ${fmtInt(a.height)} px${a.sheetsPending ? `, ${a.sheetsPending} stylesheet(s) never loaded` : ''}`;
   };
-  console.log(`rendered on the agent side (last run): ${check('native')}; ${check('tandem')}; ${check('rrweb')}`);
+  console.log(`rendered on the agent side (last run): ${check('native')}; ${check('srcdoc')}; ${check('tandem')}; ${check('rrweb')}`);
   const phases = (k: AgentKind) => {
     const p = (f: (a: AgentResult) => number) => fmtMs(agent(k, f));
     return `${k} ${p((a) => a.phases.build)} build + ${p((a) => a.phases.sheets)} stylesheets + ${p((a) => a.phases.layout)} layout + ${p((a) => a.phases.frame)} frame`;
   };
-  console.log(`agent view phases (medians, ms): ${phases('native')}; ${phases('tandem')}; ${phases('rrweb')}`);
+  console.log(`agent view phases (medians, ms): ${phases('native').replace('native', 'write')}; ${phases('srcdoc')}; ${phases('tandem')}; ${phases('rrweb')}`);
   if (r.spec.key !== 'generated') console.log('(DESIGN.md sets the snapshot, bytes and agent-view targets for the 1.6 MB page; they are marked here for reference.)');
 }
 
@@ -429,11 +432,12 @@ async function main(): Promise<void> {
       execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
     }
 
-    const [vNone, vTandem, vRrweb, aNative, aTandem, aRrweb, captureOnly, rebuildOnly, rrwebRecord, rrwebReplay] = await Promise.all([
+    const [vNone, vTandem, vRrweb, aNative, aSrcdoc, aTandem, aRrweb, captureOnly, rebuildOnly, rrwebRecord, rrwebReplay] = await Promise.all([
       bundleFile(join(HARNESS, 'visitor-none.ts')),
       bundleFile(join(HARNESS, 'visitor-tandem.ts')),
       bundleFile(join(HARNESS, 'visitor-rrweb.ts')),
       bundleFile(join(HARNESS, 'agent-native.ts')),
+      bundleFile(join(HARNESS, 'agent-srcdoc.ts')),
       bundleFile(join(HARNESS, 'agent-tandem.ts')),
       bundleFile(join(HARNESS, 'agent-rrweb.ts')),
       bundleSource(`import { startCapture } from '@tandem/mirror/capture'; (window as any).startCapture = startCapture;`),
@@ -443,7 +447,7 @@ async function main(): Promise<void> {
     ]);
     const bundles: Bundles = {
       visitor: { none: vNone, tandem: vTandem, rrweb: vRrweb },
-      agent: { native: aNative, tandem: aTandem, rrweb: aRrweb },
+      agent: { native: aNative, srcdoc: aSrcdoc, tandem: aTandem, rrweb: aRrweb },
     };
 
     const generated = generatePage({ seed: SEED, targetBytes: TARGET_BYTES });

@@ -1,4 +1,7 @@
-/** Baseline: the agent's browser parses the page's own HTML (with a <base> to its address) and lays it out. */
+/**
+ * Baseline, first way: the agent's browser parses the page's own HTML (with a
+ * <base> to its address) through document.write into a sandboxed iframe.
+ */
 import { install, sandboxedFrame } from './agent.js';
 
 install(async (stage, [html]) => {

@@ -51,8 +51,25 @@ afterAll(async () => {
   await closeDemo();
 });
 
-/** Waits until the page's images, stylesheets and fonts are in, in every nested document. */
+/** Requests in flight per page: background images and fonts have no completion flag to poll. */
+const inflight = new WeakMap<Page, Set<unknown>>();
+function trackRequests(page: Page): void {
+  const open = new Set<unknown>();
+  inflight.set(page, open);
+  page.on('request', (r) => open.add(r));
+  page.on('requestfinished', (r) => open.delete(r));
+  page.on('requestfailed', (r) => open.delete(r));
+}
+
+async function quiet(page: Page): Promise<void> {
+  const open = inflight.get(page)!;
+  const deadline = Date.now() + 10_000;
+  while (open.size > 0 && Date.now() < deadline) await page.waitForTimeout(25);
+}
+
+/** Waits until the page's requests, images, stylesheets and fonts are in, in every nested document. */
 async function rendered(page: Page, selector?: string): Promise<void> {
+  await quiet(page);
   await page.waitForFunction(
     (sel) => {
       const docs: Document[] = [];
@@ -111,6 +128,15 @@ async function diffRatio(original: Page, mirror: Page): Promise<number> {
   return diff / (a.width * a.height);
 }
 
+/** With TANDEM_SCREENSHOTS=dir, the screenshots of a page that failed are kept there to look at. */
+async function keepScreenshots(path: string, phase: string, visitor: Page, agent: Page): Promise<void> {
+  const dir = process.env.TANDEM_SCREENSHOTS;
+  if (!dir) return;
+  const name = `${path.replace(/\W+/g, '_')}-${phase}`;
+  await visitor.screenshot({ path: join(dir, `${name}-visitor.png`) });
+  await agent.screenshot({ path: join(dir, `${name}-agent.png`) });
+}
+
 describe('fidelity corpus', () => {
   it('has at least 15 feature pages plus the demo', () => {
     expect(pages.length).toBeGreaterThanOrEqual(17);
@@ -122,6 +148,8 @@ describe('fidelity corpus', () => {
       try {
         const visitor = await context.newPage();
         const agent = await context.newPage();
+        trackRequests(visitor);
+        trackRequests(agent);
         const base = path.startsWith('/demo/') ? demoUrl + path.slice(5) : site.url + path;
         await visitor.goto(base);
         await visitor.waitForFunction(() => (window as any).pageReady !== false, undefined, { timeout: 10_000 });
@@ -131,6 +159,7 @@ describe('fidelity corpus', () => {
         await pair.settled();
         await rendered(agent, 'iframe');
         const atSnapshot = await diffRatio(visitor, agent);
+        if (atSnapshot > MAX_DIFF) await keepScreenshots(path, 'snapshot', visitor, agent);
 
         await visitor.evaluate(() => (window as any).runChanges?.());
         // Canvas pixels are re-read on a throttle (500 ms), not on every stroke.
@@ -140,11 +169,7 @@ describe('fidelity corpus', () => {
         await rendered(agent, 'iframe');
         const afterChanges = await diffRatio(visitor, agent);
         figures[path] = { snapshot: `${(atSnapshot * 100).toFixed(3)}%`, changes: `${(afterChanges * 100).toFixed(3)}%` };
-        if (process.env.TANDEM_SCREENSHOTS && (atSnapshot > MAX_DIFF || afterChanges > MAX_DIFF)) {
-          const name = path.replace(/\W+/g, '_');
-          await visitor.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, `${name}-visitor.png`) });
-          await agent.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, `${name}-agent.png`) });
-        }
+        if (afterChanges > MAX_DIFF) await keepScreenshots(path, 'changes', visitor, agent);
         expect(atSnapshot).toBeLessThanOrEqual(MAX_DIFF);
         expect(afterChanges).toBeLessThanOrEqual(MAX_DIFF);
       } finally {

@@ -74,6 +74,7 @@ export class Builder {
     doc.close();
     this.nodes.set(docId, doc);
     const attrs = docNode[1] || {};
+    addBase(doc, doc.documentElement, attrs[PROP.base] ?? '');
     const root = docNode[2];
     if (root !== undefined) {
       const el = this.build(doc, root, { id: docId + 1 }, NS.html) as Element;

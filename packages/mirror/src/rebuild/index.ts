@@ -95,6 +95,8 @@ export class Rebuilder {
     doc.open();
     doc.write(s.quirks ? '' : '<!DOCTYPE html>');
     doc.close();
+    // The base is in place while the tree is built: URLs in style attributes resolve as they are parsed.
+    addBase(doc, doc.documentElement, s.base);
     this.nodes = new Map();
     this.idOf = new WeakMap();
     this.builder.setRoot(DOCUMENT_ID, doc);
