@@ -29,6 +29,8 @@ export interface Capture {
 
 /** Batches left in the background (no animation frames) still flush this often. */
 const FALLBACK_FLUSH_MS = 100;
+/** Longest slice of background work (the scroll scan) before it yields to the page. */
+const SLICE_MS = 8;
 /** Canvases are re-read at most this often: pixels are the costliest thing capture sends. */
 const CANVAS_INTERVAL_MS = 500;
 
@@ -197,8 +199,16 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     newShadows.clear();
     reloadedFrames.clear();
     newSerializer();
+    scanGeneration++;
     const firstId = ids.peek();
-    const root = serializer.documentRoot(doc, masker.maskedByDefault);
+    serializer.snapshotting = true;
+    let root;
+    try {
+      root = serializer.documentRoot(doc, masker.maskedByDefault);
+    } finally {
+      serializer.snapshotting = false;
+      masker.release();
+    }
     const snap: Snapshot = {
       url: doc.location.href,
       base: doc.baseURI,
@@ -212,28 +222,45 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     const adopted = adoptedCss(doc);
     if (adopted !== null) snap.adopted = adopted;
     roots.adoptedChanged(); // what the snapshot holds is the new baseline
-    const events: DomEvent[] = [[EventType.Snapshot, snap], ...scrollPositions()];
+    const events: DomEvent[] = [[EventType.Snapshot, snap], [EventType.Scroll, DOCUMENT_ID, win.scrollX, win.scrollY]];
     options.emit(events, true);
     options.onSnapshotComplete?.();
+    scanScrolls(scanGeneration);
   }
 
-  /** Scroll positions of every document and scrolled element the snapshot holds. */
-  function scrollPositions(): DomEvent[] {
-    const out: DomEvent[] = [];
+  /**
+   * Finds the scrolled elements and frames the snapshot holds. Reading every
+   * element's scroll offset costs as much as the snapshot itself, so it runs
+   * after it, in slices that leave the page free in between; what it finds
+   * goes out with the next batch.
+   */
+  let scanGeneration = 0;
+  function scanScrolls(generation: number): void {
+    const queue: Element[] = [];
     for (const root of roots.all) {
       const rootId = root === doc ? DOCUMENT_ID : ids.get(root);
-      if (root.nodeType === 9 && rootId !== undefined) {
+      if (root.nodeType === 9 && rootId !== undefined && root !== doc) {
         const w = (root as Document).defaultView!;
-        if (root === doc || w.scrollX || w.scrollY) out.push([EventType.Scroll, rootId, w.scrollX, w.scrollY]);
+        if (w.scrollX || w.scrollY) scrolls.set(rootId, [w.scrollX, w.scrollY]);
       }
-      for (const el of Array.from(root.querySelectorAll('*'))) {
-        if ((el.scrollTop || el.scrollLeft) && el !== (root as Document).documentElement) {
+      queue.push(...Array.from(root.querySelectorAll('*')));
+    }
+    let i = 0;
+    const slice = () => {
+      if (generation !== scanGeneration) return; // a newer snapshot started its own scan
+      const until = performance.now() + SLICE_MS;
+      for (; i < queue.length && performance.now() < until; i += 64) {
+        for (let j = i; j < Math.min(i + 64, queue.length); j++) {
+          const el = queue[j]!;
+          if (!el.scrollTop && !el.scrollLeft) continue;
           const id = ids.get(el);
-          if (id !== undefined) out.push([EventType.Scroll, id, el.scrollLeft, el.scrollTop]);
+          if (id !== undefined && el !== el.ownerDocument.documentElement) scrolls.set(id, [el.scrollLeft, el.scrollTop]);
         }
       }
-    }
-    return out;
+      if (scrolls.size) schedule();
+      if (i < queue.length) win.setTimeout(slice, 0);
+    };
+    win.setTimeout(slice, 0);
   }
 
   /** Handles an event once, at the root that holds its real target. */

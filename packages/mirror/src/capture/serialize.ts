@@ -55,6 +55,9 @@ export interface SerializeHooks {
 }
 
 export class Serializer {
+  /** True while a full snapshot is taken: masking rules are then matched once per tree. */
+  snapshotting = false;
+
   constructor(
     private readonly ids: NodeIds,
     private readonly masker: Masker,
@@ -72,8 +75,6 @@ export class Serializer {
         this.ids.assign(node);
         return ['#', (node as Comment).data];
       case 1:
-        // The SDK's own UI marks itself so it is never part of what is shared.
-        if ((node as Element).hasAttribute(IGNORE_ATTR)) return null;
         return this.element(node as Element, masked);
       case 11:
         return (node as ShadowRoot).host ? this.shadow(node as ShadowRoot, masked) : null;
@@ -89,10 +90,21 @@ export class Serializer {
   /** A document (the top one or an iframe's): its documentElement with ids from here. */
   documentRoot(doc: Document, masked: boolean): SerializedElement | null {
     this.hooks.root(doc);
+    if (this.snapshotting) this.masker.prepare(doc);
     return doc.documentElement ? (this.element(doc.documentElement, masked) as SerializedElement) : null;
   }
 
-  private element(el: Element, parentMasked: boolean): SerializedNode {
+  /** The hot path of a snapshot: one pass over the attributes, no selector matching per element. */
+  private element(el: Element, parentMasked: boolean): SerializedNode | null {
+    // getAttributeNames + getAttribute: reading el.attributes makes an Attr object per attribute.
+    const names = el.getAttributeNames();
+    let attrs: Attrs | null = null;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      // The SDK's own UI marks itself so it is never part of what is shared.
+      if (name === IGNORE_ATTR) return null;
+      (attrs ??= {})[name] = el.getAttribute(name)!;
+    }
     this.ids.assign(el);
     const tag = el.localName;
     if (this.masker.isBlocked(el)) {
@@ -100,7 +112,7 @@ export class Serializer {
       return [tag, { [PROP.blocked]: `${Math.round(box.width)},${Math.round(box.height)}` }];
     }
     const masked = this.masker.childState(el, parentMasked);
-    const out: SerializedElement = [tag, this.attrs(el, masked) ?? 0];
+    const out: SerializedElement = [tag, this.finishAttrs(el, attrs, masked) ?? 0];
     const shadow = el.shadowRoot;
     if (shadow) out.push(this.shadow(shadow, masked));
     if (tag === 'iframe' || tag === 'frame') {
@@ -119,6 +131,7 @@ export class Serializer {
   private shadow(root: ShadowRoot, masked: boolean): SerializedElement {
     this.ids.assign(root);
     this.hooks.root(root);
+    if (this.snapshotting) this.masker.prepare(root);
     const css = adoptedCss(root);
     const out: SerializedElement = [SHADOW_TAG, css === null ? 0 : { [PROP.adopted]: css }];
     for (let c = root.firstChild; c; c = c.nextSibling) {
@@ -145,20 +158,21 @@ export class Serializer {
     return root ? [DOC_TAG, attrs, root] : [DOC_TAG, attrs];
   }
 
-  attrs(el: Element, masked: boolean): Attrs | null {
+  /** Masks what must be masked among the attributes read, and adds the element's properties. */
+  private finishAttrs(el: Element, attrs: Attrs | null, masked: boolean): Attrs | null {
     const tag = el.localName;
     if (tag === 'script') return null; // never needed to render, and may carry secrets inline
-    let out: Attrs | null = null;
     const maskValues = this.masker.masksValue(el, masked);
-    for (const a of Array.from(el.attributes)) {
-      (out ??= {})[a.name] = maskValues ? this.masker.maskAttr(a.name, a.value) : a.value;
-    }
-    const props = this.props(el, maskValues);
-    return props ? Object.assign(out ?? {}, props) : out;
+    if (maskValues && attrs) for (const name of Object.keys(attrs)) attrs[name] = this.masker.maskAttr(name, attrs[name]!);
+    const props = this.props(el, maskValues, attrs);
+    return props ? Object.assign(attrs ?? {}, props) : attrs;
   }
 
-  /** State that lives in properties, not attributes: form values, CSSOM, pixels, play state. */
-  props(el: Element, maskValues: boolean): Attrs | null {
+  /**
+   * State that lives in properties, not attributes: form values, CSSOM, pixels,
+   * play state. `attrs` are the element's attributes when the caller has read them.
+   */
+  props(el: Element, maskValues: boolean, attrs?: Attrs | null): Attrs | null {
     switch (el.localName) {
       case 'input':
       case 'textarea':
@@ -191,8 +205,10 @@ export class Serializer {
       case 'iframe':
       case 'frame':
         return foreignFrame(el as HTMLIFrameElement);
-      default:
-        return el.hasAttribute('popover') ? { [PROP.popover]: matches(el, ':popover-open') ? '1' : '' } : null;
+      default: {
+        const popover = attrs === undefined ? el.hasAttribute('popover') : attrs !== null && 'popover' in attrs;
+        return popover ? { [PROP.popover]: matches(el, ':popover-open') ? '1' : '' } : null;
+      }
     }
   }
 

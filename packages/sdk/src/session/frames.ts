@@ -15,8 +15,11 @@ export class FrameEncoder {
   constructor(private readonly send: (frame: Uint8Array) => void) {}
 
   push(events: DomEvent[], keyframe: boolean): void {
-    const json = new TextEncoder().encode(JSON.stringify(events));
     this.chain = this.chain.then(async () => {
+      // A snapshot is encoded in a task of its own, so the page is not held for
+      // capture and encoding in one long task.
+      if (keyframe) await new Promise((resolve) => setTimeout(resolve, 0));
+      const json = new TextEncoder().encode(JSON.stringify(events));
       let payload: Uint8Array<ArrayBuffer> = json;
       let flags = keyframe ? FrameFlag.Keyframe : 0;
       if (json.length >= GZIP_FROM_BYTES && typeof CompressionStream !== 'undefined') {
