@@ -13,7 +13,7 @@ import { launchBrowser } from '../helpers/browser.js';
 import { serveStatic, type StaticServer } from '../helpers/static-server.js';
 import { MIRROR_PAGE, connectPair } from '../helpers/mirror-pair.js';
 
-const CORPUS = resolve('test/corpus');
+const CORPUS = resolve(process.env.TANDEM_CORPUS ?? 'test/corpus');
 const files = readdirSync(join(CORPUS, 'hostile'))
   .filter((f) => f.endsWith('.html'))
   .sort();

@@ -5,7 +5,8 @@
  * canvas) is queued and run by `connected()` once the tree is attached.
  */
 import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
-import { isInertTag, safeAttr, safeCss } from './sanitize.js';
+import { dom } from './dom.js';
+import { isInertTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 
 export const NS = {
   html: 'http://www.w3.org/1999/xhtml',
@@ -38,8 +39,8 @@ export class Builder {
   build(doc: Document, node: SerializedNode, next: { id: number }, ns: string): Node {
     const id = next.id++;
     let out: Node;
-    if (typeof node === 'string') out = doc.createTextNode(node);
-    else if (node[0] === '#') out = doc.createComment(node[1] as string);
+    if (typeof node === 'string') out = dom.createText(doc, node);
+    else if (node[0] === '#') out = dom.createComment(doc, node[1] as string);
     else out = this.element(doc, node as SerializedElement, next, ns);
     this.nodes.set(id, out);
     return out;
@@ -69,53 +70,50 @@ export class Builder {
   fillFrame(frame: HTMLIFrameElement, docNode: SerializedElement, docId: number): void {
     const doc = frame.contentDocument;
     if (!doc) return;
-    doc.open();
-    doc.write('<!DOCTYPE html>');
-    doc.close();
+    dom.reset(doc, true);
     this.nodes.set(docId, doc);
     const attrs = docNode[1] || {};
-    addBase(doc, doc.documentElement, attrs[PROP.base] ?? '');
+    addBase(doc, dom.documentElement(doc)!, attrs[PROP.base] ?? '');
     const root = docNode[2];
     if (root !== undefined) {
       const el = this.build(doc, root, { id: docId + 1 }, NS.html) as Element;
       addBase(doc, el, attrs[PROP.base] ?? '');
-      doc.replaceChild(el, doc.documentElement);
+      dom.replace(doc, el, dom.documentElement(doc)!);
     }
     this.adopt(doc, attrs[PROP.adopted] ?? '');
   }
 
   /** Sets the adopted stylesheets of a mirror document or shadow root. */
   adopt(root: Document | ShadowRoot, css: string): void {
-    const win = (root.nodeType === 9 ? (root as Document) : (root as ShadowRoot).ownerDocument).defaultView as (Window & typeof globalThis) | null;
+    const win = dom.view(dom.type(root) === 9 ? (root as Document) : (root as ShadowRoot).ownerDocument);
     if (!win) return;
     if (!css) {
-      root.adoptedStyleSheets = [];
+      dom.setAdopted(root, []);
       return;
     }
     // A sheet can only be adopted by documents of the window that constructed it.
     const sheet = new win.CSSStyleSheet();
     sheet.replaceSync(safeCss(css));
-    root.adoptedStyleSheets = [sheet];
+    dom.setAdopted(root, [sheet]);
   }
 
   setAttr(el: Element, name: string, value: string | null): void {
     if (name.charCodeAt(0) === 32) return this.setProp(el, name, value ?? '');
-    const tag = el.localName.toLowerCase();
-    if (value === null) {
-      if (tag === 'dialog' && name === 'open' && (el as HTMLDialogElement).open) (el as HTMLDialogElement).close();
-      el.removeAttribute(name);
-      return;
-    }
-    const safe = safeAttr(tag, name, value);
-    if (safe === null) return;
+    const tag = dom.localName(el).toLowerCase();
+    const safe = value === null ? null : safeAttr(tag, name, value);
     try {
-      if (name.startsWith('xlink:')) el.setAttributeNS(NS.xlink, name, safe);
-      else if (name.startsWith('xml:')) el.setAttributeNS(NS.xml, name, safe);
-      else if (name === 'xmlns' || name.startsWith('xmlns:')) return;
-      else el.setAttribute(name, safe);
+      if (safe === null) {
+        // Removed, or refused: a value that was safe before must not linger either.
+        if (tag === 'dialog' && name === 'open' && (el as HTMLDialogElement).open) (el as HTMLDialogElement).close();
+        dom.removeAttribute(el, name);
+      } else if (name.startsWith('xlink:')) dom.setAttributeNS(el, NS.xlink, name, safe);
+      else if (name.startsWith('xml:')) dom.setAttributeNS(el, NS.xml, name, safe);
+      else if (name !== 'xmlns' && !name.startsWith('xmlns:')) dom.setAttribute(el, name, safe);
     } catch {
       // An attribute name the DOM refuses (the parser is laxer than setAttribute).
     }
+    // A <link> fetches what its rel says: only stylesheets may keep an address.
+    if (tag === 'link' && (name === 'rel' || name === 'href') && !isStylesheetRel(dom.getAttribute(el, 'rel'))) dom.removeAttribute(el, 'href');
     const pixels = name === 'style' ? this.canvases.get(el) : undefined;
     if (pixels) paintCanvas(el as HTMLElement, pixels);
   }
@@ -137,15 +135,18 @@ export class Builder {
       case PROP.selected:
         (el as HTMLOptionElement).selected = value === '1';
         break;
-      case PROP.css:
-        if ((el as Element).localName === 'link') {
-          const style = this.inlineSheet((el as Element).ownerDocument, { media: (el as Element).getAttribute('media') ?? '', [PROP.css]: value });
-          (el as Element).replaceWith(style);
-          this.nodes.replace(el as Element, style);
+      case PROP.css: {
+        const element = el as Element;
+        const parent = dom.parent(element);
+        if (dom.localName(element) === 'link') {
+          const style = this.inlineSheet(element.ownerDocument, { media: dom.getAttribute(element, 'media') ?? '', [PROP.css]: value });
+          if (parent) dom.replace(parent, style, element);
+          this.nodes.replace(element, style);
         } else {
-          (el as Element).textContent = safeCss(value);
+          dom.setText(element, safeCss(value));
         }
         break;
+      }
       case PROP.canvas:
         this.canvases.set(el as Element, value);
         paintCanvas(el as HTMLElement, value);
@@ -164,7 +165,7 @@ export class Builder {
         break;
       case PROP.blocked: {
         const [w, h] = value.split(',');
-        (el as Element).setAttribute('style', `display:inline-block;width:${Number(w) || 0}px;height:${Number(h) || 0}px;background:#d9dde3`);
+        dom.setAttribute(el as Element, 'style', `display:inline-block;width:${Number(w) || 0}px;height:${Number(h) || 0}px;background:#d9dde3`);
         break;
       }
     }
@@ -175,26 +176,27 @@ export class Builder {
     const ltag = tag.toLowerCase();
     if (isInertTag(ltag)) {
       skipIds(node, next);
-      return doc.createComment(ltag);
+      return dom.createComment(doc, ltag);
     }
     const ns = ltag === 'svg' ? NS.svg : ltag === 'math' ? NS.math : parentNs;
     const attrs: Attrs = node[1] || {};
     if (ltag === 'link' && attrs[PROP.css] !== undefined) return this.inlineSheet(doc, attrs);
     let el: Element;
     try {
-      el = ns === NS.html ? doc.createElement(tag) : doc.createElementNS(ns, tag);
+      el = ns === NS.html ? dom.createElement(doc, tag) : dom.createElementNS(doc, ns, tag);
     } catch {
       skipIds(node, next);
-      return doc.createComment('invalid element');
+      return dom.createComment(doc, 'invalid element');
     }
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) !== 32) this.setAttr(el, name, attrs[name]!);
-    if (ltag === 'iframe' || ltag === 'frame') el.setAttribute('sandbox', MIRROR_SANDBOX);
+    if (ltag === 'iframe' || ltag === 'frame') dom.setAttribute(el, 'sandbox', MIRROR_SANDBOX);
+    if (ltag === 'link' && !isStylesheetRel(attrs.rel ?? null)) dom.removeAttribute(el, 'href');
     const childNs = ltag === 'foreignobject' ? NS.html : ns;
     for (let i = 2; i < node.length; i++) {
       const child = node[i] as SerializedNode;
       if (Array.isArray(child) && child[0] === SHADOW_TAG) this.shadow(el, child as SerializedElement, next, childNs);
       else if (Array.isArray(child) && child[0] === DOC_TAG) this.nestedDocument(el as HTMLIFrameElement, child as SerializedElement, next);
-      else el.appendChild(this.build(doc, child, next, childNs));
+      else dom.append(el, this.build(doc, child, next, childNs));
     }
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) === 32) this.setProp(el, name, attrs[name]!);
     return el;
@@ -202,9 +204,9 @@ export class Builder {
 
   /** A stylesheet link whose rules came with it: a <style>, so the mirror shows the CSSOM's state. */
   private inlineSheet(doc: Document, attrs: Attrs): Element {
-    const style = doc.createElement('style');
-    if (attrs.media) style.setAttribute('media', attrs.media);
-    style.textContent = safeCss(attrs[PROP.css]!);
+    const style = dom.createElement(doc, 'style');
+    if (attrs.media) dom.setAttribute(style, 'media', attrs.media);
+    dom.setText(style, safeCss(attrs[PROP.css]!));
     return style;
   }
 
@@ -213,14 +215,14 @@ export class Builder {
     const id = next.id++;
     let root: ShadowRoot;
     try {
-      root = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
+      root = host.shadowRoot ?? dom.attachShadow(host);
     } catch {
       skipIds(node, next); // not a host that can have a shadow root
       return;
     }
     root.replaceChildren();
     this.nodes.set(id, root);
-    for (let i = 2; i < node.length; i++) root.appendChild(this.build(host.ownerDocument, node[i] as SerializedNode, next, ns));
+    for (let i = 2; i < node.length; i++) dom.append(root, this.build(host.ownerDocument, node[i] as SerializedNode, next, ns));
     const css = (node[1] || {})[PROP.adopted];
     if (css !== undefined) this.adopt(root, css);
   }
@@ -235,19 +237,22 @@ export class Builder {
 
 /** The page's base URL, set before the tree is connected so its resources resolve against it. */
 export function addBase(doc: Document, root: Element, base: string): void {
-  let head = Array.from(root.children).find((c) => c.localName === 'head');
+  let head: Node | null = dom.firstChild(root);
+  while (head && !(dom.type(head) === 1 && dom.localName(head as Element) === 'head')) head = dom.nextSibling(head);
   if (!head) {
-    head = doc.createElement('head');
-    root.prepend(head);
+    head = dom.createElement(doc, 'head');
+    dom.insertBefore(root, head, dom.firstChild(root));
   }
-  const el = doc.createElement('base');
-  el.setAttribute('href', safeAttr('a', 'href', base) ?? 'about:invalid');
-  const style = doc.createElement('style');
-  style.textContent = MIRROR_CSS;
+  const el = dom.createElement(doc, 'base');
+  dom.setAttribute(el, 'href', safeAttr('a', 'href', base) ?? 'about:invalid');
+  const style = dom.createElement(doc, 'style');
+  dom.setText(style, MIRROR_CSS);
   // Marked as the mirror's own, not the page's.
-  el.setAttribute(MIRROR_ATTR, '');
-  style.setAttribute(MIRROR_ATTR, '');
-  head.prepend(el, style);
+  dom.setAttribute(el, MIRROR_ATTR, '');
+  dom.setAttribute(style, MIRROR_ATTR, '');
+  const first = dom.firstChild(head);
+  dom.insertBefore(head, el, first);
+  dom.insertBefore(head, style, first);
 }
 
 /**
@@ -324,13 +329,13 @@ function setPopover(el: HTMLElement, open: boolean): void {
 function foreignPlaceholder(frame: HTMLIFrameElement, host: string): void {
   const doc = frame.contentDocument;
   if (!doc) return;
-  doc.open();
-  doc.write('<!DOCTYPE html>');
-  doc.close();
-  const body = doc.body ?? doc.documentElement.appendChild(doc.createElement('body'));
-  body.setAttribute(
+  dom.reset(doc, true);
+  const body = dom.createElement(doc, 'body');
+  dom.replace(dom.documentElement(doc)!, body, dom.documentElement(doc)!.lastChild!);
+  dom.setAttribute(
+    body,
     'style',
     'margin:0;height:100vh;display:flex;align-items:center;justify-content:center;background:repeating-linear-gradient(45deg,#f1f5f9,#f1f5f9 10px,#e2e8f0 10px,#e2e8f0 20px);font:13px system-ui,sans-serif;color:#475569;text-align:center',
   );
-  body.textContent = `Content from ${host} is not shared`;
+  dom.setText(body, `Content from ${host} is not shared`);
 }

@@ -11,10 +11,11 @@ import {
   type DomEvent,
   type MutationBatch,
   type SerializedElement,
+  type SerializedNode,
   type Snapshot,
 } from '@tandem/protocol';
 import { Builder, NS, addBase } from './builder.js';
-import { safeCss } from './sanitize.js';
+import { dom } from './dom.js';
 
 export { safeAttr, safeCss } from './sanitize.js';
 
@@ -92,11 +93,9 @@ export class Rebuilder {
   private snapshot(s: Snapshot): void {
     const doc = this.document;
     // A fresh document each time: the doctype decides standards or quirks mode.
-    doc.open();
-    doc.write(s.quirks ? '' : '<!DOCTYPE html>');
-    doc.close();
+    dom.reset(doc, !s.quirks);
     // The base is in place while the tree is built: URLs in style attributes resolve as they are parsed.
-    addBase(doc, doc.documentElement, s.base);
+    addBase(doc, dom.documentElement(doc)!, s.base);
     this.nodes = new Map();
     this.idOf = new WeakMap();
     this.builder.setRoot(DOCUMENT_ID, doc);
@@ -104,65 +103,82 @@ export class Rebuilder {
     // The base goes in before the tree is connected: stylesheets and images
     // start loading on connection and must resolve against the page's address.
     addBase(doc, root, s.base);
-    doc.replaceChild(root, doc.documentElement);
+    dom.replace(doc, root, dom.documentElement(doc)!);
     if (s.adopted) this.builder.adopt(doc, s.adopted);
     this.listener.viewport?.(s.width, s.height);
     this.listener.snapshot?.(s);
     // Stylesheets arriving later change the layout; keep the window where the visitor has it.
-    doc.addEventListener('load', () => this.restoreScroll(), true);
+    EventTarget.prototype.addEventListener.call(doc, 'load', () => this.restoreScroll(), true);
   }
 
+  /**
+   * Applies a batch of changes. Each change stands alone: one that does not fit
+   * the mirror (a parent rebuilt as an inert placeholder, a node the page
+   * clobbered) is skipped, never allowed to stop the rest.
+   */
   private mutations(m: MutationBatch): void {
     for (const id of m.r ?? []) {
       const node = this.nodes.get(id);
       if (!node) continue;
       this.forget(node);
+      const parent = dom.parent(node);
       // Documents and shadow roots cannot be detached; their replacement overwrites them.
-      if (node.nodeType !== 9 && node.nodeType !== 11) node.parentNode?.removeChild(node);
+      if (parent && dom.type(node) !== 9 && dom.type(node) !== 11) attempt(() => dom.remove(parent, node));
     }
     for (const [parentId, beforeId, firstId, serialized] of m.a ?? []) {
       const parent = this.nodes.get(parentId);
       if (!parent) continue;
-      const next = { id: firstId };
-      if (Array.isArray(serialized) && serialized[0] === SHADOW_TAG) {
-        if (parent.nodeType === 1) this.builder.shadow(parent as Element, serialized as SerializedElement, next, namespaceFor(parent));
-        continue;
-      }
-      if (Array.isArray(serialized) && serialized[0] === DOC_TAG) {
-        if ((parent as Element).localName === 'iframe') this.builder.fillFrame(parent as HTMLIFrameElement, serialized as SerializedElement, firstId);
-        continue;
-      }
-      const doc = parent.nodeType === 9 ? (parent as Document) : parent.ownerDocument!;
-      const node = this.builder.build(doc, serialized, next, namespaceFor(parent));
-      const before = beforeId ? this.nodes.get(beforeId) : null;
-      parent.insertBefore(node, before && before.parentNode === parent ? before : null);
+      const type = dom.type(parent);
+      // Only elements, documents and shadow roots take children: a placeholder (a comment) does not.
+      if (type !== 1 && type !== 9 && type !== 11) continue;
+      attempt(() => this.add(parent, beforeId, firstId, serialized));
     }
     for (const [id, name, value] of m.at ?? []) {
       const node = this.nodes.get(id);
       if (!node) continue;
-      if (node.nodeType === 1) this.builder.setAttr(node as Element, name, value);
-      else if (node.nodeType === 9 || node.nodeType === 11) this.builder.setProp(node as Document, name, value ?? '');
+      const type = dom.type(node);
+      if (type === 1) attempt(() => this.builder.setAttr(node as Element, name, value));
+      else if (type === 9 || type === 11) attempt(() => this.builder.setProp(node as Document, name, value ?? ''));
     }
     for (const [id, text] of m.tx ?? []) {
       const node = this.nodes.get(id);
-      if (!node || !('data' in node)) continue;
-      (node as CharacterData).data = node.parentNode?.nodeName === 'STYLE' ? safeCss(text) : text;
+      const type = node && dom.type(node);
+      if (type !== 3 && type !== 8 && type !== 4) continue;
+      (node as CharacterData).data = text;
     }
+  }
+
+  private add(parent: Node, beforeId: number, firstId: number, serialized: SerializedNode): void {
+    const next = { id: firstId };
+    if (Array.isArray(serialized) && serialized[0] === SHADOW_TAG) {
+      if (dom.type(parent) === 1) this.builder.shadow(parent as Element, serialized as SerializedElement, next, namespaceFor(parent));
+      return;
+    }
+    if (Array.isArray(serialized) && serialized[0] === DOC_TAG) {
+      if (dom.type(parent) === 1 && dom.localName(parent as Element) === 'iframe') {
+        this.builder.fillFrame(parent as HTMLIFrameElement, serialized as SerializedElement, firstId);
+      }
+      return;
+    }
+    const doc = dom.type(parent) === 9 ? (parent as Document) : parent.ownerDocument!;
+    const node = this.builder.build(doc, serialized, next, namespaceFor(parent));
+    const before = beforeId ? this.nodes.get(beforeId) : null;
+    dom.insertBefore(parent, node, before && dom.parent(before) === parent ? before : null);
   }
 
   /** Drops the ids of a removed subtree (and of shadow roots and frames in it) so the maps do not grow. */
   private forget(node: Node): void {
     const id = this.idOf.get(node);
     if (id !== undefined) this.nodes.delete(id);
-    if (node.nodeType === 1) {
+    if (dom.type(node) === 1) {
       const el = node as Element;
       if (el.shadowRoot) this.forget(el.shadowRoot);
-      if (el.localName === 'iframe') {
+      if (dom.localName(el) === 'iframe') {
         const inner = (el as HTMLIFrameElement).contentDocument;
         if (inner) this.forget(inner);
       }
     }
-    for (let c = node.firstChild; c; c = c.nextSibling) this.forget(c);
+    for (let c = dom.firstChild(node); c; c = dom.nextSibling(c)) this.forget(c);
   }
 
   private input(id: number, value: string | boolean): void {
@@ -191,8 +207,16 @@ export class Rebuilder {
 }
 
 function namespaceFor(parent: Node): string {
-  if (parent.nodeType !== 1) return NS.html;
+  if (dom.type(parent) !== 1) return NS.html;
   const el = parent as Element;
-  if (el.localName === 'foreignObject') return NS.html;
+  if (dom.localName(el) === 'foreignObject') return NS.html;
   return el.namespaceURI ?? NS.html;
+}
+
+function attempt(change: () => void): void {
+  try {
+    change();
+  } catch {
+    // See mutations(): one change that does not fit is dropped alone.
+  }
 }

@@ -16,10 +16,15 @@ const URL_ATTRS = new Set([
 ]);
 
 /** Attributes dropped whatever their value. */
-const DROPPED_ATTRS = new Set(['srcdoc', 'nonce', 'integrity', 'autofocus', 'http-equiv', 'target', 'formtarget']);
+const DROPPED_ATTRS = new Set(['srcdoc', 'nonce', 'integrity', 'autofocus', 'http-equiv', 'target', 'formtarget', 'ping', 'attributionsrc']);
 
 /** SVG animation elements can rewrite another attribute (href) to a script URL. */
 const SVG_ANIMATION = new Set(['set', 'animate', 'animatemotion', 'animatetransform', 'discard']);
+
+/** Whether a <link rel> value asks for a stylesheet: any other relation that fetches is refused. */
+export function isStylesheetRel(rel: string | null): boolean {
+  return rel !== null && /(^|\s)stylesheet(\s|$)/i.test(rel);
+}
 
 export function isInertTag(tag: string): boolean {
   return INERT_TAGS.has(tag.toLowerCase());
