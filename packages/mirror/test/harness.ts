@@ -16,8 +16,12 @@ document.body.appendChild(iframe);
 const rebuilder = new Rebuilder(iframe);
 let batches = 0;
 let bytes = 0;
+let snapshots = 0;
 const capture = startCapture(document, {
   mask: { selectors: ['.secret'] },
+  // A test can ask for tiny slices, so a snapshot is cut many times while the page changes.
+  sliceMs: (window as any).__sliceMs,
+  onSnapshotComplete: () => snapshots++,
   emit(events: DomEvent[]) {
     const wire = JSON.stringify(events);
     bytes += wire.length;
@@ -29,5 +33,5 @@ const capture = startCapture(document, {
 (window as any).tandemTest = {
   capture,
   rebuilt: () => iframe.contentDocument!,
-  stats: () => ({ batches, bytes }),
+  stats: () => ({ batches, bytes, snapshots }),
 };

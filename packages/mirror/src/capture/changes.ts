@@ -22,54 +22,76 @@ export function contentMasked(parent: Node, masker: Masker): boolean {
   return masker.maskedByDefault;
 }
 
-export function diffRecords(records: MutationRecord[], ctx: DiffContext, extra: Map<Node, Set<string>>): MutationBatch | null {
+/**
+ * A record with its boundary: the id the next serialized node would get when
+ * the record was taken. A node with a smaller id was sent before the change, so
+ * the change must follow; a node with this id or a larger one was serialized
+ * after it (by a sliced snapshot going on, or by this batch) and already shows it.
+ */
+export type Observed = [record: MutationRecord, boundary: number];
+
+export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<Node, Set<string>>): MutationBatch | null {
   const { ids, serializer, masker } = ctx;
-  const added = new Set<Node>();
-  const removed: Node[] = [];
-  const attrs = new Map<Node, Set<string>>();
-  const texts = new Set<Node>();
-  const touch = (el: Node, name: string) => {
-    let names = attrs.get(el);
-    if (!names) attrs.set(el, (names = new Set()));
-    names.add(name);
+  const batchStart = ids.peek();
+  const added = new Map<Node, number>();
+  const removed: Observed[] = [];
+  const attrs = new Map<Node, { names: Set<string>; boundary: number }>();
+  const texts = new Map<Node, number>();
+  const touch = (node: Node, name: string, boundary: number) => {
+    const entry = attrs.get(node);
+    if (entry) {
+      entry.names.add(name);
+      entry.boundary = Math.max(entry.boundary, boundary);
+    } else {
+      attrs.set(node, { names: new Set([name]), boundary });
+    }
   };
-  for (const rec of records) {
+  for (const observed of records) {
+    const [rec, boundary] = observed;
     const target = rec.target;
     if (rec.type === 'childList') {
       // A <style> whose text changed: its CSS travels, not its text nodes.
-      if (target.nodeType === 1 && (target as Element).localName === 'style') touch(target as Element, PROP.css);
-      rec.addedNodes.forEach((n) => added.add(n));
-      rec.removedNodes.forEach((n) => removed.push(n));
+      if (target.nodeType === 1 && (target as Element).localName === 'style') touch(target, PROP.css, boundary);
+      rec.addedNodes.forEach((n) => added.set(n, Math.max(added.get(n) ?? 0, boundary)));
+      if (rec.removedNodes.length) removed.push(observed);
     } else if (rec.type === 'attributes') {
-      touch(target as Element, rec.attributeName!);
-      if (rec.attributeName === 'open' && (target as Element).localName === 'dialog') touch(target as Element, PROP.modal);
+      touch(target, rec.attributeName!, boundary);
+      if (rec.attributeName === 'open' && (target as Element).localName === 'dialog') touch(target, PROP.modal, boundary);
     } else {
       const parent = target.parentNode;
-      if (parent?.nodeType === 1 && (parent as Element).localName === 'style') touch(parent as Element, PROP.css);
-      else texts.add(target);
+      if (parent?.nodeType === 1 && (parent as Element).localName === 'style') touch(parent, PROP.css, boundary);
+      else texts.set(target, Math.max(texts.get(target) ?? 0, boundary));
     }
   }
-  for (const [node, names] of extra) for (const name of names) touch(node, name);
+  for (const [node, names] of extra) for (const name of names) touch(node, name, batchStart);
 
   const batch: MutationBatch = {};
-  const batchStart = ids.peek();
   const isLive = (n: Node) => n.isConnected;
+  const sentBefore = (n: Node, boundary: number) => {
+    const id = ids.get(n);
+    return id !== undefined && id < boundary;
+  };
 
   // Removals first, including nodes that moved: a moved node is re-sent below
   // with fresh ids, because what happened to it while detached was not observed.
   const gone = new Set<number>();
-  for (const n of removed) {
-    const id = ids.get(n);
-    if (id === undefined || gone.has(id) || (isLive(n) && !added.has(n))) continue;
-    gone.add(id);
+  for (const [rec, boundary] of removed) {
+    rec.removedNodes.forEach((n) => {
+      if (!sentBefore(n, boundary) || (isLive(n) && !added.has(n))) return;
+      gone.add(ids.get(n)!);
+    });
   }
   if (gone.size) batch.r = [...gone];
 
   // Additions: only the top of each added subtree, in reverse document order so
   // the next sibling each one is inserted before is already known to the receiver.
-  const tops = inReverseTreeOrder([...added].filter((n) => isLive(n) && n.parentNode && isTopAdded(n, added, ids)));
+  // A node serialized after it was added (by a sliced snapshot) is already there.
+  const candidates = [...added.keys()].filter((n) => {
+    const id = ids.get(n);
+    return isLive(n) && n.parentNode && !(id !== undefined && id >= added.get(n)!) && isTopAdded(n, added, ids);
+  });
   const adds: NonNullable<MutationBatch['a']> = [];
-  for (const n of tops) {
+  for (const n of inReverseTreeOrder(candidates)) {
     const parent = n.parentNode!;
     let next = n.nextSibling;
     while (next && ids.get(next) === undefined) next = next.nextSibling;
@@ -80,27 +102,25 @@ export function diffRecords(records: MutationRecord[], ctx: DiffContext, extra: 
   }
   if (adds.length) batch.a = adds;
 
-  const fresh = (n: Node) => (ids.get(n) ?? 0) >= batchStart;
   const attrOut: NonNullable<MutationBatch['at']> = [];
-  for (const [node, names] of attrs) {
+  for (const [node, { names, boundary }] of attrs) {
     const id = ids.get(node);
-    if (id === undefined || fresh(node) || !isLive(node)) continue;
+    if (!sentBefore(node, Math.min(boundary, batchStart)) || !isLive(node)) continue;
     if (node.nodeType !== 1) {
       // A document or shadow root: only its adopted sheets change.
-      attrOut.push([id, PROP.adopted, serializer.rootAdopted(node as Document | ShadowRoot)]);
+      attrOut.push([id!, PROP.adopted, serializer.rootAdopted(node as Document | ShadowRoot)]);
       continue;
     }
     const el = node as Element;
     const masked = masker.isMasked(el);
-    for (const name of names) attrOut.push([id, name, name.charCodeAt(0) === 32 ? propValue(el, name, serializer, masked) : serializer.attr(el, name, masked)]);
+    for (const name of names) attrOut.push([id!, name, name.charCodeAt(0) === 32 ? propValue(el, name, serializer, masked) : serializer.attr(el, name, masked)]);
   }
   if (attrOut.length) batch.at = attrOut;
 
   const textOut: NonNullable<MutationBatch['tx']> = [];
-  for (const n of texts) {
-    const id = ids.get(n);
-    if (id === undefined || fresh(n) || !isLive(n) || !n.parentNode || !mirrorsChildren(n.parentNode)) continue;
-    textOut.push([id, serializer.text(n as CharacterData, contentMasked(n.parentNode, masker))]);
+  for (const [n, boundary] of texts) {
+    if (!sentBefore(n, Math.min(boundary, batchStart)) || !isLive(n) || !n.parentNode || !mirrorsChildren(n.parentNode)) continue;
+    textOut.push([ids.get(n)!, serializer.text(n as CharacterData, contentMasked(n.parentNode, masker))]);
   }
   if (textOut.length) batch.tx = textOut;
 
@@ -136,7 +156,7 @@ function inReverseTreeOrder(nodes: Node[]): Node[] {
 }
 
 /** An added node whose parent is mirrored and which no other added node contains. */
-function isTopAdded(n: Node, added: Set<Node>, ids: NodeIds): boolean {
+function isTopAdded(n: Node, added: Map<Node, number>, ids: NodeIds): boolean {
   const parent = n.parentNode!;
   if (ids.get(parent) === undefined || !mirrorsChildren(parent)) return false;
   for (let p: Node | null = parent; p; p = p.parentNode) if (added.has(p)) return false;

@@ -4,7 +4,8 @@
  * caller decides where events go.
  */
 import { DOCUMENT_ID, EventType, PROP, type DomEvent, type MutationBatch, type Snapshot } from '@tandem/protocol';
-import { contentMasked, diffRecords } from './changes.js';
+import { contentMasked, diffRecords, type Observed } from './changes.js';
+import { Walk } from './walk.js';
 import { Masker, maskText, type MaskOptions } from './mask.js';
 import { Roots } from './roots.js';
 import { NodeIds, Serializer, canvasProp, markSeeked } from './serialize.js';
@@ -19,6 +20,8 @@ export interface CaptureOptions {
   emit: (events: DomEvent[], keyframe: boolean) => void;
   /** Called once a full snapshot has been emitted completely (it may take several batches). */
   onSnapshotComplete?: () => void;
+  /** Longest slice of work before capture yields to the page, in ms (default SLICE_MS). */
+  sliceMs?: number;
 }
 
 export interface Capture {
@@ -37,9 +40,14 @@ const CANVAS_INTERVAL_MS = 500;
 export function startCapture(doc: Document, options: CaptureOptions): Capture {
   const win = doc.defaultView!;
   const masker = new Masker(options.mask);
+  const sliceMs = options.sliceMs ?? SLICE_MS;
   let ids = new NodeIds(DOCUMENT_ID + 1);
+  /** Counts snapshots: slices and scans of a replaced snapshot stop. */
+  let scanGeneration = 0;
   let serializer!: Serializer;
-  let records: MutationRecord[] = [];
+  let records: Observed[] = [];
+  /** The walk of a snapshot still going on in slices, or null. */
+  let walking: Walk | null = null;
   let pending: DomEvent[] = [];
   /** Nodes whose property-like state (see PROP) must be sent again. */
   const dirtyProps = new Map<Node, Set<string>>();
@@ -53,7 +61,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   let scheduled = false;
 
   const observer = new MutationObserver((list) => {
-    for (const r of list) records.push(r);
+    for (const r of list) records.push([r, ids.peek()]);
     schedule();
   });
 
@@ -147,7 +155,9 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   function flush(): void {
     if (!scheduled) return;
     scheduled = false;
-    for (const r of observer.takeRecords()) records.push(r);
+    // While a sliced snapshot goes on, changes wait: they follow its last slice.
+    if (walking) return;
+    for (const r of observer.takeRecords()) records.push([r, ids.peek()]);
     const events: DomEvent[] = [];
     const batch = diffRecords(records, { ids, serializer, masker }, dirtyProps) ?? {};
     records = [];
@@ -189,6 +199,12 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     if (!adds.length) delete batch.a;
   }
 
+  /**
+   * Takes a full snapshot in slices of at most SLICE_MS: the first slice goes
+   * out as the keyframe (the agent sees the top of the page at once), the
+   * rest as additions to the parents they belong to. Changes made meanwhile
+   * are sent after the last slice.
+   */
   function snapshot(): void {
     // Pending changes are part of the state the snapshot describes.
     observer.takeRecords();
@@ -199,16 +215,15 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     newShadows.clear();
     reloadedFrames.clear();
     newSerializer();
-    scanGeneration++;
+    const generation = ++scanGeneration;
     const firstId = ids.peek();
+    const walk = new Walk(serializer, ids);
+    walking = walk;
     serializer.snapshotting = true;
-    let root;
-    try {
-      root = serializer.documentRoot(doc, masker.maskedByDefault);
-    } finally {
-      serializer.snapshotting = false;
-      masker.release();
-    }
+    serializer.enterRoot(doc);
+    const root = walk.start(doc.documentElement, masker.maskedByDefault) as Snapshot['root'];
+    const done = walk.run(performance.now() + sliceMs);
+    walk.cut();
     const snap: Snapshot = {
       url: doc.location.href,
       base: doc.baseURI,
@@ -217,15 +232,37 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       width: win.innerWidth,
       height: win.innerHeight,
       firstId,
-      root: root!,
+      root,
     };
     const adopted = adoptedCss(doc);
     if (adopted !== null) snap.adopted = adopted;
     roots.adoptedChanged(); // what the snapshot holds is the new baseline
-    const events: DomEvent[] = [[EventType.Snapshot, snap], [EventType.Scroll, DOCUMENT_ID, win.scrollX, win.scrollY]];
-    options.emit(events, true);
+    options.emit([[EventType.Snapshot, snap], [EventType.Scroll, DOCUMENT_ID, win.scrollX, win.scrollY]], true);
+    if (done) finishSnapshot(generation);
+    else win.setTimeout(() => continueSnapshot(generation), 0);
+  }
+
+  function continueSnapshot(generation: number): void {
+    if (generation !== scanGeneration || walking === null) return; // replaced or stopped
+    // Records of this pause carry the boundary of what was sent before it.
+    const taken = observer.takeRecords();
+    for (const r of taken) records.push([r, ids.peek()]);
+    // New or changed elements may match masking rules the prepared sets do not know.
+    if (taken.length) masker.refresh();
+    const done = walking.run(performance.now() + sliceMs);
+    const part = walking.cut();
+    if (part.a || part.r) options.emit([[EventType.Mutations, part]], false);
+    if (done) finishSnapshot(generation);
+    else win.setTimeout(() => continueSnapshot(generation), 0);
+  }
+
+  function finishSnapshot(generation: number): void {
+    walking = null;
+    serializer.snapshotting = false;
+    masker.release();
     options.onSnapshotComplete?.();
-    scanScrolls(scanGeneration);
+    scanScrolls(generation);
+    if (records.length) schedule();
   }
 
   /**
@@ -234,7 +271,6 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
    * after it, in slices that leave the page free in between; what it finds
    * goes out with the next batch.
    */
-  let scanGeneration = 0;
   function scanScrolls(generation: number): void {
     const queue: Element[] = [];
     for (const root of roots.all) {
@@ -248,7 +284,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     let i = 0;
     const slice = () => {
       if (generation !== scanGeneration) return; // a newer snapshot started its own scan
-      const until = performance.now() + SLICE_MS;
+      const until = performance.now() + sliceMs;
       for (; i < queue.length && performance.now() < until; i += 64) {
         for (let j = i; j < Math.min(i + 64, queue.length); j++) {
           const el = queue[j]!;
@@ -370,6 +406,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   return {
     snapshot,
     stop() {
+      walking = null;
+      scanGeneration++;
       observer.disconnect();
       roots.stop();
       win.clearInterval(ticker);

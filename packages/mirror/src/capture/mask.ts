@@ -48,15 +48,27 @@ export class Masker {
   /** Starts a snapshot: matches every rule once per tree (`root` and, later, its shadow roots and frames). */
   prepare(root: Document | ShadowRoot): void {
     const m = (this.matched ??= { mask: new Set(), block: new Set(), allow: new Set() });
+    this.prepared.push(root);
     for (const el of safeAll(root, this.maskSelector)) m.mask.add(el);
     for (const el of safeAll(root, this.blockSelector)) m.block.add(el);
     if (this.allowSelector !== null) for (const el of safeAll(root, this.allowSelector)) m.allow.add(el);
   }
 
+  /** The page changed between two slices of a snapshot: match the rules again, in every tree seen so far. */
+  refresh(): void {
+    if (!this.matched) return;
+    const roots = this.prepared;
+    this.release();
+    for (const root of roots) this.prepare(root);
+  }
+
   /** Ends a snapshot: later elements (added by changes) are matched one by one. */
   release(): void {
     this.matched = null;
+    this.prepared = [];
   }
+
+  private prepared: (Document | ShadowRoot)[] = [];
 
   /**
    * The mask state of `el` given its parent's: masking rules win, an allowed

@@ -4,9 +4,10 @@
  * roots and same-origin iframe documents are serialized in place, as children
  * of their host.
  */
-import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { maskText, type Masker } from './mask.js';
 import { adoptedCss, isStylesheetLink, linkCss, styleElementCss } from './styles.js';
+import { Walk } from './walk.js';
 
 /** Elements whose children are not mirrored: their content never renders, runs, or is read from elsewhere. */
 const OPAQUE = new Set(['script', 'noscript', 'textarea', 'iframe', 'template', 'style']);
@@ -47,6 +48,19 @@ export class NodeIds {
   }
 }
 
+/** A node serialized without its children, and where the walk goes next. */
+export interface Shell {
+  value: SerializedNode;
+  /** Whether its content is masked. */
+  masked: boolean;
+  /** Whose children follow (the element itself, or a shadow root); null or absent for none. */
+  children?: Node | null;
+  /** An open shadow root, serialized as the first child. */
+  shadow?: ShadowRoot | null;
+  /** An iframe, whose document is serialized as its only child when it is same-origin. */
+  frame?: HTMLIFrameElement;
+}
+
 export interface SerializeHooks {
   /** A shadow root or nested document was serialized: observe it from now on. */
   root(root: ShadowRoot | Document): void;
@@ -64,38 +78,63 @@ export class Serializer {
     private readonly hooks: SerializeHooks,
   ) {}
 
-  /** Serializes `node` and its subtree; `masked` says whether its parent's content is masked. */
+  /** Serializes `node` and its whole subtree at once; `masked` says whether its parent's content is masked. */
   node(node: Node, masked: boolean): SerializedNode | null {
-    switch (node.nodeType) {
-      case 3: // text
-      case 4: // CDATA
-        this.ids.assign(node);
-        return this.text(node as Text, masked);
-      case 8: // comment
-        this.ids.assign(node);
-        return ['#', (node as Comment).data];
-      case 1:
-        return this.element(node as Element, masked);
-      case 11:
-        return (node as ShadowRoot).host ? this.shadow(node as ShadowRoot, masked) : null;
-      default:
-        return null;
-    }
+    const walk = new Walk(this, this.ids);
+    const out = walk.start(node, masked);
+    walk.run(Infinity);
+    return out;
   }
 
   text(node: CharacterData, masked: boolean): string {
     return masked ? maskText(node.data) : node.data;
   }
 
-  /** A document (the top one or an iframe's): its documentElement with ids from here. */
-  documentRoot(doc: Document, masked: boolean): SerializedElement | null {
-    this.hooks.root(doc);
-    if (this.snapshotting) this.masker.prepare(doc);
-    return doc.documentElement ? (this.element(doc.documentElement, masked) as SerializedElement) : null;
+  /** The document of a same-origin iframe, whole; null for a cross-origin one (it stays a placeholder). */
+  nestedDocument(frame: HTMLIFrameElement, masked: boolean): SerializedElement | null {
+    const walk = new Walk(this, this.ids);
+    const out = walk.nestedDocument(frame, masked);
+    walk.run(Infinity);
+    return out;
+  }
+
+  /**
+   * One node without its children: the id, the compact form (an array its
+   * children are pushed into) and what the walk must descend into. Null when
+   * the node is not mirrored.
+   */
+  shell(node: Node, masked: boolean): Shell | null {
+    switch (node.nodeType) {
+      case 3: // text
+      case 4: // CDATA
+        this.ids.assign(node);
+        return { value: this.text(node as Text, masked), masked };
+      case 8: // comment
+        this.ids.assign(node);
+        return { value: ['#', (node as Comment).data], masked };
+      case 1:
+        return this.elementShell(node as Element, masked);
+      case 11: {
+        const root = node as ShadowRoot;
+        if (!root.host) return null;
+        this.ids.assign(root);
+        this.enterRoot(root);
+        const css = adoptedCss(root);
+        return { value: [SHADOW_TAG, css === null ? 0 : { [PROP.adopted]: css }], masked, children: root };
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** A new tree to observe, whose masking rules are matched at once during a snapshot. */
+  enterRoot(root: Document | ShadowRoot): void {
+    this.hooks.root(root);
+    if (this.snapshotting) this.masker.prepare(root);
   }
 
   /** The hot path of a snapshot: one pass over the attributes, no selector matching per element. */
-  private element(el: Element, parentMasked: boolean): SerializedNode | null {
+  private elementShell(el: Element, parentMasked: boolean): Shell | null {
     // getAttributeNames + getAttribute: reading el.attributes makes an Attr object per attribute.
     const names = el.getAttributeNames();
     let attrs: Attrs | null = null;
@@ -109,53 +148,12 @@ export class Serializer {
     const tag = el.localName;
     if (this.masker.isBlocked(el)) {
       const box = el.getBoundingClientRect();
-      return [tag, { [PROP.blocked]: `${Math.round(box.width)},${Math.round(box.height)}` }];
+      return { value: [tag, { [PROP.blocked]: `${Math.round(box.width)},${Math.round(box.height)}` }], masked: true };
     }
     const masked = this.masker.childState(el, parentMasked);
-    const out: SerializedElement = [tag, this.finishAttrs(el, attrs, masked) ?? 0];
-    const shadow = el.shadowRoot;
-    if (shadow) out.push(this.shadow(shadow, masked));
-    if (tag === 'iframe' || tag === 'frame') {
-      const doc = this.nestedDocument(el as HTMLIFrameElement, masked);
-      if (doc) out.push(doc);
-      return out;
-    }
-    if (!mirrorsChildren(el)) return out;
-    for (let c = el.firstChild; c; c = c.nextSibling) {
-      const s = this.node(c, masked);
-      if (s !== null) out.push(s);
-    }
-    return out;
-  }
-
-  private shadow(root: ShadowRoot, masked: boolean): SerializedElement {
-    this.ids.assign(root);
-    this.hooks.root(root);
-    if (this.snapshotting) this.masker.prepare(root);
-    const css = adoptedCss(root);
-    const out: SerializedElement = [SHADOW_TAG, css === null ? 0 : { [PROP.adopted]: css }];
-    for (let c = root.firstChild; c; c = c.nextSibling) {
-      const s = this.node(c, masked);
-      if (s !== null) out.push(s);
-    }
-    return out;
-  }
-
-  /** The document of a same-origin iframe; a cross-origin one stays a placeholder. */
-  nestedDocument(frame: HTMLIFrameElement, masked: boolean): SerializedElement | null {
-    let doc: Document | null = null;
-    try {
-      doc = frame.contentDocument;
-    } catch {
-      doc = null;
-    }
-    if (!doc?.documentElement) return null;
-    this.ids.assign(doc);
-    const attrs: Attrs = { [PROP.base]: doc.baseURI };
-    const css = adoptedCss(doc);
-    if (css !== null) attrs[PROP.adopted] = css;
-    const root = this.documentRoot(doc, masked);
-    return root ? [DOC_TAG, attrs, root] : [DOC_TAG, attrs];
+    const value: SerializedElement = [tag, this.finishAttrs(el, attrs, masked) ?? 0];
+    if (tag === 'iframe' || tag === 'frame') return { value, masked, frame: el as HTMLIFrameElement };
+    return { value, masked, children: mirrorsChildren(el) ? el : null, shadow: el.shadowRoot };
   }
 
   /** Masks what must be masked among the attributes read, and adds the element's properties. */

@@ -1,0 +1,161 @@
+/**
+ * The tree walk behind every serialization. It keeps its place on an explicit
+ * stack, so a snapshot can stop when its time slice is over and go on later:
+ * the page is never held for the whole of a large document. What was already
+ * sent stays sent; children found after a cut travel as additions to their
+ * parent (see `cut`).
+ *
+ * Between slices the page may change. The walk reads each next child from the
+ * live tree, so it sees the page as it is when it gets there; the changes to
+ * parts already sent are caught by the MutationObserver and sent after the
+ * snapshot (see diffRecords and its per-record boundaries).
+ */
+import { DOC_TAG, PROP, type Attrs, type MutationBatch, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { adoptedCss } from './styles.js';
+import type { NodeIds, Serializer, Shell } from './serialize.js';
+
+interface Frame {
+  /** The node whose children are being serialized (an element or a shadow root). */
+  node: Node;
+  id: number;
+  out: SerializedElement;
+  masked: boolean;
+  /** A shadow root still to serialize as the first child. */
+  shadow: ShadowRoot | null;
+  /** The last child serialized (or skipped), to find the next one. */
+  last: Node | null;
+  /** Whether `out` has already been sent: later children then travel as additions. */
+  sent: boolean;
+}
+
+/** How many steps run between two looks at the clock. */
+const CHECK_EVERY = 64;
+
+export class Walk {
+  private readonly stack: Frame[] = [];
+  private adds: NonNullable<MutationBatch['a']> = [];
+  /**
+   * Ids this walk gave to nodes it then met again: the page moved them from a
+   * part already sent to a part not yet walked. Their first copy must go.
+   */
+  private stale: number[] = [];
+  /** Ids from here on were given by this walk. */
+  private readonly firstId: number;
+
+  constructor(
+    private readonly serializer: Serializer,
+    private readonly ids: NodeIds,
+  ) {
+    this.firstId = ids.peek();
+  }
+
+  /** Serializes `node` itself; its descendants follow as `run` goes. */
+  start(node: Node, masked: boolean): SerializedNode | null {
+    const shell = this.serializer.shell(node, masked);
+    if (!shell) return null;
+    this.descend(node, shell);
+    return shell.value;
+  }
+
+  /** Starts on the document of an iframe (or returns null when it cannot be read). */
+  nestedDocument(frame: HTMLIFrameElement, masked: boolean): SerializedElement | null {
+    let doc: Document | null = null;
+    try {
+      doc = frame.contentDocument;
+    } catch {
+      doc = null; // cross-origin
+    }
+    if (!doc?.documentElement) return null;
+    this.ids.assign(doc);
+    this.serializer.enterRoot(doc);
+    const attrs: Attrs = { [PROP.base]: doc.baseURI };
+    const css = adoptedCss(doc);
+    if (css !== null) attrs[PROP.adopted] = css;
+    const out: SerializedElement = [DOC_TAG, attrs];
+    const root = this.start(doc.documentElement, masked);
+    if (root !== null) out.push(root);
+    return out;
+  }
+
+  /** Goes on until the walk is done (true) or `deadline` (performance.now()) has passed (false). */
+  run(deadline: number): boolean {
+    let steps = 0;
+    while (this.stack.length) {
+      if (++steps % CHECK_EVERY === 0 && deadline !== Infinity && performance.now() > deadline) return false;
+      const frame = this.stack[this.stack.length - 1]!;
+      if (frame.shadow) {
+        const root = frame.shadow;
+        frame.shadow = null;
+        this.child(frame, root);
+        continue;
+      }
+      const next = this.nextChild(frame);
+      if (next === null) {
+        this.stack.pop();
+        continue;
+      }
+      frame.last = next;
+      this.child(frame, next);
+    }
+    return true;
+  }
+
+  /**
+   * Everything serialized so far is about to be sent. Open parents are marked
+   * sent; children they get from now on are returned as additions instead.
+   */
+  cut(): MutationBatch {
+    for (const frame of this.stack) frame.sent = true;
+    const batch: MutationBatch = {};
+    if (this.stale.length) batch.r = this.stale;
+    if (this.adds.length) batch.a = this.adds;
+    this.adds = [];
+    this.stale = [];
+    return batch;
+  }
+
+  private child(frame: Frame, node: Node): void {
+    const previous = this.ids.get(node);
+    if (previous !== undefined && previous >= this.firstId) this.stale.push(previous);
+    const firstId = this.ids.peek();
+    const shell = this.serializer.shell(node, frame.masked);
+    if (!shell) return;
+    if (frame.sent) this.adds.push([frame.id, 0, firstId, shell.value]);
+    else frame.out.push(shell.value);
+    this.descend(node, shell);
+  }
+
+  private descend(node: Node, shell: Shell): void {
+    const value = shell.value as SerializedElement;
+    if (shell.frame) {
+      const doc = this.nestedDocument(shell.frame, shell.masked);
+      if (doc) value.push(doc);
+      return;
+    }
+    if (!shell.children && !shell.shadow) return;
+    this.stack.push({
+      node: shell.children ?? node,
+      id: this.ids.get(node)!,
+      out: value,
+      masked: shell.masked,
+      shadow: shell.shadow ?? null,
+      last: null,
+      sent: false,
+    });
+  }
+
+  /** The next child to serialize, read from the live tree. */
+  private nextChild(frame: Frame): Node | null {
+    const { node, last } = frame;
+    if (last === null) return node.firstChild;
+    if (last.parentNode === node) return last.nextSibling;
+    // The last child we serialized has been moved away since: go on after the
+    // last child of ours still there. Nodes inserted before it are additions.
+    let after: Node | null = null;
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      const id = this.ids.get(c);
+      if (id !== undefined && id >= this.firstId) after = c;
+    }
+    return after ? after.nextSibling : node.firstChild;
+  }
+}
