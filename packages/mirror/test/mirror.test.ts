@@ -251,6 +251,7 @@ describe('mirror', () => {
       await settle(big);
       await settle(big);
       const { original, rebuilt } = await trees(big);
+      if (original !== rebuilt && process.env.MIRROR_DUMP) require('node:fs').writeFileSync(process.env.MIRROR_DUMP, JSON.stringify(await big.evaluate(() => (window as any).__wire)));
       if (original !== rebuilt) throw new Error(`sliced snapshot diverged; replay with MIRROR_SEED=${seed}\noriginal: ${original}\nrebuilt:  ${rebuilt}`);
     } finally {
       await big.close();

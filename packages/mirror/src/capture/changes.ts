@@ -86,10 +86,14 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
   // Additions: only the top of each added subtree, in reverse document order so
   // the next sibling each one is inserted before is already known to the receiver.
   // A node serialized after it was added (by a sliced snapshot) is already there.
-  const candidates = [...added.keys()].filter((n) => {
-    const id = ids.get(n);
-    return isLive(n) && n.parentNode && !(id !== undefined && id >= added.get(n)!) && isTopAdded(n, added, ids);
-  });
+  const toSend = new Set(
+    [...added.keys()].filter((n) => {
+      const id = ids.get(n);
+      return isLive(n) && n.parentNode && !(id !== undefined && id >= added.get(n)!);
+    }),
+  );
+  // Only an ancestor that is sent itself carries a node along; one the snapshot already holds does not.
+  const candidates = [...toSend].filter((n) => isTopAdded(n, toSend, ids));
   const adds: NonNullable<MutationBatch['a']> = [];
   for (const n of inReverseTreeOrder(candidates)) {
     const parent = n.parentNode!;
@@ -156,7 +160,7 @@ function inReverseTreeOrder(nodes: Node[]): Node[] {
 }
 
 /** An added node whose parent is mirrored and which no other added node contains. */
-function isTopAdded(n: Node, added: Map<Node, number>, ids: NodeIds): boolean {
+function isTopAdded(n: Node, added: Set<Node>, ids: NodeIds): boolean {
   const parent = n.parentNode!;
   if (ids.get(parent) === undefined || !mirrorsChildren(parent)) return false;
   for (let p: Node | null = parent; p; p = p.parentNode) if (added.has(p)) return false;
