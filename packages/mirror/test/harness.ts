@@ -24,7 +24,6 @@ const capture = startCapture(document, {
   onSnapshotComplete: () => snapshots++,
   emit(events: DomEvent[]) {
     const wire = JSON.stringify(events);
-    ((window as any).__wire ??= []).push(wire);
     bytes += wire.length;
     batches++;
     rebuilder.apply(JSON.parse(wire) as DomEvent[]);

@@ -238,6 +238,7 @@ describe('mirror', () => {
             }
           }
           if (++ticks < 400) setTimeout(mutate, 0);
+          else (window as any).__mutationsDone = true;
         };
         (window as any).__sliceMs = 0.2;
         setTimeout(mutate, 0);
@@ -247,11 +248,10 @@ describe('mirror', () => {
       const batches = await big.evaluate(() => (window as any).tandemTest.stats().batches);
       expect(batches, 'the snapshot went out in many slices').toBeGreaterThan(10);
       // Let the page finish its changes, then compare.
-      await big.waitForTimeout(1500);
+      await big.waitForFunction(() => (window as any).__mutationsDone, undefined, { timeout: 20_000 });
       await settle(big);
       await settle(big);
       const { original, rebuilt } = await trees(big);
-      if (original !== rebuilt && process.env.MIRROR_DUMP) require('node:fs').writeFileSync(process.env.MIRROR_DUMP, JSON.stringify(await big.evaluate(() => (window as any).__wire)));
       if (original !== rebuilt) throw new Error(`sliced snapshot diverged; replay with MIRROR_SEED=${seed}\noriginal: ${original}\nrebuilt:  ${rebuilt}`);
     } finally {
       await big.close();
