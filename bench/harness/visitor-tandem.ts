@@ -9,8 +9,9 @@ install({
     let complete = false;
     const capture = startCapture(document, {
       emit(events, keyframe) {
-        // Every keyframe batch until onSnapshotComplete is one message of the snapshot.
-        if (!complete && keyframe) snapshot.push(events);
+        // A large snapshot is sliced: the keyframe and every batch after it until
+        // onSnapshotComplete are messages of the snapshot.
+        if (!complete && (keyframe || snapshot.length > 0)) snapshot.push(events);
         else change(JSON.stringify(events));
       },
       onSnapshotComplete() {

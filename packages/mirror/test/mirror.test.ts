@@ -109,7 +109,7 @@ describe('mirror', () => {
 
   it('follows random DOM changes: after every batch the rebuilt tree equals the original', async () => {
     const seed = Number(process.env.MIRROR_SEED ?? Date.now() % 1_000_000);
-    const batches = 150;
+    const batches = 200;
     for (let b = 0; b < batches; b++) {
       await page.evaluate(
         ({ seed, b }) => {

@@ -239,7 +239,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     roots.adoptedChanged(); // what the snapshot holds is the new baseline
     options.emit([[EventType.Snapshot, snap], [EventType.Scroll, DOCUMENT_ID, win.scrollX, win.scrollY]], true);
     if (done) finishSnapshot(generation);
-    else win.setTimeout(() => continueSnapshot(generation), 0);
+    else later(() => continueSnapshot(generation));
   }
 
   function continueSnapshot(generation: number): void {
@@ -253,7 +253,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     const part = walking.cut();
     if (part.a || part.r) options.emit([[EventType.Mutations, part]], false);
     if (done) finishSnapshot(generation);
-    else win.setTimeout(() => continueSnapshot(generation), 0);
+    else later(() => continueSnapshot(generation));
   }
 
   function finishSnapshot(generation: number): void {
@@ -294,9 +294,9 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
         }
       }
       if (scrolls.size) schedule();
-      if (i < queue.length) win.setTimeout(slice, 0);
+      if (i < queue.length) later(slice);
     };
-    win.setTimeout(slice, 0);
+    later(slice);
   }
 
   /** Handles an event once, at the root that holds its real target. */
@@ -397,6 +397,19 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     roots.prune();
   }
 
+  /**
+   * Runs `fn` in a task of its own, right after the page's pending work: a
+   * message, because nested timeouts are clamped to 4 ms and would stretch a
+   * sliced snapshot by half.
+   */
+  const channel = new win.MessageChannel();
+  const queued: (() => void)[] = [];
+  channel.port1.onmessage = () => queued.shift()?.();
+  function later(fn: () => void): void {
+    queued.push(fn);
+    channel.port2.postMessage(0);
+  }
+
   const listen = { capture: true, passive: true } as const;
   doc.addEventListener('pointermove', onPointer, listen);
   win.addEventListener('resize', onResize, listen);
@@ -411,6 +424,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       observer.disconnect();
       roots.stop();
       win.clearInterval(ticker);
+      channel.port1.close();
       doc.removeEventListener('pointermove', onPointer, listen);
       win.removeEventListener('resize', onResize, listen);
       scheduled = false;
