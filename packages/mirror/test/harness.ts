@@ -34,4 +34,5 @@ const capture = startCapture(document, {
   capture,
   rebuilt: () => iframe.contentDocument!,
   stats: () => ({ batches, bytes, snapshots }),
+  Rebuilder,
 };

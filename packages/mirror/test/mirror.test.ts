@@ -257,4 +257,29 @@ describe('mirror', () => {
       await big.close();
     }
   });
+
+  it('refuses forged element names that would make a live script (the rule holds without the sandbox)', async () => {
+    const scripts = await page.evaluate(() => {
+      const frame = document.createElement('iframe');
+      frame.setAttribute('sandbox', 'allow-same-origin');
+      frame.setAttribute('data-tandem-ignore', '');
+      document.body.appendChild(frame);
+      const r = new (window as any).tandemTest.Rebuilder(frame);
+      // What a forged capture could send: prefixed names whose local name is "script" or an animation.
+      r.apply([
+        [0, { url: 'http://x.test/', base: 'http://x.test/', title: '', quirks: false, width: 100, height: 100, firstId: 2,
+          root: ['html', 0, ['head', 0], ['body', 0,
+            ['svg', 0, ['svg:script', { href: 'data:text/javascript,top.__forged=1' }], ['x:script', 0, 'top.__forged=1'],
+              ['x:set', { attributeName: 'href', to: 'javascript:top.__forged=1' }], ['animate', { attributeName: 'x', values: '1;jav\tascript:alert(1)' }]],
+            ['SCRIPT', 0, 'top.__forged=1']]] }],
+      ]);
+      const doc = frame.contentDocument!;
+      const found = Array.from(doc.getElementsByTagName('*')).filter((e) => /script|set/i.test(e.localName)).map((e) => e.localName);
+      const animateValues = doc.querySelector('animate')?.getAttribute('values') ?? null;
+      frame.remove();
+      return { found, animateValues };
+    });
+    expect(scripts.found).toEqual([]);
+    expect(scripts.animateValues).toBeNull();
+  });
 });

@@ -174,7 +174,9 @@ export class Builder {
   private element(doc: Document, node: SerializedElement, next: { id: number }, parentNs: string): Node {
     const tag = node[0];
     const ltag = tag.toLowerCase();
-    if (isInertTag(ltag)) {
+    // A prefix ("svg:script", "x:script") would make createElementNS give the
+    // local name "script" past the rules below: names are plain or refused.
+    if (isInertTag(ltag) || !/^[a-z][a-z0-9._-]*$/i.test(tag)) {
       skipIds(node, next);
       return dom.createComment(doc, ltag);
     }
@@ -187,6 +189,11 @@ export class Builder {
     } catch {
       skipIds(node, next);
       return dom.createComment(doc, 'invalid element');
+    }
+    // And once more on what the DOM made of the name.
+    if (isInertTag(dom.localName(el))) {
+      skipIds(node, next);
+      return dom.createComment(doc, ltag);
     }
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) !== 32) this.setAttr(el, name, attrs[name]!);
     if (ltag === 'iframe' || ltag === 'frame') dom.setAttribute(el, 'sandbox', MIRROR_SANDBOX);

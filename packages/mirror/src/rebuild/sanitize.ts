@@ -68,7 +68,7 @@ export function safeAttr(tag: string, name: string, value: string): string | nul
   }
   if (lname === 'style') return safeCss(value);
   if (SVG_ANIMATION.has(tag) && (lname === 'attributename' ? /href/i.test(value) : isScriptUrl(value))) return null;
-  if ((lname === 'values' || lname === 'to' || lname === 'from') && /(?:javascript|vbscript)\s*:/i.test(value)) return null;
+  if ((lname === 'values' || lname === 'to' || lname === 'from') && value.split(';').some(isScriptUrl)) return null;
   if (tag === 'base' && lname === 'href') return null; // the rebuild sets its own base
   if (tag === 'link' && lname === 'rel' && /\b(?:import|prerender|prefetch|preload|modulepreload|serviceworker)\b/i.test(value)) return null;
   if (tag === 'meta' && (lname === 'content' || lname === 'name') && /refresh|url\s*=/i.test(value)) return null;
