@@ -129,7 +129,7 @@ describe('mirror', () => {
           const shadow = document.getElementById('host')!.shadowRoot!;
           const sheet = (document.getElementById('dyn') as HTMLStyleElement).sheet!;
           for (let i = 0; i < 12; i++) {
-            const op = Math.floor(rand() * 12);
+            const op = Math.floor(rand() * 13);
             const target = pick(all());
             switch (op) {
               case 0: {
@@ -188,6 +188,10 @@ describe('mirror', () => {
                 else pick(kids).textContent = `shadow text ${b}.${i}`;
                 break;
               }
+              case 12:
+                // A masking rule starts or stops applying to content already sent.
+                target.classList.toggle('secret');
+                break;
               case 11: {
                 const sel = document.getElementById('sel') as HTMLSelectElement;
                 sel.selectedIndex = Math.floor(rand() * sel.options.length);

@@ -67,6 +67,16 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
 
   const batch: MutationBatch = {};
   const isLive = (n: Node) => n.isConnected;
+
+  // An attribute change can make a masking or blocking rule start or stop
+  // applying: such an element is sent again whole, under its new state.
+  const remask = new Set<Element>();
+  for (const node of attrs.keys()) {
+    if (node.nodeType !== 1 || !isLive(node) || ids.get(node) === undefined) continue;
+    const el = node as Element;
+    if (masker.isMasked(el) !== serializer.sentMasked.has(el) || masker.isBlocked(el) !== serializer.sentBlocked.has(el)) remask.add(el);
+  }
+  for (const el of remask) added.set(el, Infinity);
   const sentBefore = (n: Node, boundary: number) => {
     const id = ids.get(n);
     return id !== undefined && id < boundary;
@@ -81,6 +91,7 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
       gone.add(ids.get(n)!);
     });
   }
+  for (const el of remask) gone.add(ids.get(el)!);
   if (gone.size) batch.r = [...gone];
 
   // Additions: only the top of each added subtree, in reverse document order so

@@ -71,6 +71,10 @@ export interface SerializeHooks {
 export class Serializer {
   /** True while a full snapshot is taken: masking rules are then matched once per tree. */
   snapshotting = false;
+  /** Elements sent masked, or blocked: when a rule starts or stops applying, they are sent again. */
+  readonly sentMasked = new WeakSet<Element>();
+  readonly sentBlocked = new WeakSet<Element>();
+  private anyRule = false;
 
   constructor(
     private readonly ids: NodeIds,
@@ -147,10 +151,20 @@ export class Serializer {
     this.ids.assign(el);
     const tag = el.localName;
     if (this.masker.isBlocked(el)) {
+      this.sentBlocked.add(el);
+      this.anyRule = true;
       const box = el.getBoundingClientRect();
       return { value: [tag, { [PROP.blocked]: `${Math.round(box.width)},${Math.round(box.height)}` }], masked: true };
     }
     const masked = this.masker.childState(el, parentMasked);
+    if (masked) {
+      this.sentMasked.add(el);
+      this.anyRule = true;
+    } else if (this.anyRule) {
+      // Sent again after a rule stopped applying: forget the old state (pages without rules skip this).
+      this.sentMasked.delete(el);
+      this.sentBlocked.delete(el);
+    }
     const value: SerializedElement = [tag, this.finishAttrs(el, attrs, masked) ?? 0];
     if (tag === 'iframe' || tag === 'frame') return { value, masked, frame: el as HTMLIFrameElement };
     return { value, masked, children: mirrorsChildren(el) ? el : null, shadow: el.shadowRoot };
