@@ -15,6 +15,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng } from './prng.js';
+
+export { prng };
 
 export interface PageOptions {
   /** PRNG seed. */
@@ -36,17 +39,6 @@ export interface GeneratedPage {
 export const DEFAULT_SEED = 1;
 export const DEFAULT_BYTES = 1_600_000;
 
-/** mulberry32: small, fast, good enough for test data, and the same everywhere. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'quiet elegant spacious bright modern historic charming boutique riverside seaside harbour garden ' +

@@ -4,6 +4,8 @@
  * `window.__bench` for mirror.bench.ts to drive with page.evaluate.
  */
 
+import { prng } from '../prng.js';
+
 /** What a recorder entry (visitor-tandem.ts, visitor-rrweb.ts) provides. */
 export interface Recorder {
   name: string;
@@ -54,17 +56,6 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   });
 }
 
-/** mulberry32, as in generate-page.ts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function install(recorder: Recorder | null): void {
   let stop: (() => void) | null = null;

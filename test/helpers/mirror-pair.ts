@@ -5,7 +5,7 @@
  * relay would.
  */
 import { build } from 'esbuild';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 let bundles: Promise<{ capture: string; rebuild: string }> | null = null;
 
@@ -70,8 +70,4 @@ export async function connectPair(visitor: Page, agent: Page, options: { mask?: 
       await chain;
     },
   };
-}
-
-export async function newPair(context: BrowserContext): Promise<{ visitor: Page; agent: Page }> {
-  return { visitor: await context.newPage(), agent: await context.newPage() };
 }

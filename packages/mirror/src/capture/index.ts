@@ -107,9 +107,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       const select = (node as HTMLOptionElement).parentElement?.closest('select');
       for (const o of Array.from(select?.options ?? [node as HTMLOptionElement])) markProp(o, PROP.selected);
     } else if (prop === PROP.checked && (node as HTMLInputElement).type === 'radio') {
-      const radio = node as HTMLInputElement;
-      const group = radio.name ? Array.from((radio.getRootNode() as Document).querySelectorAll<HTMLInputElement>('input[type=radio]')).filter((r) => r.name === radio.name) : [radio];
-      for (const r of group) markProp(r, PROP.checked);
+      for (const r of radioGroup(node as HTMLInputElement)) markProp(r, PROP.checked);
     } else if (prop === PROP.checked || prop === PROP.indeterminate) {
       markProp(node, PROP.checked);
       markProp(node, PROP.indeterminate);
@@ -311,14 +309,12 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     const id = el ? ids.get(el) : undefined;
     if (!el || id === undefined) return;
     const field = el as HTMLInputElement;
-    const root = el.getRootNode() as Document | ShadowRoot;
-    if (field.type === 'radio' && field.name) {
-      // Checking one radio unchecks the others of its group without any event.
-      for (const r of Array.from(root.querySelectorAll<HTMLInputElement>('input[type=radio]'))) {
+    if (field.type === 'radio') {
+      for (const r of radioGroup(field)) {
         const rid = ids.get(r);
-        if (r.name === field.name && rid !== undefined) pending.push([EventType.Input, rid, r.checked]);
+        if (rid !== undefined) pending.push([EventType.Input, rid, r.checked]);
       }
-    } else if (field.type === 'checkbox' || field.type === 'radio') {
+    } else if (field.type === 'checkbox') {
       pending.push([EventType.Input, id, field.checked]);
     } else if (el.localName === 'select') {
       for (const o of Array.from((el as HTMLSelectElement).options)) {
@@ -330,6 +326,13 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       pending.push([EventType.Input, id, masked ? maskText(field.value) : field.value]);
     }
     schedule();
+  }
+
+  /** Checking one radio unchecks the others of its group, without any event or setter call for them. */
+  function radioGroup(radio: HTMLInputElement): HTMLInputElement[] {
+    if (!radio.name) return [radio];
+    const root = radio.getRootNode() as Document | ShadowRoot;
+    return Array.from(root.querySelectorAll<HTMLInputElement>('input[type=radio]')).filter((r) => r.name === radio.name);
   }
 
   function onScroll(e: Event): void {

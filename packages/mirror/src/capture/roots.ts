@@ -5,6 +5,7 @@
  * media events are not composed).
  */
 import { PROP } from '@tandem/protocol';
+import { afterCall, afterSet, type Restore } from './patch.js';
 import { watchCssom } from './styles.js';
 
 export type RootListener = (e: Event) => void;
@@ -15,7 +16,7 @@ const LISTEN = { capture: true, passive: true } as const;
 export class Roots {
   readonly all = new Set<Document | ShadowRoot>();
   private readonly windows = new Set<Window>();
-  private readonly restores: (() => void)[] = [];
+  private readonly restores: (Restore | null)[] = [];
   private lastAdopted = new WeakMap<Document | ShadowRoot, readonly CSSStyleSheet[]>();
 
   constructor(
@@ -68,7 +69,7 @@ export class Roots {
 
   stop(): void {
     for (const root of [...this.all]) this.unwatch(root);
-    this.restores.forEach((r) => r());
+    this.restores.forEach((r) => r?.());
     this.restores.length = 0;
     this.windows.clear();
   }
@@ -82,19 +83,14 @@ export class Roots {
     this.windows.add(win);
     this.restores.push(watchCssom(win, this.cssDirty));
     // Shadow roots attached after the snapshot: observe them and send them.
-    const proto = win.Element?.prototype;
-    const original = proto?.attachShadow;
-    if (!original) return;
     const attached = this.shadowAttached;
-    proto.attachShadow = function (this: Element, init: ShadowRootInit) {
-      const root = original.call(this, init);
-      if (init.mode === 'open') attached(root);
-      return root;
-    };
-    this.restores.push(() => (proto.attachShadow = original));
+    this.restores.push(
+      afterCall<Element>(win.Element?.prototype, 'attachShadow', (_el, root, args) => {
+        if ((args[0] as ShadowRootInit).mode === 'open') attached(root as ShadowRoot);
+      }),
+    );
     // Frameworks set form state through properties (React's controlled inputs do),
     // which fires no event: watch the setters.
-    const set = this.propertySet;
     const fields: [object | undefined, string, string][] = [
       [win.HTMLInputElement?.prototype, 'value', PROP.value],
       [win.HTMLInputElement?.prototype, 'checked', PROP.checked],
@@ -106,18 +102,6 @@ export class Roots {
       [win.Document?.prototype, 'adoptedStyleSheets', PROP.adopted],
       [win.ShadowRoot?.prototype, 'adoptedStyleSheets', PROP.adopted],
     ];
-    for (const [fieldProto, name, prop] of fields) {
-      const desc = fieldProto && Object.getOwnPropertyDescriptor(fieldProto, name);
-      if (!desc?.set) continue;
-      const original = desc.set;
-      Object.defineProperty(fieldProto, name, {
-        ...desc,
-        set(this: Node, value: unknown) {
-          original.call(this, value);
-          set(this, prop);
-        },
-      });
-      this.restores.push(() => Object.defineProperty(fieldProto, name, desc));
-    }
+    for (const [proto, name, prop] of fields) this.restores.push(afterSet<Node>(proto, name, (node) => this.propertySet(node, prop)));
   }
 }

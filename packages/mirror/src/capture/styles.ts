@@ -7,6 +7,8 @@
  * by wrapping its mutating methods.
  */
 
+import { afterCall, afterSet, type Restore } from './patch.js';
+
 /** The CSS text of a sheet's rules, or null when the sheet cannot be read. */
 export function sheetText(sheet: CSSStyleSheet | null): string | null {
   if (!sheet) return null;
@@ -77,19 +79,9 @@ type Dirty = (owner: Node | CSSStyleSheet) => void;
  * sheet it touched. Returns the function that restores them.
  */
 export function watchCssom(win: Window & typeof globalThis, dirty: Dirty): () => void {
-  const restores: (() => void)[] = [];
-  const wrap = (proto: object | undefined, name: string, sheetOf: (self: any) => CSSStyleSheet | null) => {
-    if (!proto) return;
-    const original = Object.getOwnPropertyDescriptor(proto, name)?.value as ((...a: unknown[]) => unknown) | undefined;
-    if (typeof original !== 'function') return;
-    const wrapped = function (this: unknown, ...args: unknown[]) {
-      const result = original.apply(this, args);
-      const sheet = sheetOf(this);
-      if (sheet) dirty(sheet.ownerNode ?? sheet);
-      return result;
-    };
-    Object.defineProperty(proto, name, { value: wrapped, configurable: true, writable: true });
-    restores.push(() => Object.defineProperty(proto, name, { value: original, configurable: true, writable: true }));
+  const restores: (Restore | null)[] = [];
+  const report = (sheet: CSSStyleSheet | null) => {
+    if (sheet) dirty(sheet.ownerNode ?? sheet);
   };
   const topSheet = (rule: CSSRule | null): CSSStyleSheet | null => {
     let sheet = rule?.parentStyleSheet ?? null;
@@ -97,40 +89,21 @@ export function watchCssom(win: Window & typeof globalThis, dirty: Dirty): () =>
     return sheet;
   };
   const sheetProto = win.CSSStyleSheet?.prototype;
-  const self = (s: CSSStyleSheet) => topSheet(s.ownerRule) ?? s;
-  for (const name of ['insertRule', 'deleteRule', 'addRule', 'removeRule', 'replaceSync']) wrap(sheetProto, name, self);
-  // replace() is async: report once its promise settles.
-  if (sheetProto?.replace) {
-    const original = sheetProto.replace;
-    sheetProto.replace = function (this: CSSStyleSheet, text: string) {
-      const p = original.call(this, text);
-      p.then(() => dirty(this), () => {});
-      return p;
-    };
-    restores.push(() => (sheetProto.replace = original));
+  for (const name of ['insertRule', 'deleteRule', 'addRule', 'removeRule', 'replaceSync']) {
+    restores.push(afterCall<CSSStyleSheet>(sheetProto, name, (s) => report(topSheet(s.ownerRule) ?? s)));
   }
+  // replace() is async: report once its promise settles.
+  restores.push(afterCall<CSSStyleSheet>(sheetProto, 'replace', (s, p) => (p as Promise<unknown>).then(() => report(s), () => {})));
   const groupingProto = win.CSSGroupingRule?.prototype;
-  for (const name of ['insertRule', 'deleteRule']) wrap(groupingProto, name, (r: CSSRule) => topSheet(r));
+  for (const name of ['insertRule', 'deleteRule']) restores.push(afterCall<CSSRule>(groupingProto, name, (r) => report(topSheet(r))));
   // Declarations of a rule edited in place (rule.style.setProperty); inline styles
   // of elements go through the same methods but change an attribute, seen anyway.
   const declProto = win.CSSStyleDeclaration?.prototype;
-  for (const name of ['setProperty', 'removeProperty']) wrap(declProto, name, (d: CSSStyleDeclaration) => topSheet(d.parentRule));
-  const setter = (proto: object | undefined, name: string, sheetOf: (self: any) => CSSStyleSheet | null) => {
-    const desc = proto && Object.getOwnPropertyDescriptor(proto, name);
-    if (!desc?.set) return;
-    const set = desc.set;
-    Object.defineProperty(proto, name, {
-      ...desc,
-      set(this: unknown, value: unknown) {
-        set.call(this, value);
-        const sheet = sheetOf(this);
-        if (sheet) dirty(sheet.ownerNode ?? sheet);
-      },
-    });
-    restores.push(() => Object.defineProperty(proto, name, desc));
-  };
-  setter(declProto, 'cssText', (d: CSSStyleDeclaration) => topSheet(d.parentRule));
-  setter(win.CSSStyleRule?.prototype, 'selectorText', (r: CSSRule) => topSheet(r));
-  setter(win.StyleSheet?.prototype, 'disabled', (s: CSSStyleSheet) => s);
-  return () => restores.forEach((r) => r());
+  for (const name of ['setProperty', 'removeProperty']) {
+    restores.push(afterCall<CSSStyleDeclaration>(declProto, name, (d) => report(topSheet(d.parentRule))));
+  }
+  restores.push(afterSet<CSSStyleDeclaration>(declProto, 'cssText', (d) => report(topSheet(d.parentRule))));
+  restores.push(afterSet<CSSRule>(win.CSSStyleRule?.prototype, 'selectorText', (r) => report(topSheet(r))));
+  restores.push(afterSet<CSSStyleSheet>(win.StyleSheet?.prototype, 'disabled', (s) => report(s)));
+  return () => restores.forEach((r) => r?.());
 }

@@ -7,7 +7,8 @@ import type { WebSocket } from 'ws';
 import { FrameFlag, closeCodes, isJsonMessage, limits, readFrameHeader, validateAgentMessage, type AgentInfo, type AgentToServer } from '@tandem/protocol';
 import { toAgents, toVisitor, type Bus } from '../bus/bus.js';
 import { encodeJson, type LiveSession, type LiveSessions } from '../live/sessions.js';
-import { TokenBucket, closeRateLimited, forward, negotiate, parseControl, sendError, sendJson } from './connection.js';
+import { closeRateLimited, forward, negotiate, parseControl, sendError, sendJson } from './connection.js';
+import { TokenBucket } from '../token-bucket.js';
 import { isEnded } from './connection.js';
 
 /** A viewer asks for a snapshot at most this often. */

@@ -14,7 +14,8 @@ import {
 } from '@tandem/protocol';
 import { toAgents, toVisitor, type Bus } from '../bus/bus.js';
 import type { LiveSession, LiveSessions } from '../live/sessions.js';
-import { TokenBucket, closeRateLimited, forward, isEnded, negotiate, parseControl, sendError, sendJson } from './connection.js';
+import { closeRateLimited, forward, isEnded, negotiate, parseControl, sendError, sendJson } from './connection.js';
+import { TokenBucket } from '../token-bucket.js';
 
 export async function acceptVisitor(ws: WebSocket, session: LiveSession, sessions: LiveSessions, bus: Bus): Promise<void> {
   const bucket = new TokenBucket(limits.visitorMessagesPerSecond);

@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@tandem/protocol';
 import type { Context } from '../context.js';
 import { fail } from '../http-errors.js';
-import { TokenBucket } from '../gateways/connection.js';
+import { TokenBucket } from '../token-bucket.js';
 
 const Identity = Type.Object(
   {
