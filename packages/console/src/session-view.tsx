@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Viewer, type ViewerStatus } from '@tandem/viewer';
+import { Viewer, type ViewerNotice, type ViewerStatus } from '@tandem/viewer';
+import { modeRank, type Mode } from '@tandem/protocol';
 import { api, type Joined } from './api.js';
 
 const ENDED_BY: Record<string, string> = {
@@ -19,10 +20,24 @@ const STATE_LABEL: Record<string, string> = {
   error: 'Error',
 };
 
+const MODE_LABEL: Record<Mode, string> = {
+  view: 'View: point and highlight',
+  navigate: 'Navigate: also scroll and follow links',
+  control: 'Control: also click and type',
+};
+const ASK: [Mode, string][] = [
+  ['navigate', 'Ask to navigate'],
+  ['control', 'Ask for control'],
+];
+/** A notice stays on screen this long. */
+const NOTICE_MS = 5000;
+
 export function SessionView({ joined, onClose }: { joined: Joined; onClose: () => void }) {
   const container = useRef<HTMLDivElement>(null);
   const viewer = useRef<Viewer | null>(null);
-  const [status, setStatus] = useState<ViewerStatus>({ state: 'connecting', visitorName: joined.visitorName, agents: [] });
+  const [status, setStatus] = useState<ViewerStatus>({ state: 'connecting', visitorName: joined.visitorName, agents: [], mode: 'view' });
+  const [notices, setNotices] = useState<(ViewerNotice & { key: number })[]>([]);
+  const noticeKey = useRef(0);
 
   useEffect(() => {
     let first = true;
@@ -37,6 +52,11 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
         return (await api.ticket(joined.sessionId)).ticket;
       },
       onStatus: setStatus,
+      onNotice: (n) => {
+        const key = ++noticeKey.current;
+        setNotices((list) => [...list.slice(-2), { ...n, key }]);
+        setTimeout(() => setNotices((list) => list.filter((x) => x.key !== key)), NOTICE_MS);
+      },
     });
     viewer.current = v;
     return () => v.destroy();
@@ -51,6 +71,17 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
           {STATE_LABEL[status.state]}
         </span>
         <span class="url" title={status.url}>{status.url ?? ''}</span>
+        {!ended && (
+          <span class="mode" data-mode={status.mode} title="What the visitor allows">
+            {MODE_LABEL[status.mode]}
+          </span>
+        )}
+        {!ended &&
+          ASK.filter(([m]) => modeRank[m] > modeRank[status.mode]).map(([m, label]) => (
+            <button type="button" key={m} data-ask={m} disabled={status.asked === m} onClick={() => viewer.current?.requestMode(m)}>
+              {status.asked === m ? 'Asked…' : label}
+            </button>
+          ))}
         {ended ? (
           <button type="button" onClick={onClose}>Back</button>
         ) : (
@@ -58,6 +89,13 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
             End session
           </button>
         )}
+      </div>
+      <div class="notices" aria-live="polite">
+        {notices.map((n) => (
+          <div key={n.key} class={`notice ${n.kind}`} data-notice={n.kind}>
+            {n.message}
+          </div>
+        ))}
       </div>
       <div class="view" ref={container}>
         {ended && (

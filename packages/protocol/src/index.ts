@@ -5,3 +5,4 @@ export * from './messages.js';
 export * from './frame.js';
 export * from './dom.js';
 export * from './check.js';
+export * from './control.js';

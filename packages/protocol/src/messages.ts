@@ -7,9 +7,10 @@
  *   agent      — the viewer of a support agent ⇄ server
  *   controller — an integrator's back end (chat, CRM) ⇄ server, events only
  */
-import { arrayOf, int, num, oneOf, optional, shape, str, type Checker } from './check.js';
+import { arrayOf, bool, int, num, oneOf, optional, shape, str, type Checker } from './check.js';
 import { limits } from './limits.js';
 import type { ErrorCode } from './errors.js';
+import { modeChecker, refusals, validateAction, type AgentAction, type Mode, type Refusal } from './control.js';
 
 export interface Hello {
   t: 'hello';
@@ -26,10 +27,30 @@ export type EndReason = 'visitor' | 'agent' | 'api' | 'timeout' | 'server';
 
 // ---- visitor channel -------------------------------------------------------
 
-export type VisitorToServer = Hello | { t: 'end' };
+/** Masking rules a site's settings add to what the page's `init` gives (see MaskOptions in mirror). */
+export interface SiteMasking {
+  selectors?: string[];
+  blockSelectors?: string[];
+}
+
+export type VisitorToServer =
+  | Hello
+  | { t: 'end' }
+  /** The visitor set the mode: lowered it, or granted an agent's request. */
+  | { t: 'mode'; mode: Mode }
+  | { t: 'modeDeclined'; agentId: string; mode: Mode }
+  /** What became of an agent's action; `reason` says why it was refused. */
+  | { t: 'actionResult'; agentId: string; id: number; ok: boolean; reason?: Refusal }
+  | { t: 'identity'; identity: Identity };
 
 export type ServerToVisitor =
-  | { t: 'welcome'; v: number; sessionId: string; code: string; agents: AgentInfo[] }
+  | { t: 'welcome'; v: number; sessionId: string; code: string; agents: AgentInfo[]; mode: Mode; masking: SiteMasking }
+  /** The site's masking rules changed while the session runs. */
+  | { t: 'masking'; masking: SiteMasking }
+  /** An agent's action, to run on the page if the mode and the element allow it. */
+  | { t: 'action'; agentId: string; name: string; id: number; a: AgentAction }
+  /** An agent asks for a higher mode; the visitor answers with `mode` or `modeDeclined`. */
+  | { t: 'modeRequest'; agentId: string; name: string; mode: Mode }
   | { t: 'agentJoined'; agent: AgentInfo }
   | { t: 'agentLeft'; agentId: string }
   /** An agent's pointer, in CSS pixels of the visitor's viewport. */
@@ -49,7 +70,10 @@ export type AgentToServer =
   /** Ask for a fresh snapshot (the viewer saw a gap). */
   | { t: 'resync' }
   /** The agent leaves; `end: true` ends the session for everyone. */
-  | { t: 'leave'; end?: boolean };
+  | { t: 'leave'; end?: boolean }
+  /** An action on the visitor's page; `id` (the agent's own counter) comes back in `actionResult`. */
+  | { t: 'action'; id: number; a: AgentAction }
+  | { t: 'requestMode'; mode: Mode };
 
 export type ServerToAgent =
   | {
@@ -58,7 +82,13 @@ export type ServerToAgent =
       sessionId: string;
       you: AgentInfo;
       visitor: { name: string | null; connected: boolean };
+      mode: Mode;
     }
+  /** The session's mode changed (the visitor chose it). */
+  | { t: 'mode'; mode: Mode }
+  | { t: 'modeDeclined'; mode: Mode }
+  | { t: 'actionResult'; id: number; ok: boolean; reason?: Refusal; message?: string }
+  | { t: 'visitorIdentity'; name: string | null }
   | { t: 'visitorStatus'; connected: boolean }
   | { t: 'agentJoined'; agent: AgentInfo }
   | { t: 'agentLeft'; agentId: string }
@@ -90,9 +120,16 @@ function byType(table: Record<string, Checker>): (value: unknown) => string | nu
   };
 }
 
+const agentId = str(64, 1);
+const actionId = int(0, 2 ** 31 - 1);
+
 export const validateVisitorMessage = byType({
   hello,
   end: shape({ t: t('end') }),
+  mode: shape({ t: t('mode'), mode: modeChecker }),
+  modeDeclined: shape({ t: t('modeDeclined'), agentId, mode: modeChecker }),
+  actionResult: shape({ t: t('actionResult'), agentId, id: actionId, ok: bool, reason: optional(oneOf(...Object.keys(refusals))) }),
+  identity: (v) => shape({ t: t('identity'), identity: (i) => validateIdentity(i) })(v),
 });
 
 export const validateAgentMessage = byType({
@@ -100,7 +137,9 @@ export const validateAgentMessage = byType({
   pointer: shape({ t: t('pointer'), x: coord, y: coord }),
   pointerLeave: shape({ t: t('pointerLeave') }),
   resync: shape({ t: t('resync') }),
-  leave: shape({ t: t('leave'), end: optional((v) => (typeof v === 'boolean' ? null : 'expected a boolean')) }),
+  leave: shape({ t: t('leave'), end: optional(bool) }),
+  action: shape({ t: t('action'), id: actionId, a: validateAction }),
+  requestMode: shape({ t: t('requestMode'), mode: modeChecker }),
 });
 
 export const validateControllerMessage = byType({

@@ -3,7 +3,7 @@
  * (loaded when a session starts). The loader publishes a Host on the window
  * under a registered symbol; the session bundle hands back its SessionApi.
  */
-import type { Identity } from '@tandem/protocol';
+import type { Identity, Mode } from '@tandem/protocol';
 import type { MaskOptions } from '@tandem/mirror/capture';
 
 export interface TandemConfig {
@@ -12,6 +12,13 @@ export interface TandemConfig {
   masking?: MaskOptions;
   /** Replaces UI strings by key; see strings.ts in the session bundle. */
   strings?: Record<string, string>;
+  /** What agents may do when a session starts (default view); the visitor can grant more. */
+  mode?: Mode;
+  /**
+   * Other host names of the site the session follows the visitor to, besides
+   * this page's origin: "shop.example.com", or "*.example.com" for every sub-domain.
+   */
+  allowedDomains?: string[];
 }
 
 export type TandemEvent = 'sessionRequest' | 'sessionStart' | 'agentJoined' | 'sessionEnd';

@@ -4,9 +4,10 @@
  * the agent's pointer. The agent's mouse never reaches the rebuilt page: an
  * overlay takes it, so links and forms of the page cannot be triggered from here.
  */
-import { PROTOCOL_VERSION, type AgentToServer, type ServerToAgent } from '@tandem/protocol';
+import { PROTOCOL_VERSION, refusals, type AgentAction, type AgentToServer, type Mode, type ServerToAgent } from '@tandem/protocol';
 import { Rebuilder } from '@tandem/mirror/rebuild';
 import { FrameDecoder } from './frames.js';
+import { AgentInput } from './agent-input.js';
 
 export type ViewerState = 'connecting' | 'waiting' | 'live' | 'visitor-away' | 'ended' | 'error';
 
@@ -17,6 +18,16 @@ export interface ViewerStatus {
   title?: string;
   reason?: string;
   agents: string[];
+  /** What the visitor allows now. */
+  mode: Mode;
+  /** A mode this agent asked for and the visitor has not answered yet. */
+  asked?: Mode | null;
+}
+
+/** Something the agent should read: an action the page refused, an answer to a request. */
+export interface ViewerNotice {
+  kind: 'refused' | 'declined' | 'granted';
+  message: string;
 }
 
 export interface ViewerOptions {
@@ -26,7 +37,16 @@ export interface ViewerOptions {
   /** Origin of the Tandem server; the page's own by default. */
   server?: string;
   onStatus?: (status: ViewerStatus) => void;
+  onNotice?: (notice: ViewerNotice) => void;
 }
+
+const MODE_NEEDED: Record<string, string> = {
+  scroll: 'Scrolling needs the visitor to allow browsing.',
+  key: 'Typing needs the visitor to allow control.',
+  type: 'Typing needs the visitor to allow control.',
+};
+/** The same refusal is said at most this often (a wheel sends many). */
+const NOTICE_REPEAT_MS = 3000;
 
 export class Viewer {
   private readonly root: HTMLElement;
@@ -40,7 +60,9 @@ export class Viewer {
   private size = { width: 1280, height: 800 };
   private scale = 1;
   private pendingPointer: [number, number] | null = null;
-  private status: ViewerStatus = { state: 'connecting', visitorName: null, agents: [] };
+  private status: ViewerStatus = { state: 'connecting', visitorName: null, agents: [], mode: 'view', asked: null };
+  private actionId = 0;
+  private lastNotice = { message: '', at: 0 };
   private readonly resize = new ResizeObserver(() => this.fit());
   private closed = false;
   private readonly agents = new Map<string, string>();
@@ -68,6 +90,14 @@ export class Viewer {
       pointer: (x, y) => place(this.visitorCursor, x, y),
       snapshot: (s) => this.update({ state: 'live', url: s.url, title: s.title }),
     });
+    new AgentInput({
+      overlay: this.overlay,
+      rebuilder: this.rebuilder,
+      toPage: (e) => this.toPage(e),
+      mode: () => this.status.mode,
+      send: (a) => this.act(a),
+      refused: (k) => this.notice({ kind: 'refused', message: MODE_NEEDED[k] ?? refusals.mode }, true),
+    });
     this.overlay.addEventListener('pointermove', (e) => this.onPointer(e));
     this.overlay.addEventListener('pointerleave', () => {
       place(this.ownCursor, -1, -1);
@@ -76,6 +106,17 @@ export class Viewer {
     this.resize.observe(options.container);
     this.setSize(this.size.width, this.size.height);
     void this.connect();
+  }
+
+  /** Sends an action to the visitor's page; the answer comes as a notice when it is refused. */
+  act(action: AgentAction): void {
+    this.send({ t: 'action', id: ++this.actionId, a: action });
+  }
+
+  /** Asks the visitor for another mode; they see the request and answer it. */
+  requestMode(mode: Mode): void {
+    this.send({ t: 'requestMode', mode });
+    this.update({ asked: mode });
   }
 
   /** Leaves the session; `end` ends it for the visitor too. */
@@ -123,7 +164,22 @@ export class Viewer {
     switch (msg.t) {
       case 'welcome':
         this.visitorCursor.querySelector('span')!.textContent = msg.visitor.name ?? 'Visitor';
-        this.update({ state: msg.visitor.connected ? 'waiting' : 'visitor-away', visitorName: msg.visitor.name });
+        this.update({ state: msg.visitor.connected ? 'waiting' : 'visitor-away', visitorName: msg.visitor.name, mode: msg.mode });
+        break;
+      case 'mode':
+        if (this.status.asked === msg.mode) this.notice({ kind: 'granted', message: `The visitor allowed ${msg.mode}.` });
+        this.update({ mode: msg.mode, asked: null });
+        break;
+      case 'modeDeclined':
+        this.notice({ kind: 'declined', message: `The visitor declined ${msg.mode}.` });
+        this.update({ asked: null });
+        break;
+      case 'actionResult':
+        if (!msg.ok) this.notice({ kind: 'refused', message: msg.message ?? refusals[msg.reason ?? 'mode'] });
+        break;
+      case 'visitorIdentity':
+        this.visitorCursor.querySelector('span')!.textContent = msg.name ?? 'Visitor';
+        this.update({ visitorName: msg.name });
         break;
       case 'visitorStatus':
         this.update({ state: msg.connected ? 'waiting' : 'visitor-away' });
@@ -146,10 +202,21 @@ export class Viewer {
     }
   }
 
-  private onPointer(e: PointerEvent): void {
+  private toPage(e: MouseEvent): [number, number] {
     const box = this.stage.getBoundingClientRect();
-    const x = Math.round((e.clientX - box.left) / this.scale);
-    const y = Math.round((e.clientY - box.top) / this.scale);
+    return [Math.round((e.clientX - box.left) / this.scale), Math.round((e.clientY - box.top) / this.scale)];
+  }
+
+  /** `repeated`: the agent's own gesture repeats (a wheel): say it once a while, not each time. */
+  private notice(n: ViewerNotice, repeated = false): void {
+    const now = Date.now();
+    if (repeated && n.message === this.lastNotice.message && now - this.lastNotice.at < NOTICE_REPEAT_MS) return;
+    this.lastNotice = { message: n.message, at: now };
+    this.options.onNotice?.(n);
+  }
+
+  private onPointer(e: PointerEvent): void {
+    const [x, y] = this.toPage(e);
     place(this.ownCursor, x, y);
     // One pointer message per animation frame at most.
     if (!this.pendingPointer) requestAnimationFrame(() => this.flushPointer());

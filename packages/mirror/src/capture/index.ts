@@ -10,6 +10,7 @@ import { Masker, maskText, type MaskOptions } from './mask.js';
 import { Roots } from './roots.js';
 import { NodeIds, Serializer, canvasProp, markSeeked } from './serialize.js';
 import { adoptedCss, isStylesheetLink } from './styles.js';
+import { findNode } from './lookup.js';
 
 export type { MaskOptions } from './mask.js';
 export { IGNORE_ATTR } from './serialize.js';
@@ -27,6 +28,10 @@ export interface CaptureOptions {
 export interface Capture {
   /** Sends a fresh full snapshot (an agent joined or lost frames). */
   snapshot(): void;
+  /** The node the mirror knows by this id, if it is still in the page. */
+  nodeOf(id: number): Node | null;
+  /** Why agents may not act on an element (blocked or masked), or null. */
+  protection(el: Element): 'blocked' | 'masked' | null;
   stop(): void;
 }
 
@@ -421,6 +426,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
 
   return {
     snapshot,
+    nodeOf: (id) => findNode(doc, ids, id),
+    protection: (el) => masker.protection(el),
     stop() {
       walking = null;
       scanGeneration++;

@@ -99,6 +99,15 @@ export class Masker {
     return this.allowSelector !== null && !safeClosest(el, this.allowSelector);
   }
 
+  /**
+   * Why agents may not act on this element, if they may not: it is inside a
+   * blocked part, its content is masked, or it is a field that always is.
+   */
+  protection(el: Element): 'blocked' | 'masked' | null {
+    if (safeClosest(el, this.blockSelector)) return 'blocked';
+    return this.isMasked(el) || isAlwaysMaskedField(el) ? 'masked' : null;
+  }
+
   /** Is this field's value masked (masked content, or a field that always is)? */
   masksValue(el: Element, contentMasked: boolean): boolean {
     return contentMasked || isAlwaysMaskedField(el);

@@ -63,6 +63,40 @@ export class Rebuilder {
     return this.frame.contentDocument!;
   }
 
+  /**
+   * The element under a point of the viewport (CSS px of the visitor's page),
+   * through open shadow roots and nested frames, with the point's offset inside
+   * its box: what an agent's click aims at.
+   */
+  hit(x: number, y: number): { id: number; x: number; y: number; node: Element } | null {
+    let doc: Document | ShadowRoot = this.document;
+    let el: Element | null = null;
+    for (let depth = 0; depth < 16; depth++) {
+      const found: Element | null = doc.elementFromPoint(x, y);
+      if (!found || found === el) break;
+      el = found;
+      if (found.shadowRoot) {
+        doc = found.shadowRoot;
+      } else if (found.localName === 'iframe' && (found as HTMLIFrameElement).contentDocument) {
+        const box = found.getBoundingClientRect();
+        x -= box.left + found.clientLeft;
+        y -= box.top + found.clientTop;
+        doc = (found as HTMLIFrameElement).contentDocument!;
+        el = null;
+      } else break;
+    }
+    // Text and pseudo content belong to the nearest element the mirror knows.
+    while (el && this.idOf.get(el) === undefined) el = el.parentElement;
+    if (!el) return null;
+    const box = el.getBoundingClientRect();
+    return { id: this.idOf.get(el)!, x: Math.round(x - box.left), y: Math.round(y - box.top), node: el };
+  }
+
+  /** The mirror id of a rebuilt node. */
+  idOfNode(node: Node): number | undefined {
+    return this.idOf.get(node);
+  }
+
   /** Applies one batch of events; unknown ids are skipped, never guessed at. */
   apply(events: DomEvent[]): void {
     for (const e of events) {

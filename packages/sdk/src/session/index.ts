@@ -2,10 +2,12 @@
  * The session bundle: loaded when a session starts (or resumes on the next
  * page). Consent, the visitor's UI, the connection to the server and capture.
  */
-import { PROTOCOL_VERSION, closeCodes, type ServerToVisitor } from '@tandem/protocol';
+import { PROTOCOL_VERSION, closeCodes, type Mode, type ServerToVisitor, type VisitorToServer } from '@tandem/protocol';
 import { startCapture, type Capture } from '@tandem/mirror/capture';
 import { HOST_KEY, STORAGE_KEY, type Host, type SessionApi } from '../host.js';
 import { FrameEncoder } from './frames.js';
+import { runAction } from './actions.js';
+import { allowedUrl } from './domains.js';
 import { resolveStrings } from './strings.js';
 import { VisitorUi } from './ui.js';
 
@@ -28,6 +30,7 @@ let agents = new Map<string, string>();
 let codeWaiters: ((code: string | null) => void)[] = [];
 let retries = 0;
 let busy = false;
+let mode: Mode = 'view';
 
 const api: SessionApi = {
   async start() {
@@ -46,6 +49,7 @@ const api: SessionApi = {
         siteKey: host.config.siteKey ?? '',
         identity: host.config.identity ?? {},
         url: location.href.slice(0, 2048),
+        ...(host.config.mode ? { mode: host.config.mode } : {}),
       });
       stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code };
       sessionStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
@@ -67,7 +71,7 @@ const api: SessionApi = {
   },
 
   stop() {
-    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ t: 'end' }));
+    send({ t: 'end' });
     end(true);
   },
 
@@ -105,8 +109,28 @@ function connect(ticket: string): void {
     switch (msg.t) {
       case 'welcome':
         retries = 0;
+        mode = msg.mode;
         agents = new Map(msg.agents.map((a) => [a.id, a.name]));
         render();
+        break;
+      case 'action': {
+        const reason = capture
+          ? runAction(msg.a, {
+              mode: () => mode,
+              capture,
+              allowedUrl: (url) => allowedUrl(url, host.config.allowedDomains),
+              navigate: (url) => location.assign(url.href),
+              highlight: (el) => ui?.highlight(el),
+            })
+          : 'gone';
+        send({ t: 'actionResult', agentId: msg.agentId, id: msg.id, ok: reason === null, ...(reason ? { reason } : {}) });
+        break;
+      }
+      case 'modeRequest':
+        void ui?.askMode(msg.name, msg.mode).then((allowed) => {
+          if (allowed) setMode(msg.mode);
+          else send({ t: 'modeDeclined', agentId: msg.agentId, mode: msg.mode });
+        });
         break;
       case 'resync':
         // Capture starts only once an agent is there to see it; later requests get a fresh snapshot.
@@ -154,7 +178,18 @@ function retry(): void {
 }
 
 function render(): void {
-  if (stored && ui) ui.sharing(stored.code, [...agents.values()], () => api.stop());
+  if (stored && ui) ui.sharing({ code: stored.code, agents: [...agents.values()], mode, onStop: () => api.stop(), onMode: setMode });
+}
+
+/** The visitor's choice (or answer to a request) is the session's mode: the server tells the agents. */
+function setMode(next: Mode): void {
+  mode = next;
+  send({ t: 'mode', mode });
+  render();
+}
+
+function send(msg: VisitorToServer): void {
+  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(msg));
 }
 
 /** Ends sharing on this page and forgets the session; `started` says whether it had begun. */

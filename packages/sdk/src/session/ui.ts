@@ -1,31 +1,69 @@
 /**
- * The visitor's UI: consent, code, the "sharing with" bar and agents' cursors.
+ * The visitor's UI: consent, code, the "sharing with" panel (mode, Stop,
+ * minimize, drag), an agent's request for more, highlights and agents' cursors.
  * It lives in a shadow root on an element the capture ignores, so the site's
  * CSS cannot break it, it cannot break the site, and agents never see it.
+ *
+ * Theming: the site sets these custom properties (on :root or on `tandem-ui`),
+ * which inherit into the shadow root where nothing else from the page does:
+ * --tandem-accent, --tandem-bg, --tandem-fg, --tandem-agent, --tandem-font, --tandem-radius.
  */
 import { IGNORE_ATTR } from '@tandem/mirror/capture';
-import { fill, type Strings } from './strings.js';
+import { MODES, type Mode } from '@tandem/protocol';
+import { fill, modeText, type Strings } from './strings.js';
 
+// `!important` in the shadow tree wins over the page's `!important` (the inner
+// context wins for important rules), so `* { all: unset !important }` or
+// `* { display: none !important }` on the page cannot hide or break the host.
 const CSS = `
-:host { all: initial; }
-* { box-sizing: border-box; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-.panel { position: fixed; z-index: 2147483647; right: 16px; bottom: 16px; max-width: 360px; padding: 16px;
-  background: var(--tandem-bg, #fff); color: var(--tandem-fg, #1b2330); border-radius: 12px;
-  box-shadow: 0 8px 30px rgba(0,0,0,.25); border: 2px solid var(--tandem-accent, #2563eb); }
-.title { font-weight: 700; font-size: 16px; margin: 0 0 6px; }
+:host { all: initial !important; display: block !important; position: static !important; visibility: visible !important;
+  opacity: 1 !important; pointer-events: auto !important; }
+* { box-sizing: border-box; font: 14px/1.4 var(--tandem-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif); }
+.panel { position: fixed; z-index: 2147483647; right: 16px; bottom: 16px; width: 340px; max-width: calc(100vw - 32px); padding: 14px 16px 16px;
+  background: var(--tandem-bg, #fff); color: var(--tandem-fg, #1b2330); border-radius: var(--tandem-radius, 12px);
+  box-shadow: 0 8px 30px rgba(0,0,0,.25); border: 2px solid var(--tandem-accent, #2563eb); display: block; }
+.panel.min { width: auto; padding: 6px 8px 6px 12px; }
+.head { display: flex; align-items: flex-start; gap: 8px; cursor: move; touch-action: none; user-select: none; }
+.title { font-weight: 700; font-size: 16px; margin: 0 0 6px; flex: 1; }
+.min .title { font-size: 13px; margin: 0; align-self: center; }
+.icon { padding: 0 8px; line-height: 22px; font-size: 18px; background: transparent; color: inherit; border: 0; }
 .body { margin: 0 0 12px; }
-.row { display: flex; gap: 8px; justify-content: flex-end; }
+.row { display: flex; gap: 8px; justify-content: flex-end; align-items: center; }
+.mode { display: flex; gap: 8px; align-items: center; margin: 0 0 12px; font-size: 13px; }
+select { font: inherit; font-size: 13px; padding: 4px; border-radius: 6px; border: 1px solid #c5ccd6; background: #fff; color: #1b2330; }
 button { cursor: pointer; border-radius: 8px; padding: 8px 14px; border: 1px solid transparent; font-weight: 600; }
 .primary { background: var(--tandem-accent, #2563eb); color: #fff; }
 .secondary { background: transparent; color: inherit; border-color: #c5ccd6; }
 .danger { background: #dc2626; color: #fff; }
+.min .danger { padding: 4px 10px; }
 .code { font-size: 28px; font-weight: 800; letter-spacing: 4px; margin: 2px 0 8px; font-variant-numeric: tabular-nums; }
+.request { border-top: 1px solid #e2e5ea; margin-top: 12px; padding-top: 12px; }
 .frame { position: fixed; inset: 0; z-index: 2147483646; pointer-events: none; border: 4px solid var(--tandem-accent, #2563eb); }
+.highlight { position: fixed; z-index: 2147483646; pointer-events: none; border: 3px solid var(--tandem-agent, #db2777);
+  border-radius: 4px; box-shadow: 0 0 0 4px rgba(219,39,119,.25); transition: opacity .4s; }
 .cursor { position: fixed; z-index: 2147483647; pointer-events: none; left: 0; top: 0; transition: transform 60ms linear; }
 .cursor svg { display: block; }
 .cursor .label { position: absolute; left: 18px; top: 16px; white-space: nowrap; padding: 2px 8px; border-radius: 10px;
   background: var(--tandem-agent, #db2777); color: #fff; font-size: 12px; font-weight: 600; }
 `;
+
+/** How long a highlight stays on the visitor's page. */
+const HIGHLIGHT_MS = 2500;
+
+export interface SharingState {
+  code: string;
+  agents: string[];
+  mode: Mode;
+  onStop(): void;
+  /** The visitor chose another mode in the panel. */
+  onMode(mode: Mode): void;
+}
+
+interface Request {
+  agent: string;
+  mode: Mode;
+  answer(allowed: boolean): void;
+}
 
 export class VisitorUi {
   private readonly host: HTMLElement;
@@ -33,6 +71,11 @@ export class VisitorUi {
   private panel: HTMLElement | null = null;
   private frame: HTMLElement | null = null;
   private readonly cursors = new Map<string, HTMLElement>();
+  private minimized = false;
+  /** Where the visitor dragged the panel, kept across re-renders. */
+  private position: { left: number; top: number } | null = null;
+  private requests: Request[] = [];
+  private last: SharingState | null = null;
 
   constructor(private readonly strings: Strings) {
     this.host = document.createElement('tandem-ui');
@@ -45,10 +88,10 @@ export class VisitorUi {
   }
 
   /** Resolves true when the visitor clicked Share, false for Not now. */
-  askConsent(): Promise<boolean> {
+  askConsent(title = this.strings.consentTitle, body = this.strings.consentBody): Promise<boolean> {
     const s = this.strings;
     return new Promise((resolve) => {
-      const panel = this.showPanel(s.consentTitle, s.consentBody);
+      const panel = this.showPanel(title, body);
       panel.setAttribute('role', 'dialog');
       const row = el('div', 'row');
       const decline = button(s.consentDecline, 'secondary', () => resolve(false));
@@ -58,34 +101,102 @@ export class VisitorUi {
       decline.dataset.action = 'decline';
       row.append(decline, accept);
       panel.appendChild(row);
-      accept.focus();
+      accept.focus({ preventScroll: true });
     });
   }
 
   status(text: string): void {
+    this.last = null;
     this.showPanel(text, '');
   }
 
-  /** The bar while a session is live: the code until an agent joins, then who is watching. */
-  sharing(code: string, agents: string[], onStop: () => void): void {
+  /** Another tab holds the session: offer to move it here. */
+  elsewhere(onSync: () => void): void {
+    this.last = null;
+    const panel = this.showPanel(this.strings.syncRequired, this.strings.syncInfo);
+    const row = el('div', 'row');
+    const sync = button(this.strings.syncButton, 'primary', (e) => e.isTrusted && onSync());
+    sync.dataset.action = 'sync';
+    row.appendChild(sync);
+    panel.appendChild(row);
+  }
+
+  /** The panel while a session is live: the code until an agent joins, then who is watching, the mode and Stop. */
+  sharing(state: SharingState): void {
+    this.last = state;
     const s = this.strings;
-    const panel = agents.length
-      ? this.showPanel(fill(s.connected, { agents: agents.join(', ') }), '')
-      : this.showPanel(s.codeLabel, '');
+    const title = state.agents.length ? fill(s.connected, { agents: state.agents.join(', ') }) : s.codeLabel;
+    const panel = this.showPanel(title, '');
     panel.setAttribute('role', 'status');
-    if (!agents.length) {
+    panel.dataset.mode = state.mode;
+    const stop = button(s.stop, 'danger', () => state.onStop());
+    stop.dataset.action = 'stop';
+    if (this.minimized) {
+      panel.appendChild(stop);
+      this.showFrame(true);
+      return;
+    }
+    if (!state.agents.length) {
       const c = el('div', 'code');
-      c.textContent = code.replace(/(\d{3})(?=\d)/g, '$1 ');
-      c.dataset.code = code;
+      c.textContent = state.code.replace(/(\d{3})(?=\d)/g, '$1 ');
+      c.dataset.code = state.code;
       panel.appendChild(c);
       panel.appendChild(text('p', 'body', s.waitingForAgent));
     }
+    const mode = el('label', 'mode');
+    mode.appendChild(text('span', '', s.modeLabel));
+    const select = el('select', '') as HTMLSelectElement;
+    select.dataset.action = 'mode';
+    for (const m of MODES) {
+      const option = new Option(modeText(s, m), m, false, m === state.mode);
+      select.appendChild(option);
+    }
+    select.addEventListener('change', (e) => {
+      // A page script changing this select is not the visitor choosing.
+      if (e.isTrusted) state.onMode(select.value as Mode);
+      else select.value = state.mode;
+    });
+    mode.appendChild(select);
+    panel.appendChild(mode);
     const row = el('div', 'row');
-    const stop = button(s.stop, 'danger', () => onStop());
-    stop.dataset.action = 'stop';
     row.appendChild(stop);
     panel.appendChild(row);
+    for (const r of this.requests) panel.appendChild(this.requestBox(r));
     this.showFrame(true);
+  }
+
+  /** An agent asks for more; resolves with the visitor's answer (a real click only). */
+  askMode(agent: string, mode: Mode): Promise<boolean> {
+    return new Promise((resolve) => {
+      // A newer request from the same agent replaces an older one.
+      this.requests = this.requests.filter((r) => {
+        if (r.agent !== agent) return true;
+        r.answer(false);
+        return false;
+      });
+      const request: Request = {
+        agent,
+        mode,
+        answer: (allowed) => {
+          this.requests = this.requests.filter((r) => r !== request);
+          resolve(allowed);
+          this.rerender();
+        },
+      };
+      this.requests.push(request);
+      this.minimized = false;
+      this.rerender();
+    });
+  }
+
+  /** Outlines an element for a moment: where the agent points. */
+  highlight(target: Element): void {
+    const box = target.getBoundingClientRect();
+    const h = el('div', 'highlight');
+    Object.assign(h.style, { left: `${box.left - 4}px`, top: `${box.top - 4}px`, width: `${box.width + 8}px`, height: `${box.height + 8}px` });
+    this.root.appendChild(h);
+    setTimeout(() => (h.style.opacity = '0'), HIGHLIGHT_MS);
+    setTimeout(() => h.remove(), HIGHLIGHT_MS + 500);
   }
 
   /** Shows an agent's pointer with their name; x < 0 hides it. */
@@ -113,17 +224,75 @@ export class VisitorUi {
   }
 
   destroy(): void {
+    for (const r of [...this.requests]) r.answer(false);
     this.host.remove();
+  }
+
+  private rerender(): void {
+    if (this.last) this.sharing(this.last);
+  }
+
+  private requestBox(r: Request): HTMLElement {
+    const s = this.strings;
+    const box = el('div', 'request');
+    box.setAttribute('role', 'alertdialog');
+    box.dataset.request = r.mode;
+    box.appendChild(text('p', 'body', fill(s.modeRequest, { agent: r.agent, mode: modeText(s, r.mode) })));
+    const row = el('div', 'row');
+    const decline = button(s.modeDecline, 'secondary', () => r.answer(false));
+    const allow = button(s.modeAllow, 'primary', (e) => e.isTrusted && r.answer(true));
+    decline.dataset.action = 'decline-mode';
+    allow.dataset.action = 'allow-mode';
+    row.append(decline, allow);
+    box.appendChild(row);
+    return box;
   }
 
   private showPanel(title: string, body: string): HTMLElement {
     this.panel?.remove();
-    const panel = el('div', 'panel');
-    panel.appendChild(text('p', 'title', title));
+    const panel = el('div', this.minimized && this.last ? 'panel min' : 'panel');
+    const head = el('div', 'head');
+    head.appendChild(text('p', 'title', this.minimized && this.last ? this.strings.ready : title));
+    if (this.last) {
+      const toggle = button(this.minimized ? '▴' : '–', 'icon', () => {
+        this.minimized = !this.minimized;
+        this.rerender();
+      });
+      toggle.title = this.minimized ? this.strings.expand : this.strings.minimize;
+      toggle.setAttribute('aria-label', toggle.title);
+      toggle.dataset.action = 'minimize';
+      head.appendChild(toggle);
+    }
+    this.draggable(panel, head);
+    panel.appendChild(head);
     if (body) panel.appendChild(text('p', 'body', body));
+    if (this.position) Object.assign(panel.style, { left: `${this.position.left}px`, top: `${this.position.top}px`, right: 'auto', bottom: 'auto' });
     this.root.appendChild(panel);
     this.panel = panel;
     return panel;
+  }
+
+  /** The visitor can move the panel off whatever it covers, by its head. */
+  private draggable(panel: HTMLElement, handle: HTMLElement): void {
+    handle.addEventListener('pointerdown', (down) => {
+      if ((down.target as Element).closest('button') || down.button !== 0) return;
+      const box = panel.getBoundingClientRect();
+      const dx = down.clientX - box.left;
+      const dy = down.clientY - box.top;
+      handle.setPointerCapture(down.pointerId);
+      const move = (e: PointerEvent) => {
+        const left = Math.min(Math.max(0, e.clientX - dx), innerWidth - box.width);
+        const top = Math.min(Math.max(0, e.clientY - dy), innerHeight - box.height);
+        this.position = { left, top };
+        Object.assign(panel.style, { left: `${left}px`, top: `${top}px`, right: 'auto', bottom: 'auto' });
+      };
+      const up = () => {
+        handle.removeEventListener('pointermove', move);
+        handle.removeEventListener('pointerup', up);
+      };
+      handle.addEventListener('pointermove', move);
+      handle.addEventListener('pointerup', up);
+    });
   }
 
   private showFrame(on: boolean): void {
@@ -134,7 +303,7 @@ export class VisitorUi {
 
 function el(tag: string, cls: string): HTMLElement {
   const e = document.createElement(tag);
-  e.className = cls;
+  if (cls) e.className = cls;
   return e;
 }
 

@@ -15,5 +15,7 @@ export interface Bus {
 
 /** Topic of what is sent to every agent of a session. */
 export const toAgents = (sessionId: string) => `s:${sessionId}:a`;
+/** Topic of what is sent to one agent of a session (on all of their sockets). */
+export const toAgent = (sessionId: string, agentId: string) => `s:${sessionId}:a:${agentId}`;
 /** Topic of what is sent to the visitor of a session. */
 export const toVisitor = (sessionId: string) => `s:${sessionId}:v`;

@@ -4,8 +4,20 @@
  * is resynced instead of growing the server's memory.
  */
 import type { WebSocket } from 'ws';
-import { FrameFlag, closeCodes, isJsonMessage, limits, readFrameHeader, validateAgentMessage, type AgentInfo, type AgentToServer } from '@tandem/protocol';
-import { toAgents, toVisitor, type Bus } from '../bus/bus.js';
+import {
+  FrameFlag,
+  actionFloor,
+  closeCodes,
+  isJsonMessage,
+  limits,
+  modeRank,
+  readFrameHeader,
+  refusals,
+  validateAgentMessage,
+  type AgentInfo,
+  type AgentToServer,
+} from '@tandem/protocol';
+import { toAgent, toAgents, toVisitor, type Bus } from '../bus/bus.js';
 import { encodeJson, type LiveSession, type LiveSessions } from '../live/sessions.js';
 import { closeRateLimited, forward, negotiate, parseControl, sendError, sendJson } from './connection.js';
 import { TokenBucket } from '../token-bucket.js';
@@ -34,6 +46,10 @@ export async function acceptAgent(
     void bus.publish(toVisitor(session.id), encodeJson({ t: 'resync' }));
   };
 
+  // Answers meant for this agent alone (results of its actions, a declined request).
+  const unsubscribeOwn = await bus.subscribe(toAgent(session.id, agent.id), (message) => {
+    if (ready) forward(ws, message);
+  });
   const unsubscribe = await bus.subscribe(toAgents(session.id), (message) => {
     if (!ready) return;
     if (isJsonMessage(message)) {
@@ -77,6 +93,19 @@ export async function acceptAgent(
       case 'resync':
         requestResync();
         break;
+      case 'action':
+        // The server knows the mode, not the page: it stops what the mode rules out
+        // whatever the element; the visitor's page decides the rest.
+        if (modeRank[session.mode] < modeRank[actionFloor[msg.a.k]]) {
+          sendJson(ws, { t: 'actionResult', id: msg.id, ok: false, reason: 'mode', message: refusals.mode });
+        } else {
+          void bus.publish(toVisitor(session.id), encodeJson({ t: 'action', agentId: agent.id, name: agent.name, id: msg.id, a: msg.a }));
+        }
+        break;
+      case 'requestMode':
+        if (msg.mode === session.mode) sendJson(ws, { t: 'mode', mode: session.mode });
+        else void bus.publish(toVisitor(session.id), encodeJson({ t: 'modeRequest', agentId: agent.id, name: agent.name, mode: msg.mode }));
+        break;
       case 'leave':
         if (msg.end) void sessions.end(session.id, 'agent');
         else ws.close(closeCodes.normal, 'left');
@@ -95,6 +124,7 @@ export async function acceptAgent(
       sessionId: session.id,
       you: agent,
       visitor: { name: session.visitorName, connected: session.visitorConnected },
+      mode: session.mode,
     });
     if (sessions.agentConnected(session, agent)) {
       void bus.publish(toVisitor(session.id), encodeJson({ t: 'agentJoined', agent }));
@@ -107,6 +137,7 @@ export async function acceptAgent(
 
   ws.on('close', () => {
     unsubscribe();
+    unsubscribeOwn();
     if (ready && sessions.agentDisconnected(session, agent.id) && sessions.get(session.id)) {
       void bus.publish(toVisitor(session.id), encodeJson({ t: 'agentLeft', agentId: agent.id }));
       void bus.publish(toAgents(session.id), encodeJson({ t: 'agentLeft', agentId: agent.id }));

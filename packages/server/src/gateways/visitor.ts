@@ -9,11 +9,12 @@ import {
   closeCodes,
   limits,
   readFrameHeader,
+  refusals,
   validateVisitorMessage,
   type VisitorToServer,
 } from '@tandem/protocol';
-import { toAgents, toVisitor, type Bus } from '../bus/bus.js';
-import type { LiveSession, LiveSessions } from '../live/sessions.js';
+import { toAgent, toAgents, toVisitor, type Bus } from '../bus/bus.js';
+import { encodeJson, type LiveSession, type LiveSessions } from '../live/sessions.js';
 import { closeRateLimited, forward, isEnded, negotiate, parseControl, sendError, sendJson } from './connection.js';
 import { TokenBucket } from '../token-bucket.js';
 
@@ -42,14 +43,33 @@ export async function acceptVisitor(ws: WebSocket, session: LiveSession, session
       const v = negotiate(ws, msg.versions);
       if (v === null) return;
       ready = true;
-      sendJson(ws, { t: 'welcome', v, sessionId: session.id, code: session.code, agents: agentList(session) });
+      sendJson(ws, { t: 'welcome', v, sessionId: session.id, code: session.code, agents: agentList(session), mode: session.mode, masking: {} });
       sessions.visitorConnected(session);
       // A new page of a session that agents are watching: they need its snapshot now.
       if (session.agents.size > 0) sendJson(ws, { t: 'resync' });
       return;
     }
     if (!ready) return sendError(ws, 'TDM_NOT_READY');
-    if (msg.t === 'end') void sessions.end(session.id, 'visitor');
+    switch (msg.t) {
+      case 'end':
+        void sessions.end(session.id, 'visitor');
+        break;
+      case 'mode':
+        sessions.setMode(session, msg.mode);
+        break;
+      case 'modeDeclined':
+        void bus.publish(toAgent(session.id, msg.agentId), encodeJson({ t: 'modeDeclined', mode: msg.mode }));
+        break;
+      case 'actionResult': {
+        const { id, ok, reason } = msg;
+        const result = reason ? { t: 'actionResult', id, ok, reason, message: refusals[reason] } : { t: 'actionResult', id, ok };
+        void bus.publish(toAgent(session.id, msg.agentId), encodeJson(result));
+        break;
+      }
+      case 'identity':
+        sessions.setVisitorName(session, msg.identity.name ?? null);
+        break;
+    }
   });
 
   function onFrame(data: Buffer): void {

@@ -4,7 +4,7 @@
  * embedded default; a cluster keeps this registry in Redis behind the same calls.
  */
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { limits, type AgentInfo, type EndReason, type Identity } from '@tandem/protocol';
+import { limits, type AgentInfo, type EndReason, type Identity, type Mode } from '@tandem/protocol';
 import { toAgents, toVisitor, type Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
 
@@ -15,6 +15,8 @@ export interface LiveSession {
   visitorName: string | null;
   resumeHash: string;
   visitorConnected: boolean;
+  /** What agents may do now; the visitor sets it, the server checks each action's floor against it. */
+  mode: Mode;
   /** Agents connected now, with how many sockets each has open. */
   agents: Map<string, AgentInfo & { sockets: number }>;
   graceTimer?: NodeJS.Timeout;
@@ -36,7 +38,12 @@ export class LiveSessions {
     private readonly report: (err: unknown) => void,
   ) {}
 
-  async create(siteKey: string, identity: Identity, startUrl: string | null): Promise<{ session: LiveSession; resumeToken: string }> {
+  async create(
+    siteKey: string,
+    identity: Identity,
+    startUrl: string | null,
+    mode: Mode,
+  ): Promise<{ session: LiveSession; resumeToken: string }> {
     const resumeToken = randomBytes(24).toString('base64url');
     const session: LiveSession = {
       id: randomUUID(),
@@ -45,6 +52,7 @@ export class LiveSessions {
       visitorName: identity.name ?? null,
       resumeHash: hashToken(resumeToken),
       visitorConnected: false,
+      mode,
       agents: new Map(),
     };
     await this.store.createSession({
@@ -96,6 +104,17 @@ export class LiveSessions {
     s.visitorConnected = false;
     void this.bus.publish(toAgents(s.id), encodeJson({ t: 'visitorStatus', connected: false }));
     this.startGrace(s);
+  }
+
+  setMode(s: LiveSession, mode: Mode): void {
+    if (s.mode === mode) return;
+    s.mode = mode;
+    void this.bus.publish(toAgents(s.id), encodeJson({ t: 'mode', mode }));
+  }
+
+  setVisitorName(s: LiveSession, name: string | null): void {
+    s.visitorName = name;
+    void this.bus.publish(toAgents(s.id), encodeJson({ t: 'visitorIdentity', name }));
   }
 
   /** Returns true when this is the agent's first socket in the session (they just joined). */

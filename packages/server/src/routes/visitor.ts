@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { limits } from '@tandem/protocol';
+import { MODES, limits } from '@tandem/protocol';
 import type { Context } from '../context.js';
 import { fail } from '../http-errors.js';
 import { TokenBucket } from '../token-bucket.js';
@@ -25,6 +25,12 @@ const Started = Type.Object({
   ticket: Type.String(),
   resumeToken: Type.String(),
 });
+
+/**
+ * What an agent may do when the site's `init` names no mode: the least. The
+ * visitor grants more when an agent asks.
+ */
+const DEFAULT_MODE = 'view';
 
 /** Session starts per client address per minute: codes are a scarce namespace. */
 const STARTS_PER_MINUTE = 20;
@@ -59,6 +65,8 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
             siteKey: Type.String({ minLength: 1, maxLength: 100 }),
             identity: Type.Optional(Identity),
             url: Type.Optional(Type.String({ maxLength: 2048 })),
+            /** The mode the site's `init` asked for; agents may ask the visitor for more. */
+            mode: Type.Optional(Type.Union(MODES.map((m) => Type.Literal(m)))),
           },
           { additionalProperties: false },
         ),
@@ -71,9 +79,9 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
       let bucket = buckets.get(req.ip);
       if (!bucket) buckets.set(req.ip, (bucket = new TokenBucket(STARTS_PER_MINUTE / 60, STARTS_PER_MINUTE)));
       if (!bucket.take()) fail('TDM_RATE_LIMITED');
-      const { siteKey, identity = {}, url } = req.body;
+      const { siteKey, identity = {}, url, mode = DEFAULT_MODE } = req.body;
       if (!ctx.config.siteKeys.includes(siteKey)) fail('TDM_UNKNOWN_SITE');
-      const { session, resumeToken } = await ctx.sessions.create(siteKey, identity, url ?? null);
+      const { session, resumeToken } = await ctx.sessions.create(siteKey, identity, url ?? null, mode);
       const ticket = await ctx.tokens.ticket({ role: 'visitor', sessionId: session.id, siteKey });
       return reply.code(201).send({ sessionId: session.id, code: session.code, ticket, resumeToken });
     },

@@ -1,0 +1,35 @@
+/**
+ * From a mirror id back to the page's node, for agent actions. Ids live in a
+ * WeakMap keyed by node, so this walks the page (light trees, open shadow
+ * roots, same-origin frames): actions come at human pace, and the snapshot
+ * stays free of the cost of a second, reverse map.
+ */
+import { DOCUMENT_ID } from '@tandem/protocol';
+import type { NodeIds } from './serialize.js';
+
+export function findNode(doc: Document, ids: NodeIds, id: number): Node | null {
+  if (id === DOCUMENT_ID) return doc;
+  const stack: Node[] = [doc];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (ids.get(node) === id) return node;
+    if (node.nodeType === Node.ELEMENT_NODE) {
+      const el = node as Element;
+      if (el.shadowRoot) stack.push(el.shadowRoot);
+      if (el.localName === 'iframe') {
+        const inner = frameDocument(el as HTMLIFrameElement);
+        if (inner) stack.push(inner);
+      }
+    }
+    for (let c = node.lastChild; c; c = c.previousSibling) stack.push(c);
+  }
+  return null;
+}
+
+function frameDocument(frame: HTMLIFrameElement): Document | null {
+  try {
+    return frame.contentDocument;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,21 @@
+// Shared by the test sites: the Tandem snippet, configured from the query string
+// (?server=http://127.0.0.1:PORT&mode=view|navigate|control&domains=a,b), the
+// way a site pastes it into its pages.
+(function () {
+  var params = new URLSearchParams(location.search);
+  var server = params.get('server') || sessionStorage.getItem('test:server');
+  sessionStorage.setItem('test:server', server);
+  window.Tandem = window.Tandem || function () { (Tandem.q = Tandem.q || []).push(arguments); };
+  var config = {
+    siteKey: 'demo',
+    identity: { name: 'Test Visitor' },
+    masking: { selectors: ['.secret'] },
+    allowedDomains: (params.get('domains') || '').split(',').filter(Boolean),
+  };
+  if (params.get('mode')) config.mode = params.get('mode');
+  Tandem('init', config);
+  var s = document.createElement('script');
+  s.src = server + '/tandem.js';
+  s.async = true;
+  document.head.appendChild(s);
+})();

@@ -1,0 +1,286 @@
+/**
+ * Modes and agent actions, end to end: a React page and a Vue page on another
+ * origin embed the real SDK; the agent works in the real console, clicking,
+ * typing and scrolling over the mirror. Each mode is checked on the visitor's
+ * real page: what it allows happens (the page's own handlers see it), what it
+ * does not is refused with a reason the agent reads.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.js';
+import { serveStatic, type StaticServer } from '../helpers/static-server.js';
+import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
+import { refusals } from '@tandem/protocol';
+
+let server: TestServer;
+let site: StaticServer;
+let browser: Browser;
+let agentCtx: BrowserContext;
+
+const vendor = (file: string) => ({ type: 'text/javascript', body: readFileSync(resolve('node_modules', file), 'utf8') });
+
+beforeAll(async () => {
+  site = await serveStatic(resolve('test/corpus/sites'), {
+    '/vendor/react.js': vendor('react/umd/react.production.min.js'),
+    '/vendor/react-dom.js': vendor('react-dom/umd/react-dom.production.min.js'),
+    '/vendor/vue.js': vendor('vue/dist/vue.global.prod.js'),
+  });
+  server = await startTestServer({ TANDEM_ALLOWED_ORIGINS: site.url });
+  browser = await launchBrowser();
+  agentCtx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
+  const page = await agentCtx.newPage();
+  await page.goto(`${server.url}/console/`);
+  await page.fill('#email', ADMIN.email);
+  await page.fill('#password', ADMIN.password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#code');
+  await page.close();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await site?.close();
+});
+
+interface Shared {
+  visitor: Page;
+  agent: Page;
+}
+
+/** The visitor opens `page` in `mode`, consents; the agent joins in the console and sees it. */
+async function share(page: string, mode: string, ready = '#state'): Promise<Shared> {
+  const visitor = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage();
+  await visitor.goto(`${site.url}/${page}?server=${encodeURIComponent(server.url)}&mode=${mode}`);
+  await visitor.waitForFunction(() => (window as any).Tandem?.loaded);
+  await visitor.waitForSelector(ready);
+  await visitor.evaluate(() => (window as any).Tandem('startSession'));
+  await visitor.click('tandem-ui [data-action=accept]');
+  const code = await (await visitor.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code');
+  const agent = await agentCtx.newPage();
+  await agent.goto(`${server.url}/console/`);
+  await agent.fill('#code', code!);
+  await agent.click('button[type=submit]');
+  await inView(agent, ready);
+  await agent.waitForSelector(`.session-bar .mode[data-mode=${mode}]`);
+  return { visitor, agent };
+}
+
+async function done({ visitor, agent }: Shared): Promise<void> {
+  await agent.close();
+  await visitor.context().close();
+}
+
+function inView(agent: Page, selector: string) {
+  return agent.waitForFunction(
+    (sel) => !!(document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement | null)?.contentDocument?.querySelector(sel),
+    selector,
+    { timeout: 10_000, polling: 20 },
+  );
+}
+
+/** Where `selector` of the mirror is on the agent's screen (its centre, or an offset into it). */
+async function onScreen(agent: Page, selector: string, dx?: number): Promise<{ x: number; y: number }> {
+  await inView(agent, selector);
+  return agent.evaluate(
+    ([sel, dx]) => {
+      const frame = document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement;
+      const el = frame.contentDocument!.querySelector(sel as string)!;
+      el.scrollIntoView({ block: 'nearest' });
+      const r = el.getBoundingClientRect();
+      const stage = frame.parentElement!.getBoundingClientRect();
+      const scale = stage.width / frame.offsetWidth;
+      const x = dx === null ? r.left + r.width / 2 : r.left + (dx as number);
+      return { x: stage.left + x * scale, y: stage.top + (r.top + r.height / 2) * scale };
+    },
+    [selector, dx ?? null] as const,
+  );
+}
+
+async function agentClick(agent: Page, selector: string, dx?: number): Promise<void> {
+  const { x, y } = await onScreen(agent, selector, dx);
+  await agent.mouse.click(x, y);
+}
+
+const state = (visitor: Page) => visitor.evaluate(() => JSON.parse(document.getElementById('state')!.textContent!));
+
+/** The agent reads this refusal in the console. */
+function refused(agent: Page, message: string) {
+  return agent.waitForSelector(`[data-notice=refused]:has-text(${JSON.stringify(message)})`, { timeout: 5000 });
+}
+
+describe('view mode: the agent points and highlights only', () => {
+  it('a click highlights the element on the visitor page and changes nothing; typing, scrolling and links are refused', async () => {
+    const s = await share('react.html', 'view');
+    try {
+      await agentClick(s.agent, '#add');
+      await s.visitor.waitForSelector('tandem-ui .highlight');
+      expect((await state(s.visitor)).clicks).toBe(0);
+
+      await s.agent.keyboard.type('x');
+      await refused(s.agent, 'Typing needs the visitor to allow control.');
+      const { x, y } = await onScreen(s.agent, '#root h1');
+      await s.agent.mouse.move(x, y);
+      await s.agent.mouse.wheel(0, 600);
+      await refused(s.agent, 'Scrolling needs the visitor to allow browsing.');
+
+      await agentClick(s.agent, '#same-link');
+      await refused(s.agent, refusals.mode);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(s.visitor.url()).toContain('/react.html');
+      expect(await s.visitor.evaluate(() => scrollY)).toBe(0);
+      expect(await state(s.visitor)).toMatchObject({ name: '', clicks: 0, agree: false });
+    } finally {
+      await done(s);
+    }
+  });
+});
+
+describe('navigate mode: also scrolls and follows the site’s links, no form input', () => {
+  it('scrolls the visitor page, refuses buttons, foreign and script links, follows a link of the site', async () => {
+    const s = await share('react.html', 'navigate');
+    try {
+      const { x, y } = await onScreen(s.agent, '#root h1');
+      await s.agent.mouse.move(x, y);
+      await s.agent.mouse.wheel(0, 500);
+      await expect.poll(() => s.visitor.evaluate(() => scrollY), { timeout: 5000 }).toBeGreaterThan(300);
+      await s.visitor.evaluate(() => scrollTo(0, 0));
+
+      await agentClick(s.agent, '#add');
+      await refused(s.agent, refusals.mode);
+      await agentClick(s.agent, '#name');
+      await s.agent.keyboard.type('nope');
+      await refused(s.agent, 'Typing needs the visitor to allow control.');
+      await agentClick(s.agent, '#foreign-link');
+      await refused(s.agent, refusals.url);
+      await agentClick(s.agent, '#js-link', 4);
+      await s.agent.waitForSelector(`[data-notice=refused]:has-text(${JSON.stringify(refusals.url)}) >> nth=1`);
+      expect(await state(s.visitor)).toMatchObject({ name: '', clicks: 0 });
+
+      // A link of the site: the visitor's tab goes there and the agent follows, same session.
+      await agentClick(s.agent, '#same-link');
+      await s.visitor.waitForURL(/vue\.html/);
+      await inView(s.agent, '#guest');
+      await s.agent.waitForSelector('.session-bar .mode[data-mode=navigate]');
+    } finally {
+      await done(s);
+    }
+  });
+});
+
+describe('control mode: also clicks, types and selects', () => {
+  it('drives a React page: its own state sees the typing, Enter submits, boxes and selects change; protected elements are refused', async () => {
+    const s = await share('react.html', 'control');
+    try {
+      await agentClick(s.agent, '#name');
+      await s.agent.keyboard.type('Ada Lovelace');
+      await expect.poll(async () => (await state(s.visitor)).name).toBe('Ada Lovelace');
+      await s.agent.keyboard.press('Enter');
+      await expect.poll(async () => (await state(s.visitor)).submitted).toBe('Ada Lovelace');
+      expect((await state(s.visitor)).keys).toContain('Enter');
+
+      await agentClick(s.agent, '#agree');
+      await expect.poll(async () => (await state(s.visitor)).agree).toBe(true);
+      await agentClick(s.agent, '#add');
+      await expect.poll(async () => (await state(s.visitor)).clicks).toBe(1);
+
+      await agentClick(s.agent, '#size');
+      await s.agent.selectOption('[data-tandem-picker]', { index: 2 });
+      await expect.poll(async () => (await state(s.visitor)).size).toBe('l');
+
+      await agentClick(s.agent, '#danger');
+      await refused(s.agent, refusals.noControl);
+      await agentClick(s.agent, '#off');
+      await refused(s.agent, refusals.disabled);
+      await agentClick(s.agent, '#card');
+      await refused(s.agent, refusals.masked);
+      expect(await s.visitor.inputValue('#card')).toBe('');
+      expect((await state(s.visitor)).clicks).toBe(1);
+
+      // Tab moves the visitor's focus as the key would.
+      await agentClick(s.agent, '#name');
+      await s.agent.keyboard.press('Tab');
+      await expect.poll(() => s.visitor.evaluate(() => document.activeElement?.id)).toBe('agree');
+    } finally {
+      await done(s);
+    }
+  });
+
+  it('text composed with an input method and pasted text reach the page as typed text', async () => {
+    const s = await share('react.html', 'control');
+    try {
+      await agentClick(s.agent, '#name');
+      const cdp = await s.agent.context().newCDPSession(s.agent);
+      await cdp.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 });
+      await cdp.send('Input.insertText', { text: '日本' });
+      await expect.poll(async () => (await state(s.visitor)).name).toBe('日本');
+      await s.agent.evaluate(() => {
+        const data = new DataTransfer();
+        data.setData('text/plain', ' pasted');
+        document.querySelector('[data-tandem-keys]')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      });
+      await expect.poll(async () => (await state(s.visitor)).name).toBe('日本 pasted');
+    } finally {
+      await done(s);
+    }
+  });
+
+  it('drives a Vue page: v-model sees typing (also multi-line), the select and the checkbox', async () => {
+    const s = await share('vue.html', 'control', '#guest');
+    try {
+      await agentClick(s.agent, '#guest');
+      await s.agent.keyboard.type('Grace Hopper');
+      await agentClick(s.agent, '#notes');
+      await s.agent.keyboard.type('Late arrival');
+      await s.agent.keyboard.press('Enter');
+      await s.agent.keyboard.type('Quiet room');
+      await agentClick(s.agent, '#room');
+      await s.agent.selectOption('[data-tandem-picker]', { index: 2 });
+      await agentClick(s.agent, '#breakfast');
+      await agentClick(s.agent, '#book');
+      await expect
+        .poll(() => state(s.visitor))
+        .toEqual({ guest: 'Grace Hopper', notes: 'Late arrival\nQuiet room', room: 'suite', breakfast: true, booked: 1 });
+    } finally {
+      await done(s);
+    }
+  });
+});
+
+describe('asking for more', () => {
+  it('the agent asks for control, the visitor allows it; the visitor lowers it again at any time', async () => {
+    const s = await share('react.html', 'view');
+    try {
+      await s.agent.click('[data-ask=control]');
+      await s.visitor.waitForSelector(`tandem-ui [data-request=control]:has-text("${ADMIN.name} asks to")`);
+      // A page script cannot answer for the visitor.
+      await s.visitor.evaluate(() =>
+        (document.querySelector('tandem-ui')!.shadowRoot!.querySelector('[data-action=allow-mode]') as HTMLElement).click(),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await s.agent.$('.session-bar .mode[data-mode=view]')).not.toBeNull();
+      await s.visitor.click('tandem-ui [data-action=allow-mode]');
+      await s.agent.waitForSelector('.session-bar .mode[data-mode=control]');
+      await s.agent.waitForSelector('[data-notice=granted]');
+      await agentClick(s.agent, '#add');
+      await expect.poll(async () => (await state(s.visitor)).clicks).toBe(1);
+
+      // The visitor takes control back with the panel's own select (keyboard: a trusted change).
+      await s.visitor.focus('tandem-ui select[data-action=mode]');
+      await s.visitor.keyboard.press('Home');
+      await s.agent.waitForSelector('.session-bar .mode[data-mode=view]');
+      await agentClick(s.agent, '#add');
+      await s.visitor.waitForSelector('tandem-ui .highlight');
+      expect((await state(s.visitor)).clicks).toBe(1);
+
+      await s.agent.click('[data-ask=navigate]');
+      await s.visitor.click('tandem-ui [data-action=decline-mode]');
+      await s.agent.waitForSelector('[data-notice=declined]');
+      await s.agent.waitForSelector('.session-bar .mode[data-mode=view]');
+    } finally {
+      await done(s);
+    }
+  });
+});
