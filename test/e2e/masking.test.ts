@@ -105,6 +105,35 @@ describe('masking on the wire', () => {
     await visitor.close();
   });
 
+  it('masking rules from the site’s settings on the server apply at session start and as soon as they change', async () => {
+    const cookie = await signIn(server.url);
+    const patch = (masking: object) =>
+      fetch(`${server.url}/api/v1/sites/demo/settings`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify({ masking }),
+      });
+    expect((await patch({ selectors: ['#server-rule'] })).status).toBe(200);
+    try {
+      const { visitor, agent, frames } = await share('');
+      const received = () => agent.binary.map((b) => frameText(b));
+      await expect.poll(() => received().some((f) => f.includes('LATE-RULE-18'))).toBe(true);
+      for (const f of frames()) expect(f).not.toContain('SERVER-RULE-17');
+
+      const before = received().length;
+      expect((await patch({ selectors: ['#server-rule', '#late-rule'] })).status).toBe(200);
+      // The page starts over with a fresh snapshot under the new rules; from it on, the text is masked.
+      await expect.poll(() => received().slice(before).some((f) => f.includes('Visible-Sentinel')), { timeout: 5000 }).toBe(true);
+      await visitor.waitForTimeout(300);
+      const fresh = received().findIndex((f, i) => i >= before && f.includes('Visible-Sentinel'));
+      for (const f of received().slice(fresh)) expect(f).not.toContain('LATE-RULE-18');
+      for (const f of frames()) expect(f).not.toContain('SERVER-RULE-17');
+      await visitor.close();
+    } finally {
+      await patch({ selectors: [] });
+    }
+  });
+
   it('private by default: only text the site allows travels', async () => {
     const { visitor, frames } = await share('&private=1');
     await visitor.waitForTimeout(500);

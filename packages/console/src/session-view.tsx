@@ -9,6 +9,7 @@ const ENDED_BY: Record<string, string> = {
   api: 'The session was ended by an integration.',
   timeout: 'The visitor left and did not come back.',
   server: 'The server ended the session.',
+  left: 'The visitor went to a page outside the site.',
 };
 
 const STATE_LABEL: Record<string, string> = {

@@ -15,6 +15,8 @@ export const limits = {
   maxAgentBufferedBytes: 8 * 1024 * 1024,
   /** A visitor that navigates has this long to reconnect before the session ends. */
   resumeGraceMs: 30_000,
+  /** A hand-off token (carrying a session to another of the site's domains) is good for this long, once. */
+  handoffTtlMs: 60_000,
   /** Length of the numeric short code a visitor reads to the agent. */
   codeLength: 6,
   /** Longest text field in an identity (name, email, uniqueId). */
@@ -35,6 +37,8 @@ export const closeCodes = {
   unauthorized: 4003,
   /** The client sent too much too fast. */
   rateLimited: 4008,
+  /** The session moved to another tab (or page) of the visitor: this one offers to take it back. */
+  moved: 4013,
   /** The server is shutting down: reconnect and resume elsewhere. */
   restart: 4012,
 } as const;

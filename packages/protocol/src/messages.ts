@@ -23,7 +23,8 @@ export interface AgentInfo {
   name: string;
 }
 
-export type EndReason = 'visitor' | 'agent' | 'api' | 'timeout' | 'server';
+/** left: the visitor went to a page outside the site's allowed domains. */
+export type EndReason = 'visitor' | 'agent' | 'api' | 'timeout' | 'server' | 'left';
 
 // ---- visitor channel -------------------------------------------------------
 
@@ -35,7 +36,8 @@ export interface SiteMasking {
 
 export type VisitorToServer =
   | Hello
-  | { t: 'end' }
+  /** The visitor stopped, or (`left`) followed a link out of the site's allowed domains. */
+  | { t: 'end'; left?: boolean }
   /** The visitor set the mode: lowered it, or granted an agent's request. */
   | { t: 'mode'; mode: Mode }
   | { t: 'modeDeclined'; agentId: string; mode: Mode }
@@ -125,7 +127,7 @@ const actionId = int(0, 2 ** 31 - 1);
 
 export const validateVisitorMessage = byType({
   hello,
-  end: shape({ t: t('end') }),
+  end: shape({ t: t('end'), left: optional(bool) }),
   mode: shape({ t: t('mode'), mode: modeChecker }),
   modeDeclined: shape({ t: t('modeDeclined'), agentId, mode: modeChecker }),
   actionResult: shape({ t: t('actionResult'), agentId, id: actionId, ok: bool, reason: optional(oneOf(...Object.keys(refusals))) }),

@@ -8,6 +8,8 @@ import type { MaskOptions } from '@tandem/mirror/capture';
 
 export interface TandemConfig {
   siteKey?: string;
+  /** The site's own id for this visitor (a customer number): agents and integrations find the visitor by it. */
+  uniqueId?: string;
   identity?: Identity;
   masking?: MaskOptions;
   /** Replaces UI strings by key; see strings.ts in the session bundle. */
@@ -19,9 +21,20 @@ export interface TandemConfig {
    * this page's origin: "shop.example.com", or "*.example.com" for every sub-domain.
    */
   allowedDomains?: string[];
+  /**
+   * Presence: while on the site, the visitor is listed to the site's agents
+   * (identity, page, platform) and can be invited. Off by default; the site's
+   * settings on the server must allow it too.
+   */
+  presence?: boolean;
 }
 
-export type TandemEvent = 'sessionRequest' | 'sessionStart' | 'agentJoined' | 'sessionEnd';
+/**
+ * Events a site can listen to with `Tandem('on', name, callback)`:
+ * sessionRequest (the consent prompt opens), sessionStart ({ code }),
+ * agentJoined ({ id, name }), modeChanged ({ mode }), sessionEnd.
+ */
+export type TandemEvent = 'sessionRequest' | 'sessionStart' | 'agentJoined' | 'modeChanged' | 'sessionEnd';
 
 export interface SessionApi {
   start(): void;
@@ -29,6 +42,13 @@ export interface SessionApi {
   stop(): void;
   /** Calls back with the short code once there is one, or null when no session is starting. */
   getShortId(cb: (code: string | null) => void): void;
+  /**
+   * Calls back with the address at which a signed-in agent watches this
+   * session (for an integration that opens it from its own system), or null.
+   */
+  getWatchLink(cb: (link: string | null) => void): void;
+  /** The site learned more about the visitor (they signed in): agents see the new name at once. */
+  updateIdentity(identity: Identity): void;
 }
 
 export interface Host {

@@ -7,6 +7,7 @@ import { verifyApiKey } from './auth/api-keys.js';
 import type { LiveSessions } from './live/sessions.js';
 import type { OriginPolicy } from './origins.js';
 import type { Store } from './store/store.js';
+import type { Sites } from './sites.js';
 import { fail } from './http-errors.js';
 
 export interface Context {
@@ -16,6 +17,7 @@ export interface Context {
   tokens: Tokens;
   sessions: LiveSessions;
   origins: OriginPolicy;
+  sites: Sites;
 }
 
 export const AGENT_COOKIE = 'tandem_agent';

@@ -34,10 +34,12 @@ export class Masker {
 
   constructor(options: MaskOptions = {}) {
     const classes = (options.classes ?? []).map((c) => '.' + CSS.escape(c));
-    this.maskSelector = [...DEFAULT_MASK, ...classes, ...(options.selectors ?? [])].join(',');
-    this.blockSelector = [...DEFAULT_BLOCK, ...(options.blockSelectors ?? [])].join(',');
+    // Rules are joined into one selector list, and one invalid selector makes a
+    // whole list invalid: masking would then fail open. So each is checked alone.
+    this.maskSelector = [...DEFAULT_MASK, ...classes, ...validSelectors(options.selectors)].join(',');
+    this.blockSelector = [...DEFAULT_BLOCK, ...validSelectors(options.blockSelectors)].join(',');
     // In private mode nothing is allowed unless a selector says so.
-    this.allowSelector = options.privateByDefault ? (options.allowSelectors ?? []).join(',') || ':not(*)' : null;
+    this.allowSelector = options.privateByDefault ? validSelectors(options.allowSelectors).join(',') || ':not(*)' : null;
   }
 
   /** Whether the document root starts out masked (private mode). */
@@ -132,6 +134,19 @@ export function isAlwaysMaskedField(el: Element): boolean {
 /** Keeps the length and the spaces, so the layout stays close; every other character becomes "*". */
 export function maskText(text: string): string {
   return text.replace(/\S/g, '*');
+}
+
+function validSelectors(selectors: string[] | undefined): string[] {
+  const probe = document.createDocumentFragment();
+  return (selectors ?? []).filter((s) => {
+    try {
+      probe.querySelector(s);
+      return typeof s === 'string' && s.trim() !== '';
+    } catch {
+      console.warn(`Tandem: ignoring the masking selector "${s}", which is not valid CSS`);
+      return false;
+    }
+  });
 }
 
 function safeMatches(el: Element, selector: string): boolean {

@@ -2,20 +2,26 @@
  * The session bundle: loaded when a session starts (or resumes on the next
  * page). Consent, the visitor's UI, the connection to the server and capture.
  */
-import { PROTOCOL_VERSION, closeCodes, type Mode, type ServerToVisitor, type VisitorToServer } from '@tandem/protocol';
-import { startCapture, type Capture } from '@tandem/mirror/capture';
-import { HOST_KEY, STORAGE_KEY, type Host, type SessionApi } from '../host.js';
+import { PROTOCOL_VERSION, closeCodes, type Mode, type ServerToVisitor, type SiteMasking, type VisitorToServer } from '@tandem/protocol';
+import { startCapture, type Capture, type MaskOptions } from '@tandem/mirror/capture';
+import { HOST_KEY, type Host, type SessionApi } from '../host.js';
 import { FrameEncoder } from './frames.js';
 import { runAction } from './actions.js';
 import { allowedUrl } from './domains.js';
+import {
+  LIVE_BEAT_MS,
+  liveElsewhere,
+  markLive,
+  onLiveCleared,
+  readStored,
+  takeHandoff,
+  watchLinks,
+  withHandoff,
+  writeStored,
+  type Stored,
+} from './continuity.js';
 import { resolveStrings } from './strings.js';
 import { VisitorUi } from './ui.js';
-
-interface Stored {
-  sessionId: string;
-  resumeToken: string;
-  code: string;
-}
 
 const host = (window as unknown as Record<symbol, Host>)[HOST_KEY]!;
 const strings = resolveStrings(host.config.strings);
@@ -31,6 +37,10 @@ let codeWaiters: ((code: string | null) => void)[] = [];
 let retries = 0;
 let busy = false;
 let mode: Mode = 'view';
+/** Masking rules from the site's settings on the server, added to the page's own. */
+let siteMasking: SiteMasking = {};
+/** What runs only while this tab shares: the live-tab beat, the link watcher. */
+let whileLive: (() => void)[] = [];
 
 const api: SessionApi = {
   async start() {
@@ -45,14 +55,14 @@ const api: SessionApi = {
     }
     ui.status(strings.connecting);
     try {
-      const res = await post('/api/v1/visitor/sessions', {
+      const res = await post<Started>('/api/v1/visitor/sessions', {
         siteKey: host.config.siteKey ?? '',
-        identity: host.config.identity ?? {},
+        identity: { ...(host.config.uniqueId ? { uniqueId: host.config.uniqueId } : {}), ...host.config.identity },
         url: location.href.slice(0, 2048),
         ...(host.config.mode ? { mode: host.config.mode } : {}),
       });
       stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code };
-      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
+      writeStored(stored);
       flushCodeWaiters();
       connect(res.ticket);
       host.emit('sessionStart', { code: res.code });
@@ -65,9 +75,17 @@ const api: SessionApi = {
   },
 
   resume() {
-    if (!stored) return;
-    ui ??= new VisitorUi(strings);
-    void reconnect();
+    const handoff = takeHandoff();
+    if (handoff) {
+      ui ??= new VisitorUi(strings);
+      return void redeem(handoff);
+    }
+    if (stored) {
+      ui ??= new VisitorUi(strings);
+      return void reconnect();
+    }
+    const live = liveElsewhere();
+    if (live) elsewhere(live);
   },
 
   stop() {
@@ -80,12 +98,62 @@ const api: SessionApi = {
     else if (busy) codeWaiters.push(cb);
     else cb(null);
   },
+
+  getWatchLink(cb) {
+    api.getShortId(() => cb(stored ? `${host.server}/watch?session=${encodeURIComponent(stored.sessionId)}` : null));
+  },
+
+  updateIdentity(identity) {
+    host.config.identity = { ...host.config.identity, ...identity };
+    send({ t: 'identity', identity: host.config.identity });
+  },
 };
+
+/** The first page on another of the site's domains: the hand-off token becomes this origin's own session record. */
+async function redeem(handoff: string): Promise<void> {
+  try {
+    const res = await post<Started>('/api/v1/visitor/handoff', { handoff });
+    stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code };
+    writeStored(stored);
+    connect(res.ticket);
+  } catch {
+    end(false);
+  }
+}
+
+/** Another tab shares the session: say so, and offer to move it here. */
+function elsewhere(live: Stored): void {
+  ui ??= new VisitorUi(strings);
+  const stopWatching = onLiveCleared(() => {
+    stopWatching();
+    if (!socket) end(false);
+  });
+  ui.elsewhere(() => {
+    stopWatching();
+    stored = live;
+    writeStored(live);
+    retries = 0;
+    void reconnect();
+  });
+}
+
+/** Goes to an address of the site; to another of its domains with a hand-off token, so the session goes along. */
+async function go(url: URL): Promise<void> {
+  if (url.origin === location.origin || !stored) return location.assign(url.href);
+  try {
+    const res = await post<{ handoff: string }>(`/api/v1/visitor/sessions/${encodeURIComponent(stored.sessionId)}/handoff`, {
+      resumeToken: stored.resumeToken,
+    });
+    location.assign(withHandoff(url, res.handoff));
+  } catch {
+    location.assign(url.href);
+  }
+}
 
 async function reconnect(): Promise<void> {
   if (!stored) return;
   try {
-    const res = await post(`/api/v1/visitor/sessions/${encodeURIComponent(stored.sessionId)}/resume`, {
+    const res = await post<Started>(`/api/v1/visitor/sessions/${encodeURIComponent(stored.sessionId)}/resume`, {
       resumeToken: stored.resumeToken,
     });
     connect(res.ticket);
@@ -109,7 +177,10 @@ function connect(ticket: string): void {
     switch (msg.t) {
       case 'welcome':
         retries = 0;
+        goLive();
+        if (mode !== msg.mode) host.emit('modeChanged', { mode: msg.mode });
         mode = msg.mode;
+        siteMasking = msg.masking;
         agents = new Map(msg.agents.map((a) => [a.id, a.name]));
         render();
         break;
@@ -119,7 +190,7 @@ function connect(ticket: string): void {
               mode: () => mode,
               capture,
               allowedUrl: (url) => allowedUrl(url, host.config.allowedDomains),
-              navigate: (url) => location.assign(url.href),
+              navigate: (url) => void go(url),
               highlight: (el) => ui?.highlight(el),
             })
           : 'gone';
@@ -135,7 +206,15 @@ function connect(ticket: string): void {
       case 'resync':
         // Capture starts only once an agent is there to see it; later requests get a fresh snapshot.
         if (capture) capture.snapshot();
-        else capture = startCapture(document, { mask: host.config.masking, emit: (events, key) => encoder.push(events, key) });
+        else capture = startCapture(document, { mask: masking(), emit: (events, key) => encoder.push(events, key) });
+        break;
+      case 'masking':
+        // New rules apply to what was sent already too: capture starts over with a fresh snapshot.
+        siteMasking = msg.masking;
+        if (capture) {
+          capture.stop();
+          capture = startCapture(document, { mask: masking(), emit: (events, key) => encoder.push(events, key) });
+        }
         break;
       case 'agentJoined':
         agents.set(msg.agent.id, msg.agent.name);
@@ -163,8 +242,20 @@ function connect(ticket: string): void {
     capture?.stop();
     capture = null;
     socket = null;
+    stopLive();
     if (e.code === closeCodes.sessionEnded) end(true);
+    else if (e.code === closeCodes.moved && stored) elsewhere(stored);
     else if (stored) retry();
+  };
+}
+
+/** The page's masking rules and the site's, together: a rule from either masks. */
+function masking(): MaskOptions {
+  const own = host.config.masking ?? {};
+  return {
+    ...own,
+    selectors: [...(own.selectors ?? []), ...(siteMasking.selectors ?? [])],
+    blockSelectors: [...(own.blockSelectors ?? []), ...(siteMasking.blockSelectors ?? [])],
   };
 }
 
@@ -183,6 +274,7 @@ function render(): void {
 
 /** The visitor's choice (or answer to a request) is the session's mode: the server tells the agents. */
 function setMode(next: Mode): void {
+  if (next !== mode) host.emit('modeChanged', { mode: next });
   mode = next;
   send({ t: 'mode', mode });
   render();
@@ -192,14 +284,37 @@ function send(msg: VisitorToServer): void {
   if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(msg));
 }
 
+/** This tab shares now: other tabs of the origin learn it, and links to the site's other domains carry the session. */
+function goLive(): void {
+  stopLive();
+  markLive(stored);
+  const beat = setInterval(() => markLive(stored), LIVE_BEAT_MS);
+  const unwatch = watchLinks({
+    allowed: (url) => allowedUrl(url, host.config.allowedDomains),
+    handOff: (url) => void go(url),
+    leave: () => {
+      send({ t: 'end', left: true });
+      end(true);
+    },
+  });
+  whileLive = [() => clearInterval(beat), unwatch];
+}
+
+function stopLive(): void {
+  for (const undo of whileLive) undo();
+  whileLive = [];
+}
+
 /** Ends sharing on this page and forgets the session; `started` says whether it had begun. */
 function end(started: boolean): void {
+  if (whileLive.length || liveElsewhere()?.sessionId === stored?.sessionId) markLive(null);
+  stopLive();
   capture?.stop();
   capture = null;
   const ws = socket;
   socket = null;
   ws?.close(closeCodes.normal);
-  sessionStorage.removeItem(STORAGE_KEY);
+  writeStored(null);
   stored = null;
   agents.clear();
   ui?.destroy();
@@ -214,15 +329,14 @@ function flushCodeWaiters(): void {
   for (const cb of waiters) cb(stored?.code ?? null);
 }
 
-function readStored(): Stored | null {
-  try {
-    return JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? 'null') as Stored | null;
-  } catch {
-    return null;
-  }
+interface Started {
+  sessionId: string;
+  code: string;
+  ticket: string;
+  resumeToken: string;
 }
 
-async function post(path: string, body: unknown): Promise<{ sessionId: string; code: string; ticket: string; resumeToken: string }> {
+async function post<T>(path: string, body: unknown): Promise<T> {
   const res = await fetch(host.server + path, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -230,7 +344,7 @@ async function post(path: string, body: unknown): Promise<{ sessionId: string; c
     credentials: 'omit',
   });
   if (!res.ok) throw Object.assign(new Error(`Tandem: ${path} answered ${res.status}`), { status: res.status });
-  return (await res.json()) as { sessionId: string; code: string; ticket: string; resumeToken: string };
+  return (await res.json()) as T;
 }
 
 host.attach(api);

@@ -14,12 +14,14 @@ import type { LiveSessions } from '../live/sessions.js';
 import type { OriginPolicy } from '../origins.js';
 import { acceptAgent } from './agent.js';
 import { acceptVisitor } from './visitor.js';
+import type { Sites } from '../sites.js';
 
 export interface GatewayDeps {
   tokens: Tokens;
   sessions: LiveSessions;
   bus: Bus;
   origins: OriginPolicy;
+  sites: Sites;
 }
 
 export function createGateways(deps: GatewayDeps) {
@@ -39,10 +41,12 @@ export function createGateways(deps: GatewayDeps) {
         ? deps.origins.visitorOriginAllowed(origin, req.headers.host)
         : deps.origins.sameOrigin(origin, req.headers.host);
     if (!allowed) return reject(socket, 403, 'Forbidden');
+    // Read before the socket opens: once it is open, its first message must find its listener there.
+    const settings = await deps.sites.settings(session.siteKey);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const accepted =
         ticket.role === 'visitor'
-          ? acceptVisitor(ws, session, deps.sessions, deps.bus)
+          ? acceptVisitor(ws, session, deps.sessions, deps.bus, settings)
           : acceptAgent(ws, session, { id: ticket.agentId, name: ticket.name }, deps.sessions, deps.bus);
       accepted.catch(() => ws.terminate());
     });

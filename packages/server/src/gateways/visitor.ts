@@ -13,20 +13,41 @@ import {
   validateVisitorMessage,
   type VisitorToServer,
 } from '@tandem/protocol';
+import { randomUUID } from 'node:crypto';
 import { toAgent, toAgents, toVisitor, type Bus } from '../bus/bus.js';
 import { encodeJson, type LiveSession, type LiveSessions } from '../live/sessions.js';
+import { toSite, type SiteSettings } from '../sites.js';
 import { closeRateLimited, forward, isEnded, negotiate, parseControl, sendError, sendJson } from './connection.js';
 import { TokenBucket } from '../token-bucket.js';
 
-export async function acceptVisitor(ws: WebSocket, session: LiveSession, sessions: LiveSessions, bus: Bus): Promise<void> {
+export async function acceptVisitor(
+  ws: WebSocket,
+  session: LiveSession,
+  sessions: LiveSessions,
+  bus: Bus,
+  settings: SiteSettings,
+): Promise<void> {
   const bucket = new TokenBucket(limits.visitorMessagesPerSecond);
   let ready = false;
   /** The sequence number the next non-key frame must carry; null until a keyframe. */
   let expectedSeq: number | null = null;
 
+  // A session lives in one page at a time: the newest visitor socket takes it,
+  // and an older one (another tab, or a page that is going) is told it moved.
+  const socketId = randomUUID();
+  const replaced = encodeJson({ t: 'replaced', by: socketId });
   const unsubscribe = await bus.subscribe(toVisitor(session.id), (message) => {
+    if (isReplaced(message)) {
+      if (!Buffer.from(replaced).equals(message)) ws.close(closeCodes.moved, 'sharing moved to another tab');
+      return;
+    }
     forward(ws, message);
     if (isEnded(message)) ws.close(closeCodes.sessionEnded, 'session ended');
+  });
+
+  // The site's settings changed (new masking rules): the page applies them at once.
+  const unsubscribeSite = await bus.subscribe(toSite(session.siteKey), (message) => {
+    if (ready) forward(ws, message);
   });
 
   // ws reports protocol violations (an oversized frame, bad UTF-8) here and
@@ -43,7 +64,8 @@ export async function acceptVisitor(ws: WebSocket, session: LiveSession, session
       const v = negotiate(ws, msg.versions);
       if (v === null) return;
       ready = true;
-      sendJson(ws, { t: 'welcome', v, sessionId: session.id, code: session.code, agents: agentList(session), mode: session.mode, masking: {} });
+      void bus.publish(toVisitor(session.id), replaced);
+      sendJson(ws, { t: 'welcome', v, sessionId: session.id, code: session.code, agents: agentList(session), mode: session.mode, masking: settings.masking });
       sessions.visitorConnected(session);
       // A new page of a session that agents are watching: they need its snapshot now.
       if (session.agents.size > 0) sendJson(ws, { t: 'resync' });
@@ -52,7 +74,7 @@ export async function acceptVisitor(ws: WebSocket, session: LiveSession, session
     if (!ready) return sendError(ws, 'TDM_NOT_READY');
     switch (msg.t) {
       case 'end':
-        void sessions.end(session.id, 'visitor');
+        void sessions.end(session.id, msg.left ? 'left' : 'visitor');
         break;
       case 'mode':
         sessions.setMode(session, msg.mode);
@@ -92,8 +114,13 @@ export async function acceptVisitor(ws: WebSocket, session: LiveSession, session
 
   ws.on('close', () => {
     unsubscribe();
+    unsubscribeSite();
     if (ready && sessions.get(session.id) === session) sessions.visitorDisconnected(session);
   });
+}
+
+function isReplaced(message: Uint8Array): boolean {
+  return message.length < 100 && message[0] === 0x7b && Buffer.from(message).toString().startsWith('{"t":"replaced"');
 }
 
 function agentList(s: LiveSession) {

@@ -13,8 +13,14 @@ export interface LiveSession {
   code: string;
   siteKey: string;
   visitorName: string | null;
-  resumeHash: string;
+  /**
+   * Hashes of the resume tokens the visitor holds: one per origin of the site
+   * the session went through (each keeps its own in sessionStorage).
+   */
+  resumeHashes: Set<string>;
   visitorConnected: boolean;
+  /** Visitor sockets open now: briefly two while a page hands over to the next. */
+  visitorSockets: number;
   /** What agents may do now; the visitor sets it, the server checks each action's floor against it. */
   mode: Mode;
   /** Agents connected now, with how many sockets each has open. */
@@ -50,8 +56,9 @@ export class LiveSessions {
       code: this.freeCode(),
       siteKey,
       visitorName: identity.name ?? null,
-      resumeHash: hashToken(resumeToken),
+      resumeHashes: new Set([hashToken(resumeToken)]),
       visitorConnected: false,
+      visitorSockets: 0,
       mode,
       agents: new Map(),
     };
@@ -86,8 +93,35 @@ export class LiveSessions {
   /** The resume token proves the caller is the visitor who consented. */
   checkResume(id: string, token: string): LiveSession | undefined {
     const s = this.byId.get(id);
-    return s && s.resumeHash === hashToken(token) ? s : undefined;
+    return s && s.resumeHashes.has(hashToken(token)) ? s : undefined;
   }
+
+  /**
+   * A one-time token that carries the session to another of the site's
+   * domains in a URL: short-lived and spent on first use, so the URL (history,
+   * logs) never holds anything that resumes the session later.
+   */
+  issueHandoff(s: LiveSession): string {
+    const token = randomBytes(24).toString('base64url');
+    const now = Date.now();
+    for (const [hash, h] of this.handoffs) if (h.expires < now) this.handoffs.delete(hash);
+    this.handoffs.set(hashToken(token), { sessionId: s.id, expires: now + limits.handoffTtlMs });
+    return token;
+  }
+
+  /** Spends a hand-off token: the session and a resume token of its own for the new origin. */
+  redeemHandoff(token: string): { session: LiveSession; resumeToken: string } | undefined {
+    const hash = hashToken(token);
+    const h = this.handoffs.get(hash);
+    this.handoffs.delete(hash);
+    const s = h && h.expires >= Date.now() ? this.byId.get(h.sessionId) : undefined;
+    if (!s) return undefined;
+    const resumeToken = randomBytes(24).toString('base64url');
+    s.resumeHashes.add(hashToken(resumeToken));
+    return { session: s, resumeToken };
+  }
+
+  private readonly handoffs = new Map<string, { sessionId: string; expires: number }>();
 
   list(): LiveSession[] {
     return [...this.byId.values()];
@@ -95,12 +129,15 @@ export class LiveSessions {
 
   visitorConnected(s: LiveSession): void {
     clearTimeout(s.graceTimer);
+    s.visitorSockets++;
+    if (s.visitorConnected) return;
     s.visitorConnected = true;
     void this.bus.publish(toAgents(s.id), encodeJson({ t: 'visitorStatus', connected: true }));
   }
 
   visitorDisconnected(s: LiveSession): void {
     if (!this.byId.has(s.id)) return;
+    if (--s.visitorSockets > 0) return;
     s.visitorConnected = false;
     void this.bus.publish(toAgents(s.id), encodeJson({ t: 'visitorStatus', connected: false }));
     this.startGrace(s);

@@ -5,7 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { MODES, limits } from '@tandem/protocol';
+import { limits } from '@tandem/protocol';
+import { ModeSchema } from './sites.js';
 import type { Context } from '../context.js';
 import { fail } from '../http-errors.js';
 import { TokenBucket } from '../token-bucket.js';
@@ -25,12 +26,6 @@ const Started = Type.Object({
   ticket: Type.String(),
   resumeToken: Type.String(),
 });
-
-/**
- * What an agent may do when the site's `init` names no mode: the least. The
- * visitor grants more when an agent asks.
- */
-const DEFAULT_MODE = 'view';
 
 /** Session starts per client address per minute: codes are a scarce namespace. */
 const STARTS_PER_MINUTE = 20;
@@ -65,8 +60,8 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
             siteKey: Type.String({ minLength: 1, maxLength: 100 }),
             identity: Type.Optional(Identity),
             url: Type.Optional(Type.String({ maxLength: 2048 })),
-            /** The mode the site's `init` asked for; agents may ask the visitor for more. */
-            mode: Type.Optional(Type.Union(MODES.map((m) => Type.Literal(m)))),
+            /** The mode the site's `init` asked for (else the site's default); agents may ask the visitor for more. */
+            mode: Type.Optional(ModeSchema),
           },
           { additionalProperties: false },
         ),
@@ -79,11 +74,51 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
       let bucket = buckets.get(req.ip);
       if (!bucket) buckets.set(req.ip, (bucket = new TokenBucket(STARTS_PER_MINUTE / 60, STARTS_PER_MINUTE)));
       if (!bucket.take()) fail('TDM_RATE_LIMITED');
-      const { siteKey, identity = {}, url, mode = DEFAULT_MODE } = req.body;
-      if (!ctx.config.siteKeys.includes(siteKey)) fail('TDM_UNKNOWN_SITE');
+      const { siteKey, identity = {}, url } = req.body;
+      if (!ctx.sites.known(siteKey)) fail('TDM_UNKNOWN_SITE');
+      const mode = req.body.mode ?? (await ctx.sites.settings(siteKey)).defaultMode;
       const { session, resumeToken } = await ctx.sessions.create(siteKey, identity, url ?? null, mode);
       const ticket = await ctx.tokens.ticket({ role: 'visitor', sessionId: session.id, siteKey });
       return reply.code(201).send({ sessionId: session.id, code: session.code, ticket, resumeToken });
+    },
+  );
+
+  api.post(
+    '/api/v1/visitor/sessions/:id/handoff',
+    {
+      schema: {
+        tags: ['visitor'],
+        summary: 'A one-time token that carries the session to another of the site’s domains',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        body: Type.Object({ resumeToken: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ handoff: Type.String(), expiresInMs: Type.Number() }) },
+      },
+    },
+    async (req) => {
+      checkOrigin(req.headers.origin, req.headers.host);
+      const session = ctx.sessions.checkResume(req.params.id, req.body.resumeToken) ?? fail('TDM_SESSION_ENDED');
+      return { handoff: ctx.sessions.issueHandoff(session), expiresInMs: limits.handoffTtlMs };
+    },
+  );
+
+  api.post(
+    '/api/v1/visitor/handoff',
+    {
+      schema: {
+        tags: ['visitor'],
+        summary: 'Continue a session on another of the site’s domains, with a hand-off token',
+        body: Type.Object({ handoff: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+        response: { 200: Started },
+      },
+    },
+    async (req) => {
+      // The new page's origin must be one the operator allowed: a token that
+      // leaked to another site resumes nothing there.
+      checkOrigin(req.headers.origin, req.headers.host);
+      const redeemed = ctx.sessions.redeemHandoff(req.body.handoff) ?? fail('TDM_SESSION_ENDED', 'The hand-off token is spent, expired or unknown.');
+      const { session, resumeToken } = redeemed;
+      const ticket = await ctx.tokens.ticket({ role: 'visitor', sessionId: session.id, siteKey: session.siteKey });
+      return { sessionId: session.id, code: session.code, ticket, resumeToken };
     },
   );
 

@@ -1,0 +1,63 @@
+/**
+ * Site settings over REST: what an operator (an admin agent, or an
+ * integration with an API key) changes for a site without touching its pages.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { requireAgentOrKey, type Context } from '../context.js';
+import { fail } from '../http-errors.js';
+import { MAX_RULE_CHARS, MAX_RULES } from '../sites.js';
+
+const Rules = Type.Array(Type.String({ minLength: 1, maxLength: MAX_RULE_CHARS }), { maxItems: MAX_RULES });
+/** A mode, as a schema (MODES in the protocol lists the same three). */
+export const ModeSchema = Type.Union([Type.Literal('view'), Type.Literal('navigate'), Type.Literal('control')]);
+const Mode = ModeSchema;
+const Settings = Type.Object({
+  defaultMode: Mode,
+  presence: Type.Boolean(),
+  masking: Type.Object({ selectors: Rules, blockSelectors: Rules }),
+});
+const Params = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.get(
+    '/api/v1/sites/:key/settings',
+    { schema: { tags: ['sites'], summary: 'A site’s settings', params: Params, response: { 200: Settings } } },
+    async (req) => {
+      await requireAgentOrKey(ctx, req);
+      if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
+      return ctx.sites.settings(req.params.key);
+    },
+  );
+
+  api.patch(
+    '/api/v1/sites/:key/settings',
+    {
+      schema: {
+        tags: ['sites'],
+        summary: 'Change a site’s settings; new masking rules reach live sessions at once',
+        params: Params,
+        body: Type.Object(
+          {
+            defaultMode: Type.Optional(Mode),
+            presence: Type.Optional(Type.Boolean()),
+            masking: Type.Optional(
+              Type.Object({ selectors: Type.Optional(Rules), blockSelectors: Type.Optional(Rules) }, { additionalProperties: false }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Settings },
+      },
+    },
+    async (req) => {
+      const who = await requireAgentOrKey(ctx, req);
+      if (who !== 'api-key' && who.role !== 'admin') fail('TDM_FORBIDDEN', 'Only an admin changes site settings.');
+      if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
+      return ctx.sites.update(req.params.key, req.body);
+    },
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * Per-site settings an operator changes without touching the site's pages:
+ * masking rules added to the page's own, the mode a session starts in, and
+ * whether presence is allowed. Kept in the store's settings (`site:<key>`),
+ * cached here; a change to the masking rules reaches live visitors at once.
+ */
+import { MODES, type Mode, type SiteMasking } from '@tandem/protocol';
+import { encodeJson } from './live/sessions.js';
+import type { Bus } from './bus/bus.js';
+import type { Store } from './store/store.js';
+
+export interface SiteSettings {
+  /** The mode a session starts in when the page's `init` names none. */
+  defaultMode: Mode;
+  /** Visitors may be listed to agents while on the site (the page must turn it on too). */
+  presence: boolean;
+  masking: Required<SiteMasking>;
+}
+
+export const DEFAULT_SITE_SETTINGS: SiteSettings = {
+  defaultMode: 'view',
+  presence: false,
+  masking: { selectors: [], blockSelectors: [] },
+};
+
+export interface SitePatch {
+  defaultMode?: Mode;
+  presence?: boolean;
+  masking?: SiteMasking;
+}
+
+/** Topic of what is sent to every visitor of a site (settings that changed). */
+export const toSite = (siteKey: string) => `site:${siteKey}:v`;
+
+/** Bounds of the masking rules an operator can push. */
+export const MAX_RULES = 100;
+export const MAX_RULE_CHARS = 500;
+
+export class Sites {
+  private readonly cache = new Map<string, SiteSettings>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly keys: readonly string[],
+  ) {}
+
+  known(key: string): boolean {
+    return this.keys.includes(key);
+  }
+
+  async settings(key: string): Promise<SiteSettings> {
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const raw = await this.store.getSetting(`site:${key}`);
+    const settings = raw ? { ...DEFAULT_SITE_SETTINGS, ...(JSON.parse(raw) as Partial<SiteSettings>) } : DEFAULT_SITE_SETTINGS;
+    this.cache.set(key, settings);
+    return settings;
+  }
+
+  async update(key: string, patch: SitePatch): Promise<SiteSettings> {
+    const before = await this.settings(key);
+    const next: SiteSettings = {
+      defaultMode: patch.defaultMode && MODES.includes(patch.defaultMode) ? patch.defaultMode : before.defaultMode,
+      presence: patch.presence ?? before.presence,
+      masking: patch.masking
+        ? { selectors: patch.masking.selectors ?? before.masking.selectors, blockSelectors: patch.masking.blockSelectors ?? before.masking.blockSelectors }
+        : before.masking,
+    };
+    await this.store.setSetting(`site:${key}`, JSON.stringify(next));
+    this.cache.set(key, next);
+    if (JSON.stringify(next.masking) !== JSON.stringify(before.masking)) {
+      await this.bus.publish(toSite(key), encodeJson({ t: 'masking', masking: next.masking }));
+    }
+    return next;
+  }
+}
