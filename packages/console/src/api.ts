@@ -23,10 +23,31 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return data;
 }
 
+export interface PresentVisitor {
+  visitorId: string;
+  identity: { name?: string; email?: string; uniqueId?: string };
+  url: string;
+  title: string;
+  platform: { browser: string; os: string; viewport: string; language: string; timeZone: string };
+  since: string;
+}
+
+export interface InviteState {
+  inviteId: string;
+  state: 'pending' | 'accepted' | 'declined' | 'expired';
+  code?: string;
+}
+
+const enc = encodeURIComponent;
+
 export const api = {
   me: () => call<Me>('GET', '/api/v1/auth/me'),
   login: (email: string, password: string) => call<Me>('POST', '/api/v1/auth/login', { email, password }),
   logout: () => call<void>('POST', '/api/v1/auth/logout'),
   join: (code: string) => call<Joined>('POST', '/api/v1/sessions/join', { code }),
+  sites: () => call<{ sites: { key: string }[] }>('GET', '/api/v1/sites'),
+  visitors: (site: string, q: string) => call<{ visitors: PresentVisitor[] }>('GET', `/api/v1/sites/${enc(site)}/visitors?q=${enc(q)}`),
+  invite: (site: string, visitorId: string) => call<InviteState>('POST', `/api/v1/sites/${enc(site)}/invites`, { visitorId }),
+  inviteState: (id: string) => call<InviteState>('GET', `/api/v1/invites/${enc(id)}`),
   ticket: (sessionId: string) => call<Joined>('POST', `/api/v1/sessions/${encodeURIComponent(sessionId)}/ticket`),
 };

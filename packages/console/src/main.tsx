@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Joined, type Me } from './api.js';
 import { SignIn } from './sign-in.js';
 import { CodeEntry } from './code-entry.js';
+import { Visitors } from './visitors.js';
 import { SessionView } from './session-view.js';
 
 function App() {
@@ -36,7 +37,10 @@ function App() {
       {session ? (
         <SessionView joined={session} onClose={() => setSession(null)} />
       ) : (
-        <CodeEntry onJoined={setSession} />
+        <main class="home">
+          <CodeEntry onJoined={setSession} />
+          <Visitors onJoined={setSession} />
+        </main>
       )}
     </div>
   );

@@ -3,7 +3,6 @@
  * once for the server (which checks the floor a mode sets), the visitor's SDK
  * (which decides, since only the page knows what an element is) and the viewer.
  */
-import { arrayOf, bool, int, oneOf, optional, shape, str, type Checker } from './check.js';
 
 /**
  * view: the agent points and highlights. navigate: also scrolls, follows links
@@ -89,26 +88,3 @@ export const refusals = {
   notEditable: 'This element does not take text.',
 } as const;
 export type Refusal = keyof typeof refusals;
-
-const node = int(1, 2 ** 31 - 1);
-const offset = int(-100_000, 100_000);
-
-const actionByKind: Record<ActionKind, Checker> = {
-  highlight: shape({ k: oneOf('highlight'), node }),
-  click: shape({ k: oneOf('click'), node, x: offset, y: offset, double: optional(bool) }),
-  type: shape({ k: oneOf('type'), node, text: str(MAX_TYPED_CHARS, 1) }),
-  key: shape({ k: oneOf('key'), node, key: oneOf(...KEYS), shift: optional(bool) }),
-  select: shape({ k: oneOf('select'), node, indexes: arrayOf(int(0, 100_000), 1000) }),
-  check: shape({ k: oneOf('check'), node, checked: bool }),
-  scroll: shape({ k: oneOf('scroll'), node, x: int(0, 10_000_000), y: int(0, 10_000_000) }),
-  navigate: shape({ k: oneOf('navigate'), url: str(MAX_URL_CHARS, 1) }),
-  history: shape({ k: oneOf('history'), go: oneOf(-1, 1) }),
-};
-
-export const validateAction: Checker = (v) => {
-  const k = (v as { k?: unknown } | null)?.k;
-  if (typeof k !== 'string' || !(k in actionByKind)) return 'unknown action';
-  return actionByKind[k as ActionKind](v);
-};
-
-export const modeChecker: Checker = oneOf(...MODES);

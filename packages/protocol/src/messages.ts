@@ -10,7 +10,7 @@
 import { arrayOf, bool, int, num, oneOf, optional, shape, str, type Checker } from './check.js';
 import { limits } from './limits.js';
 import type { ErrorCode } from './errors.js';
-import { modeChecker, refusals, validateAction, type AgentAction, type Mode, type Refusal } from './control.js';
+import { KEYS, MAX_TYPED_CHARS, MAX_URL_CHARS, MODES, refusals, type ActionKind, type AgentAction, type Mode, type Refusal } from './control.js';
 
 export interface Hello {
   t: 'hello';
@@ -97,6 +97,28 @@ export type ServerToAgent =
   | { t: 'ended'; reason: EndReason }
   | { t: 'error'; code: ErrorCode; message: string };
 
+// ---- presence channel (only when the site turned presence on) --------------
+
+/** What an agent sees of a visitor's browser, for look-up and support. */
+export interface PlatformInfo {
+  browser: string;
+  os: string;
+  /** "width x height" in CSS px. */
+  viewport: string;
+  language: string;
+  timeZone: string;
+}
+
+export type PresenceToServer =
+  /** The visitor is on a page of the site (sent once per page). */
+  | { t: 'here'; visitorId: string; identity: Identity; url: string; title: string; platform: PlatformInfo }
+  | { t: 'declineInvite'; inviteId: string };
+
+export type ServerToPresence =
+  /** An agent invites the visitor to share; accepting starts a session through REST with `invite`. */
+  | { t: 'invite'; inviteId: string; agent: string }
+  | { t: 'error'; code: ErrorCode; message: string };
+
 // ---- controller channel ----------------------------------------------------
 
 export type SessionEventName = 'sessionRequested' | 'agentJoined' | 'sessionActive' | 'sessionEnded';
@@ -109,6 +131,32 @@ export type ServerToController =
   | { t: 'error'; code: ErrorCode; message: string };
 
 // ---- validators the server runs on every message it receives ---------------
+// (The visitor bundle imports none of them: this package has no side effects, so
+// bundlers drop what a client does not use.)
+
+const node = int(1, 2 ** 31 - 1);
+const offset = int(-100_000, 100_000);
+
+const actionByKind: Record<ActionKind, Checker> = {
+  highlight: shape({ k: oneOf('highlight'), node }),
+  click: shape({ k: oneOf('click'), node, x: offset, y: offset, double: optional(bool) }),
+  type: shape({ k: oneOf('type'), node, text: str(MAX_TYPED_CHARS, 1) }),
+  key: shape({ k: oneOf('key'), node, key: oneOf(...KEYS), shift: optional(bool) }),
+  select: shape({ k: oneOf('select'), node, indexes: arrayOf(int(0, 100_000), 1000) }),
+  check: shape({ k: oneOf('check'), node, checked: bool }),
+  scroll: shape({ k: oneOf('scroll'), node, x: int(0, 10_000_000), y: int(0, 10_000_000) }),
+  navigate: shape({ k: oneOf('navigate'), url: str(MAX_URL_CHARS, 1) }),
+  history: shape({ k: oneOf('history'), go: oneOf(-1, 1) }),
+};
+
+const validateAction: Checker = (v) => {
+  const k = (v as { k?: unknown } | null)?.k;
+  if (typeof k !== 'string' || !(k in actionByKind)) return 'unknown action';
+  return actionByKind[k as ActionKind](v);
+};
+
+const modeChecker: Checker = oneOf(...MODES);
+
 
 const t = (name: string): Checker => oneOf(name);
 const hello = shape({ t: t('hello'), versions: arrayOf(int(1, 1000), 16) });
@@ -142,6 +190,22 @@ export const validateAgentMessage = byType({
   leave: shape({ t: t('leave'), end: optional(bool) }),
   action: shape({ t: t('action'), id: actionId, a: validateAction }),
   requestMode: shape({ t: t('requestMode'), mode: modeChecker }),
+});
+
+const short = (max: number) => str(max);
+const platform = shape({ browser: short(100), os: short(100), viewport: short(30), language: short(35), timeZone: short(64) });
+
+export const validatePresenceMessage = byType({
+  here: (v) =>
+    shape({
+      t: t('here'),
+      visitorId: str(64, 8),
+      identity: (i) => validateIdentity(i),
+      url: str(2048),
+      title: str(300),
+      platform,
+    })(v),
+  declineInvite: shape({ t: t('declineInvite'), inviteId: str(64, 1) }),
 });
 
 export const validateControllerMessage = byType({

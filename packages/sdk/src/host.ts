@@ -38,6 +38,8 @@ export type TandemEvent = 'sessionRequest' | 'sessionStart' | 'agentJoined' | 'm
 
 export interface SessionApi {
   start(): void;
+  /** Presence is on: tell the server this visitor is here, and listen for invites. */
+  presence(): void;
   resume(): void;
   stop(): void;
   /** Calls back with the short code once there is one, or null when no session is starting. */
@@ -63,3 +65,11 @@ export interface Host {
 export const HOST_KEY = Symbol.for('tandem.host');
 /** sessionStorage key that carries a live session to the next page of the tab. */
 export const STORAGE_KEY = 'tandem:session';
+/** The query parameter that carries a one-time hand-off token to another of the site's domains. */
+export const HANDOFF_PARAM = 'tandem_handoff';
+/** localStorage key: the session some tab of this origin shares now, and when that tab last said so (`at`). */
+export const LIVE_KEY = 'tandem:live';
+/** The live tab refreshes its record this often. */
+export const LIVE_BEAT_MS = 5000;
+/** A live record older than this is from a tab that is gone. */
+export const LIVE_STALE_MS = 3 * LIVE_BEAT_MS;

@@ -25,6 +25,8 @@ import { sessionRoutes } from './routes/sessions.js';
 import { visitorRoutes } from './routes/visitor.js';
 import { siteRoutes } from './routes/sites.js';
 import { Sites } from './sites.js';
+import { Presence } from './live/presence.js';
+import { presenceRoutes } from './routes/presence.js';
 import { PROTOCOL_VERSION } from '@tandem/protocol';
 
 export interface TandemServer {
@@ -58,7 +60,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const sessions = new LiveSessions(store, bus, config.resumeGraceMs, (err) => app.log.error(err));
   const origins = new OriginPolicy(config.allowedOrigins);
   const sites = new Sites(store, bus, config.siteKeys);
-  const context: Context = { config, store, bus, tokens, sessions, origins, sites };
+  const presence = new Presence();
+  const context: Context = { config, store, bus, tokens, sessions, origins, sites, presence };
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof TandemError) return reply.code(err.statusCode).send({ code: err.code, message: err.message });
     const e = err as { validation?: unknown; statusCode?: number; message: string };
@@ -88,9 +91,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => authRoutes(scope, context));
   await app.register(async (scope) => sessionRoutes(scope, context));
   await app.register(async (scope) => siteRoutes(scope, context));
+  await app.register(async (scope) => presenceRoutes(scope, context));
   await app.register(pageRoutes);
 
-  const gateways = createGateways({ tokens, sessions, bus, origins, sites });
+  const gateways = createGateways({ tokens, sessions, bus, origins, sites, presence });
   app.server.on('upgrade', gateways.handleUpgrade);
 
   const purge = setInterval(() => {

@@ -8,6 +8,7 @@ import type { LiveSessions } from './live/sessions.js';
 import type { OriginPolicy } from './origins.js';
 import type { Store } from './store/store.js';
 import type { Sites } from './sites.js';
+import type { Presence } from './live/presence.js';
 import { fail } from './http-errors.js';
 
 export interface Context {
@@ -18,6 +19,7 @@ export interface Context {
   sessions: LiveSessions;
   origins: OriginPolicy;
   sites: Sites;
+  presence: Presence;
 }
 
 export const AGENT_COOKIE = 'tandem_agent';

@@ -1,5 +1,5 @@
 // Shared by the test sites: the Tandem snippet, configured from the query string
-// (?server=http://127.0.0.1:PORT&mode=view|navigate|control&domains=a,b), the
+// (?server=http://127.0.0.1:PORT&mode=view|navigate|control&domains=a,b&presence=1&uniqueId=x), the
 // way a site pastes it into its pages.
 (function () {
   var params = new URLSearchParams(location.search);
@@ -13,6 +13,8 @@
     allowedDomains: (params.get('domains') || '').split(',').filter(Boolean),
   };
   if (params.get('mode')) config.mode = params.get('mode');
+  if (params.get('presence')) config.presence = true;
+  if (params.get('uniqueId')) config.uniqueId = params.get('uniqueId');
   Tandem('init', config);
   var s = document.createElement('script');
   s.src = server + '/tandem.js';

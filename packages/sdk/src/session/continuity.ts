@@ -4,21 +4,18 @@
  * spent by the next page at once), and between tabs of one origin (the live
  * tab is recorded in localStorage; another tab offers to take the session).
  */
-import { STORAGE_KEY } from '../host.js';
+import { HANDOFF_PARAM, LIVE_BEAT_MS, LIVE_KEY, LIVE_STALE_MS, STORAGE_KEY } from '../host.js';
+import type { Mode } from '@tandem/protocol';
+
+export { LIVE_BEAT_MS };
 
 export interface Stored {
   sessionId: string;
   resumeToken: string;
   code: string;
+  /** The mode as this tab last knew it: a new page reports a change only when there was one. */
+  mode?: Mode;
 }
-
-/** The query parameter that carries a hand-off token to the next domain. */
-export const HANDOFF_PARAM = 'tandem_handoff';
-/** localStorage: the session live in some tab of this origin, and when that tab last said so. */
-const LIVE_KEY = 'tandem:live';
-/** The live tab refreshes its record this often; an older record is a tab that is gone. */
-export const LIVE_BEAT_MS = 5000;
-const LIVE_STALE_MS = 3 * LIVE_BEAT_MS;
 
 export function readStored(): Stored | null {
   return parse(sessionStorage.getItem(STORAGE_KEY));
@@ -43,7 +40,7 @@ export function markLive(s: Stored | null): void {
 export function liveElsewhere(): Stored | null {
   try {
     const live = parse(localStorage.getItem(LIVE_KEY)) as (Stored & { at: number }) | null;
-    return live && Date.now() - live.at < LIVE_STALE_MS ? { sessionId: live.sessionId, resumeToken: live.resumeToken, code: live.code } : null;
+    return live && Date.now() - live.at < LIVE_STALE_MS ? { sessionId: live.sessionId, resumeToken: live.resumeToken, code: live.code, mode: live.mode } : null;
   } catch {
     return null;
   }

@@ -20,7 +20,8 @@ import {
   writeStored,
   type Stored,
 } from './continuity.js';
-import { resolveStrings } from './strings.js';
+import { fill, resolveStrings } from './strings.js';
+import { watchPresence, type Invitation } from './presence.js';
 import { VisitorUi } from './ui.js';
 
 const host = (window as unknown as Record<symbol, Host>)[HOST_KEY]!;
@@ -36,42 +37,19 @@ let agents = new Map<string, string>();
 let codeWaiters: ((code: string | null) => void)[] = [];
 let retries = 0;
 let busy = false;
-let mode: Mode = 'view';
+let mode: Mode = stored?.mode ?? 'view';
+/** The site updated the identity on this page: agents must hear of it. */
+let identityChanged = false;
 /** Masking rules from the site's settings on the server, added to the page's own. */
 let siteMasking: SiteMasking = {};
 /** What runs only while this tab shares: the live-tab beat, the link watcher. */
 let whileLive: (() => void)[] = [];
 
 const api: SessionApi = {
-  async start() {
-    if (busy || stored) return;
-    busy = true;
-    host.emit('sessionRequest');
-    ui ??= new VisitorUi(strings);
-    const consented = await ui.askConsent();
-    if (!consented) {
-      busy = false;
-      return end(false);
-    }
-    ui.status(strings.connecting);
-    try {
-      const res = await post<Started>('/api/v1/visitor/sessions', {
-        siteKey: host.config.siteKey ?? '',
-        identity: { ...(host.config.uniqueId ? { uniqueId: host.config.uniqueId } : {}), ...host.config.identity },
-        url: location.href.slice(0, 2048),
-        ...(host.config.mode ? { mode: host.config.mode } : {}),
-      });
-      stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code };
-      writeStored(stored);
-      flushCodeWaiters();
-      connect(res.ticket);
-      host.emit('sessionStart', { code: res.code });
-    } catch {
-      ui.status(strings.connectionError);
-      setTimeout(() => end(false), 4000);
-    } finally {
-      busy = false;
-    }
+  start: () => void begin(),
+
+  presence() {
+    watchPresence(host, (invite) => void begin(invite));
   },
 
   resume() {
@@ -89,8 +67,10 @@ const api: SessionApi = {
   },
 
   stop() {
+    // Stopped while the consent prompt was open: nothing had started, so no sessionEnd.
+    const started = stored !== null;
     send({ t: 'end' });
-    end(true);
+    end(started);
   },
 
   getShortId(cb) {
@@ -105,7 +85,9 @@ const api: SessionApi = {
 
   updateIdentity(identity) {
     host.config.identity = { ...host.config.identity, ...identity };
-    send({ t: 'identity', identity: host.config.identity });
+    // Without an open socket (starting, between pages) it goes with the next welcome.
+    identityChanged = true;
+    sendIdentity();
   },
 };
 
@@ -113,7 +95,8 @@ const api: SessionApi = {
 async function redeem(handoff: string): Promise<void> {
   try {
     const res = await post<Started>('/api/v1/visitor/handoff', { handoff });
-    stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code };
+    stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code, mode: res.mode };
+    mode = res.mode;
     writeStored(stored);
     connect(res.ticket);
   } catch {
@@ -150,6 +133,50 @@ async function go(url: URL): Promise<void> {
   }
 }
 
+/**
+ * Asks the visitor, then starts a session. `invite`: an agent invited them
+ * (presence): the prompt says who, and a refusal goes back to the agent.
+ */
+async function begin(invite?: Invitation): Promise<void> {
+  if (busy || stored) return;
+  busy = true;
+  host.emit('sessionRequest');
+  ui ??= new VisitorUi(strings);
+  const consented = invite
+    ? await ui.askConsent(strings.inviteTitle, fill(strings.inviteBody, { agent: invite.agent }))
+    : await ui.askConsent();
+  if (!consented) {
+    busy = false;
+    invite?.decline();
+    return end(false);
+  }
+  ui.status(strings.connecting);
+  try {
+    const res = await post<Started>('/api/v1/visitor/sessions', {
+      siteKey: host.config.siteKey ?? '',
+      identity: identity(),
+      url: location.href.slice(0, 2048),
+      ...(host.config.mode ? { mode: host.config.mode } : {}),
+      ...(invite ? { invite: invite.id } : {}),
+    });
+    stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code, mode: res.mode };
+    mode = res.mode;
+    writeStored(stored);
+    flushCodeWaiters();
+    connect(res.ticket);
+    host.emit('sessionStart', { code: res.code });
+  } catch {
+    ui.status(strings.connectionError);
+    setTimeout(() => end(false), 4000);
+  } finally {
+    busy = false;
+  }
+}
+
+function identity() {
+  return { ...(host.config.uniqueId ? { uniqueId: host.config.uniqueId } : {}), ...host.config.identity };
+}
+
 async function reconnect(): Promise<void> {
   if (!stored) return;
   try {
@@ -180,6 +207,8 @@ function connect(ticket: string): void {
         goLive();
         if (mode !== msg.mode) host.emit('modeChanged', { mode: msg.mode });
         mode = msg.mode;
+        rememberMode();
+        sendIdentity();
         siteMasking = msg.masking;
         agents = new Map(msg.agents.map((a) => [a.id, a.name]));
         render();
@@ -276,8 +305,23 @@ function render(): void {
 function setMode(next: Mode): void {
   if (next !== mode) host.emit('modeChanged', { mode: next });
   mode = next;
+  rememberMode();
   send({ t: 'mode', mode });
   render();
+}
+
+/** Kept with the session, so the next page knows the mode before its welcome and reports only real changes. */
+function rememberMode(): void {
+  if (!stored || stored.mode === mode) return;
+  stored.mode = mode;
+  writeStored(stored);
+}
+
+function sendIdentity(): void {
+  if (identityChanged && socket?.readyState === WebSocket.OPEN) {
+    send({ t: 'identity', identity: identity() });
+    identityChanged = false;
+  }
 }
 
 function send(msg: VisitorToServer): void {
@@ -334,6 +378,7 @@ interface Started {
   code: string;
   ticket: string;
   resumeToken: string;
+  mode: Mode;
 }
 
 async function post<T>(path: string, body: unknown): Promise<T> {

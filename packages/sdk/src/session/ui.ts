@@ -30,6 +30,8 @@ const CSS = `
 .body { margin: 0 0 12px; }
 .row { display: flex; gap: 8px; justify-content: flex-end; align-items: center; }
 .mode { display: flex; gap: 8px; align-items: center; margin: 0 0 12px; font-size: 13px; }
+.mode span { white-space: nowrap; }
+.mode select { flex: 1; min-width: 0; }
 select { font: inherit; font-size: 13px; padding: 4px; border-radius: 6px; border: 1px solid #c5ccd6; background: #fff; color: #1b2330; }
 button { cursor: pointer; border-radius: 8px; padding: 8px 14px; border: 1px solid transparent; font-weight: 600; }
 .primary { background: var(--tandem-accent, #2563eb); color: #fff; }
@@ -76,6 +78,8 @@ export class VisitorUi {
   private position: { left: number; top: number } | null = null;
   private requests: Request[] = [];
   private last: SharingState | null = null;
+  /** Answers an open consent prompt: destroying the UI answers it "no". */
+  private consent: ((yes: boolean) => void) | null = null;
 
   constructor(private readonly strings: Strings) {
     this.host = document.createElement('tandem-ui');
@@ -90,7 +94,12 @@ export class VisitorUi {
   /** Resolves true when the visitor clicked Share, false for Not now. */
   askConsent(title = this.strings.consentTitle, body = this.strings.consentBody): Promise<boolean> {
     const s = this.strings;
-    return new Promise((resolve) => {
+    return new Promise((done) => {
+      const resolve = (yes: boolean) => {
+        this.consent = null;
+        done(yes);
+      };
+      this.consent = resolve;
       const panel = this.showPanel(title, body);
       panel.setAttribute('role', 'dialog');
       const row = el('div', 'row');
@@ -224,6 +233,7 @@ export class VisitorUi {
   }
 
   destroy(): void {
+    this.consent?.(false);
     for (const r of [...this.requests]) r.answer(false);
     this.host.remove();
   }

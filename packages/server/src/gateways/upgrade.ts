@@ -15,6 +15,11 @@ import type { OriginPolicy } from '../origins.js';
 import { acceptAgent } from './agent.js';
 import { acceptVisitor } from './visitor.js';
 import type { Sites } from '../sites.js';
+import type { Presence } from '../live/presence.js';
+import { acceptPresence } from './presence.js';
+
+/** Presence sockets one client address may hold (a visitor's tabs, or a shared office address). */
+const PRESENCE_PER_ADDRESS = 50;
 
 export interface GatewayDeps {
   tokens: Tokens;
@@ -22,13 +27,36 @@ export interface GatewayDeps {
   bus: Bus;
   origins: OriginPolicy;
   sites: Sites;
+  presence: Presence;
 }
 
 export function createGateways(deps: GatewayDeps) {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: limits.maxDomFrameBytes });
+  const presenceWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: limits.maxControlBytes });
+  const presenceByAddress = new Map<string, number>();
+
+  /** Presence has no ticket: the page's origin and the site's own settings decide. */
+  async function onPresence(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
+    const siteKey = url.searchParams.get('site') ?? '';
+    if (!deps.origins.visitorOriginAllowed(req.headers.origin, req.headers.host)) return reject(socket, 403, 'Forbidden');
+    if (!deps.sites.known(siteKey) || !(await deps.sites.settings(siteKey)).presence) return reject(socket, 403, 'Forbidden');
+    const address = req.socket.remoteAddress ?? '';
+    const held = presenceByAddress.get(address) ?? 0;
+    if (held >= PRESENCE_PER_ADDRESS) return reject(socket, 429, 'Too Many Requests');
+    presenceByAddress.set(address, held + 1);
+    presenceWss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('close', () => {
+        const n = (presenceByAddress.get(address) ?? 1) - 1;
+        if (n > 0) presenceByAddress.set(address, n);
+        else presenceByAddress.delete(address);
+      });
+      acceptPresence(ws, siteKey, deps.presence);
+    });
+  }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/ws/presence') return onPresence(req, socket, head, url);
     const role = url.pathname === '/ws/visitor' ? 'visitor' : url.pathname === '/ws/agent' ? 'agent' : null;
     if (!role) return reject(socket, 404, 'Not Found');
     const ticket = await deps.tokens.verifyTicket(url.searchParams.get('ticket') ?? '');
@@ -58,8 +86,9 @@ export function createGateways(deps: GatewayDeps) {
     },
     /** Tells every client to reconnect elsewhere, then closes. */
     close(code: number, reason: string) {
-      for (const ws of wss.clients) ws.close(code, reason);
+      for (const ws of [...wss.clients, ...presenceWss.clients]) ws.close(code, reason);
       wss.close();
+      presenceWss.close();
     },
     clientCount: () => wss.clients.size,
   };

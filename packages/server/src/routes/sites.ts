@@ -24,6 +24,15 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   api.get(
+    '/api/v1/sites',
+    { schema: { tags: ['sites'], summary: 'The sites this server serves', response: { 200: Type.Object({ sites: Type.Array(Type.Object({ key: Type.String() })) }) } } },
+    async (req) => {
+      await requireAgentOrKey(ctx, req);
+      return { sites: ctx.config.siteKeys.map((key) => ({ key })) };
+    },
+  );
+
+  api.get(
     '/api/v1/sites/:key/settings',
     { schema: { tags: ['sites'], summary: 'A site’s settings', params: Params, response: { 200: Settings } } },
     async (req) => {

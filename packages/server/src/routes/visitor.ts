@@ -25,6 +25,8 @@ const Started = Type.Object({
   code: Type.String(),
   ticket: Type.String(),
   resumeToken: Type.String(),
+  /** What agents may do now. */
+  mode: ModeSchema,
 });
 
 /** Session starts per client address per minute: codes are a scarce namespace. */
@@ -62,6 +64,8 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
             url: Type.Optional(Type.String({ maxLength: 2048 })),
             /** The mode the site's `init` asked for (else the site's default); agents may ask the visitor for more. */
             mode: Type.Optional(ModeSchema),
+            /** The invite the visitor accepted, when an agent asked first. */
+            invite: Type.Optional(Type.String({ maxLength: 64 })),
           },
           { additionalProperties: false },
         ),
@@ -79,7 +83,10 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
       const mode = req.body.mode ?? (await ctx.sites.settings(siteKey)).defaultMode;
       const { session, resumeToken } = await ctx.sessions.create(siteKey, identity, url ?? null, mode);
       const ticket = await ctx.tokens.ticket({ role: 'visitor', sessionId: session.id, siteKey });
-      return reply.code(201).send({ sessionId: session.id, code: session.code, ticket, resumeToken });
+      if (req.body.invite && ctx.presence.getInvite(req.body.invite)?.siteKey === siteKey) {
+        ctx.presence.answer(req.body.invite, null, { accepted: true, sessionId: session.id, code: session.code });
+      }
+      return reply.code(201).send({ sessionId: session.id, code: session.code, ticket, resumeToken, mode: session.mode });
     },
   );
 
@@ -118,7 +125,7 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
       const redeemed = ctx.sessions.redeemHandoff(req.body.handoff) ?? fail('TDM_SESSION_ENDED', 'The hand-off token is spent, expired or unknown.');
       const { session, resumeToken } = redeemed;
       const ticket = await ctx.tokens.ticket({ role: 'visitor', sessionId: session.id, siteKey: session.siteKey });
-      return { sessionId: session.id, code: session.code, ticket, resumeToken };
+      return { sessionId: session.id, code: session.code, ticket, resumeToken, mode: session.mode };
     },
   );
 
