@@ -130,6 +130,35 @@ describe('continuity across the site’s domains', () => {
   });
 });
 
+describe('a hand-off token sent from elsewhere', () => {
+  it('does not pull another browser into the session without asking; declined, nothing is sent', async () => {
+    const ctx = await browser.newContext();
+    const { visitor, agent } = await share(ctx);
+    const { sessionId, resumeToken } = await visitor.evaluate(() => JSON.parse(sessionStorage.getItem('tandem:session')!));
+    const res = await fetch(`${server.url}/api/v1/visitor/sessions/${sessionId}/handoff`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: `http://a.localtest:${port}` },
+      body: JSON.stringify({ resumeToken }),
+    });
+    const { handoff } = (await res.json()) as { handoff: string };
+
+    // Someone else opens the link (from a mail, a chat): no referrer from the site.
+    const stranger = await (await browser.newContext()).newPage();
+    const sockets: string[] = [];
+    stranger.on('websocket', (ws) => sockets.push(ws.url()));
+    agent.binary.length = 0;
+    await stranger.goto(`${sitePage('b.localtest', 'vue.html')}&tandem_handoff=${handoff}`);
+    await stranger.waitForSelector('tandem-ui [data-action=accept]');
+    expect(stranger.url()).not.toContain('tandem_handoff');
+    await stranger.click('tandem-ui [data-action=decline]');
+    await stranger.waitForTimeout(500);
+    expect(sockets).toEqual([]);
+    expect(agent.binary.some((b) => frameText(b).includes('Vue booking'))).toBe(false);
+    await stranger.context().close();
+    await ctx.close();
+  });
+});
+
 describe('one live tab', () => {
   it('another tab of the visitor says the session is shared elsewhere and takes it over with Synchronize', async () => {
     const ctx = await browser.newContext();

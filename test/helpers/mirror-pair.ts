@@ -65,9 +65,15 @@ export async function connectPair(visitor: Page, agent: Page, options: { mask?: 
   return {
     batches,
     async settled() {
-      // One animation frame (plus the background fallback) flushes capture's batch.
-      await visitor.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 120))));
-      await chain;
+      // One animation frame (plus the background fallback) flushes capture's batch; work
+      // that goes on in slices (the scroll scan after a snapshot) may need several, and a
+      // loaded machine stretches them: wait until a whole round brings no new batch.
+      for (let round = 0; round < 20; round++) {
+        const seen = batches.length;
+        await visitor.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 120))));
+        await chain;
+        if (batches.length === seen) return;
+      }
     },
   };
 }

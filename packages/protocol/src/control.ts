@@ -55,8 +55,7 @@ export type AgentAction =
   | { k: 'check'; node: number; checked: boolean }
   /** Scroll an element (or the document, node 1) to a position in CSS px. */
   | { k: 'scroll'; node: number; x: number; y: number }
-  | { k: 'navigate'; url: string }
-  | { k: 'history'; go: -1 | 1 };
+  | { k: 'navigate'; url: string };
 
 export type ActionKind = AgentAction['k'];
 
@@ -73,7 +72,6 @@ export const actionFloor: Record<ActionKind, Mode> = {
   check: 'control',
   scroll: 'navigate',
   navigate: 'navigate',
-  history: 'navigate',
 };
 
 /** Why the visitor's page refused an action; the agent sees the sentence. */
@@ -86,5 +84,7 @@ export const refusals = {
   gone: 'This element is no longer on the visitor’s page.',
   disabled: 'This element is disabled.',
   notEditable: 'This element does not take text.',
+  notFocusable: 'This element cannot take the focus on the visitor’s page (hidden or inert).',
+  consent: 'The visitor has not agreed to this.',
 } as const;
 export type Refusal = keyof typeof refusals;

@@ -16,6 +16,7 @@ export const errors = {
   TDM_UNKNOWN_CODE: { status: 404, message: 'No active session has this code. Check the digits with the visitor.' },
   TDM_NOT_FOUND: { status: 404, message: 'Not found.' },
   TDM_SESSION_ENDED: { status: 410, message: 'This session has ended.' },
+  TDM_CONSENT_NEEDED: { status: 409, message: 'The visitor did not come from the page that handed the session over: ask them again.' },
   TDM_UNKNOWN_SITE: { status: 404, message: 'No site has this site key.' },
   TDM_INTERNAL: { status: 500, message: 'Something went wrong on the server.' },
 } as const;

@@ -112,11 +112,14 @@ export interface PlatformInfo {
 export type PresenceToServer =
   /** The visitor is on a page of the site (sent once per page). */
   | { t: 'here'; visitorId: string; identity: Identity; url: string; title: string; platform: PlatformInfo }
-  | { t: 'declineInvite'; inviteId: string };
+  | { t: 'declineInvite'; token: string };
 
 export type ServerToPresence =
-  /** An agent invites the visitor to share; accepting starts a session through REST with `invite`. */
-  | { t: 'invite'; inviteId: string; agent: string }
+  /**
+   * An agent invites the visitor to share. `token` is the invite's secret, sent
+   * only here: accepting starts a session through REST with `invite: token`.
+   */
+  | { t: 'invite'; token: string; agent: string }
   | { t: 'error'; code: ErrorCode; message: string };
 
 // ---- controller channel ----------------------------------------------------
@@ -146,7 +149,6 @@ const actionByKind: Record<ActionKind, Checker> = {
   check: shape({ k: oneOf('check'), node, checked: bool }),
   scroll: shape({ k: oneOf('scroll'), node, x: int(0, 10_000_000), y: int(0, 10_000_000) }),
   navigate: shape({ k: oneOf('navigate'), url: str(MAX_URL_CHARS, 1) }),
-  history: shape({ k: oneOf('history'), go: oneOf(-1, 1) }),
 };
 
 const validateAction: Checker = (v) => {
@@ -205,7 +207,7 @@ export const validatePresenceMessage = byType({
       title: str(300),
       platform,
     })(v),
-  declineInvite: shape({ t: t('declineInvite'), inviteId: str(64, 1) }),
+  declineInvite: shape({ t: t('declineInvite'), token: str(64, 1) }),
 });
 
 export const validateControllerMessage = byType({

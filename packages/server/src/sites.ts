@@ -58,6 +58,11 @@ export class Sites {
     return settings;
   }
 
+  /** The settings as last loaded (`settings` loads them): for code that must not wait. */
+  current(key: string): SiteSettings {
+    return this.cache.get(key) ?? DEFAULT_SITE_SETTINGS;
+  }
+
   async update(key: string, patch: SitePatch): Promise<SiteSettings> {
     const before = await this.settings(key);
     const next: SiteSettings = {

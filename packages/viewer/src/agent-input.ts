@@ -112,6 +112,8 @@ export class AgentInput {
     e.preventDefault();
     if (!this.has('control')) return this.o.refused('key');
     this.o.send({ k: 'key', node: this.target || DOCUMENT_ID, key: e.key as Key, ...(e.shiftKey ? { shift: true } : {}) });
+    // Tab moved the visitor's focus: what comes next goes where the focus went.
+    if (e.key === 'Tab') this.target = DOCUMENT_ID;
   }
 
   private onBeforeInput(e: InputEvent): void {

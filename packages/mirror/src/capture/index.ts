@@ -13,6 +13,7 @@ import { adoptedCss, isStylesheetLink } from './styles.js';
 import { findNode } from './lookup.js';
 
 export type { MaskOptions } from './mask.js';
+export { closestAcross } from './mask.js';
 export { IGNORE_ATTR } from './serialize.js';
 
 export interface CaptureOptions {

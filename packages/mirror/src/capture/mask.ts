@@ -137,7 +137,8 @@ export function maskText(text: string): string {
 }
 
 function validSelectors(selectors: string[] | undefined): string[] {
-  const probe = document.createDocumentFragment();
+  // A fresh fragment: the page may have clobbered document.createDocumentFragment (a named element).
+  const probe = new DocumentFragment();
   return (selectors ?? []).filter((s) => {
     try {
       probe.querySelector(s);
@@ -165,9 +166,32 @@ function safeAll(root: Document | ShadowRoot, selector: string): Element[] {
   }
 }
 
+/**
+ * `closest` that goes on through shadow hosts and frame elements: capture masks
+ * a shadow tree or a frame's document inside a masked element, so every other
+ * decision (agent actions included) must see the same ancestors.
+ */
+export function closestAcross(el: Element, selector: string): Element | null {
+  for (let at: Element | null = el; at; ) {
+    const hit = at.closest(selector);
+    if (hit) return hit;
+    const root = at.getRootNode() as Node & { host?: Element; defaultView?: Window | null };
+    at = root.host ?? frameOf(root.defaultView);
+  }
+  return null;
+}
+
+function frameOf(win: Window | null | undefined): Element | null {
+  try {
+    return win?.frameElement ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function safeClosest(el: Element, selector: string): boolean {
   try {
-    return el.closest(selector) !== null;
+    return closestAcross(el, selector) !== null;
   } catch {
     return false;
   }

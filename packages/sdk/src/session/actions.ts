@@ -11,7 +11,7 @@
  */
 import { modeRank, type AgentAction, type Mode, type Refusal } from '@tandem/protocol';
 import type { Capture } from '@tandem/mirror/capture';
-import { IGNORE_ATTR } from '@tandem/mirror/capture';
+import { IGNORE_ATTR, closestAcross } from '@tandem/mirror/capture';
 
 export interface ActionHost {
   mode(): Mode;
@@ -38,10 +38,6 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
       host.navigate(url);
       return null;
     }
-    case 'history':
-      if (!has('navigate')) return 'mode';
-      history.go(a.go);
-      return null;
   }
 
   const node = host.capture.nodeOf(a.node);
@@ -58,7 +54,7 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
   // Keys sent to the document go where the page's focus is.
   const el =
     node.nodeType === Node.ELEMENT_NODE ? (node as Element)
-    : node.nodeType === Node.DOCUMENT_NODE ? (doc.activeElement ?? doc.body)
+    : node.nodeType === Node.DOCUMENT_NODE ? (deepActive(doc) ?? doc.body)
     : node.parentElement;
   if (!el) return 'gone';
   if (a.k === 'highlight') {
@@ -69,13 +65,17 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
   const link = el.closest('a[href], area[href]') as HTMLAnchorElement | null;
   const followsLink = a.k === 'click' && link !== null && !el.closest('button, input, select, textarea, label');
   if (!has(followsLink ? 'navigate' : 'control')) return 'mode';
-  if (el.closest(`[${NO_CONTROL_ATTR}], [${IGNORE_ATTR}]`)) return 'noControl';
+  if (closestAcross(el, `[${NO_CONTROL_ATTR}], [${IGNORE_ATTR}]`)) return 'noControl';
   const protection = host.capture.protection(el);
   if (protection) return protection;
   if (el.matches(':disabled')) return 'disabled';
-  if (link && a.k === 'click') {
-    const url = parseUrl(link.href);
-    if (!url || !host.allowedUrl(url)) return 'url';
+  // Where a click or key would take the page (a link, a form's submission): only to the site's addresses.
+  const leadsTo = a.k === 'click' || a.k === 'key' ? destination(el, a.k === 'key' ? a.key : null) : undefined;
+  if (leadsTo !== undefined && (!leadsTo || !host.allowedUrl(leadsTo))) return 'url';
+  if (followsLink && !has('control')) {
+    // Browsing, not controlling: go to the link's address, and run none of the page's click handlers.
+    host.navigate(leadsTo!);
+    return null;
   }
 
   switch (a.k) {
@@ -85,8 +85,7 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
     case 'type':
       return typeText(el, a.text);
     case 'key':
-      pressKey(el, a.key, a.shift === true);
-      return null;
+      return pressKey(el, a.key, a.shift === true);
     case 'select': {
       if (el.localName !== 'select') return 'notEditable';
       const select = el as HTMLSelectElement;
@@ -117,7 +116,41 @@ function parseUrl(href: string): URL | null {
 }
 
 function focus(el: Element): void {
-  if (el.ownerDocument.activeElement !== el) (el as HTMLElement).focus?.({ preventScroll: true });
+  if (deepActive(el.ownerDocument) !== el) (el as HTMLElement).focus?.({ preventScroll: true });
+}
+
+/** The focused element, through open shadow roots. */
+function deepActive(doc: Document): Element | null {
+  let active = doc.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}
+
+/**
+ * Editing commands act on whatever has the focus, so an element that could not
+ * take it (hidden, inert) must not be typed into: the text would land in the
+ * field the visitor is in, maybe a masked one.
+ */
+function hasFocus(el: Element): boolean {
+  const active = deepActive(el.ownerDocument);
+  return active === el || ((el as HTMLElement).isContentEditable && active !== null && el.contains(active));
+}
+
+/**
+ * The address a click on `el` (or `key` pressed on it) would load: a link's,
+ * or a form's when it submits it. undefined: it loads none; null: one that is
+ * not http(s) (javascript:, data:).
+ */
+function destination(el: Element, key: string | null): URL | null | undefined {
+  const link = el.closest('a[href], area[href]') as HTMLAnchorElement | null;
+  const field = el as HTMLButtonElement;
+  const submits =
+    key === null || key === ' ' ? el.matches('button:not([type=button]):not([type=reset]), input[type=submit], input[type=image]')
+    : key === 'Enter' ? el.localName === 'input' || el.matches('button:not([type=button]):not([type=reset])')
+    : false;
+  if (submits && field.form) return parseUrl(field.formAction || field.form.action);
+  if (link && (key === null || key === 'Enter')) return parseUrl(link.href);
+  return undefined;
 }
 
 function fire(el: Element, type: string): void {
@@ -151,8 +184,9 @@ function editable(el: Element): boolean {
 function typeText(el: Element, text: string): Refusal | null {
   if (!editable(el)) return 'notEditable';
   const doc = el.ownerDocument;
-  if (doc.activeElement !== el) {
+  if (!hasFocus(el)) {
     focus(el);
+    if (!hasFocus(el)) return 'notFocusable';
     caretToEnd(el);
   }
   // The browser's own editing command: trusted beforeinput/input events, so
@@ -188,13 +222,16 @@ function caretToEnd(el: Element): void {
 
 const KEY_CODES: Record<string, string> = { ' ': 'Space' };
 
-function pressKey(el: Element, key: string, shift: boolean): void {
+function pressKey(el: Element, key: string, shift: boolean): Refusal | null {
   focus(el);
+  // Keys that edit need the element to hold the focus (see hasFocus); others go to it as events.
+  if (editable(el) && !hasFocus(el)) return 'notFocusable';
   const init = { key, code: KEY_CODES[key] ?? key, shiftKey: shift, bubbles: true, cancelable: true, composed: true };
   const go = el.dispatchEvent(new KeyboardEvent('keydown', init));
   // Synthetic key events have no default action: do what the browser would have done.
   if (go) keyDefault(el, key, shift);
   el.dispatchEvent(new KeyboardEvent('keyup', init));
+  return null;
 }
 
 function keyDefault(el: Element, key: string, shift: boolean): void {

@@ -20,7 +20,7 @@ import {
   writeStored,
   type Stored,
 } from './continuity.js';
-import { fill, resolveStrings } from './strings.js';
+import { fill, modeText, resolveStrings } from './strings.js';
 import { watchPresence, type Invitation } from './presence.js';
 import { VisitorUi } from './ui.js';
 
@@ -40,6 +40,8 @@ let busy = false;
 let mode: Mode = stored?.mode ?? 'view';
 /** The site updated the identity on this page: agents must hear of it. */
 let identityChanged = false;
+/** The one pending timer of this page's session (a retry, or closing an error): whatever happens next cancels it. */
+let timer: ReturnType<typeof setTimeout> | undefined;
 /** Masking rules from the site's settings on the server, added to the page's own. */
 let siteMasking: SiteMasking = {};
 /** What runs only while this tab shares: the live-tab beat, the link watcher. */
@@ -93,8 +95,21 @@ const api: SessionApi = {
 
 /** The first page on another of the site's domains: the hand-off token becomes this origin's own session record. */
 async function redeem(handoff: string): Promise<void> {
+  let from: string | null = null;
   try {
-    const res = await post<Started>('/api/v1/visitor/handoff', { handoff });
+    from = document.referrer ? new URL(document.referrer).origin : null;
+  } catch {
+    // no referrer to speak of
+  }
+  try {
+    let res: Started;
+    try {
+      res = await post<Started>('/api/v1/visitor/handoff', { handoff, ...(from ? { from } : {}) });
+    } catch (err) {
+      // The visitor did not come from the page that handed over (a link sent from elsewhere): ask them.
+      if ((err as { status?: number }).status !== 409 || !ui || !(await ui.askConsent())) throw err;
+      res = await post<Started>('/api/v1/visitor/handoff', { handoff, consented: true });
+    }
     stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code, mode: res.mode };
     mode = res.mode;
     writeStored(stored);
@@ -106,6 +121,7 @@ async function redeem(handoff: string): Promise<void> {
 
 /** Another tab shares the session: say so, and offer to move it here. */
 function elsewhere(live: Stored): void {
+  clearTimeout(timer);
   ui ??= new VisitorUi(strings);
   const stopWatching = onLiveCleared(() => {
     stopWatching();
@@ -142,9 +158,13 @@ async function begin(invite?: Invitation): Promise<void> {
   busy = true;
   host.emit('sessionRequest');
   ui ??= new VisitorUi(strings);
+  clearTimeout(timer);
+  // The visitor agrees to what the agent may do, not only to being seen.
+  const asked = host.config.mode;
+  const scope = asked && asked !== 'view' ? ' ' + fill(strings.consentMode, { mode: modeText(strings, asked) }) : '';
   const consented = invite
-    ? await ui.askConsent(strings.inviteTitle, fill(strings.inviteBody, { agent: invite.agent }))
-    : await ui.askConsent();
+    ? await ui.askConsent(strings.inviteTitle, fill(strings.inviteBody, { agent: invite.agent }) + scope)
+    : await ui.askConsent(strings.consentTitle, strings.consentBody + scope);
   if (!consented) {
     busy = false;
     invite?.decline();
@@ -167,7 +187,7 @@ async function begin(invite?: Invitation): Promise<void> {
     host.emit('sessionStart', { code: res.code });
   } catch {
     ui.status(strings.connectionError);
-    setTimeout(() => end(false), 4000);
+    timer = setTimeout(() => end(false), 4000);
   } finally {
     busy = false;
   }
@@ -192,6 +212,7 @@ async function reconnect(): Promise<void> {
 }
 
 function connect(ticket: string): void {
+  clearTimeout(timer);
   const url = host.server.replace(/^http/, 'ws') + '/ws/visitor?ticket=' + encodeURIComponent(ticket);
   const ws = new WebSocket(url);
   ws.binaryType = 'arraybuffer';
@@ -294,7 +315,7 @@ function retry(): void {
     return;
   }
   ui?.status(strings.reconnecting);
-  setTimeout(() => void reconnect(), Math.min(8000, 500 * 2 ** retries));
+  timer = setTimeout(() => void reconnect(), Math.min(8000, 500 * 2 ** retries));
 }
 
 function render(): void {
@@ -351,6 +372,7 @@ function stopLive(): void {
 
 /** Ends sharing on this page and forgets the session; `started` says whether it had begun. */
 function end(started: boolean): void {
+  clearTimeout(timer);
   if (whileLive.length || liveElsewhere()?.sessionId === stored?.sessionId) markLive(null);
   stopLive();
   capture?.stop();

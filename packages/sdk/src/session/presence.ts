@@ -34,7 +34,7 @@ export function watchPresence(host: Host, onInvite: (invite: Invitation) => void
     });
   ws.onmessage = (e) => {
     const msg = JSON.parse(e.data as string) as ServerToPresence;
-    if (msg.t === 'invite') onInvite({ id: msg.inviteId, agent: msg.agent, decline: () => send({ t: 'declineInvite', inviteId: msg.inviteId }) });
+    if (msg.t === 'invite') onInvite({ id: msg.token, agent: msg.agent, decline: () => send({ t: 'declineInvite', token: msg.token }) });
   };
   ws.onclose = () => {
     if (socket === ws) socket = null;

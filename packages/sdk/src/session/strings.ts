@@ -10,6 +10,7 @@ export const defaultStrings = {
   consentTitle: 'Share this tab with support?',
   consentBody:
     'A support agent will see this tab of our site, live, to help you. Passwords and private fields stay hidden. You can stop at any time.',
+  consentMode: 'The agent will be able to {mode}.',
   consentAccept: 'Share',
   consentDecline: 'Not now',
   connecting: 'Connecting…',

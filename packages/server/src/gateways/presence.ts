@@ -6,7 +6,7 @@
  */
 import type { WebSocket } from 'ws';
 import { validatePresenceMessage, type PresenceToServer } from '@tandem/protocol';
-import { MAX_PRESENT, type Presence } from '../live/presence.js';
+import { MAX_PRESENT, MAX_PRESENT_PER_SITE, type Presence } from '../live/presence.js';
 import { TokenBucket } from '../token-bucket.js';
 import { closeRateLimited, parseControl, sendError, sendJson } from './connection.js';
 
@@ -15,7 +15,6 @@ const MESSAGES_PER_SECOND = 1;
 
 export function acceptPresence(ws: WebSocket, siteKey: string, presence: Presence): void {
   const bucket = new TokenBucket(MESSAGES_PER_SECOND, 5);
-  let visitorId: string | null = null;
   let leave: (() => void) | null = null;
 
   ws.on('error', () => ws.terminate());
@@ -26,13 +25,14 @@ export function acceptPresence(ws: WebSocket, siteKey: string, presence: Presenc
     if (!parsed.ok) return;
     const msg = parsed.msg;
     if (msg.t === 'here') {
-      if (presence.size >= MAX_PRESENT && !leave) return sendError(ws, 'TDM_RATE_LIMITED', 'Too many visitors are present.');
+      if (!leave && (presence.size >= MAX_PRESENT || presence.countSite(siteKey) >= MAX_PRESENT_PER_SITE)) {
+        return sendError(ws, 'TDM_RATE_LIMITED', 'Too many visitors are present.');
+      }
       leave?.();
-      visitorId = msg.visitorId;
       const { t: _t, ...visitor } = msg;
       leave = presence.here({ ...visitor, siteKey, since: new Date().toISOString() }, (m) => sendJson(ws, m));
     } else if (msg.t === 'declineInvite') {
-      presence.answer(msg.inviteId, visitorId ?? '', { accepted: false });
+      presence.answer(msg.token, { accepted: false });
     }
   });
   ws.on('close', () => leave?.());

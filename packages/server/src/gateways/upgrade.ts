@@ -40,11 +40,11 @@ export function createGateways(deps: GatewayDeps) {
     const siteKey = url.searchParams.get('site') ?? '';
     if (!deps.origins.visitorOriginAllowed(req.headers.origin, req.headers.host)) return reject(socket, 403, 'Forbidden');
     if (!deps.sites.known(siteKey) || !(await deps.sites.settings(siteKey)).presence) return reject(socket, 403, 'Forbidden');
-    const address = req.socket.remoteAddress ?? '';
-    const held = presenceByAddress.get(address) ?? 0;
-    if (held >= PRESENCE_PER_ADDRESS) return reject(socket, 429, 'Too Many Requests');
-    presenceByAddress.set(address, held + 1);
+    const address = clientAddress(req);
+    if ((presenceByAddress.get(address) ?? 0) >= PRESENCE_PER_ADDRESS) return reject(socket, 429, 'Too Many Requests');
     presenceWss.handleUpgrade(req, socket, head, (ws) => {
+      // Counted once open: a handshake ws aborts never calls back, and must not hold a place.
+      presenceByAddress.set(address, (presenceByAddress.get(address) ?? 0) + 1);
       ws.on('close', () => {
         const n = (presenceByAddress.get(address) ?? 1) - 1;
         if (n > 0) presenceByAddress.set(address, n);
@@ -69,12 +69,12 @@ export function createGateways(deps: GatewayDeps) {
         ? deps.origins.visitorOriginAllowed(origin, req.headers.host)
         : deps.origins.sameOrigin(origin, req.headers.host);
     if (!allowed) return reject(socket, 403, 'Forbidden');
-    // Read before the socket opens: once it is open, its first message must find its listener there.
-    const settings = await deps.sites.settings(session.siteKey);
+    // Loaded before the socket opens, so the welcome reads the site's current rules without waiting.
+    await deps.sites.settings(session.siteKey);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const accepted =
         ticket.role === 'visitor'
-          ? acceptVisitor(ws, session, deps.sessions, deps.bus, settings)
+          ? acceptVisitor(ws, session, deps.sessions, deps.bus, deps.sites)
           : acceptAgent(ws, session, { id: ticket.agentId, name: ticket.name }, deps.sessions, deps.bus);
       accepted.catch(() => ws.terminate());
     });
@@ -92,6 +92,13 @@ export function createGateways(deps: GatewayDeps) {
     },
     clientCount: () => wss.clients.size,
   };
+}
+
+/** The client's address as the REST API sees it (the app trusts its proxy's X-Forwarded-For). */
+function clientAddress(req: IncomingMessage): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || req.socket.remoteAddress || '';
 }
 
 function reject(socket: Duplex, status: number, text: string): void {

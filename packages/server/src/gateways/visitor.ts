@@ -16,7 +16,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { toAgent, toAgents, toVisitor, type Bus } from '../bus/bus.js';
 import { encodeJson, type LiveSession, type LiveSessions } from '../live/sessions.js';
-import { toSite, type SiteSettings } from '../sites.js';
+import { toSite, type Sites } from '../sites.js';
 import { closeRateLimited, forward, isEnded, negotiate, parseControl, sendError, sendJson } from './connection.js';
 import { TokenBucket } from '../token-bucket.js';
 
@@ -25,7 +25,7 @@ export async function acceptVisitor(
   session: LiveSession,
   sessions: LiveSessions,
   bus: Bus,
-  settings: SiteSettings,
+  sites: Sites,
 ): Promise<void> {
   const bucket = new TokenBucket(limits.visitorMessagesPerSecond);
   let ready = false;
@@ -61,11 +61,13 @@ export async function acceptVisitor(
     if (!parsed.ok) return;
     const msg = parsed.msg;
     if (msg.t === 'hello') {
+      // Once per socket: a second hello would count the visitor twice and keep the session alive forever.
+      if (ready) return;
       const v = negotiate(ws, msg.versions);
       if (v === null) return;
       ready = true;
       void bus.publish(toVisitor(session.id), replaced);
-      sendJson(ws, { t: 'welcome', v, sessionId: session.id, code: session.code, agents: agentList(session), mode: session.mode, masking: settings.masking });
+      sendJson(ws, { t: 'welcome', v, sessionId: session.id, code: session.code, agents: agentList(session), mode: session.mode, masking: sites.current(session.siteKey).masking });
       sessions.visitorConnected(session);
       // A new page of a session that agents are watching: they need its snapshot now.
       if (session.agents.size > 0) sendJson(ws, { t: 'resync' });

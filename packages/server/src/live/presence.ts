@@ -21,7 +21,10 @@ export interface PresentVisitor {
 export type InviteState = 'pending' | 'accepted' | 'declined' | 'expired';
 
 export interface Invite {
+  /** What the agent polls with. */
   id: string;
+  /** What only the invited page receives, and answers with. */
+  token: string;
   visitorId: string;
   siteKey: string;
   agentName: string;
@@ -35,6 +38,8 @@ export interface Invite {
 export const INVITE_TTL_MS = 2 * 60_000;
 /** Bounds: presence is open to any page of an allowed origin, so it is capped. */
 export const MAX_PRESENT = 20_000;
+/** One site cannot fill the server's presence for the others. */
+export const MAX_PRESENT_PER_SITE = 5_000;
 const MAX_INVITES = 10_000;
 
 interface Entry {
@@ -46,9 +51,16 @@ export class Presence {
   /** By visitor id; a visitor with several tabs open counts once, on their latest page. */
   private readonly byVisitor = new Map<string, Entry>();
   private readonly invites = new Map<string, Invite>();
+  private readonly byToken = new Map<string, string>();
 
   get size(): number {
     return this.byVisitor.size;
+  }
+
+  countSite(siteKey: string): number {
+    let n = 0;
+    for (const e of this.byVisitor.values()) if (e.visitor.siteKey === siteKey) n++;
+    return n;
   }
 
   /** Records a page; returns the function that removes it when the page goes. */
@@ -85,6 +97,7 @@ export class Presence {
     this.prune();
     const invite: Invite = {
       id: randomUUID(),
+      token: randomUUID(),
       visitorId: visitor.visitorId,
       siteKey: visitor.siteKey,
       agentName,
@@ -92,7 +105,8 @@ export class Presence {
       expires: Date.now() + INVITE_TTL_MS,
     };
     this.invites.set(invite.id, invite);
-    this.byVisitor.get(visitor.visitorId)?.send({ t: 'invite', inviteId: invite.id, agent: agentName });
+    this.byToken.set(invite.token, invite.id);
+    this.byVisitor.get(visitor.visitorId)?.send({ t: 'invite', token: invite.token, agent: agentName });
     return invite;
   }
 
@@ -102,10 +116,16 @@ export class Presence {
     return invite;
   }
 
-  /** The visitor answered; only a pending invite of this visitor changes. */
-  answer(id: string, visitorId: string | null, answer: { accepted: false } | { accepted: true; sessionId: string; code: string }): boolean {
-    const invite = this.getInvite(id);
-    if (!invite || invite.state !== 'pending' || (visitorId !== null && invite.visitorId !== visitorId)) return false;
+  /** The invite whose secret token this is (what the invited page holds). */
+  byInviteToken(token: string): Invite | undefined {
+    const id = this.byToken.get(token);
+    return id === undefined ? undefined : this.getInvite(id);
+  }
+
+  /** The invited page answered, with the invite's token; only a pending invite changes. */
+  answer(token: string, answer: { accepted: false } | { accepted: true; sessionId: string; code: string }): boolean {
+    const invite = this.byInviteToken(token);
+    if (!invite || invite.state !== 'pending') return false;
     if (answer.accepted) Object.assign(invite, { state: 'accepted', sessionId: answer.sessionId, code: answer.code });
     else invite.state = 'declined';
     return true;
@@ -113,6 +133,11 @@ export class Presence {
 
   private prune(): void {
     const now = Date.now();
-    for (const [id, i] of this.invites) if (i.expires + INVITE_TTL_MS < now || this.invites.size > MAX_INVITES) this.invites.delete(id);
+    for (const [id, i] of this.invites) {
+      if (i.expires + INVITE_TTL_MS < now || this.invites.size > MAX_INVITES) {
+        this.invites.delete(id);
+        this.byToken.delete(i.token);
+      }
+    }
   }
 }

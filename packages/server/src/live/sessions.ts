@@ -18,6 +18,8 @@ export interface LiveSession {
    * the session went through (each keeps its own in sessionStorage).
    */
   resumeHashes: Set<string>;
+  /** Hashes of this session's hand-off tokens not spent yet. */
+  handoffs: string[];
   visitorConnected: boolean;
   /** Visitor sockets open now: briefly two while a page hands over to the next. */
   visitorSockets: number;
@@ -29,6 +31,11 @@ export interface LiveSession {
 }
 
 export const encodeJson = (msg: object): Uint8Array => Buffer.from(JSON.stringify(msg));
+
+/** Hand-off tokens a session may have pending (a visitor clicks one link at a time). */
+const MAX_PENDING_HANDOFFS = 5;
+/** Resume tokens a session keeps: one per origin it passed through, the oldest dropped first. */
+const MAX_RESUME_TOKENS = 16;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -57,6 +64,7 @@ export class LiveSessions {
       siteKey,
       visitorName: identity.name ?? null,
       resumeHashes: new Set([hashToken(resumeToken)]),
+      handoffs: [],
       visitorConnected: false,
       visitorSockets: 0,
       mode,
@@ -99,29 +107,47 @@ export class LiveSessions {
   /**
    * A one-time token that carries the session to another of the site's
    * domains in a URL: short-lived and spent on first use, so the URL (history,
-   * logs) never holds anything that resumes the session later.
+   * logs) never holds anything that resumes the session later. It remembers
+   * the origin that asked for it: the next page must come from there, or ask
+   * the visitor again (a link with a token sent from elsewhere must not pull a
+   * stranger's tab into a session).
    */
-  issueHandoff(s: LiveSession): string {
+  issueHandoff(s: LiveSession, origin: string): string {
     const token = randomBytes(24).toString('base64url');
-    const now = Date.now();
-    for (const [hash, h] of this.handoffs) if (h.expires < now) this.handoffs.delete(hash);
-    this.handoffs.set(hashToken(token), { sessionId: s.id, expires: now + limits.handoffTtlMs });
+    const hash = hashToken(token);
+    // A few pending at a time per session: the oldest goes first.
+    while (s.handoffs.length >= MAX_PENDING_HANDOFFS) this.handoffs.delete(s.handoffs.shift()!);
+    s.handoffs.push(hash);
+    this.handoffs.set(hash, { sessionId: s.id, origin, expires: Date.now() + limits.handoffTtlMs });
     return token;
   }
 
-  /** Spends a hand-off token: the session and a resume token of its own for the new origin. */
-  redeemHandoff(token: string): { session: LiveSession; resumeToken: string } | undefined {
+  /**
+   * Spends a hand-off token: the session and a resume token of its own for the
+   * new origin. `from` is the origin the visitor came from; when it is not the
+   * one that asked for the token, the token is kept (unspent) until the
+   * visitor has agreed again (`consented`).
+   */
+  redeemHandoff(token: string, from: string | null, consented: boolean): { session: LiveSession; resumeToken: string } | 'consent' | undefined {
     const hash = hashToken(token);
     const h = this.handoffs.get(hash);
-    this.handoffs.delete(hash);
     const s = h && h.expires >= Date.now() ? this.byId.get(h.sessionId) : undefined;
-    if (!s) return undefined;
+    if (!s) {
+      this.handoffs.delete(hash);
+      return undefined;
+    }
+    if (from !== h!.origin && !consented) return 'consent';
+    this.handoffs.delete(hash);
+    s.handoffs = s.handoffs.filter((x) => x !== hash);
     const resumeToken = randomBytes(24).toString('base64url');
-    s.resumeHashes.add(hashToken(resumeToken));
+    const resumeHash = hashToken(resumeToken);
+    // One resume token per origin the session went through; a bounded few.
+    if (s.resumeHashes.size >= MAX_RESUME_TOKENS) s.resumeHashes.delete(s.resumeHashes.values().next().value!);
+    s.resumeHashes.add(resumeHash);
     return { session: s, resumeToken };
   }
 
-  private readonly handoffs = new Map<string, { sessionId: string; expires: number }>();
+  private readonly handoffs = new Map<string, { sessionId: string; origin: string; expires: number }>();
 
   list(): LiveSession[] {
     return [...this.byId.values()];
@@ -184,6 +210,7 @@ export class LiveSessions {
     clearTimeout(s.graceTimer);
     this.byId.delete(id);
     this.byCode.delete(s.code);
+    for (const hash of s.handoffs) this.handoffs.delete(hash);
     await this.store.endSession(id, new Date().toISOString(), reason).catch(this.report);
     const ended = encodeJson({ t: 'ended', reason });
     await this.bus.publish(toAgents(id), ended);

@@ -43,6 +43,8 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
     async (req) => {
       await requireAgentOrKey(ctx, req);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
+      // Turned off since pages connected: they are no longer listed.
+      if (!(await ctx.sites.settings(req.params.key)).presence) return { visitors: [] };
       return { visitors: ctx.presence.list(req.params.key, req.query.q) };
     },
   );
@@ -68,6 +70,7 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
       const who = await requireAgentOrKey(ctx, req);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       if (!req.body.visitorId && !req.body.uniqueId) fail('TDM_BAD_MESSAGE', 'Give visitorId or uniqueId.');
+      if (!(await ctx.sites.settings(req.params.key)).presence) fail('TDM_FORBIDDEN', 'Presence is off for this site.');
       const visitor = ctx.presence.find(req.params.key, req.body) ?? fail('TDM_NOT_FOUND', 'No such visitor is on the site now.');
       const invite = ctx.presence.invite(visitor, who === 'api-key' ? 'Support' : who.name);
       return reply.code(201).send({ inviteId: invite.id, state: invite.state });

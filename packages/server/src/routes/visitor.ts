@@ -64,7 +64,7 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
             url: Type.Optional(Type.String({ maxLength: 2048 })),
             /** The mode the site's `init` asked for (else the site's default); agents may ask the visitor for more. */
             mode: Type.Optional(ModeSchema),
-            /** The invite the visitor accepted, when an agent asked first. */
+            /** The token of the invite the visitor accepted, when an agent asked first. */
             invite: Type.Optional(Type.String({ maxLength: 64 })),
           },
           { additionalProperties: false },
@@ -83,8 +83,8 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
       const mode = req.body.mode ?? (await ctx.sites.settings(siteKey)).defaultMode;
       const { session, resumeToken } = await ctx.sessions.create(siteKey, identity, url ?? null, mode);
       const ticket = await ctx.tokens.ticket({ role: 'visitor', sessionId: session.id, siteKey });
-      if (req.body.invite && ctx.presence.getInvite(req.body.invite)?.siteKey === siteKey) {
-        ctx.presence.answer(req.body.invite, null, { accepted: true, sessionId: session.id, code: session.code });
+      if (req.body.invite && ctx.presence.byInviteToken(req.body.invite)?.siteKey === siteKey) {
+        ctx.presence.answer(req.body.invite, { accepted: true, sessionId: session.id, code: session.code });
       }
       return reply.code(201).send({ sessionId: session.id, code: session.code, ticket, resumeToken, mode: session.mode });
     },
@@ -104,7 +104,7 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
     async (req) => {
       checkOrigin(req.headers.origin, req.headers.host);
       const session = ctx.sessions.checkResume(req.params.id, req.body.resumeToken) ?? fail('TDM_SESSION_ENDED');
-      return { handoff: ctx.sessions.issueHandoff(session), expiresInMs: limits.handoffTtlMs };
+      return { handoff: ctx.sessions.issueHandoff(session, req.headers.origin ?? ''), expiresInMs: limits.handoffTtlMs };
     },
   );
 
@@ -114,7 +114,16 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
       schema: {
         tags: ['visitor'],
         summary: 'Continue a session on another of the site’s domains, with a hand-off token',
-        body: Type.Object({ handoff: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            handoff: Type.String({ maxLength: 200 }),
+            /** The origin of the page the visitor came from (document.referrer). */
+            from: Type.Optional(Type.String({ maxLength: 300 })),
+            /** The visitor agreed again, on this page, to go on sharing. */
+            consented: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: Started },
       },
     },
@@ -122,7 +131,10 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
       // The new page's origin must be one the operator allowed: a token that
       // leaked to another site resumes nothing there.
       checkOrigin(req.headers.origin, req.headers.host);
-      const redeemed = ctx.sessions.redeemHandoff(req.body.handoff) ?? fail('TDM_SESSION_ENDED', 'The hand-off token is spent, expired or unknown.');
+      const redeemed =
+        ctx.sessions.redeemHandoff(req.body.handoff, req.body.from ?? null, req.body.consented === true) ??
+        fail('TDM_SESSION_ENDED', 'The hand-off token is spent, expired or unknown.');
+      if (redeemed === 'consent') return fail('TDM_CONSENT_NEEDED');
       const { session, resumeToken } = redeemed;
       const ticket = await ctx.tokens.ticket({ role: 'visitor', sessionId: session.id, siteKey: session.siteKey });
       return { sessionId: session.id, code: session.code, ticket, resumeToken, mode: session.mode };
