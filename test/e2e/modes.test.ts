@@ -249,6 +249,57 @@ describe('control mode: also clicks, types and selects', () => {
   });
 });
 
+describe('the demo’s plain form', () => {
+  it('control granted on request: the agent fills the booking form, sends the visitor to another page; card and password are refused', async () => {
+    const visitor = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage();
+    await visitor.goto(`${server.url}/demo/booking.html`);
+    await visitor.click('#get-help');
+    await visitor.click('tandem-ui [data-action=accept]');
+    const code = await (await visitor.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code');
+    const agent = await agentCtx.newPage();
+    const s = { visitor, agent };
+    try {
+      await agent.goto(`${server.url}/console/`);
+      await agent.fill('#code', code!);
+      await agent.click('button[type=submit]');
+      await inView(agent, '#booking-form');
+      await agent.click('[data-ask=control]');
+      await visitor.click('tandem-ui [data-action=allow-mode]');
+      await agent.waitForSelector('.session-bar .mode[data-mode=control]');
+
+      await agentClick(agent, '#name');
+      await agent.keyboard.type('Alex Traveler');
+      await agentClick(agent, '#seat');
+      await agent.selectOption('[data-tandem-picker]', { index: 1 });
+      await agentClick(agent, '#terms');
+      await expect.poll(() => visitor.inputValue('#name')).toBe('Alex Traveler');
+      await expect.poll(() => visitor.evaluate(() => (document.getElementById('seat') as HTMLSelectElement).selectedIndex)).toBe(1);
+      await expect.poll(() => visitor.isChecked('#terms')).toBe(true);
+
+      await agentClick(agent, '#card');
+      await refused(agent, refusals.masked);
+      await agentClick(agent, '#password');
+      await refused(agent, refusals.masked);
+      expect(await visitor.inputValue('#card')).toBe('');
+
+      // The agent sends the visitor to another page of the site; a foreign address is refused.
+      await agent.fill('.session-bar .go input', 'https://elsewhere.invalid/');
+      await agent.press('.session-bar .go input', 'Enter');
+      await refused(agent, refusals.url);
+      await agent.fill('.session-bar .go input', '/demo/results.html');
+      await agent.press('.session-bar .go input', 'Enter');
+      await visitor.waitForURL(/results\.html/);
+      await agent.waitForFunction(() => (document.querySelector('.session-bar .url') as HTMLElement).textContent!.includes('results.html'));
+
+      // The agent ends the session: the visitor is told, then the panel goes.
+      await agent.click('.session-bar .danger');
+      await visitor.waitForSelector('tandem-ui .panel:has-text("Sharing ended.")');
+    } finally {
+      await done(s);
+    }
+  });
+});
+
 describe('asking for more', () => {
   it('the agent asks for control, the visitor allows it; the visitor lowers it again at any time', async () => {
     const s = await share('react.html', 'view');

@@ -39,6 +39,7 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
   const [status, setStatus] = useState<ViewerStatus>({ state: 'connecting', visitorName: joined.visitorName, agents: [], mode: 'view' });
   const [notices, setNotices] = useState<(ViewerNotice & { key: number })[]>([]);
   const noticeKey = useRef(0);
+  const [address, setAddress] = useState('');
 
   useEffect(() => {
     let first = true;
@@ -76,6 +77,25 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
           <span class="mode" data-mode={status.mode} title="What the visitor allows">
             {MODE_LABEL[status.mode]}
           </span>
+        )}
+        {!ended && modeRank[status.mode] >= modeRank.navigate && (
+          <form
+            class="go"
+            aria-label="Send the visitor to an address"
+            onSubmit={(e) => {
+              e.preventDefault();
+              // Relative addresses are the visitor's site's; the visitor's page checks it is one of the site's.
+              try {
+                viewer.current?.act({ k: 'navigate', url: new URL(address.trim(), status.url).href });
+                setAddress('');
+              } catch {
+                // Not an address: leave it in the field to correct.
+              }
+            }}
+          >
+            <input type="text" placeholder="/page or https://…" value={address} onInput={(e) => setAddress(e.currentTarget.value)} />
+            <button type="submit">Go</button>
+          </form>
         )}
         {!ended &&
           ASK.filter(([m]) => modeRank[m] > modeRank[status.mode]).map(([m, label]) => (

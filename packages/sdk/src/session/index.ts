@@ -28,6 +28,8 @@ const host = (window as unknown as Record<symbol, Host>)[HOST_KEY]!;
 const strings = resolveStrings(host.config.strings);
 /** A dropped connection (not a navigation) is retried this many times. */
 const MAX_RETRIES = 5;
+/** How long "Sharing ended" stays up when the agent ended the session. */
+const ENDED_NOTICE_MS = 4000;
 
 let ui: VisitorUi | null = null;
 let socket: WebSocket | null = null;
@@ -280,7 +282,7 @@ function connect(ticket: string): void {
         ui?.cursor(msg.agentId, msg.name, msg.x, msg.y);
         break;
       case 'ended':
-        end(true);
+        endedElsewhere();
         break;
       case 'error':
         console.warn(`Tandem: ${msg.code}: ${msg.message}`);
@@ -293,7 +295,7 @@ function connect(ticket: string): void {
     capture = null;
     socket = null;
     stopLive();
-    if (e.code === closeCodes.sessionEnded) end(true);
+    if (e.code === closeCodes.sessionEnded) endedElsewhere();
     else if (e.code === closeCodes.moved && stored) elsewhere(stored);
     else if (stored) retry();
   };
@@ -311,7 +313,7 @@ function masking(): MaskOptions {
 
 function retry(): void {
   if (++retries > MAX_RETRIES) {
-    ui?.status(strings.connectionError);
+    ui?.status(strings.disconnected, strings.connectionError);
     return;
   }
   ui?.status(strings.reconnecting);
@@ -368,6 +370,15 @@ function goLive(): void {
 function stopLive(): void {
   for (const undo of whileLive) undo();
   whileLive = [];
+}
+
+/** The agent (or the server) ended the session: the visitor is told, briefly, rather than seeing the panel vanish. */
+function endedElsewhere(): void {
+  if (!stored) return;
+  end(true);
+  const notice = new VisitorUi(strings);
+  notice.status(strings.ended);
+  setTimeout(() => notice.destroy(), ENDED_NOTICE_MS);
 }
 
 /** Ends sharing on this page and forgets the session; `started` says whether it had begun. */

@@ -114,9 +114,9 @@ export class VisitorUi {
     });
   }
 
-  status(text: string): void {
+  status(text: string, body = ''): void {
     this.last = null;
-    this.showPanel(text, '');
+    this.showPanel(text, body).setAttribute('role', 'status');
   }
 
   /** Another tab holds the session: offer to move it here. */
