@@ -5,13 +5,12 @@
  * list ends sharing; another tab offers to take the session over. Host names
  * are mapped to 127.0.0.1 by Chromium's host resolver rules.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
-import { serveStatic, type StaticServer } from '../helpers/static-server.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { StaticServer } from '../helpers/static-server.js';
+import type { TestServer } from '../helpers/server.js';
+import { closeAll, startSiteAndServer, vendorRoutes } from '../helpers/site.js';
 import { joinAsAgent, signIn, type Client } from '../helpers/clients.js';
 import { frameText } from '../helpers/frames.js';
 
@@ -25,27 +24,16 @@ const at = (host: string, path: string) => `http://${host}:${port}/${path}`;
 const sitePage = (host: string, file: string, mode = 'navigate') =>
   at(host, `${file}?server=${encodeURIComponent(server.url)}&mode=${mode}&domains=${DOMAINS}`);
 
-const vendor = (file: string) => ({ type: 'text/javascript', body: readFileSync(resolve('node_modules', file), 'utf8') });
-
 beforeAll(async () => {
-  site = await serveStatic(resolve('test/corpus/sites'), {
-    '/vendor/react.js': vendor('react/umd/react.production.min.js'),
-    '/vendor/react-dom.js': vendor('react-dom/umd/react-dom.production.min.js'),
-    '/vendor/vue.js': vendor('vue/dist/vue.global.prod.js'),
-  });
-  port = new URL(site.url).port;
   // evil.example serves the same pages (and the same snippet) but is not one of the site's origins.
-  server = await startTestServer({
-    TANDEM_ALLOWED_ORIGINS: ['a.localtest', 'b.localtest', 'partner.example'].map((h) => `http://${h}:${port}`).join(','),
-  });
+  ({ site, server } = await startSiteAndServer('test/corpus/sites', vendorRoutes(), (s) => {
+    port = new URL(s.url).port;
+    return { TANDEM_ALLOWED_ORIGINS: ['a.localtest', 'b.localtest', 'partner.example'].map((h) => `http://${h}:${port}`).join(',') };
+  }));
   browser = await launchBrowser(['--host-resolver-rules=MAP *.localtest 127.0.0.1, MAP partner.example 127.0.0.1, MAP evil.example 127.0.0.1']);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await site?.close();
-});
+afterAll(() => closeAll(browser, server, site));
 
 /** Opens the React page on a.localtest, consents, and lets an agent join over a raw socket. */
 async function share(ctx: BrowserContext, mode = 'navigate'): Promise<{ visitor: Page; agent: Client; code: string }> {

@@ -4,12 +4,12 @@
  * password and blocked fields, text inside masked elements, hidden inputs and
  * masked attributes must never appear in any WebSocket frame, either way.
  */
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
-import { serveStatic, type StaticServer } from '../helpers/static-server.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { StaticServer } from '../helpers/static-server.js';
+import type { TestServer } from '../helpers/server.js';
+import { closeAll, startSiteAndServer } from '../helpers/site.js';
 import { joinAsAgent, signIn, type Client } from '../helpers/clients.js';
 import { frameText } from '../helpers/frames.js';
 
@@ -38,16 +38,11 @@ let site: StaticServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  site = await serveStatic(resolve('test/corpus'));
-  server = await startTestServer({ TANDEM_ALLOWED_ORIGINS: site.url });
+  ({ site, server } = await startSiteAndServer('test/corpus'));
   browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await site?.close();
-});
+afterAll(() => closeAll(browser, server, site));
 
 /** Opens the page, starts a session with consent, joins an agent; returns the recorded frames. */
 async function share(query: string): Promise<{ visitor: Page; agent: Client; frames: () => string[] }> {

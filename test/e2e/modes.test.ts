@@ -5,13 +5,12 @@
  * real page: what it allows happens (the page's own handlers see it), what it
  * does not is refused with a reason the agent reads.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
-import { serveStatic, type StaticServer } from '../helpers/static-server.js';
-import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
+import type { StaticServer } from '../helpers/static-server.js';
+import { ADMIN, type TestServer } from '../helpers/server.js';
+import { closeAll, startSiteAndServer, vendorRoutes } from '../helpers/site.js';
 import { refusals } from '@tandem/protocol';
 
 let server: TestServer;
@@ -19,15 +18,8 @@ let site: StaticServer;
 let browser: Browser;
 let agentCtx: BrowserContext;
 
-const vendor = (file: string) => ({ type: 'text/javascript', body: readFileSync(resolve('node_modules', file), 'utf8') });
-
 beforeAll(async () => {
-  site = await serveStatic(resolve('test/corpus/sites'), {
-    '/vendor/react.js': vendor('react/umd/react.production.min.js'),
-    '/vendor/react-dom.js': vendor('react-dom/umd/react-dom.production.min.js'),
-    '/vendor/vue.js': vendor('vue/dist/vue.global.prod.js'),
-  });
-  server = await startTestServer({ TANDEM_ALLOWED_ORIGINS: site.url });
+  ({ site, server } = await startSiteAndServer('test/corpus/sites', vendorRoutes()));
   browser = await launchBrowser();
   agentCtx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
   const page = await agentCtx.newPage();
@@ -39,11 +31,7 @@ beforeAll(async () => {
   await page.close();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await site?.close();
-});
+afterAll(() => closeAll(browser, server, site));
 
 interface Shared {
   visitor: Page;

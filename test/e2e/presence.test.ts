@@ -4,12 +4,13 @@
  * invite a visitor, who accepts or declines. Nothing of the page is sent
  * before they accept.
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
-import { serveStatic, type StaticServer } from '../helpers/static-server.js';
-import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
+import type { StaticServer } from '../helpers/static-server.js';
+import { ADMIN, type TestServer } from '../helpers/server.js';
+import { closeAll, startSiteAndServer } from '../helpers/site.js';
 import { joinAsAgent, signIn } from '../helpers/clients.js';
 import { frameText } from '../helpers/frames.js';
 
@@ -19,17 +20,12 @@ let browser: Browser;
 let cookie: string;
 
 beforeAll(async () => {
-  site = await serveStatic(resolve('test/corpus/sites'), { '/plain.html': { type: 'text/html', body: PLAIN } });
-  server = await startTestServer({ TANDEM_ALLOWED_ORIGINS: site.url });
+  ({ site, server } = await startSiteAndServer('test/corpus/sites', { '/plain.html': { type: 'text/html', body: PLAIN } }));
   browser = await launchBrowser();
   cookie = await signIn(server.url);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await site?.close();
-});
+afterAll(() => closeAll(browser, server, site));
 
 const PLAIN = `<!doctype html><title>Checkout</title><script src="tandem-init.js"></script><h1>Checkout page</h1><p>Basket total 42 EUR</p>`;
 

@@ -10,8 +10,9 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
-import { serveStatic, type StaticServer } from '../helpers/static-server.js';
-import { startTestServer, ADMIN, type TestServer } from '../helpers/server.js';
+import type { StaticServer } from '../helpers/static-server.js';
+import { ADMIN, type TestServer } from '../helpers/server.js';
+import { closeAll, startSiteAndServer } from '../helpers/site.js';
 import { joinAsAgent, signIn } from '../helpers/clients.js';
 
 const CORPUS = resolve('test/corpus/loader');
@@ -24,8 +25,7 @@ let cookie: string;
 const routes: Record<string, { type: string; body: string }> = {};
 
 beforeAll(async () => {
-  site = await serveStatic(CORPUS, routes);
-  server = await startTestServer({ TANDEM_ALLOWED_ORIGINS: site.url });
+  ({ site, server } = await startSiteAndServer(CORPUS, routes));
   for (const page of ['attributes.html', 'attributes-init.html']) {
     routes[`/${page}`] = { type: 'text/html', body: readFileSync(resolve(CORPUS, page), 'utf8').replaceAll('%SERVER%', server.url) };
   }
@@ -33,11 +33,7 @@ beforeAll(async () => {
   cookie = await signIn(server.url);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await site?.close();
-});
+afterAll(() => closeAll(browser, server, site));
 
 /**
  * Runs in the page before any of its scripts: wraps every API through which

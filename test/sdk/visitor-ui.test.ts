@@ -9,24 +9,20 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
-import { serveStatic, type StaticServer } from '../helpers/static-server.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { StaticServer } from '../helpers/static-server.js';
+import type { TestServer } from '../helpers/server.js';
+import { closeAll, startSiteAndServer } from '../helpers/site.js';
 
 let server: TestServer;
 let site: StaticServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  site = await serveStatic(resolve('test/corpus/loader'));
-  server = await startTestServer({ TANDEM_ALLOWED_ORIGINS: site.url });
+  ({ site, server } = await startSiteAndServer('test/corpus/loader'));
   browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await site?.close();
-});
+afterAll(() => closeAll(browser, server, site));
 
 async function open(path: string, query: Record<string, string> = {}): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage();

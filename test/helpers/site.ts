@@ -1,0 +1,42 @@
+/**
+ * A visitor's site on its own origin beside a real Tandem server that allows
+ * it, as most tests of the SDK need them; and the front-end libraries the test
+ * sites load (React, Vue) served from node_modules, never from a CDN.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { serveStatic, type StaticServer } from './static-server.js';
+import { startTestServer, type TestServer } from './server.js';
+
+type Routes = Record<string, { type: string; body: string }>;
+
+export async function startSiteAndServer(
+  root: string,
+  routes: Routes = {},
+  env: (site: StaticServer) => Record<string, string> = (site) => ({ TANDEM_ALLOWED_ORIGINS: site.url }),
+): Promise<{ site: StaticServer; server: TestServer }> {
+  const site = await serveStatic(resolve(root), routes);
+  const server = await startTestServer(env(site));
+  return { site, server };
+}
+
+const vendor = (file: string) => ({ type: 'text/javascript', body: readFileSync(resolve('node_modules', file), 'utf8') });
+
+/** What test/corpus/sites loads from /vendor/. */
+export function vendorRoutes(): Routes {
+  return {
+    '/vendor/react.js': vendor('react/umd/react.production.min.js'),
+    '/vendor/react-dom.js': vendor('react-dom/umd/react-dom.production.min.js'),
+    '/vendor/vue.js': vendor('vue/dist/vue.global.prod.js'),
+  };
+}
+
+/** For afterAll: closes what a test file started, whichever of them started. */
+export async function closeAll(...things: (Browser | StaticServer | TestServer | undefined)[]): Promise<void> {
+  for (const thing of things) {
+    if (!thing) continue;
+    if ('stop' in thing) await thing.stop();
+    else await thing.close();
+  }
+}
