@@ -260,6 +260,12 @@ describe('the demo’s plain form', () => {
       await agentClick(agent, '#seat');
       await agent.selectOption('[data-tandem-picker]', { index: 1 });
       await agentClick(agent, '#terms');
+      // The special-requests editor is contenteditable: the text goes in as typing would put it.
+      await agentClick(agent, '#notes');
+      await agent.keyboard.type('Window seat');
+      await agent.keyboard.press('Enter');
+      await agent.keyboard.type('Late check-in');
+      await expect.poll(() => visitor.evaluate(() => document.getElementById('notes')!.innerText.replace(/\n+/g, '|'))).toBe('Window seat|Late check-in');
       await expect.poll(() => visitor.inputValue('#name')).toBe('Alex Traveler');
       await expect.poll(() => visitor.evaluate(() => (document.getElementById('seat') as HTMLSelectElement).selectedIndex)).toBe(1);
       await expect.poll(() => visitor.isChecked('#terms')).toBe(true);

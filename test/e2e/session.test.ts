@@ -117,6 +117,15 @@ describe('a co-browsing session on the demo', () => {
     await inView({ selector: '#name', value: TYPED_NAME }, 1000 + (Date.now() - typed));
   });
 
+  it('rich text in the demo’s editor reaches the agent with its formatting', async () => {
+    await visitor.click('#notes');
+    await visitor.keyboard.type('Aisle seat, ');
+    await visitor.click('.rte-toolbar [data-cmd=bold]');
+    await visitor.keyboard.type('vegetarian meal');
+    await inView({ selector: '#notes b', text: 'vegetarian meal' });
+    await inView({ selector: '#notes', text: 'Aisle seat, ' });
+  });
+
   it('a password (or card number) typed by the visitor never appears in any WebSocket frame', async () => {
     await visitor.click('#card');
     await visitor.keyboard.type(CARD);

@@ -32,6 +32,8 @@ export class Rebuilder {
   private idOf = new WeakMap<Node, number>();
   private readonly builder: Builder;
   private docScroll: [number, number] = [0, 0];
+  /** The document was too short for the visitor's scroll position when it was last applied. */
+  private scrollShort = false;
 
   /**
    * `frame` must be sandboxed without `allow-scripts`; the rebuild refuses
@@ -122,6 +124,9 @@ export class Rebuilder {
       }
     }
     this.builder.connected();
+    // The window could not reach the visitor's scroll while the page was shorter
+    // (the first slices of a snapshot, stylesheets still loading): try again now.
+    if (this.scrollShort) this.restoreScroll();
   }
 
   private snapshot(s: Snapshot): void {
@@ -236,7 +241,11 @@ export class Rebuilder {
   }
 
   private restoreScroll(): void {
-    this.document.defaultView?.scrollTo(this.docScroll[0], this.docScroll[1]);
+    const win = this.document.defaultView;
+    if (!win) return;
+    const [x, y] = this.docScroll;
+    win.scrollTo(x, y);
+    this.scrollShort = Math.abs(win.scrollX - x) > 1 || Math.abs(win.scrollY - y) > 1;
   }
 }
 
