@@ -107,6 +107,23 @@ describe('continuity across the site’s domains', () => {
     expect(visitor.url()).toBe(sitePage('b.localtest', 'vue.html'));
     expect(await shortId(visitor)).toBe(code);
 
+    // A form of the site that submits to another of its domains carries the session too.
+    agent.binary.length = 0;
+    await visitor.evaluate((action) => {
+      const form = document.createElement('form');
+      form.action = action;
+      form.method = 'get';
+      form.innerHTML = '<input name="guest" value="Ada"><button id="send" name="via" value="form">Book</button>';
+      document.body.prepend(form);
+    }, at('partner.example', 'react.html'));
+    // (The page gets the snippet's server address from what this tab stored on partner.example before.)
+    await visitor.click('#send');
+    await visitor.waitForURL(/partner\.example.*guest=Ada/);
+    expect(visitor.url()).toContain('via=form');
+    expect(visitor.url()).not.toContain('tandem_handoff');
+    await agentSees(agent, 'React shop');
+    expect(await shortId(visitor)).toBe(code);
+
     // Out of the site: sharing ends, and the foreign page shares nothing.
     await follow(visitor, sitePage('evil.example', 'react.html'));
     expect(await agent.next((m) => m.t === 'ended')).toMatchObject({ reason: 'left' });

@@ -180,6 +180,10 @@ describe('control mode: also clicks, types and selects', () => {
 
       await agentClick(s.agent, '#danger');
       await refused(s.agent, refusals.noControl);
+      // A submit button whose form posts to another site: refused like a foreign link.
+      await agentClick(s.agent, '#pay');
+      await refused(s.agent, refusals.url);
+      expect(s.visitor.url()).toContain('/react.html');
       await agentClick(s.agent, '#off');
       await refused(s.agent, refusals.disabled);
       await agentClick(s.agent, '#card');

@@ -148,7 +148,8 @@ function destination(el: Element, key: string | null): URL | null | undefined {
     key === null || key === ' ' ? el.matches('button:not([type=button]):not([type=reset]), input[type=submit], input[type=image]')
     : key === 'Enter' ? el.localName === 'input' || el.matches('button:not([type=button]):not([type=reset])')
     : false;
-  if (submits && field.form) return parseUrl(field.formAction || field.form.action);
+  // formAction reads as the page's own address when the attribute is absent: then the form's action counts.
+  if (submits && field.form) return parseUrl(field.hasAttribute('formaction') ? field.formAction : field.form.action);
   if (link && (key === null || key === 'Enter')) return parseUrl(link.href);
   return undefined;
 }

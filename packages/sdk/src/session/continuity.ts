@@ -72,38 +72,76 @@ export function withHandoff(url: URL, token: string): string {
 
 export interface LinkPolicy {
   allowed(url: URL): boolean;
-  /** The visitor follows a link to another allowed domain: carry the session there. */
-  handOff(url: URL): void;
+  /** A one-time token that carries the session to another of the site's domains (null: none to be had). */
+  handoffToken(): Promise<string | null>;
   /** The visitor leaves the site's domains in this tab: sharing ends. */
   leave(): void;
 }
 
 /**
- * Watches the visitor's link clicks while sharing. It listens on the window,
- * after the page's own handlers, so links a single-page app routes itself
- * (it prevents the default) are left to the app.
+ * Watches the visitor's link clicks and form submissions while sharing. It
+ * listens on the window, after the page's own handlers, so what a single-page
+ * app routes itself (it prevents the default) is left to the app. To another
+ * of the site's domains the session goes along; to any other, sharing ends.
  */
 export function watchLinks(policy: LinkPolicy): () => void {
-  const listener = (e: MouseEvent) => {
-    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-    const link = (e.target as Element | null)?.closest?.('a[href], area[href]') as HTMLAnchorElement | null;
-    if (!link || (link.target && link.target !== '_self') || link.hasAttribute('download')) return;
-    let url: URL;
+  /** Where the visitor is going, if it is another origin in this tab (else null). */
+  const leaving = (href: string, target: string): URL | null => {
+    if (target && target !== '_self') return null;
     try {
-      url = new URL(link.href, location.href);
+      const url = new URL(href, location.href);
+      return url.origin !== location.origin && /^https?:$/.test(url.protocol) ? url : null;
     } catch {
-      return;
-    }
-    if (url.origin === location.origin || !/^https?:$/.test(url.protocol)) return;
-    if (policy.allowed(url)) {
-      e.preventDefault();
-      policy.handOff(url);
-    } else {
-      policy.leave();
+      return null;
     }
   };
-  addEventListener('click', listener);
-  return () => removeEventListener('click', listener);
+
+  const onClick = (e: MouseEvent) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const link = (e.target as Element | null)?.closest?.('a[href], area[href]') as HTMLAnchorElement | null;
+    const url = link && !link.hasAttribute('download') ? leaving(link.href, link.target) : null;
+    if (!url) return;
+    if (!policy.allowed(url)) return policy.leave();
+    e.preventDefault();
+    void policy.handoffToken().then((token) => location.assign(token ? withHandoff(url, token) : url.href));
+  };
+
+  const onSubmit = (e: SubmitEvent) => {
+    const form = e.target as HTMLFormElement;
+    if (e.defaultPrevented || form.method === 'dialog') return;
+    const submitter = e.submitter as HTMLButtonElement | HTMLInputElement | null;
+    // A submitter's formAction reads as the page's own address when it has none: only the attribute counts.
+    const action = submitter?.hasAttribute('formaction') ? submitter.formAction : form.action;
+    const url = leaving(action, submitter?.formTarget || form.target);
+    if (!url) return;
+    if (!policy.allowed(url)) return policy.leave();
+    e.preventDefault();
+    void policy.handoffToken().then((token) => {
+      const extra = (name: string, value: string) => {
+        const input = document.createElement('input');
+        input.type = 'hidden';
+        input.name = name;
+        input.value = value;
+        form.appendChild(input);
+      };
+      // submit() sends no submitter: its name and value go as a field, as the button would have.
+      if (submitter?.name) extra(submitter.name, submitter.value);
+      if (token) {
+        // A GET submission replaces the action's query with the fields: then the token is a field.
+        if ((submitter?.formMethod || form.method) === 'get') extra(HANDOFF_PARAM, token);
+        else form.action = withHandoff(url, token);
+      }
+      // The native submit: the page's submit handlers have run once already.
+      HTMLFormElement.prototype.submit.call(form);
+    });
+  };
+
+  addEventListener('click', onClick);
+  addEventListener('submit', onSubmit);
+  return () => {
+    removeEventListener('click', onClick);
+    removeEventListener('submit', onSubmit);
+  };
 }
 
 function parse(value: string | null): Stored | null {

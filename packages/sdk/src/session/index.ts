@@ -140,14 +140,19 @@ function elsewhere(live: Stored): void {
 
 /** Goes to an address of the site; to another of its domains with a hand-off token, so the session goes along. */
 async function go(url: URL): Promise<void> {
-  if (url.origin === location.origin || !stored) return location.assign(url.href);
+  if (url.origin === location.origin) return location.assign(url.href);
+  const token = await handoffToken();
+  location.assign(token ? withHandoff(url, token) : url.href);
+}
+
+/** A one-time token for the next domain, or null (no session, or the server did not answer). */
+async function handoffToken(): Promise<string | null> {
+  if (!stored) return null;
   try {
-    const res = await post<{ handoff: string }>(`/api/v1/visitor/sessions/${encodeURIComponent(stored.sessionId)}/handoff`, {
-      resumeToken: stored.resumeToken,
-    });
-    location.assign(withHandoff(url, res.handoff));
+    const path = `/api/v1/visitor/sessions/${encodeURIComponent(stored.sessionId)}/handoff`;
+    return (await post<{ handoff: string }>(path, { resumeToken: stored.resumeToken })).handoff;
   } catch {
-    location.assign(url.href);
+    return null;
   }
 }
 
@@ -358,7 +363,7 @@ function goLive(): void {
   const beat = setInterval(() => markLive(stored), LIVE_BEAT_MS);
   const unwatch = watchLinks({
     allowed: (url) => allowedUrl(url, host.config.allowedDomains),
-    handOff: (url) => void go(url),
+    handoffToken,
     leave: () => {
       send({ t: 'end', left: true });
       end(true);
