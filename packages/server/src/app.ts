@@ -60,6 +60,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const sessions = new LiveSessions(store, bus, config.resumeGraceMs, (err) => app.log.error(err));
   const origins = new OriginPolicy(config.allowedOrigins);
   const sites = new Sites(store, bus, config.siteKeys);
+  await sites.start();
   const presence = new Presence();
   const context: Context = { config, store, bus, tokens, sessions, origins, sites, presence };
   app.setErrorHandler((err, _req, reply) => {

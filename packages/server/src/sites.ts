@@ -29,6 +29,9 @@ export interface SitePatch {
   masking?: SiteMasking;
 }
 
+/** Topic on which a node says it changed a site's settings: every node drops its cached copy. */
+const SITES_CHANGED = 'sites:changed';
+
 /** Topic of what is sent to every visitor of a site (settings that changed). */
 export const toSite = (siteKey: string) => `site:${siteKey}:v`;
 
@@ -44,6 +47,11 @@ export class Sites {
     private readonly bus: Bus,
     private readonly keys: readonly string[],
   ) {}
+
+  /** Listens for changes made on other nodes of a cluster (their caches and ours must agree). */
+  async start(): Promise<void> {
+    await this.bus.subscribe(SITES_CHANGED, (message) => this.cache.delete(Buffer.from(message).toString('utf8')));
+  }
 
   known(key: string): boolean {
     return this.keys.includes(key);
@@ -73,6 +81,7 @@ export class Sites {
         : before.masking,
     };
     await this.store.setSetting(`site:${key}`, JSON.stringify(next));
+    await this.bus.publish(SITES_CHANGED, Buffer.from(key, 'utf8'));
     this.cache.set(key, next);
     if (JSON.stringify(next.masking) !== JSON.stringify(before.masking)) {
       await this.bus.publish(toSite(key), encodeJson({ t: 'masking', masking: next.masking }));
