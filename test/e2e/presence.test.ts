@@ -4,6 +4,7 @@
  * invite a visitor, who accepts or declines. Nothing of the page is sent
  * before they accept.
  */
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -123,5 +124,31 @@ describe('presence', () => {
       headers: { connection: 'Upgrade', upgrade: 'websocket', origin: 'http://attacker.test', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
     }).catch((e) => e);
     expect(res instanceof Error ? 403 : res.status).toBe(403);
+  });
+
+  it('once the site signs unique ids, a forged one is dropped and an invite by unique id reaches the signed visitor only', async () => {
+    const { status, body } = await api('/api/v1/sites/demo/identity-secret', { method: 'POST', body: '{}' });
+    expect(status).toBe(201);
+    const sign = (id: string) => createHmac('sha256', body.secret).update(id).digest('hex');
+    const page = async (query: string) => {
+      const p = await (await browser.newContext()).newPage();
+      await p.goto(`${site.url}/plain.html?server=${encodeURIComponent(server.url)}&presence=1&${query}`);
+      return p;
+    };
+    const real = await page(`uniqueId=cust-7&signature=${sign('cust-7')}`);
+    const impostor = await page(`uniqueId=cust-7&signature=${sign('cust-8')}`);
+    await expect.poll(async () => (await visitors()).length, { timeout: 5000 }).toBe(2);
+    const listed = await visitors();
+    expect(listed.filter((v) => v.verified)).toHaveLength(1);
+    expect(listed.filter((v) => v.identity.uniqueId === 'cust-7')).toHaveLength(1);
+    expect(listed.find((v) => !v.verified)!.identity.uniqueId).toBeUndefined();
+
+    const invite = await api('/api/v1/sites/demo/invites', { method: 'POST', body: JSON.stringify({ uniqueId: 'cust-7' }) });
+    expect(invite.status).toBe(201);
+    await real.waitForSelector('tandem-ui [data-action=accept]');
+    await impostor.waitForTimeout(300);
+    expect(await impostor.$('tandem-ui')).toBeNull();
+    await real.context().close();
+    await impostor.context().close();
   });
 });

@@ -26,6 +26,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 export interface PresentVisitor {
   visitorId: string;
   identity: { name?: string; email?: string; uniqueId?: string };
+  verified: boolean;
   url: string;
   title: string;
   platform: { browser: string; os: string; viewport: string; language: string; timeZone: string };

@@ -67,6 +67,12 @@ export function Visitors({ onJoined }: { onJoined: (joined: Joined) => void }) {
               <strong>{v.identity.name ?? 'Anonymous visitor'}</strong>
               {v.identity.email && <span class="muted"> {v.identity.email}</span>}
               {v.identity.uniqueId && <span class="muted"> #{v.identity.uniqueId}</span>}
+              {v.verified && (
+                <span class="verified" title="The site signed this customer id">
+                  {' '}
+                  ✓ verified
+                </span>
+              )}
             </div>
             <div class="muted" title={v.url}>
               {v.title || v.url}

@@ -220,10 +220,16 @@ export interface Identity {
   name?: string;
   email?: string;
   uniqueId?: string;
+  /**
+   * HMAC-SHA256 of `uniqueId` with the site's identity secret, hex, computed by
+   * the site's own server: proves the unique id is the site's word, not the page's.
+   */
+  signature?: string;
 }
 
 export const validateIdentity = shape({
   name: optional(str(limits.maxIdentityField)),
   email: optional(str(limits.maxIdentityField)),
   uniqueId: optional(str(limits.maxIdentityField)),
+  signature: optional(str(64, 64)),
 });

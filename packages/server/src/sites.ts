@@ -4,7 +4,8 @@
  * whether presence is allowed. Kept in the store's settings (`site:<key>`),
  * cached here; a change to the masking rules reaches live visitors at once.
  */
-import { MODES, type Mode, type SiteMasking } from '@tandem/protocol';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { MODES, type Identity, type Mode, type SiteMasking } from '@tandem/protocol';
 import { encodeJson } from './live/sessions.js';
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
@@ -50,7 +51,11 @@ export class Sites {
 
   /** Listens for changes made on other nodes of a cluster (their caches and ours must agree). */
   async start(): Promise<void> {
-    await this.bus.subscribe(SITES_CHANGED, (message) => this.cache.delete(Buffer.from(message).toString('utf8')));
+    await this.bus.subscribe(SITES_CHANGED, (message) => {
+      const key = Buffer.from(message).toString('utf8');
+      this.cache.delete(key);
+      this.secrets.delete(key);
+    });
   }
 
   known(key: string): boolean {
@@ -70,6 +75,43 @@ export class Sites {
   current(key: string): SiteSettings {
     return this.cache.get(key) ?? DEFAULT_SITE_SETTINGS;
   }
+
+  /**
+   * A new identity secret for the site (the old one stops verifying). The
+   * site's server signs each visitor's unique id with it; it is shown once.
+   */
+  async rotateIdentitySecret(key: string): Promise<string> {
+    const secret = randomBytes(32).toString('base64url');
+    await this.store.setSetting(`site-secret:${key}`, secret);
+    await this.bus.publish(SITES_CHANGED, Buffer.from(key, 'utf8'));
+    this.secrets.set(key, secret);
+    return secret;
+  }
+
+  /**
+   * The identity as the server will believe it. When the site has an identity
+   * secret, a unique id counts only with a valid signature (an unsigned or
+   * forged one is dropped: it could claim another customer); `verified` says so.
+   * Without a secret, the unique id is what the page claims.
+   */
+  async checkIdentity(key: string, identity: Identity): Promise<Identity & { verified: boolean }> {
+    const { signature, ...claimed } = identity;
+    if (!claimed.uniqueId) return { ...claimed, verified: false };
+    const secret = await this.secret(key);
+    if (secret === null) return { ...claimed, verified: false };
+    const expected = createHmac('sha256', secret).update(claimed.uniqueId).digest();
+    const given = Buffer.from(signature ?? '', 'hex');
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return { ...claimed, verified: true };
+    const { uniqueId: _dropped, ...rest } = claimed;
+    return { ...rest, verified: false };
+  }
+
+  private async secret(key: string): Promise<string | null> {
+    if (!this.secrets.has(key)) this.secrets.set(key, (await this.store.getSetting(`site-secret:${key}`)) ?? null);
+    return this.secrets.get(key)!;
+  }
+
+  private readonly secrets = new Map<string, string | null>();
 
   async update(key: string, patch: SitePatch): Promise<SiteSettings> {
     const before = await this.settings(key);

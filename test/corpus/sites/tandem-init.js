@@ -15,6 +15,8 @@
   if (params.get('mode')) config.mode = params.get('mode');
   if (params.get('presence')) config.presence = true;
   if (params.get('uniqueId')) config.uniqueId = params.get('uniqueId');
+  // What the site's server computes: HMAC-SHA256 of the unique id with the site's identity secret.
+  if (params.get('signature')) config.identity.signature = params.get('signature');
   Tandem('init', config);
   var s = document.createElement('script');
   s.src = server + '/tandem.js';

@@ -7,13 +7,14 @@
 import type { WebSocket } from 'ws';
 import { validatePresenceMessage, type PresenceToServer } from '@tandem/protocol';
 import { MAX_PRESENT, MAX_PRESENT_PER_SITE, type Presence } from '../live/presence.js';
+import type { Sites } from '../sites.js';
 import { TokenBucket } from '../token-bucket.js';
 import { closeRateLimited, parseControl, sendError, sendJson } from './connection.js';
 
 /** A page says it is here once, then may decline invites: a handful of messages a minute. */
 const MESSAGES_PER_SECOND = 1;
 
-export function acceptPresence(ws: WebSocket, siteKey: string, presence: Presence): void {
+export function acceptPresence(ws: WebSocket, siteKey: string, presence: Presence, sites: Sites): void {
   const bucket = new TokenBucket(MESSAGES_PER_SECOND, 5);
   let leave: (() => void) | null = null;
 
@@ -28,9 +29,13 @@ export function acceptPresence(ws: WebSocket, siteKey: string, presence: Presenc
       if (!leave && (presence.size >= MAX_PRESENT || presence.countSite(siteKey) >= MAX_PRESENT_PER_SITE)) {
         return sendError(ws, 'TDM_RATE_LIMITED', 'Too many visitors are present.');
       }
-      leave?.();
-      const { t: _t, ...visitor } = msg;
-      leave = presence.here({ ...visitor, siteKey, since: new Date().toISOString() }, (m) => sendJson(ws, m));
+      const { t: _t, identity: claimed, ...visitor } = msg;
+      // A unique id the site did not sign is dropped (when it signs them): it could claim another customer.
+      void sites.checkIdentity(siteKey, claimed).then(({ verified, ...identity }) => {
+        if (ws.readyState !== ws.OPEN) return;
+        leave?.();
+        leave = presence.here({ ...visitor, identity, verified, siteKey, since: new Date().toISOString() }, (m) => sendJson(ws, m));
+      });
     } else if (msg.t === 'declineInvite') {
       presence.answer(msg.token, { accepted: false });
     }

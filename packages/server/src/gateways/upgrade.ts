@@ -50,7 +50,7 @@ export function createGateways(deps: GatewayDeps) {
         if (n > 0) presenceByAddress.set(address, n);
         else presenceByAddress.delete(address);
       });
-      acceptPresence(ws, siteKey, deps.presence);
+      acceptPresence(ws, siteKey, deps.presence, deps.sites);
     });
   }
 

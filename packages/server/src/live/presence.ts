@@ -11,6 +11,8 @@ export interface PresentVisitor {
   visitorId: string;
   siteKey: string;
   identity: Identity;
+  /** The unique id carries the site's signature (see Sites.checkIdentity). */
+  verified: boolean;
   url: string;
   title: string;
   platform: PlatformInfo;

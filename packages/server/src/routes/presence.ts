@@ -14,6 +14,8 @@ const Site = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) })
 const Visitor = Type.Object({
   visitorId: Type.String(),
   identity: Type.Object({ name: Type.Optional(Type.String()), email: Type.Optional(Type.String()), uniqueId: Type.Optional(Type.String()) }),
+  /** The unique id was signed by the site (only signed ones are kept once the site has an identity secret). */
+  verified: Type.Boolean(),
   url: Type.String(),
   title: Type.String(),
   platform: Type.Object({ browser: Type.String(), os: Type.String(), viewport: Type.String(), language: Type.String(), timeZone: Type.String() }),

@@ -42,6 +42,24 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
     },
   );
 
+  api.post(
+    '/api/v1/sites/:key/identity-secret',
+    {
+      schema: {
+        tags: ['sites'],
+        summary: 'A new secret the site’s server signs visitors’ unique ids with (HMAC-SHA256, hex); shown once',
+        params: Params,
+        response: { 201: Type.Object({ secret: Type.String() }) },
+      },
+    },
+    async (req, reply) => {
+      const who = await requireAgentOrKey(ctx, req);
+      if (who !== 'api-key' && who.role !== 'admin') fail('TDM_FORBIDDEN', 'Only an admin sets the identity secret.');
+      if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
+      return reply.code(201).send({ secret: await ctx.sites.rotateIdentitySecret(req.params.key) });
+    },
+  );
+
   api.patch(
     '/api/v1/sites/:key/settings',
     {

@@ -16,6 +16,7 @@ const Identity = Type.Object(
     name: Type.Optional(Type.String({ maxLength: limits.maxIdentityField })),
     email: Type.Optional(Type.String({ maxLength: limits.maxIdentityField })),
     uniqueId: Type.Optional(Type.String({ maxLength: limits.maxIdentityField })),
+    signature: Type.Optional(Type.String({ minLength: 64, maxLength: 64 })),
   },
   { additionalProperties: false },
 );
@@ -81,7 +82,7 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
       const { siteKey, identity = {}, url } = req.body;
       if (!ctx.sites.known(siteKey)) fail('TDM_UNKNOWN_SITE');
       const mode = req.body.mode ?? (await ctx.sites.settings(siteKey)).defaultMode;
-      const { session, resumeToken } = await ctx.sessions.create(siteKey, identity, url ?? null, mode);
+      const { session, resumeToken } = await ctx.sessions.create(siteKey, await ctx.sites.checkIdentity(siteKey, identity), url ?? null, mode);
       const ticket = await ctx.tokens.ticket({ role: 'visitor', sessionId: session.id, siteKey });
       if (req.body.invite && ctx.presence.byInviteToken(req.body.invite)?.siteKey === siteKey) {
         ctx.presence.answer(req.body.invite, { accepted: true, sessionId: session.id, code: session.code });
