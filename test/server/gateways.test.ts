@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameFlag, FrameType, closeCodes, encodeFrame, limits } from '@tandem/protocol';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
 import { connect, joinAsAgent, resumeTicket, signIn, startVisitorSession, type Client } from '../helpers/clients.js';
 
 let server: TestServer;
@@ -98,6 +98,30 @@ describe('visitor gateway under bad input', () => {
     for (let i = 0; i < limits.visitorMessagesPerSecond * 3; i++) flood.visitor.ws.send('{"t":"ping"}');
     expect((await flood.visitor.closed).code).toBe(closeCodes.rateLimited);
     await bystanderStillRelays(3);
+  });
+
+  it('the mode is the visitor’s: the server refuses actions below it without bothering the page, and keeps the most allowed', async () => {
+    const s = await startVisitorSession(server.url, 'Mode visitor');
+    const agent = await joinAsAgent(server.url, cookie, s.code);
+    agent.sendJson({ t: 'action', id: 1, a: { k: 'type', node: 5, text: 'hello' } });
+    expect(await agent.next((m) => m.t === 'actionResult' && m.id === 1)).toMatchObject({ ok: false, reason: 'mode' });
+    agent.sendJson({ t: 'requestMode', mode: 'control' });
+    expect(await s.visitor.next((m) => m.t === 'modeRequest')).toMatchObject({ mode: 'control', name: ADMIN.name });
+    s.visitor.sendJson({ t: 'mode', mode: 'control' });
+    expect(await agent.next((m) => m.t === 'mode')).toMatchObject({ mode: 'control' });
+    agent.sendJson({ t: 'action', id: 2, a: { k: 'type', node: 5, text: 'hello' } });
+    const action = await s.visitor.next((m) => m.t === 'action');
+    expect(action).toMatchObject({ id: 2, name: ADMIN.name, a: { k: 'type', text: 'hello' } });
+    s.visitor.sendJson({ t: 'actionResult', agentId: action.agentId, id: 2, ok: false, reason: 'masked' });
+    expect(await agent.next((m) => m.t === 'actionResult' && m.id === 2)).toMatchObject({ ok: false, reason: 'masked', message: expect.stringContaining('masked') });
+    // Actions that do not fit the schema never reach the page.
+    agent.sendJson({ t: 'action', id: 3, a: { k: 'navigate', url: 'x'.repeat(5000) } });
+    expect((await agent.next((m) => m.t === 'error')).code).toBe('TDM_BAD_MESSAGE');
+    s.visitor.sendJson({ t: 'mode', mode: 'view' });
+    await agent.next((m) => m.t === 'mode' && m.mode === 'view');
+    const detail = (await (await fetch(`${server.url}/api/v1/sessions/${s.sessionId}`, { headers: { cookie } })).json()) as any;
+    expect(detail.maxMode).toBe('control');
+    expect(s.visitor.json.filter((m) => m.t === 'action')).toEqual([]);
   });
 
   it('an agent sending junk gets errors; the visitor and other agents are not disturbed', async () => {

@@ -4,7 +4,7 @@
  * embedded default; a cluster keeps this registry in Redis behind the same calls.
  */
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { limits, type AgentInfo, type EndReason, type Identity, type Mode } from '@tandem/protocol';
+import { limits, modeRank, type AgentInfo, type EndReason, type Identity, type Mode } from '@tandem/protocol';
 import { toAgents, toVisitor, type Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
 
@@ -25,6 +25,8 @@ export interface LiveSession {
   visitorSockets: number;
   /** What agents may do now; the visitor sets it, the server checks each action's floor against it. */
   mode: Mode;
+  /** The most the visitor has allowed so far (kept in the session's metadata). */
+  maxMode: Mode;
   /** Agents connected now, with how many sockets each has open. */
   agents: Map<string, AgentInfo & { sockets: number }>;
   graceTimer?: NodeJS.Timeout;
@@ -68,6 +70,7 @@ export class LiveSessions {
       visitorConnected: false,
       visitorSockets: 0,
       mode,
+      maxMode: mode,
       agents: new Map(),
     };
     await this.store.createSession({
@@ -81,6 +84,7 @@ export class LiveSessions {
       createdAt: new Date().toISOString(),
       endedAt: null,
       endReason: null,
+      maxMode: mode,
     });
     this.byId.set(session.id, session);
     this.byCode.set(session.code, session.id);
@@ -171,6 +175,10 @@ export class LiveSessions {
 
   setMode(s: LiveSession, mode: Mode): void {
     if (s.mode === mode) return;
+    if (modeRank[mode] > modeRank[s.maxMode]) {
+      s.maxMode = mode;
+      this.store.raiseSessionMode(s.id, mode).catch(this.report);
+    }
     s.mode = mode;
     void this.bus.publish(toAgents(s.id), encodeJson({ t: 'mode', mode }));
   }

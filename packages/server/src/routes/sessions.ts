@@ -20,6 +20,8 @@ const Session = Type.Object({
   createdAt: Type.String(),
   endedAt: Nullable(Type.String()),
   endReason: Nullable(Type.String()),
+  /** The most the visitor allowed agents: view, navigate or control. */
+  maxMode: Nullable(Type.String()),
   live: Type.Boolean(),
 });
 

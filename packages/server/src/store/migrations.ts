@@ -51,4 +51,10 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '002_session_mode': {
+    async up(db: Kysely<unknown>) {
+      // The most the visitor allowed agents during the session: what an audit asks first.
+      await db.schema.alterTable('sessions').addColumn('max_mode', 'text').execute();
+    },
+  },
 };

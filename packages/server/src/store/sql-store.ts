@@ -1,6 +1,6 @@
 /** The Store on any SQL database Kysely speaks to; the dialect decides which. */
 import { Kysely, Migrator, type Dialect, type Selectable } from 'kysely';
-import type { EndReason } from '@tandem/protocol';
+import type { EndReason, Mode } from '@tandem/protocol';
 import { migrations } from './migrations.js';
 import type { AgentRecord, ApiKeyRecord, SessionAgentRecord, SessionRecord, Store } from './store.js';
 
@@ -18,6 +18,7 @@ interface Database {
     created_at: string;
     ended_at: string | null;
     end_reason: string | null;
+    max_mode: string | null;
   };
   session_agents: { session_id: string; agent_id: string; agent_name: string; joined_at: string };
   settings: { key: string; value: string };
@@ -79,6 +80,7 @@ export class SqlStore implements Store {
         created_at: s.createdAt,
         ended_at: s.endedAt,
         end_reason: s.endReason,
+        max_mode: s.maxMode,
       })
       .execute();
   }
@@ -90,6 +92,10 @@ export class SqlStore implements Store {
       .where('id', '=', id)
       .where('ended_at', 'is', null)
       .execute();
+  }
+
+  async raiseSessionMode(id: string, mode: Mode): Promise<void> {
+    await this.db.updateTable('sessions').set({ max_mode: mode }).where('id', '=', id).execute();
   }
 
   async addSessionAgent(sessionId: string, a: SessionAgentRecord): Promise<void> {
@@ -160,5 +166,6 @@ function toSession(row: Selectable<Database['sessions']>): SessionRecord {
     createdAt: row.created_at,
     endedAt: row.ended_at,
     endReason: row.end_reason as EndReason | null,
+    maxMode: row.max_mode as Mode | null,
   };
 }

@@ -3,7 +3,7 @@
  * relayed, not recorded. SQLite is the embedded default; PostgreSQL comes behind
  * the same interface.
  */
-import type { EndReason } from '@tandem/protocol';
+import type { EndReason, Mode } from '@tandem/protocol';
 
 export interface AgentRecord {
   id: string;
@@ -32,6 +32,8 @@ export interface SessionRecord {
   createdAt: string;
   endedAt: string | null;
   endReason: EndReason | null;
+  /** The most the visitor allowed agents during the session (view, navigate, control). */
+  maxMode: Mode | null;
 }
 
 export interface SessionAgentRecord {
@@ -51,6 +53,8 @@ export interface Store {
 
   createSession(session: SessionRecord): Promise<void>;
   endSession(id: string, endedAt: string, reason: EndReason): Promise<void>;
+  /** Records that the visitor allowed more than before (the caller checks it is more). */
+  raiseSessionMode(id: string, mode: Mode): Promise<void>;
   addSessionAgent(sessionId: string, agent: SessionAgentRecord): Promise<void>;
   getSession(id: string): Promise<(SessionRecord & { agents: SessionAgentRecord[] }) | undefined>;
   listSessions(options: { limit: number; active?: boolean }): Promise<SessionRecord[]>;
