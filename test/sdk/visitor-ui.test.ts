@@ -144,6 +144,20 @@ describe('theming', () => {
   });
 });
 
+describe('ui options from init', () => {
+  it('the panel starts where the site puts it, and the frame can be left off', async () => {
+    const page = await open('ui.html', { ui: JSON.stringify({ position: 'top-left', frame: false }) });
+    await startSession(page);
+    await page.click('tandem-ui [data-action=accept]');
+    await page.waitForSelector('tandem-ui [data-code]');
+    const box = (await page.locator('tandem-ui .panel').boundingBox())!;
+    expect(box.x).toBeLessThan(40);
+    expect(box.y).toBeLessThan(40);
+    expect(await page.$('tandem-ui .frame')).toBeNull();
+    await page.context().close();
+  });
+});
+
 describe('minimize and drag', () => {
   it('dragging the head moves the panel; minimized, it keeps its place and Stop still works', async () => {
     const page = await open('ui.html');

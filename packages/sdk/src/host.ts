@@ -27,6 +27,15 @@ export interface TandemConfig {
    * settings on the server must allow it too.
    */
   presence?: boolean;
+  /** Where the visitor's panel starts (they can drag it), and whether the shared tab gets a coloured frame. */
+  ui?: UiOptions;
+}
+
+export interface UiOptions {
+  /** Default bottom-right. */
+  position?: 'bottom-right' | 'bottom-left' | 'top-right' | 'top-left';
+  /** Default true: a frame around the viewport while the tab is shared. */
+  frame?: boolean;
 }
 
 /**

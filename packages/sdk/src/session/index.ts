@@ -59,11 +59,11 @@ const api: SessionApi = {
   resume() {
     const handoff = takeHandoff();
     if (handoff) {
-      ui ??= new VisitorUi(strings);
+      ui ??= new VisitorUi(strings, host.config.ui);
       return void redeem(handoff);
     }
     if (stored) {
-      ui ??= new VisitorUi(strings);
+      ui ??= new VisitorUi(strings, host.config.ui);
       return void reconnect();
     }
     const live = liveElsewhere();
@@ -124,7 +124,7 @@ async function redeem(handoff: string): Promise<void> {
 /** Another tab shares the session: say so, and offer to move it here. */
 function elsewhere(live: Stored): void {
   clearTimeout(timer);
-  ui ??= new VisitorUi(strings);
+  ui ??= new VisitorUi(strings, host.config.ui);
   const stopWatching = onLiveCleared(() => {
     stopWatching();
     if (!socket) end(false);
@@ -164,7 +164,7 @@ async function begin(invite?: Invitation): Promise<void> {
   if (busy || stored) return;
   busy = true;
   host.emit('sessionRequest');
-  ui ??= new VisitorUi(strings);
+  ui ??= new VisitorUi(strings, host.config.ui);
   clearTimeout(timer);
   // The visitor agrees to what the agent may do, not only to being seen.
   const asked = host.config.mode;
@@ -381,7 +381,7 @@ function stopLive(): void {
 function endedElsewhere(): void {
   if (!stored) return;
   end(true);
-  const notice = new VisitorUi(strings);
+  const notice = new VisitorUi(strings, host.config.ui);
   notice.status(strings.ended);
   setTimeout(() => notice.destroy(), ENDED_NOTICE_MS);
 }

@@ -11,6 +11,7 @@
 import { IGNORE_ATTR } from '@tandem/mirror/capture';
 import { MODES, type Mode } from '@tandem/protocol';
 import { fill, modeText, type Strings } from './strings.js';
+import type { UiOptions } from '../host.js';
 
 // `!important` in the shadow tree wins over the page's `!important` (the inner
 // context wins for important rules), so `* { all: unset !important }` or
@@ -23,6 +24,8 @@ const CSS = `
   background: var(--tandem-bg, #fff); color: var(--tandem-fg, #1b2330); border-radius: var(--tandem-radius, 12px);
   box-shadow: 0 8px 30px rgba(0,0,0,.25); border: 2px solid var(--tandem-accent, #2563eb); display: block; }
 .panel.min { width: auto; padding: 6px 8px 6px 12px; }
+.panel.left { right: auto; left: 16px; }
+.panel.top { bottom: auto; top: 16px; }
 .head { display: flex; align-items: flex-start; gap: 8px; cursor: move; touch-action: none; user-select: none; }
 .title { font-weight: 700; font-size: 16px; margin: 0 0 6px; flex: 1; }
 .min .title { font-size: 13px; margin: 0; align-self: center; }
@@ -81,7 +84,10 @@ export class VisitorUi {
   /** Answers an open consent prompt: destroying the UI answers it "no". */
   private consent: ((yes: boolean) => void) | null = null;
 
-  constructor(private readonly strings: Strings) {
+  constructor(
+    private readonly strings: Strings,
+    private readonly options: UiOptions = {},
+  ) {
     this.host = document.createElement('tandem-ui');
     this.host.setAttribute(IGNORE_ATTR, '');
     this.root = this.host.attachShadow({ mode: 'open' });
@@ -260,7 +266,9 @@ export class VisitorUi {
 
   private showPanel(title: string, body: string): HTMLElement {
     this.panel?.remove();
-    const panel = el('div', this.minimized && this.last ? 'panel min' : 'panel');
+    const [vertical, horizontal] = (this.options.position ?? 'bottom-right').split('-');
+    const place = `${vertical === 'top' ? ' top' : ''}${horizontal === 'left' ? ' left' : ''}`;
+    const panel = el('div', (this.minimized && this.last ? 'panel min' : 'panel') + place);
     const head = el('div', 'head');
     head.appendChild(text('p', 'title', this.minimized && this.last ? this.strings.ready : title));
     if (this.last) {
@@ -306,6 +314,7 @@ export class VisitorUi {
   }
 
   private showFrame(on: boolean): void {
+    if (this.options.frame === false) return;
     if (on && !this.frame) this.root.appendChild((this.frame = el('div', 'frame')));
     if (!on) this.frame?.remove();
   }
