@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import type { StaticServer } from '../helpers/static-server.js';
 import type { TestServer } from '../helpers/server.js';
-import { closeAll, startSiteAndServer, vendorRoutes } from '../helpers/site.js';
+import { closeAll, consentAndCode, startSiteAndServer, vendorRoutes } from '../helpers/site.js';
 import { joinAsAgent, signIn, type Client } from '../helpers/clients.js';
 import { frameText } from '../helpers/frames.js';
 
@@ -40,9 +40,7 @@ async function share(ctx: BrowserContext, mode = 'navigate'): Promise<{ visitor:
   const visitor = await ctx.newPage();
   await visitor.goto(sitePage('a.localtest', 'react.html', mode));
   await visitor.waitForFunction(() => (window as any).Tandem?.loaded);
-  await visitor.evaluate(() => (window as any).Tandem('startSession'));
-  await visitor.click('tandem-ui [data-action=accept]');
-  const code = (await (await visitor.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code'))!;
+  const code = await consentAndCode(visitor);
   const agent = await joinAsAgent(server.url, await signIn(server.url), code);
   await agentSees(agent, 'React shop');
   return { visitor, agent, code };

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import type { StaticServer } from '../helpers/static-server.js';
 import type { TestServer } from '../helpers/server.js';
-import { closeAll, startSiteAndServer } from '../helpers/site.js';
+import { closeAll, consentAndCode, startSiteAndServer } from '../helpers/site.js';
 import { joinAsAgent, signIn, type Client } from '../helpers/clients.js';
 import { frameText } from '../helpers/frames.js';
 
@@ -54,10 +54,8 @@ async function share(query: string): Promise<{ visitor: Page; agent: Client; fra
   });
   await visitor.goto(`${site.url}/masking/page.html?server=${encodeURIComponent(server.url)}${query}`);
   await visitor.waitForFunction(() => (window as any).Tandem?.loaded);
-  await visitor.evaluate(() => (window as any).Tandem('startSession'));
-  await visitor.click('tandem-ui [data-action=accept]');
-  const code = await (await visitor.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code');
-  const agent = await joinAsAgent(server.url, await signIn(server.url), code!);
+  const code = await consentAndCode(visitor);
+  const agent = await joinAsAgent(server.url, await signIn(server.url), code);
   await expect.poll(() => agent.binary.length).toBeGreaterThan(0);
   return { visitor, agent, frames: () => [...sent, ...agent.binary.map((b) => frameText(b))] };
 }

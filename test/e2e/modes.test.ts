@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import type { StaticServer } from '../helpers/static-server.js';
 import { ADMIN, type TestServer } from '../helpers/server.js';
-import { closeAll, startSiteAndServer, vendorRoutes } from '../helpers/site.js';
+import { closeAll, consentAndCode, startSiteAndServer, vendorRoutes } from '../helpers/site.js';
 import { refusals } from '@tandem/protocol';
 
 let server: TestServer;
@@ -44,16 +44,19 @@ async function share(page: string, mode: string, ready = '#state'): Promise<Shar
   await visitor.goto(`${site.url}/${page}?server=${encodeURIComponent(server.url)}&mode=${mode}`);
   await visitor.waitForFunction(() => (window as any).Tandem?.loaded);
   await visitor.waitForSelector(ready);
-  await visitor.evaluate(() => (window as any).Tandem('startSession'));
-  await visitor.click('tandem-ui [data-action=accept]');
-  const code = await (await visitor.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code');
-  const agent = await agentCtx.newPage();
-  await agent.goto(`${server.url}/console/`);
-  await agent.fill('#code', code!);
-  await agent.click('button[type=submit]');
-  await inView(agent, ready);
+  const agent = await joinInConsole(await consentAndCode(visitor), ready);
   await agent.waitForSelector(`.session-bar .mode[data-mode=${mode}]`);
   return { visitor, agent };
+}
+
+/** The signed-in agent enters the code in the console and waits until `ready` shows in the mirror. */
+async function joinInConsole(code: string, ready: string): Promise<Page> {
+  const agent = await agentCtx.newPage();
+  await agent.goto(`${server.url}/console/`);
+  await agent.fill('#code', code);
+  await agent.click('button[type=submit]');
+  await inView(agent, ready);
+  return agent;
 }
 
 async function done({ visitor, agent }: Shared): Promise<void> {
@@ -248,13 +251,9 @@ describe('the demo’s plain form', () => {
     await visitor.click('#get-help');
     await visitor.click('tandem-ui [data-action=accept]');
     const code = await (await visitor.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code');
-    const agent = await agentCtx.newPage();
+    const agent = await joinInConsole(code!, '#booking-form');
     const s = { visitor, agent };
     try {
-      await agent.goto(`${server.url}/console/`);
-      await agent.fill('#code', code!);
-      await agent.click('button[type=submit]');
-      await inView(agent, '#booking-form');
       await agent.click('[data-ask=control]');
       await visitor.click('tandem-ui [data-action=allow-mode]');
       await agent.waitForSelector('.session-bar .mode[data-mode=control]');

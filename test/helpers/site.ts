@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { serveStatic, type StaticServer } from './static-server.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -39,4 +39,11 @@ export async function closeAll(...things: (Browser | StaticServer | TestServer |
     if ('stop' in thing) await thing.stop();
     else await thing.close();
   }
+}
+
+/** The visitor starts a session on a page with the snippet and consents; returns the code they would read out. */
+export async function consentAndCode(visitor: Page): Promise<string> {
+  await visitor.evaluate(() => (window as any).Tandem('startSession'));
+  await visitor.click('tandem-ui [data-action=accept]');
+  return (await (await visitor.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code'))!;
 }

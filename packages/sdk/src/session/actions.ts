@@ -12,6 +12,7 @@
 import { modeRank, type AgentAction, type Mode, type Refusal } from '@tandem/protocol';
 import type { Capture } from '@tandem/mirror/capture';
 import { IGNORE_ATTR, closestAcross } from '@tandem/mirror/capture';
+import { httpUrl, submissionHref } from './domains.js';
 
 export interface ActionHost {
   mode(): Mode;
@@ -33,7 +34,7 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
   switch (a.k) {
     case 'navigate': {
       if (!has('navigate')) return 'mode';
-      const url = parseUrl(a.url);
+      const url = httpUrl(a.url);
       if (!url || !host.allowedUrl(url)) return 'url';
       host.navigate(url);
       return null;
@@ -106,15 +107,6 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
   }
 }
 
-function parseUrl(href: string): URL | null {
-  try {
-    const url = new URL(href, location.href);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url : null;
-  } catch {
-    return null;
-  }
-}
-
 function focus(el: Element): void {
   if (deepActive(el.ownerDocument) !== el) (el as HTMLElement).focus?.({ preventScroll: true });
 }
@@ -148,9 +140,8 @@ function destination(el: Element, key: string | null): URL | null | undefined {
     key === null || key === ' ' ? el.matches('button:not([type=button]):not([type=reset]), input[type=submit], input[type=image]')
     : key === 'Enter' ? el.localName === 'input' || el.matches('button:not([type=button]):not([type=reset])')
     : false;
-  // formAction reads as the page's own address when the attribute is absent: then the form's action counts.
-  if (submits && field.form) return parseUrl(field.hasAttribute('formaction') ? field.formAction : field.form.action);
-  if (link && (key === null || key === 'Enter')) return parseUrl(link.href);
+  if (submits && field.form) return httpUrl(submissionHref(field.form, field));
+  if (link && (key === null || key === 'Enter')) return httpUrl(link.href);
   return undefined;
 }
 

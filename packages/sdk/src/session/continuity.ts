@@ -4,10 +4,10 @@
  * spent by the next page at once), and between tabs of one origin (the live
  * tab is recorded in localStorage; another tab offers to take the session).
  */
-import { HANDOFF_PARAM, LIVE_BEAT_MS, LIVE_KEY, LIVE_STALE_MS, STORAGE_KEY } from '../host.js';
+import { HANDOFF_PARAM, LIVE_KEY, LIVE_STALE_MS, STORAGE_KEY } from '../host.js';
+import { httpUrl, submissionHref } from './domains.js';
 import type { Mode } from '@tandem/protocol';
 
-export { LIVE_BEAT_MS };
 
 export interface Stored {
   sessionId: string;
@@ -88,12 +88,8 @@ export function watchLinks(policy: LinkPolicy): () => void {
   /** Where the visitor is going, if it is another origin in this tab (else null). */
   const leaving = (href: string, target: string): URL | null => {
     if (target && target !== '_self') return null;
-    try {
-      const url = new URL(href, location.href);
-      return url.origin !== location.origin && /^https?:$/.test(url.protocol) ? url : null;
-    } catch {
-      return null;
-    }
+    const url = httpUrl(href);
+    return url && url.origin !== location.origin ? url : null;
   };
 
   const onClick = (e: MouseEvent) => {
@@ -110,9 +106,7 @@ export function watchLinks(policy: LinkPolicy): () => void {
     const form = e.target as HTMLFormElement;
     if (e.defaultPrevented || form.method === 'dialog') return;
     const submitter = e.submitter as HTMLButtonElement | HTMLInputElement | null;
-    // A submitter's formAction reads as the page's own address when it has none: only the attribute counts.
-    const action = submitter?.hasAttribute('formaction') ? submitter.formAction : form.action;
-    const url = leaving(action, submitter?.formTarget || form.target);
+    const url = leaving(submissionHref(form, submitter), submitter?.formTarget || form.target);
     if (!url) return;
     if (!policy.allowed(url)) return policy.leave();
     e.preventDefault();

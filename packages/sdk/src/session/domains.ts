@@ -1,3 +1,23 @@
+/** An http(s) address resolved against this page, or null (javascript:, data:, not an address). */
+export function httpUrl(href: string): URL | null {
+  try {
+    const url = new URL(href, location.href);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where a form's submission goes. A submitter's `formAction` reads as the
+ * page's own address when it has no attribute: only the attribute counts, else
+ * the form's action.
+ */
+export function submissionHref(form: HTMLFormElement, submitter: Element | null): string {
+  const button = submitter as HTMLButtonElement | null;
+  return button?.hasAttribute('formaction') ? button.formAction : form.action;
+}
+
 /**
  * Where a session may follow the visitor: this page's origin and the host
  * names the site lists in `allowedDomains` ("shop.example.com", "*.example.com").

@@ -4,12 +4,11 @@
  */
 import { PROTOCOL_VERSION, closeCodes, type Mode, type ServerToVisitor, type SiteMasking, type VisitorToServer } from '@tandem/protocol';
 import { startCapture, type Capture, type MaskOptions } from '@tandem/mirror/capture';
-import { HOST_KEY, type Host, type SessionApi } from '../host.js';
+import { HOST_KEY, LIVE_BEAT_MS, type Host, type SessionApi } from '../host.js';
 import { FrameEncoder } from './frames.js';
 import { runAction } from './actions.js';
 import { allowedUrl } from './domains.js';
 import {
-  LIVE_BEAT_MS,
   liveElsewhere,
   markLive,
   onLiveCleared,

@@ -19,9 +19,8 @@ import {
 } from '@tandem/protocol';
 import { toAgent, toAgents, toVisitor, type Bus } from '../bus/bus.js';
 import { encodeJson, type LiveSession, type LiveSessions } from '../live/sessions.js';
-import { closeRateLimited, forward, negotiate, parseControl, sendError, sendJson } from './connection.js';
+import { closeRateLimited, forward, isEnded, negotiate, parseControl, sendError, sendJson } from './connection.js';
 import { TokenBucket } from '../token-bucket.js';
-import { isEnded } from './connection.js';
 
 /** A viewer asks for a snapshot at most this often. */
 const RESYNC_INTERVAL_MS = 1000;

@@ -59,18 +59,31 @@ export class Presence {
     return this.byVisitor.size;
   }
 
+  /** Kept as pages come and go: checked on every page that says it is here, so never counted by a scan. */
   countSite(siteKey: string): number {
-    let n = 0;
-    for (const e of this.byVisitor.values()) if (e.visitor.siteKey === siteKey) n++;
-    return n;
+    return this.perSite.get(siteKey) ?? 0;
+  }
+
+  private readonly perSite = new Map<string, number>();
+
+  private track(entry: Entry | undefined, delta: 1 | -1): void {
+    if (!entry) return;
+    const key = entry.visitor.siteKey;
+    const n = (this.perSite.get(key) ?? 0) + delta;
+    if (n > 0) this.perSite.set(key, n);
+    else this.perSite.delete(key);
   }
 
   /** Records a page; returns the function that removes it when the page goes. */
   here(visitor: PresentVisitor, send: (msg: ServerToPresence) => void): () => void {
     const entry = { visitor, send };
+    this.track(this.byVisitor.get(visitor.visitorId), -1);
     this.byVisitor.set(visitor.visitorId, entry);
+    this.track(entry, 1);
     return () => {
-      if (this.byVisitor.get(visitor.visitorId) === entry) this.byVisitor.delete(visitor.visitorId);
+      if (this.byVisitor.get(visitor.visitorId) !== entry) return;
+      this.byVisitor.delete(visitor.visitorId);
+      this.track(entry, -1);
     };
   }
 
