@@ -6,6 +6,8 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Every message the server sends is checked against the protocol's schemas while tests run.
+    env: { TANDEM_CHECK_OUTBOUND: '1' },
     // Two cores: browser tests get one each.
     maxWorkers: 2,
   },

@@ -181,7 +181,7 @@ describe('a co-browsing session on the demo', () => {
   });
 
   it('the standalone /watch page (for agent desktops) shows the same session under a strict CSP', async () => {
-    const [live] = server.context.sessions.list();
+    const [live] = await server.context.registry.listSessions();
     const watch = await agentCtx.newPage();
     const response = await watch.goto(`${server.url}/watch?session=${live!.id}`);
     expect(response!.headers()['content-security-policy']).toContain("script-src 'self'");

@@ -125,7 +125,7 @@ describe('visitor gateway under bad input', () => {
   });
 
   it('an agent sending junk gets errors; the visitor and other agents are not disturbed', async () => {
-    const junk = await joinAsAgent(server.url, cookie, (await server.context.store.getSession(other.sessionId))!.code);
+    const junk = await joinAsAgent(server.url, cookie, (await server.context.registry.getSession(other.sessionId))!.code);
     junk.sendJson({ t: 'pointer', x: 'left', y: 1 });
     expect(await junk.next((m) => m.t === 'error')).toMatchObject({ code: 'TDM_BAD_MESSAGE', message: expect.stringContaining('x:') });
     junk.ws.send(Buffer.from([1, 2, 3]));

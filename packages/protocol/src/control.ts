@@ -13,6 +13,7 @@ export type Mode = (typeof MODES)[number];
 
 export const modeRank: Record<Mode, number> = { view: 0, navigate: 1, control: 2 };
 
+
 export const isMode = (v: unknown): v is Mode => typeof v === 'string' && (MODES as readonly string[]).includes(v);
 
 /** Keys an agent may press on the visitor's page. */
@@ -40,30 +41,11 @@ export const MAX_TYPED_CHARS = 2000;
 export const MAX_URL_CHARS = 2048;
 
 /**
- * An action, aimed at a node by the id the mirror gave it. `x`, `y` are CSS px
- * inside the element's box (a click lands where the agent clicked).
+ * The least mode each action needs (the actions themselves are declared in
+ * schema/common.ts). A click needs `navigate` when it follows a link and
+ * `control` otherwise: the server checks this floor, the page the rest.
  */
-export type AgentAction =
-  /** Outline an element on the visitor's page for a moment (every mode). */
-  | { k: 'highlight'; node: number }
-  | { k: 'click'; node: number; x: number; y: number; double?: boolean }
-  /** Insert text at the caret, as typing, an IME's committed text or a paste would. */
-  | { k: 'type'; node: number; text: string }
-  | { k: 'key'; node: number; key: Key; shift?: boolean }
-  /** Choose options of a <select> by index. */
-  | { k: 'select'; node: number; indexes: number[] }
-  | { k: 'check'; node: number; checked: boolean }
-  /** Scroll an element (or the document, node 1) to a position in CSS px. */
-  | { k: 'scroll'; node: number; x: number; y: number }
-  | { k: 'navigate'; url: string };
-
-export type ActionKind = AgentAction['k'];
-
-/**
- * The least mode each action needs. A click needs `navigate` when it follows a
- * link and `control` otherwise: the server checks this floor, the page the rest.
- */
-export const actionFloor: Record<ActionKind, Mode> = {
+export const actionFloor = {
   highlight: 'view',
   click: 'navigate',
   type: 'control',
@@ -72,7 +54,10 @@ export const actionFloor: Record<ActionKind, Mode> = {
   check: 'control',
   scroll: 'navigate',
   navigate: 'navigate',
-};
+} as const satisfies Record<string, Mode>;
+
+export type ActionKind = keyof typeof actionFloor;
+export const ACTION_KINDS = Object.keys(actionFloor) as ActionKind[];
 
 /** Why the visitor's page refused an action; the agent sees the sentence. */
 export const refusals = {
@@ -88,3 +73,4 @@ export const refusals = {
   consent: 'The visitor has not agreed to this.',
 } as const;
 export type Refusal = keyof typeof refusals;
+export const REFUSALS = Object.keys(refusals) as Refusal[];

@@ -22,12 +22,8 @@ export const errors = {
 } as const;
 
 export type ErrorCode = keyof typeof errors;
+export const ERROR_CODES = Object.keys(errors) as ErrorCode[];
 
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-}
-
-export function errorBody(code: ErrorCode, detail?: string): ErrorBody {
+export function errorBody(code: ErrorCode, detail?: string): { code: ErrorCode; message: string } {
   return { code, message: detail ? `${errors[code].message} ${detail}` : errors[code].message };
 }

@@ -1,8 +1,30 @@
+// Values every side may use; the message types come from the schemas as types
+// only, so no browser bundle carries TypeBox (see `@tandem/protocol/schema`).
 export * from './version.js';
 export * from './limits.js';
 export * from './errors.js';
-export * from './messages.js';
 export * from './frame.js';
 export * from './dom.js';
-export * from './check.js';
 export * from './control.js';
+export type {
+  AgentAction,
+  AgentInfo,
+  EndReason,
+  Hello,
+  Identity,
+  PlatformInfo,
+  SiteMasking,
+} from './schema/common.js';
+export type {
+  AgentToServer,
+  BusMessage,
+  ControllerToServer,
+  PresenceToServer,
+  ServerToAgent,
+  ServerToController,
+  ServerToPresence,
+  ServerToVisitor,
+  VisitorToServer,
+} from './schema/channels.js';
+export type { SessionEvent, SessionEventInput, SessionEventName } from './schema/events.js';
+export type * from './schema/rest.js';

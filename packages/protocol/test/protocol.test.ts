@@ -8,9 +8,8 @@ import {
   isJsonMessage,
   negotiateVersion,
   readFrameHeader,
-  validateAgentMessage,
-  validateVisitorMessage,
 } from '../src/index.js';
+import { validateAgentMessage, validatePresenceMessage, validateVisitorMessage } from '../src/schema/index.js';
 
 describe('DOM frames', () => {
   it('round-trips the header and leaves the payload untouched', () => {
@@ -35,20 +34,41 @@ describe('DOM frames', () => {
 });
 
 describe('control message validators', () => {
+  const problem = (r: { ok: boolean; problem?: string }) => (r.ok ? null : r.problem);
+
   it('accept the messages of their channel', () => {
-    expect(validateVisitorMessage({ t: 'hello', versions: [1] })).toBeNull();
-    expect(validateVisitorMessage({ t: 'end' })).toBeNull();
-    expect(validateAgentMessage({ t: 'pointer', x: 10, y: 20.5 })).toBeNull();
-    expect(validateAgentMessage({ t: 'leave', end: true })).toBeNull();
+    expect(validateVisitorMessage({ t: 'hello', versions: [1] })).toEqual({ ok: true, msg: { t: 'hello', versions: [1] } });
+    expect(problem(validateVisitorMessage({ t: 'end' }))).toBeNull();
+    expect(problem(validateAgentMessage({ t: 'pointer', x: 10, y: 20.5 }))).toBeNull();
+    expect(problem(validateAgentMessage({ t: 'leave', end: true }))).toBeNull();
+    expect(problem(validateAgentMessage({ t: 'action', id: 1, a: { k: 'type', node: 5, text: 'hi' } }))).toBeNull();
   });
 
   it('say what is wrong with the rest', () => {
-    expect(validateVisitorMessage({ t: 'pointer', x: 1, y: 1 })).toBe('unknown message type');
-    expect(validateVisitorMessage('end')).toBe('unknown message type');
-    expect(validateAgentMessage({ t: 'pointer', x: 'a', y: 1 })).toBe('x: expected a number');
-    expect(validateAgentMessage({ t: 'pointer', x: Infinity, y: 1 })).toBe('x: expected a number');
-    expect(validateAgentMessage({ t: 'pointer', x: 1, y: 1, z: 2 })).toBe('unexpected field "z"');
-    expect(validateAgentMessage({ t: 'hello', versions: new Array(100).fill(1) })).toMatch(/at most 16/);
+    expect(problem(validateVisitorMessage({ t: 'pointer', x: 1, y: 1 }))).toBe('unknown message type');
+    expect(problem(validateVisitorMessage('end'))).toBe('expected an object');
+    expect(problem(validateAgentMessage({ t: 'pointer', x: 'a', y: 1 }))).toMatch(/^x: /);
+    expect(problem(validateAgentMessage({ t: 'pointer', x: Infinity, y: 1 }))).toMatch(/^x: /);
+    expect(problem(validateAgentMessage({ t: 'pointer', x: 1, y: 1, z: 2 }))).toBe('unexpected field "z"');
+    expect(problem(validateAgentMessage({ t: 'hello', versions: new Array(100).fill(1) }))).toMatch(/^versions: /);
+    expect(problem(validateAgentMessage({ t: 'action', id: 1, a: { k: 'type', node: 5, text: '' } }))).not.toBeNull();
+  });
+
+  it('never take a name from Object.prototype for a message type, an action, or a field', () => {
+    const names = Object.getOwnPropertyNames(Object.prototype);
+    expect(names).toContain('__proto__');
+    for (const validate of [validateVisitorMessage, validateAgentMessage, validatePresenceMessage]) {
+      for (const name of names) {
+        expect(problem(validate(JSON.parse(`{"t":${JSON.stringify(name)}}`)))).toBe('unknown message type');
+        // As a key: JSON.parse makes an own property even of "__proto__".
+        expect(problem(validate(JSON.parse(`{"t":"hello","versions":[1],${JSON.stringify(name)}:{}}`)))).not.toBeNull();
+      }
+    }
+    for (const name of names) {
+      expect(problem(validateAgentMessage({ t: 'action', id: 1, a: { k: name, node: 1 } }))).not.toBeNull();
+      expect(problem(validateAgentMessage({ t: 'requestMode', mode: name }))).not.toBeNull();
+      expect(problem(validateVisitorMessage(JSON.parse(`{"t":"identity","identity":{${JSON.stringify(name)}:"x"}}`)))).not.toBeNull();
+    }
   });
 });
 

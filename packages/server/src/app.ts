@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
-import { closeCodes, errorBody, type ErrorCode } from '@tandem/protocol';
+import { PROTOCOL_VERSION, closeCodes, errorBody, type ErrorCode } from '@tandem/protocol';
 import { MemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/bus.js';
 import type { ServerConfig } from './config.js';
@@ -14,7 +14,11 @@ import type { Context } from './context.js';
 import { Tokens } from './auth/tokens.js';
 import { ensureAdmin } from './auth/agents.js';
 import { createGateways } from './gateways/upgrade.js';
-import { LiveSessions } from './live/sessions.js';
+import { MemoryRegistry } from './live/memory-registry.js';
+import type { Registry } from './live/registry.js';
+import { Rooms } from './live/room.js';
+import { SessionEvents } from './live/session-events.js';
+import { writeMetadata } from './live/metadata.js';
 import { OriginPolicy } from './origins.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
@@ -25,9 +29,8 @@ import { sessionRoutes } from './routes/sessions.js';
 import { visitorRoutes } from './routes/visitor.js';
 import { siteRoutes } from './routes/sites.js';
 import { Sites } from './sites.js';
-import { Presence } from './live/presence.js';
 import { presenceRoutes } from './routes/presence.js';
-import { PROTOCOL_VERSION } from '@tandem/protocol';
+import { contractRoutes } from './routes/contracts.js';
 
 export interface TandemServer {
   app: FastifyInstance;
@@ -40,6 +43,12 @@ export interface TandemServer {
 export interface StartOptions {
   store?: Store;
   bus?: Bus;
+  /**
+   * The live registry. Given, it is shared with other nodes and outlives this
+   * one: on shutdown this node's clients are told to reconnect elsewhere and
+   * their sessions go on. Left out, it lives and dies with this process.
+   */
+  registry?: Registry;
   /** Where the first-start admin password is printed. */
   print?: (line: string) => void;
   logger?: boolean;
@@ -57,12 +66,19 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     bodyLimit: 64 * 1024,
     trustProxy: true,
   });
-  const sessions = new LiveSessions(store, bus, config.resumeGraceMs, (err) => app.log.error(err));
+  const report = (err: unknown) => app.log.error(err);
+  const registry = options.registry ?? new MemoryRegistry();
+  const registryOutlivesNode = options.registry !== undefined;
+  const events = new SessionEvents(bus, registry, report);
+  writeMetadata(events, store);
+  // Sessions the store has open but no registry knows: the process that held them died (a crash, SIGKILL).
+  const dangling = await store.endDangling(new Date().toISOString(), 'server', async (id) => (await registry.getSession(id)) !== null);
+  if (dangling > 0) print(`Ended ${dangling} session(s) left open by a previous run that stopped without shutting down.`);
   const origins = new OriginPolicy(config.allowedOrigins);
   const sites = new Sites(store, bus, config.siteKeys);
   await sites.start();
-  const presence = new Presence();
-  const context: Context = { config, store, bus, tokens, sessions, origins, sites, presence };
+  const rooms = new Rooms({ bus, registry, events, sites, graceMs: config.resumeGraceMs, report });
+  const context: Context = { config, store, bus, tokens, registry, rooms, events, origins, sites };
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof TandemError) return reply.code(err.statusCode).send({ code: err.code, message: err.message });
     const e = err as { validation?: unknown; statusCode?: number; message: string };
@@ -86,16 +102,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       },
     },
   });
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (scope) => visitorRoutes(scope, context));
   await app.register(async (scope) => authRoutes(scope, context));
   await app.register(async (scope) => sessionRoutes(scope, context));
   await app.register(async (scope) => siteRoutes(scope, context));
   await app.register(async (scope) => presenceRoutes(scope, context));
+  await app.register(contractRoutes);
   await app.register(pageRoutes);
 
-  const gateways = createGateways({ tokens, sessions, bus, origins, sites, presence });
+  const gateways = createGateways({ tokens, registry, rooms, bus, origins, sites, pingIntervalMs: config.pingIntervalMs, report });
   app.server.on('upgrade', gateways.handleUpgrade);
 
   const purge = setInterval(() => {
@@ -115,9 +131,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     url: `http://${host}:${port}`,
     async close() {
       clearInterval(purge);
-      // Clients are told to reconnect; the embedded registry ends with this process.
-      gateways.close(closeCodes.restart, 'server restarting');
-      await sessions.endAll('server');
+      rooms.stop();
+      if (registryOutlivesNode) {
+        // The sessions live on in the shared registry: clients reconnect to another node and resume.
+        gateways.close(closeCodes.restart, 'server restarting');
+      } else {
+        // The registry ends with this process, so its sessions end: clients are told so (4000), not to come back.
+        for (const s of await registry.listSessions()) await rooms.end(s.id, 'server');
+        gateways.close(closeCodes.sessionEnded, 'server stopped');
+        await registry.close();
+      }
       await app.close();
       await bus.close();
       await store.close();

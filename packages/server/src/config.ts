@@ -16,6 +16,8 @@ export interface ServerConfig {
   resumeGraceMs: number;
   /** How many days session metadata is kept. */
   retentionDays: number;
+  /** How often sockets are pinged; a peer that misses a ping is dropped at the next one. */
+  pingIntervalMs: number;
   logLevel: string;
 }
 
@@ -31,6 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     adminPassword: env.TANDEM_ADMIN_PASSWORD,
     resumeGraceMs: Number(env.TANDEM_RESUME_GRACE_MS ?? 30_000),
     retentionDays: Number(env.TANDEM_RETENTION_DAYS ?? 90),
+    pingIntervalMs: Number(env.TANDEM_PING_MS ?? 15_000),
     logLevel: env.TANDEM_LOG_LEVEL ?? 'info',
   };
 }

@@ -4,11 +4,12 @@ import type { Bus } from './bus/bus.js';
 import type { ServerConfig } from './config.js';
 import type { AgentClaims, Tokens } from './auth/tokens.js';
 import { verifyApiKey } from './auth/api-keys.js';
-import type { LiveSessions } from './live/sessions.js';
 import type { OriginPolicy } from './origins.js';
 import type { Store } from './store/store.js';
 import type { Sites } from './sites.js';
-import type { Presence } from './live/presence.js';
+import type { Registry } from './live/registry.js';
+import type { Rooms } from './live/room.js';
+import type { SessionEvents } from './live/session-events.js';
 import { fail } from './http-errors.js';
 
 export interface Context {
@@ -16,10 +17,13 @@ export interface Context {
   store: Store;
   bus: Bus;
   tokens: Tokens;
-  sessions: LiveSessions;
+  /** Everything live, as every node sees it. */
+  registry: Registry;
+  /** This node's rooms: the one way to tell a session's sockets anything. */
+  rooms: Rooms;
+  events: SessionEvents;
   origins: OriginPolicy;
   sites: Sites;
-  presence: Presence;
 }
 
 export const AGENT_COOKIE = 'tandem_agent';

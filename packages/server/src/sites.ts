@@ -6,8 +6,8 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MODES, type Identity, type Mode, type SiteMasking } from '@tandem/protocol';
-import { encodeJson } from './live/sessions.js';
-import type { Bus } from './bus/bus.js';
+import { encode } from './live/wire.js';
+import { SITES_CHANGED, toSite, type Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
 
 export interface SiteSettings {
@@ -30,15 +30,6 @@ export interface SitePatch {
   masking?: SiteMasking;
 }
 
-/** Topic on which a node says it changed a site's settings: every node drops its cached copy. */
-const SITES_CHANGED = 'sites:changed';
-
-/** Topic of what is sent to every visitor of a site (settings that changed). */
-export const toSite = (siteKey: string) => `site:${siteKey}:v`;
-
-/** Bounds of the masking rules an operator can push. */
-export const MAX_RULES = 100;
-export const MAX_RULE_CHARS = 500;
 
 export class Sites {
   private readonly cache = new Map<string, SiteSettings>();
@@ -126,7 +117,7 @@ export class Sites {
     await this.bus.publish(SITES_CHANGED, Buffer.from(key, 'utf8'));
     this.cache.set(key, next);
     if (JSON.stringify(next.masking) !== JSON.stringify(before.masking)) {
-      await this.bus.publish(toSite(key), encodeJson({ t: 'masking', masking: next.masking }));
+      await this.bus.publish(toSite(key), encode.visitor({ t: 'masking', masking: next.masking }));
     }
     return next;
   }

@@ -1,8 +1,9 @@
 /**
- * The bus carries messages between the gateways of one session, wherever its
- * sockets are connected. The embedded default is in memory; a cluster uses
- * Redis pub/sub behind the same two methods. Messages are opaque bytes: a
- * binary DOM frame or a UTF-8 JSON control message (see protocol's frame.ts).
+ * The bus carries messages between the nodes of a cluster (and, in one
+ * process, between a session's sockets). The embedded default is in memory; a
+ * cluster uses Redis pub/sub behind the same three methods. Messages are
+ * opaque bytes: a binary DOM frame or UTF-8 JSON (see protocol's frame.ts).
+ * Only the rooms (live/room.ts) and the session event stream publish.
  */
 export type BusHandler = (message: Uint8Array) => void;
 
@@ -13,9 +14,17 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Topic of what is sent to every agent of a session. */
+/** What is sent to every agent of a session (DOM frames and ServerToAgent messages). */
 export const toAgents = (sessionId: string) => `s:${sessionId}:a`;
-/** Topic of what is sent to one agent of a session (on all of their sockets). */
+/** What is sent to one agent of a session, on all of their sockets. */
 export const toAgent = (sessionId: string, agentId: string) => `s:${sessionId}:a:${agentId}`;
-/** Topic of what is sent to the visitor of a session. */
+/** What is sent to the visitor of a session (ServerToVisitor messages, and the bus's `replaced`). */
 export const toVisitor = (sessionId: string) => `s:${sessionId}:v`;
+/** What is sent to every visitor of a site (settings that changed). */
+export const toSite = (siteKey: string) => `site:${siteKey}:v`;
+/** What is sent to one page of a present visitor (an invite). */
+export const toPresencePage = (pageId: string) => `p:${pageId}`;
+/** The stream of session events (schema/events.ts), every session of every node. */
+export const SESSION_EVENTS = 'events';
+/** A node changed a site's settings: every node drops its cached copy. */
+export const SITES_CHANGED = 'sites:changed';

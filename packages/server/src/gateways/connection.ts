@@ -1,35 +1,26 @@
 /**
  * What every WebSocket gateway does the same way: bound the rate, parse and
- * validate JSON control messages, answer problems with a coded error, and
- * negotiate the protocol version.
+ * validate JSON control messages, answer problems with a coded error, handle
+ * a socket's messages one after another, and negotiate the protocol version.
  */
 import type { WebSocket } from 'ws';
-import {
-  closeCodes,
-  errorBody,
-  isJsonMessage,
-  limits,
-  negotiateVersion,
-  type ErrorCode,
-} from '@tandem/protocol';
+import { closeCodes, errorBody, limits, negotiateVersion, type ErrorCode } from '@tandem/protocol';
+import type { MessageValidator } from '@tandem/protocol/schema';
+import { TokenBucket } from '../token-bucket.js';
+import { encode } from '../live/wire.js';
 
-export function sendJson(ws: WebSocket, msg: object): void {
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
-}
+/** Messages a socket may have waiting for the one before them; a client that outruns the server pays, not others. */
+const MAX_QUEUED = 256;
 
+/** A coded error; every channel declares the same `error` message, so the visitor's encoder serves all. */
 export function sendError(ws: WebSocket, code: ErrorCode, detail?: string): void {
-  sendJson(ws, { t: 'error', ...errorBody(code, detail) });
-}
-
-/** Forwards a bus message to a socket as it is: JSON as text, DOM frames as binary. */
-export function forward(ws: WebSocket, message: Uint8Array): void {
-  if (ws.readyState === ws.OPEN) ws.send(message, { binary: !isJsonMessage(message) });
+  if (ws.readyState === ws.OPEN) ws.send(encode.visitor({ t: 'error', ...errorBody(code, detail) }), { binary: false });
 }
 
 export type Parsed<T> = { ok: true; msg: T } | { ok: false };
 
 /** Parses and validates one text message, answering the client when it is wrong. */
-export function parseControl<T>(ws: WebSocket, data: Buffer, validate: (v: unknown) => string | null): Parsed<T> {
+export function parseControl<T>(ws: WebSocket, data: Buffer, validate: MessageValidator<T>): Parsed<T> {
   if (data.length > limits.maxControlBytes) {
     sendError(ws, 'TDM_TOO_LARGE', `Control messages are limited to ${limits.maxControlBytes} bytes.`);
     return { ok: false };
@@ -41,12 +32,12 @@ export function parseControl<T>(ws: WebSocket, data: Buffer, validate: (v: unkno
     sendError(ws, 'TDM_BAD_JSON');
     return { ok: false };
   }
-  const problem = validate(value);
-  if (problem) {
-    sendError(ws, 'TDM_BAD_MESSAGE', problem);
+  const checked = validate(value);
+  if (!checked.ok) {
+    sendError(ws, 'TDM_BAD_MESSAGE', checked.problem);
     return { ok: false };
   }
-  return { ok: true, msg: value as T };
+  return checked;
 }
 
 /** Answers hello with the version to use, or closes when there is none in common. */
@@ -59,13 +50,41 @@ export function negotiate(ws: WebSocket, versions: number[]): number | null {
   return v;
 }
 
-/** Closes a flooding client; the one client pays, never its session's others. */
-export function closeRateLimited(ws: WebSocket): void {
-  sendError(ws, 'TDM_RATE_LIMITED');
-  ws.close(closeCodes.rateLimited, 'TDM_RATE_LIMITED');
+/**
+ * Takes a socket's messages: rate-bounded on arrival, then handled one after
+ * another (a handler awaits the registry; the next message waits for it, so
+ * DOM frames and control messages keep their order). A handler's failure is
+ * reported and answered, never thrown into the process.
+ */
+export function onMessages(
+  ws: WebSocket,
+  perSecond: number,
+  burst: number | undefined,
+  handle: (data: Buffer, isBinary: boolean) => void | Promise<void>,
+  report: (err: unknown) => void,
+): void {
+  const bucket = new TokenBucket(perSecond, burst);
+  let chain: Promise<void> = Promise.resolve();
+  let queued = 0;
+  // ws reports protocol violations (an oversized frame: 1009, bad UTF-8: 1007) here and
+  // closes the socket itself with the matching code; unheard, it would end the process.
+  ws.on('error', () => {});
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!bucket.take()) return closeRateLimited(ws);
+    if (++queued > MAX_QUEUED) return closeRateLimited(ws);
+    chain = chain
+      .then(() => (ws.readyState === ws.OPEN ? handle(data, isBinary) : undefined))
+      .catch((err: unknown) => {
+        report(err);
+        sendError(ws, 'TDM_INTERNAL');
+      })
+      .finally(() => queued--);
+  });
 }
 
-/** Recognises the session-ended message without parsing every DOM frame. */
-export function isEnded(message: Uint8Array): boolean {
-  return message.length < 64 && message[0] === 0x7b && Buffer.from(message).toString().startsWith('{"t":"ended"');
+/** Closes a flooding client; the one client pays, never its session's others. */
+export function closeRateLimited(ws: WebSocket): void {
+  if (ws.readyState !== ws.OPEN) return;
+  sendError(ws, 'TDM_RATE_LIMITED');
+  ws.close(closeCodes.rateLimited, 'TDM_RATE_LIMITED');
 }

@@ -1,44 +1,58 @@
 /**
  * The presence gateway: one socket per page of a site that turned presence on.
- * The page says who and where the visitor is; the server may send an invite
- * back. No ticket (there is no session yet): the handshake checks the Origin
- * and the site's settings, and each socket is bounded like every other input.
+ * The page says who and where the visitor is; an invite comes back through the
+ * bus, from whichever node an agent asked on. No ticket (there is no session
+ * yet): the handshake checks the Origin and the site's settings, and each
+ * socket is bounded like every other input.
  */
+import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { validatePresenceMessage, type PresenceToServer } from '@tandem/protocol';
-import { MAX_PRESENT, MAX_PRESENT_PER_SITE, type Presence } from '../live/presence.js';
+import { validatePresenceMessage } from '@tandem/protocol/schema';
+import { toPresencePage, type Bus } from '../bus/bus.js';
+import type { Registry } from '../live/registry.js';
 import type { Sites } from '../sites.js';
-import { TokenBucket } from '../token-bucket.js';
-import { closeRateLimited, parseControl, sendError, sendJson } from './connection.js';
+import { onMessages, parseControl, sendError } from './connection.js';
 
 /** A page says it is here once, then may decline invites: a handful of messages a minute. */
 const MESSAGES_PER_SECOND = 1;
+/** Bounds: presence is open to any page of an allowed origin, so it is capped. */
+export const MAX_PRESENT = 20_000;
+/** One site cannot fill the server's presence for the others. */
+export const MAX_PRESENT_PER_SITE = 5_000;
 
-export function acceptPresence(ws: WebSocket, siteKey: string, presence: Presence, sites: Sites): void {
-  const bucket = new TokenBucket(MESSAGES_PER_SECOND, 5);
-  let leave: (() => void) | null = null;
+export async function acceptPresence(ws: WebSocket, siteKey: string, deps: { registry: Registry; sites: Sites; bus: Bus }, report: (err: unknown) => void): Promise<void> {
+  const pageId = randomUUID();
+  let visitorId: string | null = null;
+  // Invites for this page, from any node. Subscribed before the page can say it is here.
+  const unsubscribe = await deps.bus.subscribe(toPresencePage(pageId), (m) => {
+    if (ws.readyState === ws.OPEN) ws.send(m, { binary: false });
+  });
+  if (ws.readyState !== ws.OPEN) return unsubscribe();
 
-  ws.on('error', () => ws.terminate());
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (!bucket.take()) return closeRateLimited(ws);
+  onMessages(ws, MESSAGES_PER_SECOND, 5, async (data, isBinary) => {
     if (isBinary) return sendError(ws, 'TDM_BAD_MESSAGE', 'Presence takes JSON messages only.');
-    const parsed = parseControl<PresenceToServer>(ws, data, validatePresenceMessage);
+    const parsed = parseControl(ws, data, validatePresenceMessage);
     if (!parsed.ok) return;
     const msg = parsed.msg;
-    if (msg.t === 'here') {
-      if (!leave && (presence.size >= MAX_PRESENT || presence.countSite(siteKey) >= MAX_PRESENT_PER_SITE)) {
-        return sendError(ws, 'TDM_RATE_LIMITED', 'Too many visitors are present.');
-      }
-      const { t: _t, identity: claimed, ...visitor } = msg;
-      // A unique id the site did not sign is dropped (when it signs them): it could claim another customer.
-      void sites.checkIdentity(siteKey, claimed).then(({ verified, ...identity }) => {
-        if (ws.readyState !== ws.OPEN) return;
-        leave?.();
-        leave = presence.here({ ...visitor, identity, verified, siteKey, since: new Date().toISOString() }, (m) => sendJson(ws, m));
-      });
-    } else if (msg.t === 'declineInvite') {
-      presence.answer(msg.token, { accepted: false });
+    if (msg.t === 'declineInvite') {
+      await deps.registry.answerInvite(msg.token, { accepted: false });
+      return;
     }
+    const { t: _t, identity: claimed, ...page } = msg;
+    // A unique id the site did not sign is dropped (when it signs them): it could claim another customer.
+    const { verified, signature: _s, ...identity } = await deps.sites.checkIdentity(siteKey, claimed);
+    if (visitorId !== null && visitorId !== page.visitorId) await deps.registry.presenceGone(visitorId, pageId);
+    const listed = await deps.registry.presenceHere(
+      { ...page, identity, verified, siteKey, since: new Date().toISOString(), pageId },
+      { total: MAX_PRESENT, perSite: MAX_PRESENT_PER_SITE },
+    );
+    if (!listed) return sendError(ws, 'TDM_RATE_LIMITED', 'Too many visitors are present.');
+    visitorId = page.visitorId;
+    if (ws.readyState !== ws.OPEN) await deps.registry.presenceGone(visitorId, pageId);
+  }, report);
+
+  ws.on('close', () => {
+    unsubscribe();
+    if (visitorId !== null) deps.registry.presenceGone(visitorId, pageId).catch(report);
   });
-  ws.on('close', () => leave?.());
 }

@@ -2,20 +2,21 @@
  * WebSocket handshakes. Everything is checked before the upgrade: the path, the
  * Origin (against cross-site WebSocket hijacking), and a short-lived ticket
  * bound to one live session. permessage-deflate stays off: it multiplies memory
- * per connection and invites compression bombs.
+ * per connection and invites compression bombs. Pings find peers whose
+ * connection died without a word, so a silent visitor is ended in bounded time.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { limits } from '@tandem/protocol';
 import type { Bus } from '../bus/bus.js';
 import type { Tokens } from '../auth/tokens.js';
-import type { LiveSessions } from '../live/sessions.js';
 import type { OriginPolicy } from '../origins.js';
+import type { Registry } from '../live/registry.js';
+import type { Rooms } from '../live/room.js';
+import type { Sites } from '../sites.js';
 import { acceptAgent } from './agent.js';
 import { acceptVisitor } from './visitor.js';
-import type { Sites } from '../sites.js';
-import type { Presence } from '../live/presence.js';
 import { acceptPresence } from './presence.js';
 
 /** Presence sockets one client address may hold (a visitor's tabs, or a shared office address). */
@@ -23,17 +24,37 @@ const PRESENCE_PER_ADDRESS = 50;
 
 export interface GatewayDeps {
   tokens: Tokens;
-  sessions: LiveSessions;
+  registry: Registry;
+  rooms: Rooms;
   bus: Bus;
   origins: OriginPolicy;
   sites: Sites;
-  presence: Presence;
+  /** How often every socket is pinged; one that has not answered the last ping by the next is dropped. */
+  pingIntervalMs: number;
+  report: (err: unknown) => void;
 }
 
 export function createGateways(deps: GatewayDeps) {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: limits.maxDomFrameBytes });
   const presenceWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: limits.maxControlBytes });
   const presenceByAddress = new Map<string, number>();
+  const alive = new WeakSet<WebSocket>();
+
+  const watch = (ws: WebSocket) => {
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+  };
+  const heartbeat = setInterval(() => {
+    for (const ws of [...wss.clients, ...presenceWss.clients]) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, deps.pingIntervalMs);
+  heartbeat.unref();
 
   /** Presence has no ticket: the page's origin and the site's own settings decide. */
   async function onPresence(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
@@ -50,7 +71,11 @@ export function createGateways(deps: GatewayDeps) {
         if (n > 0) presenceByAddress.set(address, n);
         else presenceByAddress.delete(address);
       });
-      acceptPresence(ws, siteKey, deps.presence, deps.sites);
+      watch(ws);
+      acceptPresence(ws, siteKey, deps, deps.report).catch((err: unknown) => {
+        deps.report(err);
+        ws.terminate();
+      });
     });
   }
 
@@ -61,31 +86,39 @@ export function createGateways(deps: GatewayDeps) {
     if (!role) return reject(socket, 404, 'Not Found');
     const ticket = await deps.tokens.verifyTicket(url.searchParams.get('ticket') ?? '');
     if (!ticket || ticket.role !== role) return reject(socket, 401, 'Unauthorized');
-    const session = deps.sessions.get(ticket.sessionId);
+    const session = await deps.registry.getSession(ticket.sessionId);
     if (!session) return reject(socket, 410, 'Gone');
     const origin = req.headers.origin;
     const allowed =
-      ticket.role === 'visitor'
-        ? deps.origins.visitorOriginAllowed(origin, req.headers.host)
-        : deps.origins.sameOrigin(origin, req.headers.host);
+      ticket.role === 'visitor' ? deps.origins.visitorOriginAllowed(origin, req.headers.host) : deps.origins.sameOrigin(origin, req.headers.host);
     if (!allowed) return reject(socket, 403, 'Forbidden');
     // Loaded before the socket opens, so the welcome reads the site's current rules without waiting.
     await deps.sites.settings(session.siteKey);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const accepted =
-        ticket.role === 'visitor'
-          ? acceptVisitor(ws, session, deps.sessions, deps.bus, deps.sites)
-          : acceptAgent(ws, session, { id: ticket.agentId, name: ticket.name }, deps.sessions, deps.bus);
-      accepted.catch(() => ws.terminate());
+      watch(ws);
+      deps.rooms
+        .enter(session, (room) =>
+          ticket.role === 'visitor'
+            ? acceptVisitor(ws, room, deps.report)
+            : acceptAgent(ws, room, { id: ticket.agentId, name: ticket.name }, deps.report),
+        )
+        .catch((err: unknown) => {
+          deps.report(err);
+          ws.terminate();
+        });
     });
   }
 
   return {
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
-      onUpgrade(req, socket, head).catch(() => reject(socket, 500, 'Internal Server Error'));
+      onUpgrade(req, socket, head).catch((err: unknown) => {
+        deps.report(err);
+        reject(socket, 500, 'Internal Server Error');
+      });
     },
-    /** Tells every client to reconnect elsewhere, then closes. */
+    /** Closes every socket with `code` (4012: reconnect elsewhere; 4000 was sent by the rooms when sessions ended). */
     close(code: number, reason: string) {
+      clearInterval(heartbeat);
       for (const ws of [...wss.clients, ...presenceWss.clients]) ws.close(code, reason);
       wss.close();
       presenceWss.close();

@@ -3,29 +3,17 @@
  * integration with an API key) changes for a site without touching its pages.
  */
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { requireAgentOrKey, type Context } from '../context.js';
 import { fail } from '../http-errors.js';
-import { MAX_RULE_CHARS, MAX_RULES } from '../sites.js';
-
-const Rules = Type.Array(Type.String({ minLength: 1, maxLength: MAX_RULE_CHARS }), { maxItems: MAX_RULES });
-/** A mode, as a schema (MODES in the protocol lists the same three). */
-export const ModeSchema = Type.Union([Type.Literal('view'), Type.Literal('navigate'), Type.Literal('control')]);
-const Mode = ModeSchema;
-const Settings = Type.Object({
-  defaultMode: Mode,
-  presence: Type.Boolean(),
-  masking: Type.Object({ selectors: Rules, blockSelectors: Rules }),
-});
-const Params = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) });
+import { IdentitySecret, SiteList, SiteParams, SiteSettings, SiteSettingsPatch } from '@tandem/protocol/schema';
 
 export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   api.get(
     '/api/v1/sites',
-    { schema: { tags: ['sites'], summary: 'The sites this server serves', response: { 200: Type.Object({ sites: Type.Array(Type.Object({ key: Type.String() })) }) } } },
+    { schema: { tags: ['sites'], summary: 'The sites this server serves', response: { 200: SiteList } } },
     async (req) => {
       await requireAgentOrKey(ctx, req);
       return { sites: ctx.config.siteKeys.map((key) => ({ key })) };
@@ -34,7 +22,7 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
 
   api.get(
     '/api/v1/sites/:key/settings',
-    { schema: { tags: ['sites'], summary: 'A site’s settings', params: Params, response: { 200: Settings } } },
+    { schema: { tags: ['sites'], summary: 'A site’s settings', params: SiteParams, response: { 200: SiteSettings } } },
     async (req) => {
       await requireAgentOrKey(ctx, req);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
@@ -48,8 +36,8 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
       schema: {
         tags: ['sites'],
         summary: 'A new secret the site’s server signs visitors’ unique ids with (HMAC-SHA256, hex); shown once',
-        params: Params,
-        response: { 201: Type.Object({ secret: Type.String() }) },
+        params: SiteParams,
+        response: { 201: IdentitySecret },
       },
     },
     async (req, reply) => {
@@ -66,18 +54,9 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
       schema: {
         tags: ['sites'],
         summary: 'Change a site’s settings; new masking rules reach live sessions at once',
-        params: Params,
-        body: Type.Object(
-          {
-            defaultMode: Type.Optional(Mode),
-            presence: Type.Optional(Type.Boolean()),
-            masking: Type.Optional(
-              Type.Object({ selectors: Type.Optional(Rules), blockSelectors: Type.Optional(Rules) }, { additionalProperties: false }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Settings },
+        params: SiteParams,
+        body: SiteSettingsPatch,
+        response: { 200: SiteSettings },
       },
     },
     async (req) => {

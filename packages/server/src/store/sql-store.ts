@@ -1,6 +1,6 @@
 /** The Store on any SQL database Kysely speaks to; the dialect decides which. */
 import { Kysely, Migrator, type Dialect, type Selectable } from 'kysely';
-import type { EndReason, Mode } from '@tandem/protocol';
+import { MODES, type EndReason, type Mode } from '@tandem/protocol';
 import { migrations } from './migrations.js';
 import type { AgentRecord, ApiKeyRecord, SessionAgentRecord, SessionRecord, Store } from './store.js';
 
@@ -95,7 +95,25 @@ export class SqlStore implements Store {
   }
 
   async raiseSessionMode(id: string, mode: Mode): Promise<void> {
-    await this.db.updateTable('sessions').set({ max_mode: mode }).where('id', '=', id).execute();
+    const lower = MODES.slice(0, MODES.indexOf(mode));
+    if (lower.length === 0) return;
+    await this.db
+      .updateTable('sessions')
+      .set({ max_mode: mode })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('max_mode', 'is', null), eb('max_mode', 'in', lower)]))
+      .execute();
+  }
+
+  async endDangling(endedAt: string, reason: EndReason, isLive: (id: string) => Promise<boolean>): Promise<number> {
+    const open = await this.db.selectFrom('sessions').select('id').where('ended_at', 'is', null).execute();
+    let ended = 0;
+    for (const { id } of open) {
+      if (await isLive(id)) continue;
+      await this.endSession(id, endedAt, reason);
+      ended++;
+    }
+    return ended;
   }
 
   async addSessionAgent(sessionId: string, a: SessionAgentRecord): Promise<void> {

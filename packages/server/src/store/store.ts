@@ -53,8 +53,14 @@ export interface Store {
 
   createSession(session: SessionRecord): Promise<void>;
   endSession(id: string, endedAt: string, reason: EndReason): Promise<void>;
-  /** Records that the visitor allowed more than before (the caller checks it is more). */
+  /** Records the mode as the most the visitor allowed, when it is more than before. */
   raiseSessionMode(id: string, mode: Mode): Promise<void>;
+  /**
+   * Ends the sessions the store still has open but that are not live (the
+   * process that held them died): after a crash no row stays `ended_at: null`
+   * for ever, out of the retention purge's reach. Returns how many.
+   */
+  endDangling(endedAt: string, reason: EndReason, isLive: (id: string) => Promise<boolean>): Promise<number>;
   addSessionAgent(sessionId: string, agent: SessionAgentRecord): Promise<void>;
   getSession(id: string): Promise<(SessionRecord & { agents: SessionAgentRecord[] }) | undefined>;
   listSessions(options: { limit: number; active?: boolean }): Promise<SessionRecord[]>;

@@ -1,0 +1,137 @@
+/**
+ * Every JSON control message of every channel, declared once. Each direction
+ * of a channel is a table from the discriminant `t` to the message's schema:
+ * the TypeScript unions, the server's validators and the AsyncAPI document are
+ * all made from these tables. DOM content never travels here: it rides in
+ * binary frames (frame.ts) that the server forwards without decoding.
+ *
+ *   visitor    — the SDK on the shared page  ⇄ server   (/ws/visitor)
+ *   agent      — the viewer of a support agent ⇄ server (/ws/agent)
+ *   presence   — a page of a site with presence on ⇄ server (/ws/presence)
+ *   controller — an integrator's back end (chat, CRM) ⇄ server, events only (/ws/controller)
+ *   bus        — between the nodes of a cluster only; never on a client's socket
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import {
+  AgentAction,
+  AgentInfo,
+  Ended,
+  ErrorMessage,
+  Hello,
+  Id,
+  Identity,
+  Message,
+  Mode,
+  PlatformInfo,
+  Refusal,
+  SiteMasking,
+  Url,
+} from './common.js';
+import { SessionEvent } from './events.js';
+
+const agentId = Id;
+const actionId = Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'the agent’s own counter, echoed in actionResult' });
+const coord = Type.Number({ minimum: -100_000, maximum: 1_000_000 });
+const version = Type.Integer({ minimum: 1, maximum: 1000 });
+
+export const visitorToServer = {
+  hello: Hello,
+  end: Message('end', { left: Type.Optional(Type.Boolean()) }, 'The visitor stopped, or (left) followed a link out of the site’s allowed domains.'),
+  mode: Message('mode', { mode: Mode }, 'The visitor set the mode: lowered it, or granted an agent’s request.'),
+  modeDeclined: Message('modeDeclined', { agentId, mode: Mode }, 'The visitor declined an agent’s request for a mode.'),
+  actionResult: Message('actionResult', { agentId, id: actionId, ok: Type.Boolean(), reason: Type.Optional(Refusal) }, 'What became of an agent’s action; reason says why it was refused.'),
+  identity: Message('identity', { identity: Identity }, 'The site updated who the visitor is.'),
+  page: Message('page', { url: Url }, 'The visitor’s page, sent after each welcome: agents and the audit see where the visitor is (without query or fragment).'),
+};
+
+export const serverToVisitor = {
+  welcome: Message('welcome', { v: version, sessionId: Id, code: Type.String(), agents: Type.Array(AgentInfo), mode: Mode, masking: SiteMasking }),
+  masking: Message('masking', { masking: SiteMasking }, 'The site’s masking rules changed while the session runs.'),
+  action: Message('action', { agentId, name: Type.String(), id: actionId, a: AgentAction }, 'An agent’s action, to run on the page if the mode and the element allow it.'),
+  modeRequest: Message('modeRequest', { agentId, name: Type.String(), mode: Mode }, 'An agent asks for a higher mode; the visitor answers with mode or modeDeclined.'),
+  agentJoined: Message('agentJoined', { agent: AgentInfo }),
+  agentLeft: Message('agentLeft', { agentId }),
+  agentPointer: Message('agentPointer', { agentId, name: Type.String(), x: coord, y: coord }, 'An agent’s pointer in CSS px of the visitor’s viewport; negative when it left the view.'),
+  resync: Message('resync', {}, 'Send a fresh full snapshot: an agent joined or lost frames.'),
+  ended: Ended,
+  error: ErrorMessage,
+};
+
+export const agentToServer = {
+  hello: Hello,
+  pointer: Message('pointer', { x: coord, y: coord }, 'The agent’s pointer, in CSS px of the visitor’s viewport.'),
+  pointerLeave: Message('pointerLeave', {}, 'The agent’s pointer left the view.'),
+  resync: Message('resync', {}, 'Ask for a fresh snapshot (the viewer saw a gap).'),
+  leave: Message('leave', { end: Type.Optional(Type.Boolean()) }, 'The agent leaves; end: true ends the session for everyone.'),
+  action: Message('action', { id: actionId, a: AgentAction }, 'An action on the visitor’s page.'),
+  requestMode: Message('requestMode', { mode: Mode }, 'Ask the visitor for another mode.'),
+};
+
+export const serverToAgent = {
+  welcome: Message('welcome', {
+    v: version,
+    sessionId: Id,
+    you: AgentInfo,
+    visitor: Type.Object({ name: Type.Union([Type.String(), Type.Null()]), connected: Type.Boolean() }, { additionalProperties: false }),
+    mode: Mode,
+  }),
+  mode: Message('mode', { mode: Mode }, 'The session’s mode changed (the visitor chose it).'),
+  modeDeclined: Message('modeDeclined', { mode: Mode }),
+  actionResult: Message('actionResult', { id: actionId, ok: Type.Boolean(), reason: Type.Optional(Refusal), message: Type.Optional(Type.String()) }),
+  visitorIdentity: Message('visitorIdentity', { name: Type.Union([Type.String(), Type.Null()]) }),
+  visitorStatus: Message('visitorStatus', { connected: Type.Boolean() }, 'The visitor’s page connected, or went (changing page, or the network).'),
+  agentJoined: Message('agentJoined', { agent: AgentInfo }),
+  agentLeft: Message('agentLeft', { agentId }),
+  ended: Ended,
+  error: ErrorMessage,
+};
+
+export const presenceToServer = {
+  here: Message('here', { visitorId: Type.String({ minLength: 8, maxLength: 64 }), identity: Identity, url: Url, title: Type.String({ maxLength: 300 }), platform: PlatformInfo }, 'The visitor is on a page of the site (sent once per page).'),
+  declineInvite: Message('declineInvite', { token: Id }),
+};
+
+export const serverToPresence = {
+  invite: Message('invite', { token: Id, agent: Type.String() }, 'An agent invites the visitor; accepting starts a session through REST with invite: token.'),
+  error: ErrorMessage,
+};
+
+export const controllerToServer = {
+  hello: Hello,
+  subscribe: Message('subscribe', { sessionId: Type.Optional(Id) }, 'Follow one session, or every session the key may see.'),
+};
+
+export const serverToController = {
+  welcome: Message('welcome', { v: version }),
+  event: SessionEvent,
+  error: ErrorMessage,
+};
+
+/** What only the bus carries, between the nodes of a cluster. */
+export const busMessages = {
+  /** A newer visitor socket took the session: every other one closes with 4013 (moved). */
+  replaced: Message('replaced', { by: Id }, 'A newer visitor socket took the session; older ones close with 4013.'),
+  event: SessionEvent,
+};
+
+export type MessageTable = Record<string, TSchema>;
+/** The union of the messages of a table. */
+export type MessageOf<T extends MessageTable> = { [K in keyof T]: Static<T[K]> }[keyof T];
+
+export type VisitorToServer = MessageOf<typeof visitorToServer>;
+export type ServerToVisitor = MessageOf<typeof serverToVisitor>;
+export type AgentToServer = MessageOf<typeof agentToServer>;
+export type ServerToAgent = MessageOf<typeof serverToAgent>;
+export type PresenceToServer = MessageOf<typeof presenceToServer>;
+export type ServerToPresence = MessageOf<typeof serverToPresence>;
+export type ControllerToServer = MessageOf<typeof controllerToServer>;
+export type ServerToController = MessageOf<typeof serverToController>;
+export type BusMessage = MessageOf<typeof busMessages>;
+
+/** Every channel a client can open, for the AsyncAPI document and the conformance fixtures. */
+export const channels = {
+  visitor: { address: '/ws/visitor', title: 'Visitor', description: 'The SDK on the shared page. Opened with a ticket from POST /api/v1/visitor/sessions.', receive: visitorToServer, send: serverToVisitor },
+  agent: { address: '/ws/agent', title: 'Agent', description: 'A support agent’s viewer. Opened with a ticket from POST /api/v1/sessions/join.', receive: agentToServer, send: serverToAgent },
+  presence: { address: '/ws/presence', title: 'Presence', description: 'A page of a site that turned presence on; no ticket, the Origin and the site decide.', receive: presenceToServer, send: serverToPresence },
+  controller: { address: '/ws/controller', title: 'Controller', description: 'An integrator’s back end following session events (declared; served from the integrations issue on).', receive: controllerToServer, send: serverToController },
+} as const;

@@ -1,0 +1,93 @@
+/**
+ * Shapes every channel shares, as TypeBox schemas: the TypeScript types come
+ * from them (Static) and so do the server's validators and the AsyncAPI and
+ * OpenAPI documents. Browser code imports only the types, never this file.
+ */
+import { Type, type Static, type TProperties } from 'typebox';
+import { limits } from '../limits.js';
+import { KEYS, MAX_TYPED_CHARS, MAX_URL_CHARS, MODES, REFUSALS } from '../control.js';
+import { ERROR_CODES } from '../errors.js';
+
+/** An object with exactly these fields: an unknown field is refused, so nothing rides along unchecked. */
+export const Strict = <P extends TProperties>(properties: P, description?: string) =>
+  Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
+
+/** A message of a channel: its discriminant `t` and its fields. */
+export const Message = <T extends string, P extends TProperties>(t: T, properties: P, description?: string) =>
+  Strict({ t: Type.Literal(t), ...properties }, description);
+
+export const Mode = Type.Enum(MODES, { description: 'view: point and highlight; navigate: also scroll and follow links; control: also click and type' });
+export const Id = Type.String({ minLength: 1, maxLength: 64 });
+export const SiteKey = Type.String({ minLength: 1, maxLength: 100 });
+export const Timestamp = Type.String({ maxLength: 40, description: 'ISO 8601 date and time' });
+export const Url = Type.String({ maxLength: MAX_URL_CHARS });
+
+/** left: the visitor went to a page outside the site's allowed domains. */
+export const EndReason = Type.Enum(['visitor', 'agent', 'api', 'timeout', 'server', 'left'] as const, {
+  description: 'visitor stopped, an agent or an integration ended it, the visitor did not come back, the server ended it, the visitor left the site',
+});
+
+export const AgentInfo = Strict({ id: Id, name: Type.String({ maxLength: limits.maxIdentityField }) });
+
+const identityField = Type.String({ maxLength: limits.maxIdentityField });
+/** Identity a visitor's site passes to `init`; bounded like every other input. */
+export const Identity = Strict({
+  name: Type.Optional(identityField),
+  email: Type.Optional(identityField),
+  uniqueId: Type.Optional(identityField),
+  /** HMAC-SHA256 of `uniqueId` with the site's identity secret, hex, computed by the site's own server. */
+  signature: Type.Optional(Type.String({ minLength: 64, maxLength: 64 })),
+});
+
+/** Masking rules a site's settings add to what the page's `init` gives. */
+export const MAX_RULES = 100;
+export const MAX_RULE_CHARS = 500;
+export const Rules = Type.Array(Type.String({ minLength: 1, maxLength: MAX_RULE_CHARS }), { maxItems: MAX_RULES });
+export const SiteMasking = Strict({ selectors: Type.Optional(Rules), blockSelectors: Type.Optional(Rules) });
+
+/** What an agent sees of a visitor's browser, for look-up and support. */
+export const PlatformInfo = Strict({
+  browser: Type.String({ maxLength: 100 }),
+  os: Type.String({ maxLength: 100 }),
+  /** "width x height" in CSS px. */
+  viewport: Type.String({ maxLength: 30 }),
+  language: Type.String({ maxLength: 35 }),
+  timeZone: Type.String({ maxLength: 64 }),
+});
+
+export const Hello = Message('hello', { versions: Type.Array(Type.Integer({ minimum: 1, maximum: 1000 }), { minItems: 1, maxItems: 16 }) }, 'Protocol versions the client speaks; the first message on every socket.');
+
+export const ErrorMessage = Message('error', { code: Type.Enum(ERROR_CODES), message: Type.String() }, 'A coded error; the connection stays open unless a close follows.');
+
+export const Ended = Message('ended', { reason: EndReason }, 'The session ended; the socket closes with 4000 next.');
+
+// ---- agent actions --------------------------------------------------------
+
+const node = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1, description: 'id the mirror gave the element' });
+const offset = Type.Integer({ minimum: -100_000, maximum: 100_000 });
+const Action = <K extends string, P extends TProperties>(k: K, properties: P, description: string) =>
+  Strict({ k: Type.Literal(k), ...properties }, description);
+
+/** Each action by its kind `k`: the union below, and the agent validator's table (precise errors per kind). */
+export const agentActions = {
+  highlight: Action('highlight', { node }, 'Outline an element on the visitor’s page for a moment (every mode).'),
+  click: Action('click', { node, x: offset, y: offset, double: Type.Optional(Type.Boolean()) }, 'A click at x, y CSS px inside the element’s box.'),
+  type: Action('type', { node, text: Type.String({ minLength: 1, maxLength: MAX_TYPED_CHARS }) }, 'Insert text at the caret, as typing, an IME or a paste would.'),
+  key: Action('key', { node, key: Type.Enum(KEYS), shift: Type.Optional(Type.Boolean()) }, 'Press one of the allowed keys.'),
+  select: Action('select', { node, indexes: Type.Array(Type.Integer({ minimum: 0, maximum: 100_000 }), { maxItems: 1000 }) }, 'Choose options of a <select> by index.'),
+  check: Action('check', { node, checked: Type.Boolean() }, 'Check or uncheck a checkbox or radio.'),
+  scroll: Action('scroll', { node, x: Type.Integer({ minimum: 0, maximum: 10_000_000 }), y: Type.Integer({ minimum: 0, maximum: 10_000_000 }) }, 'Scroll an element (or the document, node 1) to a position in CSS px.'),
+  navigate: Action('navigate', { url: Type.String({ minLength: 1, maxLength: MAX_URL_CHARS }) }, 'Go to an address of the site.'),
+};
+export const AgentAction = Type.Union(Object.values(agentActions) as [(typeof agentActions)[keyof typeof agentActions]]);
+
+export const Refusal = Type.Enum(REFUSALS);
+
+export type Mode = Static<typeof Mode>;
+export type EndReason = Static<typeof EndReason>;
+export type AgentInfo = Static<typeof AgentInfo>;
+export type Identity = Static<typeof Identity>;
+export type SiteMasking = Static<typeof SiteMasking>;
+export type PlatformInfo = Static<typeof PlatformInfo>;
+export type Hello = Static<typeof Hello>;
+export type AgentAction = Static<typeof AgentAction>;

@@ -1,0 +1,138 @@
+/**
+ * REST request and response shapes, declared once for the server (which
+ * validates with them and documents them in OpenAPI), the SDK and the console
+ * (which import the types only).
+ */
+import { Type, type Static } from 'typebox';
+import { Id, Identity, Mode, PlatformInfo, Rules, SiteKey, Strict, Timestamp, Url } from './common.js';
+import { ERROR_CODES } from '../errors.js';
+import { MAX_URL_CHARS } from '../control.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const ErrorBody = Type.Object({ code: Type.Enum(ERROR_CODES), message: Type.String() }, { description: 'Every error: a stable code and a sentence a person understands.' });
+
+// ---- visitor SDK -----------------------------------------------------------
+
+export const StartSessionBody = Strict({
+  siteKey: SiteKey,
+  identity: Type.Optional(Identity),
+  url: Type.Optional(Type.String({ maxLength: MAX_URL_CHARS })),
+  /** The mode the site's `init` asked for (else the site's default); agents may ask the visitor for more. */
+  mode: Type.Optional(Mode),
+  /** The token of the invite the visitor accepted, when an agent asked first. */
+  invite: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+export const Started = Type.Object({
+  sessionId: Type.String(),
+  code: Type.String(),
+  /** A one-minute ticket for the visitor WebSocket. */
+  ticket: Type.String(),
+  /** Proves on the next page that this is the visitor who consented. */
+  resumeToken: Type.String(),
+  /** What agents may do now. */
+  mode: Mode,
+});
+
+export const ResumeBody = Strict({ resumeToken: Type.String({ maxLength: 200 }) });
+export const Resumed = Type.Object({ sessionId: Type.String(), code: Type.String(), ticket: Type.String() });
+export const HandoffIssued = Type.Object({ handoff: Type.String(), expiresInMs: Type.Number() });
+export const RedeemHandoffBody = Strict({
+  handoff: Type.String({ maxLength: 200 }),
+  /** The origin of the page the visitor came from (document.referrer). */
+  from: Type.Optional(Type.String({ maxLength: 300 })),
+  /** The visitor agreed again, on this page, to go on sharing. */
+  consented: Type.Optional(Type.Boolean()),
+});
+
+// ---- agents and sessions ---------------------------------------------------
+
+export const Me = Type.Object({ id: Type.String(), name: Type.String(), role: Type.String() });
+export const LoginBody = Strict({ email: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) });
+
+export const JoinBody = Strict({ code: Type.String({ minLength: 1, maxLength: 20 }) });
+export const AgentTicket = Type.Object({ sessionId: Type.String(), ticket: Type.String(), visitorName: Nullable(Type.String()) });
+
+export const Session = Type.Object({
+  id: Type.String(),
+  siteKey: Type.String(),
+  /** The code while the session is live, for whoever may join it; null otherwise. */
+  code: Nullable(Type.String()),
+  visitorName: Nullable(Type.String()),
+  visitorEmail: Nullable(Type.String()),
+  visitorUniqueId: Nullable(Type.String()),
+  /** Where the session started, without query or fragment. */
+  startUrl: Nullable(Type.String()),
+  createdAt: Timestamp,
+  endedAt: Nullable(Timestamp),
+  endReason: Nullable(Type.String()),
+  /** The most the visitor allowed agents: view, navigate or control. */
+  maxMode: Nullable(Type.String()),
+  live: Type.Boolean(),
+});
+
+export const SessionDetail = Type.Intersect([
+  Session,
+  Type.Object({ agents: Type.Array(Type.Object({ agentId: Type.String(), agentName: Type.String(), joinedAt: Timestamp })) }),
+]);
+
+export const SessionList = Type.Object({ sessions: Type.Array(Session) });
+export const SessionListQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  active: Type.Optional(Type.Boolean()),
+});
+
+// ---- sites -----------------------------------------------------------------
+
+export const SiteSettings = Type.Object({
+  defaultMode: Mode,
+  presence: Type.Boolean(),
+  masking: Type.Object({ selectors: Rules, blockSelectors: Rules }),
+});
+export const SiteSettingsPatch = Strict({
+  defaultMode: Type.Optional(Mode),
+  presence: Type.Optional(Type.Boolean()),
+  masking: Type.Optional(Strict({ selectors: Type.Optional(Rules), blockSelectors: Type.Optional(Rules) })),
+});
+export const SiteList = Type.Object({ sites: Type.Array(Type.Object({ key: Type.String() })) });
+export const IdentitySecret = Type.Object({ secret: Type.String() });
+
+// ---- presence --------------------------------------------------------------
+
+export const PresentVisitor = Type.Object({
+  visitorId: Type.String(),
+  identity: Type.Object({ name: Type.Optional(Type.String()), email: Type.Optional(Type.String()), uniqueId: Type.Optional(Type.String()) }),
+  /** The unique id was signed by the site (only signed ones are kept once the site has an identity secret). */
+  verified: Type.Boolean(),
+  url: Url,
+  title: Type.String(),
+  platform: PlatformInfo,
+  since: Timestamp,
+});
+export const VisitorList = Type.Object({ visitors: Type.Array(PresentVisitor) });
+export const VisitorQuery = Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })) });
+export const InviteBody = Strict({ visitorId: Type.Optional(Type.String({ maxLength: 64 })), uniqueId: Type.Optional(Type.String({ maxLength: 200 })) });
+export const InviteState = Type.Object({
+  inviteId: Type.String(),
+  state: Type.Enum(['pending', 'accepted', 'declined', 'expired'] as const),
+  code: Type.Optional(Type.String()),
+  sessionId: Type.Optional(Type.String()),
+});
+
+export const IdParams = Type.Object({ id: Id });
+export const SiteParams = Type.Object({ key: SiteKey });
+
+export type ErrorBody = Static<typeof ErrorBody>;
+export type StartSessionBody = Static<typeof StartSessionBody>;
+export type Started = Static<typeof Started>;
+export type Resumed = Static<typeof Resumed>;
+export type HandoffIssued = Static<typeof HandoffIssued>;
+export type Me = Static<typeof Me>;
+export type AgentTicket = Static<typeof AgentTicket>;
+export type Session = Static<typeof Session>;
+export type SessionDetail = Static<typeof SessionDetail>;
+export type SiteSettings = Static<typeof SiteSettings>;
+export type SiteSettingsPatch = Static<typeof SiteSettingsPatch>;
+export type PresentVisitor = Static<typeof PresentVisitor>;
+export type InviteState = Static<typeof InviteState>;

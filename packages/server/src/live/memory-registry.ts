@@ -1,0 +1,307 @@
+/**
+ * The registry of the embedded default: one process, plain maps. Every method
+ * is async like the cluster's, and returns copies, so code written against it
+ * cannot come to rely on shared objects that Redis would not give it.
+ */
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { limits, modeRank, type AgentInfo, type EndReason, type Mode } from '@tandem/protocol';
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Invite, LiveSession, NewSession, PresentVisitor, RateLimit, Registry } from './registry.js';
+
+/** Hand-off tokens a session may have pending (a visitor clicks one link at a time). */
+export const MAX_PENDING_HANDOFFS = 5;
+/** Resume tokens a session keeps: one per origin it passed through, the oldest dropped first. */
+export const MAX_RESUME_TOKENS = 16;
+/** Invites kept at most, answered or not. */
+const MAX_INVITES = 10_000;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const newToken = () => randomBytes(24).toString('base64url');
+
+interface Entry {
+  session: LiveSession;
+  resumeHashes: string[];
+  handoffs: string[];
+  seq: number;
+}
+
+const copy = (s: LiveSession): LiveSession => ({ ...s, agents: s.agents.map((a) => ({ ...a })) });
+
+export class MemoryRegistry implements Registry {
+  private readonly sessions = new Map<string, Entry>();
+  private readonly byCode = new Map<string, string>();
+  private readonly handoffs = new Map<string, { sessionId: string; origin: string; expires: number }>();
+  private readonly present = new Map<string, PresentVisitor>();
+  private readonly perSite = new Map<string, number>();
+  private readonly invites = new Map<string, Invite>();
+  private readonly inviteTokens = new Map<string, string>();
+
+  async createSession(input: NewSession): Promise<{ session: LiveSession; resumeToken: string }> {
+    const resumeToken = newToken();
+    const session: LiveSession = {
+      id: randomUUID(),
+      code: this.freeCode(),
+      siteKey: input.siteKey,
+      visitorName: input.identity.name ?? null,
+      mode: input.mode,
+      maxMode: input.mode,
+      createdAt: new Date().toISOString(),
+      visitorSockets: 0,
+      started: false,
+      agents: [],
+      // A visitor who consented but never connects must not hold a code forever.
+      expiresAt: Date.now() + input.graceMs,
+    };
+    this.sessions.set(session.id, { session, resumeHashes: [hashToken(resumeToken)], handoffs: [], seq: 0 });
+    this.byCode.set(session.code, session.id);
+    return { session: copy(session), resumeToken };
+  }
+
+  async getSession(id: string): Promise<LiveSession | null> {
+    const e = this.sessions.get(id);
+    return e ? copy(e.session) : null;
+  }
+
+  async findByCode(code: string): Promise<LiveSession | null> {
+    const id = this.byCode.get(code.replace(/\D/g, ''));
+    return id === undefined ? null : this.getSession(id);
+  }
+
+  async listSessions(): Promise<LiveSession[]> {
+    return [...this.sessions.values()].map((e) => copy(e.session));
+  }
+
+  async checkResume(id: string, resumeToken: string): Promise<LiveSession | null> {
+    const e = this.sessions.get(id);
+    return e && e.resumeHashes.includes(hashToken(resumeToken)) ? copy(e.session) : null;
+  }
+
+  async issueHandoff(id: string, origin: string): Promise<string | null> {
+    const e = this.sessions.get(id);
+    if (!e) return null;
+    const token = newToken();
+    const hash = hashToken(token);
+    while (e.handoffs.length >= MAX_PENDING_HANDOFFS) this.handoffs.delete(e.handoffs.shift()!);
+    e.handoffs.push(hash);
+    this.handoffs.set(hash, { sessionId: id, origin, expires: Date.now() + limits.handoffTtlMs });
+    return token;
+  }
+
+  async redeemHandoff(token: string, from: string | null, consented: boolean) {
+    const hash = hashToken(token);
+    const h = this.handoffs.get(hash);
+    const e = h && h.expires >= Date.now() ? this.sessions.get(h.sessionId) : undefined;
+    if (!h || !e) {
+      this.handoffs.delete(hash);
+      return null;
+    }
+    if (from !== h.origin && !consented) return 'consent' as const;
+    this.handoffs.delete(hash);
+    e.handoffs = e.handoffs.filter((x) => x !== hash);
+    const resumeToken = newToken();
+    if (e.resumeHashes.length >= MAX_RESUME_TOKENS) e.resumeHashes.shift();
+    e.resumeHashes.push(hashToken(resumeToken));
+    return { session: copy(e.session), resumeToken };
+  }
+
+  async setMode(id: string, mode: Mode): Promise<{ previous: Mode; raised: boolean } | null> {
+    const s = this.sessions.get(id)?.session;
+    if (!s || s.mode === mode) return null;
+    const previous = s.mode;
+    const raised = modeRank[mode] > modeRank[s.maxMode];
+    if (raised) s.maxMode = mode;
+    s.mode = mode;
+    return { previous, raised };
+  }
+
+  async setVisitorName(id: string, name: string | null): Promise<boolean> {
+    const s = this.sessions.get(id)?.session;
+    if (!s) return false;
+    s.visitorName = name;
+    return true;
+  }
+
+  async visitorConnected(id: string): Promise<{ first: boolean; started: boolean } | null> {
+    const s = this.sessions.get(id)?.session;
+    if (!s) return null;
+    s.expiresAt = null;
+    const first = s.visitorSockets++ === 0;
+    const started = !s.started;
+    s.started = true;
+    return { first, started };
+  }
+
+  async visitorDisconnected(id: string, graceMs: number): Promise<{ last: boolean } | null> {
+    const s = this.sessions.get(id)?.session;
+    if (!s) return null;
+    s.visitorSockets = Math.max(0, s.visitorSockets - 1);
+    const last = s.visitorSockets === 0;
+    if (last) s.expiresAt = Date.now() + graceMs;
+    return { last };
+  }
+
+  async agentConnected(id: string, agent: AgentInfo): Promise<{ first: boolean } | null> {
+    const s = this.sessions.get(id)?.session;
+    if (!s) return null;
+    const known = s.agents.find((a) => a.id === agent.id);
+    if (known) {
+      known.sockets++;
+      return { first: false };
+    }
+    s.agents.push({ id: agent.id, name: agent.name, sockets: 1 });
+    return { first: true };
+  }
+
+  async agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo } | null> {
+    const s = this.sessions.get(id)?.session;
+    const known = s?.agents.find((a) => a.id === agentId);
+    if (!s || !known) return null;
+    const agent = { id: known.id, name: known.name };
+    if (--known.sockets > 0) return { last: false, agent };
+    s.agents = s.agents.filter((a) => a !== known);
+    return { last: true, agent };
+  }
+
+  async nextSeq(id: string): Promise<number> {
+    const e = this.sessions.get(id);
+    // An event that comes after the end (its last) still gets a number in the stream.
+    if (!e) return (this.endedSeq.get(id) ?? 0) + 1;
+    return ++e.seq;
+  }
+
+  /** The last numbers of recently ended sessions: their `ended` event follows the rest. */
+  private readonly endedSeq = new Map<string, number>();
+
+  async endSession(id: string, _reason: EndReason): Promise<LiveSession | null> {
+    const e = this.sessions.get(id);
+    if (!e) return null;
+    this.sessions.delete(id);
+    this.byCode.delete(e.session.code);
+    for (const hash of e.handoffs) this.handoffs.delete(hash);
+    this.endedSeq.set(id, e.seq);
+    if (this.endedSeq.size > 10_000) this.endedSeq.delete(this.endedSeq.keys().next().value!);
+    return copy(e.session);
+  }
+
+  async claimExpired(now: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (const { session } of this.sessions.values()) {
+      if (session.expiresAt !== null && session.expiresAt <= now) {
+        session.expiresAt = null;
+        ids.push(session.id);
+      }
+    }
+    return ids;
+  }
+
+  async presenceHere(visitor: PresentVisitor, bounds: { total: number; perSite: number }): Promise<boolean> {
+    const before = this.present.get(visitor.visitorId);
+    if (!before && (this.present.size >= bounds.total || (this.perSite.get(visitor.siteKey) ?? 0) >= bounds.perSite)) return false;
+    if (before) this.count(before.siteKey, -1);
+    this.present.set(visitor.visitorId, structuredClone(visitor));
+    this.count(visitor.siteKey, 1);
+    return true;
+  }
+
+  async presenceGone(visitorId: string, pageId: string): Promise<void> {
+    const v = this.present.get(visitorId);
+    if (!v || v.pageId !== pageId) return;
+    this.present.delete(visitorId);
+    this.count(v.siteKey, -1);
+  }
+
+  private count(siteKey: string, delta: 1 | -1): void {
+    const n = (this.perSite.get(siteKey) ?? 0) + delta;
+    if (n > 0) this.perSite.set(siteKey, n);
+    else this.perSite.delete(siteKey);
+  }
+
+  async presenceList(siteKey: string, query: string, limit: number): Promise<PresentVisitor[]> {
+    const q = query.trim().toLowerCase();
+    const matches = (v: PresentVisitor) =>
+      !q || [v.identity.name, v.identity.email, v.identity.uniqueId, v.visitorId].some((f) => f?.toLowerCase().includes(q));
+    return [...this.present.values()]
+      .filter((v) => v.siteKey === siteKey && matches(v))
+      .sort((a, b) => b.since.localeCompare(a.since))
+      .slice(0, limit)
+      .map((v) => structuredClone(v));
+  }
+
+  async presenceFind(siteKey: string, who: { visitorId?: string; uniqueId?: string }): Promise<PresentVisitor | null> {
+    if (who.visitorId) {
+      const v = this.present.get(who.visitorId);
+      return v?.siteKey === siteKey ? structuredClone(v) : null;
+    }
+    if (!who.uniqueId) return null;
+    for (const v of this.present.values()) if (v.siteKey === siteKey && v.identity.uniqueId === who.uniqueId) return structuredClone(v);
+    return null;
+  }
+
+  async createInvite(visitor: PresentVisitor, agentName: string, ttlMs: number): Promise<Invite> {
+    this.pruneInvites(ttlMs);
+    const invite: Invite = {
+      id: randomUUID(),
+      token: randomUUID(),
+      visitorId: visitor.visitorId,
+      siteKey: visitor.siteKey,
+      agentName,
+      state: 'pending',
+      expires: Date.now() + ttlMs,
+    };
+    this.invites.set(invite.id, invite);
+    this.inviteTokens.set(invite.token, invite.id);
+    return { ...invite };
+  }
+
+  async getInvite(id: string): Promise<Invite | null> {
+    const invite = this.invites.get(id);
+    if (!invite) return null;
+    if (invite.state === 'pending' && invite.expires < Date.now()) invite.state = 'expired';
+    return { ...invite };
+  }
+
+  async inviteByToken(token: string): Promise<Invite | null> {
+    const id = this.inviteTokens.get(token);
+    return id === undefined ? null : this.getInvite(id);
+  }
+
+  async answerInvite(token: string, answer: { accepted: false } | { accepted: true; sessionId: string; code: string }): Promise<boolean> {
+    const id = this.inviteTokens.get(token);
+    const invite = id === undefined ? undefined : this.invites.get(id);
+    if (!invite || invite.state !== 'pending' || invite.expires < Date.now()) return false;
+    if (answer.accepted) Object.assign(invite, { state: 'accepted', sessionId: answer.sessionId, code: answer.code });
+    else invite.state = 'declined';
+    return true;
+  }
+
+  private pruneInvites(ttlMs: number): void {
+    const now = Date.now();
+    for (const [id, i] of this.invites) {
+      if (i.expires + ttlMs < now || this.invites.size > MAX_INVITES) {
+        this.invites.delete(id);
+        this.inviteTokens.delete(i.token);
+      }
+    }
+  }
+
+  rateLimiter(limit: RateLimit): RateLimiterAbstract {
+    return new RateLimiterMemory({ keyPrefix: limit.keyPrefix, points: limit.points, duration: limit.duration, blockDuration: limit.blockDuration ?? 0 });
+  }
+
+  async close(): Promise<void> {
+    this.sessions.clear();
+    this.byCode.clear();
+    this.handoffs.clear();
+    this.present.clear();
+    this.invites.clear();
+  }
+
+  private freeCode(): string {
+    const max = 10 ** limits.codeLength;
+    for (;;) {
+      // No leading zero, so the code never loses a digit when someone types it as a number.
+      const code = String(randomInt(max / 10, max));
+      if (!this.byCode.has(code)) return code;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The live seam: everything live that another node of a cluster must see —
+ * sessions and their codes, who is connected, the mode, hand-off and resume
+ * tokens, expiry, presence and invites, rate-limit counters — behind one async
+ * interface. In memory by default (memory-registry.ts); Redis implements the
+ * same calls and passes the same contract suite (test/server/registry-contract.ts).
+ *
+ * The registry holds state; it sends nothing. Rooms (room.ts) own the sockets
+ * and publish; gateways and routes call the registry and the rooms, never each other.
+ */
+import type { AgentInfo, EndReason, Identity, Mode, PlatformInfo } from '@tandem/protocol';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/** A live session as every node sees it: plain data, so it can live in Redis. */
+export interface LiveSession {
+  id: string;
+  code: string;
+  siteKey: string;
+  visitorName: string | null;
+  /** What agents may do now; the visitor sets it, the server checks each action's floor against it. */
+  mode: Mode;
+  /** The most the visitor has allowed so far (kept in the session's metadata). */
+  maxMode: Mode;
+  createdAt: string;
+  /** Visitor sockets open now, on any node: briefly two while a page hands over to the next. */
+  visitorSockets: number;
+  /** A visitor socket has been open at least once (the first one starts the session). */
+  started: boolean;
+  /** Agents connected now, with how many sockets each has open (on any node). */
+  agents: (AgentInfo & { sockets: number })[];
+  /** When the session ends unless a visitor socket opens first (ms since the epoch); null while one is open. */
+  expiresAt: number | null;
+}
+
+export interface NewSession {
+  siteKey: string;
+  identity: Identity;
+  mode: Mode;
+  /** How long the visitor has to connect (and, later, to come back after each page). */
+  graceMs: number;
+}
+
+export type InviteState = 'pending' | 'accepted' | 'declined' | 'expired';
+
+export interface Invite {
+  /** What the agent polls with. */
+  id: string;
+  /** What only the invited page receives, and answers with. */
+  token: string;
+  visitorId: string;
+  siteKey: string;
+  agentName: string;
+  state: InviteState;
+  sessionId?: string;
+  code?: string;
+  expires: number;
+}
+
+export interface PresentVisitor {
+  visitorId: string;
+  siteKey: string;
+  identity: Omit<Identity, 'signature'>;
+  /** The unique id carries the site's signature (see Sites.checkIdentity). */
+  verified: boolean;
+  url: string;
+  title: string;
+  platform: PlatformInfo;
+  /** When this visitor's current page said it was here. */
+  since: string;
+  /** The page's socket, server-chosen: invites go to the visitor's latest page, through the bus. */
+  pageId: string;
+}
+
+export interface RateLimit {
+  /** Counters of different limits never mix. */
+  keyPrefix: string;
+  points: number;
+  /** Window in seconds. */
+  duration: number;
+  /** Once over, refuse for this long (seconds). */
+  blockDuration?: number;
+}
+
+export interface Registry {
+  // ---- sessions ----
+  /** A new session with a code no live session has. */
+  createSession(input: NewSession): Promise<{ session: LiveSession; resumeToken: string }>;
+  getSession(id: string): Promise<LiveSession | null>;
+  /** Digits only count: "123 456" finds 123456. */
+  findByCode(code: string): Promise<LiveSession | null>;
+  listSessions(): Promise<LiveSession[]>;
+  /** The session, when this resume token is one the visitor was given for it. */
+  checkResume(id: string, resumeToken: string): Promise<LiveSession | null>;
+  /** A one-time token carrying the session to another origin of the site; remembers the origin that asked. */
+  issueHandoff(id: string, origin: string): Promise<string | null>;
+  /**
+   * Spends a hand-off token: the session and a new resume token for the new
+   * origin. `'consent'` when the visitor came from elsewhere than the origin
+   * that asked and has not agreed again (the token stays unspent).
+   */
+  redeemHandoff(token: string, from: string | null, consented: boolean): Promise<{ session: LiveSession; resumeToken: string } | 'consent' | null>;
+  /** Null when the session is gone or already in that mode. */
+  setMode(id: string, mode: Mode): Promise<{ previous: Mode; raised: boolean } | null>;
+  setVisitorName(id: string, name: string | null): Promise<boolean>;
+  /** A visitor socket opened: `first` when none was open, `started` when it is the very first. */
+  visitorConnected(id: string): Promise<{ first: boolean; started: boolean } | null>;
+  /** A visitor socket closed: `last` when none is left; the session then expires after `graceMs`. */
+  visitorDisconnected(id: string, graceMs: number): Promise<{ last: boolean } | null>;
+  /** `first` when this is the agent's first socket in the session (they just joined). */
+  agentConnected(id: string, agent: AgentInfo): Promise<{ first: boolean } | null>;
+  /** `last` when this was the agent's last socket in the session. */
+  agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo } | null>;
+  /** The next number of the session's event stream, from 1. */
+  nextSeq(id: string): Promise<number>;
+  /** Ends the session; the session as it was, for exactly one caller (null for every other). */
+  endSession(id: string, reason: EndReason): Promise<LiveSession | null>;
+  /** Sessions whose time ran out; each id is returned to one caller only. */
+  claimExpired(now: number): Promise<string[]>;
+
+  // ---- presence ----
+  /** Records a page; a visitor with several tabs counts once, on their latest page. False when over a bound. */
+  presenceHere(visitor: PresentVisitor, limits: { total: number; perSite: number }): Promise<boolean>;
+  /** That page went: removed unless a newer page of the visitor replaced it. */
+  presenceGone(visitorId: string, pageId: string): Promise<void>;
+  /** Visitors of a site, newest first; `query` matches name, email, unique id or visitor id. */
+  presenceList(siteKey: string, query: string, limit: number): Promise<PresentVisitor[]>;
+  /** The present visitor with this visitor id or, failing that, this unique id of the site. */
+  presenceFind(siteKey: string, who: { visitorId?: string; uniqueId?: string }): Promise<PresentVisitor | null>;
+  createInvite(visitor: PresentVisitor, agentName: string, ttlMs: number): Promise<Invite>;
+  getInvite(id: string): Promise<Invite | null>;
+  inviteByToken(token: string): Promise<Invite | null>;
+  /** Only a pending invite changes; false otherwise. */
+  answerInvite(token: string, answer: { accepted: false } | { accepted: true; sessionId: string; code: string }): Promise<boolean>;
+
+  // ---- rate limits ----
+  /** A limiter whose counters every node shares (rate-limiter-flexible: memory here, Redis in a cluster). */
+  rateLimiter(limit: RateLimit): RateLimiterAbstract;
+
+  close(): Promise<void>;
+}

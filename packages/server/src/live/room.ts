@@ -1,0 +1,425 @@
+/**
+ * Rooms: the sockets a session has on this node, and the one place that
+ * publishes on the bus for a session (with the session event stream). The
+ * gateways validate what clients send and call a room; a room asks the
+ * registry what is true across the cluster, tells the other nodes through the
+ * bus, and delivers what the bus brings to its own sockets. This is
+ * socket.io's adapter seam applied to our state.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import {
+  FrameFlag,
+  actionFloor,
+  closeCodes,
+  isMode,
+  limits,
+  modeRank,
+  readFrameHeader,
+  refusals,
+  type AgentAction,
+  type AgentInfo,
+  type EndReason,
+  type Identity,
+  type Mode,
+  type Refusal,
+  type ServerToAgent,
+  type ServerToPresence,
+  type ServerToVisitor,
+} from '@tandem/protocol';
+import { toAgent, toAgents, toPresencePage, toSite, toVisitor, type Bus } from '../bus/bus.js';
+import type { Sites } from '../sites.js';
+import type { LiveSession, Registry } from './registry.js';
+import type { SessionEvents } from './session-events.js';
+import { encode, peekType } from './wire.js';
+import { withoutQuery } from './urls.js';
+
+/** A viewer asks for a snapshot at most this often. */
+const RESYNC_INTERVAL_MS = 1000;
+
+export interface RoomDeps {
+  bus: Bus;
+  registry: Registry;
+  events: SessionEvents;
+  sites: Sites;
+  /** How long a visitor who changes page (or loses the network) has to come back. */
+  graceMs: number;
+  report: (err: unknown) => void;
+}
+
+export interface VisitorSocket {
+  ws: WebSocket;
+  /** Tells this socket from a newer one of the same session (the `replaced` notice). */
+  id: string;
+  ready: boolean;
+}
+
+export interface AgentSocket {
+  ws: WebSocket;
+  agent: AgentInfo;
+  ready: boolean;
+  /** Frames were skipped for this viewer; it needs a keyframe before anything else. */
+  behind: boolean;
+  lastResync: number;
+}
+
+const send = (ws: WebSocket, bytes: Uint8Array) => {
+  if (ws.readyState === ws.OPEN) ws.send(bytes, { binary: bytes[0] !== 0x7b });
+};
+
+export class Rooms {
+  private readonly rooms = new Map<string, Promise<Room>>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly deps: RoomDeps) {
+    // Sessions whose visitor did not come back are ended by whichever node claims them first.
+    this.sweeper = setInterval(() => void this.sweep(), Math.max(50, Math.min(1000, deps.graceMs / 4)));
+    this.sweeper.unref();
+  }
+
+  /**
+   * Puts a socket in the room of a live session on this node, opening the room
+   * (subscribing to the bus) on first use. `add` runs in the same turn as the
+   * check that the room is still open, so a room that just emptied never takes a socket.
+   */
+  async enter<T>(session: LiveSession, add: (room: Room) => T): Promise<{ room: Room; added: T }> {
+    for (;;) {
+      const room = await this.open(session);
+      if (!room.released) return { room, added: add(room) };
+    }
+  }
+
+  private open(session: LiveSession): Promise<Room> {
+    let room = this.rooms.get(session.id);
+    if (!room) {
+      room = Room.open(session, this.deps, this);
+      this.rooms.set(session.id, room);
+      room.catch(() => this.rooms.delete(session.id));
+    }
+    return room;
+  }
+
+  /** The visitor consented: the session exists, with its code. */
+  async requested(session: LiveSession, identity: Identity & { verified: boolean }, startUrl: string | null): Promise<void> {
+    await this.deps.events.publish(session, {
+      name: 'requested',
+      mode: session.mode,
+      visitor: { name: identity.name ?? null, email: identity.email ?? null, uniqueId: identity.uniqueId ?? null, verified: identity.verified },
+      startUrl: startUrl === null ? null : withoutQuery(startUrl),
+    });
+  }
+
+  /** Ends a session for everyone, from any node; false when it was not live. */
+  async end(id: string, reason: EndReason): Promise<boolean> {
+    const session = await this.deps.registry.endSession(id, reason);
+    if (!session) return false;
+    await this.deps.bus.publish(toAgents(id), encode.agent({ t: 'ended', reason }));
+    await this.deps.bus.publish(toVisitor(id), encode.visitor({ t: 'ended', reason }));
+    await this.deps.events.publish(session, { name: 'ended', reason });
+    return true;
+  }
+
+  /** An invite (or another message) to one page of a present visitor, wherever its socket is. */
+  async toPresencePage(pageId: string, msg: ServerToPresence): Promise<void> {
+    await this.deps.bus.publish(toPresencePage(pageId), encode.presence(msg));
+  }
+
+  /** A room that emptied leaves the map; the next socket of its session opens a new one. */
+  forget(id: string): void {
+    this.rooms.delete(id);
+  }
+
+  async sweep(): Promise<void> {
+    try {
+      for (const id of await this.deps.registry.claimExpired(Date.now())) await this.end(id, 'timeout');
+    } catch (err) {
+      this.deps.report(err);
+    }
+  }
+
+  /** Closes every socket of this node with `code`: the clients reconnect to another node, or learn the end. */
+  async closeAll(code: number, reason: string): Promise<void> {
+    for (const room of await Promise.allSettled(this.rooms.values())) if (room.status === 'fulfilled') room.value.closeAll(code, reason);
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+}
+
+export class Room {
+  readonly id: string;
+  readonly siteKey: string;
+  /** The mode as this node last heard it: actions are checked against it without a round trip. */
+  mode: Mode;
+  private readonly visitors = new Set<VisitorSocket>();
+  private readonly agents = new Set<AgentSocket>();
+  private readonly agentTopics = new Map<string, () => void>();
+  private unsubscribe: (() => void)[] = [];
+  /** The last socket left: the room is off the bus and takes no more sockets. */
+  released = false;
+
+  private constructor(
+    session: LiveSession,
+    private readonly deps: RoomDeps,
+    private readonly owner: Rooms,
+  ) {
+    this.id = session.id;
+    this.siteKey = session.siteKey;
+    this.mode = session.mode;
+  }
+
+  static async open(session: LiveSession, deps: RoomDeps, owner: Rooms): Promise<Room> {
+    const room = new Room(session, deps, owner);
+    const { bus } = deps;
+    room.unsubscribe = await Promise.all([
+      bus.subscribe(toVisitor(session.id), (m) => room.fromVisitorTopic(m)),
+      bus.subscribe(toAgents(session.id), (m) => room.fromAgentsTopic(m)),
+      // The site's settings changed (new masking rules): its pages apply them at once.
+      bus.subscribe(toSite(session.siteKey), (m) => room.toVisitorSockets(m)),
+    ]);
+    return room;
+  }
+
+  /** Ends the session for everyone (the visitor stopped, an agent ended it). */
+  end(reason: EndReason): Promise<boolean> {
+    return this.owner.end(this.id, reason);
+  }
+
+  // ---- the visitor's sockets -------------------------------------------------
+
+  addVisitor(ws: WebSocket): VisitorSocket {
+    const v: VisitorSocket = { ws, id: randomUUID(), ready: false };
+    this.visitors.add(v);
+    return v;
+  }
+
+  async visitorHello(v: VisitorSocket, version: number): Promise<void> {
+    const { registry, bus, events, sites } = this.deps;
+    const connected = await registry.visitorConnected(this.id);
+    const session = connected && (await registry.getSession(this.id));
+    if (!connected || !session) return this.closeEnded(v.ws);
+    v.ready = true;
+    // A session lives in one page at a time: the newest socket takes it, older ones (another tab, a page that is going) move.
+    await bus.publish(toVisitor(this.id), encode.bus({ t: 'replaced', by: v.id }));
+    this.sendVisitor(v.ws, {
+      t: 'welcome',
+      v: version,
+      sessionId: session.id,
+      code: session.code,
+      agents: session.agents.map(({ id, name }) => ({ id, name })),
+      mode: session.mode,
+      masking: (await sites.settings(session.siteKey)).masking,
+    });
+    // A new page of a session that agents are watching: they need its snapshot now.
+    if (session.agents.length > 0) this.sendVisitor(v.ws, { t: 'resync' });
+    if (connected.first) await bus.publish(toAgents(this.id), encode.agent({ t: 'visitorStatus', connected: true }));
+    if (connected.started) await events.publish(session, { name: 'started' });
+    else if (connected.first) await events.publish(session, { name: 'visitorReconnected' });
+  }
+
+  async visitorClosed(v: VisitorSocket): Promise<void> {
+    this.visitors.delete(v);
+    try {
+      if (!v.ready) return;
+      const gone = await this.deps.registry.visitorDisconnected(this.id, this.deps.graceMs);
+      if (!gone?.last) return;
+      await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'visitorStatus', connected: false }));
+      await this.deps.events.publish(this, { name: 'visitorDisconnected' });
+    } finally {
+      this.releaseIfEmpty();
+    }
+  }
+
+  /** A DOM frame, checked by the gateway: to every agent, untouched. */
+  frame(bytes: Uint8Array): Promise<void> {
+    return this.deps.bus.publish(toAgents(this.id), bytes);
+  }
+
+  async setMode(mode: Mode): Promise<void> {
+    const changed = await this.deps.registry.setMode(this.id, mode);
+    if (!changed) return;
+    await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'mode', mode }));
+    await this.deps.events.publish(this, { name: 'modeChanged', mode, previous: changed.previous });
+  }
+
+  declineMode(agentId: string, mode: Mode): Promise<void> {
+    return this.deps.bus.publish(toAgent(this.id, agentId), encode.agent({ t: 'modeDeclined', mode }));
+  }
+
+  actionResult(agentId: string, id: number, ok: boolean, reason?: Refusal): Promise<void> {
+    const msg: ServerToAgent = reason ? { t: 'actionResult', id, ok, reason, message: refusals[reason] } : { t: 'actionResult', id, ok };
+    return this.deps.bus.publish(toAgent(this.id, agentId), encode.agent(msg));
+  }
+
+  async setVisitorName(name: string | null): Promise<void> {
+    if (await this.deps.registry.setVisitorName(this.id, name)) {
+      await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'visitorIdentity', name }));
+    }
+  }
+
+  navigated(url: string): Promise<void> {
+    return this.deps.events.publish(this, { name: 'navigated', url: withoutQuery(url) });
+  }
+
+  // ---- agents' sockets -------------------------------------------------------
+
+  addAgent(ws: WebSocket, agent: AgentInfo): AgentSocket {
+    const a: AgentSocket = { ws, agent, ready: false, behind: false, lastResync: 0 };
+    this.agents.add(a);
+    return a;
+  }
+
+  async agentHello(a: AgentSocket, version: number): Promise<void> {
+    const { registry, bus, events } = this.deps;
+    const joined = await registry.agentConnected(this.id, a.agent);
+    const session = joined && (await registry.getSession(this.id));
+    if (!joined || !session) return this.closeEnded(a.ws);
+    a.ready = true;
+    this.mode = session.mode;
+    // Answers meant for this agent alone (results of its actions, a declined request), on all its sockets here.
+    if (!this.agentTopics.has(a.agent.id)) {
+      this.agentTopics.set(a.agent.id, () => {});
+      const off = await bus.subscribe(toAgent(this.id, a.agent.id), (m) => {
+        for (const s of this.agents) if (s.ready && s.agent.id === a.agent.id) send(s.ws, m);
+      });
+      if (this.agentTopics.has(a.agent.id)) this.agentTopics.set(a.agent.id, off);
+      else off();
+    }
+    this.sendAgent(a.ws, {
+      t: 'welcome',
+      v: version,
+      sessionId: session.id,
+      you: a.agent,
+      visitor: { name: session.visitorName, connected: session.visitorSockets > 0 },
+      mode: session.mode,
+    });
+    if (joined.first) {
+      await bus.publish(toVisitor(this.id), encode.visitor({ t: 'agentJoined', agent: a.agent }));
+      await bus.publish(toAgents(this.id), encode.agent({ t: 'agentJoined', agent: a.agent }));
+      await events.publish(session, { name: 'agentJoined', agent: a.agent });
+    }
+    // Joining a running session: a fresh view at once, without the visitor doing anything.
+    await this.requestResync(a, true);
+  }
+
+  async agentClosed(a: AgentSocket): Promise<void> {
+    this.agents.delete(a);
+    if (![...this.agents].some((s) => s.agent.id === a.agent.id)) {
+      this.agentTopics.get(a.agent.id)?.();
+      this.agentTopics.delete(a.agent.id);
+    }
+    try {
+      if (!a.ready) return;
+      const left = await this.deps.registry.agentDisconnected(this.id, a.agent.id);
+      if (!left?.last) return;
+      await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'agentLeft', agentId: a.agent.id }));
+      await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'agentLeft', agentId: a.agent.id }));
+      await this.deps.events.publish(this, { name: 'agentLeft', agent: left.agent });
+    } finally {
+      this.releaseIfEmpty();
+    }
+  }
+
+  pointer(a: AgentSocket, x: number, y: number): Promise<void> {
+    return this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'agentPointer', agentId: a.agent.id, name: a.agent.name, x, y }));
+  }
+
+  /** Asks the visitor's page for a fresh snapshot; a viewer may ask once a second. */
+  async requestResync(a: AgentSocket, now = false): Promise<void> {
+    const at = Date.now();
+    if (!now && at - a.lastResync < RESYNC_INTERVAL_MS) return;
+    a.lastResync = at;
+    await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'resync' }));
+  }
+
+  /**
+   * An agent's action. The server knows the mode, not the page: it stops what
+   * the mode rules out whatever the element; the visitor's page decides the rest.
+   */
+  async action(a: AgentSocket, id: number, action: AgentAction): Promise<void> {
+    if (modeRank[this.mode] < modeRank[actionFloor[action.k]]) {
+      return this.sendAgent(a.ws, { t: 'actionResult', id, ok: false, reason: 'mode', message: refusals.mode });
+    }
+    await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'action', agentId: a.agent.id, name: a.agent.name, id, a: action }));
+    // Its kind and target for the stream, never what was typed.
+    await this.deps.events.publish(this, {
+      name: 'action',
+      agent: a.agent,
+      kind: action.k,
+      ...('node' in action ? { node: action.node } : { url: withoutQuery(action.url) }),
+    });
+  }
+
+  async requestMode(a: AgentSocket, mode: Mode): Promise<void> {
+    if (mode === this.mode) return this.sendAgent(a.ws, { t: 'mode', mode });
+    await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'modeRequest', agentId: a.agent.id, name: a.agent.name, mode }));
+    await this.deps.events.publish(this, { name: 'modeRequested', agent: a.agent, mode });
+  }
+
+  // ---- what the bus brings -----------------------------------------------------
+
+  private fromVisitorTopic(message: Uint8Array): void {
+    const peek = peekType(message);
+    if (peek?.t === 'replaced') {
+      for (const v of this.visitors) if (v.ready && v.id !== peek.value.by) v.ws.close(closeCodes.moved, 'sharing moved to another tab');
+      return;
+    }
+    this.toVisitorSockets(message);
+    if (peek?.t === 'ended') for (const v of this.visitors) v.ws.close(closeCodes.sessionEnded, 'session ended');
+  }
+
+  private toVisitorSockets(message: Uint8Array): void {
+    for (const v of this.visitors) if (v.ready) send(v.ws, message);
+  }
+
+  private fromAgentsTopic(message: Uint8Array): void {
+    if (message[0] === 0x7b) {
+      const peek = peekType(message);
+      if (peek?.t === 'mode' && isMode(peek.value.mode)) this.mode = peek.value.mode;
+      for (const a of this.agents) if (a.ready) send(a.ws, message);
+      if (peek?.t === 'ended') for (const a of this.agents) a.ws.close(closeCodes.sessionEnded, 'session ended');
+      return;
+    }
+    const keyframe = ((readFrameHeader(message)?.flags ?? 0) & FrameFlag.Keyframe) !== 0;
+    for (const a of this.agents) {
+      if (!a.ready || (a.behind && !keyframe)) continue;
+      // A viewer that cannot keep up skips frames and is resynced, instead of growing the server's memory.
+      if (a.ws.bufferedAmount > limits.maxAgentBufferedBytes) {
+        a.behind = true;
+        void this.requestResync(a).catch(this.deps.report);
+        continue;
+      }
+      a.behind = false;
+      send(a.ws, message);
+    }
+  }
+
+  // ---- helpers -----------------------------------------------------------------
+
+  sendVisitor(ws: WebSocket, msg: ServerToVisitor): void {
+    send(ws, encode.visitor(msg));
+  }
+
+  sendAgent(ws: WebSocket, msg: ServerToAgent): void {
+    send(ws, encode.agent(msg));
+  }
+
+  /** The session ended before this socket said hello. */
+  private closeEnded(ws: WebSocket): void {
+    ws.close(closeCodes.sessionEnded, 'session ended');
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const s of [...this.visitors, ...this.agents]) s.ws.close(code, reason);
+  }
+
+  private releaseIfEmpty(): void {
+    if (this.released || this.visitors.size > 0 || this.agents.size > 0) return;
+    this.released = true;
+    this.owner.forget(this.id);
+    for (const off of [...this.unsubscribe, ...this.agentTopics.values()]) off();
+    this.unsubscribe = [];
+    this.agentTopics.clear();
+  }
+}
