@@ -1,15 +1,8 @@
-/** The console's calls to the REST API; errors carry the server's sentence. */
-export interface Me {
-  id: string;
-  name: string;
-  role: string;
-}
+/** The console's calls to the REST API; errors carry the server's sentence. Shapes come from the protocol. */
+import type { AgentTicket, ErrorBody, InviteState, Me, PresentVisitor } from '@tandem/protocol';
 
-export interface Joined {
-  sessionId: string;
-  ticket: string;
-  visitorName: string | null;
-}
+export type { Me, PresentVisitor, InviteState };
+export type Joined = AgentTicket;
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
@@ -18,25 +11,10 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 204) return undefined as T;
-  const data = (await res.json()) as T & { message?: string };
-  if (!res.ok) throw new Error(data.message ?? `The server answered ${res.status}.`);
+  const data = (await res.json()) as T & Partial<ErrorBody>;
+  // The status marks the server's own answer (the viewer retries network failures, not these).
+  if (!res.ok) throw Object.assign(new Error(data.message ?? `The server answered ${res.status}.`), { status: res.status, endReason: data.endReason });
   return data;
-}
-
-export interface PresentVisitor {
-  visitorId: string;
-  identity: { name?: string; email?: string; uniqueId?: string };
-  verified: boolean;
-  url: string;
-  title: string;
-  platform: { browser: string; os: string; viewport: string; language: string; timeZone: string };
-  since: string;
-}
-
-export interface InviteState {
-  inviteId: string;
-  state: 'pending' | 'accepted' | 'declined' | 'expired';
-  code?: string;
 }
 
 const enc = encodeURIComponent;

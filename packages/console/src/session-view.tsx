@@ -12,8 +12,12 @@ const ENDED_BY: Record<string, string> = {
   left: 'The visitor went to a page outside the site.',
 };
 
+/** How the session ended, in words; a reason the console does not know is shown as the server said it. */
+const endedText = (reason: string | undefined) => (reason && Object.hasOwn(ENDED_BY, reason) ? ENDED_BY[reason] : (reason ?? ''));
+
 const STATE_LABEL: Record<string, string> = {
   connecting: 'Connecting',
+  reconnecting: 'Reconnecting…',
   waiting: 'Waiting for the page',
   live: 'Live',
   'visitor-away': 'Visitor changing page',
@@ -122,7 +126,7 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
         {ended && (
           <div class="ended-banner" role="status" data-ended>
             <span>Session ended</span>
-            <small>{ENDED_BY[status.reason ?? ''] ?? ''}</small>
+            <small>{endedText(status.reason)}</small>
           </div>
         )}
       </div>

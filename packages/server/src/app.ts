@@ -70,7 +70,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const registry = options.registry ?? new MemoryRegistry();
   const registryOutlivesNode = options.registry !== undefined;
   const events = new SessionEvents(bus, registry, report);
-  writeMetadata(events, store);
+  writeMetadata(events, store, registry);
   // Sessions the store has open but no registry knows: the process that held them died (a crash, SIGKILL).
   const dangling = await store.endDangling(new Date().toISOString(), 'server', async (id) => (await registry.getSession(id)) !== null);
   if (dangling > 0) print(`Ended ${dangling} session(s) left open by a previous run that stopped without shutting down.`);
@@ -80,7 +80,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const rooms = new Rooms({ bus, registry, events, sites, graceMs: config.resumeGraceMs, report });
   const context: Context = { config, store, bus, tokens, registry, rooms, events, origins, sites };
   app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof TandemError) return reply.code(err.statusCode).send({ code: err.code, message: err.message });
+    if (err instanceof TandemError) return reply.code(err.statusCode).send({ code: err.code, message: err.message, ...err.extra });
     const e = err as { validation?: unknown; statusCode?: number; message: string };
     if (e.validation) return reply.code(400).send(errorBody('TDM_BAD_MESSAGE', e.message));
     const status = e.statusCode && e.statusCode < 500 ? e.statusCode : 500;

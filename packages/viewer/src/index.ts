@@ -9,7 +9,7 @@ import { Rebuilder } from '@tandem/mirror/rebuild';
 import { FrameDecoder } from './frames.js';
 import { AgentInput } from './agent-input.js';
 
-export type ViewerState = 'connecting' | 'waiting' | 'live' | 'visitor-away' | 'ended' | 'error';
+export type ViewerState = 'connecting' | 'reconnecting' | 'waiting' | 'live' | 'visitor-away' | 'ended' | 'error';
 
 export interface ViewerStatus {
   state: ViewerState;
@@ -32,7 +32,11 @@ export interface ViewerNotice {
 
 export interface ViewerOptions {
   container: HTMLElement;
-  /** Returns a fresh agent ticket for the session (asked again on every reconnect). */
+  /**
+   * Returns a fresh agent ticket for the session (asked again on every reconnect).
+   * An error with a numeric `status` is the server's answer (the session ended,
+   * the agent signed out): the viewer stops. Any other error (the network) is retried.
+   */
   ticket: () => Promise<string>;
   /** Origin of the Tandem server; the page's own by default. */
   server?: string;
@@ -65,6 +69,8 @@ export class Viewer {
   private lastNotice = { message: '', at: 0 };
   private readonly resize = new ResizeObserver(() => this.fit());
   private closed = false;
+  private retries = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly agents = new Map<string, string>();
 
   constructor(private readonly options: ViewerOptions) {
@@ -127,6 +133,7 @@ export class Viewer {
 
   destroy(): void {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     this.resize.disconnect();
     this.socket?.close();
     this.root.remove();
@@ -137,9 +144,15 @@ export class Viewer {
     try {
       ticket = await this.options.ticket();
     } catch (err) {
-      this.update({ state: 'ended', reason: (err as Error).message });
+      if (this.closed) return;
+      const answer = err as Error & { status?: unknown; endReason?: string };
+      if (typeof answer.status === 'number') return this.update({ state: 'ended', reason: answer.endReason ?? answer.message });
+      // The network, not the server: the session may well go on. Try again, a little later each time.
+      this.update({ state: 'reconnecting' });
+      this.retryTimer = setTimeout(() => void this.connect(), Math.min(5000, 500 * 2 ** this.retries++));
       return;
     }
+    if (this.closed) return;
     const server = this.options.server ?? location.origin;
     const ws = new WebSocket(server.replace(/^http/, 'ws') + '/ws/agent?ticket=' + encodeURIComponent(ticket));
     ws.binaryType = 'arraybuffer';
@@ -154,15 +167,16 @@ export class Viewer {
       this.onControl(JSON.parse(e.data) as ServerToAgent);
     };
     ws.onclose = () => {
-      if (this.closed || this.status.state === 'ended') return;
-      this.update({ state: 'connecting' });
-      setTimeout(() => void this.connect(), 1000);
+      if (this.closed || this.status.state === 'ended' || this.socket !== ws) return;
+      this.update({ state: 'reconnecting' });
+      this.retryTimer = setTimeout(() => void this.connect(), Math.min(5000, 500 * 2 ** this.retries++));
     };
   }
 
   private onControl(msg: ServerToAgent): void {
     switch (msg.t) {
       case 'welcome':
+        this.retries = 0;
         this.visitorCursor.querySelector('span')!.textContent = msg.visitor.name ?? 'Visitor';
         this.update({ state: msg.visitor.connected ? 'waiting' : 'visitor-away', visitorName: msg.visitor.name, mode: msg.mode });
         break;

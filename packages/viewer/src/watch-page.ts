@@ -11,8 +11,8 @@ new Viewer({
   container: document.getElementById('view')!,
   async ticket() {
     const res = await fetch(`/api/v1/sessions/${encodeURIComponent(sessionId)}/ticket`, { method: 'POST' });
-    const body = (await res.json()) as { ticket?: string; message?: string };
-    if (!res.ok || !body.ticket) throw new Error(body.message ?? 'This session is not available.');
+    const body = (await res.json()) as { ticket?: string; message?: string; endReason?: string };
+    if (!res.ok || !body.ticket) throw Object.assign(new Error(body.message ?? 'This session is not available.'), { status: res.status, endReason: body.endReason });
     return body.ticket;
   },
   onStatus(s) {
@@ -22,6 +22,7 @@ new Viewer({
       : s.state === 'ended' ? `The session ended${s.reason ? ` (${s.reason})` : ''}.`
       : s.state === 'visitor-away' ? `${who} is changing page…`
       : s.state === 'waiting' ? `Waiting for ${who}'s page…`
+      : s.state === 'reconnecting' ? 'Reconnecting…'
       : 'Connecting…';
   },
 });

@@ -4,13 +4,21 @@
  * (which import the types only).
  */
 import { Type, type Static } from 'typebox';
-import { Id, Identity, Mode, PlatformInfo, Rules, SiteKey, Strict, Timestamp, Url } from './common.js';
+import { EndReason, Id, Identity, Mode, PlatformInfo, Rules, SiteKey, Strict, Timestamp, Url } from './common.js';
 import { ERROR_CODES } from '../errors.js';
 import { MAX_URL_CHARS } from '../control.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
-export const ErrorBody = Type.Object({ code: Type.Enum(ERROR_CODES), message: Type.String() }, { description: 'Every error: a stable code and a sentence a person understands.' });
+export const ErrorBody = Type.Object(
+  {
+    code: Type.Enum(ERROR_CODES),
+    message: Type.String(),
+    /** With TDM_SESSION_ENDED: how the session ended, when the server knows. */
+    endReason: Type.Optional(EndReason),
+  },
+  { description: 'Every error: a stable code and a sentence a person understands.' },
+);
 
 // ---- visitor SDK -----------------------------------------------------------
 

@@ -2,7 +2,7 @@
  * The session bundle: loaded when a session starts (or resumes on the next
  * page). Consent, the visitor's UI, the connection to the server and capture.
  */
-import { PROTOCOL_VERSION, closeCodes, type Mode, type ServerToVisitor, type SiteMasking, type VisitorToServer } from '@tandem/protocol';
+import { PROTOCOL_VERSION, closeCodes, type Mode, type ServerToVisitor, type SiteMasking, type Started, type VisitorToServer } from '@tandem/protocol';
 import { startCapture, type Capture, type MaskOptions } from '@tandem/mirror/capture';
 import { HOST_KEY, LIVE_BEAT_MS, type Host, type SessionApi } from '../host.js';
 import { FrameEncoder } from './frames.js';
@@ -72,7 +72,8 @@ const api: SessionApi = {
   stop() {
     // Stopped while the consent prompt was open: nothing had started, so no sessionEnd.
     const started = stored !== null;
-    send({ t: 'end' });
+    if (socket?.readyState === WebSocket.OPEN) send({ t: 'end' });
+    else if (stored) endByRequest(stored);
     end(started);
   },
 
@@ -211,8 +212,8 @@ async function reconnect(): Promise<void> {
     });
     connect(res.ticket);
   } catch (err) {
-    // The session ended while we were away (or the server forgot it): stop cleanly.
-    if ((err as { status?: number }).status === 410) end(true);
+    // The session ended while we were away (or the server restarted without it): the visitor is told.
+    if ((err as { status?: number }).status === 410) endedElsewhere();
     else retry();
   }
 }
@@ -238,6 +239,8 @@ function connect(ticket: string): void {
         sendIdentity();
         siteMasking = msg.masking;
         agents = new Map(msg.agents.map((a) => [a.id, a.name]));
+        // Where the visitor is, for the agents and the audit: never the query or fragment (a form's text lands there).
+        send({ t: 'page', url: (location.origin + location.pathname).slice(0, 2048) });
         render();
         break;
       case 'action': {
@@ -317,10 +320,10 @@ function masking(): MaskOptions {
 
 function retry(): void {
   if (++retries > MAX_RETRIES) {
-    ui?.status(strings.disconnected, strings.connectionError);
+    ui?.status(strings.disconnected, strings.connectionError, () => api.stop());
     return;
   }
-  ui?.status(strings.reconnecting);
+  ui?.status(strings.reconnecting, '', () => api.stop());
   timer = setTimeout(() => void reconnect(), Math.min(8000, 500 * 2 ** retries));
 }
 
@@ -410,12 +413,19 @@ function flushCodeWaiters(): void {
   for (const cb of waiters) cb(stored?.code ?? null);
 }
 
-interface Started {
-  sessionId: string;
-  code: string;
-  ticket: string;
-  resumeToken: string;
-  mode: Mode;
+/** Stops a session whose socket is down (reconnecting): the server ends it now, not when its grace runs out. */
+function endByRequest(session: Stored): void {
+  const path = `/api/v1/visitor/sessions/${encodeURIComponent(session.sessionId)}/end`;
+  // keepalive: the request outlives the page if the visitor closes it right after.
+  fetch(host.server + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ resumeToken: session.resumeToken }),
+    credentials: 'omit',
+    keepalive: true,
+  }).catch(() => {
+    // Offline: the session ends on the server when its grace runs out; nothing is sent meanwhile.
+  });
 }
 
 async function post<T>(path: string, body: unknown): Promise<T> {

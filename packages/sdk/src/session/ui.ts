@@ -120,9 +120,17 @@ export class VisitorUi {
     });
   }
 
-  status(text: string, body = ''): void {
+  /** A state of the connection; `onStop` offers Stop in it (the visitor can stop at every moment). */
+  status(text: string, body = '', onStop?: () => void): void {
     this.last = null;
-    this.showPanel(text, body).setAttribute('role', 'status');
+    const panel = this.showPanel(text, body);
+    panel.setAttribute('role', 'status');
+    if (!onStop) return;
+    const row = el('div', 'row');
+    const stop = button(this.strings.stop, 'danger', () => onStop());
+    stop.dataset.action = 'stop';
+    row.appendChild(stop);
+    panel.appendChild(row);
   }
 
   /** Another tab holds the session: offer to move it here. */

@@ -45,7 +45,5 @@ export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, report:
         else ws.close(closeCodes.normal, 'left');
         break;
     }
-  }, report);
-
-  ws.on('close', () => void room.agentClosed(a).catch(report));
+  }, () => room.agentClosed(a), report);
 }

@@ -61,6 +61,8 @@ export function onMessages(
   perSecond: number,
   burst: number | undefined,
   handle: (data: Buffer, isBinary: boolean) => void | Promise<void>,
+  /** Runs after every message received before the close: a hello handled late is still undone. */
+  closed: () => void | Promise<void>,
   report: (err: unknown) => void,
 ): void {
   const bucket = new TokenBucket(perSecond, burst);
@@ -72,13 +74,17 @@ export function onMessages(
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!bucket.take()) return closeRateLimited(ws);
     if (++queued > MAX_QUEUED) return closeRateLimited(ws);
+    // Handled even when the socket closed meanwhile: a client says `end` and closes at once.
     chain = chain
-      .then(() => (ws.readyState === ws.OPEN ? handle(data, isBinary) : undefined))
+      .then(() => handle(data, isBinary))
       .catch((err: unknown) => {
         report(err);
         sendError(ws, 'TDM_INTERNAL');
       })
       .finally(() => queued--);
+  });
+  ws.on('close', () => {
+    chain = chain.then(closed).catch(report);
   });
 }
 

@@ -48,11 +48,8 @@ export async function acceptPresence(ws: WebSocket, siteKey: string, deps: { reg
     );
     if (!listed) return sendError(ws, 'TDM_RATE_LIMITED', 'Too many visitors are present.');
     visitorId = page.visitorId;
-    if (ws.readyState !== ws.OPEN) await deps.registry.presenceGone(visitorId, pageId);
-  }, report);
-
-  ws.on('close', () => {
+  }, async () => {
     unsubscribe();
-    if (visitorId !== null) deps.registry.presenceGone(visitorId, pageId).catch(report);
-  });
+    if (visitorId !== null) await deps.registry.presenceGone(visitorId, pageId);
+  }, report);
 }

@@ -47,7 +47,7 @@ export function acceptVisitor(ws: WebSocket, room: Room, report: (err: unknown) 
         await room.navigated(msg.url);
         break;
     }
-  }, report);
+  }, () => room.visitorClosed(v), report);
 
   async function onFrame(data: Buffer): Promise<void> {
     if (!v.ready) return sendError(ws, 'TDM_NOT_READY');
@@ -66,6 +66,4 @@ export function acceptVisitor(ws: WebSocket, room: Room, report: (err: unknown) 
     }
     await room.frame(data);
   }
-
-  ws.on('close', () => void room.visitorClosed(v).catch(report));
 }

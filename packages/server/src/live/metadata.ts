@@ -7,15 +7,17 @@
 import type { SessionEvent } from '@tandem/protocol';
 import type { Store } from '../store/store.js';
 import type { SessionEvents } from './session-events.js';
+import type { Registry } from './registry.js';
 
-export function writeMetadata(events: SessionEvents, store: Store): void {
+export function writeMetadata(events: SessionEvents, store: Store, registry: Registry): void {
   events.followLocal(async (e: SessionEvent) => {
     switch (e.name) {
       case 'requested':
         await store.createSession({
           id: e.sessionId,
           siteKey: e.siteKey,
-          code: '',
+          // Kept for the history ("the visitor read 123 456"), not in the event: a live code lets one join.
+          code: (await registry.getSession(e.sessionId))?.code ?? '',
           visitorName: e.visitor.name,
           visitorEmail: e.visitor.email,
           visitorUniqueId: e.visitor.uniqueId,

@@ -11,9 +11,13 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   /** A ticket for the signed-in agent to open the agent WebSocket of this live session. */
-  async function agentTicket(req: FastifyRequest, session: LiveSession | null, otherwise: ErrorCode) {
+  async function agentTicket(req: FastifyRequest, session: LiveSession | null, otherwise: ErrorCode, id?: string) {
     const agent = await requireAgent(ctx, req);
-    if (!session) return fail(otherwise);
+    if (!session) {
+      // A viewer coming back (after a restart, a network cut) learns how the session ended.
+      const endReason = id === undefined ? undefined : ((await ctx.store.getSession(id))?.endReason ?? undefined);
+      return fail(otherwise, undefined, endReason ? { endReason } : {});
+    }
     const ticket = await ctx.tokens.ticket({ role: 'agent', sessionId: session.id, agentId: agent.agentId, name: agent.name });
     return { sessionId: session.id, ticket, visitorName: session.visitorName };
   }
@@ -41,7 +45,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
         response: { 200: AgentTicket },
       },
     },
-    async (req) => agentTicket(req, await ctx.registry.getSession(req.params.id), 'TDM_SESSION_ENDED'),
+    async (req) => agentTicket(req, await ctx.registry.getSession(req.params.id), 'TDM_SESSION_ENDED', req.params.id),
   );
 
   api.get(
@@ -85,7 +89,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
   );
 }
 
-/** The stored record, with the live code while the session runs (the code is never stored). */
+/** The stored record; the code only while the session runs (once it ended, the code may be another session's). */
 function withLive<T extends { code: string }>(stored: T, live: LiveSession | null): T & { code: string | null; live: boolean } {
   return { ...stored, code: live?.code ?? null, live: live !== null };
 }

@@ -100,6 +100,24 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
   );
 
   api.post(
+    '/api/v1/visitor/sessions/:id/end',
+    {
+      schema: {
+        tags: ['visitor'],
+        summary: 'The visitor stops sharing while their page has no socket (reconnecting)',
+        params: IdParams,
+        body: ResumeBody,
+      },
+    },
+    async (req, reply) => {
+      checkOrigin(req.headers.origin, req.headers.host);
+      const session = (await ctx.registry.checkResume(req.params.id, req.body.resumeToken)) ?? fail('TDM_SESSION_ENDED');
+      await ctx.rooms.end(session.id, 'visitor');
+      return reply.code(204).send();
+    },
+  );
+
+  api.post(
     '/api/v1/visitor/sessions/:id/resume',
     {
       schema: {

@@ -1,0 +1,81 @@
+/**
+ * The session event stream across nodes: two servers share one bus and one
+ * registry (as a cluster shares Redis). The visitor is on node A, the agent on
+ * node B; both nodes see the session's events, numbered, in the same order,
+ * and the metadata is written once per event, by the node that saw it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION, type SessionEvent } from '@tandem/protocol';
+import { loadConfig, openSqliteStore, startServer, type TandemServer } from '@tandem/server';
+import { MemoryBus } from '../../packages/server/src/bus/memory.js';
+import { MemoryRegistry } from '../../packages/server/src/live/memory-registry.js';
+import { ADMIN } from '../helpers/server.js';
+import { connect, signIn, startVisitorSession } from '../helpers/clients.js';
+
+let dir: string;
+let a: TandemServer;
+let b: TandemServer;
+const seenBy: Record<'a' | 'b', SessionEvent[]> = { a: [], b: [] };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tandem-events-'));
+  const store = await openSqliteStore(dir);
+  const bus = new MemoryBus();
+  const registry = new MemoryRegistry();
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', TANDEM_DATA_DIR: dir, TANDEM_ADMIN_EMAIL: ADMIN.email, TANDEM_ADMIN_PASSWORD: ADMIN.password });
+  a = await startServer(config, { store, bus, registry, logger: false, print: () => {} });
+  b = await startServer(config, { store, bus, registry, logger: false, print: () => {} });
+  await a.context.events.followAll((e) => void seenBy.a.push(e));
+  await b.context.events.followAll((e) => void seenBy.b.push(e));
+});
+
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('session events in a cluster', () => {
+  it('a visitor on one node and an agent on another: one stream, the same order on both, metadata written once', async () => {
+    const s = await startVisitorSession(a.url, 'Two nodes');
+    const cookie = await signIn(b.url);
+    const joined = (await (await fetch(`${b.url}/api/v1/sessions/join`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ code: s.code }) })).json()) as { ticket: string };
+    const agent = await connect(`${b.url.replace('http', 'ws')}/ws/agent?ticket=${joined.ticket}`, b.url);
+    agent.sendJson({ t: 'hello', versions: [PROTOCOL_VERSION] });
+    await agent.next((m) => m.t === 'welcome');
+    // The agent's node asks the visitor's node for a snapshot, through the bus.
+    await s.visitor.next((m) => m.t === 'resync');
+
+    agent.sendJson({ t: 'requestMode', mode: 'control' });
+    await s.visitor.next((m) => m.t === 'modeRequest');
+    s.visitor.sendJson({ t: 'mode', mode: 'control' });
+    await agent.next((m) => m.t === 'mode' && m.mode === 'control');
+    agent.sendJson({ t: 'action', id: 1, a: { k: 'type', node: 7, text: 'my secret answer' } });
+    await s.visitor.next((m) => m.t === 'action');
+    s.visitor.sendJson({ t: 'page', url: 'http://shop.example/checkout?card=4111#pay' });
+    s.visitor.sendJson({ t: 'end' });
+    await agent.next((m) => m.t === 'ended');
+
+    const names = ['requested', 'started', 'agentJoined', 'modeRequested', 'modeChanged', 'action', 'navigated', 'ended'];
+    await expect.poll(() => seenBy.b.filter((e) => e.sessionId === s.sessionId).map((e) => e.name)).toEqual(names);
+    const mine = (node: 'a' | 'b') => seenBy[node].filter((e) => e.sessionId === s.sessionId);
+    expect(mine('a')).toEqual(mine('b'));
+    expect(mine('a').map((e) => e.seq)).toEqual(names.map((_, i) => i + 1));
+    // Each event names the node that saw it: the visitor's node for the visitor's doings, the agent's for the agent's.
+    const byName = Object.fromEntries(mine('a').map((e) => [e.name, e]));
+    expect(byName.started!.server).toBe(a.context.events.node);
+    expect(byName.agentJoined!.server).toBe(b.context.events.node);
+    // Metadata only: an action's kind and target, never what was typed; an address without its query.
+    expect(JSON.stringify(mine('a'))).not.toContain('my secret answer');
+    expect(byName.action).toMatchObject({ kind: 'type', node: 7, agent: { name: ADMIN.name } });
+    expect(byName.navigated).toMatchObject({ url: 'http://shop.example/checkout' });
+    expect(byName.ended).toMatchObject({ reason: 'visitor' });
+
+    const stored = await a.context.store.getSession(s.sessionId);
+    expect(stored).toMatchObject({ endReason: 'visitor', maxMode: 'control', visitorName: 'Two nodes' });
+    expect(stored!.agents).toHaveLength(1);
+  });
+});

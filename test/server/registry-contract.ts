@@ -1,0 +1,232 @@
+/**
+ * The contract every Registry implementation keeps: the in-memory one here,
+ * Redis's next. Call `registryContract(name, make)` from a test file; `make`
+ * returns a fresh, empty registry. Nothing here depends on how it is stored.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PresentVisitor, Registry } from '../../packages/server/src/live/registry.js';
+
+const agentA = { id: 'agent-a', name: 'Ada' };
+const agentB = { id: 'agent-b', name: 'Bo' };
+const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function registryContract(name: string, make: () => Promise<Registry>): void {
+  describe(`Registry contract: ${name}`, () => {
+    let open: Registry[] = [];
+    const fresh = async () => {
+      const r = await make();
+      open.push(r);
+      return r;
+    };
+    const start = (r: Registry, graceMs = 60_000) => r.createSession({ siteKey: 'demo', identity: { name: 'Visitor' }, mode: 'view', graceMs });
+
+    afterEach(async () => {
+      await Promise.all(open.map((r) => r.close()));
+      open = [];
+    });
+
+    it('creates sessions with unique six-digit codes, found by id and by code (digits only count)', async () => {
+      const r = await fresh();
+      const made = await Promise.all(Array.from({ length: 50 }, () => start(r)));
+      const codes = new Set(made.map((m) => m.session.code));
+      expect(codes.size).toBe(50);
+      for (const { session } of made) {
+        expect(session.code).toMatch(/^[1-9]\d{5}$/);
+        expect(session).toMatchObject({ siteKey: 'demo', visitorName: 'Visitor', mode: 'view', maxMode: 'view', visitorSockets: 0, started: false, agents: [] });
+      }
+      const { session } = made[0]!;
+      expect(await r.getSession(session.id)).toEqual(session);
+      expect(await r.findByCode(`${session.code.slice(0, 3)} ${session.code.slice(3)}`)).toEqual(session);
+      expect(await r.findByCode('000000')).toBeNull();
+      expect(await r.getSession('no-such-id')).toBeNull();
+      expect((await r.listSessions()).map((s) => s.id).sort()).toEqual(made.map((m) => m.session.id).sort());
+    });
+
+    it('hands out copies: changing what it returned changes nothing in it', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      const got = (await r.getSession(session.id))!;
+      got.mode = 'control';
+      got.agents.push({ id: 'x', name: 'x', sockets: 1 });
+      expect(await r.getSession(session.id)).toMatchObject({ mode: 'view', agents: [] });
+    });
+
+    it('knows the visitor by a resume token, and nobody without one', async () => {
+      const r = await fresh();
+      const { session, resumeToken } = await start(r);
+      expect((await r.checkResume(session.id, resumeToken))?.id).toBe(session.id);
+      expect(await r.checkResume(session.id, resumeToken + 'x')).toBeNull();
+      expect(await r.checkResume('other', resumeToken)).toBeNull();
+    });
+
+    it('spends a hand-off token once, from the origin that asked, or after the visitor agreed again', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      const token = (await r.issueHandoff(session.id, 'https://a.example'))!;
+      expect(await r.redeemHandoff(token, 'https://elsewhere.example', false)).toBe('consent');
+      const redeemed = await r.redeemHandoff(token, 'https://a.example', false);
+      expect(redeemed).toMatchObject({ session: { id: session.id } });
+      if (!redeemed || redeemed === 'consent') throw new Error('not redeemed');
+      // The new origin's own resume token works; the hand-off token is spent.
+      expect((await r.checkResume(session.id, redeemed.resumeToken))?.id).toBe(session.id);
+      expect(await r.redeemHandoff(token, 'https://a.example', false)).toBeNull();
+      const asked = (await r.issueHandoff(session.id, 'https://a.example'))!;
+      expect(await r.redeemHandoff(asked, null, true)).toMatchObject({ session: { id: session.id } });
+      expect(await r.issueHandoff('no-such-id', 'https://a.example')).toBeNull();
+    });
+
+    it('keeps only a few hand-off tokens pending per session, dropping the oldest', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      const tokens = [];
+      for (let i = 0; i < 6; i++) tokens.push((await r.issueHandoff(session.id, 'https://a.example'))!);
+      expect(await r.redeemHandoff(tokens[0]!, 'https://a.example', false)).toBeNull();
+      expect(await r.redeemHandoff(tokens[5]!, 'https://a.example', false)).not.toBeNull();
+    });
+
+    it('sets the mode, says what it was and whether it rose above the most allowed', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      expect(await r.setMode(session.id, 'view')).toBeNull();
+      expect(await r.setMode(session.id, 'control')).toEqual({ previous: 'view', raised: true });
+      expect(await r.setMode(session.id, 'navigate')).toEqual({ previous: 'control', raised: false });
+      expect(await r.getSession(session.id)).toMatchObject({ mode: 'navigate', maxMode: 'control' });
+      expect(await r.setVisitorName(session.id, 'Alex')).toBe(true);
+      expect((await r.getSession(session.id))?.visitorName).toBe('Alex');
+      expect(await r.setMode('no-such-id', 'control')).toBeNull();
+    });
+
+    it('counts visitor sockets: the first ever starts the session, the last one starts the grace', async () => {
+      const r = await fresh();
+      const { session } = await start(r, 60_000);
+      expect((await r.getSession(session.id))!.expiresAt).toBeGreaterThan(Date.now());
+      expect(await r.visitorConnected(session.id)).toEqual({ first: true, started: true });
+      expect((await r.getSession(session.id))!.expiresAt).toBeNull();
+      expect(await r.visitorConnected(session.id)).toEqual({ first: false, started: false });
+      expect(await r.visitorDisconnected(session.id, 60_000)).toEqual({ last: false });
+      expect((await r.getSession(session.id))!.expiresAt).toBeNull();
+      expect(await r.visitorDisconnected(session.id, 60_000)).toEqual({ last: true });
+      expect((await r.getSession(session.id))!.expiresAt).toBeGreaterThan(Date.now());
+      expect(await r.visitorConnected(session.id)).toEqual({ first: true, started: false });
+      expect(await r.visitorConnected('no-such-id')).toBeNull();
+    });
+
+    it('hands each expired session to one caller, and only once its time ran out', async () => {
+      const r = await fresh();
+      const { session: quick } = await start(r, 100);
+      const { session: slow } = await start(r, 60_000);
+      expect(await r.claimExpired(Date.now())).toEqual([]);
+      await later(150);
+      const claims = await Promise.all([r.claimExpired(Date.now()), r.claimExpired(Date.now()), r.claimExpired(Date.now())]);
+      expect(claims.flat()).toEqual([quick.id]);
+      expect(await r.claimExpired(Date.now())).toEqual([]);
+      // A visitor who connects in time is not expired.
+      await r.visitorConnected(slow.id);
+      expect(await r.claimExpired(Date.now() + 120_000)).toEqual([]);
+    });
+
+    it('counts each agent’s sockets: joined on the first, left on the last', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      expect(await r.agentConnected(session.id, agentA)).toEqual({ first: true });
+      expect(await r.agentConnected(session.id, agentA)).toEqual({ first: false });
+      expect(await r.agentConnected(session.id, agentB)).toEqual({ first: true });
+      expect((await r.getSession(session.id))!.agents).toEqual([
+        { ...agentA, sockets: 2 },
+        { ...agentB, sockets: 1 },
+      ]);
+      expect(await r.agentDisconnected(session.id, agentA.id)).toEqual({ last: false, agent: agentA });
+      expect(await r.agentDisconnected(session.id, agentA.id)).toEqual({ last: true, agent: agentA });
+      expect(await r.agentDisconnected(session.id, agentA.id)).toBeNull();
+      expect((await r.getSession(session.id))!.agents).toEqual([{ ...agentB, sockets: 1 }]);
+    });
+
+    it('numbers a session’s events from 1, in order, and goes on past the end for the last one', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      const seqs = await Promise.all(Array.from({ length: 20 }, () => r.nextSeq(session.id)));
+      expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      await r.endSession(session.id, 'visitor');
+      expect(await r.nextSeq(session.id)).toBe(21);
+    });
+
+    it('ends a session for exactly one caller, and frees its code', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      const ends = await Promise.all([r.endSession(session.id, 'visitor'), r.endSession(session.id, 'agent'), r.endSession(session.id, 'api')]);
+      expect(ends.filter((e) => e !== null)).toHaveLength(1);
+      expect(ends.find((e) => e !== null)?.id).toBe(session.id);
+      expect(await r.getSession(session.id)).toBeNull();
+      expect(await r.findByCode(session.code)).toBeNull();
+      expect(await r.listSessions()).toEqual([]);
+    });
+
+    const visitor = (over: Partial<PresentVisitor> = {}): PresentVisitor => ({
+      visitorId: 'visitor-1',
+      siteKey: 'demo',
+      identity: { name: 'Alex Traveler', email: 'alex@example.com', uniqueId: 'cust-42' },
+      verified: false,
+      url: 'https://shop.example/cart',
+      title: 'Cart',
+      platform: { browser: 'Chrome 120', os: 'Linux', viewport: '1280x800', language: 'en', timeZone: 'UTC' },
+      since: new Date().toISOString(),
+      pageId: 'page-1',
+      ...over,
+    });
+    const bounds = { total: 100, perSite: 100 };
+
+    it('lists present visitors of a site, latest page per visitor, searchable, and forgets a page that went', async () => {
+      const r = await fresh();
+      expect(await r.presenceHere(visitor(), bounds)).toBe(true);
+      expect(await r.presenceHere(visitor({ visitorId: 'visitor-2', identity: { name: 'Sam' }, pageId: 'page-2' }), bounds)).toBe(true);
+      expect(await r.presenceHere(visitor({ visitorId: 'visitor-3', siteKey: 'other', pageId: 'page-3' }), bounds)).toBe(true);
+      expect((await r.presenceList('demo', '', 10)).map((v) => v.visitorId).sort()).toEqual(['visitor-1', 'visitor-2']);
+      expect((await r.presenceList('demo', 'ALEX@', 10)).map((v) => v.visitorId)).toEqual(['visitor-1']);
+      expect((await r.presenceList('demo', '', 1)).length).toBe(1);
+      // The visitor opened another page: listed once, on it; the old page going changes nothing.
+      await r.presenceHere(visitor({ url: 'https://shop.example/pay', pageId: 'page-1b' }), bounds);
+      await r.presenceGone('visitor-1', 'page-1');
+      expect((await r.presenceFind('demo', { visitorId: 'visitor-1' }))?.url).toBe('https://shop.example/pay');
+      expect((await r.presenceFind('demo', { uniqueId: 'cust-42' }))?.pageId).toBe('page-1b');
+      expect(await r.presenceFind('other', { visitorId: 'visitor-1' })).toBeNull();
+      await r.presenceGone('visitor-1', 'page-1b');
+      expect(await r.presenceFind('demo', { visitorId: 'visitor-1' })).toBeNull();
+    });
+
+    it('bounds presence in all and per site', async () => {
+      const r = await fresh();
+      for (let i = 0; i < 3; i++) expect(await r.presenceHere(visitor({ visitorId: `v${i}`, pageId: `p${i}` }), { total: 10, perSite: 3 })).toBe(true);
+      expect(await r.presenceHere(visitor({ visitorId: 'v9', pageId: 'p9' }), { total: 10, perSite: 3 })).toBe(false);
+      // A visitor already listed may move to another page.
+      expect(await r.presenceHere(visitor({ visitorId: 'v0', pageId: 'p0b' }), { total: 10, perSite: 3 })).toBe(true);
+      expect(await r.presenceHere(visitor({ visitorId: 'w', siteKey: 'other', pageId: 'pw' }), { total: 3, perSite: 3 })).toBe(false);
+    });
+
+    it('keeps invites: pending until the invited page answers once; found by id and by the page’s token', async () => {
+      const r = await fresh();
+      const invite = await r.createInvite(visitor(), 'Ada', 60_000);
+      expect(invite).toMatchObject({ visitorId: 'visitor-1', siteKey: 'demo', agentName: 'Ada', state: 'pending' });
+      expect(invite.token).not.toBe(invite.id);
+      expect((await r.inviteByToken(invite.token))?.id).toBe(invite.id);
+      expect(await r.answerInvite(invite.token, { accepted: true, sessionId: 's1', code: '123456' })).toBe(true);
+      expect(await r.answerInvite(invite.token, { accepted: false })).toBe(false);
+      expect(await r.getInvite(invite.id)).toMatchObject({ state: 'accepted', sessionId: 's1', code: '123456' });
+      const declined = await r.createInvite(visitor(), 'Ada', 60_000);
+      expect(await r.answerInvite(declined.token, { accepted: false })).toBe(true);
+      expect((await r.getInvite(declined.id))?.state).toBe('declined');
+      const quick = await r.createInvite(visitor(), 'Ada', 50);
+      await later(80);
+      expect((await r.getInvite(quick.id))?.state).toBe('expired');
+      expect(await r.answerInvite(quick.token, { accepted: false })).toBe(false);
+      expect(await r.getInvite('nope')).toBeNull();
+    });
+
+    it('gives rate limiters whose counters hold across calls and keys', async () => {
+      const r = await fresh();
+      const limiter = r.rateLimiter({ keyPrefix: `contract-${Math.random()}`, points: 3, duration: 60 });
+      for (let i = 0; i < 3; i++) await limiter.consume('1.2.3.4');
+      await expect(limiter.consume('1.2.3.4')).rejects.toMatchObject({ msBeforeNext: expect.any(Number) });
+      await expect(limiter.consume('5.6.7.8')).resolves.toMatchObject({ remainingPoints: 2 });
+    });
+  });
+}
