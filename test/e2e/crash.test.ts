@@ -38,8 +38,14 @@ async function startChild(port = 0): Promise<string> {
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  await expect.poll(() => out, { timeout: 30_000 }).toMatch(/Agent console:\s+(http:\/\/[^/\s]+)/);
-  return /Agent console:\s+(http:\/\/[^/\s]+)/.exec(out)![1]!;
+  // A plain wait (this runs in beforeAll too, where expect.poll cannot).
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const url = /Agent console:\s+(http:\/\/[^/\s]+)/.exec(out)?.[1];
+    if (url) return url;
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`tandem start did not come up:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function stopChild(signal: NodeJS.Signals): Promise<void> {
