@@ -39,7 +39,6 @@ export interface GeneratedPage {
 export const DEFAULT_SEED = 1;
 export const DEFAULT_BYTES = 1_600_000;
 
-
 const WORDS = (
   'quiet elegant spacious bright modern historic charming boutique riverside seaside harbour garden ' +
   'terrace rooftop panoramic sunlit cosy family friendly walkable central vibrant peaceful leafy ' +
@@ -53,22 +52,99 @@ const WORDS = (
   'restaurant serving seasonal regional cuisine and an extensive wine list in a relaxed setting'
 ).split(' ');
 
-const CITIES = ['Lisbon', 'Porto', 'Seville', 'Valencia', 'Barcelona', 'Marseille', 'Nice', 'Lyon', 'Genoa', 'Naples',
-  'Palermo', 'Split', 'Dubrovnik', 'Athens', 'Thessaloniki', 'Valletta', 'Bordeaux', 'Bilbao', 'Malaga', 'Florence'];
-const DISTRICTS = ['Old Town', 'Harbour', 'City Centre', 'Riverside', 'University Quarter', 'Beachfront', 'Station',
-  'Cathedral Quarter', 'Market District', 'Hillside', 'Marina', 'Arts District'];
-const NAMES_A = ['Grand', 'Royal', 'Casa', 'Villa', 'Palazzo', 'Hotel', 'Residence', 'Maison', 'The', 'Boutique', 'Park', 'Harbour'];
-const NAMES_B = ['Aurora', 'Mirador', 'Lumen', 'Solana', 'Marea', 'Olive', 'Cypress', 'Azul', 'Corallo', 'Belvedere',
-  'Serena', 'Alma', 'Estrela', 'Tramonto', 'Ligne', 'Ombra', 'Faro', 'Mistral'];
-const NAMES_C = ['Suites', 'Hotel', 'Inn', '& Spa', 'Rooms', 'Apartments', 'House', 'Lodge', 'Collection', ''];
-const BADGES = ['Free cancellation', 'Breakfast included', 'Genius deal', 'Only 2 left', 'Sustainable stay',
-  'Late deal', 'New to Tandem Travel', 'Pay at the property', 'Airport shuttle', 'Top rated'];
-const AMENITIES: [string, string][] = [
-  ['wifi', 'Free WiFi'], ['pool', 'Pool'], ['spa', 'Spa'], ['parking', 'Parking'], ['gym', 'Fitness centre'],
-  ['pet', 'Pets allowed'], ['bar', 'Bar'], ['ac', 'Air conditioning'], ['shuttle', 'Airport shuttle'], ['kitchen', 'Kitchenette'],
+const CITIES = [
+  'Lisbon',
+  'Porto',
+  'Seville',
+  'Valencia',
+  'Barcelona',
+  'Marseille',
+  'Nice',
+  'Lyon',
+  'Genoa',
+  'Naples',
+  'Palermo',
+  'Split',
+  'Dubrovnik',
+  'Athens',
+  'Thessaloniki',
+  'Valletta',
+  'Bordeaux',
+  'Bilbao',
+  'Malaga',
+  'Florence',
 ];
-const ROOMS = ['Standard Double Room', 'Superior King Room', 'Deluxe Twin Room', 'Junior Suite', 'Family Room',
-  'Studio with Balcony', 'Classic Queen Room', 'Executive Suite', 'Economy Single Room'];
+const DISTRICTS = [
+  'Old Town',
+  'Harbour',
+  'City Centre',
+  'Riverside',
+  'University Quarter',
+  'Beachfront',
+  'Station',
+  'Cathedral Quarter',
+  'Market District',
+  'Hillside',
+  'Marina',
+  'Arts District',
+];
+const NAMES_A = ['Grand', 'Royal', 'Casa', 'Villa', 'Palazzo', 'Hotel', 'Residence', 'Maison', 'The', 'Boutique', 'Park', 'Harbour'];
+const NAMES_B = [
+  'Aurora',
+  'Mirador',
+  'Lumen',
+  'Solana',
+  'Marea',
+  'Olive',
+  'Cypress',
+  'Azul',
+  'Corallo',
+  'Belvedere',
+  'Serena',
+  'Alma',
+  'Estrela',
+  'Tramonto',
+  'Ligne',
+  'Ombra',
+  'Faro',
+  'Mistral',
+];
+const NAMES_C = ['Suites', 'Hotel', 'Inn', '& Spa', 'Rooms', 'Apartments', 'House', 'Lodge', 'Collection', ''];
+const BADGES = [
+  'Free cancellation',
+  'Breakfast included',
+  'Genius deal',
+  'Only 2 left',
+  'Sustainable stay',
+  'Late deal',
+  'New to Tandem Travel',
+  'Pay at the property',
+  'Airport shuttle',
+  'Top rated',
+];
+const AMENITIES: [string, string][] = [
+  ['wifi', 'Free WiFi'],
+  ['pool', 'Pool'],
+  ['spa', 'Spa'],
+  ['parking', 'Parking'],
+  ['gym', 'Fitness centre'],
+  ['pet', 'Pets allowed'],
+  ['bar', 'Bar'],
+  ['ac', 'Air conditioning'],
+  ['shuttle', 'Airport shuttle'],
+  ['kitchen', 'Kitchenette'],
+];
+const ROOMS = [
+  'Standard Double Room',
+  'Superior King Room',
+  'Deluxe Twin Room',
+  'Junior Suite',
+  'Family Room',
+  'Studio with Balcony',
+  'Classic Queen Room',
+  'Executive Suite',
+  'Economy Single Room',
+];
 const REVIEWERS = ['Marta', 'Jonas', 'Aisha', 'Pierre', 'Chen', 'Sofia', 'Liam', 'Noor', 'Mateo', 'Hana', 'Oskar', 'Priya'];
 
 const ICONS: Record<string, string> = {
@@ -160,35 +236,127 @@ export function generatePage(options: PageOptions = {}): GeneratedPage {
 
   // ---- filters sidebar
   const filterGroups: [string, string[]][] = [
-    ['Popular filters', ['Free cancellation', 'Breakfast included', 'Hotels', 'Very good: 8+', 'Swimming pool', 'Parking', 'Sea view', 'Pet friendly', 'Twin beds', 'Book without credit card']],
-    ['Property type', ['Hotels', 'Apartments', 'Guesthouses', 'Hostels', 'Bed and breakfasts', 'Villas', 'Holiday homes', 'Resorts', 'Boats', 'Campsites', 'Country houses', 'Farm stays']],
+    [
+      'Popular filters',
+      [
+        'Free cancellation',
+        'Breakfast included',
+        'Hotels',
+        'Very good: 8+',
+        'Swimming pool',
+        'Parking',
+        'Sea view',
+        'Pet friendly',
+        'Twin beds',
+        'Book without credit card',
+      ],
+    ],
+    [
+      'Property type',
+      [
+        'Hotels',
+        'Apartments',
+        'Guesthouses',
+        'Hostels',
+        'Bed and breakfasts',
+        'Villas',
+        'Holiday homes',
+        'Resorts',
+        'Boats',
+        'Campsites',
+        'Country houses',
+        'Farm stays',
+      ],
+    ],
     ['Star rating', ['1 star', '2 stars', '3 stars', '4 stars', '5 stars', 'Unrated']],
     ['Review score', ['Wonderful: 9+', 'Very good: 8+', 'Good: 7+', 'Pleasant: 6+']],
-    ['Facilities', AMENITIES.map((a) => a[1]).concat(['Restaurant', 'Room service', '24-hour front desk', 'Non-smoking rooms', 'Electric vehicle charging', 'Family rooms', 'Wheelchair accessible', 'Garden', 'Terrace', 'Sauna'])],
-    ['Room facilities', ['Private bathroom', 'Balcony', 'Kitchen', 'Bath', 'Coffee machine', 'Sea view', 'Washing machine', 'Soundproofing', 'Patio', 'Flat-screen TV', 'Desk', 'Electric kettle']],
+    [
+      'Facilities',
+      AMENITIES.map((a) => a[1]).concat([
+        'Restaurant',
+        'Room service',
+        '24-hour front desk',
+        'Non-smoking rooms',
+        'Electric vehicle charging',
+        'Family rooms',
+        'Wheelchair accessible',
+        'Garden',
+        'Terrace',
+        'Sauna',
+      ]),
+    ],
+    [
+      'Room facilities',
+      [
+        'Private bathroom',
+        'Balcony',
+        'Kitchen',
+        'Bath',
+        'Coffee machine',
+        'Sea view',
+        'Washing machine',
+        'Soundproofing',
+        'Patio',
+        'Flat-screen TV',
+        'Desk',
+        'Electric kettle',
+      ],
+    ],
     ['Neighbourhood', DISTRICTS],
-    ['Meals', ['Self catering', 'Breakfast included', 'All meals included', 'All-inclusive', 'Breakfast & dinner included', 'Kitchen facilities']],
+    [
+      'Meals',
+      ['Self catering', 'Breakfast included', 'All meals included', 'All-inclusive', 'Breakfast & dinner included', 'Kitchen facilities'],
+    ],
     ['Chains and brands', NAMES_B.map((b) => `${b} Hotels`)],
     ['Distance from centre', ['Less than 1 km', 'Less than 3 km', 'Less than 5 km']],
     ['Bed preference', ['Twin beds', 'Double bed', 'King bed', 'Sofa bed']],
-    ['Accessibility', ['Toilet with grab rails', 'Raised toilet', 'Lower sink', 'Emergency cord in bathroom', 'Visual aids', 'Auditory guidance', 'Step-free access', 'Roll-in shower']],
+    [
+      'Accessibility',
+      [
+        'Toilet with grab rails',
+        'Raised toilet',
+        'Lower sink',
+        'Emergency cord in bathroom',
+        'Visual aids',
+        'Auditory guidance',
+        'Step-free access',
+        'Roll-in shower',
+      ],
+    ],
     ['Sustainability', ['Travel Sustainable Level 1', 'Travel Sustainable Level 2', 'Travel Sustainable Level 3+', 'Certified']],
-    ['Fun things to do', ['Hiking', 'Cycling', 'Snorkelling', 'Diving', 'Windsurfing', 'Canoeing', 'Fishing', 'Golf course', 'Tennis court', 'Wine tasting', 'Cooking class', 'Live music']],
+    [
+      'Fun things to do',
+      [
+        'Hiking',
+        'Cycling',
+        'Snorkelling',
+        'Diving',
+        'Windsurfing',
+        'Canoeing',
+        'Fishing',
+        'Golf course',
+        'Tennis court',
+        'Wine tasting',
+        'Cooking class',
+        'Live music',
+      ],
+    ],
   ];
   let fid = 0;
   push(`<aside class="filters" aria-label="Filters"><h2 class="filters-title">Filter by</h2>
 <section class="filter-group filter-budget"><h3>Your budget (per night)</h3><div class="range"><label>Min <input type="number" name="min" value="${int(20, 80)}" min="0" step="10"></label><label>Max <input type="number" name="max" value="${int(300, 900)}" min="0" step="10"></label></div>
 <div class="histogram">${Array.from({ length: 40 }, () => `<span class="bar" style="height:${int(4, 60)}px"></span>`).join('')}</div></section>
 ${filterGroups
-    .map(
-      ([title, items]) => `<section class="filter-group"><h3>${title}</h3><ul class="filter-list">${items
+  .map(
+    ([title, items]) =>
+      `<section class="filter-group"><h3>${title}</h3><ul class="filter-list">${items
         .map((label) => {
           const id = `f${fid++}`;
           return `<li class="filter-item"><input type="checkbox" id="${id}" name="nflt" value="${esc(label.toLowerCase().replace(/[^a-z0-9]+/g, '-'))}"${rnd() < 0.08 ? ' checked' : ''}><label for="${id}"><span class="filter-label">${esc(label)}</span><span class="filter-count">${int(3, 480)}</span></label></li>`;
         })
         .join('')}</ul><button type="button" class="link-button">Show all ${items.length + int(3, 40)}</button></section>`,
-    )
-    .join('\n')}
+  )
+  .join('\n')}
 </aside>
 <main id="results" class="results"><div class="results-head"><h1>${pick(CITIES)}: ${int(200, 900)} properties found</h1>
 <div class="toolbar"><label for="sort">Sort by</label><select id="sort" name="order"><option value="popularity" selected>Our top picks</option><option value="price">Price (lowest first)</option><option value="price_desc">Price (highest first)</option><option value="score">Review score</option><option value="distance">Distance from centre</option><option value="stars">Stars (highest first)</option></select>
@@ -266,10 +434,11 @@ ${review}
 <form class="newsletter" action="/newsletter" method="post"><h2>Save time, save money!</h2><p>Sign up and we'll send the best deals to you</p><label class="sr-only" for="nl-email">Email</label><input id="nl-email" name="email" type="email" placeholder="Your email address" autocomplete="email"><button class="btn btn-primary" type="submit">Subscribe</button><label class="check"><input type="checkbox" name="app" value="1"> Send me a link to get the FREE app</label></form>
 <div class="footer-cols">${cols
       .map(
-        (c) => `<section class="footer-col"><h3>${c}</h3><ul>${Array.from({ length: 14 }, () => {
-          const w = words(int(2, 4));
-          return `<li><a href="/${c.toLowerCase().replace(/ /g, '-')}/${w.replace(/ /g, '-')}">${w.charAt(0).toUpperCase() + w.slice(1)}</a></li>`;
-        }).join('')}</ul></section>`,
+        (c) =>
+          `<section class="footer-col"><h3>${c}</h3><ul>${Array.from({ length: 14 }, () => {
+            const w = words(int(2, 4));
+            return `<li><a href="/${c.toLowerCase().replace(/ /g, '-')}/${w.replace(/ /g, '-')}">${w.charAt(0).toUpperCase() + w.slice(1)}</a></li>`;
+          }).join('')}</ul></section>`,
       )
       .join('')}</div>
 <div class="legal"><p>${paragraph(3)}</p><p>Copyright © 1996–2025 Tandem Travel™. All rights reserved.</p></div>

@@ -70,6 +70,7 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
     const timer = setTimeout(() => rej(new Error(`${what}: no result within ${ms} ms`)), ms);
     p.then(
       (v) => (clearTimeout(timer), res(v)),
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes p's own rejection on unchanged
       (e) => (clearTimeout(timer), rej(e)),
     );
   });
@@ -132,6 +133,18 @@ type Recorder = 'tandem' | 'rrweb';
 type VisitorKind = 'none' | Recorder;
 type AgentKind = 'native' | 'srcdoc' | Recorder;
 
+/** What the harness pages put on window (harness/visitor.ts, harness/agent.ts), as page.evaluate reaches it. */
+interface BenchWindow {
+  __bench: {
+    snapshot(): Promise<SnapshotResult>;
+    churnStart(seed: number, intervalMs: number, perTick: number): void;
+    churnStop(): ChurnResult;
+    stop(): void;
+  };
+  __payload: string[];
+  __agent: { run(): Promise<AgentResult> };
+}
+
 interface Bundles {
   visitor: Record<VisitorKind, string>;
   agent: Record<AgentKind, string>;
@@ -170,7 +183,14 @@ function metricsOf(r: { metrics: { name: string; value: number }[] }): Record<st
   return Object.fromEntries(r.metrics.map((m) => [m.name, m.value]));
 }
 
-async function visitorRun(ctx: BrowserContext, spec: PageSpec, kind: VisitorKind, bundles: Bundles, run: number, withChurn: boolean): Promise<VisitorSample> {
+async function visitorRun(
+  ctx: BrowserContext,
+  spec: PageSpec,
+  kind: VisitorKind,
+  bundles: Bundles,
+  run: number,
+  withChurn: boolean,
+): Promise<VisitorSample> {
   const step = stepTimer(`visitor ${kind}`);
   const page = await ctx.newPage();
   let cdp: CDPSession | null = null;
@@ -185,7 +205,11 @@ async function visitorRun(ctx: BrowserContext, spec: PageSpec, kind: VisitorKind
 
     let snapshot: VisitorSample['snapshot'];
     if (kind !== 'none') {
-      const s = await within(60_000, `${kind} snapshot of ${spec.key}`, page.evaluate(() => (window as any).__bench.snapshot() as Promise<SnapshotResult>));
+      const s = await within(
+        60_000,
+        `${kind} snapshot of ${spec.key}`,
+        page.evaluate(() => (window as unknown as BenchWindow).__bench.snapshot()),
+      );
       snapshot = {
         ...s,
         raw: s.messages.reduce((n, m) => n + bytesOf(m), 0),
@@ -201,14 +225,26 @@ async function visitorRun(ctx: BrowserContext, spec: PageSpec, kind: VisitorKind
     await within(
       10_000,
       'churn start',
-      page.evaluate(([seed, interval, perTick]) => (window as any).__bench.churnStart(seed, interval, perTick), [SEED * 1000 + run, CHURN_INTERVAL_MS, CHURN_PER_TICK] as const),
+      page.evaluate(([seed, interval, perTick]) => (window as unknown as BenchWindow).__bench.churnStart(seed, interval, perTick), [
+        SEED * 1000 + run,
+        CHURN_INTERVAL_MS,
+        CHURN_PER_TICK,
+      ] as const),
     );
     await sleep(CHURN_SECONDS * 1000);
-    const churn = await within(10_000, 'churn stop', page.evaluate(() => (window as any).__bench.churnStop() as ChurnResult));
+    const churn = await within(
+      10_000,
+      'churn stop',
+      page.evaluate(() => (window as unknown as BenchWindow).__bench.churnStop()),
+    );
     // The recorder's last batch (Tandem flushes on the next frame) belongs to the churn.
     await sleep(150);
     const m1 = metricsOf(await within(10_000, 'Performance.getMetrics', cdp.send('Performance.getMetrics')));
-    await within(10_000, 'recorder stop', page.evaluate(() => (window as any).__bench.stop()));
+    await within(
+      10_000,
+      'recorder stop',
+      page.evaluate(() => (window as unknown as BenchWindow).__bench.stop()),
+    );
     step('churn');
 
     const seconds = m1.Timestamp! - m0.Timestamp!;
@@ -239,9 +275,17 @@ async function agentRun(ctx: BrowserContext, origin: string, kind: AgentKind, pa
     await page.goto(`${origin}/__bench/agent.html`, { waitUntil: 'load', timeout: 30_000 });
     await page.addScriptTag({ content: bundles.agent[kind] });
     step('load');
-    await within(30_000, 'payload transfer', page.evaluate((p) => void ((window as any).__payload = p), payload));
+    await within(
+      30_000,
+      'payload transfer',
+      page.evaluate((p) => void ((window as unknown as BenchWindow).__payload = p), payload),
+    );
     step('payload');
-    const result = await within(60_000, `${kind} agent view`, page.evaluate(() => (window as any).__agent.run() as Promise<AgentResult>));
+    const result = await within(
+      60_000,
+      `${kind} agent view`,
+      page.evaluate(() => (window as unknown as BenchWindow).__agent.run()),
+    );
     step('render');
     return result;
   } finally {
@@ -274,7 +318,7 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
     const started = Date.now();
     // A fresh context per run and side: nothing cached or compiled carries over between runs.
     const visitorCtx = await browser.newContext({ viewport: VIEWPORT });
-    let visitorDone = started;
+    let visitorDone: number;
     const payloads: Partial<Record<Recorder, string[]>> = {};
     try {
       const withChurn = run < CHURN_RUNS;
@@ -301,7 +345,9 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
       await agentCtx.close().catch(() => {});
     }
     const secs = (ms: number) => (ms / 1000).toFixed(1);
-    console.error(`  ${spec.key}: run ${run + 1}/${RUNS} done in ${secs(Date.now() - started)} s (visitor ${secs(visitorDone - started)} s, agent ${secs(Date.now() - visitorDone)} s)`);
+    console.error(
+      `  ${spec.key}: run ${run + 1}/${RUNS} done in ${secs(Date.now() - started)} s (visitor ${secs(visitorDone - started)} s, agent ${secs(Date.now() - visitorDone)} s)`,
+    );
   }
   return results;
 }
@@ -318,7 +364,11 @@ type Row = [string, string, string, string, string, string];
 function printTable(title: string, header: Row, rows: Row[]): void {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
-  const line = (r: Row) => r.map((cell, c) => (c === 0 || c >= 4 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const line = (r: Row) =>
+    r
+      .map((cell, c) => (c === 0 || c >= 4 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -345,7 +395,11 @@ function report(r: PageResults): void {
   const tLong = snap('tandem', (s) => s.longestTaskMs);
   const rLong = snap('rrweb', (s) => s.longestTaskMs);
   const tLongMax = Math.max(...r.visitor.tandem.map((v) => v.snapshot!.longestTaskMs));
-  const base = { task: churn('none', (c) => c.taskMsPerS), script: churn('none', (c) => c.scriptMsPerS), cpu: churn('none', (c) => c.cpuMsPerS) };
+  const base = {
+    task: churn('none', (c) => c.taskMsPerS),
+    script: churn('none', (c) => c.scriptMsPerS),
+    cpu: churn('none', (c) => c.cpuMsPerS),
+  };
   const over = (k: Recorder, f: (c: ChurnSample) => number, b: number) => churn(k, f) - b;
   const tTask = over('tandem', (c) => c.taskMsPerS, base.task);
   const rTask = over('rrweb', (c) => c.taskMsPerS, base.task);
@@ -365,13 +419,62 @@ function report(r: PageResults): void {
 
   const rows: Row[] = [
     ['full snapshot (ms)', fmtMs(tMs), fmtMs(rMs), fmtX(rMs / tMs), '>= 10x faster than rrweb', met(rMs / tMs >= TARGETS.snapshotSpeedup)],
-    ['  start call returned (ms)', fmtMs(snap('tandem', (s) => s.returnedMs)), fmtMs(snap('rrweb', (s) => s.returnedMs)), fmtX(snap('rrweb', (s) => s.returnedMs) / snap('tandem', (s) => s.returnedMs)), '(info)', ''],
-    ['  JSON.stringify of snapshot (ms)', fmtMs(snap('tandem', (s) => s.stringifyMs)), fmtMs(snap('rrweb', (s) => s.stringifyMs)), fmtX(snap('rrweb', (s) => s.stringifyMs) / snap('tandem', (s) => s.stringifyMs)), '(info, not in the above)', ''],
-    ['snapshot bytes, raw JSON', fmtInt(tRaw), fmtInt(rRaw), fmtX(rRaw / tRaw), '>= 3x fewer than rrweb', met(rRaw / tRaw >= TARGETS.bytesFactor)],
-    ['snapshot bytes, gzip -6 (on the wire)', fmtInt(tGz), fmtInt(rGz), fmtX(rGz / tGz), '>= 3x fewer than rrweb', met(rGz / tGz >= TARGETS.bytesFactor)],
-    ["  floor: the page's text alone, gzip -6", fmtInt(r.spec.textGzip), '', fmtX(rGz / r.spec.textGzip), '(info: best ratio any gzip can reach)', ''],
-    [`agent view (ms); native ${fmtMs(nativeMs)} (write ${fmtMs(writeMs)}, srcdoc ${fmtMs(srcdocMs)})`, fmtMs(tAgent), fmtMs(rAgent), fmtX(rAgent / tAgent), '(info)', ''],
-    ['  agent view / native', fmtX(tAgent / nativeMs), fmtX(rAgent / nativeMs), '', '<= 1.5x native', met(tAgent / nativeMs <= TARGETS.agentVsNative)],
+    [
+      '  start call returned (ms)',
+      fmtMs(snap('tandem', (s) => s.returnedMs)),
+      fmtMs(snap('rrweb', (s) => s.returnedMs)),
+      fmtX(snap('rrweb', (s) => s.returnedMs) / snap('tandem', (s) => s.returnedMs)),
+      '(info)',
+      '',
+    ],
+    [
+      '  JSON.stringify of snapshot (ms)',
+      fmtMs(snap('tandem', (s) => s.stringifyMs)),
+      fmtMs(snap('rrweb', (s) => s.stringifyMs)),
+      fmtX(snap('rrweb', (s) => s.stringifyMs) / snap('tandem', (s) => s.stringifyMs)),
+      '(info, not in the above)',
+      '',
+    ],
+    [
+      'snapshot bytes, raw JSON',
+      fmtInt(tRaw),
+      fmtInt(rRaw),
+      fmtX(rRaw / tRaw),
+      '>= 3x fewer than rrweb',
+      met(rRaw / tRaw >= TARGETS.bytesFactor),
+    ],
+    [
+      'snapshot bytes, gzip -6 (on the wire)',
+      fmtInt(tGz),
+      fmtInt(rGz),
+      fmtX(rGz / tGz),
+      '>= 3x fewer than rrweb',
+      met(rGz / tGz >= TARGETS.bytesFactor),
+    ],
+    [
+      "  floor: the page's text alone, gzip -6",
+      fmtInt(r.spec.textGzip),
+      '',
+      fmtX(rGz / r.spec.textGzip),
+      '(info: best ratio any gzip can reach)',
+      '',
+    ],
+    [
+      `agent view (ms); native ${fmtMs(nativeMs)} (write ${fmtMs(writeMs)}, srcdoc ${fmtMs(srcdocMs)})`,
+      fmtMs(tAgent),
+      fmtMs(rAgent),
+      fmtX(rAgent / tAgent),
+      '(info)',
+      '',
+    ],
+    [
+      '  agent view / native',
+      fmtX(tAgent / nativeMs),
+      fmtX(rAgent / nativeMs),
+      '',
+      '<= 1.5x native',
+      met(tAgent / nativeMs <= TARGETS.agentVsNative),
+    ],
     ['  of which JSON.parse (ms)', fmtMs(agent('tandem', (a) => a.parseMs)), fmtMs(agent('rrweb', (a) => a.parseMs)), '', '(info)', ''],
     [
       `longest task during snapshot (ms)${longTaskSupported ? '' : ' [longtask unsupported!]'}`,
@@ -381,10 +484,24 @@ function report(r: PageResults): void {
       'no task over 50 ms (every run)',
       met(longTaskSupported && tLongMax <= TARGETS.longTaskMs),
     ],
-    [`churn: main-thread task time, ms/s over ${fmtMs(base.task)} baseline`, signed(tTask), signed(rTask), fmtX(rTask / tTask), saturated ? '(info) SATURATED, see README' : '(info)', ''],
+    [
+      `churn: main-thread task time, ms/s over ${fmtMs(base.task)} baseline`,
+      signed(tTask),
+      signed(rTask),
+      fmtX(rTask / tTask),
+      saturated ? '(info) SATURATED, see README' : '(info)',
+      '',
+    ],
     [`  script time, ms/s over ${fmtMs(base.script)} baseline`, signed(tScript), signed(rScript), fmtX(rScript / tScript), '(info)', ''],
     [`  main-thread CPU time, ms/s over ${fmtMs(base.cpu)} baseline`, signed(tCpu), signed(rCpu), fmtX(rCpu / tCpu), '(info)', ''],
-    ['  change stream (raw JSON B/s)', fmtInt(churn('tandem', (c) => c.changeBytesPerS)), fmtInt(churn('rrweb', (c) => c.changeBytesPerS)), fmtX(churn('rrweb', (c) => c.changeBytesPerS) / churn('tandem', (c) => c.changeBytesPerS)), '(info)', ''],
+    [
+      '  change stream (raw JSON B/s)',
+      fmtInt(churn('tandem', (c) => c.changeBytesPerS)),
+      fmtInt(churn('rrweb', (c) => c.changeBytesPerS)),
+      fmtX(churn('rrweb', (c) => c.changeBytesPerS) / churn('tandem', (c) => c.changeBytesPerS)),
+      '(info)',
+      '',
+    ],
     [
       `  changes made per s (no recorder: ${fmtInt(baseOps)})`,
       fmtInt(churn('tandem', (c) => c.opsPerS)),
@@ -408,8 +525,11 @@ function report(r: PageResults): void {
     const p = (f: (a: AgentResult) => number) => fmtMs(agent(k, f));
     return `${k} ${p((a) => a.phases.build)} build + ${p((a) => a.phases.sheets)} stylesheets + ${p((a) => a.phases.layout)} layout + ${p((a) => a.phases.frame)} frame`;
   };
-  console.log(`agent view phases (medians, ms): ${phases('native').replace('native', 'write')}; ${phases('srcdoc')}; ${phases('tandem')}; ${phases('rrweb')}`);
-  if (r.spec.key !== 'generated') console.log('(DESIGN.md sets the snapshot, bytes and agent-view targets for the 1.6 MB page; they are marked here for reference.)');
+  console.log(
+    `agent view phases (medians, ms): ${phases('native').replace('native', 'write')}; ${phases('srcdoc')}; ${phases('tandem')}; ${phases('rrweb')}`,
+  );
+  if (r.spec.key !== 'generated')
+    console.log('(DESIGN.md sets the snapshot, bytes and agent-view targets for the 1.6 MB page; they are marked here for reference.)');
 }
 
 // ---------------------------------------------------------------- main
@@ -476,7 +596,7 @@ async function main(): Promise<void> {
         });
 
     browser = await launchBrowser();
-    const rrwebVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules/rrweb/package.json'), 'utf8')).version as string;
+    const rrwebVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/rrweb/package.json'), 'utf8')) as { version: string }).version;
 
     console.log('Tandem DOM mirror vs rrweb: one headless Chromium, same machine, same run');
     console.log(`  Chromium ${browser.version()} (/usr/bin/chromium, headless), rrweb ${rrwebVersion}, Node ${process.version}`);
@@ -487,7 +607,11 @@ async function main(): Promise<void> {
     console.log(
       `  churn: ${CHURN_PER_TICK} changes every ${CHURN_INTERVAL_MS} ms (1,000/s) for ${CHURN_SECONDS} s, in the first ${CHURN_RUNS} run(s); viewport ${VIEWPORT.width}x${VIEWPORT.height}`,
     );
-    console.log(`  session bundle built ${statSync(session).mtime.toISOString()}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `  session bundle built ${statSync(session).mtime.toISOString()}; load average at start ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
 
     const pages: PageSpec[] = [
       {
@@ -515,15 +639,47 @@ async function main(): Promise<void> {
     const sessionGz = gz9(readFileSync(session));
     const loaderGz = gz9(readFileSync(loader));
     const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-    printTable('== Bundles (minified, gzip -9) ==', ['bundle', 'Tandem', 'rrweb', 'rrweb/Tandem', 'target (Tandem)', 'status'], [
-      ['visitor capture: tandem-session.js vs rrweb record()', kb(sessionGz), kb(gz9(rrwebRecord)), fmtX(gz9(rrwebRecord) / sessionGz), '<= 25 KB gz', met(sessionGz <= TARGETS.captureBundleGz)],
-      ['  capture code alone: startCapture vs record()', kb(gz9(captureOnly)), kb(gz9(rrwebRecord)), fmtX(gz9(rrwebRecord) / gz9(captureOnly)), '(info)', ''],
-      ['loader on every page: tandem.js', kb(loaderGz), '-', '', '<= 3 KB gz', met(loaderGz <= TARGETS.loaderGz)],
-      ['agent side: Rebuilder vs Replayer', kb(gz9(rebuildOnly)), kb(gz9(rrwebReplay)), fmtX(gz9(rrwebReplay) / gz9(rebuildOnly)), '(info)', ''],
-    ]);
+    printTable(
+      '== Bundles (minified, gzip -9) ==',
+      ['bundle', 'Tandem', 'rrweb', 'rrweb/Tandem', 'target (Tandem)', 'status'],
+      [
+        [
+          'visitor capture: tandem-session.js vs rrweb record()',
+          kb(sessionGz),
+          kb(gz9(rrwebRecord)),
+          fmtX(gz9(rrwebRecord) / sessionGz),
+          '<= 25 KB gz',
+          met(sessionGz <= TARGETS.captureBundleGz),
+        ],
+        [
+          '  capture code alone: startCapture vs record()',
+          kb(gz9(captureOnly)),
+          kb(gz9(rrwebRecord)),
+          fmtX(gz9(rrwebRecord) / gz9(captureOnly)),
+          '(info)',
+          '',
+        ],
+        ['loader on every page: tandem.js', kb(loaderGz), '-', '', '<= 3 KB gz', met(loaderGz <= TARGETS.loaderGz)],
+        [
+          'agent side: Rebuilder vs Replayer',
+          kb(gz9(rebuildOnly)),
+          kb(gz9(rrwebReplay)),
+          fmtX(gz9(rrwebReplay) / gz9(rebuildOnly)),
+          '(info)',
+          '',
+        ],
+      ],
+    );
     const load = loadavg()[0]!;
-    console.log(`\ndone in ${((Date.now() - t0) / 1000).toFixed(1)} s; load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    if (load > cpus().length) console.log(`WARNING: the machine was busy (load ${load.toFixed(1)} on ${cpus().length} cores): timings are noisy, rerun on a quiet machine.`);
+    console.log(
+      `\ndone in ${((Date.now() - t0) / 1000).toFixed(1)} s; load average at end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    if (load > cpus().length)
+      console.log(
+        `WARNING: the machine was busy (load ${load.toFixed(1)} on ${cpus().length} cores): timings are noisy, rerun on a quiet machine.`,
+      );
   } finally {
     clearTimeout(watchdog);
     process.off('SIGINT', onSignal);

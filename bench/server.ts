@@ -5,7 +5,7 @@
  *   /img/...             404 at once (the generated page's pictures)
  *   anything else        a file of packages/demo/public (the booking page and its CSS)
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +30,14 @@ export interface StaticServer {
 
 export async function startServer(publicDir: string, generatedHtml: string): Promise<StaticServer> {
   const root = normalize(publicDir + sep);
-  const server: Server = createServer(async (req, res) => {
+  const server: Server = createServer((req, res) => {
+    // A malformed address makes decodeURIComponent throw: answer 400 rather than leave an unhandled rejection that ends the run.
+    serve(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end();
+    });
+  });
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const send = (status: number, type: string, body: string | Buffer) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache' });
@@ -46,7 +53,7 @@ export async function startServer(publicDir: string, generatedHtml: string): Pro
     } catch {
       send(404, 'text/plain', 'not found');
     }
-  });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

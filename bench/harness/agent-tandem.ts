@@ -1,4 +1,5 @@
 /** Tandem's rebuild, as the viewer runs it: each message parsed and applied in order. */
+import type { DomEvent } from '@tandem/protocol';
 import { Rebuilder } from '@tandem/mirror/rebuild';
 import { install, sandboxedFrame } from './agent.js';
 
@@ -7,7 +8,7 @@ install(async (stage, messages, timing) => {
   const rebuilder = new Rebuilder(frame);
   for (const m of messages) {
     const p0 = performance.now();
-    const events = JSON.parse(m);
+    const events = JSON.parse(m) as DomEvent[];
     timing.parseMs += performance.now() - p0;
     rebuilder.apply(events);
   }

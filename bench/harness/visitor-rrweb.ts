@@ -1,5 +1,5 @@
 /** The visitor page with rrweb's recorder, default options. */
-import { record } from 'rrweb';
+import { EventType, record } from 'rrweb';
 import { install } from './visitor.js';
 
 install({
@@ -15,7 +15,7 @@ install({
         }
         // Meta (type 4) then FullSnapshot (type 2): sent together as one message.
         snapshot.push(event);
-        if (event.type === 2) {
+        if (event.type === EventType.FullSnapshot) {
           complete = true;
           snapshotDone([snapshot]);
         }

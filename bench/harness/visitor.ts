@@ -51,11 +51,11 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
     const timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
     p.then(
       (v) => (clearTimeout(timer), resolve(v)),
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes p's own rejection on unchanged
       (e) => (clearTimeout(timer), reject(e)),
     );
   });
 }
-
 
 export function install(recorder: Recorder | null): void {
   let stop: (() => void) | null = null;
@@ -159,8 +159,7 @@ export function install(recorder: Recorder | null): void {
     const DIGITS = '0123456789';
     const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
     /** The same text with each digit, and one letter in four, replaced: same length, same shape. */
-    const edit = (s: string) =>
-      s.replace(/[0-9]/g, () => pick([...DIGITS])).replace(/[a-z]/g, (c) => (rnd() < 0.25 ? pick([...LETTERS]) : c));
+    const edit = (s: string) => s.replace(/[0-9]/g, () => pick([...DIGITS])).replace(/[a-z]/g, (c) => (rnd() < 0.25 ? pick([...LETTERS]) : c));
 
     function op(): void {
       const kind = kinds[Math.floor(rnd() * kinds.length)]!;

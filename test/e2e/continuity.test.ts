@@ -107,13 +107,16 @@ describe('continuity across the site’s domains', () => {
 
     // A form of the site that submits to another of its domains carries the session too.
     agent.binary.length = 0;
-    await visitor.evaluate((action) => {
-      const form = document.createElement('form');
-      form.action = action;
-      form.method = 'get';
-      form.innerHTML = '<input name="guest" value="Ada"><button id="send" name="via" value="form">Book</button>';
-      document.body.prepend(form);
-    }, at('partner.example', 'react.html'));
+    await visitor.evaluate(
+      (action) => {
+        const form = document.createElement('form');
+        form.action = action;
+        form.method = 'get';
+        form.innerHTML = '<input name="guest" value="Ada"><button id="send" name="via" value="form">Book</button>';
+        document.body.prepend(form);
+      },
+      at('partner.example', 'react.html'),
+    );
     // (The page gets the snippet's server address from what this tab stored on partner.example before.)
     await visitor.click('#send');
     await visitor.waitForURL(/partner\.example.*guest=Ada/);

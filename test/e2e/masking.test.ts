@@ -116,7 +116,15 @@ describe('masking on the wire', () => {
       const before = received().length;
       expect((await patch({ selectors: ['#server-rule', '#late-rule'] })).status).toBe(200);
       // The page starts over with a fresh snapshot under the new rules; from it on, the text is masked.
-      await expect.poll(() => received().slice(before).some((f) => f.includes('Visible-Sentinel')), { timeout: 5000 }).toBe(true);
+      await expect
+        .poll(
+          () =>
+            received()
+              .slice(before)
+              .some((f) => f.includes('Visible-Sentinel')),
+          { timeout: 5000 },
+        )
+        .toBe(true);
       await visitor.waitForTimeout(300);
       const fresh = received().findIndex((f, i) => i >= before && f.includes('Visible-Sentinel'));
       for (const f of received().slice(fresh)) expect(f).not.toContain('LATE-RULE-18');

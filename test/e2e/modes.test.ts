@@ -66,7 +66,7 @@ async function done({ visitor, agent }: Shared): Promise<void> {
 
 function inView(agent: Page, selector: string) {
   return agent.waitForFunction(
-    (sel) => !!(document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement | null)?.contentDocument?.querySelector(sel),
+    (sel) => !!document.querySelector<HTMLIFrameElement>('iframe[data-tandem-view]')?.contentDocument?.querySelector(sel),
     selector,
     { timeout: 10_000, polling: 20 },
   );
@@ -78,12 +78,12 @@ async function onScreen(agent: Page, selector: string, dx?: number): Promise<{ x
   return agent.evaluate(
     ([sel, dx]) => {
       const frame = document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement;
-      const el = frame.contentDocument!.querySelector(sel as string)!;
+      const el = frame.contentDocument!.querySelector(sel)!;
       el.scrollIntoView({ block: 'nearest' });
       const r = el.getBoundingClientRect();
       const stage = frame.parentElement!.getBoundingClientRect();
       const scale = stage.width / frame.offsetWidth;
-      const x = dx === null ? r.left + r.width / 2 : r.left + (dx as number);
+      const x = dx === null ? r.left + r.width / 2 : r.left + dx;
       return { x: stage.left + x * scale, y: stage.top + (r.top + r.height / 2) * scale };
     },
     [selector, dx ?? null] as const,
@@ -95,7 +95,7 @@ async function agentClick(agent: Page, selector: string, dx?: number): Promise<v
   await agent.mouse.click(x, y);
 }
 
-const state = (visitor: Page) => visitor.evaluate(() => JSON.parse(document.getElementById('state')!.textContent!));
+const state = (visitor: Page) => visitor.evaluate(() => JSON.parse(document.getElementById('state')!.textContent));
 
 /** The agent reads this refusal in the console. */
 function refused(agent: Page, message: string) {
@@ -214,7 +214,9 @@ describe('control mode: also clicks, types and selects', () => {
       await s.agent.evaluate(() => {
         const data = new DataTransfer();
         data.setData('text/plain', ' pasted');
-        document.querySelector('[data-tandem-keys]')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+        document
+          .querySelector('[data-tandem-keys]')!
+          .dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
       });
       await expect.poll(async () => (await state(s.visitor)).name).toBe('日本 pasted');
     } finally {
@@ -268,7 +270,9 @@ describe('the demo’s plain form', () => {
       await agent.keyboard.type('Window seat');
       await agent.keyboard.press('Enter');
       await agent.keyboard.type('Late check-in');
-      await expect.poll(() => visitor.evaluate(() => document.getElementById('notes')!.innerText.replace(/\n+/g, '|'))).toBe('Window seat|Late check-in');
+      await expect
+        .poll(() => visitor.evaluate(() => document.getElementById('notes')!.innerText.replace(/\n+/g, '|')))
+        .toBe('Window seat|Late check-in');
       await expect.poll(() => visitor.inputValue('#name')).toBe('Alex Traveler');
       await expect.poll(() => visitor.evaluate(() => (document.getElementById('seat') as HTMLSelectElement).selectedIndex)).toBe(1);
       await expect.poll(() => visitor.isChecked('#terms')).toBe(true);
@@ -286,7 +290,7 @@ describe('the demo’s plain form', () => {
       await agent.fill('.session-bar .go input', '/demo/results.html');
       await agent.press('.session-bar .go input', 'Enter');
       await visitor.waitForURL(/results\.html/);
-      await agent.waitForFunction(() => (document.querySelector('.session-bar .url') as HTMLElement).textContent!.includes('results.html'));
+      await agent.waitForFunction(() => (document.querySelector('.session-bar .url') as HTMLElement).textContent.includes('results.html'));
 
       // The agent ends the session: the visitor is told, then the panel goes.
       await agent.click('.session-bar .danger');

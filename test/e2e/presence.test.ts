@@ -32,7 +32,7 @@ const PLAIN = `<!doctype html><title>Checkout</title><script src="tandem-init.js
 
 const api = async (path: string, init: RequestInit = {}) => {
   const res = await fetch(`${server.url}${path}`, { ...init, headers: { 'content-type': 'application/json', cookie, ...init.headers } });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: await res.json() };
 };
 const visitors = async () => (await api('/api/v1/sites/demo/visitors')).body.visitors as any[];
 
@@ -109,7 +109,8 @@ describe('presence', () => {
     await agent.waitForSelector('.invite-state');
     await v.page.click('tandem-ui [data-action=accept]');
     await agent.waitForFunction(
-      () => !!(document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement | null)?.contentDocument?.body?.textContent?.includes('Basket total'),
+      () =>
+        !!document.querySelector<HTMLIFrameElement>('iframe[data-tandem-view]')?.contentDocument?.body?.textContent?.includes('Basket total'),
       null,
       { timeout: 10_000 },
     );
@@ -121,7 +122,13 @@ describe('presence', () => {
   it('an unknown visitor cannot be invited, and presence sockets are refused from other origins', async () => {
     expect((await api('/api/v1/sites/demo/invites', { method: 'POST', body: JSON.stringify({ uniqueId: 'nobody' }) })).status).toBe(404);
     const res = await fetch(`${server.url}/ws/presence?site=demo`, {
-      headers: { connection: 'Upgrade', upgrade: 'websocket', origin: 'http://attacker.test', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        origin: 'http://attacker.test',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      },
     }).catch((e) => e);
     expect(res instanceof Error ? 403 : res.status).toBe(403);
   });

@@ -42,15 +42,15 @@ type Check = { selector: string; value?: string; valueLength?: number; text?: st
 function inView(check: Check, timeout = 10_000) {
   return agent.waitForFunction(
     (c) => {
-      const frame = document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement | null;
+      const frame = document.querySelector<HTMLIFrameElement>('iframe[data-tandem-view]');
       const doc = frame?.contentDocument;
       if (!doc) return false;
-      if ('scrollY' in c) return Math.abs(frame!.contentWindow!.scrollY - c.scrollY) < 2;
-      const el = doc.querySelector(c.selector) as HTMLInputElement | null;
+      if ('scrollY' in c) return Math.abs(frame.contentWindow!.scrollY - c.scrollY) < 2;
+      const el = doc.querySelector<HTMLInputElement>(c.selector);
       if (!el) return false;
       if (c.value !== undefined && el.value !== c.value) return false;
       if (c.valueLength !== undefined && el.value.length !== c.valueLength) return false;
-      return c.text === undefined || el.textContent!.includes(c.text);
+      return c.text === undefined || el.textContent.includes(c.text);
     },
     check,
     { timeout, polling: 20 },
@@ -173,9 +173,7 @@ describe('a co-browsing session on the demo', () => {
     await visitor.click('header a[href="results.html"]');
     await visitor.waitForURL(/results\.html/);
     await inView({ selector: '#results-title' });
-    const sameCode = await visitor.evaluate(
-      () => new Promise<string | null>((resolve) => (window as any).Tandem('getShortId', resolve)),
-    );
+    const sameCode = await visitor.evaluate(() => new Promise<string | null>((resolve) => (window as any).Tandem('getShortId', resolve)));
     expect(sameCode).toBe(code);
     await visitor.waitForSelector(`tandem-ui .panel:has-text("Sharing this tab with ${ADMIN.name}")`);
   });
@@ -186,7 +184,7 @@ describe('a co-browsing session on the demo', () => {
     const response = await watch.goto(`${server.url}/watch?session=${live!.id}`);
     expect(response!.headers()['content-security-policy']).toContain("script-src 'self'");
     await watch.waitForFunction(() => {
-      const frame = document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement | null;
+      const frame = document.querySelector<HTMLIFrameElement>('iframe[data-tandem-view]');
       return !!frame?.contentDocument?.querySelector('#results-title');
     });
     await watch.waitForSelector('#bar:has-text("Watching Alex Traveler")');

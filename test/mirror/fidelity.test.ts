@@ -37,7 +37,7 @@ beforeAll(async () => {
   // The demo is part of the corpus, served beside it.
   const demo = await serveStatic(resolve('packages/demo/public'));
   demoUrl = demo.url;
-  closeDemo = demo.close;
+  closeDemo = () => demo.close();
   browser = await launchBrowser(['--force-color-profile=srgb', '--hide-scrollbars', '--font-render-hinting=none']);
 });
 

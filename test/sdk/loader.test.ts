@@ -85,6 +85,7 @@ function instrument(): void {
     for (const key of Object.getOwnPropertyNames(owner)) {
       const d = Object.getOwnPropertyDescriptor(owner, key);
       if (!key.startsWith('on') || !d?.set || !d.configurable) continue;
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called below as set.call(this, v)
       const set = d.set;
       Object.defineProperty(owner, key, {
         ...d,
@@ -144,7 +145,13 @@ function ask(page: Page, command: 'getShortId' | 'getWatchLink'): Promise<string
 async function sessionRecord(id: string) {
   const res = await fetch(`${server.url}/api/v1/sessions/${encodeURIComponent(id)}`, { headers: { cookie } });
   expect(res.status).toBe(200);
-  return (await res.json()) as { code: string; live: boolean; visitorName: string | null; visitorEmail: string | null; visitorUniqueId: string | null };
+  return (await res.json()) as {
+    code: string;
+    live: boolean;
+    visitorName: string | null;
+    visitorEmail: string | null;
+    visitorUniqueId: string | null;
+  };
 }
 
 describe('the loader before a session', () => {
@@ -185,7 +192,10 @@ describe('the loader before a session', () => {
     const { page, toServer } = await openPage('snippet.html');
     const bundleLoads = () => toServer().filter((p) => p === '/tandem-session.js').length;
     const live = (ageMs: number) =>
-      page.evaluate((at) => localStorage.setItem('tandem:live', JSON.stringify({ sessionId: 's', resumeToken: 'r', code: '123456', at })), Date.now() - ageMs);
+      page.evaluate(
+        (at) => localStorage.setItem('tandem:live', JSON.stringify({ sessionId: 's', resumeToken: 'r', code: '123456', at })),
+        Date.now() - ageMs,
+      );
 
     // A tab that shared and went away without a word leaves a record no one refreshes.
     await live(10 * 60_000);

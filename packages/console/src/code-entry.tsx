@@ -16,7 +16,7 @@ export function CodeEntry({ onJoined }: { onJoined: (joined: Joined) => void }) 
   }
 
   return (
-    <form class="card" onSubmit={submit} aria-label="Join a session">
+    <form class="card" onSubmit={(e) => void submit(e)} aria-label="Join a session">
       <h1>Join a visitor</h1>
       <label for="code">The code the visitor reads to you</label>
       <input
@@ -32,7 +32,11 @@ export function CodeEntry({ onJoined }: { onJoined: (joined: Joined) => void }) 
       <button class="primary" type="submit">
         Join
       </button>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

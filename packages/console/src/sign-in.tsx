@@ -21,16 +21,27 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   }
 
   return (
-    <form class="card" onSubmit={submit} aria-label="Sign in">
+    <form class="card" onSubmit={(e) => void submit(e)} aria-label="Sign in">
       <h1>Sign in to Tandem</h1>
       <label for="email">Email</label>
       <input id="email" type="email" autoComplete="username" value={email} onInput={(e) => setEmail(e.currentTarget.value)} required />
       <label for="password">Password</label>
-      <input id="password" type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
+      <input
+        id="password"
+        type="password"
+        autoComplete="current-password"
+        value={password}
+        onInput={(e) => setPassword(e.currentTarget.value)}
+        required
+      />
       <button class="primary" type="submit" disabled={busy}>
         Sign in
       </button>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

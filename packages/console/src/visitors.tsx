@@ -23,15 +23,22 @@ export function Visitors({ onJoined }: { onJoined: (joined: Joined) => void }) {
   const [error, setError] = useState('');
 
   useEffect(() => {
-    api.sites().then((r) => setSite(r.sites[0]?.key ?? null), (e: Error) => setError(e.message));
+    api.sites().then(
+      (r) => setSite(r.sites[0]?.key ?? null),
+      (e: Error) => setError(e.message),
+    );
   }, []);
 
   useEffect(() => {
     if (!site) return;
     let stopped = false;
-    const load = () => api.visitors(site, query).then((r) => !stopped && setVisitors(r.visitors), () => {});
+    const load = () =>
+      api.visitors(site, query).then(
+        (r) => !stopped && setVisitors(r.visitors),
+        () => {},
+      );
     void load();
-    const timer = setInterval(load, REFRESH_MS);
+    const timer = setInterval(() => void load(), REFRESH_MS);
     return () => {
       stopped = true;
       clearInterval(timer);
@@ -81,7 +88,9 @@ export function Visitors({ onJoined }: { onJoined: (joined: Joined) => void }) {
               {v.platform.browser} · {v.platform.os} · {v.platform.viewport} · {v.platform.language} · {v.platform.timeZone}
             </div>
             {invite?.visitorId === v.visitorId && ANSWER[invite.state] ? (
-              <p class="invite-state" role="status">{ANSWER[invite.state]}</p>
+              <p class="invite-state" role="status">
+                {ANSWER[invite.state]}
+              </p>
             ) : (
               <button type="button" onClick={() => void inviteVisitor(v)}>
                 Invite to share
@@ -90,7 +99,11 @@ export function Visitors({ onJoined }: { onJoined: (joined: Joined) => void }) {
           </li>
         ))}
       </ul>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

@@ -114,8 +114,8 @@ describe('mirror', () => {
       await page.evaluate(
         ({ seed, b }) => {
           let s = (seed * 1000 + b) >>> 0 || 1;
-          const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
-          const pick = <T,>(a: T[]): T => a[Math.floor(rand() * a.length)]!;
+          const rand = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+          const pick = <T>(a: T[]): T => a[Math.floor(rand() * a.length)]!;
           const pickNode = () => pick([arena as Node, ...nodes()]);
           const arena = document.getElementById('arena')!;
           const all = () => [arena, ...Array.from(arena.querySelectorAll('*'))].filter((e) => !(e instanceof SVGElement)) as HTMLElement[];
@@ -149,7 +149,8 @@ describe('mirror', () => {
               }
               case 3: {
                 const n = pickNode();
-                if (n !== arena && !(n.nodeType === 1 && (n as Element).contains(target))) target.insertBefore(n, pick([null, ...Array.from(target.childNodes)]));
+                if (n !== arena && !(n.nodeType === 1 && (n as Element).contains(target)))
+                  target.insertBefore(n, pick([null, ...Array.from(target.childNodes)]));
                 break;
               }
               case 4:
@@ -178,12 +179,15 @@ describe('mirror', () => {
               }
               case 9:
                 // CSS-in-JS style: rules that exist only in the CSSOM.
-                if (rand() < 0.6 || sheet.cssRules.length === 0) sheet.insertRule(`.r${b}_${i} { margin: ${i}px }`, Math.floor(rand() * (sheet.cssRules.length + 1)));
+                if (rand() < 0.6 || sheet.cssRules.length === 0)
+                  sheet.insertRule(`.r${b}_${i} { margin: ${i}px }`, Math.floor(rand() * (sheet.cssRules.length + 1)));
                 else sheet.deleteRule(Math.floor(rand() * sheet.cssRules.length));
                 break;
               case 10: {
                 const kids = Array.from(shadow.childNodes);
-                if (rand() < 0.5 || kids.length === 0) shadow.insertBefore(document.createElement(pick(tags)), pick([null, ...kids])).textContent = `s${b}.${i}`;
+                if (rand() < 0.5 || kids.length === 0)
+                  shadow.insertBefore(document.createElement(pick(tags)), pick([null, ...kids])).textContent = `s${b}.${i}`;
+                // eslint-disable-next-line no-dupe-else-if -- a second draw of rand(), not the same condition
                 else if (rand() < 0.5) pick(kids).remove();
                 else pick(kids).textContent = `shadow text ${b}.${i}`;
                 break;
@@ -218,14 +222,17 @@ describe('mirror', () => {
     const big = await browser.newPage();
     try {
       // About 3,000 nodes, and slices of 0.2 ms: the snapshot is cut dozens of times.
-      const rows = Array.from({ length: 300 }, (_, i) => `<li class="r${i % 7}" data-i="${i}">row <b>${i}</b> <i>text</i><span>${'x'.repeat(i % 5)}</span></li>`).join('');
+      const rows = Array.from(
+        { length: 300 },
+        (_, i) => `<li class="r${i % 7}" data-i="${i}">row <b>${i}</b> <i>text</i><span>${'x'.repeat(i % 5)}</span></li>`,
+      ).join('');
       await big.setContent(`<!DOCTYPE html><html><head><style>.r1{color:red}</style></head><body><div id="top"><p>top</p></div>
         <ul id="list">${rows}</ul><section class="secret">hidden words</section><div id="tail">tail</div></body></html>`);
       await big.evaluate((s) => {
         let state = s >>> 0 || 1;
-        const rand = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
+        const rand = () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32;
         // Everything but the harness's own iframe (the mirror).
-        const all = () => Array.from(document.body.querySelectorAll('*:not([data-tandem-ignore])')) as HTMLElement[];
+        const all = () => Array.from(document.body.querySelectorAll<HTMLElement>('*:not([data-tandem-ignore])'));
         let ticks = 0;
         const mutate = () => {
           for (let k = 0; k < 3; k++) {
@@ -233,12 +240,24 @@ describe('mirror', () => {
             const el = els[Math.floor(rand() * els.length)]!;
             const other = els[Math.floor(rand() * els.length)]!;
             switch (Math.floor(rand() * 6)) {
-              case 0: el.appendChild(document.createElement('em')).textContent = `new ${ticks}`; break;
-              case 1: if (el !== document.body && !el.contains(other)) other.insertBefore(el, other.firstChild); break;
-              case 2: if (el.parentElement && el.id === '') el.remove(); break;
-              case 3: el.setAttribute('data-t', String(ticks)); break;
-              case 4: if (el.firstChild?.nodeType === 3) (el.firstChild as Text).data = `changed ${ticks}`; break;
-              case 5: el.classList.toggle('x'); break;
+              case 0:
+                el.appendChild(document.createElement('em')).textContent = `new ${ticks}`;
+                break;
+              case 1:
+                if (el !== document.body && !el.contains(other)) other.insertBefore(el, other.firstChild);
+                break;
+              case 2:
+                if (el.parentElement && el.id === '') el.remove();
+                break;
+              case 3:
+                el.setAttribute('data-t', String(ticks));
+                break;
+              case 4:
+                if (el.firstChild?.nodeType === 3) (el.firstChild as Text).data = `changed ${ticks}`;
+                break;
+              case 5:
+                el.classList.toggle('x');
+                break;
             }
           }
           if (++ticks < 400) setTimeout(mutate, 0);
@@ -256,7 +275,8 @@ describe('mirror', () => {
       await settle(big);
       await settle(big);
       const { original, rebuilt } = await trees(big);
-      if (original !== rebuilt) throw new Error(`sliced snapshot diverged; replay with MIRROR_SEED=${seed}\noriginal: ${original}\nrebuilt:  ${rebuilt}`);
+      if (original !== rebuilt)
+        throw new Error(`sliced snapshot diverged; replay with MIRROR_SEED=${seed}\noriginal: ${original}\nrebuilt:  ${rebuilt}`);
     } finally {
       await big.close();
     }
@@ -271,14 +291,41 @@ describe('mirror', () => {
       const r = new (window as any).tandemTest.Rebuilder(frame);
       // What a forged capture could send: prefixed names whose local name is "script" or an animation.
       r.apply([
-        [0, { url: 'http://x.test/', base: 'http://x.test/', title: '', quirks: false, width: 100, height: 100, firstId: 2,
-          root: ['html', 0, ['head', 0], ['body', 0,
-            ['svg', 0, ['svg:script', { href: 'data:text/javascript,top.__forged=1' }], ['x:script', 0, 'top.__forged=1'],
-              ['x:set', { attributeName: 'href', to: 'javascript:top.__forged=1' }], ['animate', { attributeName: 'x', values: '1;jav\tascript:alert(1)' }]],
-            ['SCRIPT', 0, 'top.__forged=1']]] }],
+        [
+          0,
+          {
+            url: 'http://x.test/',
+            base: 'http://x.test/',
+            title: '',
+            quirks: false,
+            width: 100,
+            height: 100,
+            firstId: 2,
+            root: [
+              'html',
+              0,
+              ['head', 0],
+              [
+                'body',
+                0,
+                [
+                  'svg',
+                  0,
+                  ['svg:script', { href: 'data:text/javascript,top.__forged=1' }],
+                  ['x:script', 0, 'top.__forged=1'],
+                  ['x:set', { attributeName: 'href', to: 'javascript:top.__forged=1' }],
+                  ['animate', { attributeName: 'x', values: '1;jav\tascript:alert(1)' }],
+                ],
+                ['SCRIPT', 0, 'top.__forged=1'],
+              ],
+            ],
+          },
+        ],
       ]);
       const doc = frame.contentDocument!;
-      const found = Array.from(doc.getElementsByTagName('*')).filter((e) => /script|set/i.test(e.localName)).map((e) => e.localName);
+      const found = Array.from(doc.getElementsByTagName('*'))
+        .filter((e) => /script|set/i.test(e.localName))
+        .map((e) => e.localName);
       const animateValues = doc.querySelector('animate')?.getAttribute('values') ?? null;
       frame.remove();
       return { found, animateValues };

@@ -128,7 +128,8 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
     }
     const el = node as Element;
     const masked = masker.isMasked(el);
-    for (const name of names) attrOut.push([id!, name, name.charCodeAt(0) === 32 ? propValue(el, name, serializer, masked) : serializer.attr(el, name, masked)]);
+    for (const name of names)
+      attrOut.push([id!, name, name.charCodeAt(0) === 32 ? propValue(el, name, serializer, masked) : serializer.attr(el, name, masked)]);
   }
   if (attrOut.length) batch.at = attrOut;
 

@@ -241,7 +241,13 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     const adopted = adoptedCss(doc);
     if (adopted !== null) snap.adopted = adopted;
     roots.adoptedChanged(); // what the snapshot holds is the new baseline
-    options.emit([[EventType.Snapshot, snap], [EventType.Scroll, DOCUMENT_ID, win.scrollX, win.scrollY]], true);
+    options.emit(
+      [
+        [EventType.Snapshot, snap],
+        [EventType.Scroll, DOCUMENT_ID, win.scrollX, win.scrollY],
+      ],
+      true,
+    );
     if (done) finishSnapshot(generation);
     else later(() => continueSnapshot(generation));
   }

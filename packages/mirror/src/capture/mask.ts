@@ -172,7 +172,7 @@ function safeAll(root: Document | ShadowRoot, selector: string): Element[] {
  * decision (agent actions included) must see the same ancestors.
  */
 export function closestAcross(el: Element, selector: string): Element | null {
-  for (let at: Element | null = el; at; ) {
+  for (let at: Element | null = el; at;) {
     const hit = at.closest(selector);
     if (hit) return hit;
     const root = at.getRootNode() as Node & { host?: Element; defaultView?: Window | null };

@@ -27,6 +27,7 @@ export function afterCall<T>(
 
 export function afterSet<T>(proto: object | undefined, name: string, after: (self: T) => void): Restore | null {
   const desc = proto && Object.getOwnPropertyDescriptor(proto, name);
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below as original.call(this, value)
   const original = desc?.set;
   if (!original) return null;
   Object.defineProperty(proto, name, {
@@ -36,5 +37,5 @@ export function afterSet<T>(proto: object | undefined, name: string, after: (sel
       after(this);
     },
   });
-  return () => Object.defineProperty(proto, name, desc!);
+  return () => Object.defineProperty(proto, name, desc);
 }

@@ -37,7 +37,7 @@ export class Roots {
     this.observer.observe(root, OBSERVE);
     for (const [type, fn] of Object.entries(this.events)) root.addEventListener(type, fn, LISTEN);
     const win = (root.nodeType === 9 ? (root as Document) : root.ownerDocument)?.defaultView;
-    if (win && !this.windows.has(win)) this.watchWindow(win as Window & typeof globalThis);
+    if (win && !this.windows.has(win)) this.watchWindow(win);
   }
 
   /** Roots whose adopted stylesheets changed since last asked (pushes to the array call no setter). */

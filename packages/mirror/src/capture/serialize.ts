@@ -287,4 +287,3 @@ function matches(el: Element, selector: string): boolean {
     return false;
   }
 }
-

@@ -93,7 +93,17 @@ export function watchCssom(win: Window & typeof globalThis, dirty: Dirty): () =>
     restores.push(afterCall<CSSStyleSheet>(sheetProto, name, (s) => report(topSheet(s.ownerRule) ?? s)));
   }
   // replace() is async: report once its promise settles.
-  restores.push(afterCall<CSSStyleSheet>(sheetProto, 'replace', (s, p) => (p as Promise<unknown>).then(() => report(s), () => {})));
+  restores.push(
+    afterCall<CSSStyleSheet>(
+      sheetProto,
+      'replace',
+      (s, p) =>
+        void (p as Promise<unknown>).then(
+          () => report(s),
+          () => {},
+        ),
+    ),
+  );
   const groupingProto = win.CSSGroupingRule?.prototype;
   for (const name of ['insertRule', 'deleteRule']) restores.push(afterCall<CSSRule>(groupingProto, name, (r) => report(topSheet(r))));
   // Declarations of a rule edited in place (rule.style.setProperty); inline styles

@@ -59,7 +59,7 @@ export class Walk {
 
   /** Starts on the document of an iframe (or returns null when it cannot be read). */
   nestedDocument(frame: HTMLIFrameElement, masked: boolean): SerializedElement | null {
-    let doc: Document | null = null;
+    let doc: Document | null;
     try {
       doc = frame.contentDocument;
     } catch {

@@ -201,8 +201,8 @@ export class Builder {
     const childNs = ltag === 'foreignobject' ? NS.html : ns;
     for (let i = 2; i < node.length; i++) {
       const child = node[i] as SerializedNode;
-      if (Array.isArray(child) && child[0] === SHADOW_TAG) this.shadow(el, child as SerializedElement, next, childNs);
-      else if (Array.isArray(child) && child[0] === DOC_TAG) this.nestedDocument(el as HTMLIFrameElement, child as SerializedElement, next);
+      if (Array.isArray(child) && child[0] === SHADOW_TAG) this.shadow(el, child, next, childNs);
+      else if (Array.isArray(child) && child[0] === DOC_TAG) this.nestedDocument(el as HTMLIFrameElement, child, next);
       else dom.append(el, this.build(doc, child, next, childNs));
     }
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) === 32) this.setProp(el, name, attrs[name]!);

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/unbound-method -- the point of this file: prototype methods taken unbound, then called with Reflect.apply on the right node. */
 /**
  * The DOM calls the rebuild makes on the mirror's nodes, taken from the
  * prototypes rather than looked up on the objects. The mirrored page controls

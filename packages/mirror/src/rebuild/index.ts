@@ -10,7 +10,6 @@ import {
   SHADOW_TAG,
   type DomEvent,
   type MutationBatch,
-  type SerializedElement,
   type SerializedNode,
   type Snapshot,
 } from '@tandem/protocol';
@@ -190,12 +189,12 @@ export class Rebuilder {
   private add(parent: Node, beforeId: number, firstId: number, serialized: SerializedNode): void {
     const next = { id: firstId };
     if (Array.isArray(serialized) && serialized[0] === SHADOW_TAG) {
-      if (dom.type(parent) === 1) this.builder.shadow(parent as Element, serialized as SerializedElement, next, namespaceFor(parent));
+      if (dom.type(parent) === 1) this.builder.shadow(parent as Element, serialized, next, namespaceFor(parent));
       return;
     }
     if (Array.isArray(serialized) && serialized[0] === DOC_TAG) {
       if (dom.type(parent) === 1 && dom.localName(parent as Element) === 'iframe') {
-        this.builder.fillFrame(parent as HTMLIFrameElement, serialized as SerializedElement, firstId);
+        this.builder.fillFrame(parent as HTMLIFrameElement, serialized, firstId);
       }
       return;
     }

@@ -11,8 +11,22 @@ const INERT_TAGS = new Set(['script', 'noscript', 'object', 'embed', 'applet', '
 
 /** Attributes whose value is a URL that a browser may load or navigate to. */
 const URL_ATTRS = new Set([
-  'href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster', 'background', 'cite',
-  'longdesc', 'ping', 'codebase', 'lowsrc', 'dynsrc', 'manifest', 'icon',
+  'href',
+  'src',
+  'action',
+  'formaction',
+  'xlink:href',
+  'data',
+  'poster',
+  'background',
+  'cite',
+  'longdesc',
+  'ping',
+  'codebase',
+  'lowsrc',
+  'dynsrc',
+  'manifest',
+  'icon',
 ]);
 
 /** Attributes dropped whatever their value. */

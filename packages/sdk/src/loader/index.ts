@@ -42,7 +42,11 @@ function fromAttributes(d: DOMStringMap): TandemConfig {
   const identity: Identity = {};
   if (d.siteKey) c.siteKey = d.siteKey;
   if (d.mode) c.mode = d.mode as Mode;
-  if (d.allowedDomains) c.allowedDomains = d.allowedDomains.split(',').map((s) => s.trim()).filter(Boolean);
+  if (d.allowedDomains)
+    c.allowedDomains = d.allowedDomains
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (d.uniqueId) c.uniqueId = d.uniqueId;
   if (d.presence !== undefined) c.presence = d.presence !== 'false';
   if (d.name) identity.name = d.name;
@@ -127,10 +131,16 @@ if (!w.Tandem?.loaded) {
     startSession: () => void load().then((api) => api.start(), console.error),
     stopSession: () => session?.stop(),
     getShortId(cb: (code: string | null) => void) {
-      withSession((api) => api.getShortId(cb), () => cb(null));
+      withSession(
+        (api) => api.getShortId(cb),
+        () => cb(null),
+      );
     },
     getWatchLink(cb: (link: string | null) => void) {
-      withSession((api) => api.getWatchLink(cb), () => cb(null));
+      withSession(
+        (api) => api.getWatchLink(cb),
+        () => cb(null),
+      );
     },
     updateIdentity(identity: Identity) {
       // Kept in the config too, so a session started later begins with it.
@@ -151,7 +161,7 @@ if (!w.Tandem?.loaded) {
     else console.warn(`Tandem: unknown command "${command}"`);
   };
   api.loaded = true;
-  w.Tandem = api as never;
+  w.Tandem = api;
   if (attributes.siteKey && !queued.some(([command]) => command === 'init')) api('init', {});
   for (const args of queued) {
     // One failing command (a throwing callback) must not drop the rest of the queue.

@@ -54,16 +54,18 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
 
   // Keys sent to the document go where the page's focus is.
   const el =
-    node.nodeType === Node.ELEMENT_NODE ? (node as Element)
-    : node.nodeType === Node.DOCUMENT_NODE ? (deepActive(doc) ?? doc.body)
-    : node.parentElement;
+    node.nodeType === Node.ELEMENT_NODE
+      ? (node as Element)
+      : node.nodeType === Node.DOCUMENT_NODE
+        ? (deepActive(doc) ?? doc.body)
+        : node.parentElement;
   if (!el) return 'gone';
   if (a.k === 'highlight') {
     host.highlight(el);
     return null;
   }
 
-  const link = el.closest('a[href], area[href]') as HTMLAnchorElement | null;
+  const link = el.closest<HTMLAnchorElement>('a[href], area[href]');
   const followsLink = a.k === 'click' && link !== null && !el.closest('button, input, select, textarea, label');
   if (!has(followsLink ? 'navigate' : 'control')) return 'mode';
   if (closestAcross(el, `[${NO_CONTROL_ATTR}], [${IGNORE_ATTR}]`)) return 'noControl';
@@ -134,12 +136,14 @@ function hasFocus(el: Element): boolean {
  * not http(s) (javascript:, data:).
  */
 function destination(el: Element, key: string | null): URL | null | undefined {
-  const link = el.closest('a[href], area[href]') as HTMLAnchorElement | null;
+  const link = el.closest<HTMLAnchorElement>('a[href], area[href]');
   const field = el as HTMLButtonElement;
   const submits =
-    key === null || key === ' ' ? el.matches('button:not([type=button]):not([type=reset]), input[type=submit], input[type=image]')
-    : key === 'Enter' ? el.localName === 'input' || el.matches('button:not([type=button]):not([type=reset])')
-    : false;
+    key === null || key === ' '
+      ? el.matches('button:not([type=button]):not([type=reset]), input[type=submit], input[type=image]')
+      : key === 'Enter'
+        ? el.localName === 'input' || el.matches('button:not([type=button]):not([type=reset])')
+        : false;
   if (submits && field.form) return httpUrl(submissionHref(field.form, field));
   if (link && (key === null || key === 'Enter')) return httpUrl(link.href);
   return undefined;
@@ -247,7 +251,7 @@ function keyDefault(el: Element, key: string, shift: boolean): void {
       moveFocus(el, shift ? -1 : 1);
       return;
     case 'Escape': {
-      const dialog = el.closest('dialog[open]') as HTMLDialogElement | null;
+      const dialog = el.closest<HTMLDialogElement>('dialog[open]');
       dialog?.close();
       return;
     }
@@ -298,7 +302,8 @@ function keyDefault(el: Element, key: string, shift: boolean): void {
   }
 }
 
-const TABBABLE = 'a[href], button, input:not([type=hidden]), select, textarea, [tabindex], [contenteditable=""], [contenteditable=true], summary';
+const TABBABLE =
+  'a[href], button, input:not([type=hidden]), select, textarea, [tabindex], [contenteditable=""], [contenteditable=true], summary';
 
 /** Moves focus to the next (or previous) element in tab order, as Tab would. */
 function moveFocus(from: Element, step: 1 | -1): void {

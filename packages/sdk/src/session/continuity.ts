@@ -8,7 +8,6 @@ import { HANDOFF_PARAM, LIVE_KEY, LIVE_STALE_MS, STORAGE_KEY } from '../host.js'
 import { httpUrl, submissionHref } from './domains.js';
 import type { Mode } from '@tandem/protocol';
 
-
 export interface Stored {
   sessionId: string;
   resumeToken: string;
@@ -40,7 +39,9 @@ export function markLive(s: Stored | null): void {
 export function liveElsewhere(): Stored | null {
   try {
     const live = parse(localStorage.getItem(LIVE_KEY)) as (Stored & { at: number }) | null;
-    return live && Date.now() - live.at < LIVE_STALE_MS ? { sessionId: live.sessionId, resumeToken: live.resumeToken, code: live.code, mode: live.mode } : null;
+    return live && Date.now() - live.at < LIVE_STALE_MS
+      ? { sessionId: live.sessionId, resumeToken: live.resumeToken, code: live.code, mode: live.mode }
+      : null;
   } catch {
     return null;
   }

@@ -292,7 +292,8 @@ export class VisitorUi {
     this.draggable(panel, head);
     panel.appendChild(head);
     if (body) panel.appendChild(text('p', 'body', body));
-    if (this.position) Object.assign(panel.style, { left: `${this.position.left}px`, top: `${this.position.top}px`, right: 'auto', bottom: 'auto' });
+    if (this.position)
+      Object.assign(panel.style, { left: `${this.position.left}px`, top: `${this.position.top}px`, right: 'auto', bottom: 'auto' });
     this.root.appendChild(panel);
     this.panel = panel;
     return panel;
