@@ -20,36 +20,44 @@ export const MAX_PRESENT = 20_000;
 /** One site cannot fill the server's presence for the others. */
 export const MAX_PRESENT_PER_SITE = 5_000;
 
-export async function acceptPresence(ws: WebSocket, siteKey: string, deps: { registry: Registry; sites: Sites; bus: Bus }, report: (err: unknown) => void): Promise<void> {
+export function acceptPresence(ws: WebSocket, siteKey: string, deps: { registry: Registry; sites: Sites; bus: Bus }, report: (err: unknown) => void): void {
   const pageId = randomUUID();
   let visitorId: string | null = null;
-  // Invites for this page, from any node. Subscribed before the page can say it is here.
-  const unsubscribe = await deps.bus.subscribe(toPresencePage(pageId), (m) => {
+  // Invites for this page, from any node. The listeners below are attached at once (a message
+  // that arrives before them would be lost); the first message waits for the subscription.
+  const subscribed = deps.bus.subscribe(toPresencePage(pageId), (m) => {
     if (ws.readyState === ws.OPEN) ws.send(m, { binary: false });
   });
-  if (ws.readyState !== ws.OPEN) return unsubscribe();
 
-  onMessages(ws, MESSAGES_PER_SECOND, 5, async (data, isBinary) => {
-    if (isBinary) return sendError(ws, 'TDM_BAD_MESSAGE', 'Presence takes JSON messages only.');
-    const parsed = parseControl(ws, data, validatePresenceMessage);
-    if (!parsed.ok) return;
-    const msg = parsed.msg;
-    if (msg.t === 'declineInvite') {
-      await deps.registry.answerInvite(msg.token, { accepted: false });
-      return;
-    }
-    const { t: _t, identity: claimed, ...page } = msg;
-    // A unique id the site did not sign is dropped (when it signs them): it could claim another customer.
-    const { verified, signature: _s, ...identity } = await deps.sites.checkIdentity(siteKey, claimed);
-    if (visitorId !== null && visitorId !== page.visitorId) await deps.registry.presenceGone(visitorId, pageId);
-    const listed = await deps.registry.presenceHere(
-      { ...page, identity, verified, siteKey, since: new Date().toISOString(), pageId },
-      { total: MAX_PRESENT, perSite: MAX_PRESENT_PER_SITE },
-    );
-    if (!listed) return sendError(ws, 'TDM_RATE_LIMITED', 'Too many visitors are present.');
-    visitorId = page.visitorId;
-  }, async () => {
-    unsubscribe();
-    if (visitorId !== null) await deps.registry.presenceGone(visitorId, pageId);
-  }, report);
+  onMessages(
+    ws,
+    MESSAGES_PER_SECOND,
+    5,
+    async (data, isBinary) => {
+      await subscribed;
+      if (isBinary) return sendError(ws, 'TDM_BAD_MESSAGE', 'Presence takes JSON messages only.');
+      const parsed = parseControl(ws, data, validatePresenceMessage);
+      if (!parsed.ok) return;
+      const msg = parsed.msg;
+      if (msg.t === 'declineInvite') {
+        await deps.registry.answerInvite(msg.token, { accepted: false });
+        return;
+      }
+      const { t: _t, identity: claimed, ...page } = msg;
+      // A unique id the site did not sign is dropped (when it signs them): it could claim another customer.
+      const { verified, signature: _s, ...identity } = await deps.sites.checkIdentity(siteKey, claimed);
+      if (visitorId !== null && visitorId !== page.visitorId) await deps.registry.presenceGone(visitorId, pageId);
+      const listed = await deps.registry.presenceHere(
+        { ...page, identity, verified, siteKey, since: new Date().toISOString(), pageId },
+        { total: MAX_PRESENT, perSite: MAX_PRESENT_PER_SITE },
+      );
+      if (!listed) return sendError(ws, 'TDM_RATE_LIMITED', 'Too many visitors are present.');
+      visitorId = page.visitorId;
+    },
+    async () => {
+      (await subscribed)();
+      if (visitorId !== null) await deps.registry.presenceGone(visitorId, pageId);
+    },
+    report,
+  );
 }

@@ -72,10 +72,7 @@ export function createGateways(deps: GatewayDeps) {
         else presenceByAddress.delete(address);
       });
       watch(ws);
-      acceptPresence(ws, siteKey, deps, deps.report).catch((err: unknown) => {
-        deps.report(err);
-        ws.terminate();
-      });
+      acceptPresence(ws, siteKey, deps, deps.report);
     });
   }
 
@@ -94,18 +91,16 @@ export function createGateways(deps: GatewayDeps) {
     if (!allowed) return reject(socket, 403, 'Forbidden');
     // Loaded before the socket opens, so the welcome reads the site's current rules without waiting.
     await deps.sites.settings(session.siteKey);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      watch(ws);
-      deps.rooms
-        .enter(session, (room) =>
-          ticket.role === 'visitor'
-            ? acceptVisitor(ws, room, deps.report)
-            : acceptAgent(ws, room, { id: ticket.agentId, name: ticket.name }, deps.report),
-        )
-        .catch((err: unknown) => {
-          deps.report(err);
-          ws.terminate();
-        });
+    // The room is open (on the bus) before the socket is: the client's first message, sent the
+    // moment it opens, finds the socket's listeners there. handleUpgrade calls back in the same turn.
+    await deps.rooms.enter(session, (room) => {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        watch(ws);
+        if (ticket.role === 'visitor') acceptVisitor(ws, room, deps.report);
+        else acceptAgent(ws, room, { id: ticket.agentId, name: ticket.name }, deps.report);
+      });
+      // A handshake ws refused (a malformed request) put no socket in the room.
+      room.releaseIfEmpty();
     });
   }
 

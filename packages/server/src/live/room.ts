@@ -414,7 +414,8 @@ export class Room {
     for (const s of [...this.visitors, ...this.agents]) s.ws.close(code, reason);
   }
 
-  private releaseIfEmpty(): void {
+  /** Leaves the bus once no socket is left here. */
+  releaseIfEmpty(): void {
     if (this.released || this.visitors.size > 0 || this.agents.size > 0) return;
     this.released = true;
     this.owner.forget(this.id);
