@@ -13,6 +13,8 @@ export const errors = {
   TDM_UNAUTHORIZED: { status: 401, message: 'Sign in or present a valid ticket or API key.' },
   TDM_FORBIDDEN: { status: 403, message: 'This origin or account may not do that.' },
   TDM_BAD_CREDENTIALS: { status: 401, message: 'Email or password is wrong.' },
+  TDM_ACCOUNT_DISABLED: { status: 403, message: 'This agent account is disabled; ask an admin.' },
+  TDM_CONFLICT: { status: 409, message: 'That conflicts with what exists.' },
   TDM_UNKNOWN_CODE: { status: 404, message: 'No active session has this code. Check the digits with the visitor.' },
   TDM_NOT_FOUND: { status: 404, message: 'Not found.' },
   TDM_SESSION_ENDED: { status: 410, message: 'This session has ended.' },

@@ -27,6 +27,8 @@ import { siteRoutes } from './routes/sites.js';
 import { Sites } from './sites.js';
 import { Presence } from './live/presence.js';
 import { presenceRoutes } from './routes/presence.js';
+import { securityHeaders } from './routes/headers.js';
+import { compileTrust } from './net/client-address.js';
 import { PROTOCOL_VERSION } from '@tandem/protocol';
 
 export interface TandemServer {
@@ -55,7 +57,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const app = Fastify({
     logger: options.logger === false ? false : { level: config.logLevel },
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    // Forwarded headers only from the proxies the operator named (TANDEM_TRUST_PROXY).
+    trustProxy: compileTrust(config.trustProxy),
   });
   const sessions = new LiveSessions(store, bus, config.resumeGraceMs, (err) => app.log.error(err));
   const origins = new OriginPolicy(config.allowedOrigins);
@@ -74,6 +77,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('TDM_NOT_FOUND')));
 
+  securityHeaders(app);
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {
@@ -95,7 +99,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => presenceRoutes(scope, context));
   await app.register(pageRoutes);
 
-  const gateways = createGateways({ tokens, sessions, bus, origins, sites, presence });
+  const gateways = createGateways({ tokens, sessions, bus, origins, sites, presence, trustProxy: config.trustProxy });
   app.server.on('upgrade', gateways.handleUpgrade);
 
   const purge = setInterval(() => {

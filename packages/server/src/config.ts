@@ -1,5 +1,6 @@
 /** Server settings, read once from the environment. */
 import { resolve } from 'node:path';
+import { parseTrustProxy, type TrustProxy } from './net/client-address.js';
 
 export interface ServerConfig {
   port: number;
@@ -17,6 +18,10 @@ export interface ServerConfig {
   /** How many days session metadata is kept. */
   retentionDays: number;
   logLevel: string;
+  /** Which peers' X-Forwarded-For is believed: none, a hop count, or addresses/CIDRs. */
+  trustProxy: TrustProxy;
+  /** The server secret from TANDEM_SECRET (base64url), else it lives in `<dataDir>/secret.key`. */
+  secret?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -32,5 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     resumeGraceMs: Number(env.TANDEM_RESUME_GRACE_MS ?? 30_000),
     retentionDays: Number(env.TANDEM_RETENTION_DAYS ?? 90),
     logLevel: env.TANDEM_LOG_LEVEL ?? 'info',
+    trustProxy: parseTrustProxy(env.TANDEM_TRUST_PROXY),
+    secret: env.TANDEM_SECRET || undefined,
   };
 }

@@ -17,6 +17,7 @@ import { acceptVisitor } from './visitor.js';
 import type { Sites } from '../sites.js';
 import type { Presence } from '../live/presence.js';
 import { acceptPresence } from './presence.js';
+import { clientAddressOf, compileTrust, type TrustProxy } from '../net/client-address.js';
 
 /** Presence sockets one client address may hold (a visitor's tabs, or a shared office address). */
 const PRESENCE_PER_ADDRESS = 50;
@@ -28,6 +29,8 @@ export interface GatewayDeps {
   origins: OriginPolicy;
   sites: Sites;
   presence: Presence;
+  /** The proxies whose X-Forwarded-For is believed, as for the REST API. */
+  trustProxy: TrustProxy;
 }
 
 export function createGateways(deps: GatewayDeps) {
@@ -40,7 +43,7 @@ export function createGateways(deps: GatewayDeps) {
     const siteKey = url.searchParams.get('site') ?? '';
     if (!deps.origins.visitorOriginAllowed(req.headers.origin, req.headers.host)) return reject(socket, 403, 'Forbidden');
     if (!deps.sites.known(siteKey) || !(await deps.sites.settings(siteKey)).presence) return reject(socket, 403, 'Forbidden');
-    const address = clientAddress(req);
+    const address = clientAddress(req, deps.trustProxy);
     if ((presenceByAddress.get(address) ?? 0) >= PRESENCE_PER_ADDRESS) return reject(socket, 429, 'Too Many Requests');
     presenceWss.handleUpgrade(req, socket, head, (ws) => {
       // Counted once open: a handshake ws aborts never calls back, and must not hold a place.
@@ -94,11 +97,9 @@ export function createGateways(deps: GatewayDeps) {
   };
 }
 
-/** The client's address as the REST API sees it (the app trusts its proxy's X-Forwarded-For). */
-function clientAddress(req: IncomingMessage): string {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || req.socket.remoteAddress || '';
+/** The client's address as the REST API sees it: forwarded headers count only from trusted proxies. */
+function clientAddress(req: IncomingMessage, trust: TrustProxy): string {
+  return clientAddressOf(req, compileTrust(trust));
 }
 
 function reject(socket: Duplex, status: number, text: string): void {
