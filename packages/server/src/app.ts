@@ -12,6 +12,8 @@ import type { Bus } from './bus/bus.js';
 import type { ServerConfig } from './config.js';
 import type { Context } from './context.js';
 import { Tokens } from './auth/tokens.js';
+import { loadServerSecret } from './auth/server-secret.js';
+import { SecretBox } from './auth/secret-box.js';
 import { ensureAdmin } from './auth/agents.js';
 import { createGateways } from './gateways/upgrade.js';
 import { LiveSessions } from './live/sessions.js';
@@ -51,7 +53,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const print = options.print ?? ((line: string) => console.log(line));
   const store = options.store ?? (await openSqliteStore(config.dataDir));
   const bus = options.bus ?? new MemoryBus();
-  const tokens = await Tokens.load(store);
+  const secret = await loadServerSecret(config.dataDir, store, config.secret);
+  const tokens = new Tokens(secret);
   await ensureAdmin(store, config.adminEmail, config.adminPassword, print);
 
   const app = Fastify({
@@ -62,7 +65,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   });
   const sessions = new LiveSessions(store, bus, config.resumeGraceMs, (err) => app.log.error(err));
   const origins = new OriginPolicy(config.allowedOrigins);
-  const sites = new Sites(store, bus, config.siteKeys);
+  const sites = new Sites(store, bus, config.siteKeys, new SecretBox(secret, 'site identity secrets'));
   await sites.start();
   const presence = new Presence();
   const context: Context = { config, store, bus, tokens, sessions, origins, sites, presence };

@@ -9,6 +9,7 @@ import { MODES, type Identity, type Mode, type SiteMasking } from '@tandem/proto
 import { encodeJson } from './live/sessions.js';
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
+import { SecretBox } from './auth/secret-box.js';
 
 export interface SiteSettings {
   /** The mode a session starts in when the page's `init` names none. */
@@ -47,6 +48,8 @@ export class Sites {
     private readonly store: Store,
     private readonly bus: Bus,
     private readonly keys: readonly string[],
+    /** Seals identity secrets at rest (a key derived from the server secret). */
+    private readonly box: SecretBox,
   ) {}
 
   /** Listens for changes made on other nodes of a cluster (their caches and ours must agree). */
@@ -82,7 +85,8 @@ export class Sites {
    */
   async rotateIdentitySecret(key: string): Promise<string> {
     const secret = randomBytes(32).toString('base64url');
-    await this.store.setSetting(`site-secret:${key}`, secret);
+    const name = `site-secret:${key}`;
+    await this.store.setSetting(name, this.box.seal(secret, name));
     await this.bus.publish(SITES_CHANGED, Buffer.from(key, 'utf8'));
     this.secrets.set(key, secret);
     return secret;
@@ -107,8 +111,21 @@ export class Sites {
   }
 
   private async secret(key: string): Promise<string | null> {
-    if (!this.secrets.has(key)) this.secrets.set(key, (await this.store.getSetting(`site-secret:${key}`)) ?? null);
-    return this.secrets.get(key)!;
+    if (this.secrets.has(key)) return this.secrets.get(key)!;
+    const name = `site-secret:${key}`;
+    const stored = await this.store.getSetting(name);
+    let secret: string | null = null;
+    if (stored !== undefined && !SecretBox.isSealed(stored)) {
+      // Written in plain text by an older release: sealed now, so the database stops showing it.
+      secret = stored;
+      await this.store.setSetting(name, this.box.seal(stored, name));
+    } else if (stored !== undefined) {
+      // Unopenable (the server secret changed): a random secret verifies no one, rather than
+      // believing every unique id as a site without a secret would.
+      secret = this.box.open(stored, name) ?? randomBytes(32).toString('base64url');
+    }
+    this.secrets.set(key, secret);
+    return secret;
   }
 
   private readonly secrets = new Map<string, string | null>();

@@ -1,11 +1,9 @@
 /**
  * Signed, short-lived tokens: WebSocket tickets (one minute) and the agent's
- * sign-in cookie. The signing secret is made once and kept in the store, so
- * tokens survive a restart and every node of a cluster shares it.
+ * sign-in cookie, signed with the server secret (server-secret.ts), so tokens
+ * survive a restart and every node of a cluster that shares it accepts them.
  */
-import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
-import type { Store } from '../store/store.js';
 
 export type Ticket =
   | { role: 'visitor'; sessionId: string; siteKey: string }
@@ -21,16 +19,8 @@ const TICKET_TTL = '60s';
 const AGENT_TTL = '12h';
 
 export class Tokens {
-  private constructor(private readonly key: Uint8Array) {}
-
-  static async load(store: Store): Promise<Tokens> {
-    let secret = await store.getSetting('signing_secret');
-    if (!secret) {
-      secret = randomBytes(32).toString('base64url');
-      await store.setSetting('signing_secret', secret);
-    }
-    return new Tokens(Buffer.from(secret, 'base64url'));
-  }
+  /** The server secret (see server-secret.ts); it is the HS256 key as is, so older cookies stay valid. */
+  constructor(private readonly key: Uint8Array) {}
 
   ticket(ticket: Ticket): Promise<string> {
     return this.sign({ typ: 'ticket', ...ticket }, TICKET_TTL);

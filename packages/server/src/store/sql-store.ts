@@ -138,6 +138,10 @@ export class SqlStore implements Store {
       .execute();
   }
 
+  async deleteSetting(key: string): Promise<void> {
+    await this.db.deleteFrom('settings').where('key', '=', key).execute();
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }

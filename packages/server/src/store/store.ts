@@ -61,9 +61,10 @@ export interface Store {
   /** Deletes sessions that ended before `before`; returns how many. */
   purgeSessions(before: string): Promise<number>;
 
-  /** A value the server keeps between restarts (its signing secret). */
+  /** A value the server keeps between restarts (site settings, sealed identity secrets). */
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
+  deleteSetting(key: string): Promise<void>;
 
   close(): Promise<void>;
 }
