@@ -71,7 +71,8 @@ describe('tandem CLI', () => {
       child.kill('SIGTERM');
     }
     await new Promise((r) => child.once('exit', r));
-  });
+    // Each CLI run starts Node and tsx: about ten of them.
+  }, 180_000);
 
   it('the OpenAPI document describes the REST API', async () => {
     const { startTestServer } = await import('../helpers/server.js');

@@ -17,8 +17,8 @@ async function server(env: Record<string, string> = {}): Promise<TestServer> {
   return s;
 }
 afterAll(async () => {
-  for (const s of servers) await s.stop();
-});
+  await Promise.all(servers.map((s) => s.stop()));
+}, 180_000);
 
 const startFrom = (s: TestServer, forwardedFor: string) =>
   fetch(`${s.url}/api/v1/visitor/sessions`, {
@@ -41,9 +41,10 @@ describe('client addresses', () => {
   it('a made-up X-Forwarded-For does not walk past the session-start limit when no proxy is trusted', async () => {
     const s = await server();
     const statuses: number[] = [];
-    for (let i = 0; i < 25; i++) statuses.push((await startFrom(s, `198.51.100.${i}`)).status);
+    for (let i = 0; i < 30; i++) statuses.push((await startFrom(s, `198.51.100.${i}`)).status);
+    // The bucket refills a third of a start per second: a slow machine sees a few more 201s, never all.
     expect(statuses.slice(0, 20).every((x) => x === 201)).toBe(true);
-    expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429]);
+    expect(statuses.filter((x) => x === 429).length).toBeGreaterThanOrEqual(5);
   });
 
   it('with TANDEM_TRUST_PROXY naming the proxy, each forwarded client has its own limit', async () => {

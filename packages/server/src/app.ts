@@ -31,6 +31,9 @@ import { Presence } from './live/presence.js';
 import { presenceRoutes } from './routes/presence.js';
 import { securityHeaders } from './routes/headers.js';
 import { compileTrust } from './net/client-address.js';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { agentRoutes } from './routes/agents.js';
 import { PROTOCOL_VERSION } from '@tandem/protocol';
 
 export interface TandemServer {
@@ -68,7 +71,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const sites = new Sites(store, bus, config.siteKeys, new SecretBox(secret, 'site identity secrets'));
   await sites.start();
   const presence = new Presence();
-  const context: Context = { config, store, bus, tokens, sessions, origins, sites, presence };
+  const loginThrottle = new LoginThrottle((limit) => new RateLimiterMemory(limit));
+  const context: Context = { config, store, bus, tokens, sessions, origins, sites, presence, loginThrottle };
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof TandemError) return reply.code(err.statusCode).send({ code: err.code, message: err.message });
     const e = err as { validation?: unknown; statusCode?: number; message: string };
@@ -97,6 +101,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   await app.register(async (scope) => visitorRoutes(scope, context));
   await app.register(async (scope) => authRoutes(scope, context));
+  await app.register(async (scope) => agentRoutes(scope, context));
   await app.register(async (scope) => sessionRoutes(scope, context));
   await app.register(async (scope) => siteRoutes(scope, context));
   await app.register(async (scope) => presenceRoutes(scope, context));
@@ -108,6 +113,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const purge = setInterval(() => {
     const before = new Date(Date.now() - config.retentionDays * 86_400_000).toISOString();
     store.purgeSessions(before).catch((err) => app.log.error(err));
+    store.purgeSignIns(new Date().toISOString()).catch((err) => app.log.error(err));
   }, 3_600_000);
   purge.unref();
 

@@ -8,7 +8,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MODES, type Identity, type Mode, type SiteMasking } from '@tandem/protocol';
 import { encodeJson } from './live/sessions.js';
 import type { Bus } from './bus/bus.js';
-import type { Store } from './store/store.js';
+import type { SiteRecord, Store } from './store/store.js';
+import { fail } from './http-errors.js';
 import { SecretBox } from './auth/secret-box.js';
 
 export interface SiteSettings {
@@ -33,6 +34,28 @@ export interface SitePatch {
 
 /** Topic on which a node says it changed a site's settings: every node drops its cached copy. */
 const SITES_CHANGED = 'sites:changed';
+/** Topic on which a node says it added a site: every node reloads the list. */
+const SITES_ADDED = 'sites:added';
+/** A key not in the cached list makes a reload at most this often (a site added by the CLI). */
+const RELOAD_AFTER_MISS_MS = 2_000;
+
+/** Site keys: what a page passes as `siteKey`, so short and plain. */
+export const SITE_KEY_PATTERN = '^[A-Za-z0-9_-]{1,100}$';
+
+/** On a store without sites (a first start, or an upgrade), the configured keys become the sites. */
+export async function ensureSites(store: Store, keys: readonly string[]): Promise<void> {
+  if ((await store.listSites()).length > 0) return;
+  for (const key of keys) await store.createSite({ key, name: key, createdAt: new Date().toISOString() });
+}
+
+/** Adds a site; a key already taken is a conflict. */
+export async function createSite(store: Store, key: string, name?: string): Promise<SiteRecord> {
+  if (!new RegExp(SITE_KEY_PATTERN).test(key)) fail('TDM_BAD_MESSAGE', 'A site key has 1 to 100 letters, digits, - or _.');
+  if ((await store.listSites()).some((s) => s.key === key)) fail('TDM_CONFLICT', `The site ${key} already exists.`);
+  const site = { key, name: name?.trim() || key, createdAt: new Date().toISOString() };
+  await store.createSite(site);
+  return site;
+}
 
 /** Topic of what is sent to every visitor of a site (settings that changed). */
 export const toSite = (siteKey: string) => `site:${siteKey}:v`;
@@ -44,16 +67,24 @@ export const MAX_RULE_CHARS = 500;
 export class Sites {
   private readonly cache = new Map<string, SiteSettings>();
 
+  /** The site keys in the store, cached: `known` is asked on every handshake and must not wait. */
+  private keys = new Set<string>();
+  private lastReload = 0;
+
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
-    private readonly keys: readonly string[],
+    /** TANDEM_SITE_KEYS: the sites created when the store has none. */
+    private readonly seedKeys: readonly string[],
     /** Seals identity secrets at rest (a key derived from the server secret). */
     private readonly box: SecretBox,
   ) {}
 
   /** Listens for changes made on other nodes of a cluster (their caches and ours must agree). */
   async start(): Promise<void> {
+    await ensureSites(this.store, this.seedKeys);
+    await this.reload();
+    await this.bus.subscribe(SITES_ADDED, () => void this.reload());
     await this.bus.subscribe(SITES_CHANGED, (message) => {
       const key = Buffer.from(message).toString('utf8');
       this.cache.delete(key);
@@ -62,7 +93,25 @@ export class Sites {
   }
 
   known(key: string): boolean {
-    return this.keys.includes(key);
+    if (this.keys.has(key)) return true;
+    if (Date.now() - this.lastReload > RELOAD_AFTER_MISS_MS) void this.reload();
+    return false;
+  }
+
+  list(): Promise<SiteRecord[]> {
+    return this.store.listSites();
+  }
+
+  async create(key: string, name?: string): Promise<SiteRecord> {
+    const site = await createSite(this.store, key, name);
+    this.keys.add(site.key);
+    await this.bus.publish(SITES_ADDED, Buffer.from(site.key, 'utf8'));
+    return site;
+  }
+
+  private async reload(): Promise<void> {
+    this.lastReload = Date.now();
+    this.keys = new Set((await this.store.listSites()).map((s) => s.key));
   }
 
   async settings(key: string): Promise<SiteSettings> {

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@tandem/protocol';
-import { requireAgentOrKey, type Context } from '../context.js';
+import type { Context } from '../context.js';
+import { requirePrincipal, requireSite, seesSite } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
 
 const Site = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -43,7 +44,7 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
       },
     },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
+      requireSite(await requirePrincipal(ctx, req), req.params.key);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       // Turned off since pages connected: they are no longer listed.
       if (!(await ctx.sites.settings(req.params.key)).presence) return { visitors: [] };
@@ -69,12 +70,13 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
       },
     },
     async (req, reply) => {
-      const who = await requireAgentOrKey(ctx, req);
+      const who = await requirePrincipal(ctx, req);
+      requireSite(who, req.params.key);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       if (!req.body.visitorId && !req.body.uniqueId) fail('TDM_BAD_MESSAGE', 'Give visitorId or uniqueId.');
       if (!(await ctx.sites.settings(req.params.key)).presence) fail('TDM_FORBIDDEN', 'Presence is off for this site.');
       const visitor = ctx.presence.find(req.params.key, req.body) ?? fail('TDM_NOT_FOUND', 'No such visitor is on the site now.');
-      const invite = ctx.presence.invite(visitor, who === 'api-key' ? 'Support' : who.name);
+      const invite = ctx.presence.invite(visitor, who.kind === 'key' ? 'Support' : who.name);
       return reply.code(201).send({ inviteId: invite.id, state: invite.state });
     },
   );
@@ -90,8 +92,9 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
       },
     },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
+      const who = await requirePrincipal(ctx, req);
       const invite = ctx.presence.getInvite(req.params.id) ?? fail('TDM_NOT_FOUND');
+      if (!seesSite(who, invite.siteKey)) fail('TDM_NOT_FOUND');
       return { inviteId: invite.id, state: invite.state, code: invite.code, sessionId: invite.sessionId };
     },
   );

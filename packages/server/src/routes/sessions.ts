@@ -4,7 +4,8 @@ import type { ErrorCode } from '@tandem/protocol';
 import type { LiveSession } from '../live/sessions.js';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { requireAgent, requireAgentOrKey, type Context } from '../context.js';
+import { requireAgent, type Context } from '../context.js';
+import { isAdmin, requirePrincipal, seesSite, type Principal } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -12,7 +13,8 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => T
 const Session = Type.Object({
   id: Type.String(),
   siteKey: Type.String(),
-  code: Type.String(),
+  /** Shown to admins, site keys, and agents who joined the session (a code lets anyone in). */
+  code: Type.Optional(Type.String()),
   visitorName: Nullable(Type.String()),
   visitorEmail: Nullable(Type.String()),
   visitorUniqueId: Nullable(Type.String()),
@@ -38,10 +40,29 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const live = (id: string) => ctx.sessions.get(id) !== undefined;
 
-  /** A ticket for the signed-in agent to open the agent WebSocket of this live session. */
-  async function agentTicket(req: FastifyRequest, session: LiveSession | undefined, otherwise: ErrorCode) {
+  /** Which of these sessions the caller may see the code of: an agent who is not an admin, only those they joined. */
+  async function codeVisible(who: Principal, ids: string[]): Promise<(id: string) => boolean> {
+    if (who.kind === 'key' || isAdmin(who)) return () => true;
+    const joined = await ctx.store.joinedSessions(who.agentId, ids);
+    return (id) => joined.has(id);
+  }
+  const hideCode = <T extends { id: string; code: string }>(s: T, visible: (id: string) => boolean) => {
+    if (visible(s.id)) return s;
+    const { code: _hidden, ...rest } = s;
+    return rest;
+  };
+
+  /**
+   * A ticket for the signed-in agent to open the agent WebSocket of this live
+   * session. By id (`byCode` false), an agent who is not an admin gets one only
+   * to rejoin a session they joined with its code.
+   */
+  async function agentTicket(req: FastifyRequest, session: LiveSession | undefined, otherwise: ErrorCode, byCode = true) {
     const agent = await requireAgent(ctx, req);
     if (!session) return fail(otherwise);
+    if (!byCode && agent.role !== 'admin' && !(await ctx.store.joinedSessions(agent.agentId, [session.id])).has(session.id)) {
+      return fail('TDM_FORBIDDEN', 'Join this session with its code first.');
+    }
     const ticket = await ctx.tokens.ticket({ role: 'agent', sessionId: session.id, agentId: agent.agentId, name: agent.name });
     return { sessionId: session.id, ticket, visitorName: session.visitorName };
   }
@@ -69,7 +90,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
         response: { 200: AgentTicket },
       },
     },
-    async (req) => agentTicket(req, ctx.sessions.get(req.params.id), 'TDM_SESSION_ENDED'),
+    async (req) => agentTicket(req, ctx.sessions.get(req.params.id), 'TDM_SESSION_ENDED', false),
   );
 
   api.get(
@@ -86,9 +107,11 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
       },
     },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
-      const rows = await ctx.store.listSessions({ limit: req.query.limit ?? 50, active: req.query.active });
-      return { sessions: rows.map((s) => ({ ...s, live: live(s.id) })) };
+      const who = await requirePrincipal(ctx, req);
+      const siteKey = who.kind === 'key' && who.siteKey !== null ? who.siteKey : undefined;
+      const rows = await ctx.store.listSessions({ limit: req.query.limit ?? 50, active: req.query.active, siteKey });
+      const visible = await codeVisible(who, rows.map((s) => s.id));
+      return { sessions: rows.map((s) => hideCode({ ...s, live: live(s.id) }, visible)) };
     },
   );
 
@@ -103,9 +126,10 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
       },
     },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
+      const who = await requirePrincipal(ctx, req);
       const s = (await ctx.store.getSession(req.params.id)) ?? fail('TDM_NOT_FOUND');
-      return { ...s, live: live(s.id) };
+      if (!seesSite(who, s.siteKey)) fail('TDM_NOT_FOUND');
+      return hideCode({ ...s, live: live(s.id) }, await codeVisible(who, [s.id]));
     },
   );
 
@@ -119,8 +143,10 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
       },
     },
     async (req, reply) => {
-      const who = await requireAgentOrKey(ctx, req);
-      const ended = await ctx.sessions.end(req.params.id, who === 'api-key' ? 'api' : 'agent');
+      const who = await requirePrincipal(ctx, req);
+      const siteKey = ctx.sessions.get(req.params.id)?.siteKey ?? (await ctx.store.getSession(req.params.id))?.siteKey;
+      if (siteKey !== undefined && !seesSite(who, siteKey)) fail('TDM_NOT_FOUND');
+      const ended = await ctx.sessions.end(req.params.id, who.kind === 'key' ? 'api' : 'agent');
       if (!ended) fail('TDM_SESSION_ENDED');
       return reply.code(204).send();
     },

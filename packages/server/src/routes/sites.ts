@@ -5,9 +5,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { requireAgentOrKey, type Context } from '../context.js';
+import type { Context } from '../context.js';
+import { requireAdmin, requirePrincipal, requireSite, requireSiteOperator, seesSite } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
-import { MAX_RULE_CHARS, MAX_RULES } from '../sites.js';
+import { MAX_RULE_CHARS, MAX_RULES, SITE_KEY_PATTERN } from '../sites.js';
 
 const Rules = Type.Array(Type.String({ minLength: 1, maxLength: MAX_RULE_CHARS }), { maxItems: MAX_RULES });
 /** A mode, as a schema (MODES in the protocol lists the same three). */
@@ -18,6 +19,7 @@ const Settings = Type.Object({
   presence: Type.Boolean(),
   masking: Type.Object({ selectors: Rules, blockSelectors: Rules }),
 });
+const Site = Type.Object({ key: Type.String(), name: Type.String() });
 const Params = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) });
 
 export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
@@ -25,10 +27,31 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
 
   api.get(
     '/api/v1/sites',
-    { schema: { tags: ['sites'], summary: 'The sites this server serves', response: { 200: Type.Object({ sites: Type.Array(Type.Object({ key: Type.String() })) }) } } },
+    { schema: { tags: ['sites'], summary: 'The sites this server serves (a site’s key sees its own)', response: { 200: Type.Object({ sites: Type.Array(Site) }) } } },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
-      return { sites: ctx.config.siteKeys.map((key) => ({ key })) };
+      const who = await requirePrincipal(ctx, req);
+      const sites = (await ctx.sites.list()).filter((s) => seesSite(who, s.key));
+      return { sites: sites.map((s) => ({ key: s.key, name: s.name })) };
+    },
+  );
+
+  api.post(
+    '/api/v1/sites',
+    {
+      schema: {
+        tags: ['sites'],
+        summary: 'Add a site (admins only); its pages may start sessions at once',
+        body: Type.Object(
+          { key: Type.String({ pattern: SITE_KEY_PATTERN }), name: Type.Optional(Type.String({ maxLength: 200 })) },
+          { additionalProperties: false },
+        ),
+        response: { 201: Site },
+      },
+    },
+    async (req, reply) => {
+      requireAdmin(await requirePrincipal(ctx, req), 'Only an admin adds sites.');
+      const site = await ctx.sites.create(req.body.key, req.body.name);
+      return reply.code(201).send({ key: site.key, name: site.name });
     },
   );
 
@@ -36,7 +59,7 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
     '/api/v1/sites/:key/settings',
     { schema: { tags: ['sites'], summary: 'A site’s settings', params: Params, response: { 200: Settings } } },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
+      requireSite(await requirePrincipal(ctx, req), req.params.key);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       return ctx.sites.settings(req.params.key);
     },
@@ -53,8 +76,7 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
       },
     },
     async (req, reply) => {
-      const who = await requireAgentOrKey(ctx, req);
-      if (who !== 'api-key' && who.role !== 'admin') fail('TDM_FORBIDDEN', 'Only an admin sets the identity secret.');
+      requireSiteOperator(await requirePrincipal(ctx, req), req.params.key, 'Only an admin sets the identity secret.');
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       return reply.code(201).send({ secret: await ctx.sites.rotateIdentitySecret(req.params.key) });
     },
@@ -81,8 +103,7 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
       },
     },
     async (req) => {
-      const who = await requireAgentOrKey(ctx, req);
-      if (who !== 'api-key' && who.role !== 'admin') fail('TDM_FORBIDDEN', 'Only an admin changes site settings.');
+      requireSiteOperator(await requirePrincipal(ctx, req), req.params.key, 'Only an admin changes site settings.');
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       return ctx.sites.update(req.params.key, req.body);
     },
