@@ -40,7 +40,9 @@ describe('tandem CLI', () => {
       });
       expect(await sam.json()).toMatchObject({ name: 'Sam', role: 'agent' });
 
-      const key = (await run(process.execPath, [BIN, 'key', 'create', '--name', 'crm'], { env })).stdout.trim();
+      await expect(run(process.execPath, [BIN, 'key', 'create', '--name', 'crm'], { env })).rejects.toThrow(/--site.*--admin/);
+      await expect(run(process.execPath, [BIN, 'key', 'create', '--site', 'nope'], { env })).rejects.toThrow(/No site has the key nope/);
+      const key = (await run(process.execPath, [BIN, 'key', 'create', '--name', 'crm', '--site', 'demo'], { env })).stdout.trim();
       expect(key).toMatch(/^tdm_[\w-]{20,}$/);
       const listed = await fetch(`${base}/api/v1/sessions`, { headers: { authorization: `Bearer ${key}` } });
       expect(listed.status).toBe(200);
@@ -48,11 +50,29 @@ describe('tandem CLI', () => {
       expect(await refused.json()).toMatchObject({ code: 'TDM_UNAUTHORIZED' });
 
       await expect(run(process.execPath, [BIN, 'agent', 'create', '--email', 'x@y.z', '--password', 'short'], { env })).rejects.toThrow(/at least 8/);
+
+      // A site added while the server runs is served, and its key sees that site only.
+      expect((await run(process.execPath, [BIN, 'site', 'create', '--key', 'shop', '--name', 'Shop'], { env })).stdout).toContain('Created site shop');
+      await expect(run(process.execPath, [BIN, 'site', 'create', '--key', 'shop'], { env })).rejects.toThrow(/already exists/);
+      const shopKey = (await run(process.execPath, [BIN, 'key', 'create', '--site', 'shop'], { env })).stdout.trim();
+      const sites = await fetch(`${base}/api/v1/sites`, { headers: { authorization: `Bearer ${shopKey}` } });
+      expect(((await sites.json()) as any).sites).toEqual([{ key: 'shop', name: 'Shop' }]);
+      const adminKey = (await run(process.execPath, [BIN, 'key', 'create', '--admin'], { env })).stdout.trim();
+      const all = await fetch(`${base}/api/v1/sites`, { headers: { authorization: `Bearer ${adminKey}` } });
+      expect(((await all.json()) as any).sites.map((s: any) => s.key)).toEqual(['demo', 'shop']);
+
+      // Disabling an agent signs them out at once.
+      const samCookie = sam.headers.getSetCookie().find((c) => c.startsWith('tandem_agent='))!.split(';')[0]!;
+      expect((await fetch(`${base}/api/v1/auth/me`, { headers: { cookie: samCookie } })).status).toBe(200);
+      expect((await run(process.execPath, [BIN, 'agent', 'disable', '--email', 'SAM@example.test'], { env })).stdout).toContain('Disabled agent sam@example.test');
+      expect((await fetch(`${base}/api/v1/auth/me`, { headers: { cookie: samCookie } })).status).toBe(401);
+      await expect(run(process.execPath, [BIN, 'agent', 'disable', '--email', 'nobody@example.test'], { env })).rejects.toThrow(/No agent/);
     } finally {
       child.kill('SIGTERM');
     }
     await new Promise((r) => child.once('exit', r));
-  });
+    // Each CLI run starts Node and tsx: about ten of them.
+  }, 180_000);
 
   it('the OpenAPI document describes the REST API', async () => {
     const { startTestServer } = await import('../helpers/server.js');

@@ -72,8 +72,10 @@ class ServerProcess {
       TANDEM_ADMIN_EMAIL: ADMIN.email,
       TANDEM_ADMIN_PASSWORD: ADMIN.password,
       TANDEM_LOG_LEVEL: 'warn',
+      // The fuzz's sessions come "from" other addresses through a proxy on loopback, so the bystander's start budget is untouched.
+      TANDEM_TRUST_PROXY: '127.0.0.1',
     };
-    const key = (await promisify(execFile)(process.execPath, [BIN, 'key', 'create', '--name', 'fuzz'], { env })).stdout.trim();
+    const key = (await promisify(execFile)(process.execPath, [BIN, 'key', 'create', '--name', 'fuzz', '--admin'], { env })).stdout.trim();
     const server = new ServerProcess(spawn(process.execPath, [BIN, 'start'], { env }), dataDir, /^tdm_/.test(key) ? key : null);
     const deadline = Date.now() + 20_000;
     for (;;) {
@@ -303,7 +305,7 @@ class Tally {
   }
 }
 
-/** A visitor session for the fuzz, started from its own address (the server trusts X-Forwarded-For) so the bystander's start budget is untouched. */
+/** A visitor session for the fuzz, started from its own address (the server trusts X-Forwarded-For from its loopback proxy) so the bystander's start budget is untouched. */
 async function startFuzzSession(w: World): Promise<{ sessionId: string; code: string; ticket: string; resumeToken: string }> {
   const n = ++w.starts;
   const res = await fetch(`${w.server.url}/api/v1/visitor/sessions`, {

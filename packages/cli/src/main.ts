@@ -1,9 +1,32 @@
 /**
- * `tandem start`, `tandem agent create`, `tandem key create`: all against the
- * same data directory (TANDEM_DATA_DIR, default ./data).
+ * `tandem start`, `tandem agent create|disable`, `tandem key create`, `tandem
+ * site create`: all against the same data directory (TANDEM_DATA_DIR, default ./data).
  */
 import { Command } from 'commander';
-import { createAgent, createApiKey, loadConfig, openSqliteStore, startServer } from '@tandem/server';
+import {
+  changeAgent,
+  createAgent,
+  createApiKey,
+  createSite,
+  ensureSites,
+  loadConfig,
+  openSqliteStore,
+  startServer,
+  type Store,
+} from '@tandem/server';
+
+/** Runs a command against the data directory's store, closing it after. */
+async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store = await openSqliteStore(config.dataDir);
+  try {
+    // As a start would: a key or site made before the first start sees the configured sites.
+    await ensureSites(store, config.siteKeys);
+    return await run(store);
+  } finally {
+    await store.close();
+  }
+}
 
 const program = new Command('tandem').description('Self-hosted co-browsing').showHelpAfterError();
 
@@ -48,19 +71,46 @@ agent
     }
   });
 
+agent
+  .command('disable')
+  .description('Disable an agent: signed out at once, and cannot sign in again')
+  .requiredOption('--email <email>')
+  .action((opts: { email: string }) =>
+    withStore(async (store) => {
+      const found = await store.findAgentByEmail(opts.email.trim().toLowerCase());
+      if (!found) throw new Error(`No agent has the email ${opts.email}.`);
+      // The running server refuses the agent's requests at once; its open sockets last until they reconnect.
+      await changeAgent(store, found.id, { disabled: true });
+      console.log(`Disabled agent ${found.email}.`);
+    }),
+  );
+
 const key = program.command('key').description('Manage API keys for the REST API');
 key
   .command('create')
-  .description('Create an API key and print it (shown only once)')
+  .description('Create an API key for one site (or, with --admin, for every site) and print it (shown only once)')
   .option('--name <name>', 'what the key is for', 'default')
-  .action(async (opts: { name: string }) => {
-    const store = await openSqliteStore(loadConfig().dataDir);
-    try {
-      console.log(await createApiKey(store, opts.name));
-    } finally {
-      await store.close();
-    }
-  });
+  .option('--site <key>', 'the site the key belongs to')
+  .option('--admin', 'a key for every site, and for adding sites and agents')
+  .action((opts: { name: string; site?: string; admin?: boolean }) =>
+    withStore(async (store) => {
+      if (!opts.site === !opts.admin) throw new Error('Give either --site <key> or --admin.');
+      console.log(await createApiKey(store, opts.name, opts.site ? { siteKey: opts.site } : { admin: true }));
+    }),
+  );
+
+const site = program.command('site').description('Manage the sites the SDK may use');
+site
+  .command('create')
+  .description('Add a site; its pages may start sessions with its key')
+  .requiredOption('--key <key>', 'the site key pages pass to init')
+  .option('--name <name>')
+  .action((opts: { key: string; name?: string }) =>
+    withStore(async (store) => {
+      const created = await createSite(store, opts.key, opts.name);
+      console.log(`Created site ${created.key} (${created.name}).`);
+    }),
+  );
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`tandem: ${err instanceof Error ? err.message : String(err)}`);

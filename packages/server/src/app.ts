@@ -3,15 +3,19 @@
  * WebSocket gateways. Each feature registers itself as a fastify plugin; this
  * file only wires them to the shared context.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
-import { PROTOCOL_VERSION, closeCodes, errorBody, type ErrorCode } from '@tandem/protocol';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { PROTOCOL_VERSION, closeCodes, errorBody, errors, type ErrorCode } from '@tandem/protocol';
 import { MemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/bus.js';
 import type { ServerConfig } from './config.js';
 import type { Context } from './context.js';
 import { Tokens } from './auth/tokens.js';
+import { loadServerSecret } from './auth/server-secret.js';
+import { SecretBox } from './auth/secret-box.js';
 import { ensureAdmin } from './auth/agents.js';
 import { createGateways } from './gateways/upgrade.js';
 import { MemoryRegistry } from './live/memory-registry.js';
@@ -31,6 +35,10 @@ import { siteRoutes } from './routes/sites.js';
 import { Sites } from './sites.js';
 import { presenceRoutes } from './routes/presence.js';
 import { contractRoutes } from './routes/contracts.js';
+import { securityHeaders } from './routes/headers.js';
+import { compileTrust } from './net/client-address.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { agentRoutes } from './routes/agents.js';
 
 export interface TandemServer {
   app: FastifyInstance;
@@ -58,13 +66,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const print = options.print ?? ((line: string) => console.log(line));
   const store = options.store ?? (await openSqliteStore(config.dataDir));
   const bus = options.bus ?? new MemoryBus();
-  const tokens = await Tokens.load(store);
+  const secret = await loadServerSecret(config.dataDir, store, config.secret);
+  const tokens = new Tokens(secret);
   await ensureAdmin(store, config.adminEmail, config.adminPassword, print);
 
   const app = Fastify({
     logger: options.logger === false ? false : { level: config.logLevel },
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    // Forwarded headers only from the proxies the operator named (TANDEM_TRUST_PROXY).
+    trustProxy: compileTrust(config.trustProxy),
+    // What fastify refuses before any route runs is answered in our shape too.
+    frameworkErrors: (err, _req, res) => {
+      const reply = res as FastifyReply;
+      // An id longer than any the server gives names nothing here.
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.code(404).send(errorBody('TDM_NOT_FOUND'));
+      return reply.code(400).send(errorBody('TDM_BAD_MESSAGE', 'The address is not valid.'));
+    },
+    clientErrorHandler: answerClientError,
   });
   const report = (err: unknown) => app.log.error(err);
   const registry = options.registry ?? new MemoryRegistry();
@@ -75,10 +93,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const dangling = await store.endDangling(new Date().toISOString(), 'server', async (id) => (await registry.getSession(id)) !== null);
   if (dangling > 0) print(`Ended ${dangling} session(s) left open by a previous run that stopped without shutting down.`);
   const origins = new OriginPolicy(config.allowedOrigins);
-  const sites = new Sites(store, bus, config.siteKeys);
+  const sites = new Sites(store, bus, config.siteKeys, new SecretBox(secret, 'site identity secrets'));
   await sites.start();
   const rooms = new Rooms({ bus, registry, events, sites, graceMs: config.resumeGraceMs, report });
-  const context: Context = { config, store, bus, tokens, registry, rooms, events, origins, sites };
+  await rooms.start();
+  // Sign-in counters live in the registry, so every node of a cluster counts the same guesses.
+  const loginThrottle = new LoginThrottle((limit) => registry.rateLimiter(limit));
+  const context: Context = { config, store, bus, tokens, registry, rooms, events, origins, sites, loginThrottle };
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof TandemError) return reply.code(err.statusCode).send({ code: err.code, message: err.message, ...err.extra });
     const e = err as { validation?: unknown; statusCode?: number; message: string };
@@ -90,6 +111,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('TDM_NOT_FOUND')));
 
+  securityHeaders(app);
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {
@@ -105,18 +127,30 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   await app.register(async (scope) => visitorRoutes(scope, context));
   await app.register(async (scope) => authRoutes(scope, context));
+  await app.register(async (scope) => agentRoutes(scope, context));
   await app.register(async (scope) => sessionRoutes(scope, context));
   await app.register(async (scope) => siteRoutes(scope, context));
   await app.register(async (scope) => presenceRoutes(scope, context));
   await app.register(contractRoutes);
   await app.register(pageRoutes);
 
-  const gateways = createGateways({ tokens, registry, rooms, bus, origins, sites, pingIntervalMs: config.pingIntervalMs, report });
+  const gateways = createGateways({
+    tokens,
+    registry,
+    rooms,
+    bus,
+    origins,
+    sites,
+    pingIntervalMs: config.pingIntervalMs,
+    trustProxy: config.trustProxy,
+    report,
+  });
   app.server.on('upgrade', gateways.handleUpgrade);
 
   const purge = setInterval(() => {
     const before = new Date(Date.now() - config.retentionDays * 86_400_000).toISOString();
     store.purgeSessions(before).catch((err) => app.log.error(err));
+    store.purgeSignIns(new Date().toISOString()).catch((err) => app.log.error(err));
   }, 3_600_000);
   purge.unref();
 
@@ -134,11 +168,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       rooms.stop();
       if (registryOutlivesNode) {
         // The sessions live on in the shared registry: clients reconnect to another node and resume.
-        gateways.close(closeCodes.restart, 'server restarting');
+        await gateways.close(closeCodes.restart, 'server restarting');
       } else {
         // The registry ends with this process, so its sessions end: clients are told so (4000), not to come back.
         for (const s of await registry.listSessions()) await rooms.end(s.id, 'server');
-        gateways.close(closeCodes.sessionEnded, 'server stopped');
+        await gateways.close(closeCodes.sessionEnded, 'server stopped');
         await registry.close();
       }
       await app.close();
@@ -146,4 +180,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       await store.close();
     },
   };
+}
+
+/**
+ * A request Node could not even parse (headers over its limit, garbage):
+ * answered on the socket in the API's shape, then closed.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return void socket.destroy();
+  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'TDM_HEADERS_TOO_LARGE' : 'TDM_BAD_MESSAGE';
+  const body = JSON.stringify(errorBody(code));
+  const status = errors[code].status;
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

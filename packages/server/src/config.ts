@@ -1,5 +1,6 @@
 /** Server settings, read once from the environment. */
 import { resolve } from 'node:path';
+import { parseTrustProxy, type TrustProxy } from './net/client-address.js';
 
 export interface ServerConfig {
   port: number;
@@ -19,6 +20,10 @@ export interface ServerConfig {
   /** How often sockets are pinged; a peer that misses a ping is dropped at the next one. */
   pingIntervalMs: number;
   logLevel: string;
+  /** Which peers' X-Forwarded-For is believed: none, a hop count, or addresses/CIDRs. */
+  trustProxy: TrustProxy;
+  /** The server secret from TANDEM_SECRET (base64url), else it lives in `<dataDir>/secret.key`. */
+  secret?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -35,5 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     retentionDays: Number(env.TANDEM_RETENTION_DAYS ?? 90),
     pingIntervalMs: Number(env.TANDEM_PING_MS ?? 15_000),
     logLevel: env.TANDEM_LOG_LEVEL ?? 'info',
+    trustProxy: parseTrustProxy(env.TANDEM_TRUST_PROXY),
+    secret: env.TANDEM_SECRET || undefined,
   };
 }

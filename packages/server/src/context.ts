@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Bus } from './bus/bus.js';
 import type { ServerConfig } from './config.js';
 import type { AgentClaims, Tokens } from './auth/tokens.js';
-import { verifyApiKey } from './auth/api-keys.js';
+import type { LoginThrottle } from './auth/login-throttle.js';
 import type { OriginPolicy } from './origins.js';
 import type { Store } from './store/store.js';
 import type { Sites } from './sites.js';
@@ -24,22 +24,24 @@ export interface Context {
   events: SessionEvents;
   origins: OriginPolicy;
   sites: Sites;
+  loginThrottle: LoginThrottle;
 }
 
 export const AGENT_COOKIE = 'tandem_agent';
 
-/** The signed-in agent, or a 401. */
-export async function requireAgent(ctx: Context, req: FastifyRequest): Promise<AgentClaims> {
-  const token = req.cookies[AGENT_COOKIE];
-  const claims = token ? await ctx.tokens.verifyAgent(token) : null;
-  return claims ?? fail('TDM_UNAUTHORIZED');
-}
 
-/** A signed-in agent or an integration presenting an API key. */
-export async function requireAgentOrKey(ctx: Context, req: FastifyRequest): Promise<AgentClaims | 'api-key'> {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) {
-    return (await verifyApiKey(ctx.store, auth.slice(7))) ? 'api-key' : fail('TDM_UNAUTHORIZED');
-  }
-  return requireAgent(ctx, req);
+/**
+ * The signed-in agent, or a 401. A valid signature is not enough: the sign-in
+ * must still stand (logout and disabling revoke it) and the agent must exist
+ * and be enabled; the role is the agent's now, not when the cookie was made.
+ */
+export async function requireAgent(ctx: Context, req: FastifyRequest): Promise<AgentClaims & { jti: string }> {
+  const token = await ctx.tokens.verifyAgent(req.cookies[AGENT_COOKIE] ?? '');
+  if (!token) return fail('TDM_UNAUTHORIZED');
+  const signIn = await ctx.store.findSignIn(token.jti);
+  // A cookie from before sign-ins were recorded has no row until it is revoked; it expires within 12 hours.
+  if (signIn?.revokedAt || (!token.legacy && signIn?.agentId !== token.agentId)) return fail('TDM_UNAUTHORIZED');
+  const agent = await ctx.store.findAgentById(token.agentId);
+  if (!agent || agent.disabledAt) return fail('TDM_UNAUTHORIZED');
+  return { agentId: agent.id, name: agent.name, role: agent.role, jti: token.jti };
 }

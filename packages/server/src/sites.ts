@@ -6,9 +6,12 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MODES, type Identity, type Mode, type SiteMasking } from '@tandem/protocol';
+import { SITE_KEY_PATTERN } from '@tandem/protocol/schema';
 import { encode } from './live/wire.js';
-import { SITES_CHANGED, toSite, type Bus } from './bus/bus.js';
-import type { Store } from './store/store.js';
+import { SITES_ADDED, SITES_CHANGED, toSite, type Bus } from './bus/bus.js';
+import type { SiteRecord, Store } from './store/store.js';
+import { fail } from './http-errors.js';
+import { SecretBox } from './auth/secret-box.js';
 
 export interface SiteSettings {
   /** The mode a session starts in when the page's `init` names none. */
@@ -30,18 +33,47 @@ export interface SitePatch {
   masking?: SiteMasking;
 }
 
+/** A key not in the cached list makes a reload at most this often (a site added by the CLI). */
+const RELOAD_AFTER_MISS_MS = 2_000;
+
+
+/** On a store without sites (a first start, or an upgrade), the configured keys become the sites. */
+export async function ensureSites(store: Store, keys: readonly string[]): Promise<void> {
+  if ((await store.listSites()).length > 0) return;
+  for (const key of keys) await store.createSite({ key, name: key, createdAt: new Date().toISOString() });
+}
+
+/** Adds a site; a key already taken is a conflict. */
+export async function createSite(store: Store, key: string, name?: string): Promise<SiteRecord> {
+  if (!new RegExp(SITE_KEY_PATTERN).test(key)) fail('TDM_BAD_MESSAGE', 'A site key has 1 to 100 letters, digits, - or _.');
+  if ((await store.listSites()).some((s) => s.key === key)) fail('TDM_CONFLICT', `The site ${key} already exists.`);
+  const site = { key, name: name?.trim() || key, createdAt: new Date().toISOString() };
+  await store.createSite(site);
+  return site;
+}
+
 
 export class Sites {
   private readonly cache = new Map<string, SiteSettings>();
 
+  /** The site keys in the store, cached: `known` is asked on every handshake and must not wait. */
+  private keys = new Set<string>();
+  private lastReload = 0;
+
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
-    private readonly keys: readonly string[],
+    /** TANDEM_SITE_KEYS: the sites created when the store has none. */
+    private readonly seedKeys: readonly string[],
+    /** Seals identity secrets at rest (a key derived from the server secret). */
+    private readonly box: SecretBox,
   ) {}
 
   /** Listens for changes made on other nodes of a cluster (their caches and ours must agree). */
   async start(): Promise<void> {
+    await ensureSites(this.store, this.seedKeys);
+    await this.reload();
+    await this.bus.subscribe(SITES_ADDED, () => void this.reload());
     await this.bus.subscribe(SITES_CHANGED, (message) => {
       const key = Buffer.from(message).toString('utf8');
       this.cache.delete(key);
@@ -50,7 +82,25 @@ export class Sites {
   }
 
   known(key: string): boolean {
-    return this.keys.includes(key);
+    if (this.keys.has(key)) return true;
+    if (Date.now() - this.lastReload > RELOAD_AFTER_MISS_MS) void this.reload();
+    return false;
+  }
+
+  list(): Promise<SiteRecord[]> {
+    return this.store.listSites();
+  }
+
+  async create(key: string, name?: string): Promise<SiteRecord> {
+    const site = await createSite(this.store, key, name);
+    this.keys.add(site.key);
+    await this.bus.publish(SITES_ADDED, Buffer.from(site.key, 'utf8'));
+    return site;
+  }
+
+  private async reload(): Promise<void> {
+    this.lastReload = Date.now();
+    this.keys = new Set((await this.store.listSites()).map((s) => s.key));
   }
 
   async settings(key: string): Promise<SiteSettings> {
@@ -73,7 +123,8 @@ export class Sites {
    */
   async rotateIdentitySecret(key: string): Promise<string> {
     const secret = randomBytes(32).toString('base64url');
-    await this.store.setSetting(`site-secret:${key}`, secret);
+    const name = `site-secret:${key}`;
+    await this.store.setSetting(name, this.box.seal(secret, name));
     await this.bus.publish(SITES_CHANGED, Buffer.from(key, 'utf8'));
     this.secrets.set(key, secret);
     return secret;
@@ -98,8 +149,21 @@ export class Sites {
   }
 
   private async secret(key: string): Promise<string | null> {
-    if (!this.secrets.has(key)) this.secrets.set(key, (await this.store.getSetting(`site-secret:${key}`)) ?? null);
-    return this.secrets.get(key)!;
+    if (this.secrets.has(key)) return this.secrets.get(key)!;
+    const name = `site-secret:${key}`;
+    const stored = await this.store.getSetting(name);
+    let secret: string | null = null;
+    if (stored !== undefined && !SecretBox.isSealed(stored)) {
+      // Written in plain text by an older release: sealed now, so the database stops showing it.
+      secret = stored;
+      await this.store.setSetting(name, this.box.seal(stored, name));
+    } else if (stored !== undefined) {
+      // Unopenable (the server secret changed): a random secret verifies no one, rather than
+      // believing every unique id as a site without a secret would.
+      secret = this.box.open(stored, name) ?? randomBytes(32).toString('base64url');
+    }
+    this.secrets.set(key, secret);
+    return secret;
   }
 
   private readonly secrets = new Map<string, string | null>();

@@ -18,7 +18,9 @@ export const Message = <T extends string, P extends TProperties>(t: T, propertie
 
 export const Mode = Type.Enum(MODES, { description: 'view: point and highlight; navigate: also scroll and follow links; control: also click and type' });
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
-export const SiteKey = Type.String({ minLength: 1, maxLength: 100 });
+/** Site keys: what a page passes as `siteKey`, so short and plain. */
+export const SITE_KEY_PATTERN = '^[A-Za-z0-9_-]{1,100}$';
+export const SiteKey = Type.String({ minLength: 1, maxLength: 100, pattern: SITE_KEY_PATTERN });
 export const Timestamp = Type.String({ maxLength: 40, description: 'ISO 8601 date and time' });
 export const Url = Type.String({ maxLength: MAX_URL_CHARS });
 

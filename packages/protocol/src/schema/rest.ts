@@ -65,8 +65,8 @@ export const AgentTicket = Type.Object({ sessionId: Type.String(), ticket: Type.
 export const Session = Type.Object({
   id: Type.String(),
   siteKey: Type.String(),
-  /** The code while the session is live, for whoever may join it; null otherwise. */
-  code: Nullable(Type.String()),
+  /** The code while the session is live (null once it ended); left out for an agent who has not joined it (a code lets anyone in). */
+  code: Type.Optional(Nullable(Type.String())),
   visitorName: Nullable(Type.String()),
   visitorEmail: Nullable(Type.String()),
   visitorUniqueId: Nullable(Type.String()),
@@ -103,7 +103,9 @@ export const SiteSettingsPatch = Strict({
   presence: Type.Optional(Type.Boolean()),
   masking: Type.Optional(Strict({ selectors: Type.Optional(Rules), blockSelectors: Type.Optional(Rules) })),
 });
-export const SiteList = Type.Object({ sites: Type.Array(Type.Object({ key: Type.String() })) });
+export const Site = Type.Object({ key: Type.String(), name: Type.String() });
+export const SiteList = Type.Object({ sites: Type.Array(Site) });
+export const CreateSiteBody = Strict({ key: SiteKey, name: Type.Optional(Type.String({ maxLength: 200 })) });
 export const IdentitySecret = Type.Object({ secret: Type.String() });
 
 // ---- presence --------------------------------------------------------------
@@ -141,6 +143,7 @@ export type AgentTicket = Static<typeof AgentTicket>;
 export type Session = Static<typeof Session>;
 export type SessionDetail = Static<typeof SessionDetail>;
 export type SiteSettings = Static<typeof SiteSettings>;
+export type Site = Static<typeof Site>;
 export type SiteSettingsPatch = Static<typeof SiteSettingsPatch>;
 export type PresentVisitor = Static<typeof PresentVisitor>;
 export type InviteState = Static<typeof InviteState>;

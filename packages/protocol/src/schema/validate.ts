@@ -17,8 +17,8 @@ export function schemaChecker(schema: TSchema): (value: unknown) => string | nul
   return (value) => {
     if (compiled.Check(value)) return null;
     const errors = compiled.Errors(value);
-    // "schema is false" repeats an additionalProperties error at the field's own path.
-    const first = errors.find((e) => e.message !== 'schema is false') ?? errors[0];
+    // A field that has no business there is said first, by name; "schema is false" only repeats it at the field's path.
+    const first = errors.find((e) => e.keyword === 'additionalProperties') ?? errors.find((e) => e.message !== 'schema is false') ?? errors[0];
     if (!first) return 'not valid';
     const where = first.instancePath ? `${first.instancePath.slice(1).replaceAll('/', '.')}: ` : '';
     const extra = (first.params as { additionalProperties?: unknown }).additionalProperties;

@@ -3,7 +3,7 @@
  * and random, so a slow hash buys nothing and would cost every request.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Store } from '../store/store.js';
+import type { ApiKeyRecord, Store } from '../store/store.js';
 
 const PREFIX = 'tdm_';
 
@@ -11,14 +11,19 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** What a key may reach: one site's sessions and settings, or (explicitly) every site's. */
+export type ApiKeyScope = { siteKey: string } | { admin: true };
+
 /** Creates a key and returns it: the only time it is ever shown. */
-export async function createApiKey(store: Store, name: string): Promise<string> {
+export async function createApiKey(store: Store, name: string, scope: ApiKeyScope): Promise<string> {
   const key = PREFIX + randomBytes(24).toString('base64url');
-  await store.createApiKey({ id: randomUUID(), name, hash: hashApiKey(key), createdAt: new Date().toISOString() });
+  const siteKey = 'siteKey' in scope ? scope.siteKey : null;
+  if (siteKey !== null && !(await store.listSites()).some((s) => s.key === siteKey)) throw new Error(`No site has the key ${siteKey}.`);
+  await store.createApiKey({ id: randomUUID(), name, hash: hashApiKey(key), createdAt: new Date().toISOString(), siteKey, admin: siteKey === null });
   return key;
 }
 
-export async function verifyApiKey(store: Store, key: string): Promise<boolean> {
-  if (!key.startsWith(PREFIX) || key.length > 100) return false;
-  return (await store.findApiKeyByHash(hashApiKey(key))) !== undefined;
+export async function verifyApiKey(store: Store, key: string): Promise<ApiKeyRecord | undefined> {
+  if (!key.startsWith(PREFIX) || key.length > 100) return undefined;
+  return store.findApiKeyByHash(hashApiKey(key));
 }

@@ -1,11 +1,10 @@
 /**
  * Signed, short-lived tokens: WebSocket tickets (one minute) and the agent's
- * sign-in cookie. The signing secret is made once and kept in the store, so
- * tokens survive a restart and every node of a cluster shares it.
+ * sign-in cookie, signed with the server secret (server-secret.ts), so tokens
+ * survive a restart and every node of a cluster that shares it accepts them.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
-import type { Store } from '../store/store.js';
 
 export type Ticket =
   | { role: 'visitor'; sessionId: string; siteKey: string }
@@ -17,20 +16,22 @@ export interface AgentClaims {
   role: 'admin' | 'agent';
 }
 
+/** A verified agent cookie: who, and the sign-in it belongs to. */
+export interface AgentToken {
+  agentId: string;
+  /** The sign-in's id; for a cookie of a release before sign-ins were recorded, one derived from the token. */
+  jti: string;
+  legacy: boolean;
+  expiresAt: Date;
+}
+
 const TICKET_TTL = '60s';
-const AGENT_TTL = '12h';
+const AGENT_TTL_S = 12 * 3600;
+const DEVICE_TTL_S = 180 * 86_400;
 
 export class Tokens {
-  private constructor(private readonly key: Uint8Array) {}
-
-  static async load(store: Store): Promise<Tokens> {
-    let secret = await store.getSetting('signing_secret');
-    if (!secret) {
-      secret = randomBytes(32).toString('base64url');
-      await store.setSetting('signing_secret', secret);
-    }
-    return new Tokens(Buffer.from(secret, 'base64url'));
-  }
+  /** The server secret (see server-secret.ts); it is the HS256 key as is, so older cookies stay valid. */
+  constructor(private readonly key: Uint8Array) {}
 
   ticket(ticket: Ticket): Promise<string> {
     return this.sign({ typ: 'ticket', ...ticket }, TICKET_TTL);
@@ -41,19 +42,39 @@ export class Tokens {
     return claims as Ticket | null;
   }
 
-  agent(claims: AgentClaims): Promise<string> {
-    return this.sign({ typ: 'agent', ...claims }, AGENT_TTL);
+  /** A new agent cookie; the caller records its sign-in (jti), without which it counts for nothing. */
+  async agent(agentId: string): Promise<{ token: string; jti: string; expiresAt: Date }> {
+    const jti = randomUUID();
+    const expiresAt = new Date((Math.floor(Date.now() / 1000) + AGENT_TTL_S) * 1000);
+    const token = await this.sign({ typ: 'agent', agentId, jti }, expiresAt);
+    return { token, jti, expiresAt };
   }
 
-  async verifyAgent(token: string): Promise<AgentClaims | null> {
-    return (await this.verify(token, 'agent')) as AgentClaims | null;
+  async verifyAgent(token: string): Promise<AgentToken | null> {
+    const claims = await this.verify(token, 'agent');
+    if (!claims || typeof claims.agentId !== 'string' || typeof claims.exp !== 'number') return null;
+    const legacy = typeof claims.jti !== 'string';
+    const jti = legacy ? `legacy:${createHash('sha256').update(token).digest('hex')}` : (claims.jti as string);
+    return { agentId: claims.agentId, jti, legacy, expiresAt: new Date(claims.exp * 1000) };
   }
 
-  private sign(payload: Record<string, unknown>, ttl: string): Promise<string> {
-    return new SignJWT(payload).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(ttl).sign(this.key);
+  /** The long-lived device cookie of a browser that signed in to this agent's account (login-throttle.ts). */
+  device(agentId: string, deviceId: string = randomUUID()): Promise<string> {
+    return this.sign({ typ: 'device', agentId, jti: deviceId }, `${DEVICE_TTL_S}s`);
+  }
+
+  async verifyDevice(token: string): Promise<{ agentId: string; deviceId: string } | null> {
+    const claims = await this.verify(token, 'device');
+    if (!claims || typeof claims.agentId !== 'string' || typeof claims.jti !== 'string') return null;
+    return { agentId: claims.agentId, deviceId: claims.jti };
+  }
+
+  private sign(payload: Record<string, unknown>, expires: string | Date): Promise<string> {
+    return new SignJWT(payload).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(expires).sign(this.key);
   }
 
   private async verify(token: string, typ: string): Promise<Record<string, unknown> | null> {
+    if (!token || token.length > 4096) return null;
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
       return payload.typ === typ ? payload : null;
@@ -62,3 +83,5 @@ export class Tokens {
     }
   }
 }
+
+export const DEVICE_COOKIE_MAX_AGE_S = DEVICE_TTL_S;

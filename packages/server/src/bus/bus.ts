@@ -28,3 +28,7 @@ export const toPresencePage = (pageId: string) => `p:${pageId}`;
 export const SESSION_EVENTS = 'events';
 /** A node changed a site's settings: every node drops its cached copy. */
 export const SITES_CHANGED = 'sites:changed';
+/** A node added a site: every node reloads the list. */
+export const SITES_ADDED = 'sites:added';
+/** An agent was disabled or signed out everywhere: every node closes that agent's sockets. */
+export const AGENTS_REVOKED = 'agents:revoked';

@@ -18,6 +18,7 @@ import type { Sites } from '../sites.js';
 import { acceptAgent } from './agent.js';
 import { acceptVisitor } from './visitor.js';
 import { acceptPresence } from './presence.js';
+import { clientAddressOf, compileTrust, type TrustProxy } from '../net/client-address.js';
 
 /** Presence sockets one client address may hold (a visitor's tabs, or a shared office address). */
 const PRESENCE_PER_ADDRESS = 50;
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   sites: Sites;
   /** How often every socket is pinged; one that has not answered the last ping by the next is dropped. */
   pingIntervalMs: number;
+  /** The proxies whose X-Forwarded-For is believed, as for the REST API. */
+  trustProxy: TrustProxy;
   report: (err: unknown) => void;
 }
 
@@ -61,7 +64,7 @@ export function createGateways(deps: GatewayDeps) {
     const siteKey = url.searchParams.get('site') ?? '';
     if (!deps.origins.visitorOriginAllowed(req.headers.origin, req.headers.host)) return reject(socket, 403, 'Forbidden');
     if (!deps.sites.known(siteKey) || !(await deps.sites.settings(siteKey)).presence) return reject(socket, 403, 'Forbidden');
-    const address = clientAddress(req);
+    const address = clientAddress(req, deps.trustProxy);
     if ((presenceByAddress.get(address) ?? 0) >= PRESENCE_PER_ADDRESS) return reject(socket, 429, 'Too Many Requests');
     presenceWss.handleUpgrade(req, socket, head, (ws) => {
       // Counted once open: a handshake ws aborts never calls back, and must not hold a place.
@@ -111,10 +114,17 @@ export function createGateways(deps: GatewayDeps) {
         reject(socket, 500, 'Internal Server Error');
       });
     },
-    /** Closes every socket with `code` (4012: reconnect elsewhere; 4000 was sent by the rooms when sessions ended). */
-    close(code: number, reason: string) {
+    /**
+     * Closes every socket with `code` (4012: reconnect elsewhere; 4000 was sent by the rooms when
+     * sessions ended), and drops within a second the peers that do not answer the close.
+     */
+    async close(code: number, reason: string): Promise<void> {
       clearInterval(heartbeat);
-      for (const ws of [...wss.clients, ...presenceWss.clients]) ws.close(code, reason);
+      const open = [...wss.clients, ...presenceWss.clients];
+      for (const ws of open) ws.close(code, reason);
+      const deadline = Date.now() + 1000;
+      while (open.some((ws) => ws.readyState !== WebSocket.CLOSED) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const ws of open) ws.terminate();
       wss.close();
       presenceWss.close();
     },
@@ -122,11 +132,9 @@ export function createGateways(deps: GatewayDeps) {
   };
 }
 
-/** The client's address as the REST API sees it (the app trusts its proxy's X-Forwarded-For). */
-function clientAddress(req: IncomingMessage): string {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || req.socket.remoteAddress || '';
+/** The client's address as the REST API sees it: forwarded headers count only from trusted proxies. */
+function clientAddress(req: IncomingMessage, trust: TrustProxy): string {
+  return clientAddressOf(req, compileTrust(trust));
 }
 
 function reject(socket: Duplex, status: number, text: string): void {

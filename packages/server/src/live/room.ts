@@ -27,7 +27,7 @@ import {
   type ServerToPresence,
   type ServerToVisitor,
 } from '@tandem/protocol';
-import { toAgent, toAgents, toPresencePage, toSite, toVisitor, type Bus } from '../bus/bus.js';
+import { AGENTS_REVOKED, toAgent, toAgents, toPresencePage, toSite, toVisitor, type Bus } from '../bus/bus.js';
 import type { Sites } from '../sites.js';
 import type { LiveSession, Registry } from './registry.js';
 import type { SessionEvents } from './session-events.js';
@@ -75,6 +75,25 @@ export class Rooms {
     // Sessions whose visitor did not come back are ended by whichever node claims them first.
     this.sweeper = setInterval(() => void this.sweep(), Math.max(50, Math.min(1000, deps.graceMs / 4)));
     this.sweeper.unref();
+  }
+
+  /** Listens for agents disabled or signed out on any node: their viewers here close. */
+  async start(): Promise<void> {
+    this.unsubscribe = await this.deps.bus.subscribe(AGENTS_REVOKED, (message) => {
+      const agentId = Buffer.from(message).toString('utf8');
+      void this.each((room) => room.closeAgent(agentId, closeCodes.unauthorized, 'signed out'));
+    });
+  }
+
+  private unsubscribe: () => void = () => {};
+
+  /** An agent's sign-ins were revoked: every node closes that agent's sockets. */
+  async revokeAgent(agentId: string): Promise<void> {
+    await this.deps.bus.publish(AGENTS_REVOKED, Buffer.from(agentId, 'utf8'));
+  }
+
+  private async each(fn: (room: Room) => void): Promise<void> {
+    for (const room of await Promise.allSettled(this.rooms.values())) if (room.status === 'fulfilled') fn(room.value);
   }
 
   /**
@@ -139,11 +158,12 @@ export class Rooms {
 
   /** Closes every socket of this node with `code`: the clients reconnect to another node, or learn the end. */
   async closeAll(code: number, reason: string): Promise<void> {
-    for (const room of await Promise.allSettled(this.rooms.values())) if (room.status === 'fulfilled') room.value.closeAll(code, reason);
+    await this.each((room) => room.closeAll(code, reason));
   }
 
   stop(): void {
     clearInterval(this.sweeper);
+    this.unsubscribe();
   }
 }
 
@@ -408,6 +428,10 @@ export class Room {
   /** The session ended before this socket said hello. */
   private closeEnded(ws: WebSocket): void {
     ws.close(closeCodes.sessionEnded, 'session ended');
+  }
+
+  closeAgent(agentId: string, code: number, reason: string): void {
+    for (const a of this.agents) if (a.agent.id === agentId) a.ws.close(code, reason);
   }
 
   closeAll(code: number, reason: string): void {

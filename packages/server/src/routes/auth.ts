@@ -1,10 +1,14 @@
-/** Agent sign-in: a signed, httpOnly cookie for the console. */
+/** Agent sign-in: a signed, httpOnly cookie for the console, throttled (login-throttle.ts), revoked on logout. */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { checkPassword } from '../auth/passwords.js';
+import { DEVICE_COOKIE_MAX_AGE_S } from '../auth/tokens.js';
 import { AGENT_COOKIE, requireAgent, type Context } from '../context.js';
 import { fail } from '../http-errors.js';
+
+/** The browser's device cookie: it exempts a browser that signed in before from the per-account limit. */
+const DEVICE_COOKIE = 'tandem_device';
 
 const Agent = Type.Object({ id: Type.String(), name: Type.String(), role: Type.String() });
 
@@ -25,17 +29,40 @@ export async function authRoutes(app: FastifyInstance, ctx: Context): Promise<vo
       },
     },
     async (req, reply) => {
-      const agent = await ctx.store.findAgentByEmail(req.body.email.trim().toLowerCase());
+      const email = req.body.email.trim().toLowerCase();
+      const agent = await ctx.store.findAgentByEmail(email);
+      const device = await ctx.tokens.verifyDevice(req.cookies[DEVICE_COOKIE] ?? '');
+      // A device cookie counts only for the account it was given for.
+      const attempt = { address: req.ip, account: email, device: agent && device?.agentId === agent.id ? device.deviceId : null };
+      const waitMs = await ctx.loginThrottle.begin(attempt);
+      if (waitMs !== null) {
+        const seconds = Math.ceil(waitMs / 1000);
+        reply.header('Retry-After', String(seconds));
+        return fail('TDM_RATE_LIMITED', `Try signing in again in ${seconds} s.`);
+      }
       // Check a password even for an unknown email, so timing does not tell which emails exist.
       const ok = await checkPassword(agent?.passwordHash ?? DUMMY_HASH, req.body.password);
-      if (!agent || !ok) fail('TDM_BAD_CREDENTIALS');
-      const token = await ctx.tokens.agent({ agentId: agent!.id, name: agent!.name, role: agent!.role });
-      reply.setCookie(AGENT_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https' });
-      return { id: agent!.id, name: agent!.name, role: agent!.role };
+      if (!agent || !ok) return fail('TDM_BAD_CREDENTIALS');
+      await ctx.loginThrottle.succeeded(attempt);
+      if (agent.disabledAt) return fail('TDM_ACCOUNT_DISABLED');
+      const signIn = await ctx.tokens.agent(agent.id);
+      await ctx.store.createSignIn({ jti: signIn.jti, agentId: agent.id, createdAt: new Date().toISOString(), expiresAt: signIn.expiresAt.toISOString(), revokedAt: null });
+      const secure = req.protocol === 'https';
+      reply.setCookie(AGENT_COOKIE, signIn.token, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+      reply.setCookie(DEVICE_COOKIE, await ctx.tokens.device(agent.id, attempt.device ?? undefined), {
+        path: '/api/v1/auth/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure,
+        maxAge: DEVICE_COOKIE_MAX_AGE_S,
+      });
+      return { id: agent.id, name: agent.name, role: agent.role };
     },
   );
 
-  api.post('/api/v1/auth/logout', { schema: { tags: ['agents'], summary: 'Sign out' } }, async (_req, reply) => {
+  api.post('/api/v1/auth/logout', { schema: { tags: ['agents'], summary: 'Sign out (the cookie stops working everywhere)' } }, async (req, reply) => {
+    const token = await ctx.tokens.verifyAgent(req.cookies[AGENT_COOKIE] ?? '');
+    if (token) await ctx.store.revokeSignIn(token.jti, token.agentId, new Date().toISOString(), token.expiresAt.toISOString());
     reply.clearCookie(AGENT_COOKIE, { path: '/' });
     return reply.code(204).send();
   });

@@ -36,7 +36,8 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
     app.get(`/${file}`, { schema: { hide: true } }, (_req, reply) => {
       // Sites embed the loader from another origin; short caching keeps upgrades quick.
       reply.header('Cache-Control', 'public, max-age=300').header('Access-Control-Allow-Origin', '*');
-      return reply.sendFile(file, sdkDistDir);
+      // cacheControl: false, or @fastify/static replaces the header above with max-age=0.
+      return reply.sendFile(file, sdkDistDir, { cacheControl: false });
     });
   }
 

@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { IdParams, InviteBody, InviteState, SiteParams, VisitorList, VisitorQuery } from '@tandem/protocol/schema';
-import { requireAgentOrKey, type Context } from '../context.js';
+import type { Context } from '../context.js';
+import { requirePrincipal, requireSite, seesSite } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
 
 /** An invite the visitor has not answered is withdrawn after this long. */
@@ -28,7 +29,7 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
       },
     },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
+      requireSite(await requirePrincipal(ctx, req), req.params.key);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       // Turned off since pages connected: they are no longer listed.
       if (!(await ctx.sites.settings(req.params.key)).presence) return { visitors: [] };
@@ -48,12 +49,13 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
       },
     },
     async (req, reply) => {
-      const who = await requireAgentOrKey(ctx, req);
+      const who = await requirePrincipal(ctx, req);
+      requireSite(who, req.params.key);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       if (!req.body.visitorId && !req.body.uniqueId) fail('TDM_BAD_MESSAGE', 'Give visitorId or uniqueId.');
       if (!(await ctx.sites.settings(req.params.key)).presence) fail('TDM_FORBIDDEN', 'Presence is off for this site.');
       const visitor = (await ctx.registry.presenceFind(req.params.key, req.body)) ?? fail('TDM_NOT_FOUND', 'No such visitor is on the site now.');
-      const invite = await ctx.registry.createInvite(visitor, who === 'api-key' ? 'Support' : who.name, INVITE_TTL_MS);
+      const invite = await ctx.registry.createInvite(visitor, who.kind === 'key' ? 'Support' : who.name, INVITE_TTL_MS);
       // To the visitor's latest page, through the bus: its socket may be on another node.
       await ctx.rooms.toPresencePage(visitor.pageId, { t: 'invite', token: invite.token, agent: invite.agentName });
       return reply.code(201).send({ inviteId: invite.id, state: invite.state });
@@ -71,8 +73,9 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
       },
     },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
+      const who = await requirePrincipal(ctx, req);
       const invite = (await ctx.registry.getInvite(req.params.id)) ?? fail('TDM_NOT_FOUND');
+      if (!seesSite(who, invite.siteKey)) fail('TDM_NOT_FOUND');
       return { inviteId: invite.id, state: invite.state, code: invite.code, sessionId: invite.sessionId };
     },
   );

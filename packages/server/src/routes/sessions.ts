@@ -4,19 +4,42 @@ import type { ErrorCode } from '@tandem/protocol';
 import { AgentTicket, IdParams, JoinBody, SessionDetail, SessionList, SessionListQuery } from '@tandem/protocol/schema';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { LiveSession } from '../live/registry.js';
-import { requireAgent, requireAgentOrKey, type Context } from '../context.js';
+import { requireAgent, type Context } from '../context.js';
+import { isAdmin, requirePrincipal, seesSite, type Principal } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
 
 export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  /** A ticket for the signed-in agent to open the agent WebSocket of this live session. */
-  async function agentTicket(req: FastifyRequest, session: LiveSession | null, otherwise: ErrorCode, id?: string) {
+  /** Which of these sessions the caller may see the code of: an agent who is not an admin, only those they joined. */
+  async function codeVisible(who: Principal, ids: string[]): Promise<(id: string) => boolean> {
+    if (who.kind === 'key' || isAdmin(who)) return () => true;
+    const joined = await ctx.store.joinedSessions(who.agentId, ids);
+    return (id) => joined.has(id);
+  }
+
+  /** The stored record, with the code while the session runs, to whoever may see it (a code lets anyone in). */
+  async function present<T extends { id: string; code: string }>(stored: T, visible: (id: string) => boolean) {
+    const live = await ctx.registry.getSession(stored.id);
+    const { code: _stored, ...rest } = stored;
+    // Once ended, a code may already be another session's: it is not shown.
+    return { ...rest, live: live !== null, ...(visible(stored.id) ? { code: live?.code ?? null } : {}) };
+  }
+
+  /**
+   * A ticket for the signed-in agent to open the agent WebSocket of this live
+   * session. By id (`byCode` false), an agent who is not an admin gets one only
+   * to rejoin a session they joined with its code.
+   */
+  async function agentTicket(req: FastifyRequest, session: LiveSession | null, otherwise: ErrorCode, byId?: string) {
     const agent = await requireAgent(ctx, req);
     if (!session) {
       // A viewer coming back (after a restart, a network cut) learns how the session ended.
-      const endReason = id === undefined ? undefined : ((await ctx.store.getSession(id))?.endReason ?? undefined);
+      const endReason = byId === undefined ? undefined : ((await ctx.store.getSession(byId))?.endReason ?? undefined);
       return fail(otherwise, undefined, endReason ? { endReason } : {});
+    }
+    if (byId !== undefined && agent.role !== 'admin' && !(await ctx.store.joinedSessions(agent.agentId, [session.id])).has(session.id)) {
+      return fail('TDM_FORBIDDEN', 'Join this session with its code first.');
     }
     const ticket = await ctx.tokens.ticket({ role: 'agent', sessionId: session.id, agentId: agent.agentId, name: agent.name });
     return { sessionId: session.id, ticket, visitorName: session.visitorName };
@@ -40,7 +63,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
     {
       schema: {
         tags: ['sessions'],
-        summary: 'A fresh agent ticket for a live session (reconnects, the watch page)',
+        summary: 'A fresh agent ticket for a live session (reconnects, the watch page); agents who are not admins rejoin only',
         params: IdParams,
         response: { 200: AgentTicket },
       },
@@ -54,9 +77,14 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
       schema: { tags: ['sessions'], summary: 'Recent sessions, newest first', querystring: SessionListQuery, response: { 200: SessionList } },
     },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
-      const rows = await ctx.store.listSessions({ limit: req.query.limit ?? 50, active: req.query.active });
-      return { sessions: await Promise.all(rows.map(async (s) => withLive(s, await ctx.registry.getSession(s.id)))) };
+      const who = await requirePrincipal(ctx, req);
+      const siteKey = who.kind === 'key' && who.siteKey !== null ? who.siteKey : undefined;
+      const rows = await ctx.store.listSessions({ limit: req.query.limit ?? 50, active: req.query.active, siteKey });
+      const visible = await codeVisible(
+        who,
+        rows.map((s) => s.id),
+      );
+      return { sessions: await Promise.all(rows.map((s) => present(s, visible))) };
     },
   );
 
@@ -71,9 +99,10 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
       },
     },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
+      const who = await requirePrincipal(ctx, req);
       const s = (await ctx.store.getSession(req.params.id)) ?? fail('TDM_NOT_FOUND');
-      return { ...withLive(s, await ctx.registry.getSession(s.id)), agents: s.agents };
+      if (!seesSite(who, s.siteKey)) fail('TDM_NOT_FOUND');
+      return { ...(await present(s, await codeVisible(who, [s.id]))), agents: s.agents };
     },
   );
 
@@ -81,15 +110,12 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
     '/api/v1/sessions/:id/end',
     { schema: { tags: ['sessions'], summary: 'End a live session for everyone', params: IdParams } },
     async (req, reply) => {
-      const who = await requireAgentOrKey(ctx, req);
-      const ended = await ctx.rooms.end(req.params.id, who === 'api-key' ? 'api' : 'agent');
+      const who = await requirePrincipal(ctx, req);
+      const siteKey = (await ctx.registry.getSession(req.params.id))?.siteKey ?? (await ctx.store.getSession(req.params.id))?.siteKey;
+      if (siteKey !== undefined && !seesSite(who, siteKey)) fail('TDM_NOT_FOUND');
+      const ended = await ctx.rooms.end(req.params.id, who.kind === 'key' ? 'api' : 'agent');
       if (!ended) fail('TDM_SESSION_ENDED');
       return reply.code(204).send();
     },
   );
-}
-
-/** The stored record; the code only while the session runs (once it ended, the code may be another session's). */
-function withLive<T extends { code: string }>(stored: T, live: LiveSession | null): T & { code: string | null; live: boolean } {
-  return { ...stored, code: live?.code ?? null, live: live !== null };
 }

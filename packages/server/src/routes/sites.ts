@@ -4,19 +4,38 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { requireAgentOrKey, type Context } from '../context.js';
+import type { Context } from '../context.js';
+import { requireAdmin, requirePrincipal, requireSite, requireSiteOperator, seesSite } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
-import { IdentitySecret, SiteList, SiteParams, SiteSettings, SiteSettingsPatch } from '@tandem/protocol/schema';
+import { CreateSiteBody, IdentitySecret, Site, SiteList, SiteParams, SiteSettings, SiteSettingsPatch } from '@tandem/protocol/schema';
 
 export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   api.get(
     '/api/v1/sites',
-    { schema: { tags: ['sites'], summary: 'The sites this server serves', response: { 200: SiteList } } },
+    { schema: { tags: ['sites'], summary: 'The sites this server serves (a site’s key sees its own)', response: { 200: SiteList } } },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
-      return { sites: ctx.config.siteKeys.map((key) => ({ key })) };
+      const who = await requirePrincipal(ctx, req);
+      const sites = (await ctx.sites.list()).filter((s) => seesSite(who, s.key));
+      return { sites: sites.map((s) => ({ key: s.key, name: s.name })) };
+    },
+  );
+
+  api.post(
+    '/api/v1/sites',
+    {
+      schema: {
+        tags: ['sites'],
+        summary: 'Add a site (admins only); its pages may start sessions at once',
+        body: CreateSiteBody,
+        response: { 201: Site },
+      },
+    },
+    async (req, reply) => {
+      requireAdmin(await requirePrincipal(ctx, req), 'Only an admin adds sites.');
+      const site = await ctx.sites.create(req.body.key, req.body.name);
+      return reply.code(201).send({ key: site.key, name: site.name });
     },
   );
 
@@ -24,7 +43,7 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
     '/api/v1/sites/:key/settings',
     { schema: { tags: ['sites'], summary: 'A site’s settings', params: SiteParams, response: { 200: SiteSettings } } },
     async (req) => {
-      await requireAgentOrKey(ctx, req);
+      requireSite(await requirePrincipal(ctx, req), req.params.key);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       return ctx.sites.settings(req.params.key);
     },
@@ -41,8 +60,7 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
       },
     },
     async (req, reply) => {
-      const who = await requireAgentOrKey(ctx, req);
-      if (who !== 'api-key' && who.role !== 'admin') fail('TDM_FORBIDDEN', 'Only an admin sets the identity secret.');
+      requireSiteOperator(await requirePrincipal(ctx, req), req.params.key, 'Only an admin sets the identity secret.');
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       return reply.code(201).send({ secret: await ctx.sites.rotateIdentitySecret(req.params.key) });
     },
@@ -60,8 +78,7 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
       },
     },
     async (req) => {
-      const who = await requireAgentOrKey(ctx, req);
-      if (who !== 'api-key' && who.role !== 'admin') fail('TDM_FORBIDDEN', 'Only an admin changes site settings.');
+      requireSiteOperator(await requirePrincipal(ctx, req), req.params.key, 'Only an admin changes site settings.');
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       return ctx.sites.update(req.params.key, req.body);
     },

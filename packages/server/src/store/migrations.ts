@@ -2,7 +2,7 @@
  * Schema migrations, one list for every SQL backend. Types are kept to what
  * SQLite and PostgreSQL share: text for ids and ISO timestamps.
  */
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': {
@@ -55,6 +55,36 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // The most the visitor allowed agents during the session: what an audit asks first.
       await db.schema.alterTable('sessions').addColumn('max_mode', 'text').execute();
+    },
+  },
+  '003_sign_ins': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('agents').addColumn('disabled_at', 'text').execute();
+      // One row per agent cookie (its jti): logout and disabling revoke it before it expires.
+      await db.schema
+        .createTable('sign_ins')
+        .addColumn('jti', 'text', (c) => c.primaryKey())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema.createIndex('sign_ins_agent_id').on('sign_ins').column('agent_id').execute();
+    },
+  },
+  '004_sites_and_key_scopes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sites')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      // A key belongs to one site, or is an admin key (site_key null, admin 1).
+      await db.schema.alterTable('api_keys').addColumn('site_key', 'text').execute();
+      await db.schema.alterTable('api_keys').addColumn('admin', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // Keys made before had every right: they stay admin keys until the operator replaces them.
+      await sql`update api_keys set admin = 1`.execute(db);
     },
   },
 };

@@ -2,11 +2,13 @@
 import { Kysely, Migrator, type Dialect, type Selectable } from 'kysely';
 import { MODES, type EndReason, type Mode } from '@tandem/protocol';
 import { migrations } from './migrations.js';
-import type { AgentRecord, ApiKeyRecord, SessionAgentRecord, SessionRecord, Store } from './store.js';
+import type { AgentPatch, AgentRecord, ApiKeyRecord, SessionAgentRecord, SessionRecord, SignInRecord, SiteRecord, Store } from './store.js';
 
 interface Database {
-  agents: { id: string; email: string; name: string; role: string; password_hash: string; created_at: string };
-  api_keys: { id: string; name: string; hash: string; created_at: string };
+  agents: { id: string; email: string; name: string; role: string; password_hash: string; created_at: string; disabled_at: string | null };
+  api_keys: { id: string; name: string; hash: string; created_at: string; site_key: string | null; admin: number };
+  sign_ins: { jti: string; agent_id: string; created_at: string; expires_at: string; revoked_at: string | null };
+  sites: { key: string; name: string; created_at: string };
   sessions: {
     id: string;
     site_key: string;
@@ -43,7 +45,7 @@ export class SqlStore implements Store {
   async createAgent(a: AgentRecord): Promise<void> {
     await this.db
       .insertInto('agents')
-      .values({ id: a.id, email: a.email, name: a.name, role: a.role, password_hash: a.passwordHash, created_at: a.createdAt })
+      .values({ id: a.id, email: a.email, name: a.name, role: a.role, password_hash: a.passwordHash, created_at: a.createdAt, disabled_at: a.disabledAt })
       .execute();
   }
 
@@ -57,13 +59,65 @@ export class SqlStore implements Store {
     return row && toAgent(row);
   }
 
+  async listAgents(): Promise<AgentRecord[]> {
+    return (await this.db.selectFrom('agents').selectAll().orderBy('created_at').execute()).map(toAgent);
+  }
+
+  async updateAgent(id: string, patch: AgentPatch): Promise<void> {
+    const set: { name?: string; role?: string; disabled_at?: string | null } = {};
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.role !== undefined) set.role = patch.role;
+    if (patch.disabledAt !== undefined) set.disabled_at = patch.disabledAt;
+    if (Object.keys(set).length > 0) await this.db.updateTable('agents').set(set).where('id', '=', id).execute();
+  }
+
+  async createSignIn(r: SignInRecord): Promise<void> {
+    await this.db
+      .insertInto('sign_ins')
+      .values({ jti: r.jti, agent_id: r.agentId, created_at: r.createdAt, expires_at: r.expiresAt, revoked_at: r.revokedAt })
+      .execute();
+  }
+
+  async findSignIn(jti: string): Promise<SignInRecord | undefined> {
+    const row = await this.db.selectFrom('sign_ins').selectAll().where('jti', '=', jti).executeTakeFirst();
+    return row && { jti: row.jti, agentId: row.agent_id, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at };
+  }
+
+  async revokeSignIn(jti: string, agentId: string, at: string, expiresAt: string): Promise<void> {
+    await this.db
+      .insertInto('sign_ins')
+      .values({ jti, agent_id: agentId, created_at: at, expires_at: expiresAt, revoked_at: at })
+      .onConflict((oc) => oc.column('jti').doUpdateSet({ revoked_at: at }))
+      .execute();
+  }
+
+  async revokeAgentSignIns(agentId: string, at: string): Promise<void> {
+    await this.db.updateTable('sign_ins').set({ revoked_at: at }).where('agent_id', '=', agentId).where('revoked_at', 'is', null).execute();
+  }
+
+  async purgeSignIns(before: string): Promise<void> {
+    await this.db.deleteFrom('sign_ins').where('expires_at', '<', before).execute();
+  }
+
+  async listSites(): Promise<SiteRecord[]> {
+    const rows = await this.db.selectFrom('sites').selectAll().orderBy('key').execute();
+    return rows.map((r) => ({ key: r.key, name: r.name, createdAt: r.created_at }));
+  }
+
+  async createSite(site: SiteRecord): Promise<void> {
+    await this.db.insertInto('sites').values({ key: site.key, name: site.name, created_at: site.createdAt }).execute();
+  }
+
   async createApiKey(k: ApiKeyRecord): Promise<void> {
-    await this.db.insertInto('api_keys').values({ id: k.id, name: k.name, hash: k.hash, created_at: k.createdAt }).execute();
+    await this.db
+      .insertInto('api_keys')
+      .values({ id: k.id, name: k.name, hash: k.hash, created_at: k.createdAt, site_key: k.siteKey, admin: k.admin ? 1 : 0 })
+      .execute();
   }
 
   async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
     const row = await this.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
-    return row && { id: row.id, name: row.name, hash: row.hash, createdAt: row.created_at };
+    return row && { id: row.id, name: row.name, hash: row.hash, createdAt: row.created_at, siteKey: row.site_key, admin: row.admin === 1 };
   }
 
   async createSession(s: SessionRecord): Promise<void> {
@@ -133,10 +187,22 @@ export class SqlStore implements Store {
     };
   }
 
-  async listSessions(options: { limit: number; active?: boolean }): Promise<SessionRecord[]> {
+  async listSessions(options: { limit: number; active?: boolean; siteKey?: string }): Promise<SessionRecord[]> {
     let q = this.db.selectFrom('sessions').selectAll().orderBy('created_at', 'desc').limit(options.limit);
     if (options.active !== undefined) q = q.where('ended_at', options.active ? 'is' : 'is not', null);
+    if (options.siteKey !== undefined) q = q.where('site_key', '=', options.siteKey);
     return (await q.execute()).map(toSession);
+  }
+
+  async joinedSessions(agentId: string, sessionIds: string[]): Promise<Set<string>> {
+    if (sessionIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('session_agents')
+      .select('session_id')
+      .where('agent_id', '=', agentId)
+      .where('session_id', 'in', sessionIds)
+      .execute();
+    return new Set(rows.map((r) => r.session_id));
   }
 
   async purgeSessions(before: string): Promise<number> {
@@ -156,6 +222,10 @@ export class SqlStore implements Store {
       .execute();
   }
 
+  async deleteSetting(key: string): Promise<void> {
+    await this.db.deleteFrom('settings').where('key', '=', key).execute();
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
@@ -169,6 +239,7 @@ function toAgent(row: Selectable<Database['agents']>): AgentRecord {
     role: row.role === 'admin' ? 'admin' : 'agent',
     passwordHash: row.password_hash,
     createdAt: row.created_at,
+    disabledAt: row.disabled_at,
   };
 }
 

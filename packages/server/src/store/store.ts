@@ -12,6 +12,29 @@ export interface AgentRecord {
   role: 'admin' | 'agent';
   passwordHash: string;
   createdAt: string;
+  /** Set while the agent may not sign in (their sign-ins are revoked when it is set). */
+  disabledAt: string | null;
+}
+
+export interface AgentPatch {
+  name?: string;
+  role?: 'admin' | 'agent';
+  disabledAt?: string | null;
+}
+
+/** One agent cookie, by its jti: it counts only while this row exists and is not revoked. */
+export interface SignInRecord {
+  jti: string;
+  agentId: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+export interface SiteRecord {
+  key: string;
+  name: string;
+  createdAt: string;
 }
 
 export interface ApiKeyRecord {
@@ -19,6 +42,9 @@ export interface ApiKeyRecord {
   name: string;
   hash: string;
   createdAt: string;
+  /** The site the key belongs to; null for an admin key. */
+  siteKey: string | null;
+  admin: boolean;
 }
 
 export interface SessionRecord {
@@ -47,6 +73,19 @@ export interface Store {
   createAgent(agent: AgentRecord): Promise<void>;
   findAgentByEmail(email: string): Promise<AgentRecord | undefined>;
   findAgentById(id: string): Promise<AgentRecord | undefined>;
+  listAgents(): Promise<AgentRecord[]>;
+  updateAgent(id: string, patch: AgentPatch): Promise<void>;
+
+  createSignIn(signIn: SignInRecord): Promise<void>;
+  findSignIn(jti: string): Promise<SignInRecord | undefined>;
+  /** Revokes one sign-in; inserts a revoked row when none exists (a cookie from before sign-ins were recorded). */
+  revokeSignIn(jti: string, agentId: string, at: string, expiresAt: string): Promise<void>;
+  revokeAgentSignIns(agentId: string, at: string): Promise<void>;
+  /** Deletes sign-ins that expired before `before`. */
+  purgeSignIns(before: string): Promise<void>;
+
+  listSites(): Promise<SiteRecord[]>;
+  createSite(site: SiteRecord): Promise<void>;
 
   createApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
@@ -63,13 +102,16 @@ export interface Store {
   endDangling(endedAt: string, reason: EndReason, isLive: (id: string) => Promise<boolean>): Promise<number>;
   addSessionAgent(sessionId: string, agent: SessionAgentRecord): Promise<void>;
   getSession(id: string): Promise<(SessionRecord & { agents: SessionAgentRecord[] }) | undefined>;
-  listSessions(options: { limit: number; active?: boolean }): Promise<SessionRecord[]>;
+  listSessions(options: { limit: number; active?: boolean; siteKey?: string }): Promise<SessionRecord[]>;
+  /** Which of these sessions the agent joined. */
+  joinedSessions(agentId: string, sessionIds: string[]): Promise<Set<string>>;
   /** Deletes sessions that ended before `before`; returns how many. */
   purgeSessions(before: string): Promise<number>;
 
-  /** A value the server keeps between restarts (its signing secret). */
+  /** A value the server keeps between restarts (site settings, sealed identity secrets). */
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
+  deleteSetting(key: string): Promise<void>;
 
   close(): Promise<void>;
 }
