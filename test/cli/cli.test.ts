@@ -31,7 +31,11 @@ describe('tandem CLI', () => {
       });
       expect(login.status).toBe(200);
 
-      const created = await run(process.execPath, [BIN, 'agent', 'create', '--email', 'Sam@Example.test', '--password', 'long enough pw', '--name', 'Sam'], { env });
+      const created = await run(
+        process.execPath,
+        [BIN, 'agent', 'create', '--email', 'Sam@Example.test', '--password', 'long enough pw', '--name', 'Sam'],
+        { env },
+      );
       expect(created.stdout).toContain('Created agent sam@example.test');
       const sam = await fetch(`${base}/api/v1/auth/login`, {
         method: 'POST',
@@ -49,22 +53,31 @@ describe('tandem CLI', () => {
       const refused = await fetch(`${base}/api/v1/sessions`, { headers: { authorization: 'Bearer tdm_wrong' } });
       expect(await refused.json()).toMatchObject({ code: 'TDM_UNAUTHORIZED' });
 
-      await expect(run(process.execPath, [BIN, 'agent', 'create', '--email', 'x@y.z', '--password', 'short'], { env })).rejects.toThrow(/at least 8/);
+      await expect(run(process.execPath, [BIN, 'agent', 'create', '--email', 'x@y.z', '--password', 'short'], { env })).rejects.toThrow(
+        /at least 8/,
+      );
 
       // A site added while the server runs is served, and its key sees that site only.
-      expect((await run(process.execPath, [BIN, 'site', 'create', '--key', 'shop', '--name', 'Shop'], { env })).stdout).toContain('Created site shop');
+      expect((await run(process.execPath, [BIN, 'site', 'create', '--key', 'shop', '--name', 'Shop'], { env })).stdout).toContain(
+        'Created site shop',
+      );
       await expect(run(process.execPath, [BIN, 'site', 'create', '--key', 'shop'], { env })).rejects.toThrow(/already exists/);
       const shopKey = (await run(process.execPath, [BIN, 'key', 'create', '--site', 'shop'], { env })).stdout.trim();
       const sites = await fetch(`${base}/api/v1/sites`, { headers: { authorization: `Bearer ${shopKey}` } });
-      expect(((await sites.json()) as any).sites).toEqual([{ key: 'shop', name: 'Shop' }]);
+      expect((await sites.json()).sites).toEqual([{ key: 'shop', name: 'Shop' }]);
       const adminKey = (await run(process.execPath, [BIN, 'key', 'create', '--admin'], { env })).stdout.trim();
       const all = await fetch(`${base}/api/v1/sites`, { headers: { authorization: `Bearer ${adminKey}` } });
-      expect(((await all.json()) as any).sites.map((s: any) => s.key)).toEqual(['demo', 'shop']);
+      expect((await all.json()).sites.map((s: any) => s.key)).toEqual(['demo', 'shop']);
 
       // Disabling an agent signs them out at once.
-      const samCookie = sam.headers.getSetCookie().find((c) => c.startsWith('tandem_agent='))!.split(';')[0]!;
+      const samCookie = sam.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('tandem_agent='))!
+        .split(';')[0]!;
       expect((await fetch(`${base}/api/v1/auth/me`, { headers: { cookie: samCookie } })).status).toBe(200);
-      expect((await run(process.execPath, [BIN, 'agent', 'disable', '--email', 'SAM@example.test'], { env })).stdout).toContain('Disabled agent sam@example.test');
+      expect((await run(process.execPath, [BIN, 'agent', 'disable', '--email', 'SAM@example.test'], { env })).stdout).toContain(
+        'Disabled agent sam@example.test',
+      );
       expect((await fetch(`${base}/api/v1/auth/me`, { headers: { cookie: samCookie } })).status).toBe(401);
       await expect(run(process.execPath, [BIN, 'agent', 'disable', '--email', 'nobody@example.test'], { env })).rejects.toThrow(/No agent/);
     } finally {
@@ -81,7 +94,13 @@ describe('tandem CLI', () => {
       const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
       expect(doc.openapi).toMatch(/^3\./);
       expect(Object.keys(doc.paths)).toEqual(
-        expect.arrayContaining(['/api/v1/visitor/sessions', '/api/v1/sessions/join', '/api/v1/sessions', '/api/v1/sessions/{id}', '/api/v1/auth/login']),
+        expect.arrayContaining([
+          '/api/v1/visitor/sessions',
+          '/api/v1/sessions/join',
+          '/api/v1/sessions',
+          '/api/v1/sessions/{id}',
+          '/api/v1/auth/login',
+        ]),
       );
     } finally {
       await server.stop();

@@ -36,8 +36,8 @@ async function startChild(port = 0): Promise<string> {
   });
   child = proc;
   let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
   // A plain wait (this runs in beforeAll too, where expect.poll cannot).
   const deadline = Date.now() + 60_000;
   for (;;) {

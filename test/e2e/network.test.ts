@@ -56,8 +56,8 @@ async function agentJoins(base: string, code: string): Promise<Page> {
 const inView = (agent: Page, selector: string, value: string) =>
   agent.waitForFunction(
     ([sel, v]) => {
-      const doc = (document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement | null)?.contentDocument;
-      return (doc?.querySelector(sel!) as HTMLInputElement | null)?.value === v;
+      const doc = document.querySelector<HTMLIFrameElement>('iframe[data-tandem-view]')?.contentDocument;
+      return doc?.querySelector<HTMLInputElement>(sel!)?.value === v;
     },
     [selector, value],
     { timeout: 15_000, polling: 50 },

@@ -36,8 +36,30 @@ export function makeRng(seed: number): Rng {
 /** constructor, __proto__, __defineGetter__, toString, hasOwnProperty, ... */
 export const PROTO_NAMES: readonly string[] = Object.getOwnPropertyNames(Object.prototype);
 
-const ODD_STRINGS = ['', ' ', 'NaN', 'Infinity', '-Infinity', '1e999', '-0', '0x1f', 'null', 'undefined', 'true', '[]', '{}',
-  '\u0000', '\ud800', '\u202e\u200b', '💥'.repeat(50), '../../etc/passwd', '<script>alert(1)</script>', "' OR 1=1 --", '%00', '${7*7}'];
+const ODD_STRINGS = [
+  '',
+  ' ',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e999',
+  '-0',
+  '0x1f',
+  'null',
+  'undefined',
+  'true',
+  '[]',
+  '{}',
+  '\u0000',
+  '\ud800',
+  '\u202e\u200b',
+  '💥'.repeat(50),
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  '%00',
+  '${7*7}',
+];
 const ODD_NUMBERS = [-1, 0, 1.5, -0.5, 2 ** 31, 2 ** 32, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324, 1e21];
 
 /** A string of `n` characters, from a small alphabet that includes multi-byte ones. */
@@ -170,14 +192,17 @@ function leafPaths(msg: Record<string, unknown>, prefix: string[] = []): string[
 }
 
 /** A deep copy of `msg` with the value at `path` replaced (or, with `add`, a key added to the object there). */
-function edit(msg: Record<string, unknown>, path: string[], f: (obj: Record<string, unknown>, key: string) => Record<string, unknown>): Record<string, unknown> {
+function edit(
+  msg: Record<string, unknown>,
+  path: string[],
+  f: (obj: Record<string, unknown>, key: string) => Record<string, unknown>,
+): Record<string, unknown> {
   const [head, ...rest] = path;
   if (rest.length === 0) return f(msg, head!);
   return { ...msg, [head!]: edit(msg[head!] as Record<string, unknown>, rest, f) };
 }
 
-const setAt = (msg: Record<string, unknown>, path: string[], value: unknown) =>
-  edit(msg, path, (obj, key) => withKey(obj, key, value));
+const setAt = (msg: Record<string, unknown>, path: string[], value: unknown) => edit(msg, path, (obj, key) => withKey(obj, key, value));
 const addKey = (msg: Record<string, unknown>, path: string[], key: string, value: unknown) =>
   path.length === 0 ? withKey(msg, key, value) : edit(msg, path, (obj, k) => withKey(obj, k, withKey(obj[k] as object, key, value)));
 const dropAt = (msg: Record<string, unknown>, path: string[]) =>
@@ -220,7 +245,20 @@ function textInput(channel: Channel, rng: Rng): Omit<SocketInput, 'beforeHello'>
     case 9:
       return json('hello', { t: 'hello', versions: rng.pick([[99], [], [0], [1e9], [-1], Array(17).fill(1), '1', [1, '1'], null]) });
     case 10: {
-      const raw = rng.pick(['', ' ', '{', '{"t":', '{"t":"end"', 'null', '[]', '"x"', '{"t":"end"}}', '{"t":"end",}', '\u0000', '{"t":"\\ud800"}']);
+      const raw = rng.pick([
+        '',
+        ' ',
+        '{',
+        '{"t":',
+        '{"t":"end"',
+        'null',
+        '[]',
+        '"x"',
+        '{"t":"end"}}',
+        '{"t":"end",}',
+        '\u0000',
+        '{"t":"\\ud800"}',
+      ]);
       return { kind: 'bad-json', data: raw, binary: false, label: JSON.stringify(raw) };
     }
     default: {
@@ -239,7 +277,12 @@ function byteInput(channel: Channel, rng: Rng): Omit<SocketInput, 'beforeHello'>
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => rng.int(256)));
   const frame = (flags: number, seq: number, payload: Buffer) => Buffer.from(encodeFrame({ type: FrameType.Dom, flags, seq }, payload));
   const choice = rng.int(channel === 'visitor' ? 9 : 4);
-  const bin = (kind: string, data: Buffer) => ({ kind, data, binary: true, label: `${kind} ${data.subarray(0, 12).toString('hex')}… (${data.length} bytes)` });
+  const bin = (kind: string, data: Buffer) => ({
+    kind,
+    data,
+    binary: true,
+    label: `${kind} ${data.subarray(0, 12).toString('hex')}… (${data.length} bytes)`,
+  });
   switch (choice) {
     case 0:
       return bin('random-bytes', bytes(rng.int(64) + 1));
@@ -321,14 +364,39 @@ export function operations(doc: { paths: Record<string, Record<string, any>> }):
 
 /** encodeURIComponent, except that a lone surrogate (which it refuses) becomes the bytes of one: invalid UTF-8 on the wire. */
 function encode(s: string): string {
-  return s.split(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/).map(encodeURIComponent).join('%ED%A0%80');
+  return s
+    .split(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/)
+    .map(encodeURIComponent)
+    .join('%ED%A0%80');
 }
 
 /** A hostile value as text; objects whose toString is hostile too are written as JSON. */
 const text = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'undefined'));
 
-const HOSTILE_SEGMENTS = ['__proto__', 'constructor', 'prototype', '..%2f..%2fetc%2fpasswd', '..%2F', '%2e%2e', '%00', '%', '%E0%A4%A', '%ff%fe',
-  '%C0%AF', '.', '..', ' ', '%20', 'null', 'undefined', '-1', '1e999', 'NaN', '%3Cscript%3E', '\u202e'];
+const HOSTILE_SEGMENTS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  '..%2f..%2fetc%2fpasswd',
+  '..%2F',
+  '%2e%2e',
+  '%00',
+  '%',
+  '%E0%A4%A',
+  '%ff%fe',
+  '%C0%AF',
+  '.',
+  '..',
+  ' ',
+  '%20',
+  'null',
+  'undefined',
+  '-1',
+  '1e999',
+  'NaN',
+  '%3Cscript%3E',
+  '\u202e',
+];
 
 /** A value for a path parameter: real, hostile, or very long. Raw percent sequences stay raw. */
 function pathValue(rng: Rng, real: readonly string[]): string {
@@ -361,12 +429,17 @@ function schemaBody(rng: Rng, schema: Operation['bodySchema'], real: readonly st
   for (const [name, prop] of Object.entries(schema?.properties ?? {})) {
     if (rng.chance(0.2)) continue;
     const plausible =
-      prop.type === 'boolean' ? rng.chance(0.5)
-      : prop.type === 'object' ? { selectors: ['.x'], name: 'Ann' }
-      : prop.type === 'array' ? ['.secret']
-      : prop.anyOf ? rng.pick(MODES)
-      : name === 'siteKey' ? 'demo'
-      : rng.pick(real);
+      prop.type === 'boolean'
+        ? rng.chance(0.5)
+        : prop.type === 'object'
+          ? { selectors: ['.x'], name: 'Ann' }
+          : prop.type === 'array'
+            ? ['.secret']
+            : prop.anyOf
+              ? rng.pick(MODES)
+              : name === 'siteKey'
+                ? 'demo'
+                : rng.pick(real);
     body[name] = rng.chance(0.6) ? plausible : hostileValue(rng);
   }
   if (rng.chance(0.3)) body = withKey(body, rng.pick(PROTO_NAMES), hostileValue(rng));
@@ -375,7 +448,11 @@ function schemaBody(rng: Rng, schema: Operation['bodySchema'], real: readonly st
 
 /** Bytes for a request body, and the content type that claims to describe them. */
 function bodyFor(rng: Rng, op: Operation, real: readonly string[]): { body?: string | Buffer; type?: string; label: string } {
-  const asJson = (v: unknown, label: string) => ({ body: JSON.stringify(v), type: 'application/json', label: `${label} ${JSON.stringify(v)?.slice(0, 120)}` });
+  const asJson = (v: unknown, label: string) => ({
+    body: JSON.stringify(v),
+    type: 'application/json',
+    label: `${label} ${JSON.stringify(v)?.slice(0, 120)}`,
+  });
   switch (rng.int(op.body ? 10 : 5)) {
     case 0:
       return { label: 'no body' };
@@ -388,9 +465,23 @@ function bodyFor(rng: Rng, op: Operation, real: readonly string[]): { body?: str
       return { body: raw, type: 'application/json', label: `bad JSON ${JSON.stringify(raw)}` };
     }
     case 4: {
-      const type = rng.pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16',
-        'application/xml', 'application/json-patch+json', '', 'application/octet-stream', '*/*', 'application/json, text/plain']);
-      return { body: rng.pick(['a=1&__proto__[x]=1', '{"email":"x"}', '--x\r\n\r\n--x--', '<a/>', Buffer.from([0xff, 0xfe, 0, 1])]), type, label: `content-type ${JSON.stringify(type)}` };
+      const type = rng.pick([
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/json; charset=utf-16',
+        'application/xml',
+        'application/json-patch+json',
+        '',
+        'application/octet-stream',
+        '*/*',
+        'application/json, text/plain',
+      ]);
+      return {
+        body: rng.pick(['a=1&__proto__[x]=1', '{"email":"x"}', '--x\r\n\r\n--x--', '<a/>', Buffer.from([0xff, 0xfe, 0, 1])]),
+        type,
+        label: `content-type ${JSON.stringify(type)}`,
+      };
     }
     case 5: {
       const size = rng.pick([60 * 1024, 64 * 1024 - 20, 64 * 1024 + 1, 100 * 1024]);

@@ -39,7 +39,7 @@ export async function login(base: string, email: string, password: string, heade
     const pair = c.split(';')[0]!;
     cookies[pair.slice(0, pair.indexOf('='))] = pair;
   }
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers, cookies };
+  return { status: res.status, body: await res.json(), headers: res.headers, cookies };
 }
 
 /** The agent cookie of a successful sign-in (throws otherwise). */

@@ -13,13 +13,10 @@ let bundles: Promise<{ capture: string; rebuild: string }> | null = null;
 export function mirrorBundles(): Promise<{ capture: string; rebuild: string }> {
   bundles ??= (async () => {
     const one = async (contents: string) =>
-      (
-        await build({ stdin: { contents, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, write: false, format: 'iife' })
-      ).outputFiles[0]!.text;
+      (await build({ stdin: { contents, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, write: false, format: 'iife' })).outputFiles[0]!
+        .text;
     return {
-      capture: await one(
-        "import { startCapture } from '@tandem/mirror/capture'; (window as any).TandemCapture = { startCapture };",
-      ),
+      capture: await one("import { startCapture } from '@tandem/mirror/capture'; (window as any).TandemCapture = { startCapture };"),
       rebuild: await one("import { Rebuilder } from '@tandem/mirror/rebuild'; (window as any).TandemRebuild = { Rebuilder };"),
     };
   })();

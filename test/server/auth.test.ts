@@ -29,7 +29,10 @@ const startFrom = (s: TestServer, forwardedFor: string) =>
 
 /** Opens a presence socket claiming to come from `forwardedFor`; resolves with the HTTP status (101 once open). */
 function presenceFrom(s: TestServer, forwardedFor: string): Promise<{ status: number; ws?: WebSocket }> {
-  const ws = new WebSocket(`${s.url.replace('http', 'ws')}/ws/presence?site=demo`, { origin: s.url, headers: { 'x-forwarded-for': forwardedFor } });
+  const ws = new WebSocket(`${s.url.replace('http', 'ws')}/ws/presence?site=demo`, {
+    origin: s.url,
+    headers: { 'x-forwarded-for': forwardedFor },
+  });
   return new Promise((resolve) => {
     ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
     ws.once('open', () => resolve({ status: 101, ws }));
@@ -131,7 +134,10 @@ describe('sign-ins end', () => {
   });
 
   it('an admin creates and disables agents; a disabled agent is out at once and cannot sign in again', async () => {
-    const created = await api(s.url, '/api/v1/agents', { auth: admin, body: { email: 'Kim@Example.test', password: 'kim password', name: 'Kim' } });
+    const created = await api(s.url, '/api/v1/agents', {
+      auth: admin,
+      body: { email: 'Kim@Example.test', password: 'kim password', name: 'Kim' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ email: 'kim@example.test', name: 'Kim', role: 'agent', disabled: false });
     const kim = await agentCookie(s.url, 'kim@example.test', 'kim password');
@@ -153,7 +159,10 @@ describe('sign-ins end', () => {
   });
 
   it('a demoted admin loses admin rights at once; the last admin cannot be demoted', async () => {
-    const created = await api(s.url, '/api/v1/agents', { auth: admin, body: { email: 'lee@example.test', password: 'lee password', role: 'admin' } });
+    const created = await api(s.url, '/api/v1/agents', {
+      auth: admin,
+      body: { email: 'lee@example.test', password: 'lee password', role: 'admin' },
+    });
     const lee = await agentCookie(s.url, 'lee@example.test', 'lee password');
     expect((await api(s.url, '/api/v1/sites/demo/settings', { method: 'PATCH', auth: lee, body: { presence: false } })).status).toBe(200);
     await api(s.url, `/api/v1/agents/${created.body.id}`, { method: 'PATCH', auth: admin, body: { role: 'agent' } });

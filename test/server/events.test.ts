@@ -25,7 +25,13 @@ beforeAll(async () => {
   const store = await openSqliteStore(dir);
   const bus = new MemoryBus();
   const registry = new MemoryRegistry();
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', TANDEM_DATA_DIR: dir, TANDEM_ADMIN_EMAIL: ADMIN.email, TANDEM_ADMIN_PASSWORD: ADMIN.password });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    TANDEM_DATA_DIR: dir,
+    TANDEM_ADMIN_EMAIL: ADMIN.email,
+    TANDEM_ADMIN_PASSWORD: ADMIN.password,
+  });
   a = await startServer(config, { store, bus, registry, logger: false, print: () => {} });
   b = await startServer(config, { store, bus, registry, logger: false, print: () => {} });
   await a.context.events.followAll((e) => void seenBy.a.push(e));
@@ -42,7 +48,13 @@ describe('session events in a cluster', () => {
   it('a visitor on one node and an agent on another: one stream, the same order on both, metadata written once', async () => {
     const s = await startVisitorSession(a.url, 'Two nodes');
     const cookie = await signIn(b.url);
-    const joined = (await (await fetch(`${b.url}/api/v1/sessions/join`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ code: s.code }) })).json()) as { ticket: string };
+    const joined = (await (
+      await fetch(`${b.url}/api/v1/sessions/join`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify({ code: s.code }),
+      })
+    ).json()) as { ticket: string };
     const agent = await connect(`${b.url.replace('http', 'ws')}/ws/agent?ticket=${joined.ticket}`, b.url);
     agent.sendJson({ t: 'hello', versions: [PROTOCOL_VERSION] });
     await agent.next((m) => m.t === 'welcome');

@@ -23,7 +23,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameFlag, FrameType, PROTOCOL_VERSION, encodeFrame } from '@tandem/protocol';
 import { ADMIN } from '../helpers/server.js';
 import { connect, joinAsAgent, signIn, startVisitorSession, type Client } from '../helpers/clients.js';
-import { makeRng, operations, restInput, socketInputs, type Auth, type Channel, type RestInput, type SocketInput } from '../helpers/fuzz-input.js';
+import {
+  makeRng,
+  operations,
+  restInput,
+  socketInputs,
+  type Auth,
+  type Channel,
+  type RestInput,
+  type SocketInput,
+} from '../helpers/fuzz-input.js';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now();
 const REPLAY = `FUZZ_SEED=${SEED}`;
@@ -146,7 +155,10 @@ class Bystander {
     const firstBad = this.sent.findIndex((f, i) => !f.equals(this.agent.binary[i]!));
     expect(firstBad, `${why}: frame ${firstBad} differs`).toBe(-1);
     expect(this.agent.binary.length, `${why}: extra frames`).toBeLessThanOrEqual(this.sent.length);
-    expect([...this.visitor.json, ...this.agent.json].filter((m) => m.t === 'error'), `${why}: errors`).toEqual([]);
+    expect(
+      [...this.visitor.json, ...this.agent.json].filter((m) => m.t === 'error'),
+      `${why}: errors`,
+    ).toEqual([]);
   }
 
   stop(): void {
@@ -210,7 +222,10 @@ async function world(): Promise<World> {
 
 /** The inputs whose socket dropped within a second of the server's exit. */
 function suspects(w: World): string[] {
-  return w.dropped.filter((d) => Math.abs(d.at - (w.exitAt ?? 0)) < 1000).map((d) => d.label).slice(0, 8);
+  return w.dropped
+    .filter((d) => Math.abs(d.at - (w.exitAt ?? 0)) < 1000)
+    .map((d) => d.label)
+    .slice(0, 8);
 }
 
 /** After each phase: the process still runs, /healthz answers, the bystander relays. */
@@ -221,7 +236,11 @@ async function assertHealthy(w: World, phase: string): Promise<void> {
     throw new Error(
       `${REPLAY}: the server process exited (code ${w.server.exit.code}, signal ${w.server.exit.signal}) during the ${phase} phase.\n` +
         `Inputs in flight when it exited: ${w.atExit.map((d) => `\n  ${d}`).join('') || ' none'}\n` +
-        `Inputs whose socket dropped (1006) as it died: ${suspects(w).map((d) => `\n  ${d}`).join('') || ' none'}\n` +
+        `Inputs whose socket dropped (1006) as it died: ${
+          suspects(w)
+            .map((d) => `\n  ${d}`)
+            .join('') || ' none'
+        }\n` +
         `Server stderr (tail):\n${w.server.stderr.slice(-1500)}`,
     );
   }
@@ -301,7 +320,8 @@ class Tally {
   print(phase: string, ms: number): void {
     const lines = [...this.byKind].map(([kind, counts]) => `  ${kind.padEnd(16)} ${[...counts].map(([o, n]) => `${o}: ${n}`).join(', ')}`);
     console.log(`fuzz ${phase}: ${this.sent} inputs in ${ms} ms (${REPLAY})\n${lines.join('\n')}`);
-    if (this.ignored.size) console.log(`fuzz ${phase}: Object.prototype names accepted without an answer (not a failure):\n  ${[...this.ignored].join('\n  ')}`);
+    if (this.ignored.size)
+      console.log(`fuzz ${phase}: Object.prototype names accepted without an answer (not a failure):\n  ${[...this.ignored].join('\n  ')}`);
   }
 }
 
@@ -479,7 +499,11 @@ async function fuzzChannel(channel: Channel, phaseSeed: number): Promise<void> {
   const started = Date.now();
   const deadline = started + b.ms;
   const makeSlot = (i: number) =>
-    channel === 'visitor' ? visitorSlot(w, `visitor ${i}`) : channel === 'agent' ? agentSlot(w, `agent ${i}`) : presenceSlot(w, `presence ${i}`, tally);
+    channel === 'visitor'
+      ? visitorSlot(w, `visitor ${i}`)
+      : channel === 'agent'
+        ? agentSlot(w, `agent ${i}`)
+        : presenceSlot(w, `presence ${i}`, tally);
 
   // Input i goes to slot i % sockets: each slot's sequence is the same on a replay.
   await Promise.all(
@@ -525,10 +549,17 @@ async function send(w: World, input: RestInput): Promise<{ status: number; text:
   if (input.auth === 'apiKey') headers.authorization = `Bearer ${w.server.apiKey}`;
   const body = typeof input.body === 'string' || input.body === undefined ? input.body : new Uint8Array(input.body);
   try {
-    const res = await fetch(w.server.url + input.url, { method: input.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(w.server.url + input.url, {
+      method: input.method,
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
     return { status: res.status, text: await res.text() };
   } catch (err) {
-    return { error: `${(err as Error).message} ${String((err as { cause?: unknown }).cause ?? '')}` };
+    const cause = (err as { cause?: unknown }).cause;
+    return { error: `${(err as Error).message} ${cause instanceof Error ? cause.message : ''}` };
   }
 }
 
@@ -552,7 +583,8 @@ async function fuzzRest(phaseSeed: number): Promise<void> {
   const real = [...w.sessionIds.slice(0, 20), 'demo', '123456'];
   // Interleaved by operation, so that a time cut still reaches every route.
   const inputs: RestInput[] = [];
-  for (let i = 0; i < budget.rest.perOperation; i++) for (const op of ops) inputs.push(restInput(rng, op, auths[i % auths.length]!, real, w.server.url));
+  for (let i = 0; i < budget.rest.perOperation; i++)
+    for (const op of ops) inputs.push(restInput(rng, op, auths[i % auths.length]!, real, w.server.url));
 
   const tally = new Map<string, Map<string, number>>();
   /** Problems by kind (status, route, error code): the first example of each, and how many. */

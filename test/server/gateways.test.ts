@@ -113,13 +113,17 @@ describe('visitor gateway under bad input', () => {
     const action = await s.visitor.next((m) => m.t === 'action');
     expect(action).toMatchObject({ id: 2, name: ADMIN.name, a: { k: 'type', text: 'hello' } });
     s.visitor.sendJson({ t: 'actionResult', agentId: action.agentId, id: 2, ok: false, reason: 'masked' });
-    expect(await agent.next((m) => m.t === 'actionResult' && m.id === 2)).toMatchObject({ ok: false, reason: 'masked', message: expect.stringContaining('masked') });
+    expect(await agent.next((m) => m.t === 'actionResult' && m.id === 2)).toMatchObject({
+      ok: false,
+      reason: 'masked',
+      message: expect.stringContaining('masked'),
+    });
     // Actions that do not fit the schema never reach the page.
     agent.sendJson({ t: 'action', id: 3, a: { k: 'navigate', url: 'x'.repeat(5000) } });
     expect((await agent.next((m) => m.t === 'error')).code).toBe('TDM_BAD_MESSAGE');
     s.visitor.sendJson({ t: 'mode', mode: 'view' });
     await agent.next((m) => m.t === 'mode' && m.mode === 'view');
-    const detail = (await (await fetch(`${server.url}/api/v1/sessions/${s.sessionId}`, { headers: { cookie } })).json()) as any;
+    const detail = await (await fetch(`${server.url}/api/v1/sessions/${s.sessionId}`, { headers: { cookie } })).json();
     expect(detail.maxMode).toBe('control');
     expect(s.visitor.json.filter((m) => m.t === 'action')).toEqual([]);
   });

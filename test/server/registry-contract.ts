@@ -32,7 +32,15 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
       expect(codes.size).toBe(50);
       for (const { session } of made) {
         expect(session.code).toMatch(/^[1-9]\d{5}$/);
-        expect(session).toMatchObject({ siteKey: 'demo', visitorName: 'Visitor', mode: 'view', maxMode: 'view', visitorSockets: 0, started: false, agents: [] });
+        expect(session).toMatchObject({
+          siteKey: 'demo',
+          visitorName: 'Visitor',
+          mode: 'view',
+          maxMode: 'view',
+          visitorSockets: 0,
+          started: false,
+          agents: [],
+        });
       }
       const { session } = made[0]!;
       expect(await r.getSession(session.id)).toEqual(session);
@@ -195,7 +203,8 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
 
     it('bounds presence in all and per site', async () => {
       const r = await fresh();
-      for (let i = 0; i < 3; i++) expect(await r.presenceHere(visitor({ visitorId: `v${i}`, pageId: `p${i}` }), { total: 10, perSite: 3 })).toBe(true);
+      for (let i = 0; i < 3; i++)
+        expect(await r.presenceHere(visitor({ visitorId: `v${i}`, pageId: `p${i}` }), { total: 10, perSite: 3 })).toBe(true);
       expect(await r.presenceHere(visitor({ visitorId: 'v9', pageId: 'p9' }), { total: 10, perSite: 3 })).toBe(false);
       // A visitor already listed may move to another page.
       expect(await r.presenceHere(visitor({ visitorId: 'v0', pageId: 'p0b' }), { total: 10, perSite: 3 })).toBe(true);

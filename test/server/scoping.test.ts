@@ -68,7 +68,9 @@ describe('a site’s API key', () => {
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.body.code).toBe('TDM_UNKNOWN_SITE');
     }
-    expect((await api(s.url, '/api/v1/sites/demo/settings', { method: 'PATCH', auth: demoKey, body: { defaultMode: 'view' } })).status).toBe(200);
+    expect((await api(s.url, '/api/v1/sites/demo/settings', { method: 'PATCH', auth: demoKey, body: { defaultMode: 'view' } })).status).toBe(
+      200,
+    );
     expect((await api(s.url, '/api/v1/sites', { method: 'POST', auth: demoKey, body: { key: 'mine' } })).status).toBe(403);
   });
 

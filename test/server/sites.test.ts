@@ -20,7 +20,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tandem-sites-'));
   const store = await openSqliteStore(dir);
   const bus = new MemoryBus();
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', TANDEM_DATA_DIR: dir, TANDEM_ADMIN_EMAIL: ADMIN.email, TANDEM_ADMIN_PASSWORD: ADMIN.password });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    TANDEM_DATA_DIR: dir,
+    TANDEM_ADMIN_EMAIL: ADMIN.email,
+    TANDEM_ADMIN_PASSWORD: ADMIN.password,
+  });
   a = await startServer(config, { store, bus, logger: false, print: () => {} });
   b = await startServer(config, { store, bus, logger: false, print: () => {} });
   // After the first start, which creates the admin only on an empty store.
@@ -38,7 +44,7 @@ describe('site settings in a cluster', () => {
     const cookieA = await signIn(a.url);
     const cookieB = await signIn(b.url);
     const get = async (server: TandemServer, cookie: string) =>
-      (await (await fetch(`${server.url}/api/v1/sites/demo/settings`, { headers: { cookie } })).json()) as any;
+      await (await fetch(`${server.url}/api/v1/sites/demo/settings`, { headers: { cookie } })).json();
     expect((await get(b, cookieB)).masking.selectors).toEqual([]); // cached on b now
     const res = await fetch(`${a.url}/api/v1/sites/demo/settings`, {
       method: 'PATCH',
@@ -59,7 +65,7 @@ describe('site settings in a cluster', () => {
     expect(bad.status).toBe(400);
     const unknown = await fetch(`${a.url}/api/v1/sites/nope/settings`, { headers: { cookie } });
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as any).code).toBe('TDM_UNKNOWN_SITE');
+    expect((await unknown.json()).code).toBe('TDM_UNKNOWN_SITE');
 
     const login = await fetch(`${a.url}/api/v1/auth/login`, {
       method: 'POST',

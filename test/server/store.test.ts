@@ -95,7 +95,9 @@ describe('the server secret', () => {
 
     const { createHmac } = await import('node:crypto');
     const sign = (secret: string, id: string) => createHmac('sha256', secret).update(id).digest('hex');
-    expect(await s.context.sites.checkIdentity('demo', { uniqueId: 'cust-1', signature: sign(body.secret, 'cust-1') })).toMatchObject({ verified: true });
+    expect(await s.context.sites.checkIdentity('demo', { uniqueId: 'cust-1', signature: sign(body.secret, 'cust-1') })).toMatchObject({
+      verified: true,
+    });
 
     // A plain secret written by the previous release.
     await s.context.store.setSetting('site-secret:shop', 'plain-old-secret');
@@ -119,7 +121,9 @@ describe('a database that cannot be used', () => {
     const dataDir = tempDir();
     const file = join(dataDir, 'tandem.sqlite');
     writeFileSync(file, randomBytes(8192));
-    await expect(openSqliteStore(dataDir)).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*(damaged|not a database).*backup`, 's'));
+    await expect(openSqliteStore(dataDir)).rejects.toThrow(
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*(damaged|not a database).*backup`, 's'),
+    );
   });
 
   it('a locked file is named, with what to do', async () => {

@@ -13,7 +13,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   if (res.status === 204) return undefined as T;
   const data = (await res.json()) as T & Partial<ErrorBody>;
   // The status marks the server's own answer (the viewer retries network failures, not these).
-  if (!res.ok) throw Object.assign(new Error(data.message ?? `The server answered ${res.status}.`), { status: res.status, endReason: data.endReason });
+  if (!res.ok)
+    throw Object.assign(new Error(data.message ?? `The server answered ${res.status}.`), { status: res.status, endReason: data.endReason });
   return data;
 }
 

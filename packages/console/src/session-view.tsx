@@ -76,7 +76,9 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
         <span class={`pill ${status.state}`} data-session-state={status.state}>
           {STATE_LABEL[status.state]}
         </span>
-        <span class="url" title={status.url}>{status.url ?? ''}</span>
+        <span class="url" title={status.url}>
+          {status.url ?? ''}
+        </span>
         {!ended && (
           <span class="mode" data-mode={status.mode} title="What the visitor allows">
             {MODE_LABEL[status.mode]}
@@ -108,7 +110,9 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
             </button>
           ))}
         {ended ? (
-          <button type="button" onClick={onClose}>Back</button>
+          <button type="button" onClick={onClose}>
+            Back
+          </button>
         ) : (
           <button type="button" class="danger" onClick={() => viewer.current?.leave(true)}>
             End session

@@ -13,7 +13,6 @@ export type Mode = (typeof MODES)[number];
 
 export const modeRank: Record<Mode, number> = { view: 0, navigate: 1, control: 2 };
 
-
 export const isMode = (v: unknown): v is Mode => typeof v === 'string' && (MODES as readonly string[]).includes(v);
 
 /** Keys an agent may press on the visitor's page. */

@@ -45,7 +45,7 @@ export function readFrameHeader(bytes: Uint8Array): FrameHeader | null {
   const flags = bytes[1]!;
   if (flags & ~(FrameFlag.Keyframe | FrameFlag.Gzip)) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { type: bytes[0]!, flags, seq: view.getUint32(2) };
+  return { type: bytes[0], flags, seq: view.getUint32(2) };
 }
 
 export function framePayload(bytes: Uint8Array): Uint8Array {

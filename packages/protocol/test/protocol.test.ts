@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FrameFlag,
-  FrameType,
-  encodeFrame,
-  errors,
-  framePayload,
-  isJsonMessage,
-  negotiateVersion,
-  readFrameHeader,
-} from '../src/index.js';
+import { FrameFlag, FrameType, encodeFrame, errors, framePayload, isJsonMessage, negotiateVersion, readFrameHeader } from '../src/index.js';
 import { validateAgentMessage, validatePresenceMessage, validateVisitorMessage } from '../src/schema/index.js';
 
 describe('DOM frames', () => {

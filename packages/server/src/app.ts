@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PROTOCOL_VERSION, closeCodes, errorBody, errors, type ErrorCode } from '@tandem/protocol';
 import { MemoryBus } from './bus/memory.js';
@@ -79,8 +79,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     frameworkErrors: (err, _req, res) => {
       const reply = res as FastifyReply;
       // An id longer than any the server gives names nothing here.
-      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.code(404).send(errorBody('TDM_NOT_FOUND'));
-      return reply.code(400).send(errorBody('TDM_BAD_MESSAGE', 'The address is not valid.'));
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') void reply.code(404).send(errorBody('TDM_NOT_FOUND'));
+      else void reply.code(400).send(errorBody('TDM_BAD_MESSAGE', 'The address is not valid.'));
     },
     clientErrorHandler: answerClientError,
   });
@@ -145,7 +145,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     trustProxy: config.trustProxy,
     report,
   });
-  app.server.on('upgrade', gateways.handleUpgrade);
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => gateways.handleUpgrade(req, socket, head));
 
   const purge = setInterval(() => {
     const before = new Date(Date.now() - config.retentionDays * 86_400_000).toISOString();
@@ -191,5 +191,7 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
   const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'TDM_HEADERS_TOO_LARGE' : 'TDM_BAD_MESSAGE';
   const body = JSON.stringify(errorBody(code));
   const status = errors[code].status;
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

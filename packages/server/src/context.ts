@@ -29,7 +29,6 @@ export interface Context {
 
 export const AGENT_COOKIE = 'tandem_agent';
 
-
 /**
  * The signed-in agent, or a 401. A valid signature is not enough: the sign-in
  * must still stand (logout and disabling revoke it) and the agent must exist

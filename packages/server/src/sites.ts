@@ -36,7 +36,6 @@ export interface SitePatch {
 /** A key not in the cached list makes a reload at most this often (a site added by the CLI). */
 const RELOAD_AFTER_MISS_MS = 2_000;
 
-
 /** On a store without sites (a first start, or an upgrade), the configured keys become the sites. */
 export async function ensureSites(store: Store, keys: readonly string[]): Promise<void> {
   if ((await store.listSites()).length > 0) return;
@@ -51,7 +50,6 @@ export async function createSite(store: Store, key: string, name?: string): Prom
   await store.createSite(site);
   return site;
 }
-
 
 export class Sites {
   private readonly cache = new Map<string, SiteSettings>();
@@ -174,7 +172,10 @@ export class Sites {
       defaultMode: patch.defaultMode && MODES.includes(patch.defaultMode) ? patch.defaultMode : before.defaultMode,
       presence: patch.presence ?? before.presence,
       masking: patch.masking
-        ? { selectors: patch.masking.selectors ?? before.masking.selectors, blockSelectors: patch.masking.blockSelectors ?? before.masking.blockSelectors }
+        ? {
+            selectors: patch.masking.selectors ?? before.masking.selectors,
+            blockSelectors: patch.masking.blockSelectors ?? before.masking.blockSelectors,
+          }
         : before.masking,
     };
     await this.store.setSetting(`site:${key}`, JSON.stringify(next));

@@ -10,7 +10,8 @@ import { channels, type MessageTable } from './channels.js';
 const DOM_FRAME = {
   name: 'domFrame',
   title: 'DOM frame',
-  summary: 'A binary frame: type (1 byte), flags (1: keyframe, 2: gzip), sequence (uint32 BE), then the JSON of DomEvent[]. Forwarded without decoding.',
+  summary:
+    'A binary frame: type (1 byte), flags (1: keyframe, 2: gzip), sequence (uint32 BE), then the JSON of DomEvent[]. Forwarded without decoding.',
   contentType: 'application/octet-stream',
   payload: { type: 'string', format: 'binary' },
 };

@@ -36,22 +36,53 @@ const version = Type.Integer({ minimum: 1, maximum: 1000 });
 
 export const visitorToServer = {
   hello: Hello,
-  end: Message('end', { left: Type.Optional(Type.Boolean()) }, 'The visitor stopped, or (left) followed a link out of the site’s allowed domains.'),
+  end: Message(
+    'end',
+    { left: Type.Optional(Type.Boolean()) },
+    'The visitor stopped, or (left) followed a link out of the site’s allowed domains.',
+  ),
   mode: Message('mode', { mode: Mode }, 'The visitor set the mode: lowered it, or granted an agent’s request.'),
   modeDeclined: Message('modeDeclined', { agentId, mode: Mode }, 'The visitor declined an agent’s request for a mode.'),
-  actionResult: Message('actionResult', { agentId, id: actionId, ok: Type.Boolean(), reason: Type.Optional(Refusal) }, 'What became of an agent’s action; reason says why it was refused.'),
+  actionResult: Message(
+    'actionResult',
+    { agentId, id: actionId, ok: Type.Boolean(), reason: Type.Optional(Refusal) },
+    'What became of an agent’s action; reason says why it was refused.',
+  ),
   identity: Message('identity', { identity: Identity }, 'The site updated who the visitor is.'),
-  page: Message('page', { url: Url }, 'The visitor’s page, sent after each welcome: agents and the audit see where the visitor is (without query or fragment).'),
+  page: Message(
+    'page',
+    { url: Url },
+    'The visitor’s page, sent after each welcome: agents and the audit see where the visitor is (without query or fragment).',
+  ),
 };
 
 export const serverToVisitor = {
-  welcome: Message('welcome', { v: version, sessionId: Id, code: Type.String(), agents: Type.Array(AgentInfo), mode: Mode, masking: SiteMasking }),
+  welcome: Message('welcome', {
+    v: version,
+    sessionId: Id,
+    code: Type.String(),
+    agents: Type.Array(AgentInfo),
+    mode: Mode,
+    masking: SiteMasking,
+  }),
   masking: Message('masking', { masking: SiteMasking }, 'The site’s masking rules changed while the session runs.'),
-  action: Message('action', { agentId, name: Type.String(), id: actionId, a: AgentAction }, 'An agent’s action, to run on the page if the mode and the element allow it.'),
-  modeRequest: Message('modeRequest', { agentId, name: Type.String(), mode: Mode }, 'An agent asks for a higher mode; the visitor answers with mode or modeDeclined.'),
+  action: Message(
+    'action',
+    { agentId, name: Type.String(), id: actionId, a: AgentAction },
+    'An agent’s action, to run on the page if the mode and the element allow it.',
+  ),
+  modeRequest: Message(
+    'modeRequest',
+    { agentId, name: Type.String(), mode: Mode },
+    'An agent asks for a higher mode; the visitor answers with mode or modeDeclined.',
+  ),
   agentJoined: Message('agentJoined', { agent: AgentInfo }),
   agentLeft: Message('agentLeft', { agentId }),
-  agentPointer: Message('agentPointer', { agentId, name: Type.String(), x: coord, y: coord }, 'An agent’s pointer in CSS px of the visitor’s viewport; negative when it left the view.'),
+  agentPointer: Message(
+    'agentPointer',
+    { agentId, name: Type.String(), x: coord, y: coord },
+    'An agent’s pointer in CSS px of the visitor’s viewport; negative when it left the view.',
+  ),
   resync: Message('resync', {}, 'Send a fresh full snapshot: an agent joined or lost frames.'),
   ended: Ended,
   error: ErrorMessage,
@@ -77,9 +108,18 @@ export const serverToAgent = {
   }),
   mode: Message('mode', { mode: Mode }, 'The session’s mode changed (the visitor chose it).'),
   modeDeclined: Message('modeDeclined', { mode: Mode }),
-  actionResult: Message('actionResult', { id: actionId, ok: Type.Boolean(), reason: Type.Optional(Refusal), message: Type.Optional(Type.String()) }),
+  actionResult: Message('actionResult', {
+    id: actionId,
+    ok: Type.Boolean(),
+    reason: Type.Optional(Refusal),
+    message: Type.Optional(Type.String()),
+  }),
   visitorIdentity: Message('visitorIdentity', { name: Type.Union([Type.String(), Type.Null()]) }),
-  visitorStatus: Message('visitorStatus', { connected: Type.Boolean() }, 'The visitor’s page connected, or went (changing page, or the network).'),
+  visitorStatus: Message(
+    'visitorStatus',
+    { connected: Type.Boolean() },
+    'The visitor’s page connected, or went (changing page, or the network).',
+  ),
   agentJoined: Message('agentJoined', { agent: AgentInfo }),
   agentLeft: Message('agentLeft', { agentId }),
   ended: Ended,
@@ -87,12 +127,26 @@ export const serverToAgent = {
 };
 
 export const presenceToServer = {
-  here: Message('here', { visitorId: Type.String({ minLength: 8, maxLength: 64 }), identity: Identity, url: Url, title: Type.String({ maxLength: 300 }), platform: PlatformInfo }, 'The visitor is on a page of the site (sent once per page).'),
+  here: Message(
+    'here',
+    {
+      visitorId: Type.String({ minLength: 8, maxLength: 64 }),
+      identity: Identity,
+      url: Url,
+      title: Type.String({ maxLength: 300 }),
+      platform: PlatformInfo,
+    },
+    'The visitor is on a page of the site (sent once per page).',
+  ),
   declineInvite: Message('declineInvite', { token: Id }),
 };
 
 export const serverToPresence = {
-  invite: Message('invite', { token: Id, agent: Type.String() }, 'An agent invites the visitor; accepting starts a session through REST with invite: token.'),
+  invite: Message(
+    'invite',
+    { token: Id, agent: Type.String() },
+    'An agent invites the visitor; accepting starts a session through REST with invite: token.',
+  ),
   error: ErrorMessage,
 };
 
@@ -130,8 +184,32 @@ export type BusMessage = MessageOf<typeof busMessages>;
 
 /** Every channel a client can open, for the AsyncAPI document and the conformance fixtures. */
 export const channels = {
-  visitor: { address: '/ws/visitor', title: 'Visitor', description: 'The SDK on the shared page. Opened with a ticket from POST /api/v1/visitor/sessions.', receive: visitorToServer, send: serverToVisitor },
-  agent: { address: '/ws/agent', title: 'Agent', description: 'A support agent’s viewer. Opened with a ticket from POST /api/v1/sessions/join.', receive: agentToServer, send: serverToAgent },
-  presence: { address: '/ws/presence', title: 'Presence', description: 'A page of a site that turned presence on; no ticket, the Origin and the site decide.', receive: presenceToServer, send: serverToPresence },
-  controller: { address: '/ws/controller', title: 'Controller', description: 'An integrator’s back end following session events (declared; served from the integrations issue on).', receive: controllerToServer, send: serverToController },
+  visitor: {
+    address: '/ws/visitor',
+    title: 'Visitor',
+    description: 'The SDK on the shared page. Opened with a ticket from POST /api/v1/visitor/sessions.',
+    receive: visitorToServer,
+    send: serverToVisitor,
+  },
+  agent: {
+    address: '/ws/agent',
+    title: 'Agent',
+    description: 'A support agent’s viewer. Opened with a ticket from POST /api/v1/sessions/join.',
+    receive: agentToServer,
+    send: serverToAgent,
+  },
+  presence: {
+    address: '/ws/presence',
+    title: 'Presence',
+    description: 'A page of a site that turned presence on; no ticket, the Origin and the site decide.',
+    receive: presenceToServer,
+    send: serverToPresence,
+  },
+  controller: {
+    address: '/ws/controller',
+    title: 'Controller',
+    description: 'An integrator’s back end following session events (declared; served from the integrations issue on).',
+    receive: controllerToServer,
+    send: serverToController,
+  },
 } as const;

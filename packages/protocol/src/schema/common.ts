@@ -16,7 +16,9 @@ export const Strict = <P extends TProperties>(properties: P, description?: strin
 export const Message = <T extends string, P extends TProperties>(t: T, properties: P, description?: string) =>
   Strict({ t: Type.Literal(t), ...properties }, description);
 
-export const Mode = Type.Enum(MODES, { description: 'view: point and highlight; navigate: also scroll and follow links; control: also click and type' });
+export const Mode = Type.Enum(MODES, {
+  description: 'view: point and highlight; navigate: also scroll and follow links; control: also click and type',
+});
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
 /** Site keys: what a page passes as `siteKey`, so short and plain. */
 export const SITE_KEY_PATTERN = '^[A-Za-z0-9_-]{1,100}$';
@@ -26,7 +28,8 @@ export const Url = Type.String({ maxLength: MAX_URL_CHARS });
 
 /** left: the visitor went to a page outside the site's allowed domains. */
 export const EndReason = Type.Enum(['visitor', 'agent', 'api', 'timeout', 'server', 'left'] as const, {
-  description: 'visitor stopped, an agent or an integration ended it, the visitor did not come back, the server ended it, the visitor left the site',
+  description:
+    'visitor stopped, an agent or an integration ended it, the visitor did not come back, the server ended it, the visitor left the site',
 });
 
 export const AgentInfo = Strict({ id: Id, name: Type.String({ maxLength: limits.maxIdentityField }) });
@@ -57,9 +60,17 @@ export const PlatformInfo = Strict({
   timeZone: Type.String({ maxLength: 64 }),
 });
 
-export const Hello = Message('hello', { versions: Type.Array(Type.Integer({ minimum: 1, maximum: 1000 }), { minItems: 1, maxItems: 16 }) }, 'Protocol versions the client speaks; the first message on every socket.');
+export const Hello = Message(
+  'hello',
+  { versions: Type.Array(Type.Integer({ minimum: 1, maximum: 1000 }), { minItems: 1, maxItems: 16 }) },
+  'Protocol versions the client speaks; the first message on every socket.',
+);
 
-export const ErrorMessage = Message('error', { code: Type.Enum(ERROR_CODES), message: Type.String() }, 'A coded error; the connection stays open unless a close follows.');
+export const ErrorMessage = Message(
+  'error',
+  { code: Type.Enum(ERROR_CODES), message: Type.String() },
+  'A coded error; the connection stays open unless a close follows.',
+);
 
 export const Ended = Message('ended', { reason: EndReason }, 'The session ended; the socket closes with 4000 next.');
 
@@ -73,12 +84,28 @@ const Action = <K extends string, P extends TProperties>(k: K, properties: P, de
 /** Each action by its kind `k`: the union below, and the agent validator's table (precise errors per kind). */
 export const agentActions = {
   highlight: Action('highlight', { node }, 'Outline an element on the visitor’s page for a moment (every mode).'),
-  click: Action('click', { node, x: offset, y: offset, double: Type.Optional(Type.Boolean()) }, 'A click at x, y CSS px inside the element’s box.'),
-  type: Action('type', { node, text: Type.String({ minLength: 1, maxLength: MAX_TYPED_CHARS }) }, 'Insert text at the caret, as typing, an IME or a paste would.'),
+  click: Action(
+    'click',
+    { node, x: offset, y: offset, double: Type.Optional(Type.Boolean()) },
+    'A click at x, y CSS px inside the element’s box.',
+  ),
+  type: Action(
+    'type',
+    { node, text: Type.String({ minLength: 1, maxLength: MAX_TYPED_CHARS }) },
+    'Insert text at the caret, as typing, an IME or a paste would.',
+  ),
   key: Action('key', { node, key: Type.Enum(KEYS), shift: Type.Optional(Type.Boolean()) }, 'Press one of the allowed keys.'),
-  select: Action('select', { node, indexes: Type.Array(Type.Integer({ minimum: 0, maximum: 100_000 }), { maxItems: 1000 }) }, 'Choose options of a <select> by index.'),
+  select: Action(
+    'select',
+    { node, indexes: Type.Array(Type.Integer({ minimum: 0, maximum: 100_000 }), { maxItems: 1000 }) },
+    'Choose options of a <select> by index.',
+  ),
   check: Action('check', { node, checked: Type.Boolean() }, 'Check or uncheck a checkbox or radio.'),
-  scroll: Action('scroll', { node, x: Type.Integer({ minimum: 0, maximum: 10_000_000 }), y: Type.Integer({ minimum: 0, maximum: 10_000_000 }) }, 'Scroll an element (or the document, node 1) to a position in CSS px.'),
+  scroll: Action(
+    'scroll',
+    { node, x: Type.Integer({ minimum: 0, maximum: 10_000_000 }), y: Type.Integer({ minimum: 0, maximum: 10_000_000 }) },
+    'Scroll an element (or the document, node 1) to a position in CSS px.',
+  ),
   navigate: Action('navigate', { url: Type.String({ minLength: 1, maxLength: MAX_URL_CHARS }) }, 'Go to an address of the site.'),
 };
 export const AgentAction = Type.Union(Object.values(agentActions) as [(typeof agentActions)[keyof typeof agentActions]]);

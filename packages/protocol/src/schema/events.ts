@@ -31,7 +31,12 @@ export const sessionEvents = {
     'requested',
     {
       mode: Mode,
-      visitor: Strict({ name: Nullable(Type.String()), email: Nullable(Type.String()), uniqueId: Nullable(Type.String()), verified: Type.Boolean() }),
+      visitor: Strict({
+        name: Nullable(Type.String()),
+        email: Nullable(Type.String()),
+        uniqueId: Nullable(Type.String()),
+        verified: Type.Boolean(),
+      }),
       startUrl: Nullable(Url),
     },
     'The visitor consented; the session has its code.',
@@ -57,5 +62,9 @@ export const SessionEvent = Type.Union(Object.values(sessionEvents) as [(typeof 
 export type SessionEventName = keyof typeof sessionEvents;
 export type SessionEvent = { [K in SessionEventName]: Static<(typeof sessionEvents)[K]> }[SessionEventName];
 /** An event as its publisher describes it, before the stream stamps seq, server and time. */
-export type SessionEventInput = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 't' | 'seq' | 'server' | 'at' | 'sessionId' | 'siteKey'> : never) : never;
+export type SessionEventInput = SessionEvent extends infer E
+  ? E extends SessionEvent
+    ? Omit<E, 't' | 'seq' | 'server' | 'at' | 'sessionId' | 'siteKey'>
+    : never
+  : never;
 export const SESSION_EVENT_NAMES = Object.keys(sessionEvents) as SessionEventName[];

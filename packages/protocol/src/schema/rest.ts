@@ -122,7 +122,10 @@ export const PresentVisitor = Type.Object({
 });
 export const VisitorList = Type.Object({ visitors: Type.Array(PresentVisitor) });
 export const VisitorQuery = Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })) });
-export const InviteBody = Strict({ visitorId: Type.Optional(Type.String({ maxLength: 64 })), uniqueId: Type.Optional(Type.String({ maxLength: 200 })) });
+export const InviteBody = Strict({
+  visitorId: Type.Optional(Type.String({ maxLength: 64 })),
+  uniqueId: Type.Optional(Type.String({ maxLength: 200 })),
+});
 export const InviteState = Type.Object({
   inviteId: Type.String(),
   state: Type.Enum(['pending', 'accepted', 'declined', 'expired'] as const),

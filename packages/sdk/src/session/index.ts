@@ -2,7 +2,15 @@
  * The session bundle: loaded when a session starts (or resumes on the next
  * page). Consent, the visitor's UI, the connection to the server and capture.
  */
-import { PROTOCOL_VERSION, closeCodes, type Mode, type ServerToVisitor, type SiteMasking, type Started, type VisitorToServer } from '@tandem/protocol';
+import {
+  PROTOCOL_VERSION,
+  closeCodes,
+  type Mode,
+  type ServerToVisitor,
+  type SiteMasking,
+  type Started,
+  type VisitorToServer,
+} from '@tandem/protocol';
 import { startCapture, type Capture, type MaskOptions } from '@tandem/mirror/capture';
 import { HOST_KEY, LIVE_BEAT_MS, type Host, type SessionApi } from '../host.js';
 import { FrameEncoder } from './frames.js';

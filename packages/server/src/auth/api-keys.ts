@@ -19,7 +19,14 @@ export async function createApiKey(store: Store, name: string, scope: ApiKeyScop
   const key = PREFIX + randomBytes(24).toString('base64url');
   const siteKey = 'siteKey' in scope ? scope.siteKey : null;
   if (siteKey !== null && !(await store.listSites()).some((s) => s.key === siteKey)) throw new Error(`No site has the key ${siteKey}.`);
-  await store.createApiKey({ id: randomUUID(), name, hash: hashApiKey(key), createdAt: new Date().toISOString(), siteKey, admin: siteKey === null });
+  await store.createApiKey({
+    id: randomUUID(),
+    name,
+    hash: hashApiKey(key),
+    createdAt: new Date().toISOString(),
+    siteKey,
+    admin: siteKey === null,
+  });
   return key;
 }
 

@@ -72,9 +72,7 @@ export class LoginThrottle {
 
   /** The password was right: its point comes back, and the device's run of failures ends. */
   async succeeded(attempt: LoginAttempt): Promise<void> {
-    await Promise.all(
-      this.keys(attempt).map(([limiter, key]) => (this.device.includes(limiter) ? limiter.delete(key) : limiter.reward(key))),
-    );
+    await Promise.all(this.keys(attempt).map(([limiter, key]) => (this.device.includes(limiter) ? limiter.delete(key) : limiter.reward(key))));
   }
 
   private keys(attempt: LoginAttempt): [RateLimiterAbstract, string][] {

@@ -42,7 +42,9 @@ function decode(text: string, where: string): Buffer {
   const trimmed = text.trim();
   const bytes = Buffer.from(trimmed, 'base64url');
   if (!/^[A-Za-z0-9_-]+$/.test(trimmed) || bytes.length < MIN_BYTES) {
-    throw new Error(`${where} must be at least ${MIN_BYTES} bytes, base64url-encoded (such as: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=').`);
+    throw new Error(
+      `${where} must be at least ${MIN_BYTES} bytes, base64url-encoded (such as: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=').`,
+    );
   }
   return bytes;
 }

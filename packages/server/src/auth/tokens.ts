@@ -7,8 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 
 export type Ticket =
-  | { role: 'visitor'; sessionId: string; siteKey: string }
-  | { role: 'agent'; sessionId: string; agentId: string; name: string };
+  { role: 'visitor'; sessionId: string; siteKey: string } | { role: 'agent'; sessionId: string; agentId: string; name: string };
 
 export interface AgentClaims {
   agentId: string;

@@ -15,8 +15,8 @@ export class MemoryBus implements Bus {
     if (!handlers) this.topics.set(topic, (handlers = new Set()));
     handlers.add(handler);
     return () => {
-      handlers!.delete(handler);
-      if (handlers!.size === 0) this.topics.delete(topic);
+      handlers.delete(handler);
+      if (handlers.size === 0) this.topics.delete(topic);
     };
   }
 

@@ -12,38 +12,45 @@ import { negotiate, onMessages, parseControl, sendError } from './connection.js'
 export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, report: (err: unknown) => void): void {
   const a = room.addAgent(ws, agent);
 
-  onMessages(ws, limits.agentMessagesPerSecond, undefined, async (data, isBinary) => {
-    if (isBinary) return sendError(ws, 'TDM_BAD_MESSAGE', 'Agents send JSON messages only.');
-    const parsed = parseControl(ws, data, validateAgentMessage);
-    if (!parsed.ok) return;
-    const msg = parsed.msg;
-    if (msg.t === 'hello') {
-      if (a.ready) return;
-      const version = negotiate(ws, msg.versions);
-      if (version !== null) await room.agentHello(a, version);
-      return;
-    }
-    if (!a.ready) return sendError(ws, 'TDM_NOT_READY');
-    switch (msg.t) {
-      case 'pointer':
-        await room.pointer(a, msg.x, msg.y);
-        break;
-      case 'pointerLeave':
-        await room.pointer(a, -1, -1);
-        break;
-      case 'resync':
-        await room.requestResync(a);
-        break;
-      case 'action':
-        await room.action(a, msg.id, msg.a);
-        break;
-      case 'requestMode':
-        await room.requestMode(a, msg.mode);
-        break;
-      case 'leave':
-        if (msg.end) await room.end('agent');
-        else ws.close(closeCodes.normal, 'left');
-        break;
-    }
-  }, () => room.agentClosed(a), report);
+  onMessages(
+    ws,
+    limits.agentMessagesPerSecond,
+    undefined,
+    async (data, isBinary) => {
+      if (isBinary) return sendError(ws, 'TDM_BAD_MESSAGE', 'Agents send JSON messages only.');
+      const parsed = parseControl(ws, data, validateAgentMessage);
+      if (!parsed.ok) return;
+      const msg = parsed.msg;
+      if (msg.t === 'hello') {
+        if (a.ready) return;
+        const version = negotiate(ws, msg.versions);
+        if (version !== null) await room.agentHello(a, version);
+        return;
+      }
+      if (!a.ready) return sendError(ws, 'TDM_NOT_READY');
+      switch (msg.t) {
+        case 'pointer':
+          await room.pointer(a, msg.x, msg.y);
+          break;
+        case 'pointerLeave':
+          await room.pointer(a, -1, -1);
+          break;
+        case 'resync':
+          await room.requestResync(a);
+          break;
+        case 'action':
+          await room.action(a, msg.id, msg.a);
+          break;
+        case 'requestMode':
+          await room.requestMode(a, msg.mode);
+          break;
+        case 'leave':
+          if (msg.end) await room.end('agent');
+          else ws.close(closeCodes.normal, 'left');
+          break;
+      }
+    },
+    () => room.agentClosed(a),
+    report,
+  );
 }

@@ -20,7 +20,12 @@ export const MAX_PRESENT = 20_000;
 /** One site cannot fill the server's presence for the others. */
 export const MAX_PRESENT_PER_SITE = 5_000;
 
-export function acceptPresence(ws: WebSocket, siteKey: string, deps: { registry: Registry; sites: Sites; bus: Bus }, report: (err: unknown) => void): void {
+export function acceptPresence(
+  ws: WebSocket,
+  siteKey: string,
+  deps: { registry: Registry; sites: Sites; bus: Bus },
+  report: (err: unknown) => void,
+): void {
   const pageId = randomUUID();
   let visitorId: string | null = null;
   // Invites for this page, from any node. The listeners below are attached at once (a message

@@ -90,7 +90,9 @@ export function createGateways(deps: GatewayDeps) {
     if (!session) return reject(socket, 410, 'Gone');
     const origin = req.headers.origin;
     const allowed =
-      ticket.role === 'visitor' ? deps.origins.visitorOriginAllowed(origin, req.headers.host) : deps.origins.sameOrigin(origin, req.headers.host);
+      ticket.role === 'visitor'
+        ? deps.origins.visitorOriginAllowed(origin, req.headers.host)
+        : deps.origins.sameOrigin(origin, req.headers.host);
     if (!allowed) return reject(socket, 403, 'Forbidden');
     // Loaded before the socket opens, so the welcome reads the site's current rules without waiting.
     await deps.sites.settings(session.siteKey);

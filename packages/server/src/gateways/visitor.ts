@@ -14,40 +14,47 @@ export function acceptVisitor(ws: WebSocket, room: Room, report: (err: unknown) 
   /** The sequence number the next non-key frame must carry; null until a keyframe. */
   let expectedSeq: number | null = null;
 
-  onMessages(ws, limits.visitorMessagesPerSecond, undefined, async (data, isBinary) => {
-    if (isBinary) return onFrame(data);
-    const parsed = parseControl(ws, data, validateVisitorMessage);
-    if (!parsed.ok) return;
-    const msg = parsed.msg;
-    if (msg.t === 'hello') {
-      // Once per socket: a second hello would count the visitor twice and keep the session alive for ever.
-      if (v.ready) return;
-      const version = negotiate(ws, msg.versions);
-      if (version !== null) await room.visitorHello(v, version);
-      return;
-    }
-    if (!v.ready) return sendError(ws, 'TDM_NOT_READY');
-    switch (msg.t) {
-      case 'end':
-        await room.end(msg.left ? 'left' : 'visitor');
-        break;
-      case 'mode':
-        await room.setMode(msg.mode);
-        break;
-      case 'modeDeclined':
-        await room.declineMode(msg.agentId, msg.mode);
-        break;
-      case 'actionResult':
-        await room.actionResult(msg.agentId, msg.id, msg.ok, msg.reason);
-        break;
-      case 'identity':
-        await room.setVisitorName(msg.identity.name ?? null);
-        break;
-      case 'page':
-        await room.navigated(msg.url);
-        break;
-    }
-  }, () => room.visitorClosed(v), report);
+  onMessages(
+    ws,
+    limits.visitorMessagesPerSecond,
+    undefined,
+    async (data, isBinary) => {
+      if (isBinary) return onFrame(data);
+      const parsed = parseControl(ws, data, validateVisitorMessage);
+      if (!parsed.ok) return;
+      const msg = parsed.msg;
+      if (msg.t === 'hello') {
+        // Once per socket: a second hello would count the visitor twice and keep the session alive for ever.
+        if (v.ready) return;
+        const version = negotiate(ws, msg.versions);
+        if (version !== null) await room.visitorHello(v, version);
+        return;
+      }
+      if (!v.ready) return sendError(ws, 'TDM_NOT_READY');
+      switch (msg.t) {
+        case 'end':
+          await room.end(msg.left ? 'left' : 'visitor');
+          break;
+        case 'mode':
+          await room.setMode(msg.mode);
+          break;
+        case 'modeDeclined':
+          await room.declineMode(msg.agentId, msg.mode);
+          break;
+        case 'actionResult':
+          await room.actionResult(msg.agentId, msg.id, msg.ok, msg.reason);
+          break;
+        case 'identity':
+          await room.setVisitorName(msg.identity.name ?? null);
+          break;
+        case 'page':
+          await room.navigated(msg.url);
+          break;
+      }
+    },
+    () => room.visitorClosed(v),
+    report,
+  );
 
   async function onFrame(data: Buffer): Promise<void> {
     if (!v.ready) return sendError(ws, 'TDM_NOT_READY');

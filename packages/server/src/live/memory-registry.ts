@@ -285,7 +285,12 @@ export class MemoryRegistry implements Registry {
   }
 
   rateLimiter(limit: RateLimit): RateLimiterAbstract {
-    return new RateLimiterMemory({ keyPrefix: limit.keyPrefix, points: limit.points, duration: limit.duration, blockDuration: limit.blockDuration ?? 0 });
+    return new RateLimiterMemory({
+      keyPrefix: limit.keyPrefix,
+      points: limit.points,
+      duration: limit.duration,
+      blockDuration: limit.blockDuration ?? 0,
+    });
   }
 
   async close(): Promise<void> {

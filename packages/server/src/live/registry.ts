@@ -98,7 +98,11 @@ export interface Registry {
    * origin. `'consent'` when the visitor came from elsewhere than the origin
    * that asked and has not agreed again (the token stays unspent).
    */
-  redeemHandoff(token: string, from: string | null, consented: boolean): Promise<{ session: LiveSession; resumeToken: string } | 'consent' | null>;
+  redeemHandoff(
+    token: string,
+    from: string | null,
+    consented: boolean,
+  ): Promise<{ session: LiveSession; resumeToken: string } | 'consent' | null>;
   /** Null when the session is gone or already in that mode. */
   setMode(id: string, mode: Mode): Promise<{ previous: Mode; raised: boolean } | null>;
   setVisitorName(id: string, name: string | null): Promise<boolean>;

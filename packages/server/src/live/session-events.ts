@@ -31,7 +31,15 @@ export class SessionEvents {
   /** Publishes what happened in a session; resolves once this node's local followers have it. */
   async publish(session: { id: string; siteKey: string }, input: SessionEventInput): Promise<void> {
     const seq = await this.registry.nextSeq(session.id);
-    const event = { ...input, t: 'event', seq, sessionId: session.id, siteKey: session.siteKey, at: new Date().toISOString(), server: this.node } as SessionEvent;
+    const event = {
+      ...input,
+      t: 'event',
+      seq,
+      sessionId: session.id,
+      siteKey: session.siteKey,
+      at: new Date().toISOString(),
+      server: this.node,
+    } as SessionEvent;
     await Promise.all([
       this.bus.publish(SESSION_EVENTS, encode.bus(event)),
       ...this.local.map(async (f) => {
@@ -59,7 +67,8 @@ export class SessionEvents {
         return this.report(new Error('An unreadable message arrived on the session event stream.'));
       }
       const checked = validateBusMessage(value);
-      if (!checked.ok || checked.msg.t !== 'event') return this.report(new Error(`A malformed session event arrived: ${checked.ok ? 'not an event' : checked.problem}`));
+      if (!checked.ok || checked.msg.t !== 'event')
+        return this.report(new Error(`A malformed session event arrived: ${checked.ok ? 'not an event' : checked.problem}`));
       Promise.resolve(follower(checked.msg)).catch(this.report);
     });
   }

@@ -25,7 +25,9 @@ function encoder<T>(channel: string, table: MessageTable, nested?: Record<string
   return (msg) => {
     const result = check?.(msg);
     if (result && !result.ok) {
-      throw new Error(`The server was about to send a ${channel} message the protocol does not declare (${result.problem}): ${JSON.stringify(msg).slice(0, 300)}`);
+      throw new Error(
+        `The server was about to send a ${channel} message the protocol does not declare (${result.problem}): ${JSON.stringify(msg).slice(0, 300)}`,
+      );
     }
     return Buffer.from(JSON.stringify(msg));
   };

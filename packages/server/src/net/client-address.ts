@@ -14,7 +14,10 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   const v = value?.trim();
   if (!v) return false;
   if (/^\d+$/.test(v)) return Number(v);
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // compile throws on a malformed address: better at start than at the first request.
   proxyaddr.compile(list);
   return list;

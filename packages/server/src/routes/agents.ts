@@ -21,11 +21,19 @@ const Agent = Type.Object({
   disabled: Type.Boolean(),
   createdAt: Type.String(),
 });
-const view = (a: AgentRecord) => ({ id: a.id, email: a.email, name: a.name, role: a.role, disabled: a.disabledAt !== null, createdAt: a.createdAt });
+const view = (a: AgentRecord) => ({
+  id: a.id,
+  email: a.email,
+  name: a.name,
+  role: a.role,
+  disabled: a.disabledAt !== null,
+  createdAt: a.createdAt,
+});
 
 export async function agentRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const admin = async (req: Parameters<typeof requirePrincipal>[1]) => requireAdmin(await requirePrincipal(ctx, req), 'Only an admin manages agents.');
+  const admin = async (req: Parameters<typeof requirePrincipal>[1]) =>
+    requireAdmin(await requirePrincipal(ctx, req), 'Only an admin manages agents.');
 
   api.get(
     '/api/v1/agents',
@@ -70,7 +78,11 @@ export async function agentRoutes(app: FastifyInstance, ctx: Context): Promise<v
         summary: 'Rename, change the role of, disable or enable an agent (admins only); disabling signs them out at once',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         body: Type.Object(
-          { disabled: Type.Optional(Type.Boolean()), role: Type.Optional(Role), name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
+          {
+            disabled: Type.Optional(Type.Boolean()),
+            role: Type.Optional(Role),
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Agent },

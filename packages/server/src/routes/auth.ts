@@ -46,7 +46,13 @@ export async function authRoutes(app: FastifyInstance, ctx: Context): Promise<vo
       await ctx.loginThrottle.succeeded(attempt);
       if (agent.disabledAt) return fail('TDM_ACCOUNT_DISABLED');
       const signIn = await ctx.tokens.agent(agent.id);
-      await ctx.store.createSignIn({ jti: signIn.jti, agentId: agent.id, createdAt: new Date().toISOString(), expiresAt: signIn.expiresAt.toISOString(), revokedAt: null });
+      await ctx.store.createSignIn({
+        jti: signIn.jti,
+        agentId: agent.id,
+        createdAt: new Date().toISOString(),
+        expiresAt: signIn.expiresAt.toISOString(),
+        revokedAt: null,
+      });
       const secure = req.protocol === 'https';
       reply.setCookie(AGENT_COOKIE, signIn.token, { path: '/', httpOnly: true, sameSite: 'strict', secure });
       reply.setCookie(DEVICE_COOKIE, await ctx.tokens.device(agent.id, attempt.device ?? undefined), {
@@ -60,12 +66,16 @@ export async function authRoutes(app: FastifyInstance, ctx: Context): Promise<vo
     },
   );
 
-  api.post('/api/v1/auth/logout', { schema: { tags: ['agents'], summary: 'Sign out (the cookie stops working everywhere)' } }, async (req, reply) => {
-    const token = await ctx.tokens.verifyAgent(req.cookies[AGENT_COOKIE] ?? '');
-    if (token) await ctx.store.revokeSignIn(token.jti, token.agentId, new Date().toISOString(), token.expiresAt.toISOString());
-    reply.clearCookie(AGENT_COOKIE, { path: '/' });
-    return reply.code(204).send();
-  });
+  api.post(
+    '/api/v1/auth/logout',
+    { schema: { tags: ['agents'], summary: 'Sign out (the cookie stops working everywhere)' } },
+    async (req, reply) => {
+      const token = await ctx.tokens.verifyAgent(req.cookies[AGENT_COOKIE] ?? '');
+      if (token) await ctx.store.revokeSignIn(token.jti, token.agentId, new Date().toISOString(), token.expiresAt.toISOString());
+      reply.clearCookie(AGENT_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
 
   api.get('/api/v1/auth/me', { schema: { tags: ['agents'], summary: 'The signed-in agent', response: { 200: Agent } } }, async (req) => {
     const claims = await requireAgent(ctx, req);
@@ -74,5 +84,4 @@ export async function authRoutes(app: FastifyInstance, ctx: Context): Promise<vo
 }
 
 /** An argon2id hash of a random string, so an unknown email costs as much as a known one. */
-const DUMMY_HASH =
-  '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Qm7bJ3z2d2cBf2G2lq1zJc1oGJ0wQ7o9w8V2hGvW0dA';
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Qm7bJ3z2d2cBf2G2lq1zJc1oGJ0wQ7o9w8V2hGvW0dA';

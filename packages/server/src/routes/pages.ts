@@ -49,6 +49,6 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
     });
     await scope.register(fastifyStatic, { root: consoleDirs, prefix: '/console/', decorateReply: false });
     await scope.register(fastifyStatic, { root: watchDirs, prefix: '/watch-assets/', decorateReply: false });
-    scope.get('/watch', { schema: { hide: true } }, (_req, reply) => reply.sendFile('watch.html', watchDirs[0]!));
+    scope.get('/watch', { schema: { hide: true } }, (_req, reply) => reply.sendFile('watch.html', watchDirs[0]));
   });
 }

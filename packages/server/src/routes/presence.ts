@@ -54,7 +54,8 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       if (!req.body.visitorId && !req.body.uniqueId) fail('TDM_BAD_MESSAGE', 'Give visitorId or uniqueId.');
       if (!(await ctx.sites.settings(req.params.key)).presence) fail('TDM_FORBIDDEN', 'Presence is off for this site.');
-      const visitor = (await ctx.registry.presenceFind(req.params.key, req.body)) ?? fail('TDM_NOT_FOUND', 'No such visitor is on the site now.');
+      const visitor =
+        (await ctx.registry.presenceFind(req.params.key, req.body)) ?? fail('TDM_NOT_FOUND', 'No such visitor is on the site now.');
       const invite = await ctx.registry.createInvite(visitor, who.kind === 'key' ? 'Support' : who.name, INVITE_TTL_MS);
       // To the visitor's latest page, through the bus: its socket may be on another node.
       await ctx.rooms.toPresencePage(visitor.pageId, { t: 'invite', token: invite.token, agent: invite.agentName });

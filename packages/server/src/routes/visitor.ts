@@ -38,7 +38,9 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
 
   api.post(
     '/api/v1/visitor/sessions',
-    { schema: { tags: ['visitor'], summary: 'Start a session after the visitor consented', body: StartSessionBody, response: { 201: Started } } },
+    {
+      schema: { tags: ['visitor'], summary: 'Start a session after the visitor consented', body: StartSessionBody, response: { 201: Started } },
+    },
     async (req, reply) => {
       checkOrigin(req.headers.origin, req.headers.host);
       await starts.consume(req.ip).catch(() => fail('TDM_RATE_LIMITED'));

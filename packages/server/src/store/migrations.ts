@@ -82,7 +82,10 @@ export const migrations: Record<string, Migration> = {
         .execute();
       // A key belongs to one site, or is an admin key (site_key null, admin 1).
       await db.schema.alterTable('api_keys').addColumn('site_key', 'text').execute();
-      await db.schema.alterTable('api_keys').addColumn('admin', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('admin', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       // Keys made before had every right: they stay admin keys until the operator replaces them.
       await sql`update api_keys set admin = 1`.execute(db);
     },

@@ -33,19 +33,30 @@ export class SqlStore implements Store {
     const db = new Kysely<Database>({ dialect });
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
     const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+    if (error) throw error instanceof Error ? error : new Error(`The database could not be migrated: ${JSON.stringify(error)}`);
     return new SqlStore(db);
   }
 
   async countAgents(): Promise<number> {
-    const row = await this.db.selectFrom('agents').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('agents')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   async createAgent(a: AgentRecord): Promise<void> {
     await this.db
       .insertInto('agents')
-      .values({ id: a.id, email: a.email, name: a.name, role: a.role, password_hash: a.passwordHash, created_at: a.createdAt, disabled_at: a.disabledAt })
+      .values({
+        id: a.id,
+        email: a.email,
+        name: a.name,
+        role: a.role,
+        password_hash: a.passwordHash,
+        created_at: a.createdAt,
+        disabled_at: a.disabledAt,
+      })
       .execute();
   }
 
