@@ -20,7 +20,8 @@ describe('tandem CLI', () => {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     try {
-      await expect.poll(() => out, { timeout: 20_000 }).toMatch(/Agent console:\s+(\S+)/);
+      // A generous limit: tsx compiles the server on start, slow on a loaded 2-core machine.
+      await expect.poll(() => out, { timeout: 90_000 }).toMatch(/Agent console:\s+(\S+)/);
       const password = /with the password (\S+)/.exec(out)![1]!;
       const base = /Agent console:\s+(http:\/\/[^/]+)/.exec(out)![1]!;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);

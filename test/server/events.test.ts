@@ -91,3 +91,18 @@ describe('session events in a cluster', () => {
     expect(stored!.agents).toHaveLength(1);
   });
 });
+
+describe('metadata at rest', () => {
+  it('keeps the start address without its query and fragment (a GET form puts what the visitor typed there)', async () => {
+    const res = await fetch(`${a.url}/api/v1/visitor/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: a.url },
+      body: JSON.stringify({ siteKey: 'demo', url: `${a.url}/demo/results.html?from=Paris&passport=X1234567#card-4111` }),
+    });
+    const { sessionId } = (await res.json()) as { sessionId: string };
+    const stored = await a.context.store.getSession(sessionId);
+    expect(stored?.startUrl).toBe(`${a.url}/demo/results.html`);
+    const event = seenBy.a.find((e) => e.sessionId === sessionId && e.name === 'requested');
+    expect(JSON.stringify(event)).not.toContain('X1234567');
+  });
+});

@@ -267,11 +267,12 @@ describe('mirror', () => {
         setTimeout(mutate, 0);
       }, seed);
       await big.addScriptTag({ content: harness });
-      await big.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0, undefined, { timeout: 20_000 });
+      // Generous limits: on a loaded 2-core machine the 400 changes and the sliced snapshot take long.
+      await big.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0, undefined, { timeout: 90_000 });
       const batches = await big.evaluate(() => (window as any).tandemTest.stats().batches);
       expect(batches, 'the snapshot went out in many slices').toBeGreaterThan(10);
       // Let the page finish its changes, then compare.
-      await big.waitForFunction(() => (window as any).__mutationsDone, undefined, { timeout: 20_000 });
+      await big.waitForFunction(() => (window as any).__mutationsDone, undefined, { timeout: 90_000 });
       await settle(big);
       await settle(big);
       const { original, rebuilt } = await trees(big);
@@ -280,7 +281,7 @@ describe('mirror', () => {
     } finally {
       await big.close();
     }
-  });
+  }, 240_000);
 
   it('refuses forged element names that would make a live script (the rule holds without the sandbox)', async () => {
     const scripts = await page.evaluate(() => {

@@ -57,7 +57,7 @@ export function asyncApiDocument(host: string): Record<string, unknown> {
     docChannels[id] = {
       address: c.address,
       title: c.title,
-      description: `${c.description} Control messages are JSON text frames with a discriminant "t"; the first is hello.`,
+      description: `${c.description} Control messages are JSON text frames with a discriminant "t"${Object.hasOwn(c.receive, 'hello') ? '; the first is hello' : ''}.`,
       messages: channelMessages,
     };
     const refs = (names: string[]) => names.map((n) => ({ $ref: `#/channels/${id}/messages/${n.replaceAll('.', '_')}` }));

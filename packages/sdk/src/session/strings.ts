@@ -42,16 +42,20 @@ export const defaultStrings = {
 export type StringKey = keyof typeof defaultStrings;
 export type Strings = Record<StringKey, string>;
 
+/** Object.hasOwn, which Safari before 15.4 lacks. */
+const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+
 export function resolveStrings(custom: Record<string, string> | undefined): Strings {
   const out: Strings = { ...defaultStrings };
   for (const key of Object.keys(custom ?? {})) {
-    if (key in out && typeof custom![key] === 'string') out[key as StringKey] = custom![key]!;
+    // Own keys only: `constructor` or `__proto__` in a site's strings is not one of ours.
+    if (own(defaultStrings, key) && typeof custom![key] === 'string') out[key as StringKey] = custom![key]!;
   }
   return out;
 }
 
 export function fill(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m);
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (own(values, k) ? values[k]! : m));
 }
 
 const MODE_KEYS = { view: 'modeView', navigate: 'modeNavigate', control: 'modeControl' } as const;

@@ -144,5 +144,6 @@ function reject(socket: Duplex, status: number, text: string): void {
     socket.destroy();
     return;
   }
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  // Destroyed once the answer is out: a client that never closes its side must not hold the connection (or a shutdown).
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
 }
