@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { ADMIN } from '../helpers/server.js';
 import { signIn } from '../helpers/clients.js';
+import { joinInConsole, shareDemo } from '../helpers/site.js';
 
 const BIN = 'packages/cli/bin/tandem.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'tandem-crash-'));
@@ -68,19 +69,8 @@ afterAll(async () => {
 });
 
 async function liveSession(): Promise<{ visitor: Page; agent: Page; code: string }> {
-  const visitor = await (await browser.newContext()).newPage();
-  await visitor.goto(`${base}/demo/booking.html`);
-  await visitor.click('#get-help');
-  await visitor.click('tandem-ui [data-action=accept]');
-  const code = (await (await visitor.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code'))!;
-  const agent = await (await browser.newContext()).newPage();
-  await agent.goto(`${base}/console/`);
-  await agent.fill('#email', ADMIN.email);
-  await agent.fill('#password', ADMIN.password);
-  await agent.click('button[type=submit]');
-  await agent.fill('#code', code);
-  await agent.click('button[type=submit]');
-  await agent.waitForSelector('[data-session-state=live]', { timeout: 20_000 });
+  const { page: visitor, code } = await shareDemo(await browser.newContext(), base);
+  const agent = await joinInConsole(await browser.newContext(), base, code);
   await visitor.waitForSelector(`tandem-ui .panel:has-text("${ADMIN.name}")`);
   return { visitor, agent, code };
 }

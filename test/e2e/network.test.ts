@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
+import { joinInConsole, shareDemo } from '../helpers/site.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 let server: TestServer;
@@ -31,27 +32,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** A visitor on the demo (through `base`), sharing, with the code shown. */
-async function shareFrom(base: string): Promise<{ page: Page; code: string }> {
-  const page = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage();
-  await page.goto(`${base}/demo/booking.html`);
-  await page.click('#get-help');
-  await page.click('tandem-ui [data-action=accept]');
-  const code = (await (await page.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code'))!;
-  return { page, code };
-}
-
-async function agentJoins(base: string, code: string): Promise<Page> {
-  const agent = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
-  await agent.goto(`${base}/console/`);
-  await agent.fill('#email', ADMIN.email);
-  await agent.fill('#password', ADMIN.password);
-  await agent.click('button[type=submit]');
-  await agent.fill('#code', code);
-  await agent.click('button[type=submit]');
-  await agent.waitForSelector('[data-session-state=live]');
-  return agent;
-}
+const newContext = (width: number, height: number) => browser.newContext({ viewport: { width, height } });
+const shareFrom = async (base: string) => shareDemo(await newContext(1000, 700), base);
+const agentJoins = async (base: string, code: string) => joinInConsole(await newContext(1200, 800), base, code);
 
 const inView = (agent: Page, selector: string, value: string) =>
   agent.waitForFunction(

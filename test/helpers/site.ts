@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { serveStatic, type StaticServer } from './static-server.js';
-import { startTestServer, type TestServer } from './server.js';
+import { ADMIN, startTestServer, type TestServer } from './server.js';
 
 type Routes = Record<string, { type: string; body: string }>;
 
@@ -46,4 +46,27 @@ export async function consentAndCode(visitor: Page): Promise<string> {
   await visitor.evaluate(() => (window as any).Tandem('startSession'));
   await visitor.click('tandem-ui [data-action=accept]');
   return (await (await visitor.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code'))!;
+}
+
+/** A visitor on the demo (served from `base`) asks for help and consents; returns the page and the code. */
+export async function shareDemo(context: BrowserContext, base: string): Promise<{ page: Page; code: string }> {
+  const page = await context.newPage();
+  await page.goto(`${base}/demo/booking.html`);
+  await page.click('#get-help');
+  await page.click('tandem-ui [data-action=accept]');
+  const code = (await (await page.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code'))!;
+  return { page, code };
+}
+
+/** The admin signs in to the console at `base` and joins with `code`; resolves once the session shows live. */
+export async function joinInConsole(context: BrowserContext, base: string, code: string): Promise<Page> {
+  const agent = await context.newPage();
+  await agent.goto(`${base}/console/`);
+  await agent.fill('#email', ADMIN.email);
+  await agent.fill('#password', ADMIN.password);
+  await agent.click('button[type=submit]');
+  await agent.fill('#code', code);
+  await agent.click('button[type=submit]');
+  await agent.waitForSelector('[data-session-state=live]', { timeout: 30_000 });
+  return agent;
 }
