@@ -181,11 +181,13 @@ describe('headers', () => {
     const s = await server();
     for (const path of ['/api/v1/sessions', '/api/v1/openapi.json', '/api/v1/nothing-here']) {
       const res = await fetch(`${s.url}${path}`);
+      await res.arrayBuffer();
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
       expect(res.headers.get('cache-control'), path).toBe('no-store');
     }
     for (const path of ['/tandem.js', '/tandem-session.js']) {
       const res = await fetch(`${s.url}${path}`);
+      await res.arrayBuffer();
       expect(res.status).toBe(200);
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
       expect(res.headers.get('cache-control'), path).toBe('public, max-age=300');

@@ -40,6 +40,9 @@ import { compileTrust } from './net/client-address.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { agentRoutes } from './routes/agents.js';
 
+/** How long a shutdown waits for HTTP requests in flight before it closes their connections. */
+const CLOSE_GRACE_MS = 5000;
+
 export interface TandemServer {
   app: FastifyInstance;
   context: Context;
@@ -175,7 +178,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         await gateways.close(closeCodes.sessionEnded, 'server stopped');
         await registry.close();
       }
+      // Requests in flight may finish; a client that holds a connection without reading cannot hold the shutdown.
+      const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
       await app.close();
+      clearTimeout(force);
       await bus.close();
       await store.close();
     },
