@@ -1,9 +1,10 @@
 /**
  * No session left dangling. The server is killed mid-session (SIGKILL: no
  * chance to say anything) and started again on the same data directory: the
- * visitor's page and the agent's console both learn that the session ended,
- * and the store holds how and when, instead of `endedAt: null` for ever.
- * A SIGTERM tells the clients what then happens: the session ends, and they say so.
+ * visitor's page and the agent's console come back into the same session, under
+ * the same code, and go on. SIGTERM tells the clients to reconnect, which is what
+ * then happens. A session whose visitor does not come back ends after the grace,
+ * with the reason and the time in the store, never `endedAt: null` for ever.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { signIn } from '../helpers/clients.js';
 import { joinInConsole, shareDemo } from '../helpers/site.js';
 
 const BIN = 'packages/cli/bin/tandem.js';
+/** Short enough that a visitor who does not return is ended within the test. */
+const GRACE_MS = 8000;
 const dataDir = mkdtempSync(join(tmpdir(), 'tandem-crash-'));
 let browser: Browser;
 let child: ChildProcess | null = null;
@@ -33,6 +36,7 @@ async function startChild(port = 0): Promise<string> {
       TANDEM_ADMIN_EMAIL: ADMIN.email,
       TANDEM_ADMIN_PASSWORD: ADMIN.password,
       TANDEM_LOG_LEVEL: 'warn',
+      TANDEM_RESUME_GRACE_MS: String(GRACE_MS),
     },
   });
   child = proc;
@@ -75,43 +79,87 @@ async function liveSession(): Promise<{ visitor: Page; agent: Page; code: string
   return { visitor, agent, code };
 }
 
-async function storedSessions(): Promise<{ id: string; endedAt: string | null; endReason: string | null }[]> {
-  const cookie = await signIn(base);
-  const res = await fetch(`${base}/api/v1/sessions?limit=50`, { headers: { cookie } });
-  return ((await res.json()) as { sessions: { id: string; endedAt: string | null; endReason: string | null }[] }).sessions;
+interface Stored {
+  id: string;
+  code?: string | null;
+  live: boolean;
+  endedAt: string | null;
+  endReason: string | null;
 }
 
-describe('a server that dies mid-session', () => {
-  it('SIGKILL, then a restart on the same data directory: visitor and agent are both told the session ended, and the store says how', async () => {
-    const { visitor, agent } = await liveSession();
-    await stopChild('SIGKILL');
+async function storedSessions(): Promise<Stored[]> {
+  const cookie = await signIn(base);
+  const res = await fetch(`${base}/api/v1/sessions?limit=50`, { headers: { cookie } });
+  return ((await res.json()) as { sessions: Stored[] }).sessions;
+}
+
+/** The value the visitor typed, as the agent's rebuilt page shows it. */
+const inView = (agent: Page, value: string) =>
+  agent.waitForFunction(
+    (v) =>
+      document.querySelector<HTMLIFrameElement>('iframe[data-tandem-view]')?.contentDocument?.querySelector<HTMLInputElement>('#name')?.value ===
+      v,
+    value,
+    { timeout: 30_000, polling: 50 },
+  );
+
+/** Both sides are back in the session: the visitor's panel names the agent, the console is live, typing travels. */
+async function backInSession(visitor: Page, agent: Page, typed: string): Promise<void> {
+  await visitor.waitForSelector(`tandem-ui .panel:has-text("${ADMIN.name}")`, { timeout: 40_000 });
+  await agent.waitForSelector('[data-session-state=live]', { timeout: 40_000 });
+  await visitor.fill('#name', typed);
+  await inView(agent, typed);
+  expect(await agent.locator('[data-ended]').count()).toBe(0);
+}
+
+describe('a server that stops mid-session', () => {
+  it('SIGKILL, then a restart on the same data directory: visitor and agent are back in the same session, under the same code', async () => {
+    const { visitor, agent, code } = await liveSession();
+    await visitor.fill('#name', 'Before the crash');
+    await inView(agent, 'Before the crash');
     const port = Number(new URL(base).port);
+    await stopChild('SIGKILL');
     // The clients notice the loss and keep trying while the server is down.
-    await visitor.waitForSelector('tandem-ui .panel:has-text("Reconnecting")', { timeout: 10_000 });
-    await agent.waitForSelector('[data-session-state=reconnecting]', { timeout: 10_000 });
+    await visitor.waitForSelector('tandem-ui .panel:has-text("Reconnecting")', { timeout: 15_000 });
+    await agent.waitForSelector('[data-session-state=reconnecting]', { timeout: 15_000 });
     base = await startChild(port);
 
-    await visitor.waitForSelector('tandem-ui .panel:has-text("Sharing ended")', { timeout: 30_000 });
-    await agent.waitForSelector('[data-ended]:has-text("The server ended the session.")', { timeout: 30_000 });
+    await backInSession(visitor, agent, 'After the crash');
     const [last] = await storedSessions();
-    expect(last).toMatchObject({ endReason: 'server' });
-    expect(Date.parse(last!.endedAt!)).toBeGreaterThan(0);
-    expect((await storedSessions()).filter((s) => s.endedAt === null)).toEqual([]);
+    expect(last).toMatchObject({ live: true, code, endedAt: null });
     await visitor.context().close();
     await agent.context().close();
   });
 
-  it('SIGTERM: the clients are told the session ended (not to come back), and it is so after the restart', async () => {
-    const { visitor, agent } = await liveSession();
+  it('SIGTERM tells the clients to reconnect, and after the restart they are back in the session', async () => {
+    const { visitor, agent, code } = await liveSession();
     const port = Number(new URL(base).port);
     await stopChild('SIGTERM');
-    await visitor.waitForSelector('tandem-ui .panel:has-text("Sharing ended")', { timeout: 10_000 });
-    await agent.waitForSelector('[data-ended]:has-text("The server ended the session.")', { timeout: 10_000 });
+    await visitor.waitForSelector('tandem-ui .panel:has-text("Reconnecting")', { timeout: 15_000 });
+    await agent.waitForSelector('[data-session-state=reconnecting]', { timeout: 15_000 });
+    expect(await agent.locator('[data-ended]').count()).toBe(0);
     base = await startChild(port);
-    const [last] = await storedSessions();
-    expect(last).toMatchObject({ endReason: 'server' });
-    expect((await storedSessions()).filter((s) => s.endedAt === null)).toEqual([]);
+
+    await backInSession(visitor, agent, 'After the restart');
+    expect((await storedSessions())[0]).toMatchObject({ live: true, code });
     await visitor.context().close();
+    await agent.context().close();
+  });
+
+  it('a session whose visitor does not come back after the restart ends after the grace; the store says how and when', async () => {
+    const { visitor, agent } = await liveSession();
+    const port = Number(new URL(base).port);
+    await stopChild('SIGKILL');
+    await visitor.context().close();
+    base = await startChild(port);
+
+    // The agent comes back into it, and sees it end when the visitor's grace runs out.
+    await agent.waitForSelector('[data-ended]:has-text("The visitor left and did not come back.")', { timeout: GRACE_MS + 30_000 });
+    // Newest first: this session.
+    const [gone] = await storedSessions();
+    expect(gone).toMatchObject({ live: false, endReason: 'timeout' });
+    expect(Date.parse(gone!.endedAt!)).toBeGreaterThan(0);
+    expect((await storedSessions()).filter((s) => s.endedAt === null && !s.live)).toEqual([]);
     await agent.context().close();
   });
 });

@@ -140,3 +140,30 @@ describe('a database that cannot be used', () => {
     }
   });
 });
+
+describe('sessions left open', () => {
+  it('a session the store has open but no registry knows (its process died, no journal) is ended at the next start', async () => {
+    const dir = tempDir();
+    const store = await openSqliteStore(dir);
+    const createdAt = new Date(Date.now() - 60_000).toISOString();
+    const open = {
+      siteKey: 'demo',
+      code: '123456',
+      visitorName: null,
+      visitorEmail: null,
+      visitorUniqueId: null,
+      startUrl: null,
+      createdAt,
+      endedAt: null,
+      endReason: null,
+      maxMode: 'view' as const,
+    };
+    await store.createSession({ id: 'dangling-1', ...open });
+    await store.close();
+    const s = await startTestServer({ TANDEM_DATA_DIR: dir });
+    servers.push(s);
+    const row = await s.context.store.getSession('dangling-1');
+    expect(row).toMatchObject({ endReason: 'server' });
+    expect(Date.parse(row!.endedAt!)).toBeGreaterThan(Date.parse(createdAt));
+  });
+});

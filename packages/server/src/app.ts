@@ -88,8 +88,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     clientErrorHandler: answerClientError,
   });
   const report = (err: unknown) => app.log.error(err);
-  const registry = options.registry ?? new MemoryRegistry();
-  const registryOutlivesNode = options.registry !== undefined;
+  // The embedded registry writes its sessions to the store as they change: after a restart on the
+  // same data directory (a crash too) they are back, and their clients resume them.
+  const registry = options.registry ?? new MemoryRegistry(store);
+  if (registry instanceof MemoryRegistry) {
+    const restored = await registry.restore(config.resumeGraceMs);
+    if (restored.length > 0) print(`Resumed ${restored.length} live session(s): their visitors and agents can come back.`);
+  }
   const events = new SessionEvents(bus, registry, report);
   writeMetadata(events, store, registry);
   // Sessions the store has open but no registry knows: the process that held them died (a crash, SIGKILL).
@@ -169,15 +174,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     async close() {
       clearInterval(purge);
       rooms.stop();
-      if (registryOutlivesNode) {
-        // The sessions live on in the shared registry: clients reconnect to another node and resume.
-        await gateways.close(closeCodes.restart, 'server restarting');
-      } else {
-        // The registry ends with this process, so its sessions end: clients are told so (4000), not to come back.
-        for (const s of await registry.listSessions()) await rooms.end(s.id, 'server');
-        await gateways.close(closeCodes.sessionEnded, 'server stopped');
-        await registry.close();
-      }
+      // Sessions outlive this process (in the journal, or a registry other nodes share): clients are
+      // told to reconnect (4012) and resume, here after a restart or on another node. A session whose
+      // visitor does not come back within the grace ends then.
+      await gateways.close(closeCodes.restart, 'server restarting');
+      if (!options.registry) await registry.close();
       // Requests in flight may finish; a client that holds a connection without reading cannot hold the shutdown.
       const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
       await app.close();

@@ -6,7 +6,7 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { limits, modeRank, type AgentInfo, type EndReason, type Mode } from '@tandem/protocol';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Invite, LiveSession, NewSession, PresentVisitor, RateLimit, Registry } from './registry.js';
+import type { Invite, LiveJournal, LiveSession, NewSession, PresentVisitor, RateLimit, Registry } from './registry.js';
 
 /** Hand-off tokens a session may have pending (a visitor clicks one link at a time). */
 export const MAX_PENDING_HANDOFFS = 5;
@@ -14,6 +14,12 @@ export const MAX_PENDING_HANDOFFS = 5;
 export const MAX_RESUME_TOKENS = 16;
 /** Invites kept at most, answered or not. */
 const MAX_INVITES = 10_000;
+/**
+ * After a restart the event stream jumps this far ahead of its last written
+ * number: events published since that write were not journaled, and their
+ * numbers must never be given twice. Followers see the gap, which is the truth.
+ */
+const RESTORED_SEQ_GAP = 1_000_000;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 const newToken = () => randomBytes(24).toString('base64url');
@@ -28,6 +34,54 @@ interface Entry {
 const copy = (s: LiveSession): LiveSession => ({ ...s, agents: s.agents.map((a) => ({ ...a })) });
 
 export class MemoryRegistry implements Registry {
+  /**
+   * `journal`: where live sessions are written as they change (the SQLite store
+   * on the embedded default), so `restore` can bring them back after a restart.
+   */
+  constructor(private readonly journal?: LiveJournal) {}
+
+  /** Brings back the journal's sessions: nobody is connected, and each ends unless its visitor returns within the grace. */
+  async restore(graceMs: number): Promise<LiveSession[]> {
+    if (!this.journal) return [];
+    const restored: LiveSession[] = [];
+    for (const j of await this.journal.loadLive()) {
+      if (this.sessions.has(j.id) || this.byCode.has(j.code)) continue;
+      const session: LiveSession = {
+        id: j.id,
+        code: j.code,
+        siteKey: j.siteKey,
+        visitorName: j.visitorName,
+        mode: j.mode,
+        maxMode: j.maxMode,
+        createdAt: j.createdAt,
+        visitorSockets: 0,
+        started: true,
+        agents: [],
+        expiresAt: Date.now() + graceMs,
+      };
+      this.sessions.set(j.id, { session, resumeHashes: j.resumeHashes.slice(-MAX_RESUME_TOKENS), handoffs: [], seq: j.seq + RESTORED_SEQ_GAP });
+      this.byCode.set(j.code, j.id);
+      restored.push(copy(session));
+    }
+    return restored;
+  }
+
+  /** Writes what a restart needs of the session (called after each change to it). */
+  private async write(e: Entry): Promise<void> {
+    const s = e.session;
+    await this.journal?.saveLive({
+      id: s.id,
+      code: s.code,
+      siteKey: s.siteKey,
+      visitorName: s.visitorName,
+      mode: s.mode,
+      maxMode: s.maxMode,
+      createdAt: s.createdAt,
+      resumeHashes: e.resumeHashes,
+      seq: e.seq,
+    });
+  }
+
   private readonly sessions = new Map<string, Entry>();
   private readonly byCode = new Map<string, string>();
   private readonly handoffs = new Map<string, { sessionId: string; origin: string; expires: number }>();
@@ -52,8 +106,10 @@ export class MemoryRegistry implements Registry {
       // A visitor who consented but never connects must not hold a code forever.
       expiresAt: Date.now() + input.graceMs,
     };
-    this.sessions.set(session.id, { session, resumeHashes: [hashToken(resumeToken)], handoffs: [], seq: 0 });
+    const entry: Entry = { session, resumeHashes: [hashToken(resumeToken)], handoffs: [], seq: 0 };
+    this.sessions.set(session.id, entry);
     this.byCode.set(session.code, session.id);
+    await this.write(entry);
     return { session: copy(session), resumeToken };
   }
 
@@ -101,23 +157,27 @@ export class MemoryRegistry implements Registry {
     const resumeToken = newToken();
     if (e.resumeHashes.length >= MAX_RESUME_TOKENS) e.resumeHashes.shift();
     e.resumeHashes.push(hashToken(resumeToken));
+    await this.write(e);
     return { session: copy(e.session), resumeToken };
   }
 
   async setMode(id: string, mode: Mode): Promise<{ previous: Mode; raised: boolean } | null> {
-    const s = this.sessions.get(id)?.session;
-    if (!s || s.mode === mode) return null;
+    const e = this.sessions.get(id);
+    const s = e?.session;
+    if (!e || !s || s.mode === mode) return null;
     const previous = s.mode;
     const raised = modeRank[mode] > modeRank[s.maxMode];
     if (raised) s.maxMode = mode;
     s.mode = mode;
+    await this.write(e);
     return { previous, raised };
   }
 
   async setVisitorName(id: string, name: string | null): Promise<boolean> {
-    const s = this.sessions.get(id)?.session;
-    if (!s) return false;
-    s.visitorName = name;
+    const e = this.sessions.get(id);
+    if (!e) return false;
+    e.session.visitorName = name;
+    await this.write(e);
     return true;
   }
 
@@ -180,6 +240,7 @@ export class MemoryRegistry implements Registry {
     for (const hash of e.handoffs) this.handoffs.delete(hash);
     this.endedSeq.set(id, e.seq);
     if (this.endedSeq.size > 10_000) this.endedSeq.delete(this.endedSeq.keys().next().value!);
+    await this.journal?.removeLive(id);
     return copy(e.session);
   }
 

@@ -32,6 +32,34 @@ export interface LiveSession {
   expiresAt: number | null;
 }
 
+/** What of a live session outlives the process that held it: enough to resume it. */
+export interface JournaledSession {
+  id: string;
+  code: string;
+  siteKey: string;
+  visitorName: string | null;
+  mode: Mode;
+  maxMode: Mode;
+  createdAt: string;
+  /** Hashes of the resume tokens the visitor holds (never the tokens). */
+  resumeHashes: string[];
+  /** The event stream's number when it was written; the stream goes on past it after a restart. */
+  seq: number;
+}
+
+/**
+ * Where the embedded registry writes live sessions as they change, so that a
+ * restart on the same data directory (after a crash too) resumes them: the
+ * visitor's page and the agent's viewer come back with their tokens and go on
+ * under the same code. The SQLite store is one; a cluster's registry (Redis)
+ * needs none.
+ */
+export interface LiveJournal {
+  saveLive(session: JournaledSession): Promise<void>;
+  removeLive(id: string): Promise<void>;
+  loadLive(): Promise<JournaledSession[]>;
+}
+
 export interface NewSession {
   siteKey: string;
   identity: Identity;

@@ -90,4 +90,22 @@ export const migrations: Record<string, Migration> = {
       await sql`update api_keys set admin = 1`.execute(db);
     },
   },
+  '005_live_sessions': {
+    async up(db: Kysely<unknown>) {
+      // What a live session needs to outlive the process (a crash, a restart): the embedded
+      // registry's journal. Resume tokens only as hashes; no page content, as everywhere.
+      await db.schema
+        .createTable('live_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('site_key', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('visitor_name', 'text')
+        .addColumn('mode', 'text', (c) => c.notNull())
+        .addColumn('max_mode', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('resume_hashes', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

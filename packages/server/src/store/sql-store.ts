@@ -1,6 +1,7 @@
 /** The Store on any SQL database Kysely speaks to; the dialect decides which. */
 import { Kysely, Migrator, type Dialect, type Selectable } from 'kysely';
-import { MODES, type EndReason, type Mode } from '@tandem/protocol';
+import { MODES, isMode, type EndReason, type Mode } from '@tandem/protocol';
+import type { JournaledSession } from '../live/registry.js';
 import { migrations } from './migrations.js';
 import type { AgentPatch, AgentRecord, ApiKeyRecord, SessionAgentRecord, SessionRecord, SignInRecord, SiteRecord, Store } from './store.js';
 
@@ -24,6 +25,17 @@ interface Database {
   };
   session_agents: { session_id: string; agent_id: string; agent_name: string; joined_at: string };
   settings: { key: string; value: string };
+  live_sessions: {
+    id: string;
+    site_key: string;
+    code: string;
+    visitor_name: string | null;
+    mode: string;
+    max_mode: string;
+    created_at: string;
+    resume_hashes: string;
+    seq: number;
+  };
 }
 
 export class SqlStore implements Store {
@@ -235,6 +247,43 @@ export class SqlStore implements Store {
 
   async deleteSetting(key: string): Promise<void> {
     await this.db.deleteFrom('settings').where('key', '=', key).execute();
+  }
+
+  async saveLive(s: JournaledSession): Promise<void> {
+    const row = {
+      site_key: s.siteKey,
+      code: s.code,
+      visitor_name: s.visitorName,
+      mode: s.mode,
+      max_mode: s.maxMode,
+      created_at: s.createdAt,
+      resume_hashes: JSON.stringify(s.resumeHashes),
+      seq: s.seq,
+    };
+    await this.db
+      .insertInto('live_sessions')
+      .values({ id: s.id, ...row })
+      .onConflict((oc) => oc.column('id').doUpdateSet(row))
+      .execute();
+  }
+
+  async removeLive(id: string): Promise<void> {
+    await this.db.deleteFrom('live_sessions').where('id', '=', id).execute();
+  }
+
+  async loadLive(): Promise<JournaledSession[]> {
+    const rows = await this.db.selectFrom('live_sessions').selectAll().execute();
+    return rows.map((r) => ({
+      id: r.id,
+      siteKey: r.site_key,
+      code: r.code,
+      visitorName: r.visitor_name,
+      mode: isMode(r.mode) ? r.mode : 'view',
+      maxMode: isMode(r.max_mode) ? r.max_mode : 'view',
+      createdAt: r.created_at,
+      resumeHashes: (JSON.parse(r.resume_hashes) as unknown[]).filter((h): h is string => typeof h === 'string'),
+      seq: Number(r.seq),
+    }));
   }
 
   async close(): Promise<void> {

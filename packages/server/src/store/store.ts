@@ -4,6 +4,7 @@
  * the same interface.
  */
 import type { EndReason, Mode } from '@tandem/protocol';
+import type { LiveJournal } from '../live/registry.js';
 
 export interface AgentRecord {
   id: string;
@@ -68,7 +69,8 @@ export interface SessionAgentRecord {
   joinedAt: string;
 }
 
-export interface Store {
+/** Also the embedded registry's journal (live/registry.ts): live sessions outlive the process. */
+export interface Store extends LiveJournal {
   countAgents(): Promise<number>;
   createAgent(agent: AgentRecord): Promise<void>;
   findAgentByEmail(email: string): Promise<AgentRecord | undefined>;
