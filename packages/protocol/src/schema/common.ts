@@ -54,7 +54,7 @@ export const SiteMasking = Strict({ selectors: Type.Optional(Rules), blockSelect
 export const PlatformInfo = Strict({
   browser: Type.String({ maxLength: 100 }),
   os: Type.String({ maxLength: 100 }),
-  /** "width x height" in CSS px. */
+  /** "1280x800": width and height in CSS px. */
   viewport: Type.String({ maxLength: 30 }),
   language: Type.String({ maxLength: 35 }),
   timeZone: Type.String({ maxLength: 64 }),

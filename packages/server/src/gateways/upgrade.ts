@@ -40,7 +40,11 @@ export interface GatewayDeps {
 export function createGateways(deps: GatewayDeps) {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: limits.maxDomFrameBytes });
   const presenceWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: limits.maxControlBytes });
-  const presenceByAddress = new Map<string, number>();
+  /**
+   * Presence sockets open per client address, counted in the registry so every node of a cluster
+   * sees the same count. The window only bounds how long a dead node's places stay taken.
+   */
+  const presencePlaces = deps.registry.rateLimiter({ keyPrefix: 'presence-sockets', points: PRESENCE_PER_ADDRESS, duration: 3600 });
   const alive = new WeakSet<WebSocket>();
 
   const watch = (ws: WebSocket) => {
@@ -65,18 +69,21 @@ export function createGateways(deps: GatewayDeps) {
     if (!deps.origins.visitorOriginAllowed(req.headers.origin, req.headers.host)) return reject(socket, 403, 'Forbidden');
     if (!deps.sites.known(siteKey) || !(await deps.sites.settings(siteKey)).presence) return reject(socket, 403, 'Forbidden');
     const address = clientAddress(req, deps.trustProxy);
-    if ((presenceByAddress.get(address) ?? 0) >= PRESENCE_PER_ADDRESS) return reject(socket, 429, 'Too Many Requests');
+    // A place is taken before the upgrade and given back when the socket goes (or never opens).
+    const taken = await presencePlaces.consume(address).then(
+      () => true,
+      () => false,
+    );
+    if (!taken) return reject(socket, 429, 'Too Many Requests');
+    let opened = false;
     presenceWss.handleUpgrade(req, socket, head, (ws) => {
-      // Counted once open: a handshake ws aborts never calls back, and must not hold a place.
-      presenceByAddress.set(address, (presenceByAddress.get(address) ?? 0) + 1);
-      ws.on('close', () => {
-        const n = (presenceByAddress.get(address) ?? 1) - 1;
-        if (n > 0) presenceByAddress.set(address, n);
-        else presenceByAddress.delete(address);
-      });
+      opened = true;
+      ws.on('close', () => void presencePlaces.reward(address).catch(deps.report));
       watch(ws);
       acceptPresence(ws, siteKey, deps, deps.report);
     });
+    // A handshake ws refused never calls back: its place is free again.
+    if (!opened) await presencePlaces.reward(address);
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

@@ -156,11 +156,6 @@ export class Rooms {
     }
   }
 
-  /** Closes every socket of this node with `code`: the clients reconnect to another node, or learn the end. */
-  async closeAll(code: number, reason: string): Promise<void> {
-    await this.each((room) => room.closeAll(code, reason));
-  }
-
   stop(): void {
     clearInterval(this.sweeper);
     this.unsubscribe();
@@ -432,10 +427,6 @@ export class Room {
 
   closeAgent(agentId: string, code: number, reason: string): void {
     for (const a of this.agents) if (a.agent.id === agentId) a.ws.close(code, reason);
-  }
-
-  closeAll(code: number, reason: string): void {
-    for (const s of [...this.visitors, ...this.agents]) s.ws.close(code, reason);
   }
 
   /** Leaves the bus once no socket is left here. */
