@@ -77,6 +77,17 @@ describe('client addresses', () => {
 });
 
 describe('sign-in throttling', () => {
+  it('an address over its limit counts nothing more: its refused requests neither use up an account nor make counters for made-up emails', async () => {
+    const t = await server({ TANDEM_TRUST_PROXY: '127.0.0.1' });
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    // One address spends its 30 attempts on made-up emails, then names the admin's.
+    for (let i = 0; i < 30; i++) expect((await login(t.url, `nobody${i}@example.test`, 'guess', from('198.51.100.7'))).status).toBe(401);
+    for (let i = 0; i < 20; i++) expect((await login(t.url, ADMIN.email, 'guess', from('198.51.100.7'))).status).toBe(429);
+    // The admin's account still has its whole budget: nine wrong guesses from elsewhere, then the right password.
+    for (let i = 0; i < 9; i++) expect((await login(t.url, ADMIN.email, 'wrong', from('203.0.113.9'))).status).toBe(401);
+    expect((await login(t.url, ADMIN.email, ADMIN.password, from('203.0.113.9'))).status).toBe(200);
+  });
+
   let s: TestServer;
   const victim = { email: 'victim@example.test', password: 'the victim password' };
   beforeAll(async () => {

@@ -50,7 +50,7 @@ describe('the server secret', () => {
     expect(settingsRows(s.dataDir).map((r) => r.key)).not.toContain('signing_secret');
   });
 
-  it('an old secret in the database moves to the file, and agents signed in before stay signed in', async () => {
+  it('an old secret in the database is replaced by a new one in the file and deleted: a cookie it signs (from a backup) is refused', async () => {
     const dataDir = tempDir();
     const store = await openSqliteStore(dataDir);
     const old = randomBytes(32).toString('base64url');
@@ -59,11 +59,11 @@ describe('the server secret', () => {
     chmodSync(join(dataDir, 'tandem.sqlite'), 0o644);
 
     const s = await server({ TANDEM_DATA_DIR: dataDir });
-    expect(readFileSync(join(dataDir, 'secret.key'), 'utf8').trim()).toBe(old);
+    expect(readFileSync(join(dataDir, 'secret.key'), 'utf8').trim()).not.toBe(old);
     expect(settingsRows(dataDir).map((r) => r.key)).not.toContain('signing_secret');
     expect(mode(join(dataDir, 'tandem.sqlite'))).toBe(0o600);
 
-    // A cookie the previous release issued (no jti): valid until it expires.
+    // Minted with the old secret (a copy of the database is enough): it opens nothing, now or later.
     const admin = (await s.context.store.findAgentByEmail(ADMIN.email))!;
     const legacy = await new SignJWT({ typ: 'agent', agentId: admin.id, name: admin.name, role: 'admin' })
       .setProtectedHeader({ alg: 'HS256' })
@@ -71,8 +71,15 @@ describe('the server secret', () => {
       .setExpirationTime('12h')
       .sign(Buffer.from(old, 'base64url'));
     const me = await api(s.url, '/api/v1/auth/me', { auth: `tandem_agent=${legacy}` });
-    expect(me.status).toBe(200);
-    expect(me.body.id).toBe(admin.id);
+    expect(me.status).toBe(401);
+    const withJti = await new SignJWT({ typ: 'agent', agentId: admin.id, jti: 'made-up' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('12h')
+      .sign(Buffer.from(old, 'base64url'));
+    expect((await api(s.url, '/api/v1/auth/me', { auth: `tandem_agent=${withJti}` })).status).toBe(401);
+    // The new secret works as ever.
+    expect((await api(s.url, '/api/v1/auth/me', { auth: await agentCookie(s.url, ADMIN.email, ADMIN.password) })).status).toBe(200);
   });
 
   it('TANDEM_SECRET replaces the file; a short one is refused', async () => {

@@ -38,8 +38,7 @@ export async function requireAgent(ctx: Context, req: FastifyRequest): Promise<A
   const token = await ctx.tokens.verifyAgent(req.cookies[AGENT_COOKIE] ?? '');
   if (!token) return fail('TDM_UNAUTHORIZED');
   const signIn = await ctx.store.findSignIn(token.jti);
-  // A cookie from before sign-ins were recorded has no row until it is revoked; it expires within 12 hours.
-  if (signIn?.revokedAt || (!token.legacy && signIn?.agentId !== token.agentId)) return fail('TDM_UNAUTHORIZED');
+  if (!signIn || signIn.revokedAt || signIn.agentId !== token.agentId) return fail('TDM_UNAUTHORIZED');
   const agent = await ctx.store.findAgentById(token.agentId);
   if (!agent || agent.disabledAt) return fail('TDM_UNAUTHORIZED');
   return { agentId: agent.id, name: agent.name, role: agent.role, jti: token.jti };

@@ -57,9 +57,19 @@ export class LoginThrottle {
     this.device = LIMITS.device.map(create);
   }
 
-  /** Counts the attempt; returns null when it may go on, else how many ms to wait. */
+  /**
+   * Counts the attempt; returns null when it may go on, else how many ms to wait. The address is
+   * counted first, and an address over its limit counts nothing else: otherwise each refused request
+   * would still make counters for the email it names, and a stream of made-up emails would fill the
+   * server's memory without ever reaching a password check.
+   */
   async begin(attempt: LoginAttempt): Promise<number | null> {
-    const results = await Promise.allSettled(this.keys(attempt).map(([limiter, key]) => limiter.consume(key)));
+    const [byAddress, byAccount] = this.keys(attempt);
+    return (await this.consume(byAddress)) ?? (await this.consume(byAccount));
+  }
+
+  private async consume(keys: [RateLimiterAbstract, string][]): Promise<number | null> {
+    const results = await Promise.allSettled(keys.map(([limiter, key]) => limiter.consume(key)));
     let wait: number | null = null;
     for (const r of results) {
       if (r.status === 'fulfilled') continue;
@@ -72,14 +82,16 @@ export class LoginThrottle {
 
   /** The password was right: its point comes back, and the device's run of failures ends. */
   async succeeded(attempt: LoginAttempt): Promise<void> {
-    await Promise.all(this.keys(attempt).map(([limiter, key]) => (this.device.includes(limiter) ? limiter.delete(key) : limiter.reward(key))));
+    const keys = this.keys(attempt).flat();
+    await Promise.all(keys.map(([limiter, key]) => (this.device.includes(limiter) ? limiter.delete(key) : limiter.reward(key))));
   }
 
-  private keys(attempt: LoginAttempt): [RateLimiterAbstract, string][] {
+  /** The address's counters, then the account's (or the device's). */
+  private keys(attempt: LoginAttempt): [[RateLimiterAbstract, string][], [RateLimiterAbstract, string][]] {
     const byAddress = this.address.map((l): [RateLimiterAbstract, string] => [l, attempt.address]);
     const byAccount = attempt.device
       ? this.device.map((l): [RateLimiterAbstract, string] => [l, `${attempt.account}\n${attempt.device}`])
       : this.account.map((l): [RateLimiterAbstract, string] => [l, attempt.account]);
-    return [...byAddress, ...byAccount];
+    return [byAddress, byAccount];
   }
 }

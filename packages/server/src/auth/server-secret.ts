@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 
 const MIN_BYTES = 32;
-/** Where releases before 0.2 kept it; moved out on the first start. */
+/** Where releases before 0.2 kept it; replaced by a new secret in the file on the first start, and deleted. */
 const LEGACY_SETTING = 'signing_secret';
 
 export async function loadServerSecret(dataDir: string, store: Store, fromEnv?: string): Promise<Buffer> {
@@ -23,8 +23,9 @@ export async function loadServerSecret(dataDir: string, store: Store, fromEnv?: 
   }
   const file = join(dataDir, 'secret.key');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  // An old secret moves to the file, so agents signed in before the upgrade stay signed in.
-  const fresh = legacy !== undefined ? decode(legacy, `the ${LEGACY_SETTING} setting`) : randomBytes(MIN_BYTES);
+  // Never the old one: it sat in a readable file, and whoever copied that file (a backup) could mint
+  // an admin with it for ever. Agents signed in before the upgrade sign in once more.
+  const fresh = randomBytes(MIN_BYTES);
   try {
     // Exclusive: two nodes starting at once on one data directory agree on the first one written.
     writeFileSync(file, fresh.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });

@@ -3,7 +3,7 @@
  * sign-in cookie, signed with the server secret (server-secret.ts), so tokens
  * survive a restart and every node of a cluster that shares it accepts them.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 
 export type Ticket =
@@ -18,9 +18,8 @@ export interface AgentClaims {
 /** A verified agent cookie: who, and the sign-in it belongs to. */
 export interface AgentToken {
   agentId: string;
-  /** The sign-in's id; for a cookie of a release before sign-ins were recorded, one derived from the token. */
+  /** The sign-in's id: a cookie counts only while its sign-in is recorded and not revoked. */
   jti: string;
-  legacy: boolean;
   expiresAt: Date;
 }
 
@@ -29,7 +28,7 @@ const AGENT_TTL_S = 12 * 3600;
 const DEVICE_TTL_S = 180 * 86_400;
 
 export class Tokens {
-  /** The server secret (see server-secret.ts); it is the HS256 key as is, so older cookies stay valid. */
+  /** The server secret (see server-secret.ts), used as the HS256 key. */
   constructor(private readonly key: Uint8Array) {}
 
   ticket(ticket: Ticket): Promise<string> {
@@ -51,10 +50,8 @@ export class Tokens {
 
   async verifyAgent(token: string): Promise<AgentToken | null> {
     const claims = await this.verify(token, 'agent');
-    if (!claims || typeof claims.agentId !== 'string' || typeof claims.exp !== 'number') return null;
-    const legacy = typeof claims.jti !== 'string';
-    const jti = legacy ? `legacy:${createHash('sha256').update(token).digest('hex')}` : (claims.jti as string);
-    return { agentId: claims.agentId, jti, legacy, expiresAt: new Date(claims.exp * 1000) };
+    if (!claims || typeof claims.agentId !== 'string' || typeof claims.exp !== 'number' || typeof claims.jti !== 'string') return null;
+    return { agentId: claims.agentId, jti: claims.jti, expiresAt: new Date(claims.exp * 1000) };
   }
 
   /** The long-lived device cookie of a browser that signed in to this agent's account (login-throttle.ts). */
