@@ -150,6 +150,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     origins,
     sites,
     pingIntervalMs: config.pingIntervalMs,
+    agentSignedIn: async (agentId, signIn) => {
+      const [record, agent] = await Promise.all([store.findSignIn(signIn), store.findAgentById(agentId)]);
+      return !!record && !record.revokedAt && record.agentId === agentId && !!agent && !agent.disabledAt;
+    },
     trustProxy: config.trustProxy,
     report,
   });

@@ -7,7 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 
 export type Ticket =
-  { role: 'visitor'; sessionId: string; siteKey: string } | { role: 'agent'; sessionId: string; agentId: string; name: string };
+  | { role: 'visitor'; sessionId: string; siteKey: string }
+  /** `signIn`: the agent's sign-in it was issued under; the handshake checks it still stands. */
+  | { role: 'agent'; sessionId: string; agentId: string; name: string; signIn: string };
+
+/** A ticket as verified: with its own id, which the handshake spends (one socket per ticket). */
+export type VerifiedTicket = Ticket & { jti: string };
 
 export interface AgentClaims {
   agentId: string;
@@ -23,7 +28,8 @@ export interface AgentToken {
   expiresAt: Date;
 }
 
-const TICKET_TTL = '60s';
+/** How long a ticket opens a socket: long enough to connect, and it is spent by the first. */
+export const TICKET_TTL_S = 60;
 const AGENT_TTL_S = 12 * 3600;
 const DEVICE_TTL_S = 180 * 86_400;
 
@@ -32,12 +38,14 @@ export class Tokens {
   constructor(private readonly key: Uint8Array) {}
 
   ticket(ticket: Ticket): Promise<string> {
-    return this.sign({ typ: 'ticket', ...ticket }, TICKET_TTL);
+    return this.sign({ typ: 'ticket', ...ticket, jti: randomUUID() }, `${TICKET_TTL_S}s`);
   }
 
-  async verifyTicket(token: string): Promise<Ticket | null> {
+  async verifyTicket(token: string): Promise<VerifiedTicket | null> {
     const claims = await this.verify(token, 'ticket');
-    return claims as Ticket | null;
+    if (!claims || typeof claims.jti !== 'string' || typeof claims.sessionId !== 'string') return null;
+    if (claims.role === 'agent' && (typeof claims.signIn !== 'string' || typeof claims.agentId !== 'string')) return null;
+    return claims as VerifiedTicket;
   }
 
   /** A new agent cookie; the caller records its sign-in (jti), without which it counts for nothing. */

@@ -7,10 +7,12 @@ import type { WebSocket } from 'ws';
 import { closeCodes, limits, type AgentInfo } from '@tandem/protocol';
 import { validateAgentMessage } from '@tandem/protocol/schema';
 import type { Room } from '../live/room.js';
-import { negotiate, onMessages, parseControl, sendError } from './connection.js';
+import { closeFull, negotiate, onMessages, parseControl, requireHello, sendError } from './connection.js';
 
 export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, report: (err: unknown) => void): void {
   const a = room.addAgent(ws, agent);
+  if (!a) return closeFull(ws);
+  requireHello(ws, () => a.ready);
 
   onMessages(
     ws,

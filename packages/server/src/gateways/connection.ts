@@ -11,6 +11,22 @@ import { encode } from '../live/wire.js';
 
 /** Messages a socket may have waiting for the one before them; a client that outruns the server pays, not others. */
 const MAX_QUEUED = 256;
+/** A socket that has not said hello by then is closed: an open socket must be a client, not a held file descriptor. */
+export const HELLO_DEADLINE_MS = 10_000;
+
+/** Closes the socket unless `ready()` holds when the hello deadline passes. */
+export function requireHello(ws: WebSocket, ready: () => boolean): void {
+  const timer = setTimeout(() => {
+    if (!ready()) ws.close(closeCodes.policyViolation, 'hello expected');
+  }, HELLO_DEADLINE_MS);
+  timer.unref();
+  ws.once('close', () => clearTimeout(timer));
+}
+
+/** The session already has as many sockets of this kind on this node as it may. */
+export function closeFull(ws: WebSocket): void {
+  ws.close(closeCodes.policyViolation, 'too many sockets for this session');
+}
 
 /** A coded error; every channel declares the same `error` message, so the visitor's encoder serves all. */
 export function sendError(ws: WebSocket, code: ErrorCode, detail?: string): void {

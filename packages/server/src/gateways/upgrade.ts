@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { limits } from '@tandem/protocol';
 import type { Bus } from '../bus/bus.js';
-import type { Tokens } from '../auth/tokens.js';
+import { TICKET_TTL_S, type Tokens } from '../auth/tokens.js';
 import type { OriginPolicy } from '../origins.js';
 import type { Registry } from '../live/registry.js';
 import type { Rooms } from '../live/room.js';
@@ -32,6 +32,8 @@ export interface GatewayDeps {
   sites: Sites;
   /** How often every socket is pinged; one that has not answered the last ping by the next is dropped. */
   pingIntervalMs: number;
+  /** Whether the agent's sign-in (the one its ticket was issued under) still stands and the agent is enabled. */
+  agentSignedIn: (agentId: string, signIn: string) => Promise<boolean>;
   /** The proxies whose X-Forwarded-For is believed, as for the REST API. */
   trustProxy: TrustProxy;
   report: (err: unknown) => void;
@@ -93,6 +95,10 @@ export function createGateways(deps: GatewayDeps) {
     if (!role) return reject(socket, 404, 'Not Found');
     const ticket = await deps.tokens.verifyTicket(url.searchParams.get('ticket') ?? '');
     if (!ticket || ticket.role !== role) return reject(socket, 401, 'Unauthorized');
+    // An agent disabled or signed out since the ticket was issued opens nothing with it.
+    if (ticket.role === 'agent' && !(await deps.agentSignedIn(ticket.agentId, ticket.signIn))) return reject(socket, 401, 'Unauthorized');
+    // One socket per ticket: a ticket that leaked, or a client opening sockets by the thousand, gets no second one.
+    if (!(await deps.registry.spendTicket(ticket.jti, TICKET_TTL_S * 1000))) return reject(socket, 401, 'Unauthorized');
     const session = await deps.registry.getSession(ticket.sessionId);
     if (!session) return reject(socket, 410, 'Gone');
     const origin = req.headers.origin;

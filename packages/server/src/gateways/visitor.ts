@@ -7,10 +7,13 @@ import type { WebSocket } from 'ws';
 import { FrameFlag, limits, readFrameHeader } from '@tandem/protocol';
 import { validateVisitorMessage } from '@tandem/protocol/schema';
 import type { Room } from '../live/room.js';
-import { negotiate, onMessages, parseControl, sendError } from './connection.js';
+import { closeFull, negotiate, onMessages, parseControl, requireHello, sendError } from './connection.js';
 
 export function acceptVisitor(ws: WebSocket, room: Room, report: (err: unknown) => void): void {
-  const v = room.addVisitor(ws);
+  const added = room.addVisitor(ws);
+  if (!added) return closeFull(ws);
+  const v = added;
+  requireHello(ws, () => v.ready);
   /** The sequence number the next non-key frame must carry; null until a keyframe. */
   let expectedSeq: number | null = null;
 

@@ -12,6 +12,8 @@ import type { Invite, LiveJournal, LiveSession, NewSession, PresentVisitor, Rate
 export const MAX_PENDING_HANDOFFS = 5;
 /** Resume tokens a session keeps: one per origin it passed through, the oldest dropped first. */
 export const MAX_RESUME_TOKENS = 16;
+/** Spent tickets remembered at most (each for a minute): beyond, the oldest go. */
+const MAX_SPENT_TICKETS = 200_000;
 /** Invites kept at most, answered or not. */
 const MAX_INVITES = 10_000;
 /**
@@ -345,13 +347,33 @@ export class MemoryRegistry implements Registry {
     }
   }
 
+  /** Spent tickets until they expire; a bounded few, the oldest dropped first (they expire in a minute anyway). */
+  private readonly spent = new Map<string, number>();
+
+  async spendTicket(id: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const until = this.spent.get(id);
+    if (until !== undefined && until > now) return false;
+    this.spent.delete(id);
+    this.spent.set(id, now + ttlMs);
+    // Ordered by insertion: expired ones are at the front.
+    for (const [key, expires] of this.spent) {
+      if (expires > now && this.spent.size <= MAX_SPENT_TICKETS) break;
+      this.spent.delete(key);
+    }
+    return true;
+  }
+
+  /** One limiter per key prefix: two callers naming the same prefix count on the same counters, as in Redis. */
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
   rateLimiter(limit: RateLimit): RateLimiterAbstract {
-    return new RateLimiterMemory({
-      keyPrefix: limit.keyPrefix,
-      points: limit.points,
-      duration: limit.duration,
-      blockDuration: limit.blockDuration ?? 0,
-    });
+    let limiter = this.limiters.get(limit.keyPrefix);
+    if (!limiter) {
+      limiter = new RateLimiterMemory({ keyPrefix: limit.keyPrefix, points: limit.points, duration: limit.duration, blockDuration: limit.blockDuration ?? 0 });
+      this.limiters.set(limit.keyPrefix, limiter);
+    }
+    return limiter;
   }
 
   async close(): Promise<void> {

@@ -164,6 +164,10 @@ export interface Registry {
   /** Only a pending invite changes; false otherwise. */
   answerInvite(token: string, answer: { accepted: false } | { accepted: true; sessionId: string; code: string }): Promise<boolean>;
 
+  // ---- tickets ----
+  /** True the first time a ticket's id is spent (it opens one socket); false ever after, until `ttlMs` passes. */
+  spendTicket(id: string, ttlMs: number): Promise<boolean>;
+
   // ---- rate limits ----
   /** A limiter whose counters every node shares (rate-limiter-flexible: memory here, Redis in a cluster). */
   rateLimiter(limit: RateLimit): RateLimiterAbstract;

@@ -36,6 +36,10 @@ import { withoutQuery } from './urls.js';
 
 /** A viewer asks for a snapshot at most this often. */
 const RESYNC_INTERVAL_MS = 1000;
+/** Visitor sockets a session may have on a node at once: a page and the next while it hands over, a few tabs. */
+export const MAX_VISITOR_SOCKETS = 4;
+/** Agent sockets a session may have on a node at once (several agents, each with a console and a watch page). */
+export const MAX_AGENT_SOCKETS = 20;
 
 export interface RoomDeps {
   bus: Bus;
@@ -203,7 +207,9 @@ export class Room {
 
   // ---- the visitor's sockets -------------------------------------------------
 
-  addVisitor(ws: WebSocket): VisitorSocket {
+  /** Null when the session has as many visitor sockets here as it may. */
+  addVisitor(ws: WebSocket): VisitorSocket | null {
+    if (this.visitors.size >= MAX_VISITOR_SOCKETS) return null;
     const v: VisitorSocket = { ws, id: randomUUID(), ready: false };
     this.visitors.add(v);
     return v;
@@ -212,9 +218,11 @@ export class Room {
   async visitorHello(v: VisitorSocket, version: number): Promise<void> {
     const { registry, bus, events, sites } = this.deps;
     const connected = await registry.visitorConnected(this.id);
-    const session = connected && (await registry.getSession(this.id));
-    if (!connected || !session) return this.closeEnded(v.ws);
+    if (!connected) return this.closeEnded(v.ws);
+    // Counted: from here the close takes the count back, whatever fails next.
     v.ready = true;
+    const session = await registry.getSession(this.id);
+    if (!session) return this.closeEnded(v.ws);
     // A session lives in one page at a time: the newest socket takes it, older ones (another tab, a page that is going) move.
     await bus.publish(toVisitor(this.id), encode.bus({ t: 'replaced', by: v.id }));
     this.sendVisitor(v.ws, {
@@ -279,7 +287,9 @@ export class Room {
 
   // ---- agents' sockets -------------------------------------------------------
 
-  addAgent(ws: WebSocket, agent: AgentInfo): AgentSocket {
+  /** Null when the session has as many agent sockets here as it may. */
+  addAgent(ws: WebSocket, agent: AgentInfo): AgentSocket | null {
+    if (this.agents.size >= MAX_AGENT_SOCKETS) return null;
     const a: AgentSocket = { ws, agent, ready: false, behind: false, lastResync: 0 };
     this.agents.add(a);
     return a;
@@ -288,9 +298,10 @@ export class Room {
   async agentHello(a: AgentSocket, version: number): Promise<void> {
     const { registry, bus, events } = this.deps;
     const joined = await registry.agentConnected(this.id, a.agent);
-    const session = joined && (await registry.getSession(this.id));
-    if (!joined || !session) return this.closeEnded(a.ws);
+    if (!joined) return this.closeEnded(a.ws);
     a.ready = true;
+    const session = await registry.getSession(this.id);
+    if (!session) return this.closeEnded(a.ws);
     this.mode = session.mode;
     // Answers meant for this agent alone (results of its actions, a declined request), on all its sockets here.
     if (!this.agentTopics.has(a.agent.id)) {

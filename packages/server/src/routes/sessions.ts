@@ -41,7 +41,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
     if (byId !== undefined && agent.role !== 'admin' && !(await ctx.store.joinedSessions(agent.agentId, [session.id])).has(session.id)) {
       return fail('TDM_FORBIDDEN', 'Join this session with its code first.');
     }
-    const ticket = await ctx.tokens.ticket({ role: 'agent', sessionId: session.id, agentId: agent.agentId, name: agent.name });
+    const ticket = await ctx.tokens.ticket({ role: 'agent', sessionId: session.id, agentId: agent.agentId, name: agent.name, signIn: agent.jti });
     return { sessionId: session.id, ticket, visitorName: session.visitorName };
   }
 
