@@ -69,7 +69,11 @@ describe('session events in a cluster', () => {
     await s.visitor.next((m) => m.t === 'action');
     s.visitor.sendJson({ t: 'page', url: 'http://shop.example/checkout?card=4111#pay' });
     s.visitor.sendJson({ t: 'end' });
+    // Raced past the end: dropped, `ended` stays the last event.
+    s.visitor.sendJson({ t: 'page', url: 'http://shop.example/after' });
+    agent.sendJson({ t: 'requestMode', mode: 'navigate' });
     await agent.next((m) => m.t === 'ended');
+    await new Promise((r) => setTimeout(r, 300));
 
     const names = ['requested', 'started', 'agentJoined', 'modeRequested', 'modeChanged', 'action', 'navigated', 'ended'];
     await expect.poll(() => seenBy.b.filter((e) => e.sessionId === s.sessionId).map((e) => e.name)).toEqual(names);

@@ -149,13 +149,14 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
       expect((await r.getSession(session.id))!.agents).toEqual([{ ...agentB, sockets: 1 }]);
     });
 
-    it('numbers a session’s events from 1, in order, and goes on past the end for the last one', async () => {
+    it('numbers a session’s events from 1, in order; the end takes the last number, and none follows it', async () => {
       const r = await fresh();
       const { session } = await start(r);
       const seqs = await Promise.all(Array.from({ length: 20 }, () => r.nextSeq(session.id)));
-      expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-      await r.endSession(session.id, 'visitor');
-      expect(await r.nextSeq(session.id)).toBe(21);
+      expect([...(seqs as number[])].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect((await r.endSession(session.id, 'visitor'))?.finalSeq).toBe(21);
+      expect(await r.nextSeq(session.id)).toBeNull();
+      expect(await r.nextSeq(session.id)).toBeNull();
     });
 
     it('ends a session for exactly one caller, and frees its code', async () => {

@@ -27,7 +27,7 @@ describe('the embedded registry’s journal', () => {
       const handoff = (await before.issueHandoff(session.id, 'https://a.example'))!;
       const redeemed = await before.redeemHandoff(handoff, 'https://a.example', false);
       if (!redeemed || redeemed === 'consent') throw new Error('not redeemed');
-      const seqBefore = await before.nextSeq(session.id);
+      const seqBefore = (await before.nextSeq(session.id))!;
       const { session: ended } = await before.createSession({ siteKey: 'demo', identity: {}, mode: 'view', graceMs: 60_000 });
       await before.endSession(ended.id, 'visitor');
       await before.visitorConnected(session.id);

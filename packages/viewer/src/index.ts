@@ -4,7 +4,7 @@
  * the agent's pointer. The agent's mouse never reaches the rebuilt page: an
  * overlay takes it, so links and forms of the page cannot be triggered from here.
  */
-import { PROTOCOL_VERSION, refusals, type AgentAction, type AgentToServer, type Mode, type ServerToAgent } from '@tandem/protocol';
+import { PROTOCOL_VERSION, closeCodes, refusals, type AgentAction, type AgentToServer, type Mode, type ServerToAgent } from '@tandem/protocol';
 import { Rebuilder } from '@tandem/mirror/rebuild';
 import { FrameDecoder } from './frames.js';
 import { AgentInput } from './agent-input.js';
@@ -49,6 +49,8 @@ const MODE_NEEDED: Record<string, string> = {
   key: 'Typing needs the visitor to allow control.',
   type: 'Typing needs the visitor to allow control.',
 };
+/** HTTP answers to a ticket request after which trying again cannot help. */
+const FINAL_STATUSES = [401, 403, 404, 410];
 /** The same refusal is said at most this often (a wheel sends many). */
 const NOTICE_REPEAT_MS = 3000;
 
@@ -146,7 +148,10 @@ export class Viewer {
     } catch (err) {
       if (this.closed) return;
       const answer = err as Error & { status?: unknown; endReason?: string };
-      if (typeof answer.status === 'number') return this.update({ state: 'ended', reason: answer.endReason ?? answer.message });
+      // The server's final word (signed out, not allowed, no such session, ended); anything else is tried again.
+      if (typeof answer.status === 'number' && FINAL_STATUSES.includes(answer.status)) {
+        return this.update({ state: 'ended', reason: answer.endReason ?? answer.message });
+      }
       // The network, not the server: the session may well go on. Try again, a little later each time.
       this.update({ state: 'reconnecting' });
       this.retryTimer = setTimeout(() => void this.connect(), Math.min(5000, 500 * 2 ** this.retries++));
@@ -166,8 +171,12 @@ export class Viewer {
       if (typeof e.data !== 'string') return decoder.push(new Uint8Array(e.data as ArrayBuffer));
       this.onControl(JSON.parse(e.data) as ServerToAgent);
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       if (this.closed || this.status.state === 'ended' || this.socket !== ws) return;
+      // Closes that mean "do not come back": the session ended, a version in common there is none, signed out.
+      if (e.code === closeCodes.sessionEnded || e.code === closeCodes.badVersion || e.code === closeCodes.unauthorized) {
+        return this.update({ state: 'ended', reason: e.code === closeCodes.sessionEnded ? undefined : e.reason || undefined });
+      }
       this.update({ state: 'reconnecting' });
       this.retryTimer = setTimeout(() => void this.connect(), Math.min(5000, 500 * 2 ** this.retries++));
     };

@@ -185,7 +185,8 @@ async function begin(invite?: Invitation): Promise<void> {
     invite?.decline();
     return end(false);
   }
-  ui.status(strings.connecting);
+  ui.status(strings.connecting, '', () => api.stop());
+  const endsBefore = ends;
   try {
     const res = await post<Started>('/api/v1/visitor/sessions', {
       siteKey: host.config.siteKey ?? '',
@@ -194,6 +195,8 @@ async function begin(invite?: Invitation): Promise<void> {
       ...(host.config.mode ? { mode: host.config.mode } : {}),
       ...(invite ? { invite: invite.id } : {}),
     });
+    // Stopped while the session was being made: it ends on the server too, and nothing is shared.
+    if (ends !== endsBefore) return endByRequest({ sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code, mode: res.mode });
     stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code, mode: res.mode };
     mode = res.mode;
     writeStored(stored);
@@ -213,13 +216,17 @@ function identity() {
 }
 
 async function reconnect(): Promise<void> {
-  if (!stored) return;
+  const session = stored;
+  if (!session) return;
   try {
-    const res = await post<Started>(`/api/v1/visitor/sessions/${encodeURIComponent(stored.sessionId)}/resume`, {
-      resumeToken: stored.resumeToken,
+    const res = await post<Started>(`/api/v1/visitor/sessions/${encodeURIComponent(session.sessionId)}/resume`, {
+      resumeToken: session.resumeToken,
     });
+    // The visitor pressed Stop while the request was out: nothing opens again.
+    if (stored !== session) return;
     connect(res.ticket);
   } catch (err) {
+    if (stored !== session) return;
     // The session ended while we were away (or the server restarted without it): the visitor is told.
     if ((err as { status?: number }).status === 410) endedElsewhere();
     else retry();
@@ -397,7 +404,11 @@ function endedElsewhere(): void {
 }
 
 /** Ends sharing on this page and forgets the session; `started` says whether it had begun. */
+/** How many times sharing ended on this page: what an await was started under can tell it was stopped meanwhile. */
+let ends = 0;
+
 function end(started: boolean): void {
+  ends++;
   clearTimeout(timer);
   if (whileLive.length || liveElsewhere()?.sessionId === stored?.sessionId) markLive(null);
   stopLive();

@@ -97,8 +97,6 @@ export function createGateways(deps: GatewayDeps) {
     if (!ticket || ticket.role !== role) return reject(socket, 401, 'Unauthorized');
     // An agent disabled or signed out since the ticket was issued opens nothing with it.
     if (ticket.role === 'agent' && !(await deps.agentSignedIn(ticket.agentId, ticket.signIn))) return reject(socket, 401, 'Unauthorized');
-    // One socket per ticket: a ticket that leaked, or a client opening sockets by the thousand, gets no second one.
-    if (!(await deps.registry.spendTicket(ticket.jti, TICKET_TTL_S * 1000))) return reject(socket, 401, 'Unauthorized');
     const session = await deps.registry.getSession(ticket.sessionId);
     if (!session) return reject(socket, 410, 'Gone');
     const origin = req.headers.origin;
@@ -107,6 +105,8 @@ export function createGateways(deps: GatewayDeps) {
         ? deps.origins.visitorOriginAllowed(origin, req.headers.host)
         : deps.origins.sameOrigin(origin, req.headers.host);
     if (!allowed) return reject(socket, 403, 'Forbidden');
+    // One socket per ticket: a ticket that leaked, or a client opening sockets by the thousand, gets no second one.
+    if (!(await deps.registry.spendTicket(ticket.jti, TICKET_TTL_S * 1000))) return reject(socket, 401, 'Unauthorized');
     // Loaded before the socket opens, so the welcome reads the site's current rules without waiting.
     await deps.sites.settings(session.siteKey);
     // The room is open (on the bus) before the socket is: the client's first message, sent the

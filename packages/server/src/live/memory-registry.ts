@@ -224,26 +224,19 @@ export class MemoryRegistry implements Registry {
     return { last: true, agent };
   }
 
-  async nextSeq(id: string): Promise<number> {
+  async nextSeq(id: string): Promise<number | null> {
     const e = this.sessions.get(id);
-    // An event that comes after the end (its last) still gets a number in the stream.
-    if (!e) return (this.endedSeq.get(id) ?? 0) + 1;
-    return ++e.seq;
+    return e ? ++e.seq : null;
   }
 
-  /** The last numbers of recently ended sessions: their `ended` event follows the rest. */
-  private readonly endedSeq = new Map<string, number>();
-
-  async endSession(id: string, _reason: EndReason): Promise<LiveSession | null> {
+  async endSession(id: string, _reason: EndReason): Promise<(LiveSession & { finalSeq: number }) | null> {
     const e = this.sessions.get(id);
     if (!e) return null;
     this.sessions.delete(id);
     this.byCode.delete(e.session.code);
     for (const hash of e.handoffs) this.handoffs.delete(hash);
-    this.endedSeq.set(id, e.seq);
-    if (this.endedSeq.size > 10_000) this.endedSeq.delete(this.endedSeq.keys().next().value!);
     await this.journal?.removeLive(id);
-    return copy(e.session);
+    return { ...copy(e.session), finalSeq: e.seq + 1 };
   }
 
   async claimExpired(now: number): Promise<string[]> {
@@ -370,7 +363,12 @@ export class MemoryRegistry implements Registry {
   rateLimiter(limit: RateLimit): RateLimiterAbstract {
     let limiter = this.limiters.get(limit.keyPrefix);
     if (!limiter) {
-      limiter = new RateLimiterMemory({ keyPrefix: limit.keyPrefix, points: limit.points, duration: limit.duration, blockDuration: limit.blockDuration ?? 0 });
+      limiter = new RateLimiterMemory({
+        keyPrefix: limit.keyPrefix,
+        points: limit.points,
+        duration: limit.duration,
+        blockDuration: limit.blockDuration ?? 0,
+      });
       this.limiters.set(limit.keyPrefix, limiter);
     }
     return limiter;

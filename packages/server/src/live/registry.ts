@@ -142,10 +142,13 @@ export interface Registry {
   agentConnected(id: string, agent: AgentInfo): Promise<{ first: boolean } | null>;
   /** `last` when this was the agent's last socket in the session. */
   agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo } | null>;
-  /** The next number of the session's event stream, from 1. */
-  nextSeq(id: string): Promise<number>;
-  /** Ends the session; the session as it was, for exactly one caller (null for every other). */
-  endSession(id: string, reason: EndReason): Promise<LiveSession | null>;
+  /** The next number of the session's event stream, from 1; null once it ended (nothing follows `ended`). */
+  nextSeq(id: string): Promise<number | null>;
+  /**
+   * Ends the session: the session as it was, with the number of its last event (`ended`), for
+   * exactly one caller (null for every other).
+   */
+  endSession(id: string, reason: EndReason): Promise<(LiveSession & { finalSeq: number }) | null>;
   /** Sessions whose time ran out; each id is returned to one caller only. */
   claimExpired(now: number): Promise<string[]>;
 

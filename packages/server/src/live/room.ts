@@ -138,7 +138,7 @@ export class Rooms {
     if (!session) return false;
     await this.deps.bus.publish(toAgents(id), encode.agent({ t: 'ended', reason }));
     await this.deps.bus.publish(toVisitor(id), encode.visitor({ t: 'ended', reason }));
-    await this.deps.events.publish(session, { name: 'ended', reason });
+    await this.deps.events.publish(session, { name: 'ended', reason }, session.finalSeq);
     return true;
   }
 

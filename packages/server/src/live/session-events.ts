@@ -28,9 +28,14 @@ export class SessionEvents {
     private readonly report: (err: unknown) => void,
   ) {}
 
-  /** Publishes what happened in a session; resolves once this node's local followers have it. */
-  async publish(session: { id: string; siteKey: string }, input: SessionEventInput): Promise<void> {
-    const seq = await this.registry.nextSeq(session.id);
+  /**
+   * Publishes what happened in a session; resolves once this node's local followers have it. An
+   * event of a session that has ended is dropped: `ended` is the last (its number comes from
+   * the end itself, `seq`), and nothing that raced past it follows.
+   */
+  async publish(session: { id: string; siteKey: string }, input: SessionEventInput, seq?: number): Promise<void> {
+    seq ??= (await this.registry.nextSeq(session.id)) ?? undefined;
+    if (seq === undefined) return;
     const event = {
       ...input,
       t: 'event',

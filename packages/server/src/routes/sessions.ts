@@ -8,8 +8,12 @@ import { requireAgent, type Context } from '../context.js';
 import { isAdmin, requirePrincipal, seesSite, type Principal } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
 
+/** Wrong codes an agent may try a minute: the 900,000 codes are not a namespace to walk. */
+const WRONG_CODES_PER_MINUTE = 10;
+
 export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const wrongCodes = ctx.registry.rateLimiter({ keyPrefix: 'wrong-codes', points: WRONG_CODES_PER_MINUTE, duration: 60, blockDuration: 60 });
 
   /** Which of these sessions the caller may see the code of: an agent who is not an admin, only those they joined. */
   async function codeVisible(who: Principal, ids: string[]): Promise<(id: string) => boolean> {
@@ -41,7 +45,13 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
     if (byId !== undefined && agent.role !== 'admin' && !(await ctx.store.joinedSessions(agent.agentId, [session.id])).has(session.id)) {
       return fail('TDM_FORBIDDEN', 'Join this session with its code first.');
     }
-    const ticket = await ctx.tokens.ticket({ role: 'agent', sessionId: session.id, agentId: agent.agentId, name: agent.name, signIn: agent.jti });
+    const ticket = await ctx.tokens.ticket({
+      role: 'agent',
+      sessionId: session.id,
+      agentId: agent.agentId,
+      name: agent.name,
+      signIn: agent.jti,
+    });
     return { sessionId: session.id, ticket, visitorName: session.visitorName };
   }
 
@@ -55,7 +65,14 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
         response: { 200: AgentTicket },
       },
     },
-    async (req) => agentTicket(req, await ctx.registry.findByCode(req.body.code), 'TDM_UNKNOWN_CODE'),
+    async (req) => {
+      const agent = await requireAgent(ctx, req);
+      // Refused outright while the agent is over its wrong codes; a right code is not counted.
+      if ((await wrongCodes.get(agent.agentId))?.remainingPoints === 0) fail('TDM_RATE_LIMITED', 'Too many wrong codes; wait a minute.');
+      const session = await ctx.registry.findByCode(req.body.code);
+      if (!session) await wrongCodes.consume(agent.agentId).catch(() => fail('TDM_RATE_LIMITED', 'Too many wrong codes; wait a minute.'));
+      return agentTicket(req, session, 'TDM_UNKNOWN_CODE');
+    },
   );
 
   api.post(
@@ -113,6 +130,10 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
       const who = await requirePrincipal(ctx, req);
       const siteKey = (await ctx.registry.getSession(req.params.id))?.siteKey ?? (await ctx.store.getSession(req.params.id))?.siteKey;
       if (siteKey !== undefined && !seesSite(who, siteKey)) fail('TDM_NOT_FOUND');
+      // An agent who is not an admin ends only a session they are in.
+      if (who.kind === 'agent' && !isAdmin(who) && !(await ctx.store.joinedSessions(who.agentId, [req.params.id])).has(req.params.id)) {
+        fail('TDM_FORBIDDEN', 'Only an admin, or an agent in the session, may end it.');
+      }
       const ended = await ctx.rooms.end(req.params.id, who.kind === 'key' ? 'api' : 'agent');
       if (!ended) fail('TDM_SESSION_ENDED');
       return reply.code(204).send();
