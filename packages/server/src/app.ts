@@ -182,6 +182,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       // told to reconnect (4012) and resume, here after a restart or on another node. A session whose
       // visitor does not come back within the grace ends then.
       await gateways.close(closeCodes.restart, 'server restarting');
+      await rooms.drain(2000);
       if (!options.registry) await registry.close();
       // Requests in flight may finish; a client that holds a connection without reading cannot hold the shutdown.
       const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);

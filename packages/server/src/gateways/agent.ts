@@ -52,7 +52,7 @@ export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, report:
           break;
       }
     },
-    () => room.agentClosed(a),
+    room.agentCloser(a),
     report,
   );
 }

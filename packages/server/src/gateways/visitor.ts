@@ -55,7 +55,7 @@ export function acceptVisitor(ws: WebSocket, room: Room, report: (err: unknown) 
           break;
       }
     },
-    () => room.visitorClosed(v),
+    room.visitorCloser(v),
     report,
   );
 

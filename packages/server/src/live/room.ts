@@ -147,6 +147,37 @@ export class Rooms {
     await this.deps.bus.publish(toPresencePage(pageId), encode.presence(msg));
   }
 
+  /** Socket closes whose registry updates have not finished yet. */
+  private closing = 0;
+
+  /**
+   * A socket closed: counted from that moment (its registry updates run after the messages it
+   * sent before) until `work` is done; see drain.
+   */
+  trackClose(ws: WebSocket, work: () => Promise<void>): () => Promise<void> {
+    let counted = false;
+    ws.once('close', () => {
+      counted = true;
+      this.closing++;
+    });
+    return async () => {
+      try {
+        await work();
+      } finally {
+        if (counted) this.closing--;
+      }
+    };
+  }
+
+  /**
+   * Waits (at most `ms`) until every closed socket has been taken off the registry: a node that
+   * stops while a shared registry still counts its sockets would keep those sessions alive for ever.
+   */
+  async drain(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.closing > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
   /** A room that emptied leaves the map; the next socket of its session opens a new one. */
   forget(id: string): void {
     this.rooms.delete(id);
@@ -241,7 +272,12 @@ export class Room {
     else if (connected.first) await events.publish(session, { name: 'visitorReconnected' });
   }
 
-  async visitorClosed(v: VisitorSocket): Promise<void> {
+  /** What the gateway runs once the visitor socket closed and its messages were handled. */
+  visitorCloser(v: VisitorSocket): () => Promise<void> {
+    return this.owner.trackClose(v.ws, () => this.visitorClosed(v));
+  }
+
+  private async visitorClosed(v: VisitorSocket): Promise<void> {
     this.visitors.delete(v);
     try {
       if (!v.ready) return;
@@ -329,7 +365,12 @@ export class Room {
     await this.requestResync(a, true);
   }
 
-  async agentClosed(a: AgentSocket): Promise<void> {
+  /** What the gateway runs once the agent socket closed and its messages were handled. */
+  agentCloser(a: AgentSocket): () => Promise<void> {
+    return this.owner.trackClose(a.ws, () => this.agentClosed(a));
+  }
+
+  private async agentClosed(a: AgentSocket): Promise<void> {
     this.agents.delete(a);
     if (![...this.agents].some((s) => s.agent.id === a.agent.id)) {
       this.agentTopics.get(a.agent.id)?.();
