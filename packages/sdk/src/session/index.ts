@@ -33,8 +33,11 @@ import { VisitorUi } from './ui.js';
 
 const host = (window as unknown as Record<symbol, Host>)[HOST_KEY]!;
 const strings = resolveStrings(host.config.strings);
-/** A dropped connection (not a navigation) is retried this many times. */
-const MAX_RETRIES = 5;
+/**
+ * A dropped connection (not a navigation) is retried this many times, 8 s apart at most: about
+ * two and a half minutes, long enough for a server to restart (its sessions wait for their visitors).
+ */
+const MAX_RETRIES = 20;
 /** How long "Sharing ended" stays up when the agent ended the session. */
 const ENDED_NOTICE_MS = 4000;
 
