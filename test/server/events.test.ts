@@ -4,45 +4,25 @@
  * node B; both nodes see the session's events, numbered, in the same order,
  * and the metadata is written once per event, by the node that saw it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type SessionEvent } from '@tandem/protocol';
-import { loadConfig, openSqliteStore, startServer, type TandemServer } from '@tandem/server';
-import { MemoryBus } from '../../packages/server/src/bus/memory.js';
-import { MemoryRegistry } from '../../packages/server/src/live/memory-registry.js';
-import { ADMIN } from '../helpers/server.js';
+import type { TandemServer } from '@tandem/server';
+import { ADMIN, startCluster, type TestCluster } from '../helpers/server.js';
 import { connect, signIn, startVisitorSession } from '../helpers/clients.js';
 
-let dir: string;
+let cluster: TestCluster;
 let a: TandemServer;
 let b: TandemServer;
 const seenBy: Record<'a' | 'b', SessionEvent[]> = { a: [], b: [] };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tandem-events-'));
-  const store = await openSqliteStore(dir);
-  const bus = new MemoryBus();
-  const registry = new MemoryRegistry();
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    TANDEM_DATA_DIR: dir,
-    TANDEM_ADMIN_EMAIL: ADMIN.email,
-    TANDEM_ADMIN_PASSWORD: ADMIN.password,
-  });
-  a = await startServer(config, { store, bus, registry, logger: false, print: () => {} });
-  b = await startServer(config, { store, bus, registry, logger: false, print: () => {} });
+  cluster = await startCluster();
+  [a, b] = cluster.nodes as [TandemServer, TandemServer];
   await a.context.events.followAll((e) => void seenBy.a.push(e));
   await b.context.events.followAll((e) => void seenBy.b.push(e));
 });
 
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.stop());
 
 describe('session events in a cluster', () => {
   it('a visitor on one node and an agent on another: one stream, the same order on both, metadata written once', async () => {

@@ -3,41 +3,23 @@
  * store (as Redis and PostgreSQL are shared); a change made through one is what
  * the other serves at once, though it had the settings cached.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent, loadConfig, openSqliteStore, startServer, type TandemServer } from '@tandem/server';
-import { MemoryBus } from '../../packages/server/src/bus/memory.js';
-import { ADMIN } from '../helpers/server.js';
+import { createAgent, type TandemServer } from '@tandem/server';
+import { startCluster, type TestCluster } from '../helpers/server.js';
 import { signIn } from '../helpers/clients.js';
 
-let dir: string;
+let cluster: TestCluster;
 let a: TandemServer;
 let b: TandemServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tandem-sites-'));
-  const store = await openSqliteStore(dir);
-  const bus = new MemoryBus();
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    TANDEM_DATA_DIR: dir,
-    TANDEM_ADMIN_EMAIL: ADMIN.email,
-    TANDEM_ADMIN_PASSWORD: ADMIN.password,
-  });
-  a = await startServer(config, { store, bus, logger: false, print: () => {} });
-  b = await startServer(config, { store, bus, logger: false, print: () => {} });
+  cluster = await startCluster();
+  [a, b] = cluster.nodes as [TandemServer, TandemServer];
   // After the first start, which creates the admin only on an empty store.
-  await createAgent(store, { email: 'plain@example.test', password: 'plain agent pw', name: 'Plain', role: 'agent' });
+  await createAgent(cluster.store, { email: 'plain@example.test', password: 'plain agent pw', name: 'Plain', role: 'agent' });
 });
 
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.stop());
 
 describe('site settings in a cluster', () => {
   it('a change through one node is served by the other at once', async () => {

@@ -32,20 +32,13 @@ export interface LiveSession {
   expiresAt: number | null;
 }
 
-/** What of a live session outlives the process that held it: enough to resume it. */
-export interface JournaledSession {
-  id: string;
-  code: string;
-  siteKey: string;
-  visitorName: string | null;
-  mode: Mode;
-  maxMode: Mode;
-  createdAt: string;
+/** What of a live session outlives the process that held it: enough to resume it (who is connected does not). */
+export type JournaledSession = Pick<LiveSession, 'id' | 'code' | 'siteKey' | 'visitorName' | 'mode' | 'maxMode' | 'createdAt'> & {
   /** Hashes of the resume tokens the visitor holds (never the tokens). */
   resumeHashes: string[];
   /** The event stream's number when it was written; the stream goes on past it after a restart. */
   seq: number;
-}
+};
 
 /**
  * Where the embedded registry writes live sessions as they change, so that a
