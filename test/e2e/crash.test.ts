@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
-import { ADMIN } from '../helpers/server.js';
+import { ADMIN, serverEnv } from '../helpers/server.js';
 import { signIn } from '../helpers/clients.js';
 import { joinInConsole, shareDemo } from '../helpers/site.js';
 
@@ -28,16 +28,7 @@ let base = '';
 /** Starts `tandem start` on the data directory (on `port`, or a free one) and waits until it serves. */
 async function startChild(port = 0): Promise<string> {
   const proc = spawn(process.execPath, [BIN, 'start'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TANDEM_DATA_DIR: dataDir,
-      TANDEM_ADMIN_EMAIL: ADMIN.email,
-      TANDEM_ADMIN_PASSWORD: ADMIN.password,
-      TANDEM_LOG_LEVEL: 'warn',
-      TANDEM_RESUME_GRACE_MS: String(GRACE_MS),
-    },
+    env: { ...process.env, ...serverEnv(dataDir, { PORT: String(port), TANDEM_RESUME_GRACE_MS: String(GRACE_MS) }) },
   });
   child = proc;
   let out = '';

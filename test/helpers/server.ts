@@ -12,10 +12,9 @@ export interface TestServer extends TandemServer {
   stop(): Promise<void>;
 }
 
-/** A real server on a free port of 127.0.0.1, with its own data directory. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-test-'));
-  const config = loadConfig({
+/** The environment of a test server: a free port of 127.0.0.1, this data directory, the test admin. */
+export function serverEnv(dataDir: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
     PORT: '0',
     HOST: '127.0.0.1',
     TANDEM_DATA_DIR: dataDir,
@@ -23,7 +22,13 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     TANDEM_ADMIN_PASSWORD: ADMIN.password,
     TANDEM_LOG_LEVEL: 'warn',
     ...env,
-  });
+  };
+}
+
+/** A real server on a free port of 127.0.0.1, with its own data directory. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-test-'));
+  const config = loadConfig(serverEnv(dataDir, env));
   const server = await startServer(config, { print: () => {}, logger: false });
   return {
     ...server,
@@ -50,13 +55,7 @@ export async function startCluster(count = 2): Promise<TestCluster> {
   const store = await openSqliteStore(dataDir);
   const bus = new MemoryBus();
   const registry = new MemoryRegistry();
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    TANDEM_DATA_DIR: dataDir,
-    TANDEM_ADMIN_EMAIL: ADMIN.email,
-    TANDEM_ADMIN_PASSWORD: ADMIN.password,
-  });
+  const config = loadConfig(serverEnv(dataDir));
   const nodes: TandemServer[] = [];
   for (let i = 0; i < count; i++) nodes.push(await startServer(config, { store, bus, registry, logger: false, print: () => {} }));
   return {

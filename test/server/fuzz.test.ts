@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameFlag, FrameType, PROTOCOL_VERSION, encodeFrame } from '@tandem/protocol';
-import { ADMIN } from '../helpers/server.js';
+import { serverEnv } from '../helpers/server.js';
 import { connect, joinAsAgent, signIn, startVisitorSession, type Client } from '../helpers/clients.js';
 import {
   makeRng,
@@ -75,14 +75,8 @@ class ServerProcess {
     const dataDir = mkdtempSync(join(tmpdir(), 'tandem-fuzz-'));
     const env = {
       ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      TANDEM_DATA_DIR: dataDir,
-      TANDEM_ADMIN_EMAIL: ADMIN.email,
-      TANDEM_ADMIN_PASSWORD: ADMIN.password,
-      TANDEM_LOG_LEVEL: 'warn',
       // The fuzz's sessions come "from" other addresses through a proxy on loopback, so the bystander's start budget is untouched.
-      TANDEM_TRUST_PROXY: '127.0.0.1',
+      ...serverEnv(dataDir, { TANDEM_TRUST_PROXY: '127.0.0.1' }),
     };
     const key = (await promisify(execFile)(process.execPath, [BIN, 'key', 'create', '--name', 'fuzz', '--admin'], { env })).stdout.trim();
     const server = new ServerProcess(spawn(process.execPath, [BIN, 'start'], { env }), dataDir, /^tdm_/.test(key) ? key : null);
