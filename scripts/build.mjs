@@ -23,6 +23,8 @@ const bundles = [
   // The agent console and the standalone watch page.
   { entryPoints: ['packages/console/src/main.tsx'], outfile: 'packages/console/dist/console.js', jsx: 'automatic', jsxImportSource: 'preact' },
   { entryPoints: ['packages/viewer/src/watch-page.ts'], outfile: 'packages/viewer/dist/watch.js' },
+  // <tandem-viewer>: the custom element agent desktops put on their pages (it frames the watch page).
+  { entryPoints: ['packages/viewer/src/element.ts'], outfile: 'packages/viewer/dist/tandem-viewer.js' },
 ];
 
 for (const dir of ['packages/sdk/dist', 'packages/console/dist', 'packages/viewer/dist']) mkdirSync(dir, { recursive: true });

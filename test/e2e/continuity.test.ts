@@ -63,7 +63,7 @@ async function follow(visitor: Page, url: string): Promise<void> {
   await visitor.click('#next');
 }
 
-const shortId = (visitor: Page) => visitor.evaluate(() => new Promise((r) => (window as any).Tandem('getShortId', r)));
+const sessionCode = (visitor: Page) => visitor.evaluate(() => new Promise((r) => (window as any).Tandem('getSessionCode', r)));
 
 describe('continuity across the site’s domains', () => {
   it('keeps the session and code on a sub-domain and on an allowed second domain; a foreign domain ends it', async () => {
@@ -78,7 +78,7 @@ describe('continuity across the site’s domains', () => {
     agent.binary.length = 0;
     await follow(visitor, sitePage('b.localtest', 'vue.html'));
     await agentSees(agent, 'Vue booking');
-    expect(await shortId(visitor)).toBe(code);
+    expect(await sessionCode(visitor)).toBe(code);
     // The token left the address bar at once, and it is spent: it resumes nothing a second time.
     expect(visitor.url()).toBe(sitePage('b.localtest', 'vue.html'));
     expect(handoffs).toHaveLength(1);
@@ -93,7 +93,7 @@ describe('continuity across the site’s domains', () => {
     await follow(visitor, sitePage('partner.example', 'react.html'));
     await visitor.waitForURL(/partner\.example/);
     await agentSees(agent, 'React shop');
-    expect(await shortId(visitor)).toBe(code);
+    expect(await sessionCode(visitor)).toBe(code);
 
     // The agent sends the visitor to the site's own addresses, never elsewhere.
     agent.sendJson({ t: 'action', id: 1, a: { k: 'navigate', url: 'https://elsewhere.invalid/' } });
@@ -103,7 +103,7 @@ describe('continuity across the site’s domains', () => {
     expect(await agent.next((m) => m.t === 'actionResult' && m.id === 2)).toMatchObject({ ok: true });
     await agentSees(agent, 'Vue booking');
     expect(visitor.url()).toBe(sitePage('b.localtest', 'vue.html'));
-    expect(await shortId(visitor)).toBe(code);
+    expect(await sessionCode(visitor)).toBe(code);
 
     // A form of the site that submits to another of its domains carries the session too.
     agent.binary.length = 0;
@@ -123,14 +123,14 @@ describe('continuity across the site’s domains', () => {
     expect(visitor.url()).toContain('via=form');
     expect(visitor.url()).not.toContain('tandem_handoff');
     await agentSees(agent, 'React shop');
-    expect(await shortId(visitor)).toBe(code);
+    expect(await sessionCode(visitor)).toBe(code);
 
     // Out of the site: sharing ends, and the foreign page shares nothing.
     await follow(visitor, sitePage('evil.example', 'react.html'));
     expect(await agent.next((m) => m.t === 'ended')).toMatchObject({ reason: 'left' });
     await visitor.waitForURL(/evil\.example/);
     await visitor.waitForFunction(() => (window as any).Tandem?.loaded);
-    expect(await shortId(visitor)).toBeNull();
+    expect(await sessionCode(visitor)).toBeNull();
     expect(await visitor.$('tandem-ui')).toBeNull();
     await ctx.close();
   });
@@ -177,7 +177,7 @@ describe('one live tab', () => {
     agent.binary.length = 0;
     await second.click('tandem-ui [data-action=sync]');
     await agentSees(agent, 'Vue booking');
-    expect(await shortId(second)).toBe(code);
+    expect(await sessionCode(second)).toBe(code);
     // The first tab stops sharing and offers to take the session back.
     await first.waitForSelector('tandem-ui [data-action=sync]');
 

@@ -173,7 +173,7 @@ describe('a co-browsing session on the demo', () => {
     await visitor.click('header a[href="results.html"]');
     await visitor.waitForURL(/results\.html/);
     await inView({ selector: '#results-title' });
-    const sameCode = await visitor.evaluate(() => new Promise<string | null>((resolve) => (window as any).Tandem('getShortId', resolve)));
+    const sameCode = await visitor.evaluate(() => new Promise<string | null>((resolve) => (window as any).Tandem('getSessionCode', resolve)));
     expect(sameCode).toBe(code);
     await visitor.waitForSelector(`tandem-ui .panel:has-text("Sharing this tab with ${ADMIN.name}")`);
   });
@@ -181,13 +181,15 @@ describe('a co-browsing session on the demo', () => {
   it('the standalone /watch page (for agent desktops) shows the same session under a strict CSP', async () => {
     const [live] = await server.context.registry.listSessions();
     const watch = await agentCtx.newPage();
-    const response = await watch.goto(`${server.url}/watch?session=${live!.id}`);
+    const response = await watch.goto(`${server.url}/watch#session=${live!.id}`);
     expect(response!.headers()['content-security-policy']).toContain("script-src 'self'");
+    // The fragment is read, then taken off the address.
+    await watch.waitForFunction(() => location.hash === '');
     await watch.waitForFunction(() => {
       const frame = document.querySelector<HTMLIFrameElement>('iframe[data-tandem-view]');
       return !!frame?.contentDocument?.querySelector('#results-title');
     });
-    await watch.waitForSelector('#bar:has-text("Watching Alex Traveler")');
+    await watch.waitForSelector('#status:has-text("Watching Alex Traveler")');
     await watch.close();
   });
 

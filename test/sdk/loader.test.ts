@@ -138,7 +138,7 @@ async function consent(page: Page): Promise<string> {
 }
 
 /** Calls a command that answers through a callback. */
-function ask(page: Page, command: 'getShortId' | 'getWatchLink'): Promise<string | null> {
+function ask(page: Page, command: 'getShortId' | 'getSessionCode' | 'getWatchLink'): Promise<string | null> {
   return page.evaluate((c) => new Promise<string | null>((r) => (window as any).Tandem(c, r)), command);
 }
 
@@ -256,27 +256,29 @@ describe('commands and events', () => {
     await page.context().close();
   });
 
-  it('getShortId and getWatchLink answer with the code and the watch address, and null without a session', async () => {
+  it('getSessionCode and getWatchLink answer with the code and the watch address, and null without a session', async () => {
     const { page } = await openPage('snippet.html');
-    expect(await ask(page, 'getShortId')).toBeNull();
+    expect(await ask(page, 'getSessionCode')).toBeNull();
     expect(await ask(page, 'getWatchLink')).toBeNull();
+    // Presence is off on this page: no short id.
+    expect(await ask(page, 'getShortId')).toBeNull();
 
     // Asked while the session is still starting (bundle loading, consent open): answered once the code exists.
     const early = page.evaluate(
       () =>
         new Promise<string | null>((r) => {
           (window as any).Tandem('startSession');
-          (window as any).Tandem('getShortId', r);
+          (window as any).Tandem('getSessionCode', r);
         }),
     );
     await page.click('tandem-ui [data-action=accept]');
     const code = await (await page.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code');
     expect(await early).toBe(code);
-    expect(await ask(page, 'getShortId')).toBe(code);
+    expect(await ask(page, 'getSessionCode')).toBe(code);
 
     const link = (await ask(page, 'getWatchLink'))!;
-    expect(link.startsWith(`${server.url}/watch?session=`)).toBe(true);
-    const id = new URL(link).searchParams.get('session')!;
+    expect(link.startsWith(`${server.url}/watch#session=`)).toBe(true);
+    const id = new URLSearchParams(new URL(link).hash.slice(1)).get('session')!;
     expect(await sessionRecord(id)).toMatchObject({ code, live: true });
     expect((await fetch(link, { headers: { cookie } })).status).toBe(200);
 

@@ -195,7 +195,7 @@ describe('minimize and drag', () => {
     await page.waitForSelector('tandem-ui .panel.min');
     await page.click('tandem-ui [data-action=stop]');
     await page.waitForSelector('tandem-ui', { state: 'detached' });
-    expect(await page.evaluate(() => new Promise((r) => (window as any).Tandem('getShortId', r)))).toBeNull();
+    expect(await page.evaluate(() => new Promise((r) => (window as any).Tandem('getSessionCode', r)))).toBeNull();
     await page.context().close();
   });
 });

@@ -172,6 +172,7 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
 
     const visitor = (over: Partial<PresentVisitor> = {}): PresentVisitor => ({
       visitorId: 'visitor-1',
+      shortId: 'K7QM2XRP',
       siteKey: 'demo',
       identity: { name: 'Alex Traveler', email: 'alex@example.com', uniqueId: 'cust-42' },
       verified: false,

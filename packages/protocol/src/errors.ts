@@ -21,6 +21,11 @@ export const errors = {
   TDM_SESSION_ENDED: { status: 410, message: 'This session has ended.' },
   TDM_CONSENT_NEEDED: { status: 409, message: 'The visitor did not come from the page that handed the session over: ask them again.' },
   TDM_UNKNOWN_SITE: { status: 404, message: 'No site has this site key.' },
+  TDM_LINK_SPENT: { status: 410, message: 'This link was already used: a watch link opens the session once. Ask for a new one.' },
+  TDM_LINK_EXPIRED: { status: 410, message: 'This link has expired. Ask for a new one.' },
+  TDM_VISITOR_GONE: { status: 404, message: 'The visitor is no longer on the site.' },
+  TDM_CONSENT_DECLINED: { status: 403, message: 'The visitor declined to share their screen.' },
+  TDM_NO_ANSWER: { status: 410, message: 'The visitor did not answer the request to share in time.' },
   TDM_INTERNAL: { status: 500, message: 'Something went wrong on the server.' },
 } as const;
 

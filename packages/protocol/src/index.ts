@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './frame.js';
 export * from './dom.js';
 export * from './control.js';
+export * from './embed.js';
 export type { AgentAction, AgentInfo, EndReason, Hello, Identity, PlatformInfo, SiteMasking } from './schema/common.js';
 export type {
   AgentToServer,
@@ -20,3 +21,4 @@ export type {
 } from './schema/channels.js';
 export type { SessionEvent, SessionEventInput, SessionEventName } from './schema/events.js';
 export type * from './schema/rest.js';
+export type * from './schema/rest-watch.js';

@@ -51,8 +51,13 @@ export interface SessionApi {
   presence(): void;
   resume(): void;
   stop(): void;
-  /** Calls back with the short code once there is one, or null when no session is starting. */
-  getShortId(cb: (code: string | null) => void): void;
+  /**
+   * Calls back with the visitor's short id (sites with presence on): stable for this browser,
+   * before and during a session; what an integration asks a watch URL for. Null without presence.
+   */
+  getShortId(cb: (shortId: string | null) => void): void;
+  /** Calls back with the running session's code (what the visitor reads out to join by code), or null. */
+  getSessionCode(cb: (code: string | null) => void): void;
   /**
    * Calls back with the address at which a signed-in agent watches this
    * session (for an integration that opens it from its own system), or null.

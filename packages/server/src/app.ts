@@ -34,11 +34,13 @@ import { visitorRoutes } from './routes/visitor.js';
 import { siteRoutes } from './routes/sites.js';
 import { Sites } from './sites.js';
 import { presenceRoutes } from './routes/presence.js';
+import { watchRoutes } from './routes/watch.js';
 import { contractRoutes } from './routes/contracts.js';
 import { securityHeaders } from './routes/headers.js';
 import { compileTrust } from './net/client-address.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { agentRoutes } from './routes/agents.js';
+import { ShortIds } from './live/short-ids.js';
 
 /** How long a shutdown waits for HTTP requests in flight before it closes their connections. */
 const CLOSE_GRACE_MS = 5000;
@@ -107,7 +109,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await rooms.start();
   // Sign-in counters live in the registry, so every node of a cluster counts the same guesses.
   const loginThrottle = new LoginThrottle((limit) => registry.rateLimiter(limit));
-  const context: Context = { config, store, bus, tokens, registry, rooms, events, origins, sites, loginThrottle };
+  const shortIds = new ShortIds(secret);
+  const context: Context = { config, store, bus, tokens, registry, rooms, events, origins, sites, loginThrottle, shortIds };
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof TandemError) return reply.code(err.statusCode).send({ code: err.code, message: err.message, ...err.extra });
     const e = err as { validation?: unknown; statusCode?: number; message: string };
@@ -139,8 +142,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => sessionRoutes(scope, context));
   await app.register(async (scope) => siteRoutes(scope, context));
   await app.register(async (scope) => presenceRoutes(scope, context));
+  await app.register(async (scope) => watchRoutes(scope, context));
   await app.register(contractRoutes);
-  await app.register(pageRoutes);
+  await app.register(async (scope) => pageRoutes(scope, () => sites.desktopOrigins(config.agentDesktopOrigins)));
 
   const gateways = createGateways({
     tokens,
@@ -149,6 +153,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     bus,
     origins,
     sites,
+    shortIds,
     pingIntervalMs: config.pingIntervalMs,
     agentSignedIn: async (agentId, signIn) => {
       const [record, agent] = await Promise.all([store.findSignIn(signIn), store.findAgentById(agentId)]);

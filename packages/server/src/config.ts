@@ -9,6 +9,12 @@ export interface ServerConfig {
   dataDir: string;
   /** Origins (besides the server's own) whose pages may start sessions. */
   allowedOrigins: string[];
+  /** Agent desktops (origins) that may frame the watch page, besides those each site's settings allow. */
+  agentDesktopOrigins: string[];
+  /** The address integrators' agents reach the server at (watch URLs); else the request's own. */
+  publicUrl?: string;
+  /** How long a watch URL opens the session (it opens it once in any case). */
+  watchLinkTtlMs: number;
   /** Site keys accepted from the visitor SDK. */
   siteKeys: string[];
   adminEmail?: string;
@@ -37,6 +43,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     host: env.HOST ?? '0.0.0.0',
     dataDir: resolve(env.TANDEM_DATA_DIR ?? './data'),
     allowedOrigins: list(env.TANDEM_ALLOWED_ORIGINS),
+    agentDesktopOrigins: list(env.TANDEM_AGENT_DESKTOP_ORIGINS).map((o) => new URL(o).origin),
+    publicUrl: env.TANDEM_PUBLIC_URL ? new URL(env.TANDEM_PUBLIC_URL).origin : undefined,
+    watchLinkTtlMs: Number(env.TANDEM_WATCH_LINK_TTL_S ?? 300) * 1000,
     siteKeys: list(env.TANDEM_SITE_KEYS ?? 'demo'),
     adminEmail: env.TANDEM_ADMIN_EMAIL,
     adminPassword: env.TANDEM_ADMIN_PASSWORD,

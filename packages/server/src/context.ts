@@ -10,7 +10,9 @@ import type { Sites } from './sites.js';
 import type { Registry } from './live/registry.js';
 import type { Rooms } from './live/room.js';
 import type { SessionEvents } from './live/session-events.js';
+import type { ShortIds } from './live/short-ids.js';
 import { fail } from './http-errors.js';
+import { isApiKey } from './auth/api-keys.js';
 
 export interface Context {
   config: ServerConfig;
@@ -25,9 +27,21 @@ export interface Context {
   origins: OriginPolicy;
   sites: Sites;
   loginThrottle: LoginThrottle;
+  shortIds: ShortIds;
 }
 
 export const AGENT_COOKIE = 'tandem_agent';
+
+/**
+ * The agent's sign-in token: the console's cookie or, where a cookie cannot go (the watch page
+ * framed by an agent desktop on another site, where it would be a third-party cookie), the same
+ * token as `Authorization: Bearer`, kept by the page in its own tab's storage.
+ */
+export function agentToken(req: FastifyRequest): string {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ') && !isApiKey(auth.slice(7))) return auth.slice(7);
+  return req.cookies[AGENT_COOKIE] ?? '';
+}
 
 /**
  * The signed-in agent, or a 401. A valid signature is not enough: the sign-in
@@ -35,7 +49,7 @@ export const AGENT_COOKIE = 'tandem_agent';
  * and be enabled; the role is the agent's now, not when the cookie was made.
  */
 export async function requireAgent(ctx: Context, req: FastifyRequest): Promise<AgentClaims & { jti: string }> {
-  const token = await ctx.tokens.verifyAgent(req.cookies[AGENT_COOKIE] ?? '');
+  const token = await ctx.tokens.verifyAgent(agentToken(req));
   if (!token) return fail('TDM_UNAUTHORIZED');
   const signIn = await ctx.store.findSignIn(token.jti);
   if (!signIn || signIn.revokedAt || signIn.agentId !== token.agentId) return fail('TDM_UNAUTHORIZED');

@@ -4,6 +4,8 @@ import { errors, type EndReason, type ErrorCode } from '@tandem/protocol';
 export interface ErrorExtra {
   /** With TDM_SESSION_ENDED: how the session ended, when the store knows. */
   endReason?: EndReason;
+  /** With a watch link's errors: where the integrator offers to try again (branding.retry_url). */
+  retryUrl?: string;
 }
 
 /** An error answered to the client as `{ code, message }` with the code's status. */

@@ -18,18 +18,22 @@ export interface SiteSettings {
   defaultMode: Mode;
   /** Visitors may be listed to agents while on the site (the page must turn it on too). */
   presence: boolean;
+  /** Origins of agent desktops that may frame the watch page (its frame-ancestors). */
+  agentDesktopOrigins: string[];
   masking: Required<SiteMasking>;
 }
 
 export const DEFAULT_SITE_SETTINGS: SiteSettings = {
   defaultMode: 'view',
   presence: false,
+  agentDesktopOrigins: [],
   masking: { selectors: [], blockSelectors: [] },
 };
 
 export interface SitePatch {
   defaultMode?: Mode;
   presence?: boolean;
+  agentDesktopOrigins?: string[];
   masking?: SiteMasking;
 }
 
@@ -110,6 +114,17 @@ export class Sites {
     return settings;
   }
 
+  /**
+   * Every origin an admin allowed to frame the watch page, over all sites, plus the server's
+   * own list (TANDEM_AGENT_DESKTOP_ORIGINS): the page is the same for every site, and which
+   * session it will show is not known when it is served.
+   */
+  async desktopOrigins(configured: readonly string[]): Promise<string[]> {
+    const all = new Set(configured);
+    for (const key of this.keys) for (const o of (await this.settings(key)).agentDesktopOrigins) all.add(o);
+    return [...all];
+  }
+
   /** The settings as last loaded (`settings` loads them): for code that must not wait. */
   current(key: string): SiteSettings {
     return this.cache.get(key) ?? DEFAULT_SITE_SETTINGS;
@@ -171,6 +186,8 @@ export class Sites {
     const next: SiteSettings = {
       defaultMode: patch.defaultMode && MODES.includes(patch.defaultMode) ? patch.defaultMode : before.defaultMode,
       presence: patch.presence ?? before.presence,
+      // Kept as origins exactly (the schema checked the shape; new URL drops a path or a trailing slash).
+      agentDesktopOrigins: patch.agentDesktopOrigins ? [...new Set(patch.agentDesktopOrigins.map((o) => new URL(o).origin))] : before.agentDesktopOrigins,
       masking: patch.masking
         ? {
             selectors: patch.masking.selectors ?? before.masking.selectors,

@@ -4,7 +4,7 @@
  * the agent's pointer. The agent's mouse never reaches the rebuilt page: an
  * overlay takes it, so links and forms of the page cannot be triggered from here.
  */
-import { PROTOCOL_VERSION, closeCodes, refusals, type AgentAction, type AgentToServer, type Mode, type ServerToAgent } from '@tandem/protocol';
+import { PROTOCOL_VERSION, closeCodes, refusals, type AgentAction, type AgentInfo, type AgentToServer, type Mode, type ServerToAgent } from '@tandem/protocol';
 import { Rebuilder } from '@tandem/mirror/rebuild';
 import { FrameDecoder } from './frames.js';
 import { AgentInput } from './agent-input.js';
@@ -42,6 +42,8 @@ export interface ViewerOptions {
   server?: string;
   onStatus?: (status: ViewerStatus) => void;
   onNotice?: (notice: ViewerNotice) => void;
+  /** Another agent (or this one, on another screen) joined or left the session. */
+  onAgent?: (change: 'joined' | 'left', agent: AgentInfo) => void;
 }
 
 const MODE_NEEDED: Record<string, string> = {
@@ -210,11 +212,15 @@ export class Viewer {
       case 'agentJoined':
         this.agents.set(msg.agent.id, msg.agent.name);
         this.update({ agents: [...this.agents.values()] });
+        this.options.onAgent?.('joined', msg.agent);
         break;
-      case 'agentLeft':
+      case 'agentLeft': {
+        const name = this.agents.get(msg.agentId);
         this.agents.delete(msg.agentId);
         this.update({ agents: [...this.agents.values()] });
+        if (name !== undefined) this.options.onAgent?.('left', { id: msg.agentId, name });
         break;
+      }
       case 'ended':
         this.update({ state: 'ended', reason: msg.reason });
         place(this.visitorCursor, -1, -1);

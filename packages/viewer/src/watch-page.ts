@@ -1,34 +1,180 @@
 /**
- * The standalone watch page (/watch?session=ID) for agent desktops that embed
- * Tandem in an iframe or a browser control. Uses the agent's sign-in cookie.
+ * The watch page (/watch): the agent's view of one session, on its own or
+ * framed by an agent desktop (Genesys's agent page; `<tandem-viewer>` frames
+ * it too). Parameters come in the fragment (params.ts): `code=`, `token=` (a
+ * watch URL), `session=`, `noinput=1`, `debug=1`. It tells its host what
+ * happens (host-link.ts) and takes commands from it.
  */
-import { Viewer } from './index.js';
+import type { EmbedCommand, Mode } from '@tandem/protocol';
+import { Viewer, type ViewerStatus } from './index.js';
+import { readParams } from './watch/params.js';
+import { HostLink } from './watch/host-link.js';
+import { AgentAccess, LinkAccess, Refused } from './watch/access.js';
+import { Screens } from './watch/screens.js';
 
-const sessionId = new URLSearchParams(location.search).get('session') ?? '';
-const bar = document.getElementById('bar')!;
+/** How often the page asks whether the visitor answered a request to share. */
+const POLL_MS = 1500;
 
-new Viewer({
-  container: document.getElementById('view')!,
-  async ticket() {
-    const res = await fetch(`/api/v1/sessions/${encodeURIComponent(sessionId)}/ticket`, { method: 'POST' });
-    const body = (await res.json()) as { ticket?: string; message?: string; endReason?: string };
-    if (!res.ok || !body.ticket)
-      throw Object.assign(new Error(body.message ?? 'This session is not available.'), { status: res.status, endReason: body.endReason });
-    return body.ticket;
-  },
-  onStatus(s) {
-    const who = s.visitorName ?? 'the visitor';
-    bar.textContent =
-      s.state === 'live'
-        ? `Watching ${who} — ${s.url ?? ''}`
-        : s.state === 'ended'
-          ? `The session ended${s.reason ? ` (${s.reason})` : ''}.`
-          : s.state === 'visitor-away'
-            ? `${who} is changing page…`
-            : s.state === 'waiting'
-              ? `Waiting for ${who}'s page…`
-              : s.state === 'reconnecting'
-                ? 'Reconnecting…'
-                : 'Connecting…';
-  },
-});
+const params = readParams();
+const log = params.debug ? (...args: unknown[]) => console.info('[tandem watch]', ...args) : () => {};
+const $ = (id: string) => document.getElementById(id)!;
+const screens = new Screens($('screen'));
+const statusText = $('status');
+const barText = $('bar-status');
+let viewer: Viewer | null = null;
+let last: ViewerStatus | null = null;
+const host = new HostLink(log, onCommand);
+log('parameters', { ...params, token: params.token ? '(a link token)' : null }, 'host', host.origin);
+
+function onCommand(c: EmbedCommand): void {
+  if (c.command === 'join') {
+    if (!viewer) void joinByCode(c.code);
+  } else if (c.command === 'requestMode') viewer?.requestMode(c.mode);
+  else viewer?.leave(c.command === 'end');
+}
+
+function say(text: string): void {
+  statusText.textContent = text;
+  barText.textContent = text;
+}
+
+/** The page's state as the host hears it: each change once, in the documented names. */
+function report(s: ViewerStatus): void {
+  const before = last;
+  last = s;
+  const who = s.visitorName ?? 'the visitor';
+  say(
+    s.state === 'live'
+      ? `Watching ${who}${s.url ? ` — ${s.url}` : ''}`
+      : s.state === 'ended'
+        ? `The session ended${s.reason ? ` (${s.reason})` : ''}.`
+        : s.state === 'visitor-away'
+          ? `${who} is changing page…`
+          : s.state === 'waiting'
+            ? `Waiting for ${who}'s page…`
+            : s.state === 'reconnecting'
+              ? 'Reconnecting…'
+              : 'Connecting…',
+  );
+  document.body.dataset.state = s.state;
+  for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]')) b.disabled = s.state === 'ended' || s.mode === b.dataset.mode;
+  if (before?.mode !== undefined && before.mode !== s.mode) host.post({ event: 'modeChanged', mode: s.mode });
+  if (before?.state === s.state && !(s.state === 'live' && before.url !== s.url)) return;
+  if (s.state === 'live') host.post({ event: 'active', url: s.url ?? null, title: s.title ?? null });
+  else if (s.state === 'visitor-away') host.post({ event: 'navigating' });
+  else if (s.state === 'reconnecting') host.post({ event: 'reconnecting' });
+  else if (s.state === 'ended') host.post({ event: 'ended', reason: s.reason ?? 'ended' });
+  else if (s.state === 'connecting' && !before) host.post({ event: 'connecting' });
+}
+
+function open(ticket: () => Promise<string>): void {
+  screens.hide();
+  document.body.dataset.screen = 'session';
+  viewer = new Viewer({
+    container: $('view'),
+    ticket,
+    onStatus: report,
+    onNotice: (n) => say(n.message),
+    onAgent: (change, agent) => host.post({ event: change === 'joined' ? 'agentJoined' : 'agentLeft', agent }),
+  });
+}
+
+/** A refusal before any session showed: its own page, and the host hears why. */
+function failed(err: unknown): void {
+  const r = err instanceof Refused ? err : new Refused(0, 'TDM_NETWORK', 'The server could not be reached. Check the connection and reload.', null);
+  log('failed', r.code, r.message);
+  document.body.dataset.screen = 'failed';
+  screens.failure(r.code, r.message, r.retryUrl ?? link.branding.retryUrl);
+  say(r.message);
+  host.post({ event: 'ended', reason: r.code });
+}
+
+// ---- an agent with an account: code, session, sign-in ---------------------
+
+const agent = new AgentAccess();
+
+/** Runs `attempt`; when the agent is not signed in (no cookie reaches a framed page), asks them to, then tries again. */
+async function signedIn<T>(attempt: () => Promise<T>, error?: string): Promise<T | null> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (!(err instanceof Refused) || err.status !== 401) throw err;
+  }
+  document.body.dataset.screen = 'sign-in';
+  return new Promise<T | null>((resolve) => askSignIn(attempt, resolve, error));
+}
+
+function askSignIn<T>(attempt: () => Promise<T>, resolve: (value: T | null) => void, error?: string): void {
+  screens.signIn((email, password) => {
+    agent.signIn(email, password).then(
+      () => signedIn(attempt).then(resolve, (err: unknown) => (failed(err), resolve(null))),
+      (err: unknown) => askSignIn(attempt, resolve, err instanceof Error ? err.message : String(err)),
+    );
+  }, error);
+}
+
+async function joinByCode(code: string): Promise<void> {
+  host.post({ event: 'connecting' });
+  try {
+    const first = await signedIn(() => agent.join(code));
+    if (!first) return;
+    let used = false;
+    open(async () => {
+      // The join's ticket first; every reconnect asks for a fresh one by the session's id.
+      if (!used) return (used = true), first.ticket;
+      return (await agent.ticket(first.sessionId)).ticket;
+    });
+  } catch (err) {
+    if (err instanceof Refused && err.code === 'TDM_UNKNOWN_CODE' && !params.noInput) return screens.codeBox((c) => void joinByCode(c), err.message);
+    failed(err);
+  }
+}
+
+async function joinById(id: string): Promise<void> {
+  try {
+    const first = await signedIn(() => agent.ticket(id));
+    if (first) open(async () => (await agent.ticket(id)).ticket);
+  } catch (err) {
+    failed(err);
+  }
+}
+
+// ---- an integrator's agent, by a watch URL ---------------------------------
+
+const link = new LinkAccess();
+
+function brand(): void {
+  document.body.classList.toggle('naked', link.branding.naked);
+  document.body.classList.toggle('no-bottom-bar', link.branding.noBottomBar);
+}
+
+async function watchLink(token: string | null): Promise<void> {
+  try {
+    let grant = token ? await link.redeem(token) : await link.state();
+    brand();
+    while (grant.state === 'pending') {
+      screens.waiting('Waiting for the visitor', `They are asked to share their screen with ${grant.agentName}.`);
+      document.body.dataset.screen = 'consent';
+      say('Waiting for the visitor to accept…');
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      grant = await link.state();
+    }
+    // A refusal (the session ended) carries its status and end reason: the viewer stops on it.
+    open(async () => (await link.ticket()).ticket);
+  } catch (err) {
+    failed(err);
+  }
+}
+
+// ---- the bar ----------------------------------------------------------------
+
+for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]')) b.addEventListener('click', () => viewer?.requestMode(b.dataset.mode as Mode));
+$('end').addEventListener('click', () => viewer?.leave(true));
+
+host.post({ event: 'ready' });
+if (params.token) void watchLink(params.token);
+else if (params.code) void joinByCode(params.code);
+else if (params.session) void joinById(params.session);
+else if (link.resumable) void watchLink(null);
+else if (params.noInput) screens.waiting('Waiting for a session', 'The session opens here when your desktop starts it.');
+else screens.codeBox((c) => void joinByCode(c));

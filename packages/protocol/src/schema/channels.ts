@@ -142,6 +142,11 @@ export const presenceToServer = {
 };
 
 export const serverToPresence = {
+  listed: Message(
+    'listed',
+    { shortId: Type.String({ minLength: 8, maxLength: 8 }) },
+    'The page is listed; the visitor’s short id (stable for this browser) is what they read out and what a watch URL is asked for.',
+  ),
   invite: Message(
     'invite',
     { token: Id, agent: Type.String() },

@@ -16,6 +16,8 @@ export const ErrorBody = Type.Object(
     message: Type.String(),
     /** With TDM_SESSION_ENDED: how the session ended, when the server knows. */
     endReason: Type.Optional(EndReason),
+    /** With a watch link's errors (spent, expired, declined): where the integrator offers to try again. */
+    retryUrl: Type.Optional(Type.String()),
   },
   { description: 'Every error: a stable code and a sentence a person understands.' },
 );
@@ -30,6 +32,8 @@ export const StartSessionBody = Strict({
   mode: Type.Optional(Mode),
   /** The token of the invite the visitor accepted, when an agent asked first. */
   invite: Type.Optional(Type.String({ maxLength: 64 })),
+  /** This browser's presence id (sites with presence on): a watch URL for the visitor's short id joins this session. */
+  visitorId: Type.Optional(Type.String({ minLength: 8, maxLength: 64 })),
 });
 
 export const Started = Type.Object({
@@ -93,14 +97,22 @@ export const SessionListQuery = Type.Object({
 
 // ---- sites -----------------------------------------------------------------
 
+/** An origin (scheme, host, port) of an agent desktop allowed to frame the watch page. */
+export const DesktopOrigin = Type.String({ maxLength: 200, pattern: '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$' });
+export const DesktopOrigins = Type.Array(DesktopOrigin, { maxItems: 20 });
+
 export const SiteSettings = Type.Object({
   defaultMode: Mode,
   presence: Type.Boolean(),
+  /** Agent desktops (their origins) that may embed the watch page in an iframe. */
+  agentDesktopOrigins: DesktopOrigins,
   masking: Type.Object({ selectors: Rules, blockSelectors: Rules }),
 });
 export const SiteSettingsPatch = Strict({
   defaultMode: Type.Optional(Mode),
   presence: Type.Optional(Type.Boolean()),
+  /** Admins only: it decides who may frame the agent's page. */
+  agentDesktopOrigins: Type.Optional(DesktopOrigins),
   masking: Type.Optional(Strict({ selectors: Type.Optional(Rules), blockSelectors: Type.Optional(Rules) })),
 });
 export const Site = Type.Object({ key: Type.String(), name: Type.String() });
@@ -112,6 +124,8 @@ export const IdentitySecret = Type.Object({ secret: Type.String() });
 
 export const PresentVisitor = Type.Object({
   visitorId: Type.String(),
+  /** What the visitor can read out, and what a watch URL is asked for. */
+  shortId: Type.String(),
   identity: Type.Object({ name: Type.Optional(Type.String()), email: Type.Optional(Type.String()), uniqueId: Type.Optional(Type.String()) }),
   /** The unique id was signed by the site (only signed ones are kept once the site has an identity secret). */
   verified: Type.Boolean(),

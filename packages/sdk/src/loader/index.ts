@@ -130,9 +130,15 @@ if (!w.Tandem?.loaded) {
     },
     startSession: () => void load().then((api) => api.start(), console.error),
     stopSession: () => session?.stop(),
-    getShortId(cb: (code: string | null) => void) {
+    getShortId(cb: (shortId: string | null) => void) {
       withSession(
         (api) => api.getShortId(cb),
+        () => cb(null),
+      );
+    },
+    getSessionCode(cb: (code: string | null) => void) {
+      withSession(
+        (api) => api.getSessionCode(cb),
         () => cb(null),
       );
     },

@@ -28,7 +28,7 @@ import {
   type Stored,
 } from './continuity.js';
 import { fill, modeText, resolveStrings } from './strings.js';
-import { watchPresence, type Invitation } from './presence.js';
+import { getShortId, knownVisitorId, watchPresence, type Invitation } from './presence.js';
 import { VisitorUi } from './ui.js';
 
 const host = (window as unknown as Record<symbol, Host>)[HOST_KEY]!;
@@ -89,13 +89,17 @@ const api: SessionApi = {
   },
 
   getShortId(cb) {
+    getShortId(cb);
+  },
+
+  getSessionCode(cb) {
     if (stored) cb(stored.code);
     else if (busy) codeWaiters.push(cb);
     else cb(null);
   },
 
   getWatchLink(cb) {
-    api.getShortId(() => cb(stored ? `${host.server}/watch?session=${encodeURIComponent(stored.sessionId)}` : null));
+    api.getSessionCode(() => cb(stored ? `${host.server}/watch#session=${encodeURIComponent(stored.sessionId)}` : null));
   },
 
   updateIdentity(identity) {
@@ -197,6 +201,7 @@ async function begin(invite?: Invitation): Promise<void> {
       url: location.href.slice(0, 2048),
       ...(host.config.mode ? { mode: host.config.mode } : {}),
       ...(invite ? { invite: invite.id } : {}),
+      ...(host.config.presence && knownVisitorId() ? { visitorId: knownVisitorId()! } : {}),
     });
     // Stopped while the session was being made: it ends on the server too, and nothing is shared.
     if (ends !== endsBefore) return endByRequest({ sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code, mode: res.mode });

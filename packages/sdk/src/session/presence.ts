@@ -11,6 +11,31 @@ import type { Host } from '../host.js';
 const VISITOR_KEY = 'tandem:visitor';
 
 let socket: WebSocket | null = null;
+/** This visitor's short id, once the server listed the page; callbacks wait for it meanwhile. */
+let shortId: string | null = null;
+let waiting: ((id: string | null) => void)[] = [];
+
+/** Calls back with the visitor's short id: at once when known, when the server lists the page, or null without presence. */
+export function getShortId(cb: (id: string | null) => void): void {
+  if (shortId !== null || !socket) cb(shortId);
+  else waiting.push(cb);
+}
+
+function settle(id: string | null): void {
+  shortId = id;
+  const callbacks = waiting;
+  waiting = [];
+  for (const cb of callbacks) cb(id);
+}
+
+/** The browser's presence id, when presence made one (a session started here names it, so a watch URL finds it). */
+export function knownVisitorId(): string | null {
+  try {
+    return localStorage.getItem(VISITOR_KEY);
+  } catch {
+    return null;
+  }
+}
 
 export interface Invitation {
   id: string;
@@ -34,10 +59,13 @@ export function watchPresence(host: Host, onInvite: (invite: Invitation) => void
     });
   ws.onmessage = (e) => {
     const msg = JSON.parse(e.data as string) as ServerToPresence;
-    if (msg.t === 'invite') onInvite({ id: msg.token, agent: msg.agent, decline: () => send({ t: 'declineInvite', token: msg.token }) });
+    if (msg.t === 'listed') settle(msg.shortId);
+    else if (msg.t === 'invite') onInvite({ id: msg.token, agent: msg.agent, decline: () => send({ t: 'declineInvite', token: msg.token }) });
   };
   ws.onclose = () => {
     if (socket === ws) socket = null;
+    // Never listed (presence off for the site, refused): whoever waits hears there is none.
+    settle(shortId);
   };
 }
 

@@ -7,6 +7,9 @@ import type { ApiKeyRecord, Store } from '../store/store.js';
 
 const PREFIX = 'tdm_';
 
+/** An `Authorization: Bearer` value that is an API key (else it may be an agent's token). */
+export const isApiKey = (bearer: string): boolean => bearer.startsWith(PREFIX);
+
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }

@@ -6,7 +6,7 @@
  * they did not exist (404), so a key learns nothing about other sites.
  */
 import type { FastifyRequest } from 'fastify';
-import { verifyApiKey } from './api-keys.js';
+import { isApiKey, verifyApiKey } from './api-keys.js';
 import { requireAgent, type Context } from '../context.js';
 import { fail } from '../http-errors.js';
 
@@ -17,7 +17,7 @@ export type Principal =
 /** A signed-in agent or an API key (`Authorization: Bearer tdm_…`), or a 401. */
 export async function requirePrincipal(ctx: Context, req: FastifyRequest): Promise<Principal> {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) {
+  if (auth?.startsWith('Bearer ') && isApiKey(auth.slice(7))) {
     const key = (await verifyApiKey(ctx.store, auth.slice(7))) ?? fail('TDM_UNAUTHORIZED');
     if (!key.admin && key.siteKey === null) return fail('TDM_UNAUTHORIZED');
     return { kind: 'key', keyId: key.id, siteKey: key.admin ? null : key.siteKey };

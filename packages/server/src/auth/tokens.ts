@@ -4,12 +4,37 @@
  * survive a restart and every node of a cluster that shares it accepts them.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, compactVerify, decodeJwt, jwtVerify } from 'jose';
 
 export type Ticket =
   | { role: 'visitor'; sessionId: string; siteKey: string }
-  /** `signIn`: the agent's sign-in it was issued under; the handshake checks it still stands. */
-  | { role: 'agent'; sessionId: string; agentId: string; name: string; signIn: string };
+  /**
+   * `signIn`: the agent's sign-in it was issued under; the handshake checks it still stands.
+   * `guest`: instead, the watch grant (a redeemed watch URL) of an integrator's agent without an account.
+   */
+  | { role: 'agent'; sessionId: string; agentId: string; name: string; signIn: string }
+  | { role: 'agent'; sessionId: string; agentId: string; name: string; guest: string };
+
+/** Who a watch URL lets in, and how the page looks: signed into the link, so nothing is stored until it is used. */
+export interface WatchLink {
+  siteKey: string;
+  agent: { id: string; name: string };
+  branding: { naked: boolean; noBottomBar: boolean; retryUrl: string | null };
+  /** A running session, or a visitor (by short id) who is asked to share first. */
+  target: { sessionId: string } | { shortId: string };
+}
+
+/** A redeemed watch link: what the watch page holds (a bearer token, never a cookie). */
+export interface WatchGrant {
+  siteKey: string;
+  agent: { id: string; name: string };
+  branding: WatchLink['branding'];
+  /** The session, or the invite the visitor has yet to answer. */
+  sessionId?: string;
+  inviteId?: string;
+  /** The grant's id, carried by the agent tickets it gets. */
+  jti: string;
+}
 
 /** A ticket as verified: with its own id, which the handshake spends (one socket per ticket). */
 export type VerifiedTicket = Ticket & { jti: string };
@@ -32,6 +57,8 @@ export interface AgentToken {
 export const TICKET_TTL_S = 60;
 const AGENT_TTL_S = 12 * 3600;
 const DEVICE_TTL_S = 180 * 86_400;
+/** A redeemed watch link lasts a working shift; the session's end stops it sooner. */
+const GRANT_TTL_S = 8 * 3600;
 
 export class Tokens {
   /** The server secret (see server-secret.ts), used as the HS256 key. */
@@ -44,7 +71,8 @@ export class Tokens {
   async verifyTicket(token: string): Promise<VerifiedTicket | null> {
     const claims = await this.verify(token, 'ticket');
     if (!claims || typeof claims.jti !== 'string' || typeof claims.sessionId !== 'string') return null;
-    if (claims.role === 'agent' && (typeof claims.signIn !== 'string' || typeof claims.agentId !== 'string')) return null;
+    if (claims.role === 'agent' && (typeof claims.agentId !== 'string' || (typeof claims.signIn !== 'string') === (typeof claims.guest !== 'string')))
+      return null;
     return claims as VerifiedTicket;
   }
 
@@ -60,6 +88,38 @@ export class Tokens {
     const claims = await this.verify(token, 'agent');
     if (!claims || typeof claims.agentId !== 'string' || typeof claims.exp !== 'number' || typeof claims.jti !== 'string') return null;
     return { agentId: claims.agentId, jti: claims.jti, expiresAt: new Date(claims.exp * 1000) };
+  }
+
+  /** A watch URL's token: single use (its jti is spent), valid for `ttlMs`. */
+  async watchLink(link: WatchLink, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {
+    const expiresAt = new Date(Math.floor((Date.now() + ttlMs) / 1000) * 1000);
+    return { token: await this.sign({ typ: 'watch', ...link, jti: randomUUID() }, expiresAt), expiresAt };
+  }
+
+  /**
+   * A watch URL's token as signed, expired or not (an expired link still says where to retry);
+   * null when it is not one of ours.
+   */
+  async readWatchLink(token: string): Promise<(WatchLink & { jti: string; expired: boolean }) | null> {
+    if (!token || token.length > 4096) return null;
+    try {
+      await compactVerify(token, this.key, { algorithms: ['HS256'] });
+      const claims = decodeJwt(token);
+      if (claims.typ !== 'watch' || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return null;
+      return { ...(claims as unknown as WatchLink), jti: claims.jti, expired: claims.exp * 1000 <= Date.now() };
+    } catch {
+      return null;
+    }
+  }
+
+  grant(grant: Omit<WatchGrant, 'jti'>, jti: string = randomUUID()): Promise<string> {
+    return this.sign({ typ: 'grant', ...grant, jti }, `${GRANT_TTL_S}s`);
+  }
+
+  async verifyGrant(token: string): Promise<WatchGrant | null> {
+    const claims = await this.verify(token, 'grant');
+    if (!claims || typeof claims.jti !== 'string' || typeof claims.siteKey !== 'string') return null;
+    return claims as unknown as WatchGrant;
   }
 
   /** The long-lived device cookie of a browser that signed in to this agent's account (login-throttle.ts). */

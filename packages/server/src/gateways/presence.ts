@@ -11,6 +11,8 @@ import { validatePresenceMessage } from '@tandem/protocol/schema';
 import { toPresencePage, type Bus } from '../bus/bus.js';
 import type { Registry } from '../live/registry.js';
 import type { Sites } from '../sites.js';
+import type { ShortIds } from '../live/short-ids.js';
+import { encode } from '../live/wire.js';
 import { onMessages, parseControl, sendError } from './connection.js';
 
 /** A page says it is here once, then may decline invites: a handful of messages a minute. */
@@ -23,7 +25,7 @@ export const MAX_PRESENT_PER_SITE = 5_000;
 export function acceptPresence(
   ws: WebSocket,
   siteKey: string,
-  deps: { registry: Registry; sites: Sites; bus: Bus },
+  deps: { registry: Registry; sites: Sites; bus: Bus; shortIds: ShortIds },
   report: (err: unknown) => void,
 ): void {
   const pageId = randomUUID();
@@ -52,12 +54,14 @@ export function acceptPresence(
       // A unique id the site did not sign is dropped (when it signs them): it could claim another customer.
       const { verified, signature: _s, ...identity } = await deps.sites.checkIdentity(siteKey, claimed);
       if (visitorId !== null && visitorId !== page.visitorId) await deps.registry.presenceGone(visitorId, pageId);
+      const shortId = deps.shortIds.of(siteKey, page.visitorId);
       const listed = await deps.registry.presenceHere(
-        { ...page, identity, verified, siteKey, since: new Date().toISOString(), pageId },
+        { ...page, shortId, identity, verified, siteKey, since: new Date().toISOString(), pageId },
         { total: MAX_PRESENT, perSite: MAX_PRESENT_PER_SITE },
       );
       if (!listed) return sendError(ws, 'TDM_RATE_LIMITED', 'Too many visitors are present.');
       visitorId = page.visitorId;
+      if (ws.readyState === ws.OPEN) ws.send(encode.presence({ t: 'listed', shortId }), { binary: false });
     },
     async () => {
       (await subscribed)();

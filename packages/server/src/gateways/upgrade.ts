@@ -15,6 +15,7 @@ import type { OriginPolicy } from '../origins.js';
 import type { Registry } from '../live/registry.js';
 import type { Rooms } from '../live/room.js';
 import type { Sites } from '../sites.js';
+import type { ShortIds } from '../live/short-ids.js';
 import { acceptAgent } from './agent.js';
 import { acceptVisitor } from './visitor.js';
 import { acceptPresence } from './presence.js';
@@ -30,6 +31,7 @@ export interface GatewayDeps {
   bus: Bus;
   origins: OriginPolicy;
   sites: Sites;
+  shortIds: ShortIds;
   /** How often every socket is pinged; one that has not answered the last ping by the next is dropped. */
   pingIntervalMs: number;
   /** Whether the agent's sign-in (the one its ticket was issued under) still stands and the agent is enabled. */
@@ -95,8 +97,10 @@ export function createGateways(deps: GatewayDeps) {
     if (!role) return reject(socket, 404, 'Not Found');
     const ticket = await deps.tokens.verifyTicket(url.searchParams.get('ticket') ?? '');
     if (!ticket || ticket.role !== role) return reject(socket, 401, 'Unauthorized');
-    // An agent disabled or signed out since the ticket was issued opens nothing with it.
-    if (ticket.role === 'agent' && !(await deps.agentSignedIn(ticket.agentId, ticket.signIn))) return reject(socket, 401, 'Unauthorized');
+    // An agent disabled or signed out since the ticket was issued opens nothing with it. A guest
+    // (an integrator's agent, through a watch URL) has no account: its grant ends with the session.
+    if (ticket.role === 'agent' && 'signIn' in ticket && !(await deps.agentSignedIn(ticket.agentId, ticket.signIn)))
+      return reject(socket, 401, 'Unauthorized');
     const session = await deps.registry.getSession(ticket.sessionId);
     if (!session) return reject(socket, 410, 'Gone');
     const origin = req.headers.origin;

@@ -53,6 +53,8 @@ export class MemoryRegistry implements Registry {
         code: j.code,
         siteKey: j.siteKey,
         visitorName: j.visitorName,
+        // Not journaled: after a restart a watch URL for the visitor asks them again rather than joining.
+        shortId: null,
         mode: j.mode,
         maxMode: j.maxMode,
         createdAt: j.createdAt,
@@ -99,6 +101,7 @@ export class MemoryRegistry implements Registry {
       code: this.freeCode(),
       siteKey: input.siteKey,
       visitorName: input.identity.name ?? null,
+      shortId: input.shortId ?? null,
       mode: input.mode,
       maxMode: input.mode,
       createdAt: new Date().toISOString(),
@@ -283,14 +286,16 @@ export class MemoryRegistry implements Registry {
       .map((v) => structuredClone(v));
   }
 
-  async presenceFind(siteKey: string, who: { visitorId?: string; uniqueId?: string }): Promise<PresentVisitor | null> {
-    if (who.visitorId) {
-      const v = this.present.get(who.visitorId);
-      return v?.siteKey === siteKey ? structuredClone(v) : null;
-    }
+  async presenceFind(siteKey: string | null, who: { visitorId?: string; shortId?: string; uniqueId?: string }): Promise<PresentVisitor | null> {
+    const ofSite = (v: PresentVisitor | undefined) => (v && (siteKey === null || v.siteKey === siteKey) ? structuredClone(v) : null);
+    if (who.visitorId) return ofSite(this.present.get(who.visitorId));
+    const found = (test: (v: PresentVisitor) => boolean) => {
+      for (const v of this.present.values()) if ((siteKey === null || v.siteKey === siteKey) && test(v)) return structuredClone(v);
+      return null;
+    };
+    if (who.shortId) return found((v) => v.shortId === who.shortId);
     if (!who.uniqueId) return null;
-    for (const v of this.present.values()) if (v.siteKey === siteKey && v.identity.uniqueId === who.uniqueId) return structuredClone(v);
-    return null;
+    return found((v) => v.identity.uniqueId === who.uniqueId);
   }
 
   async createInvite(visitor: PresentVisitor, agentName: string, ttlMs: number): Promise<Invite> {

@@ -17,6 +17,8 @@ export interface LiveSession {
   code: string;
   siteKey: string;
   visitorName: string | null;
+  /** The visitor's short id (sites with presence on), so a watch URL asked for it finds this session. */
+  shortId: string | null;
   /** What agents may do now; the visitor sets it, the server checks each action's floor against it. */
   mode: Mode;
   /** The most the visitor has allowed so far (kept in the session's metadata). */
@@ -57,6 +59,7 @@ export interface NewSession {
   siteKey: string;
   identity: Identity;
   mode: Mode;
+  shortId?: string | null;
   /** How long the visitor has to connect (and, later, to come back after each page). */
   graceMs: number;
 }
@@ -79,6 +82,8 @@ export interface Invite {
 
 export interface PresentVisitor {
   visitorId: string;
+  /** Derived from the visitor id (short-ids.ts): what the visitor reads out, and watch URLs are asked for. */
+  shortId: string;
   siteKey: string;
   identity: Omit<Identity, 'signature'>;
   /** The unique id carries the site's signature (see Sites.checkIdentity). */
@@ -152,8 +157,11 @@ export interface Registry {
   presenceGone(visitorId: string, pageId: string): Promise<void>;
   /** Visitors of a site, newest first; `query` matches name, email, unique id or visitor id. */
   presenceList(siteKey: string, query: string, limit: number): Promise<PresentVisitor[]>;
-  /** The present visitor with this visitor id or, failing that, this unique id of the site. */
-  presenceFind(siteKey: string, who: { visitorId?: string; uniqueId?: string }): Promise<PresentVisitor | null>;
+  /**
+   * The present visitor with this visitor id, short id or, failing those, this unique id of the
+   * site (`siteKey` null: of any site, for an admin).
+   */
+  presenceFind(siteKey: string | null, who: { visitorId?: string; shortId?: string; uniqueId?: string }): Promise<PresentVisitor | null>;
   createInvite(visitor: PresentVisitor, agentName: string, ttlMs: number): Promise<Invite>;
   getInvite(id: string): Promise<Invite | null>;
   inviteByToken(token: string): Promise<Invite | null>;

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { checkPassword } from '../auth/passwords.js';
 import { DEVICE_COOKIE_MAX_AGE_S } from '../auth/tokens.js';
-import { AGENT_COOKIE, requireAgent, type Context } from '../context.js';
+import { AGENT_COOKIE, agentToken, requireAgent, type Context } from '../context.js';
 import { fail } from '../http-errors.js';
 
 /** The browser's device cookie: it exempts a browser that signed in before from the per-account limit. */
@@ -22,10 +22,15 @@ export async function authRoutes(app: FastifyInstance, ctx: Context): Promise<vo
         tags: ['agents'],
         summary: 'Sign an agent in',
         body: Type.Object(
-          { email: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) },
+          {
+            email: Type.String({ maxLength: 200 }),
+            password: Type.String({ maxLength: 200 }),
+            /** Also answer the sign-in token, for a page framed on another site (no cookie reaches it there). */
+            token: Type.Optional(Type.Boolean()),
+          },
           { additionalProperties: false },
         ),
-        response: { 200: Agent },
+        response: { 200: Type.Intersect([Agent, Type.Object({ token: Type.Optional(Type.String()) })]) },
       },
     },
     async (req, reply) => {
@@ -62,7 +67,7 @@ export async function authRoutes(app: FastifyInstance, ctx: Context): Promise<vo
         secure,
         maxAge: DEVICE_COOKIE_MAX_AGE_S,
       });
-      return { id: agent.id, name: agent.name, role: agent.role };
+      return { id: agent.id, name: agent.name, role: agent.role, ...(req.body.token ? { token: signIn.token } : {}) };
     },
   );
 
@@ -70,7 +75,7 @@ export async function authRoutes(app: FastifyInstance, ctx: Context): Promise<vo
     '/api/v1/auth/logout',
     { schema: { tags: ['agents'], summary: 'Sign out (the cookie stops working everywhere)' } },
     async (req, reply) => {
-      const token = await ctx.tokens.verifyAgent(req.cookies[AGENT_COOKIE] ?? '');
+      const token = await ctx.tokens.verifyAgent(agentToken(req));
       if (token) await ctx.store.revokeSignIn(token.jti, token.agentId, new Date().toISOString(), token.expiresAt.toISOString());
       reply.clearCookie(AGENT_COOKIE, { path: '/' });
       return reply.code(204).send();

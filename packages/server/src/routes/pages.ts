@@ -11,7 +11,7 @@ import { sdkDistDir } from '@tandem/sdk/assets';
 import { consoleDirs } from '@tandem/console/assets';
 import { watchDirs } from '@tandem/viewer/assets';
 
-export const AGENT_PAGE_CSP = [
+const AGENT_PAGE_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "object-src 'none'",
@@ -25,25 +25,41 @@ export const AGENT_PAGE_CSP = [
   'font-src * data:',
   'media-src *',
   "connect-src 'self'",
-].join('; ');
+];
 
-export async function pageRoutes(app: FastifyInstance): Promise<void> {
+export const AGENT_PAGE_CSP = AGENT_PAGE_POLICY.join('; ');
+
+/**
+ * The watch page's policy: as the console's, except that the agent desktops an admin allowed
+ * may frame it. No other origin can: the browser refuses to show it there.
+ */
+export function watchPageCsp(desktopOrigins: readonly string[]): string {
+  return AGENT_PAGE_POLICY.map((d) => (d.startsWith('frame-ancestors') ? ["frame-ancestors 'self'", ...desktopOrigins].join(' ') : d)).join('; ');
+}
+
+export async function pageRoutes(app: FastifyInstance, desktopOrigins: () => Promise<string[]>): Promise<void> {
   app.get('/', async (_req, reply) => reply.redirect('/console/'));
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
 
   await app.register(fastifyStatic, { root: demoDir, prefix: '/demo/', decorateReply: true });
-  for (const file of ['tandem.js', 'tandem-session.js']) {
+  // The SDK for sites' pages, and the <tandem-viewer> element for agent desktops' pages.
+  for (const [file, dir] of [
+    ['tandem.js', sdkDistDir],
+    ['tandem-session.js', sdkDistDir],
+    ['tandem-viewer.js', watchDirs[1]!],
+  ] as const) {
     app.get(`/${file}`, { schema: { hide: true } }, (_req, reply) => {
-      // Sites embed the loader from another origin; short caching keeps upgrades quick.
+      // Pages of other origins load these; short caching keeps upgrades quick.
       reply.header('Cache-Control', 'public, max-age=300').header('Access-Control-Allow-Origin', '*');
       // cacheControl: false, or @fastify/static replaces the header above with max-age=0.
-      return reply.sendFile(file, sdkDistDir, { cacheControl: false });
+      return reply.sendFile(file, dir, { cacheControl: false });
     });
   }
 
   await app.register(async (scope) => {
-    scope.addHook('onSend', async (_req, reply) => {
-      reply.header('Content-Security-Policy', AGENT_PAGE_CSP);
+    scope.addHook('onSend', async (req, reply) => {
+      const isWatchPage = req.routeOptions.url === '/watch';
+      reply.header('Content-Security-Policy', isWatchPage ? watchPageCsp(await desktopOrigins()) : AGENT_PAGE_CSP);
       reply.header('X-Content-Type-Options', 'nosniff');
       reply.header('Referrer-Policy', 'no-referrer');
     });

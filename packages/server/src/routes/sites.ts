@@ -78,8 +78,11 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
       },
     },
     async (req) => {
-      requireSiteOperator(await requirePrincipal(ctx, req), req.params.key, 'Only an admin changes site settings.');
+      const who = await requirePrincipal(ctx, req);
+      requireSiteOperator(who, req.params.key, 'Only an admin changes site settings.');
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
+      // Who may frame the agent's page concerns every site's agents, not this site's alone.
+      if (req.body.agentDesktopOrigins !== undefined) requireAdmin(who, 'Only an admin allows agent desktops to embed the agent page.');
       return ctx.sites.update(req.params.key, req.body);
     },
   );

@@ -48,7 +48,15 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
       if (!ctx.sites.known(siteKey)) fail('TDM_UNKNOWN_SITE');
       const mode = req.body.mode ?? (await ctx.sites.settings(siteKey)).defaultMode;
       const checked = await ctx.sites.checkIdentity(siteKey, identity);
-      const { session, resumeToken } = await ctx.registry.createSession({ siteKey, identity: checked, mode, graceMs: ctx.config.resumeGraceMs });
+      // The browser's presence id, as its short id: a watch URL asked for this visitor finds the session.
+      const shortId = req.body.visitorId && (await ctx.sites.settings(siteKey)).presence ? ctx.shortIds.of(siteKey, req.body.visitorId) : null;
+      const { session, resumeToken } = await ctx.registry.createSession({
+        siteKey,
+        identity: checked,
+        mode,
+        shortId,
+        graceMs: ctx.config.resumeGraceMs,
+      });
       await ctx.rooms.requested(session, checked, url ?? null);
       const ticket = await ctx.tokens.ticket({ role: 'visitor', sessionId: session.id, siteKey });
       if (req.body.invite && (await ctx.registry.inviteByToken(req.body.invite))?.siteKey === siteKey) {
