@@ -203,6 +203,20 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
       expect(await r.presenceFind('demo', { visitorId: 'visitor-1' })).toBeNull();
     });
 
+    it('keeps a visitor listed on an older tab when the newer one closes; finds them by short id', async () => {
+      const r = await fresh();
+      await r.presenceHere(visitor({ pageId: 'tab-1', url: 'https://shop.example/a' }), bounds);
+      await r.presenceHere(visitor({ pageId: 'tab-2', url: 'https://shop.example/b' }), bounds);
+      expect((await r.presenceFind(null, { shortId: 'K7QM2XRP' }))?.pageId).toBe('tab-2');
+      await r.presenceGone('visitor-1', 'tab-2');
+      expect((await r.presenceFind('demo', { shortId: 'K7QM2XRP' }))?.url).toBe('https://shop.example/a');
+      expect(await r.presenceFind('other', { shortId: 'K7QM2XRP' })).toBeNull();
+      expect((await r.presenceList('demo', '', 10)).length).toBe(1);
+      await r.presenceGone('visitor-1', 'tab-1');
+      expect(await r.presenceFind(null, { shortId: 'K7QM2XRP' })).toBeNull();
+      expect(await r.presenceList('demo', '', 10)).toEqual([]);
+    });
+
     it('bounds presence in all and per site', async () => {
       const r = await fresh();
       for (let i = 0; i < 3; i++)

@@ -33,9 +33,14 @@ function onCommand(c: EmbedCommand): void {
   else viewer?.leave(c.command === 'end');
 }
 
+const MODE_TEXT: Record<Mode, string> = {
+  view: 'The visitor lets you point and highlight.',
+  navigate: 'The visitor lets you scroll and follow links.',
+  control: 'The visitor lets you click and type.',
+};
+
 function say(text: string): void {
   statusText.textContent = text;
-  barText.textContent = text;
 }
 
 /** The page's state as the host hears it: each change once, in the documented names. */
@@ -57,6 +62,7 @@ function report(s: ViewerStatus): void {
               : 'Connecting…',
   );
   document.body.dataset.state = s.state;
+  barText.textContent = s.state === 'ended' ? (statusText.textContent ?? '') : MODE_TEXT[s.mode];
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]')) b.disabled = s.state === 'ended' || s.mode === b.dataset.mode;
   if (before?.mode !== undefined && before.mode !== s.mode) host.post({ event: 'modeChanged', mode: s.mode });
   if (before?.state === s.state && !(s.state === 'live' && before.url !== s.url)) return;
@@ -74,7 +80,7 @@ function open(ticket: () => Promise<string>): void {
     container: $('view'),
     ticket,
     onStatus: report,
-    onNotice: (n) => say(n.message),
+    onNotice: (n) => (barText.textContent = n.message),
     onAgent: (change, agent) => host.post({ event: change === 'joined' ? 'agentJoined' : 'agentLeft', agent }),
   });
 }

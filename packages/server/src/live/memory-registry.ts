@@ -14,6 +14,8 @@ export const MAX_PENDING_HANDOFFS = 5;
 export const MAX_RESUME_TOKENS = 16;
 /** Spent tickets remembered at most (each for a minute): beyond, the oldest go. */
 const MAX_SPENT_TICKETS = 200_000;
+/** Open pages remembered per visitor (tabs): beyond this the oldest is forgotten. */
+const MAX_PAGES_PER_VISITOR = 20;
 /** Invites kept at most, answered or not. */
 const MAX_INVITES = 10_000;
 /**
@@ -90,6 +92,8 @@ export class MemoryRegistry implements Registry {
   private readonly byCode = new Map<string, string>();
   private readonly handoffs = new Map<string, { sessionId: string; origin: string; expires: number }>();
   private readonly present = new Map<string, PresentVisitor>();
+  /** A visitor's other open pages, oldest first, besides the one listed. */
+  private readonly olderPages = new Map<string, PresentVisitor[]>();
   private readonly perSite = new Map<string, number>();
   private readonly invites = new Map<string, Invite>();
   private readonly inviteTokens = new Map<string, string>();
@@ -256,7 +260,14 @@ export class MemoryRegistry implements Registry {
   async presenceHere(visitor: PresentVisitor, bounds: { total: number; perSite: number }): Promise<boolean> {
     const before = this.present.get(visitor.visitorId);
     if (!before && (this.present.size >= bounds.total || (this.perSite.get(visitor.siteKey) ?? 0) >= bounds.perSite)) return false;
-    if (before) this.count(before.siteKey, -1);
+    if (before) {
+      this.count(before.siteKey, -1);
+      // Still open in another tab: listed again on it should the newer page go first.
+      if (before.pageId !== visitor.pageId) {
+        const older = (this.olderPages.get(visitor.visitorId) ?? []).filter((p) => p.pageId !== visitor.pageId);
+        this.olderPages.set(visitor.visitorId, [...older, before].slice(-MAX_PAGES_PER_VISITOR));
+      }
+    }
     this.present.set(visitor.visitorId, structuredClone(visitor));
     this.count(visitor.siteKey, 1);
     return true;
@@ -264,9 +275,24 @@ export class MemoryRegistry implements Registry {
 
   async presenceGone(visitorId: string, pageId: string): Promise<void> {
     const v = this.present.get(visitorId);
-    if (!v || v.pageId !== pageId) return;
-    this.present.delete(visitorId);
+    const older = this.olderPages.get(visitorId) ?? [];
+    if (!v || v.pageId !== pageId) {
+      const rest = older.filter((p) => p.pageId !== pageId);
+      if (rest.length > 0) this.olderPages.set(visitorId, rest);
+      else this.olderPages.delete(visitorId);
+      return;
+    }
     this.count(v.siteKey, -1);
+    const previous = older.pop();
+    if (!previous) {
+      this.present.delete(visitorId);
+      this.olderPages.delete(visitorId);
+      return;
+    }
+    // The visitor's newest page closed; they are still on an older one, listed there now.
+    this.present.set(visitorId, previous);
+    this.count(previous.siteKey, 1);
+    if (older.length === 0) this.olderPages.delete(visitorId);
   }
 
   private count(siteKey: string, delta: 1 | -1): void {
@@ -384,6 +410,7 @@ export class MemoryRegistry implements Registry {
     this.byCode.clear();
     this.handoffs.clear();
     this.present.clear();
+    this.olderPages.clear();
     this.invites.clear();
   }
 
