@@ -226,7 +226,10 @@ describe('Upscope’s flow: short id, look-up, watch_url', () => {
     await expect.poll(async () => (await server.context.registry.presenceFind('demo', { uniqueId: 'cust-45' })) !== null).toBe(true);
     const answer = await fetch(`${server.url}/api/v1/visitors/${visitor.shortId}/watch_url`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await createApiKey(server.context.store, 'gone', { siteKey: 'demo' })}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${await createApiKey(server.context.store, 'gone', { siteKey: 'demo' })}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ agent: { id: 'a1', name: 'Sam' } }),
     });
     const { watch_url } = (await answer.json()) as { watch_url: string };

@@ -7,7 +7,7 @@
  * checked against the page's `frame-ancestors` (the agent-desktop origins an
  * admin allowed); it takes commands only from that window and that origin.
  */
-import type { AgentInfo, EndReason } from './schema/common.js';
+import type { AgentInfo } from './schema/common.js';
 import type { Mode } from './control.js';
 
 /** Every message carries `source: 'tandem'`, so a desktop that hears other frames can tell ours. */
@@ -31,7 +31,7 @@ export type EmbedEvent =
    * Over: `reason` is how the session ended, or (nothing was shown) the error code of why it
    * could not open — a spent or expired link, a visitor gone or declining, a wrong code.
    */
-  | { event: 'ended'; reason: EndReason | string };
+  | { event: 'ended'; reason: string };
 
 export type EmbedEventName = EmbedEvent['event'];
 export const EMBED_EVENTS: readonly EmbedEventName[] = [

@@ -187,7 +187,9 @@ export class Sites {
       defaultMode: patch.defaultMode && MODES.includes(patch.defaultMode) ? patch.defaultMode : before.defaultMode,
       presence: patch.presence ?? before.presence,
       // Kept as origins exactly (the schema checked the shape; new URL drops a path or a trailing slash).
-      agentDesktopOrigins: patch.agentDesktopOrigins ? [...new Set(patch.agentDesktopOrigins.map((o) => new URL(o).origin))] : before.agentDesktopOrigins,
+      agentDesktopOrigins: patch.agentDesktopOrigins
+        ? [...new Set(patch.agentDesktopOrigins.map((o) => new URL(o).origin))]
+        : before.agentDesktopOrigins,
       masking: patch.masking
         ? {
             selectors: patch.masking.selectors ?? before.masking.selectors,

@@ -4,7 +4,16 @@
  * the agent's pointer. The agent's mouse never reaches the rebuilt page: an
  * overlay takes it, so links and forms of the page cannot be triggered from here.
  */
-import { PROTOCOL_VERSION, closeCodes, refusals, type AgentAction, type AgentInfo, type AgentToServer, type Mode, type ServerToAgent } from '@tandem/protocol';
+import {
+  PROTOCOL_VERSION,
+  closeCodes,
+  refusals,
+  type AgentAction,
+  type AgentInfo,
+  type AgentToServer,
+  type Mode,
+  type ServerToAgent,
+} from '@tandem/protocol';
 import { Rebuilder } from '@tandem/mirror/rebuild';
 import { FrameDecoder } from './frames.js';
 import { AgentInput } from './agent-input.js';

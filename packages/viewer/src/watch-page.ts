@@ -30,7 +30,16 @@ function onCommand(c: EmbedCommand): void {
   if (c.command === 'join') {
     if (!viewer) void joinByCode(c.code);
   } else if (c.command === 'requestMode') viewer?.requestMode(c.mode);
-  else viewer?.leave(c.command === 'end');
+  else leave(c.command === 'end');
+}
+
+/** Leaves the session (ends it for everyone with `end`); the page is done either way. */
+function leave(end: boolean): void {
+  if (!viewer || last?.state === 'ended') return;
+  viewer.leave(end);
+  viewer = null;
+  // The viewer is gone and hears no `ended`: the page says it, as the server would.
+  report({ ...(last ?? { visitorName: null, agents: [], mode: 'view' }), state: 'ended', reason: end ? 'agent' : 'left the session' });
 }
 
 const MODE_TEXT: Record<Mode, string> = {
@@ -87,7 +96,8 @@ function open(ticket: () => Promise<string>): void {
 
 /** A refusal before any session showed: its own page, and the host hears why. */
 function failed(err: unknown): void {
-  const r = err instanceof Refused ? err : new Refused(0, 'TDM_NETWORK', 'The server could not be reached. Check the connection and reload.', null);
+  const r =
+    err instanceof Refused ? err : new Refused(0, 'TDM_NETWORK', 'The server could not be reached. Check the connection and reload.', null);
   log('failed', r.code, r.message);
   document.body.dataset.screen = 'failed';
   screens.failure(r.code, r.message, r.retryUrl ?? link.branding.retryUrl);
@@ -127,11 +137,12 @@ async function joinByCode(code: string): Promise<void> {
     let used = false;
     open(async () => {
       // The join's ticket first; every reconnect asks for a fresh one by the session's id.
-      if (!used) return (used = true), first.ticket;
+      if (!used) return ((used = true), first.ticket);
       return (await agent.ticket(first.sessionId)).ticket;
     });
   } catch (err) {
-    if (err instanceof Refused && err.code === 'TDM_UNKNOWN_CODE' && !params.noInput) return screens.codeBox((c) => void joinByCode(c), err.message);
+    if (err instanceof Refused && err.code === 'TDM_UNKNOWN_CODE' && !params.noInput)
+      return screens.codeBox((c) => void joinByCode(c), err.message);
     failed(err);
   }
 }
@@ -174,8 +185,9 @@ async function watchLink(token: string | null): Promise<void> {
 
 // ---- the bar ----------------------------------------------------------------
 
-for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]')) b.addEventListener('click', () => viewer?.requestMode(b.dataset.mode as Mode));
-$('end').addEventListener('click', () => viewer?.leave(true));
+for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]'))
+  b.addEventListener('click', () => viewer?.requestMode(b.dataset.mode as Mode));
+$('end').addEventListener('click', () => leave(true));
 
 host.post({ event: 'ready' });
 if (params.token) void watchLink(params.token);

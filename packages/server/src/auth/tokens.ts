@@ -71,7 +71,10 @@ export class Tokens {
   async verifyTicket(token: string): Promise<VerifiedTicket | null> {
     const claims = await this.verify(token, 'ticket');
     if (!claims || typeof claims.jti !== 'string' || typeof claims.sessionId !== 'string') return null;
-    if (claims.role === 'agent' && (typeof claims.agentId !== 'string' || (typeof claims.signIn !== 'string') === (typeof claims.guest !== 'string')))
+    if (
+      claims.role === 'agent' &&
+      (typeof claims.agentId !== 'string' || (typeof claims.signIn !== 'string') === (typeof claims.guest !== 'string'))
+    )
       return null;
     return claims as VerifiedTicket;
   }

@@ -34,7 +34,9 @@ export const AGENT_PAGE_CSP = AGENT_PAGE_POLICY.join('; ');
  * may frame it. No other origin can: the browser refuses to show it there.
  */
 export function watchPageCsp(desktopOrigins: readonly string[]): string {
-  return AGENT_PAGE_POLICY.map((d) => (d.startsWith('frame-ancestors') ? ["frame-ancestors 'self'", ...desktopOrigins].join(' ') : d)).join('; ');
+  return AGENT_PAGE_POLICY.map((d) => (d.startsWith('frame-ancestors') ? ["frame-ancestors 'self'", ...desktopOrigins].join(' ') : d)).join(
+    '; ',
+  );
 }
 
 export async function pageRoutes(app: FastifyInstance, desktopOrigins: () => Promise<string[]>): Promise<void> {

@@ -185,7 +185,8 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
       // The visitor shares already (with someone else, or from an earlier link): joined without asking again.
       const running = await liveSessionOf(link.siteKey, link.target.shortId);
       if (running) return answer(await ctx.tokens.grant({ ...base, sessionId: running.id }), 'accepted', running.id);
-      const visitor = (await ctx.registry.presenceFind(link.siteKey, { shortId: link.target.shortId })) ?? fail('TDM_VISITOR_GONE', undefined, retry);
+      const visitor =
+        (await ctx.registry.presenceFind(link.siteKey, { shortId: link.target.shortId })) ?? fail('TDM_VISITOR_GONE', undefined, retry);
       if (!(await ctx.sites.settings(link.siteKey)).presence) fail('TDM_VISITOR_GONE', undefined, retry);
       const invite = await askVisitor(visitor, link.agent.name);
       return answer(await ctx.tokens.grant({ ...base, inviteId: invite }), 'pending', null);
@@ -217,13 +218,20 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
       const grant = await requireGrant(req);
       const retry = { retryUrl: grant.branding.retryUrl ?? undefined };
       const answer = { agentName: grant.agent.name, branding: grant.branding };
-      if (grant.sessionId) return { ...answer, grant: req.headers.authorization!.slice(7), state: 'accepted' as const, sessionId: grant.sessionId };
+      if (grant.sessionId)
+        return { ...answer, grant: req.headers.authorization!.slice(7), state: 'accepted' as const, sessionId: grant.sessionId };
       const invite = (grant.inviteId && (await ctx.registry.getInvite(grant.inviteId))) || fail('TDM_NO_ANSWER', undefined, retry);
       if (invite.state === 'declined') fail('TDM_CONSENT_DECLINED', undefined, retry);
       if (invite.state === 'expired') fail('TDM_NO_ANSWER', undefined, retry);
-      if (invite.state === 'pending' || !invite.sessionId) return { ...answer, grant: req.headers.authorization!.slice(7), state: 'pending' as const, sessionId: null };
+      if (invite.state === 'pending' || !invite.sessionId)
+        return { ...answer, grant: req.headers.authorization!.slice(7), state: 'pending' as const, sessionId: null };
       const { jti, inviteId: _i, ...rest } = grant;
-      return { ...answer, grant: await ctx.tokens.grant({ ...rest, sessionId: invite.sessionId }, jti), state: 'accepted' as const, sessionId: invite.sessionId };
+      return {
+        ...answer,
+        grant: await ctx.tokens.grant({ ...rest, sessionId: invite.sessionId }, jti),
+        state: 'accepted' as const,
+        sessionId: invite.sessionId,
+      };
     },
   );
 

@@ -31,8 +31,14 @@ async function call<T>(path: string, init: { body?: unknown; bearer?: string | n
   const res = await fetch(path, { method: 'POST', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) {
-    const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : null);
-    throw new Refused(res.status, text('code') ?? 'TDM_INTERNAL', text('message') ?? 'The server refused.', text('retryUrl'), text('endReason') ?? undefined);
+    const text = (k: string) => (typeof body[k] === 'string' ? (body[k]) : null);
+    throw new Refused(
+      res.status,
+      text('code') ?? 'TDM_INTERNAL',
+      text('message') ?? 'The server refused.',
+      text('retryUrl'),
+      text('endReason') ?? undefined,
+    );
   }
   return body as T;
 }

@@ -42,8 +42,14 @@ export class Screens {
   signIn(onSignIn: (email: string, password: string) => void, error?: string): void {
     const email = field('Email', 'email', 'username');
     const password = field('Password', 'password', 'current-password');
-    this.form('sign-in', 'Sign in to Tandem', 'Sign in with your agent account to see the visitor’s page.', [email, password], 'Sign in', error, () =>
-      onSignIn(email.value.trim(), password.value),
+    this.form(
+      'sign-in',
+      'Sign in to Tandem',
+      'Sign in with your agent account to see the visitor’s page.',
+      [email, password],
+      'Sign in',
+      error,
+      () => onSignIn(email.value.trim(), password.value),
     );
   }
 
@@ -67,7 +73,15 @@ export class Screens {
     this.show(`failed:${code}`, parts);
   }
 
-  private form(name: string, title: string, text: string, inputs: HTMLInputElement[], label: string, error: string | undefined, submit: () => void): void {
+  private form(
+    name: string,
+    title: string,
+    text: string,
+    inputs: HTMLInputElement[],
+    label: string,
+    error: string | undefined,
+    submit: () => void,
+  ): void {
     const form = document.createElement('form');
     form.noValidate = true;
     const button = document.createElement('button');
