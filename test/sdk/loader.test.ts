@@ -142,6 +142,9 @@ function ask(page: Page, command: 'getShortId' | 'getSessionCode' | 'getWatchLin
   return page.evaluate((c) => new Promise<string | null>((r) => (window as any).Tandem(c, r)), command);
 }
 
+/** The session id a watch link names (in its fragment). */
+const sessionOf = (link: string) => new URLSearchParams(new URL(link).hash.slice(1)).get('session')!;
+
 async function sessionRecord(id: string) {
   const res = await fetch(`${server.url}/api/v1/sessions/${encodeURIComponent(id)}`, { headers: { cookie } });
   expect(res.status).toBe(200);
@@ -278,7 +281,7 @@ describe('commands and events', () => {
 
     const link = (await ask(page, 'getWatchLink'))!;
     expect(link.startsWith(`${server.url}/watch#session=`)).toBe(true);
-    const id = new URLSearchParams(new URL(link).hash.slice(1)).get('session')!;
+    const id = sessionOf(link);
     expect(await sessionRecord(id)).toMatchObject({ code, live: true });
     expect((await fetch(link, { headers: { cookie } })).status).toBe(200);
 
@@ -295,7 +298,7 @@ describe('commands and events', () => {
     expect((await hostConfig(page)).identity).toEqual({ name: 'Signed In Early', email: 'queued@example.test' });
 
     const code = await consent(page);
-    const id = new URL((await ask(page, 'getWatchLink'))!).searchParams.get('session')!;
+    const id = sessionOf((await ask(page, 'getWatchLink'))!);
     expect(await sessionRecord(id)).toMatchObject({ visitorName: 'Signed In Early', visitorEmail: 'queued@example.test' });
 
     const agent = await joinAsAgent(server.url, cookie, code);
@@ -336,7 +339,7 @@ describe('the attribute snippet', () => {
     // Nothing queued, nothing inline: the loader ran init itself.
     const code = await consent(page);
     await page.waitForSelector('tandem-ui .panel[data-mode=navigate]');
-    const id = new URL((await ask(page, 'getWatchLink'))!).searchParams.get('session')!;
+    const id = sessionOf((await ask(page, 'getWatchLink'))!);
     expect(await sessionRecord(id)).toMatchObject({
       code,
       visitorName: 'Attribute Visitor',
