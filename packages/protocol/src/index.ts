@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './frame.js';
 export * from './dom.js';
 export * from './control.js';
+export * from './start-message.js';
 export type { AgentAction, AgentInfo, EndReason, Hello, Identity, PlatformInfo, SiteMasking } from './schema/common.js';
 export type {
   AgentToServer,
