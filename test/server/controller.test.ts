@@ -12,16 +12,21 @@
  * for; `end` ends the session for everyone; hostile frames get coded errors
  * and leave the server serving; sockets per key are bounded; a cluster works.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, closeCodes, limits, type SessionEvent } from '@tandem/protocol';
-import { createApiKey, type TandemServer } from '@tandem/server';
-import { ADMIN, startCluster, startTestServer, type TestCluster, type TestServer } from '../helpers/server.js';
+import { createApiKey, loadConfig, startServer, type TandemServer } from '@tandem/server';
+import { ADMIN, serverEnv, startCluster, startTestServer, type TestCluster, type TestServer } from '../helpers/server.js';
 import { connect, joinAsAgent, resumeTicket, signIn, type Client } from '../helpers/clients.js';
 import { api } from '../helpers/http.js';
 import { connectController, upgradeStatus, type ControllerClient } from '../helpers/controller.js';
 import { CONTROLLER_SOCKETS_PER_KEY } from '../../packages/server/src/gateways/controller.js';
 import { ControllerView } from '../../packages/server/src/gateways/controller-view.js';
 import type { LiveSession } from '../../packages/server/src/live/registry.js';
+import { MemoryRegistry } from '../../packages/server/src/live/memory-registry.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const wsBase = (url: string) => url.replace(/^http/, 'ws');
@@ -262,53 +267,87 @@ describe('following a session', () => {
     await api(s.url, `/api/v1/sessions/${demo.sessionId}/end`, { method: 'POST', auth: `Bearer ${adminKey}` });
   });
 
-  it('loses and repeats nothing when changes race the join (the state and the stream meet at its seq)', async () => {
-    const started = await startSession(s.url);
-    let visitor: Client | null = await openVisitor(s.url, started.ticket);
-    const controllers: ControllerClient[] = [];
-    const joins: Promise<unknown>[] = [];
-    // The page comes and goes and the mode flips while controllers join at every step.
-    const modes = ['navigate', 'control', 'view'] as const;
-    for (let i = 0; i < 24; i++) {
-      const c = await connectController(s.url, demoKey);
-      controllers.push(c);
-      joins.push(c.join(started.code));
-      if (visitor) {
-        visitor.sendJson({ t: 'mode', mode: modes[i % 3] });
-        visitor.ws.close();
-        visitor = null;
-      } else {
-        visitor = await openVisitor(s.url, await resumeTicket(s.url, started.sessionId, started.resumeToken));
-      }
-    }
-    await Promise.all(joins);
-    await sleep(300);
-    const truth = (await s.context.registry.getSession(started.sessionId))!;
-    for (const [i, c] of controllers.entries()) {
-      const [joined, ...rest] = c.received.slice(1);
-      expect(joined.t, `controller ${i}`).toBe('joined');
-      // Folding the notifications over the state gives the truth; each one changes something.
-      let connected = joined.state.visitorConnected as boolean;
-      let mode = joined.state.mode as string;
-      for (const m of rest) {
-        if (m.t === 'activated' || m.t === 'deactivated') {
-          expect(connected, `controller ${i}: ${m.t} when already so`).toBe(m.t === 'deactivated');
-          connected = m.t === 'activated';
-        } else if (m.t === 'modeChanged') {
-          expect(m.previous, `controller ${i}: modeChanged from a mode it did not have`).toBe(mode);
-          expect(m.mode).not.toBe(mode);
-          mode = m.mode;
-        } else {
-          throw new Error(`controller ${i}: unexpected ${JSON.stringify(m)}`);
-        }
-      }
-      expect({ connected, mode }, `controller ${i}`).toEqual({ connected: truth.visitorSockets > 0, mode: truth.mode });
-      c.close();
-    }
-    visitor?.ws.close();
-    await api(s.url, `/api/v1/sessions/${started.sessionId}/end`, { method: 'POST', auth: `Bearer ${adminKey}` });
+  it('loses and repeats nothing when changes race the join (the state and the stream meet at its seq)', () => raceJoins(s, demoKey, 300));
+});
+
+/**
+ * A registry that numbers events slowly, as a networked one (Redis) may: a change is in the
+ * state a while before its event has a number, so joins land between the two.
+ */
+class SlowSeqRegistry extends MemoryRegistry {
+  override async nextSeq(id: string): Promise<number | null> {
+    await sleep(15);
+    return super.nextSeq(id);
+  }
+}
+
+describe('following a session, with a registry that numbers events slowly', () => {
+  let slow: TandemServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tandem-slow-seq-'));
+    const config = loadConfig(serverEnv(dir, { TANDEM_TRUST_PROXY: '127.0.0.1' }));
+    slow = await startServer(config, { registry: new SlowSeqRegistry(), logger: false, print: () => {} });
+  });
+  afterAll(async () => {
+    await slow?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a change already in the joined state is not told again when its event comes', async () => {
+    await raceJoins(slow, await createApiKey(slow.context.store, 'desk', { siteKey: 'demo' }), 800);
   });
 });
+
+/**
+ * The page comes and goes and the mode flips while controllers join at every step; then, for each
+ * controller, folding its notifications over its joined state must give the registry's truth, and
+ * every notification must change something (none repeated, none from a state it did not have).
+ */
+async function raceJoins(server: TandemServer, key: string, settleMs: number): Promise<void> {
+  const started = await startSession(server.url);
+  let visitor: Client | null = await openVisitor(server.url, started.ticket);
+  const controllers: ControllerClient[] = [];
+  const joins: Promise<unknown>[] = [];
+  const modes = ['navigate', 'control', 'view'] as const;
+  for (let i = 0; i < 24; i++) {
+    const c = await connectController(server.url, key);
+    controllers.push(c);
+    joins.push(c.join(started.code));
+    if (visitor) {
+      visitor.sendJson({ t: 'mode', mode: modes[i % 3] });
+      visitor.ws.close();
+      visitor = null;
+    } else {
+      visitor = await openVisitor(server.url, await resumeTicket(server.url, started.sessionId, started.resumeToken));
+    }
+  }
+  await Promise.all(joins);
+  await sleep(settleMs);
+  const truth = (await server.context.registry.getSession(started.sessionId))!;
+  for (const [i, c] of controllers.entries()) {
+    const [joined, ...rest] = c.received.slice(1);
+    expect(joined.t, `controller ${i}`).toBe('joined');
+    let connected = joined.state.visitorConnected as boolean;
+    let mode = joined.state.mode as string;
+    for (const m of rest) {
+      if (m.t === 'activated' || m.t === 'deactivated') {
+        expect(connected, `controller ${i}: ${m.t} when already so`).toBe(m.t === 'deactivated');
+        connected = m.t === 'activated';
+      } else if (m.t === 'modeChanged') {
+        expect(m.previous, `controller ${i}: modeChanged from a mode it did not have`).toBe(mode);
+        expect(m.mode, `controller ${i}: modeChanged to the mode it had`).not.toBe(mode);
+        mode = m.mode;
+      } else {
+        throw new Error(`controller ${i}: unexpected ${JSON.stringify(m)}`);
+      }
+    }
+    expect({ connected, mode }, `controller ${i}`).toEqual({ connected: truth.visitorSockets > 0, mode: truth.mode });
+    c.close();
+  }
+  visitor?.ws.close();
+  await server.context.rooms.end(started.sessionId, 'api');
+}
 
 describe('what a controller may send', () => {
   it('hostile and malformed frames get coded errors; the socket and the server go on', async () => {
@@ -371,6 +410,25 @@ describe('what a controller may send', () => {
     expect(await fresh.join(started.code)).toMatchObject({ t: 'joined', sessionId: started.sessionId });
     fresh.end();
     expect(await fresh.next()).toMatchObject({ t: 'result', command: 'end' });
+  });
+
+  it('a key deleted while its socket is open commands nothing more (4003)', async () => {
+    const key = await createApiKey(s.context.store, 'short-lived', { siteKey: 'demo' });
+    const started = await startSession(s.url);
+    const c = await connectController(s.url, key);
+    expect(await c.join(started.code)).toMatchObject({ t: 'joined' });
+    const db = new Database(join(s.dataDir, 'tandem.sqlite'));
+    try {
+      expect(db.prepare('delete from api_keys where name = ?').run('short-lived').changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    c.end();
+    expect(await c.next()).toMatchObject({ t: 'error', code: 'TDM_UNAUTHORIZED' });
+    expect((await c.closed).code).toBe(closeCodes.unauthorized);
+    expect(await s.context.registry.getSession(started.sessionId)).not.toBeNull();
+    expect(await upgradeStatus(s.url, { authorization: `Bearer ${key}` })).toBe(401);
+    await api(s.url, `/api/v1/sessions/${started.sessionId}/end`, { method: 'POST', auth: `Bearer ${adminKey}` });
   });
 
   it(`holds at most ${CONTROLLER_SOCKETS_PER_KEY} sockets per key; one closed frees its place`, async () => {

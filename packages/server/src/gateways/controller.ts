@@ -77,9 +77,16 @@ export class ControllerHub {
 
   /** Resolves once `follower` gets every event of the session published from now on; returns the function that stops. */
   async follow(sessionId: string, follower: (e: SessionEvent) => void): Promise<() => void> {
-    this.subscription ??= this.events.followAll((e) => {
-      for (const f of this.bySession.get(e.sessionId) ?? []) f(e);
-    });
+    if (!this.subscription) {
+      const subscribing = this.events.followAll((e) => {
+        for (const f of this.bySession.get(e.sessionId) ?? []) f(e);
+      });
+      // A bus that failed once is asked again by the next join, not refused for ever.
+      subscribing.catch(() => {
+        if (this.subscription === subscribing) this.subscription = null;
+      });
+      this.subscription = subscribing;
+    }
     await this.subscription;
     let set = this.bySession.get(sessionId);
     if (!set) this.bySession.set(sessionId, (set = new Set()));
@@ -91,7 +98,7 @@ export class ControllerHub {
   }
 
   async close(): Promise<void> {
-    const off = await this.subscription;
+    const off = await this.subscription?.catch(() => null);
     off?.();
     this.bySession.clear();
   }

@@ -1,7 +1,8 @@
 /**
  * WebSocket handshakes. Everything is checked before the upgrade: the path, the
  * Origin (against cross-site WebSocket hijacking), and a short-lived ticket
- * bound to one live session. permessage-deflate stays off: it multiplies memory
+ * bound to one live session; or, for controllers, an API key in a header no
+ * browser can set on a WebSocket. permessage-deflate stays off: it multiplies memory
  * per connection and invites compression bombs. Pings find peers whose
  * connection died without a word, so a silent visitor is ended in bounded time.
  */
