@@ -13,8 +13,9 @@ export interface Client {
   sendJson(msg: unknown): void;
 }
 
-export function connect(url: string, origin: string): Promise<Client> {
-  const ws = new WebSocket(url, { origin });
+/** `headers`: more headers for the upgrade request (an API key's Authorization). */
+export function connect(url: string, origin: string, headers?: Record<string, string>): Promise<Client> {
+  const ws = new WebSocket(url, { origin, ...(headers ? { headers } : {}) });
   const json: any[] = [];
   const binary: Buffer[] = [];
   let waiters: { match: (m: any) => boolean; resolve: (m: any) => void }[] = [];

@@ -108,7 +108,7 @@ function nested(depth: number, key: string): unknown {
 
 // ---- socket messages ----------------------------------------------------------
 
-export type Channel = 'visitor' | 'agent' | 'presence';
+export type Channel = 'visitor' | 'agent' | 'presence' | 'controller';
 
 /** One thing sent on a socket. `label` is what a report shows (short). */
 export interface SocketInput {
@@ -160,6 +160,17 @@ export function validMessage(channel: Channel, rng: Rng): Record<string, unknown
       () => ({ t: 'leave', end: rng.chance(0.3) }),
       () => ({ t: 'action', id: rng.int(1000), a: actions[rng.pick(Object.keys(actions))]!() }),
       () => ({ t: 'requestMode', mode }),
+    ])();
+  }
+  if (channel === 'controller') {
+    return rng.pick([
+      () => hello,
+      () => ({ t: 'join', code: String(100_000 + rng.int(900_000)) }),
+      () => ({ t: 'join', sessionId: 'session-' + rng.int(1000) }),
+      () => ({ t: 'setMode', mode }),
+      () => ({ t: 'setMode', mode, name: rng.pick(['Support', 'Sam']) }),
+      // Rare: each one ends the slot's session, and a new one must be started.
+      () => (rng.chance(0.2) ? { t: 'end' } : { t: 'setMode', mode }),
     ])();
   }
   return rng.pick([

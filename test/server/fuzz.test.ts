@@ -1,7 +1,7 @@
 /**
  * Fuzz: random and malformed input on every socket (/ws/visitor, /ws/agent,
- * /ws/presence) and on every route of the OpenAPI document, for a fixed budget
- * of inputs and about 25 s.
+ * /ws/presence, /ws/controller) and on every route of the OpenAPI document, for a fixed budget
+ * of inputs and about 30 s.
  *
  * What it proves: every socket input is answered with a well-formed `error`, a
  * close with a 1xxx/4xxx code, or is ignored; no REST answer is a 5xx, and every
@@ -43,6 +43,8 @@ const budget = {
   visitor: { inputs: 1500, sockets: 6, ms: 6000, roundMs: 12 },
   agent: { inputs: 1200, sockets: 5, ms: 5000, roundMs: 20 },
   presence: { inputs: 240, sockets: 4, ms: 3000, roundMs: 0 },
+  // A controller may send ten messages a second: each round is an input and a probe.
+  controller: { inputs: 240, sockets: 6, ms: 5000, roundMs: 220 },
   rest: { perOperation: 60, parallel: 6, ms: 6000 },
 };
 /** A phase after a crash first starts a fresh server (a few seconds; more on a loaded machine). */
@@ -248,8 +250,8 @@ async function assertHealthy(w: World, phase: string): Promise<void> {
 type Answer = { errors: string[]; close: number | null; probe: boolean };
 
 /** A socket that never throws on a late error event (the server may drop it at any time). */
-async function open(url: string, origin: string): Promise<Client> {
-  const c = await connect(url, origin);
+async function open(url: string, origin: string, headers?: Record<string, string>): Promise<Client> {
+  const c = await connect(url, origin, headers);
   c.ws.on('error', () => {});
   return c;
 }
@@ -257,7 +259,7 @@ async function open(url: string, origin: string): Promise<Client> {
 let probes = 0;
 /** The message each channel refuses with a detail that names it, so its answer is recognisable. */
 const probeFor = (channel: Channel, key: string) =>
-  JSON.stringify({ t: channel === 'visitor' ? 'end' : channel === 'agent' ? 'resync' : 'declineInvite', [key]: 1 });
+  JSON.stringify({ t: channel === 'visitor' || channel === 'controller' ? 'end' : channel === 'agent' ? 'resync' : 'declineInvite', [key]: 1 });
 
 /**
  * Sends one input and then a probe, and waits for the probe's error (messages are
@@ -477,6 +479,48 @@ function presenceSlot(w: World, name: string, tally: Tally): Slot {
   };
 }
 
+/** A controller (the fuzz's admin API key) that follows a session of the fuzz, so that end and setMode reach a live one. */
+function controllerSlot(w: World, name: string): Slot {
+  let session: Awaited<ReturnType<typeof startFuzzSession>> | null = null;
+  let c: Client | null = null;
+  let ready = false;
+
+  async function join(client: Client): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      session ??= await startFuzzSession(w);
+      client.sendJson({ t: 'join', sessionId: session.sessionId });
+      const answer = await client.next((m) => m.t === 'joined' || m.t === 'error', 5000);
+      if (answer.t === 'joined') return;
+      session = null; // it ended (timed out without a visitor, or ended by an input)
+    }
+    throw new Error('could not join a fuzz session');
+  }
+
+  return {
+    name,
+    async socket(beforeHello) {
+      if (c && !beforeHello && ready && c.ws.readyState === c.ws.OPEN) return c;
+      c?.ws.close();
+      c = await open(`${wsUrl(w.server.url)}/ws/controller`, w.server.url, { authorization: `Bearer ${w.server.apiKey}` });
+      ready = !beforeHello;
+      if (ready) {
+        await hello(c);
+        await join(c);
+        c.json.length = 0;
+      }
+      return c;
+    },
+    after(a) {
+      if (a.close === 4000) session = null;
+      if (a.close !== null || !ready) {
+        c?.ws.close();
+        c = null;
+      }
+    },
+    close: () => c?.ws.close(),
+  };
+}
+
 /** What the presence sockets said is listed to agents: the list must still serialize. */
 async function checkVisitorList(w: World, tally: Tally): Promise<void> {
   const res = await fetch(`${w.server.url}/api/v1/sites/demo/visitors?q=${encodeURIComponent(['', 'a', '__proto__'][tally.sent % 3]!)}`, {
@@ -498,7 +542,9 @@ async function fuzzChannel(channel: Channel, phaseSeed: number): Promise<void> {
       ? visitorSlot(w, `visitor ${i}`)
       : channel === 'agent'
         ? agentSlot(w, `agent ${i}`)
-        : presenceSlot(w, `presence ${i}`, tally);
+        : channel === 'presence'
+          ? presenceSlot(w, `presence ${i}`, tally)
+          : controllerSlot(w, `controller ${i}`);
 
   // Input i goes to slot i % sockets: each slot's sequence is the same on a replay.
   await Promise.all(
@@ -647,6 +693,11 @@ describe(`fuzz (${REPLAY})`, () => {
   it('visitor sockets answer random and malformed messages with errors or a close', () => fuzzChannel('visitor', SEED + 1), PHASE_TIMEOUT_MS);
   it('agent sockets answer random and malformed messages with errors or a close', () => fuzzChannel('agent', SEED + 2), PHASE_TIMEOUT_MS);
   it('presence sockets answer random and malformed messages with errors or a close', () => fuzzChannel('presence', SEED + 3), PHASE_TIMEOUT_MS);
+  it(
+    'controller sockets answer random and malformed messages with errors or a close',
+    () => fuzzChannel('controller', SEED + 5),
+    PHASE_TIMEOUT_MS,
+  );
   it('every REST route answers random requests below 500, and 4xx as {code, message}', () => fuzzRest(SEED + 4), PHASE_TIMEOUT_MS);
 
   it('the server never exited, answers /healthz, and the bystander relayed every frame', async () => {

@@ -159,6 +159,62 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
       expect(await r.nextSeq(session.id)).toBeNull();
     });
 
+    it('reads a session together with the number of its latest event (what a follower of the stream joins at)', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      expect(await r.sessionWithSeq(session.id)).toEqual({ session, seq: 0 });
+      await r.nextSeq(session.id);
+      await r.nextSeq(session.id);
+      await r.setMode(session.id, 'control');
+      const read = (await r.sessionWithSeq(session.id))!;
+      expect(read.seq).toBe(2);
+      expect(read.session).toEqual(await r.getSession(session.id));
+      expect(read.session.mode).toBe('control');
+      // The next number given is the one after.
+      expect(await r.nextSeq(session.id)).toBe(3);
+      expect((await r.sessionWithSeq(session.id))!.seq).toBe(3);
+      // A copy, like every other answer.
+      read.session.agents.push({ id: 'x', name: 'x', sockets: 1 });
+      expect((await r.sessionWithSeq(session.id))!.session.agents).toEqual([]);
+      await r.endSession(session.id, 'api');
+      expect(await r.sessionWithSeq(session.id)).toBeNull();
+      expect(await r.sessionWithSeq('no-such-id')).toBeNull();
+    });
+
+    it('lowers the mode only when asked to lower: a lowering never turns into a raise', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      expect(await r.setMode(session.id, 'navigate', true)).toBeNull();
+      expect((await r.getSession(session.id))!.mode).toBe('view');
+      await r.setMode(session.id, 'control');
+      expect(await r.setMode(session.id, 'control', true)).toBeNull();
+      expect(await r.setMode(session.id, 'navigate', true)).toEqual({ previous: 'control', raised: false });
+      expect(await r.setMode(session.id, 'control', true)).toBeNull();
+      expect(await r.setMode(session.id, 'view', true)).toEqual({ previous: 'navigate', raised: false });
+      expect(await r.getSession(session.id)).toMatchObject({ mode: 'view', maxMode: 'control' });
+      expect(await r.setMode('no-such-id', 'view', true)).toBeNull();
+    });
+
+    it('knows since when the visitor shares without a break', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      expect(session.activeSince).toBeNull();
+      const before = new Date().toISOString();
+      await r.visitorConnected(session.id);
+      const since = (await r.getSession(session.id))!.activeSince!;
+      expect(since >= before && since <= new Date().toISOString()).toBe(true);
+      // A second socket (the next page while this one goes) changes nothing; the last one going clears it.
+      await later(5);
+      await r.visitorConnected(session.id);
+      await r.visitorDisconnected(session.id, 60_000);
+      expect((await r.getSession(session.id))!.activeSince).toBe(since);
+      await r.visitorDisconnected(session.id, 60_000);
+      expect((await r.getSession(session.id))!.activeSince).toBeNull();
+      await later(5);
+      await r.visitorConnected(session.id);
+      expect((await r.getSession(session.id))!.activeSince! > since).toBe(true);
+    });
+
     it('ends a session for exactly one caller, and frees its code', async () => {
       const r = await fresh();
       const { session } = await start(r);

@@ -10,6 +10,7 @@ export const errors = {
   TDM_RATE_LIMITED: { status: 429, message: 'Too many messages; slow down.' },
   TDM_BAD_VERSION: { status: 400, message: 'No protocol version in common with the server.' },
   TDM_NOT_READY: { status: 400, message: 'Send hello before any other message.' },
+  TDM_NOT_JOINED: { status: 409, message: 'Join a session first.' },
   TDM_SEQ_GAP: { status: 400, message: 'A frame arrived out of sequence; a fresh snapshot is needed.' },
   TDM_UNAUTHORIZED: { status: 401, message: 'Sign in or present a valid ticket or API key.' },
   TDM_FORBIDDEN: { status: 403, message: 'This origin or account may not do that.' },

@@ -7,6 +7,7 @@ export * from './frame.js';
 export * from './dom.js';
 export * from './control.js';
 export * from './embed.js';
+export * from './start-message.js';
 export type { AgentAction, AgentInfo, EndReason, Hello, Identity, PlatformInfo, SiteMasking } from './schema/common.js';
 export type {
   AgentToServer,

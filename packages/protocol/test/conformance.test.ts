@@ -71,7 +71,7 @@ const directions: Direction[] = [
   { dir: 'presence/in', table: presenceToServer, nested: {} },
   { dir: 'presence/out', table: serverToPresence, nested: {} },
   { dir: 'controller/in', table: controllerToServer, nested: {} },
-  { dir: 'controller/out', table: serverToController, nested: { event } },
+  { dir: 'controller/out', table: serverToController, nested: {} },
   { dir: 'bus/peer', table: busMessages, nested: { event } },
 ];
 const byDir = new Map(directions.map((d) => [d.dir, { ...d, validate: messageValidator(d.table, d.nested) }]));

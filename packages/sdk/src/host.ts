@@ -59,6 +59,11 @@ export interface SessionApi {
   /** Calls back with the running session's code (what the visitor reads out to join by code), or null. */
   getSessionCode(cb: (code: string | null) => void): void;
   /**
+   * Calls back with the start message (`{start:123456}`) once there is a code, or null when no
+   * session is starting: a chat widget sends it, and the agent's desktop joins from it.
+   */
+  getStartMessage(cb: (message: string | null) => void): void;
+  /**
    * Calls back with the address at which a signed-in agent watches this
    * session (for an integration that opens it from its own system), or null.
    */

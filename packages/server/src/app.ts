@@ -160,6 +160,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       return !!record && !record.revokedAt && record.agentId === agentId && !!agent && !agent.disabledAt;
     },
     trustProxy: config.trustProxy,
+    store,
+    events,
     report,
   });
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => gateways.handleUpgrade(req, socket, head));

@@ -8,14 +8,15 @@
  *   visitor    — the SDK on the shared page  ⇄ server   (/ws/visitor)
  *   agent      — the viewer of a support agent ⇄ server (/ws/agent)
  *   presence   — a page of a site with presence on ⇄ server (/ws/presence)
- *   controller — an integrator's back end (chat, CRM) ⇄ server, events only (/ws/controller)
+ *   controller — an integrator's back end (an agent desktop) ⇄ server: follows one session, ends it, changes its mode (/ws/controller)
  *   bus        — between the nodes of a cluster only; never on a client's socket
  */
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static, type TProperties, type TSchema } from 'typebox';
 import {
   AgentAction,
   AgentInfo,
   Ended,
+  EndReason,
   ErrorMessage,
   Hello,
   Id,
@@ -24,9 +25,13 @@ import {
   Mode,
   PlatformInfo,
   Refusal,
+  SiteKey,
   SiteMasking,
+  Strict,
+  Timestamp,
   Url,
 } from './common.js';
+import { limits } from '../limits.js';
 import { SessionEvent } from './events.js';
 
 const agentId = Id;
@@ -75,6 +80,11 @@ export const serverToVisitor = {
     'modeRequest',
     { agentId, name: Type.String(), mode: Mode },
     'An agent asks for a higher mode; the visitor answers with mode or modeDeclined.',
+  ),
+  setMode: Message(
+    'setMode',
+    { mode: Mode },
+    'The mode was lowered for the visitor (by an integration): the page applies it at once. Never a raise: that is a modeRequest.',
   ),
   agentJoined: Message('agentJoined', { agent: AgentInfo }),
   agentLeft: Message('agentLeft', { agentId }),
@@ -155,14 +165,62 @@ export const serverToPresence = {
   error: ErrorMessage,
 };
 
+/** Session codes as a person may type them: digits, and spaces or hyphens that do not count. */
+const SessionCode = Type.String({ minLength: 1, maxLength: 20, pattern: '^[0-9 -]+$' });
+/** A controller's notification: what happened in the session it follows, and when (the session event's time). */
+const Notification = <T extends string, P extends TProperties>(t: T, properties: P, description: string) =>
+  Message(t, { ...properties, at: Timestamp }, description);
+
 export const controllerToServer = {
   hello: Hello,
-  subscribe: Message('subscribe', { sessionId: Type.Optional(Id) }, 'Follow one session, or every session the key may see.'),
+  join: Message(
+    'join',
+    { code: Type.Optional(SessionCode), sessionId: Type.Optional(Id) },
+    'Follow one live session, by the code the visitor gave (or their start message’s) or by its id: exactly one of the two. Once per socket.',
+  ),
+  end: Message('end', {}, 'End the session for everyone (reason api).'),
+  setMode: Message(
+    'setMode',
+    {
+      mode: Mode,
+      name: Type.Optional(Type.String({ minLength: 1, maxLength: limits.maxIdentityField })),
+    },
+    'Change the mode. Lower: applied at once, and the visitor’s page follows. Higher: the visitor is asked, with name (default “Support”) as the one asking.',
+  ),
 };
+
+/** What a controller sees of a session when it joins: later notifications change it, in order. */
+export const ControllerState = Strict({
+  /** Since when the visitor’s page shares now (connected); null while no page of theirs is connected. */
+  activatedAt: Type.Union([Timestamp, Type.Null()]),
+  visitorConnected: Type.Boolean(),
+  /** A page of the visitor has connected at least once. */
+  started: Type.Boolean(),
+  mode: Mode,
+  agents: Type.Array(AgentInfo),
+  visitorName: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+});
 
 export const serverToController = {
   welcome: Message('welcome', { v: version }),
-  event: SessionEvent,
+  joined: Message(
+    'joined',
+    { sessionId: Id, code: Type.String(), siteKey: SiteKey, state: ControllerState },
+    'The answer to join: the session (its id is the history id of GET /api/v1/sessions/{id}) and its state now; notifications follow from this state, none lost or repeated.',
+  ),
+  activated: Notification('activated', {}, 'The visitor’s page connected: sharing began, or resumed after a page change.'),
+  deactivated: Notification('deactivated', {}, 'The visitor’s page went (changing page, or the network); activated follows if it comes back.'),
+  modeChanged: Notification('modeChanged', { mode: Mode, previous: Mode }, 'The mode changed.'),
+  modeDeclined: Message('modeDeclined', { mode: Mode }, 'The visitor declined this controller’s request for a higher mode.'),
+  agentJoined: Notification('agentJoined', { agent: AgentInfo }, 'An agent opened the session.'),
+  agentLeft: Notification('agentLeft', { agent: AgentInfo }, 'An agent’s last viewer closed.'),
+  ended: Notification('ended', { reason: EndReason }, 'The session ended; the socket closes with 4000 next.'),
+  result: Message(
+    'result',
+    { command: Type.Enum(['end', 'setMode'] as const), outcome: Type.Enum(['done', 'asked', 'unchanged'] as const) },
+    'What became of a command: done, asked (the visitor must grant a higher mode) or unchanged (the session was in that mode). Answers come in the order of the commands.',
+  ),
   error: ErrorMessage,
 };
 
@@ -213,7 +271,8 @@ export const channels = {
   controller: {
     address: '/ws/controller',
     title: 'Controller',
-    description: 'An integrator’s back end following session events (declared; served from the integrations issue on).',
+    description:
+      'An integrator’s back end (an agent desktop’s plug-in) following and steering one session: `Authorization: Bearer tdm_…` on the upgrade request.',
     receive: controllerToServer,
     send: serverToController,
   },

@@ -142,6 +142,12 @@ if (!w.Tandem?.loaded) {
         () => cb(null),
       );
     },
+    getStartMessage(cb: (message: string | null) => void) {
+      withSession(
+        (api) => api.getStartMessage(cb),
+        () => cb(null),
+      );
+    },
     getWatchLink(cb: (link: string | null) => void) {
       withSession(
         (api) => api.getWatchLink(cb),

@@ -5,6 +5,8 @@
 import {
   PROTOCOL_VERSION,
   closeCodes,
+  modeRank,
+  startMessage,
   type Mode,
   type ServerToVisitor,
   type SiteMasking,
@@ -96,6 +98,12 @@ const api: SessionApi = {
     if (stored) cb(stored.code);
     else if (busy) codeWaiters.push(cb);
     else cb(null);
+  },
+
+  getStartMessage(cb) {
+    const give = () => cb(stored ? startMessage(stored.code) : null);
+    if (!stored && busy) codeWaiters.push(give);
+    else give();
   },
 
   getWatchLink(cb) {
@@ -284,6 +292,16 @@ function connect(ticket: string): void {
           if (allowed) setMode(msg.mode);
           else send({ t: 'modeDeclined', agentId: msg.agentId, mode: msg.mode });
         });
+        break;
+      case 'setMode':
+        // An integration lowered the mode: the server applied it already. Only ever a lowering:
+        // a higher mode needs the visitor's own yes (modeRequest), whatever the server says.
+        if (modeRank[msg.mode] < modeRank[mode]) {
+          host.emit('modeChanged', { mode: msg.mode });
+          mode = msg.mode;
+          rememberMode();
+          render();
+        }
         break;
       case 'resync':
         // Capture starts only once an agent is there to see it; later requests get a fresh snapshot.

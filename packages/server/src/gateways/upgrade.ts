@@ -1,13 +1,15 @@
 /**
  * WebSocket handshakes. Everything is checked before the upgrade: the path, the
  * Origin (against cross-site WebSocket hijacking), and a short-lived ticket
- * bound to one live session. permessage-deflate stays off: it multiplies memory
+ * bound to one live session; or, for controllers, an API key in a header no
+ * browser can set on a WebSocket. permessage-deflate stays off: it multiplies memory
  * per connection and invites compression bombs. Pings find peers whose
  * connection died without a word, so a silent visitor is ended in bounded time.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { limits } from '@tandem/protocol';
 import type { Bus } from '../bus/bus.js';
 import { TICKET_TTL_S, type Tokens } from '../auth/tokens.js';
@@ -19,6 +21,9 @@ import type { ShortIds } from '../live/short-ids.js';
 import { acceptAgent } from './agent.js';
 import { acceptVisitor } from './visitor.js';
 import { acceptPresence } from './presence.js';
+import { CONTROLLER_SOCKETS_PER_KEY, ControllerHub, acceptController, controllerKey } from './controller.js';
+import type { SessionEvents } from '../live/session-events.js';
+import type { Store } from '../store/store.js';
 import { clientAddressOf, compileTrust, type TrustProxy } from '../net/client-address.js';
 
 /** Presence sockets one client address may hold (a visitor's tabs, or a shared office address). */
@@ -38,17 +43,26 @@ export interface GatewayDeps {
   agentSignedIn: (agentId: string, signIn: string) => Promise<boolean>;
   /** The proxies whose X-Forwarded-For is believed, as for the REST API. */
   trustProxy: TrustProxy;
+  /** Where API keys are checked (controllers). */
+  store: Store;
+  /** The session event stream controllers follow. */
+  events: SessionEvents;
   report: (err: unknown) => void;
 }
 
 export function createGateways(deps: GatewayDeps) {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: limits.maxDomFrameBytes });
   const presenceWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: limits.maxControlBytes });
+  // A message up to 4x the control limit is read and answered TDM_TOO_LARGE; beyond, ws closes with 1009.
+  const controllerWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4 * limits.maxControlBytes });
+  const controllers = new ControllerHub(deps.events);
   /**
    * Presence sockets open per client address, counted in the registry so every node of a cluster
    * sees the same count. The window only bounds how long a dead node's places stay taken.
    */
   const presencePlaces = deps.registry.rateLimiter({ keyPrefix: 'presence-sockets', points: PRESENCE_PER_ADDRESS, duration: 3600 });
+  /** Controller sockets open per API key, counted the same way. */
+  const controllerPlaces = deps.registry.rateLimiter({ keyPrefix: 'controller-sockets', points: CONTROLLER_SOCKETS_PER_KEY, duration: 3600 });
   const alive = new WeakSet<WebSocket>();
 
   const watch = (ws: WebSocket) => {
@@ -56,7 +70,7 @@ export function createGateways(deps: GatewayDeps) {
     ws.on('pong', () => alive.add(ws));
   };
   const heartbeat = setInterval(() => {
-    for (const ws of [...wss.clients, ...presenceWss.clients]) {
+    for (const ws of [...wss.clients, ...presenceWss.clients, ...controllerWss.clients]) {
       if (!alive.has(ws)) {
         ws.terminate();
         continue;
@@ -74,10 +88,7 @@ export function createGateways(deps: GatewayDeps) {
     if (!deps.sites.known(siteKey) || !(await deps.sites.settings(siteKey)).presence) return reject(socket, 403, 'Forbidden');
     const address = clientAddress(req, deps.trustProxy);
     // A place is taken before the upgrade and given back when the socket goes (or never opens).
-    const taken = await presencePlaces.consume(address).then(
-      () => true,
-      () => false,
-    );
+    const taken = await takePlace(presencePlaces, address);
     if (!taken) return reject(socket, 429, 'Too Many Requests');
     let opened = false;
     presenceWss.handleUpgrade(req, socket, head, (ws) => {
@@ -90,9 +101,26 @@ export function createGateways(deps: GatewayDeps) {
     if (!opened) await presencePlaces.reward(address);
   }
 
+  /** Controllers have no ticket either: an API key in the Authorization header, and a bounded number of sockets per key. */
+  async function onController(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const key = await controllerKey(deps.store, req);
+    if (!key) return reject(socket, 401, 'Unauthorized');
+    const taken = await takePlace(controllerPlaces, key.id);
+    if (!taken) return reject(socket, 429, 'Too Many Requests');
+    let opened = false;
+    controllerWss.handleUpgrade(req, socket, head, (ws) => {
+      opened = true;
+      ws.on('close', () => void controllerPlaces.reward(key.id).catch(deps.report));
+      watch(ws);
+      acceptController(ws, key, controllers, deps, deps.report);
+    });
+    if (!opened) await controllerPlaces.reward(key.id);
+  }
+
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/ws/presence') return onPresence(req, socket, head, url);
+    if (url.pathname === '/ws/controller') return onController(req, socket, head);
     const role = url.pathname === '/ws/visitor' ? 'visitor' : url.pathname === '/ws/agent' ? 'agent' : null;
     if (!role) return reject(socket, 404, 'Not Found');
     const ticket = await deps.tokens.verifyTicket(url.searchParams.get('ticket') ?? '');
@@ -139,16 +167,33 @@ export function createGateways(deps: GatewayDeps) {
      */
     async close(code: number, reason: string): Promise<void> {
       clearInterval(heartbeat);
-      const open = [...wss.clients, ...presenceWss.clients];
+      const open = [...wss.clients, ...presenceWss.clients, ...controllerWss.clients];
       for (const ws of open) ws.close(code, reason);
       const deadline = Date.now() + 1000;
       while (open.some((ws) => ws.readyState !== WebSocket.CLOSED) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const ws of open) ws.terminate();
       wss.close();
       presenceWss.close();
+      controllerWss.close();
+      await controllers.close();
     },
     clientCount: () => wss.clients.size,
   };
+}
+
+/**
+ * Takes one of a client's places. rate-limiter-flexible counts a refused consume too: its point is
+ * given back at once, or every refused attempt would hold a place until the window ends (and a
+ * client at its limit stayed refused after closing sockets).
+ */
+async function takePlace(places: RateLimiterAbstract, key: string): Promise<boolean> {
+  try {
+    await places.consume(key);
+    return true;
+  } catch {
+    await places.reward(key);
+    return false;
+  }
 }
 
 /** The client's address as the REST API sees it: forwarded headers count only from trusted proxies. */

@@ -62,6 +62,7 @@ export class MemoryRegistry implements Registry {
         createdAt: j.createdAt,
         visitorSockets: 0,
         started: true,
+        activeSince: null,
         agents: [],
         expiresAt: Date.now() + graceMs,
       };
@@ -111,6 +112,7 @@ export class MemoryRegistry implements Registry {
       createdAt: new Date().toISOString(),
       visitorSockets: 0,
       started: false,
+      activeSince: null,
       agents: [],
       // A visitor who consented but never connects must not hold a code forever.
       expiresAt: Date.now() + input.graceMs,
@@ -134,6 +136,11 @@ export class MemoryRegistry implements Registry {
 
   async listSessions(): Promise<LiveSession[]> {
     return [...this.sessions.values()].map((e) => copy(e.session));
+  }
+
+  async sessionWithSeq(id: string): Promise<{ session: LiveSession; seq: number } | null> {
+    const e = this.sessions.get(id);
+    return e ? { session: copy(e.session), seq: e.seq } : null;
   }
 
   async checkResume(id: string, resumeToken: string): Promise<LiveSession | null> {
@@ -170,10 +177,10 @@ export class MemoryRegistry implements Registry {
     return { session: copy(e.session), resumeToken };
   }
 
-  async setMode(id: string, mode: Mode): Promise<{ previous: Mode; raised: boolean } | null> {
+  async setMode(id: string, mode: Mode, onlyLower = false): Promise<{ previous: Mode; raised: boolean } | null> {
     const e = this.sessions.get(id);
     const s = e?.session;
-    if (!e || !s || s.mode === mode) return null;
+    if (!e || !s || s.mode === mode || (onlyLower && modeRank[mode] > modeRank[s.mode])) return null;
     const previous = s.mode;
     const raised = modeRank[mode] > modeRank[s.maxMode];
     if (raised) s.maxMode = mode;
@@ -195,6 +202,7 @@ export class MemoryRegistry implements Registry {
     if (!s) return null;
     s.expiresAt = null;
     const first = s.visitorSockets++ === 0;
+    if (first) s.activeSince = new Date().toISOString();
     const started = !s.started;
     s.started = true;
     return { first, started };
@@ -205,7 +213,10 @@ export class MemoryRegistry implements Registry {
     if (!s) return null;
     s.visitorSockets = Math.max(0, s.visitorSockets - 1);
     const last = s.visitorSockets === 0;
-    if (last) s.expiresAt = Date.now() + graceMs;
+    if (last) {
+      s.expiresAt = Date.now() + graceMs;
+      s.activeSince = null;
+    }
     return { last };
   }
 

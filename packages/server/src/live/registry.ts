@@ -28,6 +28,8 @@ export interface LiveSession {
   visitorSockets: number;
   /** A visitor socket has been open at least once (the first one starts the session). */
   started: boolean;
+  /** Since when a visitor socket has been open without a break (ISO time); null while none is. */
+  activeSince: string | null;
   /** Agents connected now, with how many sockets each has open (on any node). */
   agents: (AgentInfo & { sockets: number })[];
   /** When the session ends unless a visitor socket opens first (ms since the epoch); null while one is open. */
@@ -115,6 +117,12 @@ export interface Registry {
   /** Digits only count: "123 456" finds 123456. */
   findByCode(code: string): Promise<LiveSession | null>;
   listSessions(): Promise<LiveSession[]>;
+  /**
+   * The session and the number of its latest event, read together: every event numbered up to
+   * `seq` is reflected in the session, so a follower of the stream that reads this after
+   * subscribing drops what it buffered up to `seq` and misses nothing after it.
+   */
+  sessionWithSeq(id: string): Promise<{ session: LiveSession; seq: number } | null>;
   /** The session, when this resume token is one the visitor was given for it. */
   checkResume(id: string, resumeToken: string): Promise<LiveSession | null>;
   /** A one-time token carrying the session to another origin of the site; remembers the origin that asked. */
@@ -129,8 +137,11 @@ export interface Registry {
     from: string | null,
     consented: boolean,
   ): Promise<{ session: LiveSession; resumeToken: string } | 'consent' | null>;
-  /** Null when the session is gone or already in that mode. */
-  setMode(id: string, mode: Mode): Promise<{ previous: Mode; raised: boolean } | null>;
+  /**
+   * Null when the session is gone or already in that mode, or (`onlyLower`) when `mode` is not
+   * below the current one: checked and set at once, so a lowering cannot turn into a raise.
+   */
+  setMode(id: string, mode: Mode, onlyLower?: boolean): Promise<{ previous: Mode; raised: boolean } | null>;
   setVisitorName(id: string, name: string | null): Promise<boolean>;
   /** A visitor socket opened: `first` when none was open, `started` when it is the very first. */
   visitorConnected(id: string): Promise<{ first: boolean; started: boolean } | null>;

@@ -142,6 +142,28 @@ export class Rooms {
     return true;
   }
 
+  /**
+   * An integration lowers the mode, from any node: applied at once, the visitor's page told to
+   * follow, the agents told. False when it is not lower than the mode now (or the session is gone).
+   */
+  async lowerMode(session: { id: string; siteKey: string }, mode: Mode): Promise<boolean> {
+    const changed = await this.deps.registry.setMode(session.id, mode, true);
+    if (!changed) return false;
+    await this.deps.bus.publish(toVisitor(session.id), encode.visitor({ t: 'setMode', mode }));
+    await this.deps.bus.publish(toAgents(session.id), encode.agent({ t: 'mode', mode }));
+    await this.deps.events.publish(session, { name: 'modeChanged', mode, previous: changed.previous });
+    return true;
+  }
+
+  /**
+   * Someone other than an agent's viewer (an integration) asks the visitor for a mode; the visitor
+   * answers as they answer agents: with `mode`, or `modeDeclined` to `requester.id`'s topic.
+   */
+  async askMode(session: { id: string; siteKey: string }, requester: AgentInfo, mode: Mode): Promise<void> {
+    await this.deps.bus.publish(toVisitor(session.id), encode.visitor({ t: 'modeRequest', agentId: requester.id, name: requester.name, mode }));
+    await this.deps.events.publish(session, { name: 'modeRequested', agent: requester, mode });
+  }
+
   /** An invite (or another message) to one page of a present visitor, wherever its socket is. */
   async toPresencePage(pageId: string, msg: ServerToPresence): Promise<void> {
     await this.deps.bus.publish(toPresencePage(pageId), encode.presence(msg));
