@@ -489,6 +489,7 @@ describe('the view of one controller (ordering, unit)', () => {
     code: '123456',
     siteKey: 'demo',
     visitorName: null,
+    shortId: null,
     mode: 'view',
     maxMode: 'view',
     createdAt: new Date().toISOString(),
