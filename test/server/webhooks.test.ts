@@ -55,6 +55,8 @@ interface Receiver {
   got: Received[];
   /** The answer to each request, by what it is (default 200). */
   answer: (r: Omit<Received, 'status'>) => number;
+  /** How long it takes to answer. */
+  delayMs: number;
   listen(port?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -66,6 +68,7 @@ function receiver(path = '/hook'): Receiver {
     port: 0,
     got: [],
     answer: () => 200,
+    delayMs: 0,
     async listen(port = 0) {
       server = createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -75,7 +78,7 @@ function receiver(path = '/hook'): Receiver {
           const seen = { at: Date.now(), headers: req.headers, body, json: JSON.parse(body) };
           const status = r.answer(seen);
           r.got.push({ ...seen, status });
-          res.writeHead(status).end(status === 200 ? 'ok' : 'no');
+          setTimeout(() => res.writeHead(status).end(status === 200 ? 'ok' : 'no'), r.delayMs);
         });
       });
       await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
@@ -538,6 +541,50 @@ describe('two workers on one store', () => {
       expect(errors).toEqual([]);
     } finally {
       for (const w of workers) await w.stop();
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a slow endpoint with a long queue does not hold up another endpoint', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tandem-webhooks-'));
+    const store = await openSqliteStore(dataDir);
+    const slow = await newReceiver();
+    const quick = await newReceiver();
+    // The slow receiver answers after 1.5 s: its 30 deliveries take over 20 s at two at a time.
+    slow.delayMs = 1_500;
+    const box = new SecretBox(randomBytes(32), 'webhook secrets');
+    const worker = new DeliveryWorker({ store: store.webhooks, config: loadConfig(serverEnv(dataDir, ENV)).webhooks, box, report: () => {} });
+    try {
+      for (const [id, url] of [
+        ['slow', slow.url],
+        ['quick', quick.url],
+      ] as const) {
+        await store.webhooks.createEndpoint(
+          {
+            id,
+            siteKey: 'demo',
+            url,
+            events: ['session.ended'],
+            description: null,
+            secretSealed: box.seal('whsec_x', id),
+            enabled: true,
+            createdAt: new Date().toISOString(),
+          },
+          MAX_WEBHOOKS_PER_SITE,
+        );
+      }
+      const older = new Date(Date.now() - 1_000).toISOString();
+      await store.webhooks.enqueueDeliveries(Array.from({ length: 30 }, (_, i) => queuedTest(`slow-${i}`, 'slow', older)));
+      await store.webhooks.enqueueDeliveries([queuedTest('quick-1', 'quick', new Date().toISOString())]);
+      const t0 = Date.now();
+      worker.kick();
+      await expect.poll(() => quick.got.length, { timeout: 5_000 }).toBe(1);
+      expect(Date.now() - t0).toBeLessThan(slow.delayMs);
+      expect(slow.got.length).toBeLessThanOrEqual(2);
+    } finally {
+      await worker.stop();
+      await slow.close();
       await store.close();
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -147,8 +147,8 @@ export class SqlWebhookStore implements WebhookStore {
     return (await q.execute()).map(toDelivery);
   }
 
-  async dueDeliveries(now: string, limit: number): Promise<DueDelivery[]> {
-    const rows = await this.db
+  async dueDeliveries(now: string, limit: number, skip: string[] = []): Promise<DueDelivery[]> {
+    let q = this.db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
       .selectAll('d')
@@ -173,8 +173,9 @@ export class SqlWebhookStore implements WebhookStore {
       )
       .orderBy('d.next_attempt_at')
       .orderBy('d.created_at')
-      .limit(limit)
-      .execute();
+      .limit(limit);
+    if (skip.length > 0) q = q.where('d.endpoint_id', 'not in', skip);
+    const rows = await q.execute();
     return rows.map((r) => ({ delivery: toDelivery(r), url: r.endpoint_url, secretSealed: r.endpoint_secret }));
   }
 

@@ -81,9 +81,10 @@ export interface WebhookStore {
   ): Promise<WebhookDeliveryRecord[]>;
   /**
    * Pending deliveries of enabled endpoints that are due and not claimed, and
-   * have no earlier pending delivery of the same session to the same endpoint.
+   * have no earlier pending delivery of the same session to the same endpoint;
+   * none of the endpoints in `skip` (those the caller sends to as much as it may).
    */
-  dueDeliveries(now: string, limit: number): Promise<DueDelivery[]>;
+  dueDeliveries(now: string, limit: number, skip?: string[]): Promise<DueDelivery[]>;
   /** The earliest time after `now` a pending delivery becomes due; undefined when none is waiting. */
   nextDeliveryDue(now: string): Promise<string | undefined>;
   /**

@@ -84,13 +84,20 @@ export class DeliveryWorker {
       const free = MAX_IN_FLIGHT - this.inFlight.size;
       if (free > 0) {
         const now = Date.now();
-        for (const due of await store.dueDeliveries(iso(now), free * 2)) {
+        // Endpoints this node already sends to as much as it may are left out, so one with a long
+        // queue does not fill every batch while another's deliveries wait behind it.
+        const due = await store.dueDeliveries(iso(now), free * 2, this.busyEndpoints());
+        let claimed = 0;
+        for (const d of due) {
           if (this.stopping.signal.aborted || this.inFlight.size >= MAX_IN_FLIGHT) break;
-          if (this.inFlight.has(due.delivery.id) || this.sendingTo(due.delivery.endpointId) >= MAX_IN_FLIGHT_PER_ENDPOINT) continue;
+          if (this.inFlight.has(d.delivery.id) || this.sendingTo(d.delivery.endpointId) >= MAX_IN_FLIGHT_PER_ENDPOINT) continue;
           const claim = randomUUID();
-          if (!(await store.claimDelivery(due.delivery.id, claim, iso(now), iso(now + CLAIM_MS)))) continue;
-          this.send(due, claim);
+          if (!(await store.claimDelivery(d.delivery.id, claim, iso(now), iso(now + CLAIM_MS)))) continue;
+          this.send(d, claim);
+          claimed++;
         }
+        // Room left and something was taken: look again at once, without the endpoints now busy.
+        if (claimed > 0 && this.inFlight.size < MAX_IN_FLIGHT) this.again = true;
       }
       if (this.stopping.signal.aborted) return;
       const next = await store.nextDeliveryDue(iso(Date.now()));
@@ -107,6 +114,11 @@ export class DeliveryWorker {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.kick(), ms);
     this.timer.unref();
+  }
+
+  private busyEndpoints(): string[] {
+    const ids = new Set([...this.inFlight.values()].map((f) => f.endpointId));
+    return [...ids].filter((id) => this.sendingTo(id) >= MAX_IN_FLIGHT_PER_ENDPOINT);
   }
 
   private sendingTo(endpointId: string): number {
