@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, createApiKey, loadConfig, openSqliteStore, startServer, type TandemServer } from '@tandem/server';
 import { SecretBox } from '../../packages/server/src/auth/secret-box.js';
-import { DeliveryWorker } from '../../packages/server/src/webhooks/worker.js';
+import { DeliveryWorker, retryDelay } from '../../packages/server/src/webhooks/worker.js';
 import { MAX_WEBHOOKS_PER_SITE, WEBHOOK_EVENT_TYPES, WebhookPayload, schemaChecker } from '@tandem/protocol/schema';
 import type { WebhookDeliveryRecord } from '../../packages/server/src/store/webhook-store.js';
 import { ADMIN, serverEnv, startCluster, startTestServer, type TestServer } from '../helpers/server.js';
@@ -452,6 +452,59 @@ describe('retries and restarts', () => {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('what one attempt may cost', () => {
+  it('a receiver that never answers times out; one that answers without end is read up to a cap, not to the timeout', async () => {
+    const hanging = createServer(() => {});
+    const endless = createServer((_req, res) => {
+      res.writeHead(200);
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+    });
+    for (const srv of [hanging, endless]) await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const url = (srv: Server) => `http://127.0.0.1:${(srv.address() as AddressInfo).port}/hook`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'tandem-webhooks-'));
+    const server = await startServer(
+      loadConfig(serverEnv(dataDir, { ...ENV, TANDEM_WEBHOOK_TIMEOUT_MS: '1500', TANDEM_WEBHOOK_RETRY_BASE_MS: '60000' })),
+      {
+        print: () => {},
+        logger: false,
+      },
+    );
+    try {
+      const key = 'Bearer ' + (await createApiKey(server.context.store, 'crm', { siteKey: 'demo' }));
+      const latest = async (id: string) => (await api(server.url, `/api/v1/webhooks/${id}/deliveries`, { auth: key })).body.deliveries[0];
+      const ids: string[] = [];
+      for (const srv of [hanging, endless]) {
+        const { id } = (await api(server.url, '/api/v1/sites/demo/webhooks', { auth: key, body: { url: url(srv) } })).body as { id: string };
+        await api(server.url, `/api/v1/webhooks/${id}/test`, { method: 'POST', auth: key, body: {} });
+        ids.push(id);
+      }
+      const t0 = Date.now();
+      await expect.poll(async () => (await latest(ids[1]!)).status, { timeout: 5_000 }).toBe('delivered');
+      expect(Date.now() - t0).toBeLessThan(1_500);
+      await expect.poll(async () => (await latest(ids[0]!)).attempts, { timeout: 5_000 }).toBe(1);
+      expect(await latest(ids[0]!)).toMatchObject({ status: 'pending', lastStatusCode: null, lastError: 'No answer within 1500 ms.' });
+    } finally {
+      await server.close();
+      for (const srv of [hanging, endless]) {
+        srv.closeAllConnections();
+        srv.close();
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('waits base·2^(n−1) after the n-th failure, half of it random, at most 6 hours', () => {
+    expect([1, 2, 3, 4].map((n) => retryDelay(n, 1_000, 0))).toEqual([500, 1_000, 2_000, 4_000]);
+    expect([1, 2, 3, 4].map((n) => retryDelay(n, 1_000, 1))).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect(retryDelay(40, 30_000, 1)).toBe(6 * 3_600_000);
   });
 });
 
