@@ -50,12 +50,12 @@ export interface TestCluster {
  * Two (or more) server nodes in this process sharing one store, one bus and one registry, as a
  * cluster shares PostgreSQL and Redis: a client may be on any node.
  */
-export async function startCluster(count = 2): Promise<TestCluster> {
+export async function startCluster(count = 2, env: Record<string, string> = {}): Promise<TestCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-cluster-'));
   const store = await openSqliteStore(dataDir);
   const bus = new MemoryBus();
   const registry = new MemoryRegistry();
-  const config = loadConfig(serverEnv(dataDir));
+  const config = loadConfig(serverEnv(dataDir, env));
   const nodes: TandemServer[] = [];
   for (let i = 0; i < count; i++) nodes.push(await startServer(config, { store, bus, registry, logger: false, print: () => {} }));
   return {

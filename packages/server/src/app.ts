@@ -41,6 +41,8 @@ import { compileTrust } from './net/client-address.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { agentRoutes } from './routes/agents.js';
 import { ShortIds } from './live/short-ids.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { Webhooks } from './webhooks/index.js';
 
 /** How long a shutdown waits for HTTP requests in flight before it closes their connections. */
 const CLOSE_GRACE_MS = 5000;
@@ -99,6 +101,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }
   const events = new SessionEvents(bus, registry, report);
   writeMetadata(events, store, registry);
+  // Follows the events before any session can start; pending deliveries of an earlier run go out again.
+  const webhooks = new Webhooks({
+    store: store.webhooks,
+    config: config.webhooks,
+    events,
+    box: new SecretBox(secret, 'webhook secrets'),
+    report,
+  });
+  webhooks.start();
   // Sessions the store has open but no registry knows: the process that held them died (a crash, SIGKILL).
   const dangling = await store.endDangling(new Date().toISOString(), 'server', async (id) => (await registry.getSession(id)) !== null);
   if (dangling > 0) print(`Ended ${dangling} session(s) left open by a previous run that stopped without shutting down.`);
@@ -143,6 +154,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => siteRoutes(scope, context));
   await app.register(async (scope) => presenceRoutes(scope, context));
   await app.register(async (scope) => watchRoutes(scope, context));
+  await app.register(async (scope) => webhookRoutes(scope, context, webhooks));
   await app.register(contractRoutes);
   await app.register(async (scope) => pageRoutes(scope, () => sites.desktopOrigins(config.agentDesktopOrigins)));
 
@@ -195,6 +207,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
       await app.close();
       clearTimeout(force);
+      await webhooks.stop();
       await bus.close();
       await store.close();
     },

@@ -1,6 +1,7 @@
 /** Server settings, read once from the environment. */
 import { resolve } from 'node:path';
 import { parseTrustProxy, type TrustProxy } from './net/client-address.js';
+import { loadWebhookConfig, type WebhookConfig } from './webhooks/config.js';
 
 export interface ServerConfig {
   port: number;
@@ -30,6 +31,8 @@ export interface ServerConfig {
   trustProxy: TrustProxy;
   /** The server secret from TANDEM_SECRET (base64url), else it lives in `<dataDir>/secret.key`. */
   secret?: string;
+  /** Webhook delivery: retries, timeouts, which addresses may be reached. */
+  webhooks: WebhookConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -55,5 +58,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: env.TANDEM_LOG_LEVEL ?? 'info',
     trustProxy: parseTrustProxy(env.TANDEM_TRUST_PROXY),
     secret: env.TANDEM_SECRET || undefined,
+    webhooks: loadWebhookConfig(env),
   };
 }

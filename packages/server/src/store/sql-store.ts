@@ -3,9 +3,10 @@ import { Kysely, Migrator, type Dialect, type Selectable } from 'kysely';
 import { MODES, isMode, type EndReason, type Mode } from '@tandem/protocol';
 import type { JournaledSession } from '../live/registry.js';
 import { migrations } from './migrations.js';
+import { SqlWebhookStore, type WebhookTables } from './sql-webhook-store.js';
 import type { AgentPatch, AgentRecord, ApiKeyRecord, SessionAgentRecord, SessionRecord, SignInRecord, SiteRecord, Store } from './store.js';
 
-interface Database {
+interface Database extends WebhookTables {
   agents: { id: string; email: string; name: string; role: string; password_hash: string; created_at: string; disabled_at: string | null };
   api_keys: { id: string; name: string; hash: string; created_at: string; site_key: string | null; admin: number };
   sign_ins: { jti: string; agent_id: string; created_at: string; expires_at: string; revoked_at: string | null };
@@ -39,7 +40,12 @@ interface Database {
 }
 
 export class SqlStore implements Store {
-  private constructor(private readonly db: Kysely<Database>) {}
+  readonly webhooks: SqlWebhookStore;
+
+  private constructor(private readonly db: Kysely<Database>) {
+    // The same database, seen through the webhook tables only (Kysely's table map is invariant).
+    this.webhooks = new SqlWebhookStore(db as unknown as Kysely<WebhookTables>);
+  }
 
   static async open(dialect: Dialect): Promise<SqlStore> {
     const db = new Kysely<Database>({ dialect });

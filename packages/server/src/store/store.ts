@@ -5,6 +5,7 @@
  */
 import type { EndReason, Mode } from '@tandem/protocol';
 import type { LiveJournal } from '../live/registry.js';
+import type { WebhookStore } from './webhook-store.js';
 
 export interface AgentRecord {
   id: string;
@@ -114,6 +115,9 @@ export interface Store extends LiveJournal {
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
   deleteSetting(key: string): Promise<void>;
+
+  /** Webhook endpoints and their delivery queue. */
+  readonly webhooks: WebhookStore;
 
   close(): Promise<void>;
 }
