@@ -28,7 +28,7 @@ export const AGENT_PAGE_CSP = [
 ].join('; ');
 
 export async function pageRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/', async (_req, reply) => reply.redirect('/console/'));
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/console/'));
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
 
   await app.register(fastifyStatic, { root: demoDir, prefix: '/demo/', decorateReply: true });
