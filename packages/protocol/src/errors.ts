@@ -64,10 +64,11 @@ export interface ProblemExtra {
  * Every REST error, as RFC 9457 problem details: `type`, `title` (the code's sentence, the same
  * every time), `status`, `detail` (what this occurrence says, or the title when nothing more),
  * plus `code` and `message` (title and detail as one sentence), the members clients read before
- * problem details existed. Declared as a schema in `schema/rest.ts` (ErrorBody).
+ * problem details existed, and the extension members given (`errors`, `endReason`: declare a new
+ * one in ProblemExtra and in the schema, `ErrorBody` in `schema/rest.ts`).
  */
 export function problem(code: ErrorCode, detail?: string, extra: ProblemExtra = {}) {
-  const { status = errors[code].status, instance, errors: fields, endReason } = extra;
+  const { status = errors[code].status, instance, ...extensions } = extra;
   const title: string = errors[code].message;
   return {
     type: problemType(code),
@@ -77,7 +78,6 @@ export function problem(code: ErrorCode, detail?: string, extra: ProblemExtra = 
     ...(instance === undefined ? {} : { instance }),
     code,
     message: detail ? `${title} ${detail}` : title,
-    ...(fields === undefined ? {} : { errors: fields }),
-    ...(endReason === undefined ? {} : { endReason }),
+    ...extensions,
   };
 }
