@@ -373,7 +373,8 @@ describe.each(Object.keys(table))('%s', (key) => {
 
 describe('what integrators rely on', () => {
   it('a wrong API key is a 401 problem on every route that takes a key', async () => {
-    const keyed = operations().filter((op) => (operation(op).security as Record<string, unknown>[]).some((alt) => 'apiKey' in alt));
+    // (An operation without an entry in `table` fails the first test.)
+    const keyed = operations().filter((op) => table[op] && (operation(op).security as Record<string, unknown>[]).some((alt) => 'apiKey' in alt));
     expect(keyed.length).toBeGreaterThan(10);
     for (const op of keyed) {
       const req = await table[op]!.valid();

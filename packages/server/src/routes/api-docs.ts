@@ -179,7 +179,7 @@ function securityText(security: Operation['security']): string {
   return security
     .map((alt) =>
       Object.keys(alt).length === 0
-        ? 'none (optional)'
+        ? 'no credential'
         : Object.keys(alt)
             .map((k) => `<a href="#authentication">${esc(k)}</a>`)
             .join(' and '),
