@@ -341,6 +341,8 @@ export interface Operation {
   body: boolean;
   /** Properties of the JSON body schema, when there is one. */
   bodySchema?: { properties?: Record<string, { type?: string; anyOf?: unknown[] }> };
+  /** The statuses the document says the operation answers. */
+  statuses: string[];
 }
 
 export type Auth = 'none' | 'cookie' | 'apiKey' | 'bogus';
@@ -367,6 +369,7 @@ export function operations(doc: { paths: Record<string, Record<string, any>> }):
         query: params.filter((p) => p.in === 'query').map((p) => p.name),
         body: Boolean(content),
         bodySchema: content?.schema,
+        statuses: Object.keys(op.responses ?? {}),
       });
     }
   }

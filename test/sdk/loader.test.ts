@@ -294,8 +294,9 @@ describe('commands and events', () => {
 
   it('updateIdentity before a session shapes it; during one, agents get the new name at once', async () => {
     const { page } = await openPage('snippet.html');
-    await page.evaluate(() => (window as any).Tandem('updateIdentity', { name: 'Signed In Early' }));
-    expect((await hostConfig(page)).identity).toEqual({ name: 'Signed In Early', email: 'queued@example.test' });
+    // A field Tandem does not know stays on the page: the server, which refuses unknown fields, never sees it.
+    await page.evaluate(() => (window as any).Tandem('updateIdentity', { name: 'Signed In Early', phone: '+1 555 0100' }));
+    expect((await hostConfig(page)).identity).toEqual({ name: 'Signed In Early', email: 'queued@example.test', phone: '+1 555 0100' });
 
     const code = await consent(page);
     const id = sessionOf((await ask(page, 'getWatchLink'))!);
@@ -304,7 +305,7 @@ describe('commands and events', () => {
     const agent = await joinAsAgent(server.url, cookie, code);
     await page.evaluate(() => (window as any).Tandem('updateIdentity', { name: 'Ada Signed In' }));
     expect(await agent.next((m) => m.t === 'visitorIdentity')).toEqual({ t: 'visitorIdentity', name: 'Ada Signed In' });
-    expect((await hostConfig(page)).identity).toEqual({ name: 'Ada Signed In', email: 'queued@example.test' });
+    expect((await hostConfig(page)).identity).toEqual({ name: 'Ada Signed In', email: 'queued@example.test', phone: '+1 555 0100' });
     await page.evaluate(() => (window as any).Tandem('stopSession'));
     agent.ws.close();
     await page.context().close();

@@ -4,8 +4,9 @@
  * of inputs and about 30 s.
  *
  * What it proves: every socket input is answered with a well-formed `error`, a
- * close with a 1xxx/4xxx code, or is ignored; no REST answer is a 5xx, and every
- * 4xx is `{ code: 'TDM_…', message }`; the server — a child process, so a crash
+ * close with a 1xxx/4xxx code, or is ignored; no REST answer is a 5xx, every
+ * 4xx is `{ code: 'TDM_…', message }`, and every status is one the OpenAPI document
+ * lists for the route; the server — a child process, so a crash
  * shows as its exit — never exits and /healthz answers 200 after each phase;
  * and a bystander session relays byte-identical frames, in order, throughout,
  * and hears no error.
@@ -645,7 +646,8 @@ async function fuzzRest(phaseSeed: number): Promise<void> {
         const input = inputs[next++]!;
         const answer = await send(w, input);
         sent++;
-        const route = `${input.method} ${ops.find((o) => matches(o.path, input.url))?.path ?? '(no route)'}`;
+        const op = ops.find((o) => o.method === input.method && matches(o.path, input.url));
+        const route = `${input.method} ${op?.path ?? '(no route)'}`;
         const counts = tally.get(route) ?? new Map<string, number>();
         const outcome = 'error' in answer ? 'no answer' : String(answer.status);
         counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
@@ -657,6 +659,8 @@ async function fuzzRest(phaseSeed: number): Promise<void> {
         } else if (answer.status >= 400 && !isTandemError(answer.text)) {
           const code = /"code":"(\w+)"/.exec(answer.text)?.[1] ?? 'no code';
           problem(`${answer.status} without {code: TDM_…, message} (${code})`, `${input.label} → ${answer.text.slice(0, 200)}`);
+        } else if (op && !op.statuses.includes(String(answer.status))) {
+          problem(`${answer.status} not in the document: ${route}`, `${input.label} → ${answer.text.slice(0, 200)}`);
         }
       }
     }),
@@ -698,7 +702,11 @@ describe(`fuzz (${REPLAY})`, () => {
     () => fuzzChannel('controller', SEED + 5),
     PHASE_TIMEOUT_MS,
   );
-  it('every REST route answers random requests below 500, and 4xx as {code, message}', () => fuzzRest(SEED + 4), PHASE_TIMEOUT_MS);
+  it(
+    'every REST route answers random requests below 500, 4xx as {code, message}, each status a documented one',
+    () => fuzzRest(SEED + 4),
+    PHASE_TIMEOUT_MS,
+  );
 
   it('the server never exited, answers /healthz, and the bystander relayed every frame', async () => {
     expect(crashes, `${REPLAY}: the server process exited during these phases`).toEqual([]);

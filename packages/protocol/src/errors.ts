@@ -6,6 +6,7 @@ export const errors = {
   TDM_BAD_MESSAGE: { status: 400, message: 'The message is not valid for this channel.' },
   TDM_BAD_JSON: { status: 400, message: 'The message is not valid JSON.' },
   TDM_TOO_LARGE: { status: 413, message: 'The message is larger than the server accepts.' },
+  TDM_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as JSON (Content-Type: application/json).' },
   TDM_HEADERS_TOO_LARGE: { status: 431, message: 'The request’s address or headers are larger than the server accepts.' },
   TDM_RATE_LIMITED: { status: 429, message: 'Too many messages; slow down.' },
   TDM_BAD_VERSION: { status: 400, message: 'No protocol version in common with the server.' },
@@ -33,6 +34,56 @@ export const errors = {
 export type ErrorCode = keyof typeof errors;
 export const ERROR_CODES = Object.keys(errors) as ErrorCode[];
 
+/** A WebSocket `error` message's members (REST answers a `problem` instead). */
 export function errorBody(code: ErrorCode, detail?: string): { code: ErrorCode; message: string } {
   return { code, message: detail ? `${errors[code].message} ${detail}` : errors[code].message };
+}
+
+/** The media type of every REST error (RFC 9457). */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/**
+ * A problem's `type`: one URI reference per code. Relative on purpose: resolved against
+ * the server's own address it opens that code's entry on the server's `/api/docs`, since
+ * a self-hosted server has no other address it knows to be its own. Clients branch on `code`.
+ */
+export const problemType = (code: ErrorCode): string => `/api/docs#${code}`;
+
+/** Which input is at fault: `field` is a JSON pointer into the request (`/body/agent/name`, `/query/limit`, `/path/id`). */
+export interface FieldProblem {
+  field: string;
+  problem: string;
+}
+
+/** What a REST error may carry beyond the members every problem has. */
+export interface ProblemExtra {
+  /** The HTTP status when it is not the code's own (a 4xx fastify answers without a code of ours). */
+  status?: number;
+  /** The request's path: this occurrence. */
+  instance?: string;
+  errors?: FieldProblem[];
+  /** With TDM_SESSION_ENDED: how the session ended, when the store knows. */
+  endReason?: string;
+}
+
+/**
+ * Every REST error, as RFC 9457 problem details: `type`, `title` (the code's sentence, the same
+ * every time), `status`, `detail` (what this occurrence says, or the title when nothing more),
+ * plus `code` and `message` (title and detail as one sentence), the members clients read before
+ * problem details existed, and the extension members given (`errors`, `endReason`: declare a new
+ * one in ProblemExtra and in the schema, `ErrorBody` in `schema/rest.ts`).
+ */
+export function problem(code: ErrorCode, detail?: string, extra: ProblemExtra = {}) {
+  const { status = errors[code].status, instance, ...extensions } = extra;
+  const title: string = errors[code].message;
+  return {
+    type: problemType(code),
+    title,
+    status,
+    detail: detail ?? title,
+    ...(instance === undefined ? {} : { instance }),
+    code,
+    message: detail ? `${title} ${detail}` : title,
+    ...extensions,
+  };
 }

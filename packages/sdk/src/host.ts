@@ -92,3 +92,14 @@ export const LIVE_KEY = 'tandem:live';
 export const LIVE_BEAT_MS = 5000;
 /** A live record older than this is from a tab that is gone. */
 export const LIVE_STALE_MS = 3 * LIVE_BEAT_MS;
+
+/**
+ * The identity the server is given: the fields it knows and nothing else a page put
+ * beside them, since the server refuses an unknown field rather than drop it.
+ */
+export function identityOf(config: TandemConfig): Identity {
+  const given: Identity = { ...(config.uniqueId ? { uniqueId: config.uniqueId } : {}), ...config.identity };
+  const out: Identity = {};
+  for (const key of ['name', 'email', 'uniqueId', 'signature'] as const) if (given[key] !== undefined) out[key] = given[key];
+  return out;
+}

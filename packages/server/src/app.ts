@@ -8,7 +8,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PROTOCOL_VERSION, closeCodes, errorBody, errors, type ErrorCode } from '@tandem/protocol';
+import { PROTOCOL_VERSION, closeCodes, errors, problem, type ErrorCode } from '@tandem/protocol';
 import { MemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/bus.js';
 import type { ServerConfig } from './config.js';
@@ -26,7 +26,7 @@ import { writeMetadata } from './live/metadata.js';
 import { OriginPolicy } from './origins.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
-import { TandemError } from './http-errors.js';
+import { instanceOf, PROBLEM_CONTENT_TYPE, problemFor, sendProblem } from './http-errors.js';
 import { authRoutes } from './routes/auth.js';
 import { pageRoutes } from './routes/pages.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -36,6 +36,8 @@ import { Sites } from './sites.js';
 import { presenceRoutes } from './routes/presence.js';
 import { watchRoutes } from './routes/watch.js';
 import { contractRoutes } from './routes/contracts.js';
+import { apiDocsRoutes } from './routes/api-docs.js';
+import { documentRoutes, type RouteSeen } from './routes/openapi.js';
 import { securityHeaders } from './routes/headers.js';
 import { compileTrust } from './net/client-address.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -52,6 +54,8 @@ export interface TandemServer {
   context: Context;
   /** The address the server listens on, such as http://127.0.0.1:8080. */
   url: string;
+  /** Every route fastify added (the contract test compares them with the OpenAPI document). */
+  routes: readonly RouteSeen[];
   close(): Promise<void>;
 }
 
@@ -82,12 +86,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     bodyLimit: 64 * 1024,
     // Forwarded headers only from the proxies the operator named (TANDEM_TRUST_PROXY).
     trustProxy: compileTrust(config.trustProxy),
-    // What fastify refuses before any route runs is answered in our shape too.
-    frameworkErrors: (err, _req, res) => {
+    // A field the schema does not know is refused (400 naming it), not dropped: a misspelt
+    // setting must not answer 200 having changed nothing.
+    ajv: { customOptions: { removeAdditional: false } },
+    // What fastify refuses before any route runs is answered as a problem too.
+    frameworkErrors: (err, req, res) => {
       const reply = res as FastifyReply;
+      const instance = instanceOf(req.url);
       // An id longer than any the server gives names nothing here.
-      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') void reply.code(404).send(errorBody('TDM_NOT_FOUND'));
-      else void reply.code(400).send(errorBody('TDM_BAD_MESSAGE', 'The address is not valid.'));
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') void sendProblem(reply, problem('TDM_NOT_FOUND', undefined, { instance }));
+      else void sendProblem(reply, problem('TDM_BAD_MESSAGE', 'The address is not valid.', { instance }));
     },
     clientErrorHandler: answerClientError,
   });
@@ -122,26 +130,34 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const loginThrottle = new LoginThrottle((limit) => registry.rateLimiter(limit));
   const shortIds = new ShortIds(secret);
   const context: Context = { config, store, bus, tokens, registry, rooms, events, origins, sites, loginThrottle, shortIds };
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof TandemError) return reply.code(err.statusCode).send({ code: err.code, message: err.message, ...err.extra });
-    const e = err as { validation?: unknown; statusCode?: number; message: string };
-    if (e.validation) return reply.code(400).send(errorBody('TDM_BAD_MESSAGE', e.message));
-    const status = e.statusCode && e.statusCode < 500 ? e.statusCode : 500;
-    if (status === 500) app.log.error(err);
-    const code: ErrorCode = status === 413 ? 'TDM_TOO_LARGE' : status === 404 ? 'TDM_NOT_FOUND' : 'TDM_BAD_MESSAGE';
-    return reply.code(status).send(errorBody(status === 500 ? 'TDM_INTERNAL' : code, status === 500 ? undefined : e.message));
+  // Every error, from a route or from fastify, is answered as a problem (http-errors.ts).
+  app.setErrorHandler((err, req, reply) => {
+    const { body, internal } = problemFor(err, instanceOf(req.url));
+    if (internal) app.log.error(err);
+    return sendProblem(reply, body);
   });
-  app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('TDM_NOT_FOUND')));
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem('TDM_NOT_FOUND', undefined, { instance: instanceOf(req.url) })));
+  // Before any route: each route's auth and errors go into the OpenAPI document (routes/openapi.ts).
+  const routes = documentRoutes(app);
 
   securityHeaders(app);
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
+    // Shared schemas keep their $id as their name: #/components/schemas/Problem.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       info: { title: 'Tandem REST API', version: `1 (protocol ${PROTOCOL_VERSION})` },
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `npx tandem key create`' },
-          agentCookie: { type: 'apiKey', in: 'cookie', name: 'tandem_agent' },
+          agentCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'tandem_agent',
+            description:
+              'The console’s sign-in; where no cookie reaches (a framed page), the same token as `Authorization: Bearer` (login with `token: true`)',
+          },
+          watchGrant: { type: 'http', scheme: 'bearer', description: 'The grant `POST /api/v1/watch/redeem` gave for a watch URL' },
         },
       },
     },
@@ -156,6 +172,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => watchRoutes(scope, context));
   await app.register(async (scope) => webhookRoutes(scope, context, webhooks));
   await app.register(contractRoutes);
+  await app.register(apiDocsRoutes);
   await app.register(async (scope) => pageRoutes(scope, () => sites.desktopOrigins(config.agentDesktopOrigins)));
 
   const gateways = createGateways({
@@ -194,6 +211,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     app,
     context,
     url: `http://${host}:${port}`,
+    routes,
     async close() {
       clearInterval(purge);
       rooms.stop();
@@ -216,14 +234,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
 /**
  * A request Node could not even parse (headers over its limit, garbage):
- * answered on the socket in the API's shape, then closed.
+ * answered on the socket as a problem, then closed.
  */
 function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return void socket.destroy();
   const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'TDM_HEADERS_TOO_LARGE' : 'TDM_BAD_MESSAGE';
-  const body = JSON.stringify(errorBody(code));
+  const body = JSON.stringify(problem(code));
   const status = errors[code].status;
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -10,16 +10,32 @@ import { MAX_URL_CHARS } from '../control.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
+export const ProblemField = Type.Object({
+  field: Type.String({ description: 'A JSON pointer into the request: /body/agent/name, /query/limit, /path/id' }),
+  problem: Type.String({ description: 'What is wrong with it, for a person: "must NOT have more than 20 characters"' }),
+});
+
 export const ErrorBody = Type.Object(
   {
-    code: Type.Enum(ERROR_CODES),
-    message: Type.String(),
+    type: Type.String({
+      description: 'A URI reference per code: /api/docs#TDM_NOT_FOUND (resolved against the server, the code’s entry in its docs)',
+    }),
+    title: Type.String({ description: 'The code’s sentence: the same for every occurrence' }),
+    status: Type.Integer({ minimum: 400, maximum: 599, description: 'The HTTP status of this answer' }),
+    detail: Type.String({ description: 'What this occurrence says (the title when nothing more)' }),
+    instance: Type.Optional(Type.String({ description: 'The path of the request that failed' })),
+    code: Type.Enum(ERROR_CODES, { description: 'The stable code to branch on' }),
+    message: Type.String({ description: 'Title and detail as one sentence, for clients older than problem details' }),
+    errors: Type.Optional(Type.Array(ProblemField, { description: 'Each input at fault, when the request did not fit the schema' })),
     /** With TDM_SESSION_ENDED: how the session ended, when the server knows. */
     endReason: Type.Optional(EndReason),
     /** With a watch link's errors (spent, expired, declined): where the integrator offers to try again. */
     retryUrl: Type.Optional(Type.String()),
   },
-  { description: 'Every error: a stable code and a sentence a person understands.' },
+  {
+    description:
+      'Every REST error: RFC 9457 problem details (application/problem+json) with the stable code and the sentence a person understands.',
+  },
 );
 
 // ---- visitor SDK -----------------------------------------------------------

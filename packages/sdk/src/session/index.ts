@@ -14,7 +14,7 @@ import {
   type VisitorToServer,
 } from '@tandem/protocol';
 import { startCapture, type Capture, type MaskOptions } from '@tandem/mirror/capture';
-import { HOST_KEY, LIVE_BEAT_MS, type Host, type SessionApi } from '../host.js';
+import { HOST_KEY, LIVE_BEAT_MS, identityOf, type Host, type SessionApi } from '../host.js';
 import { FrameEncoder } from './frames.js';
 import { runAction } from './actions.js';
 import { allowedUrl } from './domains.js';
@@ -228,7 +228,7 @@ async function begin(invite?: Invitation): Promise<void> {
 }
 
 function identity() {
-  return { ...(host.config.uniqueId ? { uniqueId: host.config.uniqueId } : {}), ...host.config.identity };
+  return identityOf(host.config);
 }
 
 async function reconnect(): Promise<void> {

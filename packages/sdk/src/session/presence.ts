@@ -5,7 +5,7 @@
  * consent prompt, and nothing else is sent before the visitor accepts.
  */
 import type { PlatformInfo, PresenceToServer, ServerToPresence } from '@tandem/protocol';
-import type { Host } from '../host.js';
+import { identityOf, type Host } from '../host.js';
 
 /** localStorage: this browser's visitor id, so one visitor with many pages is listed once. */
 const VISITOR_KEY = 'tandem:visitor';
@@ -52,7 +52,7 @@ export function watchPresence(host: Host, onInvite: (invite: Invitation) => void
     send({
       t: 'here',
       visitorId: visitorId(),
-      identity: { ...(host.config.uniqueId ? { uniqueId: host.config.uniqueId } : {}), ...host.config.identity },
+      identity: identityOf(host.config),
       url: location.href.slice(0, 2048),
       title: document.title.slice(0, 300),
       platform: platform(),

@@ -10,6 +10,7 @@ import { changeAgent, createAgent } from '../auth/agents.js';
 import { requireAdmin, requirePrincipal } from '../auth/principal.js';
 import type { Context } from '../context.js';
 import { fail } from '../http-errors.js';
+import { describe } from './openapi.js';
 import type { AgentRecord } from '../store/store.js';
 
 const Role = Type.Union([Type.Literal('admin'), Type.Literal('agent')]);
@@ -37,7 +38,12 @@ export async function agentRoutes(app: FastifyInstance, ctx: Context): Promise<v
 
   api.get(
     '/api/v1/agents',
-    { schema: { tags: ['agents'], summary: 'Every agent (admins only)', response: { 200: Type.Object({ agents: Type.Array(Agent) }) } } },
+    {
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN'] },
+        { tags: ['agents'], summary: 'Every agent (admins only)', response: { 200: Type.Object({ agents: Type.Array(Agent) }) } },
+      ),
+    },
     async (req) => {
       await admin(req);
       return { agents: (await ctx.store.listAgents()).map(view) };
@@ -47,20 +53,23 @@ export async function agentRoutes(app: FastifyInstance, ctx: Context): Promise<v
   api.post(
     '/api/v1/agents',
     {
-      schema: {
-        tags: ['agents'],
-        summary: 'Create an agent (admins only)',
-        body: Type.Object(
-          {
-            email: Type.String({ minLength: 3, maxLength: 200 }),
-            password: Type.String({ minLength: 8, maxLength: 200 }),
-            name: Type.Optional(Type.String({ maxLength: 100 })),
-            role: Type.Optional(Role),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: Agent },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_CONFLICT'] },
+        {
+          tags: ['agents'],
+          summary: 'Create an agent (admins only)',
+          body: Type.Object(
+            {
+              email: Type.String({ minLength: 3, maxLength: 200 }),
+              password: Type.String({ minLength: 8, maxLength: 200 }),
+              name: Type.Optional(Type.String({ maxLength: 100 })),
+              role: Type.Optional(Role),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 201: Agent },
+        },
+      ),
     },
     async (req, reply) => {
       await admin(req);
@@ -73,20 +82,23 @@ export async function agentRoutes(app: FastifyInstance, ctx: Context): Promise<v
   api.patch(
     '/api/v1/agents/:id',
     {
-      schema: {
-        tags: ['agents'],
-        summary: 'Rename, change the role of, disable or enable an agent (admins only); disabling signs them out at once',
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        body: Type.Object(
-          {
-            disabled: Type.Optional(Type.Boolean()),
-            role: Type.Optional(Role),
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Agent },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_NOT_FOUND', 'TDM_CONFLICT'] },
+        {
+          tags: ['agents'],
+          summary: 'Rename, change the role of, disable or enable an agent (admins only); disabling signs them out at once',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          body: Type.Object(
+            {
+              disabled: Type.Optional(Type.Boolean()),
+              role: Type.Optional(Role),
+              name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Agent },
+        },
+      ),
     },
     async (req) => {
       await admin(req);

@@ -6,6 +6,7 @@ import { checkPassword } from '../auth/passwords.js';
 import { DEVICE_COOKIE_MAX_AGE_S } from '../auth/tokens.js';
 import { AGENT_COOKIE, agentToken, requireAgent, type Context } from '../context.js';
 import { fail } from '../http-errors.js';
+import { describe, NoContent } from './openapi.js';
 
 /** The browser's device cookie: it exempts a browser that signed in before from the per-account limit. */
 const DEVICE_COOKIE = 'tandem_device';
@@ -18,20 +19,23 @@ export async function authRoutes(app: FastifyInstance, ctx: Context): Promise<vo
   api.post(
     '/api/v1/auth/login',
     {
-      schema: {
-        tags: ['agents'],
-        summary: 'Sign an agent in',
-        body: Type.Object(
-          {
-            email: Type.String({ maxLength: 200 }),
-            password: Type.String({ maxLength: 200 }),
-            /** Also answer the sign-in token, for a page framed on another site (no cookie reaches it there). */
-            token: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Intersect([Agent, Type.Object({ token: Type.Optional(Type.String()) })]) },
-      },
+      schema: describe(
+        { auth: ['none'], errors: ['TDM_RATE_LIMITED', 'TDM_BAD_CREDENTIALS', 'TDM_ACCOUNT_DISABLED'] },
+        {
+          tags: ['agents'],
+          summary: 'Sign an agent in: sets the agent cookie',
+          body: Type.Object(
+            {
+              email: Type.String({ maxLength: 200 }),
+              password: Type.String({ maxLength: 200 }),
+              /** Also answer the sign-in token, for a page framed on another site (no cookie reaches it there). */
+              token: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Intersect([Agent, Type.Object({ token: Type.Optional(Type.String()) })]) },
+        },
+      ),
     },
     async (req, reply) => {
       const email = req.body.email.trim().toLowerCase();
@@ -73,7 +77,12 @@ export async function authRoutes(app: FastifyInstance, ctx: Context): Promise<vo
 
   api.post(
     '/api/v1/auth/logout',
-    { schema: { tags: ['agents'], summary: 'Sign out (the cookie stops working everywhere)' } },
+    {
+      schema: describe(
+        { auth: ['agentCookie', 'none'] },
+        { tags: ['agents'], summary: 'Sign out (the cookie stops working everywhere)', response: { 204: NoContent } },
+      ),
+    },
     async (req, reply) => {
       const token = await ctx.tokens.verifyAgent(agentToken(req));
       if (token) await ctx.store.revokeSignIn(token.jti, token.agentId, new Date().toISOString(), token.expiresAt.toISOString());
@@ -82,7 +91,8 @@ export async function authRoutes(app: FastifyInstance, ctx: Context): Promise<vo
     },
   );
 
-  api.get('/api/v1/auth/me', { schema: { tags: ['agents'], summary: 'The signed-in agent', response: { 200: Agent } } }, async (req) => {
+  const me = describe({ auth: ['agentCookie'] }, { tags: ['agents'], summary: 'The signed-in agent', response: { 200: Agent } });
+  api.get('/api/v1/auth/me', { schema: me }, async (req) => {
     const claims = await requireAgent(ctx, req);
     return { id: claims.agentId, name: claims.name, role: claims.role };
   });

@@ -40,7 +40,7 @@ export function watchPageCsp(desktopOrigins: readonly string[]): string {
 }
 
 export async function pageRoutes(app: FastifyInstance, desktopOrigins: () => Promise<string[]>): Promise<void> {
-  app.get('/', async (_req, reply) => reply.redirect('/console/'));
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/console/'));
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
 
   await app.register(fastifyStatic, { root: demoDir, prefix: '/demo/', decorateReply: true });

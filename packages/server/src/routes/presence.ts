@@ -9,6 +9,7 @@ import { IdParams, InviteBody, InviteState, SiteParams, VisitorList, VisitorQuer
 import type { Context } from '../context.js';
 import { requirePrincipal, requireSite, seesSite } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
+import { describe } from './openapi.js';
 
 /** An invite the visitor has not answered is withdrawn after this long. */
 export const INVITE_TTL_MS = 2 * 60_000;
@@ -20,13 +21,16 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
   api.get(
     '/api/v1/sites/:key/visitors',
     {
-      schema: {
-        tags: ['presence'],
-        summary: 'Visitors on the site now (sites with presence on): identity, page, platform',
-        params: SiteParams,
-        querystring: VisitorQuery,
-        response: { 200: VisitorList },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_UNKNOWN_SITE'] },
+        {
+          tags: ['presence'],
+          summary: 'Visitors on the site now (sites with presence on): identity, page, platform',
+          params: SiteParams,
+          querystring: VisitorQuery,
+          response: { 200: VisitorList },
+        },
+      ),
     },
     async (req) => {
       requireSite(await requirePrincipal(ctx, req), req.params.key);
@@ -40,19 +44,26 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
   api.post(
     '/api/v1/sites/:key/invites',
     {
-      schema: {
-        tags: ['presence'],
-        summary: 'Invite a present visitor (by visitor id or the site’s unique id) to share their tab',
-        params: SiteParams,
-        body: InviteBody,
-        response: { 201: InviteState },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_NOT_FOUND', 'TDM_UNKNOWN_SITE'] },
+        {
+          tags: ['presence'],
+          summary: 'Invite a present visitor (by visitor id or the site’s unique id) to share their tab',
+          params: SiteParams,
+          body: InviteBody,
+          response: { 201: InviteState },
+        },
+      ),
     },
     async (req, reply) => {
       const who = await requirePrincipal(ctx, req);
       requireSite(who, req.params.key);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
-      if (!req.body.visitorId && !req.body.uniqueId) fail('TDM_BAD_MESSAGE', 'Give visitorId or uniqueId.');
+      if (!req.body.visitorId && !req.body.uniqueId) {
+        fail('TDM_BAD_MESSAGE', 'Give visitorId or uniqueId.', {
+          errors: [{ field: '/body/visitorId', problem: 'is required when uniqueId is not given' }],
+        });
+      }
       if (!(await ctx.sites.settings(req.params.key)).presence) fail('TDM_FORBIDDEN', 'Presence is off for this site.');
       const visitor =
         (await ctx.registry.presenceFind(req.params.key, req.body)) ?? fail('TDM_NOT_FOUND', 'No such visitor is on the site now.');
@@ -66,12 +77,15 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
   api.get(
     '/api/v1/invites/:id',
     {
-      schema: {
-        tags: ['presence'],
-        summary: 'How the visitor answered an invite; the code to join once accepted',
-        params: IdParams,
-        response: { 200: InviteState },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_NOT_FOUND'] },
+        {
+          tags: ['presence'],
+          summary: 'How the visitor answered an invite; the code to join once accepted',
+          params: IdParams,
+          response: { 200: InviteState },
+        },
+      ),
     },
     async (req) => {
       const who = await requirePrincipal(ctx, req);

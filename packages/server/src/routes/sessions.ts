@@ -7,6 +7,7 @@ import type { LiveSession } from '../live/registry.js';
 import { requireAgent, type Context } from '../context.js';
 import { isAdmin, requirePrincipal, seesSite, type Principal } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
+import { describe, NoContent } from './openapi.js';
 
 /** Wrong codes an agent may try a minute: the 900,000 codes are not a namespace to walk. */
 const WRONG_CODES_PER_MINUTE = 10;
@@ -58,12 +59,15 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
   api.post(
     '/api/v1/sessions/join',
     {
-      schema: {
-        tags: ['sessions'],
-        summary: 'Redeem the code a visitor reads out; returns a ticket for the agent WebSocket',
-        body: JoinBody,
-        response: { 200: AgentTicket },
-      },
+      schema: describe(
+        { auth: ['agentCookie'], errors: ['TDM_RATE_LIMITED', 'TDM_UNKNOWN_CODE'] },
+        {
+          tags: ['sessions'],
+          summary: 'Redeem the code a visitor reads out; returns a ticket for the agent WebSocket',
+          body: JoinBody,
+          response: { 200: AgentTicket },
+        },
+      ),
     },
     async (req) => {
       const agent = await requireAgent(ctx, req);
@@ -78,12 +82,15 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
   api.post(
     '/api/v1/sessions/:id/ticket',
     {
-      schema: {
-        tags: ['sessions'],
-        summary: 'A fresh agent ticket for a live session (reconnects, the watch page); agents who are not admins rejoin only',
-        params: IdParams,
-        response: { 200: AgentTicket },
-      },
+      schema: describe(
+        { auth: ['agentCookie'], errors: ['TDM_FORBIDDEN', 'TDM_SESSION_ENDED'] },
+        {
+          tags: ['sessions'],
+          summary: 'A fresh agent ticket for a live session (reconnects, the watch page); agents who are not admins rejoin only',
+          params: IdParams,
+          response: { 200: AgentTicket },
+        },
+      ),
     },
     async (req) => agentTicket(req, await ctx.registry.getSession(req.params.id), 'TDM_SESSION_ENDED', req.params.id),
   );
@@ -91,7 +98,15 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
   api.get(
     '/api/v1/sessions',
     {
-      schema: { tags: ['sessions'], summary: 'Recent sessions, newest first', querystring: SessionListQuery, response: { 200: SessionList } },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'] },
+        {
+          tags: ['sessions'],
+          summary: 'Recent sessions, newest first (a site’s key sees its own site’s)',
+          querystring: SessionListQuery,
+          response: { 200: SessionList },
+        },
+      ),
     },
     async (req) => {
       const who = await requirePrincipal(ctx, req);
@@ -108,12 +123,15 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
   api.get(
     '/api/v1/sessions/:id',
     {
-      schema: {
-        tags: ['sessions'],
-        summary: 'One session: who, when, how it ended (never page content)',
-        params: IdParams,
-        response: { 200: SessionDetail },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_NOT_FOUND'] },
+        {
+          tags: ['sessions'],
+          summary: 'One session: who, when, how it ended (never page content)',
+          params: IdParams,
+          response: { 200: SessionDetail },
+        },
+      ),
     },
     async (req) => {
       const who = await requirePrincipal(ctx, req);
@@ -125,7 +143,17 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
 
   api.post(
     '/api/v1/sessions/:id/end',
-    { schema: { tags: ['sessions'], summary: 'End a live session for everyone', params: IdParams } },
+    {
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_NOT_FOUND', 'TDM_SESSION_ENDED'] },
+        {
+          tags: ['sessions'],
+          summary: 'End a live session for everyone',
+          params: IdParams,
+          response: { 204: NoContent },
+        },
+      ),
+    },
     async (req, reply) => {
       const who = await requirePrincipal(ctx, req);
       const siteKey = (await ctx.registry.getSession(req.params.id))?.siteKey ?? (await ctx.store.getSession(req.params.id))?.siteKey;

@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../context.js';
 import { requireAdmin, requirePrincipal, requireSite, requireSiteOperator, seesSite } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
+import { describe } from './openapi.js';
 import { CreateSiteBody, IdentitySecret, Site, SiteList, SiteParams, SiteSettings, SiteSettingsPatch } from '@tandem/protocol/schema';
 
 export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
@@ -14,7 +15,16 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
 
   api.get(
     '/api/v1/sites',
-    { schema: { tags: ['sites'], summary: 'The sites this server serves (a site’s key sees its own)', response: { 200: SiteList } } },
+    {
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'] },
+        {
+          tags: ['sites'],
+          summary: 'The sites this server serves (a site’s key sees its own)',
+          response: { 200: SiteList },
+        },
+      ),
+    },
     async (req) => {
       const who = await requirePrincipal(ctx, req);
       const sites = (await ctx.sites.list()).filter((s) => seesSite(who, s.key));
@@ -25,12 +35,15 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
   api.post(
     '/api/v1/sites',
     {
-      schema: {
-        tags: ['sites'],
-        summary: 'Add a site (admins only); its pages may start sessions at once',
-        body: CreateSiteBody,
-        response: { 201: Site },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_CONFLICT'] },
+        {
+          tags: ['sites'],
+          summary: 'Add a site (admins only); its pages may start sessions at once',
+          body: CreateSiteBody,
+          response: { 201: Site },
+        },
+      ),
     },
     async (req, reply) => {
       requireAdmin(await requirePrincipal(ctx, req), 'Only an admin adds sites.');
@@ -41,7 +54,17 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
 
   api.get(
     '/api/v1/sites/:key/settings',
-    { schema: { tags: ['sites'], summary: 'A site’s settings', params: SiteParams, response: { 200: SiteSettings } } },
+    {
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_UNKNOWN_SITE'] },
+        {
+          tags: ['sites'],
+          summary: 'A site’s settings',
+          params: SiteParams,
+          response: { 200: SiteSettings },
+        },
+      ),
+    },
     async (req) => {
       requireSite(await requirePrincipal(ctx, req), req.params.key);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
@@ -52,12 +75,15 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
   api.post(
     '/api/v1/sites/:key/identity-secret',
     {
-      schema: {
-        tags: ['sites'],
-        summary: 'A new secret the site’s server signs visitors’ unique ids with (HMAC-SHA256, hex); shown once',
-        params: SiteParams,
-        response: { 201: IdentitySecret },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE'] },
+        {
+          tags: ['sites'],
+          summary: 'A new secret the site’s server signs visitors’ unique ids with (HMAC-SHA256, hex); shown once',
+          params: SiteParams,
+          response: { 201: IdentitySecret },
+        },
+      ),
     },
     async (req, reply) => {
       requireSiteOperator(await requirePrincipal(ctx, req), req.params.key, 'Only an admin sets the identity secret.');
@@ -69,13 +95,16 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
   api.patch(
     '/api/v1/sites/:key/settings',
     {
-      schema: {
-        tags: ['sites'],
-        summary: 'Change a site’s settings; new masking rules reach live sessions at once',
-        params: SiteParams,
-        body: SiteSettingsPatch,
-        response: { 200: SiteSettings },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE'] },
+        {
+          tags: ['sites'],
+          summary: 'Change a site’s settings; new masking rules reach live sessions at once',
+          params: SiteParams,
+          body: SiteSettingsPatch,
+          response: { 200: SiteSettings },
+        },
+      ),
     },
     async (req) => {
       const who = await requirePrincipal(ctx, req);

@@ -8,6 +8,7 @@ import { limits } from '@tandem/protocol';
 import { HandoffIssued, IdParams, RedeemHandoffBody, ResumeBody, Resumed, StartSessionBody, Started } from '@tandem/protocol/schema';
 import type { Context } from '../context.js';
 import { fail } from '../http-errors.js';
+import { describe, NoContent } from './openapi.js';
 
 /** Session starts per client address per minute: codes are a scarce namespace. */
 const STARTS_PER_MINUTE = 20;
@@ -39,7 +40,15 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
   api.post(
     '/api/v1/visitor/sessions',
     {
-      schema: { tags: ['visitor'], summary: 'Start a session after the visitor consented', body: StartSessionBody, response: { 201: Started } },
+      schema: describe(
+        { auth: ['none'], errors: ['TDM_FORBIDDEN', 'TDM_RATE_LIMITED', 'TDM_UNKNOWN_SITE'] },
+        {
+          tags: ['visitor'],
+          summary: 'Start a session after the visitor consented (from a page of an allowed origin)',
+          body: StartSessionBody,
+          response: { 201: Started },
+        },
+      ),
     },
     async (req, reply) => {
       checkOrigin(req.headers.origin, req.headers.host);
@@ -69,13 +78,16 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
   api.post(
     '/api/v1/visitor/sessions/:id/handoff',
     {
-      schema: {
-        tags: ['visitor'],
-        summary: 'A one-time token that carries the session to another of the site’s domains',
-        params: IdParams,
-        body: ResumeBody,
-        response: { 200: HandoffIssued },
-      },
+      schema: describe(
+        { auth: ['none'], errors: ['TDM_FORBIDDEN', 'TDM_SESSION_ENDED'] },
+        {
+          tags: ['visitor'],
+          summary: 'A one-time token that carries the session to another of the site’s domains',
+          params: IdParams,
+          body: ResumeBody,
+          response: { 200: HandoffIssued },
+        },
+      ),
     },
     async (req) => {
       checkOrigin(req.headers.origin, req.headers.host);
@@ -88,12 +100,15 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
   api.post(
     '/api/v1/visitor/handoff',
     {
-      schema: {
-        tags: ['visitor'],
-        summary: 'Continue a session on another of the site’s domains, with a hand-off token',
-        body: RedeemHandoffBody,
-        response: { 200: Started },
-      },
+      schema: describe(
+        { auth: ['none'], errors: ['TDM_FORBIDDEN', 'TDM_SESSION_ENDED', 'TDM_CONSENT_NEEDED'] },
+        {
+          tags: ['visitor'],
+          summary: 'Continue a session on another of the site’s domains, with a hand-off token',
+          body: RedeemHandoffBody,
+          response: { 200: Started },
+        },
+      ),
     },
     async (req) => {
       // The new page's origin must be one the operator allowed: a token that
@@ -112,12 +127,16 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
   api.post(
     '/api/v1/visitor/sessions/:id/end',
     {
-      schema: {
-        tags: ['visitor'],
-        summary: 'The visitor stops sharing while their page has no socket (reconnecting)',
-        params: IdParams,
-        body: ResumeBody,
-      },
+      schema: describe(
+        { auth: ['none'], errors: ['TDM_FORBIDDEN', 'TDM_SESSION_ENDED'] },
+        {
+          tags: ['visitor'],
+          summary: 'The visitor stops sharing while their page has no socket (reconnecting)',
+          params: IdParams,
+          body: ResumeBody,
+          response: { 204: NoContent },
+        },
+      ),
     },
     async (req, reply) => {
       checkOrigin(req.headers.origin, req.headers.host);
@@ -130,13 +149,16 @@ export async function visitorRoutes(app: FastifyInstance, ctx: Context): Promise
   api.post(
     '/api/v1/visitor/sessions/:id/resume',
     {
-      schema: {
-        tags: ['visitor'],
-        summary: 'Continue a session on a new page of the same tab',
-        params: IdParams,
-        body: ResumeBody,
-        response: { 200: Resumed },
-      },
+      schema: describe(
+        { auth: ['none'], errors: ['TDM_FORBIDDEN', 'TDM_SESSION_ENDED'] },
+        {
+          tags: ['visitor'],
+          summary: 'Continue a session on a new page of the same tab',
+          params: IdParams,
+          body: ResumeBody,
+          response: { 200: Resumed },
+        },
+      ),
     },
     async (req) => {
       checkOrigin(req.headers.origin, req.headers.host);

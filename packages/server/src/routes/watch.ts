@@ -27,6 +27,7 @@ import type { WatchGrant as Grant, WatchLink } from '../auth/tokens.js';
 import type { PresentVisitor } from '../live/registry.js';
 import { normalizeShortId } from '../live/short-ids.js';
 import { fail } from '../http-errors.js';
+import { describe } from './openapi.js';
 import { INVITE_TTL_MS } from './presence.js';
 
 /** Visitors looked at per site for a search: the registry bounds a site's presence anyway. */
@@ -65,12 +66,15 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
   api.get(
     '/api/v1/visitors',
     {
-      schema: {
-        tags: ['presence'],
-        summary: 'Find visitors on a site now: by short id, `id:UNIQUEID`, or part of a name or email',
-        querystring: VisitorSearchQuery,
-        response: { 200: VisitorSearchResult },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_UNKNOWN_SITE'] },
+        {
+          tags: ['presence'],
+          summary: 'Find visitors on a site now: by short id, `id:UNIQUEID`, or part of a name or email',
+          querystring: VisitorSearchQuery,
+          response: { 200: VisitorSearchResult },
+        },
+      ),
     },
     async (req) => {
       const who = await requirePrincipal(ctx, req);
@@ -107,13 +111,16 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
   api.post(
     '/api/v1/visitors/:shortId/watch_url',
     {
-      schema: {
-        tags: ['watch'],
-        summary: 'A single-use URL that opens this visitor’s tab for your agent (asking the visitor first if they are not sharing)',
-        params: ShortIdParams,
-        body: WatchUrlBody,
-        response: { 200: WatchUrl },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_VISITOR_GONE'] },
+        {
+          tags: ['watch'],
+          summary: 'A single-use URL that opens this visitor’s tab for your agent (asking the visitor first if they are not sharing)',
+          params: ShortIdParams,
+          body: WatchUrlBody,
+          response: { 200: WatchUrl },
+        },
+      ),
     },
     async (req) => {
       const who = await requireIssuer(req);
@@ -132,13 +139,16 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
   api.post(
     '/api/v1/sessions/:id/watch_url',
     {
-      schema: {
-        tags: ['watch'],
-        summary: 'A single-use URL that opens this running session for your agent',
-        params: IdParams,
-        body: WatchUrlBody,
-        response: { 200: WatchUrl },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_SESSION_ENDED'] },
+        {
+          tags: ['watch'],
+          summary: 'A single-use URL that opens this running session for your agent',
+          params: IdParams,
+          body: WatchUrlBody,
+          response: { 200: WatchUrl },
+        },
+      ),
     },
     async (req) => {
       const who = await requireIssuer(req);
@@ -155,12 +165,18 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
   api.post(
     '/api/v1/watch/redeem',
     {
-      schema: {
-        tags: ['watch'],
-        summary: 'The watch page exchanges a watch URL’s token (once) for a grant',
-        body: RedeemWatchBody,
-        response: { 200: WatchGrant },
-      },
+      schema: describe(
+        {
+          auth: ['none'],
+          errors: ['TDM_RATE_LIMITED', 'TDM_UNAUTHORIZED', 'TDM_LINK_EXPIRED', 'TDM_LINK_SPENT', 'TDM_SESSION_ENDED', 'TDM_VISITOR_GONE'],
+        },
+        {
+          tags: ['watch'],
+          summary: 'The watch page exchanges a watch URL’s token (once) for a grant',
+          body: RedeemWatchBody,
+          response: { 200: WatchGrant },
+        },
+      ),
     },
     async (req) => {
       await redeems.consume(req.ip).catch(() => fail('TDM_RATE_LIMITED'));
@@ -208,11 +224,14 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
   api.post(
     '/api/v1/watch/state',
     {
-      schema: {
-        tags: ['watch'],
-        summary: 'Whether the visitor answered; once they accepted, a grant for the session',
-        response: { 200: WatchGrant },
-      },
+      schema: describe(
+        { auth: ['watchGrant'], errors: ['TDM_CONSENT_DECLINED', 'TDM_NO_ANSWER'] },
+        {
+          tags: ['watch'],
+          summary: 'Whether the visitor answered; once they accepted, a grant for the session',
+          response: { 200: WatchGrant },
+        },
+      ),
     },
     async (req) => {
       const grant = await requireGrant(req);
@@ -238,11 +257,14 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
   api.post(
     '/api/v1/watch/ticket',
     {
-      schema: {
-        tags: ['watch'],
-        summary: 'A ticket for the agent WebSocket, for the holder of a grant (each connect and reconnect)',
-        response: { 200: AgentTicket },
-      },
+      schema: describe(
+        { auth: ['watchGrant'], errors: ['TDM_FORBIDDEN', 'TDM_SESSION_ENDED'] },
+        {
+          tags: ['watch'],
+          summary: 'A ticket for the agent WebSocket, for the holder of a grant (each connect and reconnect)',
+          response: { 200: AgentTicket },
+        },
+      ),
     },
     async (req) => {
       const grant = await requireGrant(req);

@@ -3,8 +3,8 @@
  * admin key, or the site's own key). Another site's endpoint answers 404; the
  * signing secret is shown once, when the endpoint is created.
  */
+import { describe, NoContent } from './openapi.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   CreateWebhookBody,
@@ -54,13 +54,16 @@ export async function webhookRoutes(app: FastifyInstance, ctx: Context, webhooks
   api.post(
     '/api/v1/sites/:key/webhooks',
     {
-      schema: {
-        tags: ['webhooks'],
-        summary: `Add a webhook endpoint to a site (at most ${MAX_WEBHOOKS_PER_SITE}); its signing secret is in this answer only`,
-        params: SiteParams,
-        body: CreateWebhookBody,
-        response: { 201: WebhookCreated },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE', 'TDM_CONFLICT'] },
+        {
+          tags: ['webhooks'],
+          summary: `Add a webhook endpoint to a site (at most ${MAX_WEBHOOKS_PER_SITE}); its signing secret is in this answer only`,
+          params: SiteParams,
+          body: CreateWebhookBody,
+          response: { 201: WebhookCreated },
+        },
+      ),
     },
     async (req, reply) => {
       const who = await requirePrincipal(ctx, req);
@@ -76,12 +79,15 @@ export async function webhookRoutes(app: FastifyInstance, ctx: Context, webhooks
   api.get(
     '/api/v1/sites/:key/webhooks',
     {
-      schema: {
-        tags: ['webhooks'],
-        summary: 'A site’s webhook endpoints (never their secrets)',
-        params: SiteParams,
-        response: { 200: WebhookList },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE'] },
+        {
+          tags: ['webhooks'],
+          summary: 'A site’s webhook endpoints (never their secrets)',
+          params: SiteParams,
+          response: { 200: WebhookList },
+        },
+      ),
     },
     async (req) => {
       requireSiteOperator(await requirePrincipal(ctx, req), req.params.key, OPERATOR_ONLY);
@@ -93,13 +99,16 @@ export async function webhookRoutes(app: FastifyInstance, ctx: Context, webhooks
   api.patch(
     '/api/v1/webhooks/:id',
     {
-      schema: {
-        tags: ['webhooks'],
-        summary: 'Change an endpoint’s address, events, description, or enable or disable it',
-        params: IdParams,
-        body: WebhookPatch,
-        response: { 200: Webhook },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE', 'TDM_NOT_FOUND'] },
+        {
+          tags: ['webhooks'],
+          summary: 'Change an endpoint’s address, events, description, or enable or disable it',
+          params: IdParams,
+          body: WebhookPatch,
+          response: { 200: Webhook },
+        },
+      ),
     },
     async (req) => {
       const endpoint = await endpointFor(req, req.params.id);
@@ -113,29 +122,35 @@ export async function webhookRoutes(app: FastifyInstance, ctx: Context, webhooks
   api.delete(
     '/api/v1/webhooks/:id',
     {
-      schema: {
-        tags: ['webhooks'],
-        summary: 'Delete an endpoint and its deliveries',
-        params: IdParams,
-        response: { 204: Type.Null({ description: 'Deleted' }) },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE', 'TDM_NOT_FOUND'] },
+        {
+          tags: ['webhooks'],
+          summary: 'Delete an endpoint and its deliveries',
+          params: IdParams,
+          response: { 204: NoContent },
+        },
+      ),
     },
     async (req, reply) => {
       const endpoint = await endpointFor(req, req.params.id);
       await store.deleteEndpoint(endpoint.id);
-      return reply.code(204).send(null);
+      return reply.code(204).send();
     },
   );
 
   api.post(
     '/api/v1/webhooks/:id/test',
     {
-      schema: {
-        tags: ['webhooks'],
-        summary: 'Queue a signed `webhook.test` delivery to the endpoint',
-        params: IdParams,
-        response: { 202: WebhookTestQueued },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE', 'TDM_NOT_FOUND'] },
+        {
+          tags: ['webhooks'],
+          summary: 'Queue a signed `webhook.test` delivery to the endpoint',
+          params: IdParams,
+          response: { 202: WebhookTestQueued },
+        },
+      ),
     },
     async (req, reply) => {
       const endpoint = await endpointFor(req, req.params.id);
@@ -146,13 +161,16 @@ export async function webhookRoutes(app: FastifyInstance, ctx: Context, webhooks
   api.get(
     '/api/v1/webhooks/:id/deliveries',
     {
-      schema: {
-        tags: ['webhooks'],
-        summary: 'An endpoint’s deliveries, newest first: status, attempts, the last answer or error',
-        params: IdParams,
-        querystring: WebhookDeliveryQuery,
-        response: { 200: WebhookDeliveryList },
-      },
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE', 'TDM_NOT_FOUND'] },
+        {
+          tags: ['webhooks'],
+          summary: 'An endpoint’s deliveries, newest first: status, attempts, the last answer or error',
+          params: IdParams,
+          querystring: WebhookDeliveryQuery,
+          response: { 200: WebhookDeliveryList },
+        },
+      ),
     },
     async (req) => {
       const endpoint = await endpointFor(req, req.params.id);
