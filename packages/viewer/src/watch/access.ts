@@ -31,7 +31,7 @@ async function call<T>(path: string, init: { body?: unknown; bearer?: string | n
   const res = await fetch(path, { method: 'POST', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) {
-    const text = (k: string) => (typeof body[k] === 'string' ? (body[k]) : null);
+    const text = (k: string) => (typeof body[k] === 'string' ? body[k] : null);
     throw new Refused(
       res.status,
       text('code') ?? 'TDM_INTERNAL',
