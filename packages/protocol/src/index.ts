@@ -20,3 +20,4 @@ export type {
 } from './schema/channels.js';
 export type { SessionEvent, SessionEventInput, SessionEventName } from './schema/events.js';
 export type * from './schema/rest.js';
+export type * from './schema/rest-audit.js';

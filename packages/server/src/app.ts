@@ -39,6 +39,8 @@ import { securityHeaders } from './routes/headers.js';
 import { compileTrust } from './net/client-address.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { agentRoutes } from './routes/agents.js';
+import { auditRoutes } from './routes/audit.js';
+import { writeAuditTrail } from './audit/trail.js';
 
 /** How long a shutdown waits for HTTP requests in flight before it closes their connections. */
 const CLOSE_GRACE_MS = 5000;
@@ -97,6 +99,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }
   const events = new SessionEvents(bus, registry, report);
   writeMetadata(events, store, registry);
+  writeAuditTrail(events, store);
   // Sessions the store has open but no registry knows: the process that held them died (a crash, SIGKILL).
   const dangling = await store.endDangling(new Date().toISOString(), 'server', async (id) => (await registry.getSession(id)) !== null);
   if (dangling > 0) print(`Ended ${dangling} session(s) left open by a previous run that stopped without shutting down.`);
@@ -139,6 +142,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => sessionRoutes(scope, context));
   await app.register(async (scope) => siteRoutes(scope, context));
   await app.register(async (scope) => presenceRoutes(scope, context));
+  await app.register(async (scope) => auditRoutes(scope, context));
   await app.register(contractRoutes);
   await app.register(pageRoutes);
 

@@ -12,6 +12,7 @@ export * from './common.js';
 export * from './channels.js';
 export * from './events.js';
 export * from './rest.js';
+export * from './rest-audit.js';
 export * from './validate.js';
 export { asyncApiDocument } from './asyncapi.js';
 
