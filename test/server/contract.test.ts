@@ -265,6 +265,10 @@ const table: Record<string, Entry> = {
     valid: () => ({ method: 'GET', path: `/api/v1/invites/${demoInvite}`, auth: demoKey }),
     invalid: () => ({ method: 'GET', path: `/api/v1/invites/${demoInvite}`, auth: shopKey }),
   },
+  'GET /api/v1/sessions/{id}/audit': {
+    valid: () => ({ method: 'GET', path: `/api/v1/sessions/${demo.sessionId}/audit?limit=10`, auth: demoKey }),
+    invalid: () => ({ method: 'GET', path: `/api/v1/sessions/${shop.sessionId}/audit`, auth: demoKey }),
+  },
   'GET /api/v1/visitors': {
     valid: () => ({ method: 'GET', path: '/api/v1/visitors?q=Ann&limit=5', auth: demoKey }),
     invalid: () => ({ method: 'GET', path: '/api/v1/visitors?limit=0', auth: demoKey }),

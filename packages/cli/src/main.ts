@@ -1,6 +1,7 @@
 /**
  * `tandem start`, `tandem agent create|disable`, `tandem key create`, `tandem
- * site create`: all against the same data directory (TANDEM_DATA_DIR, default ./data).
+ * site create`, `tandem audit verify`: all against the same data directory
+ * (TANDEM_DATA_DIR, default ./data).
  */
 import { Command } from 'commander';
 import {
@@ -12,6 +13,7 @@ import {
   loadConfig,
   openSqliteStore,
   startServer,
+  verifyAuditChain,
   type Store,
 } from '@tandem/server';
 
@@ -111,6 +113,35 @@ site
       console.log(`Created site ${created.key} (${created.name}).`);
     }),
   );
+
+const audit = program.command('audit').description('The audit trail of what agents did');
+audit
+  .command('verify')
+  .description('Check the hash chain of every session’s audit trail (or one); exits non-zero naming each entry changed, deleted or moved')
+  .option('--session <id>', 'only this session')
+  .action(async (opts: { session?: string }) => {
+    const store = await openSqliteStore(loadConfig().dataDir);
+    try {
+      const ids = opts.session ? [opts.session] : await store.auditSessionIds();
+      let entries = 0;
+      const broken: string[] = [];
+      for (const id of ids) {
+        const check = await verifyAuditChain(store, id);
+        if (!check.ok) broken.push(`session ${id}: ${check.problem}.`);
+        else if (check.entries === 0) broken.push(`session ${id}: no audit entries (an unknown session, or its whole trail was deleted).`);
+        else entries += check.entries;
+      }
+      if (broken.length > 0) {
+        for (const line of broken) console.error(`tandem: audit FAILED for ${line}`);
+        console.error(`tandem: ${broken.length} of ${ids.length} audit chain(s) do not verify.`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`Verified ${ids.length} audit chain(s), ${entries} entries: none was changed, deleted or moved.`);
+    } finally {
+      await store.close();
+    }
+  });
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`tandem: ${err instanceof Error ? err.message : String(err)}`);

@@ -38,6 +38,8 @@ export type Key = (typeof KEYS)[number];
 export const MAX_TYPED_CHARS = 2000;
 /** Longest URL an agent may send the visitor to. */
 export const MAX_URL_CHARS = 2048;
+/** Longest element path the visitor's page reports for the audit trail (`actionResult.path`). */
+export const MAX_ELEMENT_PATH_CHARS = 300;
 
 /**
  * The least mode each action needs (the actions themselves are declared in

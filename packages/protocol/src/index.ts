@@ -23,3 +23,4 @@ export type {
 export type { SessionEvent, SessionEventInput, SessionEventName } from './schema/events.js';
 export type * from './schema/rest.js';
 export type * from './schema/rest-watch.js';
+export type * from './schema/rest-audit.js';

@@ -45,6 +45,8 @@ import { agentRoutes } from './routes/agents.js';
 import { ShortIds } from './live/short-ids.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { Webhooks } from './webhooks/index.js';
+import { auditRoutes } from './routes/audit.js';
+import { writeAuditTrail } from './audit/trail.js';
 
 /** How long a shutdown waits for HTTP requests in flight before it closes their connections. */
 const CLOSE_GRACE_MS = 5000;
@@ -118,6 +120,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     report,
   });
   webhooks.start();
+  writeAuditTrail(events, store);
   // Sessions the store has open but no registry knows: the process that held them died (a crash, SIGKILL).
   const dangling = await store.endDangling(new Date().toISOString(), 'server', async (id) => (await registry.getSession(id)) !== null);
   if (dangling > 0) print(`Ended ${dangling} session(s) left open by a previous run that stopped without shutting down.`);
@@ -171,6 +174,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => presenceRoutes(scope, context));
   await app.register(async (scope) => watchRoutes(scope, context));
   await app.register(async (scope) => webhookRoutes(scope, context, webhooks));
+  await app.register(async (scope) => auditRoutes(scope, context));
   await app.register(contractRoutes);
   await app.register(apiDocsRoutes);
   await app.register(async (scope) => pageRoutes(scope, () => sites.desktopOrigins(config.agentDesktopOrigins)));

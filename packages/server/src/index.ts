@@ -5,3 +5,4 @@ export type { Store } from './store/store.js';
 export { changeAgent, createAgent } from './auth/agents.js';
 export { createSite, ensureSites } from './sites.js';
 export { createApiKey, type ApiKeyScope } from './auth/api-keys.js';
+export { verifyAuditChain } from './audit/trail.js';

@@ -13,8 +13,10 @@
  */
 import { Type, type Static, type TProperties, type TSchema } from 'typebox';
 import {
+  ActionId,
   AgentAction,
   AgentInfo,
+  ElementPath,
   Ended,
   EndReason,
   ErrorMessage,
@@ -35,7 +37,7 @@ import { limits } from '../limits.js';
 import { SessionEvent } from './events.js';
 
 const agentId = Id;
-const actionId = Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'the agent’s own counter, echoed in actionResult' });
+const actionId = ActionId;
 const coord = Type.Number({ minimum: -100_000, maximum: 1_000_000 });
 const version = Type.Integer({ minimum: 1, maximum: 1000 });
 
@@ -50,8 +52,8 @@ export const visitorToServer = {
   modeDeclined: Message('modeDeclined', { agentId, mode: Mode }, 'The visitor declined an agent’s request for a mode.'),
   actionResult: Message(
     'actionResult',
-    { agentId, id: actionId, ok: Type.Boolean(), reason: Type.Optional(Refusal) },
-    'What became of an agent’s action; reason says why it was refused.',
+    { agentId, id: actionId, ok: Type.Boolean(), reason: Type.Optional(Refusal), path: Type.Optional(ElementPath) },
+    'What became of an agent’s action; reason says why it was refused, path where on the page it landed (for the audit).',
   ),
   identity: Message('identity', { identity: Identity }, 'The site updated who the visitor is.'),
   page: Message(

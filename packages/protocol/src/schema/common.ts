@@ -5,7 +5,7 @@
  */
 import { Type, type Static, type TProperties } from 'typebox';
 import { limits } from '../limits.js';
-import { KEYS, MAX_TYPED_CHARS, MAX_URL_CHARS, MODES, REFUSALS } from '../control.js';
+import { KEYS, MAX_ELEMENT_PATH_CHARS, MAX_TYPED_CHARS, MAX_URL_CHARS, MODES, REFUSALS } from '../control.js';
 import { ERROR_CODES } from '../errors.js';
 
 /** An object with exactly these fields: an unknown field is refused, so nothing rides along unchecked. */
@@ -111,6 +111,22 @@ export const agentActions = {
 export const AgentAction = Type.Union(Object.values(agentActions) as [(typeof agentActions)[keyof typeof agentActions]]);
 
 export const Refusal = Type.Enum(REFUSALS);
+
+/** The agent's own counter for its actions: echoed in actionResult, and links an action to its result in the session events. */
+export const ActionId = Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'the agent’s own counter, echoed in actionResult' });
+
+/**
+ * Where on the visitor's page an action landed, for the audit trail: a short CSS-like path made by the
+ * page from tag names, ids, classes and :nth-of-type (` > ` between elements, ` / ` into a shadow root or
+ * a frame, `…` where it was cut). Never text, values or other attributes: the characters allowed leave
+ * no room for more than names.
+ */
+export const ElementPath = Type.String({
+  minLength: 1,
+  maxLength: MAX_ELEMENT_PATH_CHARS,
+  pattern: '^[A-Za-z0-9_#.:()>/* …-]+$',
+  description: 'a CSS-like path of the element, such as form#booking > input.field:nth-of-type(2)',
+});
 
 export type Mode = Static<typeof Mode>;
 export type EndReason = Static<typeof EndReason>;

@@ -1,13 +1,13 @@
 /**
  * The stream of session events: what happened in a session, in order, for
- * whoever follows it (the metadata writer, and from the integrations issue on
- * webhooks, the controller channel and the audit trail). Published on the bus
+ * whoever follows it (the metadata writer, the audit trail, and from the
+ * integrations issue on webhooks and the controller channel). Published on the bus
  * by the room that saw it happen, never by its subscribers. Metadata only: an
  * action says its kind and target, never what was typed; an address loses its
  * query and fragment.
  */
 import { Type, type Static, type TProperties } from 'typebox';
-import { AgentInfo, EndReason, Id, Mode, SiteKey, Strict, Timestamp, Url } from './common.js';
+import { ActionId, AgentInfo, ElementPath, EndReason, Id, Mode, Refusal, SiteKey, Strict, Timestamp, Url } from './common.js';
 import { ACTION_KINDS } from '../control.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -48,8 +48,26 @@ export const sessionEvents = {
   modeChanged: Event('modeChanged', { mode: Mode, previous: Mode }, 'The visitor set the mode.'),
   action: Event(
     'action',
-    { agent: AgentInfo, kind: Type.Enum(ACTION_KINDS), node: Type.Optional(Type.Integer({ minimum: 1 })), url: Type.Optional(Url) },
-    'An agent sent an action the mode allows (its kind and target, never what was typed).',
+    {
+      agent: AgentInfo,
+      id: ActionId,
+      kind: Type.Enum(ACTION_KINDS),
+      node: Type.Optional(Type.Integer({ minimum: 1 })),
+      url: Type.Optional(Url),
+    },
+    'An agent sent an action the mode allows (its kind and target, never what was typed or which key).',
+  ),
+  actionResult: Event(
+    'actionResult',
+    {
+      agent: AgentInfo,
+      id: ActionId,
+      kind: Type.Enum(ACTION_KINDS),
+      ok: Type.Boolean(),
+      reason: Type.Optional(Refusal),
+      path: Type.Optional(ElementPath),
+    },
+    'The visitor’s page ran or refused an agent’s action (the `action` with the same agent and id): where it landed, never what.',
   ),
   navigated: Event('navigated', { url: Url }, 'The visitor’s page changed (address without query or fragment).'),
   visitorDisconnected: Event('visitorDisconnected', {}, 'The visitor’s page went (changing page, or the network).'),

@@ -14,6 +14,7 @@ export * from './events.js';
 export * from './rest.js';
 export * from './rest-watch.js';
 export * from './rest-webhooks.js';
+export * from './rest-audit.js';
 export * from './validate.js';
 export { asyncApiDocument } from './asyncapi.js';
 

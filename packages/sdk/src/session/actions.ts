@@ -43,22 +43,15 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
 
   const node = host.capture.nodeOf(a.node);
   if (!node || !node.isConnected) return 'gone';
-  const doc = node.ownerDocument ?? (node as Document);
 
   if (a.k === 'scroll') {
     if (!has('navigate')) return 'mode';
-    const target = node.nodeType === Node.DOCUMENT_NODE ? doc.defaultView : (node as Element);
+    const target = node.nodeType === Node.DOCUMENT_NODE ? (node as Document).defaultView : (node as Element);
     target?.scrollTo({ left: a.x, top: a.y, behavior: 'instant' as ScrollBehavior });
     return null;
   }
 
-  // Keys sent to the document go where the page's focus is.
-  const el =
-    node.nodeType === Node.ELEMENT_NODE
-      ? (node as Element)
-      : node.nodeType === Node.DOCUMENT_NODE
-        ? (deepActive(doc) ?? doc.body)
-        : node.parentElement;
+  const el = actionTarget(a, host.capture);
   if (!el) return 'gone';
   if (a.k === 'highlight') {
     host.highlight(el);
@@ -107,6 +100,19 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
       return null;
     }
   }
+}
+
+/**
+ * The element an action names: keys sent to the document go where the page's focus is, a scroll
+ * of the document scrolls its root, a text node stands for its parent. Null when it is gone.
+ */
+export function actionTarget(a: Exclude<AgentAction, { k: 'navigate' }>, capture: Capture): Element | null {
+  const node = capture.nodeOf(a.node);
+  if (!node || !node.isConnected) return null;
+  if (node.nodeType === Node.ELEMENT_NODE) return node as Element;
+  if (node.nodeType !== Node.DOCUMENT_NODE) return node.parentElement;
+  const doc = node as Document;
+  return a.k === 'scroll' ? doc.documentElement : (deepActive(doc) ?? doc.body);
 }
 
 function focus(el: Element): void {

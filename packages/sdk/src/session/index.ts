@@ -16,7 +16,8 @@ import {
 import { startCapture, type Capture, type MaskOptions } from '@tandem/mirror/capture';
 import { HOST_KEY, LIVE_BEAT_MS, identityOf, type Host, type SessionApi } from '../host.js';
 import { FrameEncoder } from './frames.js';
-import { runAction } from './actions.js';
+import { actionTarget, runAction } from './actions.js';
+import { elementPath } from './element-path.js';
 import { allowedUrl } from './domains.js';
 import {
   liveElsewhere,
@@ -275,6 +276,10 @@ function connect(ticket: string): void {
         render();
         break;
       case 'action': {
+        // Where it lands, for the audit: found before the action runs (a click may remove the element).
+        const c = capture;
+        const el = c && msg.a.k !== 'navigate' ? actionTarget(msg.a, c) : null;
+        const path = el && c ? elementPath(el, (e) => c.protection(e)) : '';
         const reason = capture
           ? runAction(msg.a, {
               mode: () => mode,
@@ -284,7 +289,14 @@ function connect(ticket: string): void {
               highlight: (el) => ui?.highlight(el),
             })
           : 'gone';
-        send({ t: 'actionResult', agentId: msg.agentId, id: msg.id, ok: reason === null, ...(reason ? { reason } : {}) });
+        send({
+          t: 'actionResult',
+          agentId: msg.agentId,
+          id: msg.id,
+          ok: reason === null,
+          ...(reason ? { reason } : {}),
+          ...(path ? { path } : {}),
+        });
         break;
       }
       case 'modeRequest':

@@ -45,7 +45,7 @@ export function acceptVisitor(ws: WebSocket, room: Room, report: (err: unknown) 
           await room.declineMode(msg.agentId, msg.mode);
           break;
         case 'actionResult':
-          await room.actionResult(msg.agentId, msg.id, msg.ok, msg.reason);
+          await room.actionResult(msg.agentId, msg.id, msg.ok, msg.reason, msg.path);
           break;
         case 'identity':
           await room.setVisitorName(msg.identity.name ?? null);

@@ -33,6 +33,7 @@ import type { LiveSession, Registry } from './registry.js';
 import type { SessionEvents } from './session-events.js';
 import { encode, peekType } from './wire.js';
 import { withoutQuery } from './urls.js';
+import { DeliveredActions } from './delivered-actions.js';
 
 /** A viewer asks for a snapshot at most this often. */
 const RESYNC_INTERVAL_MS = 1000;
@@ -230,6 +231,8 @@ export class Room {
   private unsubscribe: (() => void)[] = [];
   /** The last socket left: the room is off the bus and takes no more sockets. */
   released = false;
+  /** Actions delivered to the visitor's sockets here, awaiting their result. */
+  private readonly delivered = new DeliveredActions();
 
   private constructor(
     session: LiveSession,
@@ -328,9 +331,25 @@ export class Room {
     return this.deps.bus.publish(toAgent(this.id, agentId), encode.agent({ t: 'modeDeclined', mode }));
   }
 
-  actionResult(agentId: string, id: number, ok: boolean, reason?: Refusal): Promise<void> {
+  /**
+   * The visitor's page ran or refused an action. Its result goes to the agent; and to the event stream
+   * when it answers an action this node delivered (so a page cannot fill the audit with results of
+   * actions no agent sent), with the kind the agent sent, not one the page claims.
+   */
+  async actionResult(agentId: string, id: number, ok: boolean, reason?: Refusal, path?: string): Promise<void> {
     const msg: ServerToAgent = reason ? { t: 'actionResult', id, ok, reason, message: refusals[reason] } : { t: 'actionResult', id, ok };
-    return this.deps.bus.publish(toAgent(this.id, agentId), encode.agent(msg));
+    await this.deps.bus.publish(toAgent(this.id, agentId), encode.agent(msg));
+    const sent = this.delivered.take(agentId, id);
+    if (!sent) return;
+    await this.deps.events.publish(this, {
+      name: 'actionResult',
+      agent: sent.agent,
+      id,
+      kind: sent.kind,
+      ok,
+      ...(reason ? { reason } : {}),
+      ...(path ? { path } : {}),
+    });
   }
 
   async setVisitorName(name: string | null): Promise<void> {
@@ -430,14 +449,16 @@ export class Room {
     if (modeRank[this.mode] < modeRank[actionFloor[action.k]]) {
       return this.sendAgent(a.ws, { t: 'actionResult', id, ok: false, reason: 'mode', message: refusals.mode });
     }
-    await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'action', agentId: a.agent.id, name: a.agent.name, id, a: action }));
-    // Its kind and target for the stream, never what was typed.
+    // Its kind and target for the stream, never what was typed or which key. Published (and written by
+    // the local followers, the audit among them) before the visitor has it: its result comes after it.
     await this.deps.events.publish(this, {
       name: 'action',
       agent: a.agent,
+      id,
       kind: action.k,
       ...('node' in action ? { node: action.node } : { url: withoutQuery(action.url) }),
     });
+    await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'action', agentId: a.agent.id, name: a.agent.name, id, a: action }));
   }
 
   async requestMode(a: AgentSocket, mode: Mode): Promise<void> {
@@ -454,6 +475,7 @@ export class Room {
       for (const v of this.visitors) if (v.ready && v.id !== peek.value.by) v.ws.close(closeCodes.moved, 'sharing moved to another tab');
       return;
     }
+    if (peek?.t === 'action' && this.visitors.size > 0) this.delivered.add(peek.value);
     this.toVisitorSockets(message);
     if (peek?.t === 'ended') for (const v of this.visitors) v.ws.close(closeCodes.sessionEnded, 'session ended');
   }

@@ -108,6 +108,29 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '006_audit': {
+    async up(db: Kysely<unknown>) {
+      // What agents did, as metadata, hash-chained per session (audit/chain.ts). No foreign key to
+      // sessions: a session's first entry may be written beside its row, not after it; the retention
+      // purge deletes a session's entries with it.
+      await db.schema
+        .createTable('audit_entries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('session_id', 'text', (c) => c.notNull())
+        .addColumn('site_key', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+      // One entry per place in a chain: two nodes appending at once cannot both take the same place.
+      await db.schema.createIndex('audit_entries_chain').on('audit_entries').columns(['session_id', 'position']).unique().execute();
+    },
+  },
   '007_webhooks': {
     async up(db: Kysely<unknown>) {
       // Each site's webhook endpoints; the signing secret only sealed (auth/secret-box.ts).

@@ -4,9 +4,11 @@ import { MODES, isMode, type EndReason, type Mode } from '@tandem/protocol';
 import type { JournaledSession } from '../live/registry.js';
 import { migrations } from './migrations.js';
 import { SqlWebhookStore, type WebhookTables } from './sql-webhook-store.js';
+import { appendAudit, auditSessionIds, listAudit, type AuditTables } from './audit-sql.js';
+import type { AuditEntry, AuditFields } from '../audit/chain.js';
 import type { AgentPatch, AgentRecord, ApiKeyRecord, SessionAgentRecord, SessionRecord, SignInRecord, SiteRecord, Store } from './store.js';
 
-interface Database extends WebhookTables {
+interface Database extends WebhookTables, AuditTables {
   agents: { id: string; email: string; name: string; role: string; password_hash: string; created_at: string; disabled_at: string | null };
   api_keys: { id: string; name: string; hash: string; created_at: string; site_key: string | null; admin: number };
   sign_ins: { jti: string; agent_id: string; created_at: string; expires_at: string; revoked_at: string | null };
@@ -235,8 +237,30 @@ export class SqlStore implements Store {
   }
 
   async purgeSessions(before: string): Promise<number> {
+    // A session's audit trail goes with it, whole: what is left of a chain still verifies.
+    await this.db
+      .deleteFrom('audit_entries')
+      .where('session_id', 'in', (eb) => eb.selectFrom('sessions').select('id').where('ended_at', '<', before))
+      .execute();
     const result = await this.db.deleteFrom('sessions').where('ended_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /** The same database, seen as the audit trail's tables only (Kysely's types are not covariant). */
+  private get audit(): Kysely<AuditTables> {
+    return this.db as unknown as Kysely<AuditTables>;
+  }
+
+  appendAudit(fields: Omit<AuditFields, 'position'>): Promise<AuditEntry> {
+    return appendAudit(this.audit, fields);
+  }
+
+  listAudit(sessionId: string, options: { after?: number; limit: number }): Promise<AuditEntry[]> {
+    return listAudit(this.audit, sessionId, options);
+  }
+
+  auditSessionIds(): Promise<string[]> {
+    return auditSessionIds(this.audit);
   }
 
   async getSetting(key: string): Promise<string | undefined> {

@@ -6,6 +6,7 @@
 import type { EndReason, Mode } from '@tandem/protocol';
 import type { LiveJournal } from '../live/registry.js';
 import type { WebhookStore } from './webhook-store.js';
+import type { AuditEntry, AuditFields } from '../audit/chain.js';
 
 export interface AgentRecord {
   id: string;
@@ -108,8 +109,15 @@ export interface Store extends LiveJournal {
   listSessions(options: { limit: number; active?: boolean; siteKey?: string }): Promise<SessionRecord[]>;
   /** Which of these sessions the agent joined. */
   joinedSessions(agentId: string, sessionIds: string[]): Promise<Set<string>>;
-  /** Deletes sessions that ended before `before`; returns how many. */
+  /** Deletes sessions that ended before `before`, with their audit trails; returns how many. */
   purgeSessions(before: string): Promise<number>;
+
+  /** Appends to the session's audit chain, linked to its last entry as the store has it (audit/chain.ts). */
+  appendAudit(fields: Omit<AuditFields, 'position'>): Promise<AuditEntry>;
+  /** A session's audit entries in chain order, after the one at position `after`. */
+  listAudit(sessionId: string, options: { after?: number; limit: number }): Promise<AuditEntry[]>;
+  /** The sessions that have audit entries. */
+  auditSessionIds(): Promise<string[]>;
 
   /** A value the server keeps between restarts (site settings, sealed identity secrets). */
   getSetting(key: string): Promise<string | undefined>;
