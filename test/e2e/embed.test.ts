@@ -14,6 +14,9 @@ import { serveStatic, type StaticServer } from '../helpers/static-server.js';
 import { ADMIN, type TestServer } from '../helpers/server.js';
 import { closeAll, consentAndCode, startSiteAndServer } from '../helpers/site.js';
 import { signIn } from '../helpers/clients.js';
+import { connectController, type ControllerClient } from '../helpers/controller.js';
+import { createApiKey } from '@tandem/server';
+import { parseStartMessage } from '@tandem/protocol';
 
 let server: TestServer;
 let site: StaticServer;
@@ -22,6 +25,7 @@ let browser: Browser;
 /** The desktops' origins: another site than Tandem's (localhost, not 127.0.0.1), so no cookie of Tandem's reaches the frame. */
 let allowed: string;
 let stranger: string;
+let apiKey: string;
 
 const page = (title: string, next: string) =>
   `<!doctype html><title>${title}</title><script src="tandem-init.js"></script><h1>${title}</h1><p>Order 1234: two items</p><a id="next" href="${next}">Next</a>`;
@@ -77,6 +81,7 @@ beforeAll(async () => {
     body: JSON.stringify({ agentDesktopOrigins: [allowed] }),
   });
   expect(res.status).toBe(200);
+  apiKey = await createApiKey(server.context.store, 'agent desktop', { siteKey: 'demo' });
 });
 
 afterAll(() => closeAll(browser, server, site, desktop));
@@ -106,6 +111,16 @@ const mirrorShows = (frame: Frame, text: string) =>
 describe('Genesys’s flow: the agent page in a desktop’s iframe', () => {
   it('renders the session in the frame after a sign-in inside it, and reports each state to the host in order', async () => {
     const { visitor, code } = await visitorSharing();
+    // The visitor's chat widget sends the start message; the desktop reads the code from it.
+    const line = await visitor.evaluate(() => new Promise<string | null>((r) => (window as any).Tandem('getStartMessage', r)));
+    expect(line).toBe(`{start:${code}}`);
+    expect(parseStartMessage(line!)).toBe(code);
+    expect(parseStartMessage(`{start:${code}} `)).toBeNull();
+    // The desktop's plug-in joins as controller before it opens the agent page.
+    const controller = await connectController(server.url, apiKey);
+    const joined = await controller.join(parseStartMessage(line!)!);
+    expect(joined).toMatchObject({ t: 'joined', state: { visitorConnected: true, mode: 'view', agents: [] } });
+    expect(joined.state.activatedAt).toEqual(expect.any(String));
     const host = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
     await host.goto(`${allowed}/desktop.html?tandem=${encodeURIComponent(server.url)}&code=${code}`);
     await expect.poll(() => host.frames().some((f) => f.url().startsWith(`${server.url}/watch`))).toBe(true);
@@ -121,6 +136,7 @@ describe('Genesys’s flow: the agent page in a desktop’s iframe', () => {
     expect(await frame.evaluate(() => location.hash)).toBe('');
     await shot(host, 'embed-active');
     await expect.poll(() => events(host)).toEqual(['ready', 'connecting', 'agentJoined', 'active']);
+    expect(await controller.next()).toMatchObject({ t: 'agentJoined', agent: { name: ADMIN.name } });
 
     // The visitor changes page: navigating, then active again on the new page.
     await visitor.click('#next');
@@ -129,6 +145,9 @@ describe('Genesys’s flow: the agent page in a desktop’s iframe', () => {
     await expect.poll(() => events(host)).toEqual(['ready', 'connecting', 'agentJoined', 'active', 'navigating', 'active']);
     const active = (await host.evaluate(() => (window as any).events)).filter((e: { event: string }) => e.event === 'active');
     expect(active.at(-1).url).toContain('/order.html');
+    // The controller saw the page go and come back.
+    expect(await controller.next()).toMatchObject({ t: 'deactivated' });
+    expect(await controller.next()).toMatchObject({ t: 'activated', at: expect.any(String) });
 
     // The desktop asks for control through the page; the visitor grants it.
     await host.evaluate(() => (window as any).send({ command: 'requestMode', mode: 'control' }));
@@ -139,6 +158,7 @@ describe('Genesys’s flow: the agent page in a desktop’s iframe', () => {
       event: 'modeChanged',
       mode: 'control',
     });
+    expect(await controller.next()).toMatchObject({ t: 'modeChanged', mode: 'control', previous: 'view' });
 
     // Commands are taken from the host only: the same message from the page's own window does nothing.
     await frame.evaluate(() => window.postMessage({ source: 'tandem', command: 'end' }, '*'));
@@ -150,6 +170,41 @@ describe('Genesys’s flow: the agent page in a desktop’s iframe', () => {
     await expect.poll(async () => (await events(host)).at(-1)).toBe('ended');
     expect((await host.evaluate(() => (window as any).events)).at(-1)).toMatchObject({ event: 'ended', reason: 'agent' });
     await visitor.waitForFunction(() => !document.querySelector('tandem-ui'));
+    // The agent left as the session ended; the controller hears the end, and nothing after it.
+    const rest: any[] = [];
+    for (let m = await controller.next(); ; m = await controller.next()) {
+      rest.push(m);
+      if (m.t === 'ended') break;
+    }
+    expect(rest.map((m) => m.t).filter((t) => t !== 'agentLeft')).toEqual(['ended']);
+    expect(rest.at(-1)).toMatchObject({ t: 'ended', reason: 'agent' });
+    controller.close();
+    await host.context().close();
+    await visitor.context().close();
+  });
+
+  it('the controller, joined before the page opened, ends the session: the framed page and the visitor see it end', async () => {
+    const { visitor, code } = await visitorSharing();
+    const controller: ControllerClient = await connectController(server.url, apiKey);
+    expect(await controller.join(code)).toMatchObject({ t: 'joined' });
+    const host = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
+    await host.goto(`${allowed}/desktop.html?tandem=${encodeURIComponent(server.url)}&code=${code}`);
+    await expect.poll(() => host.frames().some((f) => f.url().startsWith(`${server.url}/watch`))).toBe(true);
+    const frame = agentFrame(host);
+    await frame.waitForSelector('#screen[data-screen=sign-in]');
+    await frame.fill('input[type=email]', ADMIN.email);
+    await frame.fill('input[type=password]', ADMIN.password);
+    await frame.click('#screen button[type=submit]');
+    await mirrorShows(frame, 'Order 1234: two items');
+    expect(await controller.next()).toMatchObject({ t: 'agentJoined' });
+    controller.end();
+    expect(await controller.next()).toMatchObject({ t: 'result', command: 'end' });
+    expect(await controller.next()).toMatchObject({ t: 'ended', reason: 'api' });
+    await expect.poll(async () => (await events(host)).at(-1)).toBe('ended');
+    expect((await host.evaluate(() => (window as any).events)).at(-1)).toMatchObject({ event: 'ended', reason: 'api' });
+    await visitor.waitForFunction(() => !document.querySelector('tandem-ui'));
+    await shot(host, 'embed-ended-by-controller');
+    controller.close();
     await host.context().close();
     await visitor.context().close();
   });
