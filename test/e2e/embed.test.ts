@@ -102,6 +102,18 @@ const events = (p: Page) => p.evaluate(() => (window as any).events.map((e: { ev
 /** The watch page inside the desktop's frame. */
 const agentFrame = (p: Page): Frame => p.frames().find((f) => f.url().startsWith(`${server.url}/watch`))!;
 
+/** Waits for the watch page in the desktop's frame, then signs the admin in inside it. */
+async function signInInFrame(host: Page, screenshot?: string): Promise<Frame> {
+  await expect.poll(() => host.frames().some((f) => f.url().startsWith(`${server.url}/watch`))).toBe(true);
+  const frame = agentFrame(host);
+  await frame.waitForSelector('#screen[data-screen=sign-in]');
+  if (screenshot) await shot(host, screenshot);
+  await frame.fill('input[type=email]', ADMIN.email);
+  await frame.fill('input[type=password]', ADMIN.password);
+  await frame.click('#screen button[type=submit]');
+  return frame;
+}
+
 const mirrorShows = (frame: Frame, text: string) =>
   frame.waitForFunction((t) => {
     const view = document.querySelector<HTMLIFrameElement>('iframe[data-tandem-view]');
@@ -123,14 +135,8 @@ describe('Genesys’s flow: the agent page in a desktop’s iframe', () => {
     expect(joined.state.activatedAt).toEqual(expect.any(String));
     const host = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
     await host.goto(`${allowed}/desktop.html?tandem=${encodeURIComponent(server.url)}&code=${code}`);
-    await expect.poll(() => host.frames().some((f) => f.url().startsWith(`${server.url}/watch`))).toBe(true);
-    const frame = agentFrame(host);
     // No cookie reaches a frame on another site: the agent signs in inside it.
-    await frame.waitForSelector('#screen[data-screen=sign-in]');
-    await shot(host, 'embed-sign-in');
-    await frame.fill('input[type=email]', ADMIN.email);
-    await frame.fill('input[type=password]', ADMIN.password);
-    await frame.click('#screen button[type=submit]');
+    const frame = await signInInFrame(host, 'embed-sign-in');
     await mirrorShows(frame, 'Order 1234: two items');
     // The code and noinput were read from the fragment and taken off the address.
     expect(await frame.evaluate(() => location.hash)).toBe('');
@@ -189,12 +195,7 @@ describe('Genesys’s flow: the agent page in a desktop’s iframe', () => {
     expect(await controller.join(code)).toMatchObject({ t: 'joined' });
     const host = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
     await host.goto(`${allowed}/desktop.html?tandem=${encodeURIComponent(server.url)}&code=${code}`);
-    await expect.poll(() => host.frames().some((f) => f.url().startsWith(`${server.url}/watch`))).toBe(true);
-    const frame = agentFrame(host);
-    await frame.waitForSelector('#screen[data-screen=sign-in]');
-    await frame.fill('input[type=email]', ADMIN.email);
-    await frame.fill('input[type=password]', ADMIN.password);
-    await frame.click('#screen button[type=submit]');
+    const frame = await signInInFrame(host);
     await mirrorShows(frame, 'Order 1234: two items');
     expect(await controller.next()).toMatchObject({ t: 'agentJoined' });
     controller.end();
@@ -231,13 +232,8 @@ describe('Genesys’s flow: the agent page in a desktop’s iframe', () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
     const host = await context.newPage();
     await host.goto(`${allowed}/desktop.html?tandem=${encodeURIComponent(server.url)}&code=${code}&element=1`);
-    await expect.poll(() => host.frames().some((f) => f.url().startsWith(`${server.url}/watch`))).toBe(true);
-    const frame = agentFrame(host);
-    // This context signed in inside a frame before? No: each context is new, so sign in here too.
-    await frame.waitForSelector('#screen[data-screen=sign-in]');
-    await frame.fill('input[type=email]', ADMIN.email);
-    await frame.fill('input[type=password]', ADMIN.password);
-    await frame.click('#screen button[type=submit]');
+    // Each browser context is new: the agent signs in inside this frame too.
+    const frame = await signInInFrame(host);
     await mirrorShows(frame, 'Order 1234: two items');
     await expect
       .poll(async () =>

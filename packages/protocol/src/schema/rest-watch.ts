@@ -6,7 +6,8 @@
  * `retry_url`) so an integration written for it reads the same.
  */
 import { Type, type Static } from 'typebox';
-import { Id, PlatformInfo, SiteKey, Strict, Timestamp, Url } from './common.js';
+import { Id, SiteKey, Strict, Timestamp } from './common.js';
+import { PresentVisitor } from './rest.js';
 
 /** Crockford base32 without I, L, O, U: eight characters a visitor can read over the phone. */
 export const SHORT_ID_PATTERN = '^[0-9A-HJKMNP-TV-Z]{8}$';
@@ -26,12 +27,7 @@ export const VisitorSearchQuery = Type.Object({
 export const FoundVisitor = Type.Object({
   short_id: Type.String(),
   site: Type.String(),
-  identity: Type.Object({ name: Type.Optional(Type.String()), email: Type.Optional(Type.String()), uniqueId: Type.Optional(Type.String()) }),
-  verified: Type.Boolean(),
-  url: Url,
-  title: Type.String(),
-  platform: PlatformInfo,
-  since: Timestamp,
+  ...Type.Pick(PresentVisitor, ['identity', 'verified', 'url', 'title', 'platform', 'since']).properties,
   /** The visitor shares their tab now (a watch URL for them joins that session without asking again). */
   in_session: Type.Boolean(),
 });
