@@ -80,7 +80,7 @@ describe('presence', () => {
     await expect.poll(async () => (await api(`/api/v1/invites/${first.body.inviteId}`)).body.state).toBe('declined');
 
     // Accepted: a session starts, and the invite carries its code to the agent.
-    const second = await api('/api/v1/sites/demo/invites', { method: 'POST', body: JSON.stringify({ visitorId: listed.visitorId }) });
+    const second = await api('/api/v1/sites/demo/invites', { method: 'POST', body: JSON.stringify({ shortId: listed.shortId }) });
     await v.page.waitForSelector('tandem-ui [data-action=accept]');
     await v.page.waitForTimeout(300);
     expect(v.frames).toEqual([]);

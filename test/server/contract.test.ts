@@ -134,7 +134,7 @@ beforeAll(async () => {
     if (i > 100) throw new Error('the present visitor is never listed');
     await new Promise((r) => setTimeout(r, 50));
   }
-  const invited = await send({ method: 'POST', path: '/api/v1/sites/demo/invites', auth: demoKey, body: { visitorId: 'contract-visitor-1' } });
+  const invited = await send({ method: 'POST', path: '/api/v1/sites/demo/invites', auth: demoKey, body: { shortId: shortId() } });
   expect(invited.status).toBe(201);
   demoInvite = invited.json.inviteId;
 });
@@ -258,7 +258,7 @@ const table: Record<string, Entry> = {
     invalid: () => ({ method: 'GET', path: `/api/v1/sites/demo/visitors?q=${'a'.repeat(201)}`, auth: demoKey }),
   },
   'POST /api/v1/sites/{key}/invites': {
-    valid: () => ({ method: 'POST', path: '/api/v1/sites/demo/invites', auth: admin, body: { visitorId: 'contract-visitor-1' } }),
+    valid: () => ({ method: 'POST', path: '/api/v1/sites/demo/invites', auth: admin, body: { shortId: shortId() } }),
     invalid: () => ({ method: 'POST', path: '/api/v1/sites/demo/invites', auth: admin, body: {} }),
   },
   'GET /api/v1/invites/{id}': {
@@ -467,7 +467,7 @@ describe('what integrators rely on', () => {
       ['PATCH /api/v1/sites/{key}/settings', { method: 'PATCH', path: '/api/v1/sites/shop/settings', auth: demoKey, body: { presence: true } }],
       ['POST /api/v1/sites/{key}/identity-secret', { method: 'POST', path: '/api/v1/sites/shop/identity-secret', auth: demoKey }],
       ['GET /api/v1/sites/{key}/visitors', { method: 'GET', path: '/api/v1/sites/shop/visitors', auth: demoKey }],
-      ['POST /api/v1/sites/{key}/invites', { method: 'POST', path: '/api/v1/sites/shop/invites', auth: demoKey, body: { visitorId: 'x' } }],
+      ['POST /api/v1/sites/{key}/invites', { method: 'POST', path: '/api/v1/sites/shop/invites', auth: demoKey, body: { shortId: 'K7QM2XRP' } }],
     ];
     expect(shopInvite.status).toBe(404);
     expectDocumented('GET /api/v1/invites/{id}', shopInvite, 'the demo site’s invite through the shop’s key');
@@ -517,7 +517,7 @@ describe('what integrators rely on', () => {
       [
         'POST /api/v1/sites/{key}/invites',
         { method: 'POST', path: '/api/v1/sites/demo/invites', auth: demoKey, body: {} },
-        { field: '/body/visitorId', problem: /uniqueId/ },
+        { field: '/body/shortId', problem: /uniqueId/ },
       ],
     ];
     const before = (await send({ method: 'GET', path: '/api/v1/sites/demo/settings', auth: demoKey })).json;

@@ -62,7 +62,7 @@ describe('a site’s API key', () => {
       ['PATCH', '/api/v1/sites/shop/settings', { presence: true }],
       ['POST', '/api/v1/sites/shop/identity-secret', {}],
       ['GET', '/api/v1/sites/shop/visitors', undefined],
-      ['POST', '/api/v1/sites/shop/invites', { visitorId: 'x' }],
+      ['POST', '/api/v1/sites/shop/invites', { shortId: 'K7QM2XRP' }],
     ] as const) {
       const res = await api(s.url, path, { method, body, auth: demoKey });
       expect(res.status, `${method} ${path}`).toBe(404);

@@ -84,8 +84,11 @@ describe('visitor short ids and look-up', () => {
     expect((await find('q=id:cust-page')).body.visitors).toEqual([]);
     const byShort = await find(`q=${exact.body.visitors[0].short_id.toLowerCase()}`);
     expect(byShort.body.visitors.map((v: any) => v.identity.name)).toEqual(['Pager 3']);
-    // The presence id never leaves the server; the address keeps its query (the page said it).
+    // The presence id never leaves the server, here or in the site's list; addresses lose their query.
     expect(JSON.stringify(exact.body)).not.toContain('browser-page-3000');
+    const listed = await api(server.url, '/api/v1/sites/demo/visitors', { auth: demoKey });
+    expect(JSON.stringify(listed.body)).not.toContain('browser-page-');
+    expect(listed.body.visitors[0].url).toBe('https://shop.example/cart');
 
     expect((await find('q=Pager', otherKey)).body.visitors).toEqual([]);
     expect((await find('site=demo&q=Pager', otherKey)).status).toBe(404);

@@ -395,6 +395,7 @@ describe('retries and restarts', () => {
       const failing = await delivery(server.url);
       expect(failing).toMatchObject({ status: 'pending', type: 'session.requested', sessionId: session.sessionId, lastStatusCode: null });
       expect(failing.lastError).toMatch(/ECONNREFUSED/);
+      expect(failing.lastError).not.toMatch(/127\.0\.0\.1/);
       expect(Date.parse(failing.nextAttemptAt)).toBeGreaterThan(Date.parse(failing.lastAttemptAt));
       expect(r.got.map((g) => g.status)).toEqual([500, 500]);
       // Back-off: the second try came at least half the base (200 ms) after the first.
@@ -689,6 +690,8 @@ describe('the address guard', () => {
     const failed = await first();
     expect(failed).toMatchObject({ attempts: 2, lastStatusCode: null });
     expect(failed.lastError).toMatch(/localhost resolves to .*private address/);
+    // The record never names the address: a site's key must not read the server's network back from it.
+    expect(failed.lastError).not.toMatch(/127\.0\.0\.1|::1/);
     expect(r.got).toEqual([]);
   });
 });

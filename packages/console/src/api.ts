@@ -27,7 +27,7 @@ export const api = {
   join: (code: string) => call<Joined>('POST', '/api/v1/sessions/join', { code }),
   sites: () => call<{ sites: { key: string }[] }>('GET', '/api/v1/sites'),
   visitors: (site: string, q: string) => call<{ visitors: PresentVisitor[] }>('GET', `/api/v1/sites/${enc(site)}/visitors?q=${enc(q)}`),
-  invite: (site: string, visitorId: string) => call<InviteState>('POST', `/api/v1/sites/${enc(site)}/invites`, { visitorId }),
+  invite: (site: string, shortId: string) => call<InviteState>('POST', `/api/v1/sites/${enc(site)}/invites`, { shortId }),
   inviteState: (id: string) => call<InviteState>('GET', `/api/v1/invites/${enc(id)}`),
   ticket: (sessionId: string) => call<Joined>('POST', `/api/v1/sessions/${encodeURIComponent(sessionId)}/ticket`),
 };

@@ -19,7 +19,7 @@ export function Visitors({ onJoined }: { onJoined: (joined: Joined) => void }) {
   const [site, setSite] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   const [visitors, setVisitors] = useState<PresentVisitor[]>([]);
-  const [invite, setInvite] = useState<{ visitorId: string; state: string } | null>(null);
+  const [invite, setInvite] = useState<{ shortId: string; state: string } | null>(null);
   const [error, setError] = useState('');
 
   useEffect(() => {
@@ -49,13 +49,13 @@ export function Visitors({ onJoined }: { onJoined: (joined: Joined) => void }) {
     if (!site) return;
     setError('');
     try {
-      let state = await api.invite(site, v.visitorId);
-      setInvite({ visitorId: v.visitorId, state: state.state });
+      let state = await api.invite(site, v.shortId);
+      setInvite({ shortId: v.shortId, state: state.state });
       while (state.state === 'pending') {
         await new Promise((r) => setTimeout(r, INVITE_POLL_MS));
         state = await api.inviteState(state.inviteId);
       }
-      setInvite({ visitorId: v.visitorId, state: state.state });
+      setInvite({ shortId: v.shortId, state: state.state });
       if (state.state === 'accepted' && state.code) onJoined(await api.join(state.code));
     } catch (err) {
       setError((err as Error).message);
@@ -69,7 +69,7 @@ export function Visitors({ onJoined }: { onJoined: (joined: Joined) => void }) {
       {visitors.length === 0 && <p class="muted">No visitor to show. Presence lists visitors only on sites that turn it on.</p>}
       <ul>
         {visitors.map((v) => (
-          <li key={v.visitorId} data-visitor={v.visitorId}>
+          <li key={v.shortId} data-visitor={v.shortId}>
             <div>
               <strong>{v.identity.name ?? 'Anonymous visitor'}</strong>
               {v.identity.email && <span class="muted"> {v.identity.email}</span>}
@@ -87,7 +87,7 @@ export function Visitors({ onJoined }: { onJoined: (joined: Joined) => void }) {
             <div class="muted">
               {v.platform.browser} · {v.platform.os} · {v.platform.viewport} · {v.platform.language} · {v.platform.timeZone}
             </div>
-            {invite?.visitorId === v.visitorId && ANSWER[invite.state] ? (
+            {invite?.shortId === v.shortId && ANSWER[invite.state] ? (
               <p class="invite-state" role="status">
                 {ANSWER[invite.state]}
               </p>

@@ -75,7 +75,8 @@ function report(s: ViewerStatus): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]')) b.disabled = s.state === 'ended' || s.mode === b.dataset.mode;
   if (before?.mode !== undefined && before.mode !== s.mode) host.post({ event: 'modeChanged', mode: s.mode });
   if (before?.state === s.state && !(s.state === 'live' && before.url !== s.url)) return;
-  if (s.state === 'live') host.post({ event: 'active', url: s.url ?? null, title: s.title ?? null });
+  // The address without query or fragment: they can hold search terms or tokens the desktop need not log.
+  if (s.state === 'live') host.post({ event: 'active', url: s.url ? s.url.split(/[?#]/, 1)[0]! : null, title: s.title ?? null });
   else if (s.state === 'visitor-away') host.post({ event: 'navigating' });
   else if (s.state === 'reconnecting') host.post({ event: 'reconnecting' });
   else if (s.state === 'ended') host.post({ event: 'ended', reason: s.reason ?? 'ended' });

@@ -138,9 +138,9 @@ export const IdentitySecret = Type.Object({ secret: Type.String() });
 
 // ---- presence --------------------------------------------------------------
 
+/** A visitor present on a site. Their browser's presence id is not here: it stays between the page and the server (short-ids.ts). */
 export const PresentVisitor = Type.Object({
-  visitorId: Type.String(),
-  /** What the visitor can read out, and what a watch URL is asked for. */
+  /** What the visitor can read out, what invites and watch URLs name them by. */
   shortId: Type.String(),
   identity: Type.Object({ name: Type.Optional(Type.String()), email: Type.Optional(Type.String()), uniqueId: Type.Optional(Type.String()) }),
   /** The unique id was signed by the site (only signed ones are kept once the site has an identity secret). */
@@ -153,7 +153,7 @@ export const PresentVisitor = Type.Object({
 export const VisitorList = Type.Object({ visitors: Type.Array(PresentVisitor) });
 export const VisitorQuery = Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })) });
 export const InviteBody = Strict({
-  visitorId: Type.Optional(Type.String({ maxLength: 64 })),
+  shortId: Type.Optional(Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{8}$' })),
   uniqueId: Type.Optional(Type.String({ maxLength: 200 })),
 });
 export const InviteState = Type.Object({

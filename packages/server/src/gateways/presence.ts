@@ -13,6 +13,7 @@ import type { Registry } from '../live/registry.js';
 import type { Sites } from '../sites.js';
 import type { ShortIds } from '../live/short-ids.js';
 import { encode } from '../live/wire.js';
+import { withoutQuery } from '../live/urls.js';
 import { onMessages, parseControl, sendError } from './connection.js';
 
 /** A page says it is here once, then may decline invites: a handful of messages a minute. */
@@ -56,7 +57,8 @@ export function acceptPresence(
       if (visitorId !== null && visitorId !== page.visitorId) await deps.registry.presenceGone(visitorId, pageId);
       const shortId = deps.shortIds.of(siteKey, page.visitorId);
       const listed = await deps.registry.presenceHere(
-        { ...page, shortId, identity, verified, siteKey, since: new Date().toISOString(), pageId },
+        // The page's address without query or fragment, as everywhere at rest or shown: they can hold tokens.
+        { ...page, url: withoutQuery(page.url), shortId, identity, verified, siteKey, since: new Date().toISOString(), pageId },
         { total: MAX_PRESENT, perSite: MAX_PRESENT_PER_SITE },
       );
       if (!listed) return sendError(ws, 'TDM_RATE_LIMITED', 'Too many visitors are present.');

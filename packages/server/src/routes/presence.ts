@@ -37,7 +37,9 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       // Turned off since pages connected: they are no longer listed.
       if (!(await ctx.sites.settings(req.params.key)).presence) return { visitors: [] };
-      return { visitors: await ctx.registry.presenceList(req.params.key, req.query.q ?? '', MAX_LISTED) };
+      const present = await ctx.registry.presenceList(req.params.key, req.query.q ?? '', MAX_LISTED);
+      // Named by short id: the presence id (and the page's socket) never leave the server.
+      return { visitors: present.map(({ visitorId: _v, pageId: _p, siteKey: _s, ...shown }) => shown) };
     },
   );
 
@@ -59,14 +61,15 @@ export async function presenceRoutes(app: FastifyInstance, ctx: Context): Promis
       const who = await requirePrincipal(ctx, req);
       requireSite(who, req.params.key);
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
-      if (!req.body.visitorId && !req.body.uniqueId) {
-        fail('TDM_BAD_MESSAGE', 'Give visitorId or uniqueId.', {
-          errors: [{ field: '/body/visitorId', problem: 'is required when uniqueId is not given' }],
+      if (!req.body.shortId && !req.body.uniqueId) {
+        fail('TDM_BAD_MESSAGE', 'Give shortId or uniqueId.', {
+          errors: [{ field: '/body/shortId', problem: 'is required when uniqueId is not given' }],
         });
       }
       if (!(await ctx.sites.settings(req.params.key)).presence) fail('TDM_FORBIDDEN', 'Presence is off for this site.');
       const visitor =
-        (await ctx.registry.presenceFind(req.params.key, req.body)) ?? fail('TDM_NOT_FOUND', 'No such visitor is on the site now.');
+        (await ctx.registry.presenceFind(req.params.key, { shortId: req.body.shortId, uniqueId: req.body.uniqueId })) ??
+        fail('TDM_NOT_FOUND', 'No such visitor is on the site now.');
       const invite = await ctx.registry.createInvite(visitor, who.kind === 'key' ? 'Support' : who.name, INVITE_TTL_MS);
       // To the visitor's latest page, through the bus: its socket may be on another node.
       await ctx.rooms.toPresencePage(visitor.pageId, { t: 'invite', token: invite.token, agent: invite.agentName });

@@ -30,6 +30,9 @@ import type { Webhooks } from '../webhooks/index.js';
 
 const OPERATOR_ONLY = 'Only an admin, or the site’s own key, manages its webhooks.';
 
+/** Test deliveries one endpoint may queue a minute. */
+const TESTS_PER_MINUTE = 10;
+
 export async function webhookRoutes(app: FastifyInstance, ctx: Context, webhooks: Webhooks): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const store = ctx.store.webhooks;
@@ -42,6 +45,8 @@ export async function webhookRoutes(app: FastifyInstance, ctx: Context, webhooks
     requireSiteOperator(who, endpoint.siteKey, OPERATOR_ONLY);
     return endpoint;
   }
+
+  const testLimit = ctx.registry.rateLimiter({ keyPrefix: 'webhook-tests', points: TESTS_PER_MINUTE, duration: 60 });
 
   function checkUrl(url: string): string {
     const refused = refuseUrl(url, webhooks.config);
@@ -143,10 +148,10 @@ export async function webhookRoutes(app: FastifyInstance, ctx: Context, webhooks
     '/api/v1/webhooks/:id/test',
     {
       schema: describe(
-        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE', 'TDM_NOT_FOUND'] },
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE', 'TDM_NOT_FOUND', 'TDM_RATE_LIMITED'] },
         {
           tags: ['webhooks'],
-          summary: 'Queue a signed `webhook.test` delivery to the endpoint',
+          summary: 'Queue a signed `webhook.test` delivery to the endpoint (a few a minute)',
           params: IdParams,
           response: { 202: WebhookTestQueued },
         },
@@ -154,6 +159,10 @@ export async function webhookRoutes(app: FastifyInstance, ctx: Context, webhooks
     },
     async (req, reply) => {
       const endpoint = await endpointFor(req, req.params.id);
+      // Each test is a stored row and a send: bounded, so a key cannot fill the queue with them.
+      await testLimit
+        .consume(endpoint.id)
+        .catch(() => fail('TDM_RATE_LIMITED', `At most ${TESTS_PER_MINUTE} test deliveries a minute per endpoint.`));
       return reply.code(202).send({ delivery: presentDelivery(await webhooks.queueTest(endpoint)) });
     },
   );

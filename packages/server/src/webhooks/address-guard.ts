@@ -85,7 +85,7 @@ export function guardedLookup(config: WebhookConfig): LookupFunction {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
       const bad = config.allowPrivate ? undefined : addresses.find((a) => isPrivateAddress(a.address));
-      if (bad) return callback(new PrivateAddressError(`${hostname} resolves to ${bad.address}, a private address.`), '', 0);
+      if (bad) return callback(new PrivateAddressError(`${hostname} resolves to a private address.`), '', 0);
       if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} has no address.`), { code: 'ENOTFOUND' }), '', 0);
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
       callback(null, addresses[0]!.address, addresses[0]!.family);

@@ -8,7 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { WEBHOOK_HEADERS } from '@tandem/protocol/schema';
-import { checkLiteral, guardedLookup, refuseUrl } from './address-guard.js';
+import { PrivateAddressError, checkLiteral, guardedLookup, refuseUrl } from './address-guard.js';
 import type { WebhookConfig } from './config.js';
 
 /** What is read of an answer at most: the status is all that counts. */
@@ -96,7 +96,13 @@ export function postDelivery(a: Attempt, config: WebhookConfig, signal: AbortSig
 
 const stopped = (): AttemptResult => ({ ok: false, statusCode: null, error: 'Stopped: the server is shutting down.' });
 
+/**
+ * What the delivery record says went wrong: the error's code, or our own sentence. Never the
+ * system's message, which names the addresses a name resolved to or was connected to: a site's
+ * key could otherwise read the server's internal network back from its deliveries.
+ */
 function describe(err: Error & { code?: string }): string {
-  const text = err.code && !err.message.includes(err.code) ? `${err.code}: ${err.message}` : err.message;
-  return text.slice(0, 300);
+  if (err instanceof PrivateAddressError) return err.message.slice(0, 300);
+  if (err.code && /^E[A-Z_]+$/.test(err.code)) return `${err.code}: the connection failed.`;
+  return (err.code ?? 'The request failed.').slice(0, 300);
 }

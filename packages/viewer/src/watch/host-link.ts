@@ -27,7 +27,13 @@ export class HostLink {
 
   post(event: EmbedEvent): void {
     this.log('event to the host', event);
-    if (this.origin !== null) parent.postMessage({ source: EMBED_SOURCE, ...event }, this.origin);
+    if (this.origin === null) return;
+    try {
+      parent.postMessage({ source: EMBED_SOURCE, ...event }, this.origin);
+    } catch (err) {
+      // A host the page cannot address must not stop the page itself.
+      this.log('could not post to the host', err);
+    }
   }
 }
 
@@ -35,9 +41,14 @@ function parentOrigin(): string | null {
   if (parent === window) return null;
   // Chromium and Safari name the ancestors; elsewhere the Referer of the framed page does.
   const ancestors = (location as Location & { ancestorOrigins?: DOMStringList }).ancestorOrigins;
-  if (ancestors && ancestors.length > 0) return ancestors[0] ?? null;
+  const named = ancestors && ancestors.length > 0 ? ancestors[0] : document.referrer ? safeOrigin(document.referrer) : null;
+  // "null": the browser hides the parent (a no-referrer frame, a file: or sandboxed desktop). Nothing can be posted to it.
+  return named && named !== 'null' ? named : null;
+}
+
+function safeOrigin(url: string): string | null {
   try {
-    return document.referrer ? new URL(document.referrer).origin : null;
+    return new URL(url).origin;
   } catch {
     return null;
   }
