@@ -194,6 +194,7 @@ describe('Upscope’s flow: short id, look-up, watch_url', () => {
         agent: { id: 'hd-agent-7', name: 'Sam from Helpdesk' },
         branding: { naked: false, noBottomBar: false, retryUrl: `${integratorUrl}/retry` },
         target: { shortId },
+        issuer: { kind: 'key', id: 'helpdesk' },
       },
       -60_000,
     );

@@ -148,6 +148,9 @@ describe('following a session', () => {
     expect(await visitor.next((m) => m.t === 'setMode')).toEqual({ t: 'setMode', mode: 'view' });
     await agent.next((m) => m.t === 'mode' && m.mode === 'view');
     expect((await s.context.registry.getSession(started.sessionId))!.mode).toBe('view');
+    // The audit says the visitor raised it earlier and the integration lowered it now.
+    const audit = await s.context.store.listAudit(started.sessionId, { limit: 100 });
+    expect(audit.filter((e) => e.kind === 'modeChanged').map((e) => e.actor)).toEqual(['visitor', 'api']);
     c.setMode('view');
     expect(await c.next()).toEqual({ t: 'result', command: 'setMode', outcome: 'unchanged' });
 

@@ -152,6 +152,23 @@ describe('watch URLs', () => {
     guest.ws.close();
   });
 
+  it('a link and its grant stop working when the admin who made them is disabled or demoted', async () => {
+    const { sessionId } = await startVisitorSession(server.url, 'Eve');
+    await createAgent(server.context.store, { email: 'lead@example.test', name: 'Lead', password: 'another long password', role: 'admin' });
+    const lead = await agentCookie(server.url, 'lead@example.test', 'another long password');
+    const leadId = (await server.context.store.findAgentByEmail('lead@example.test'))!.id;
+    const first = await api(server.url, `/api/v1/sessions/${sessionId}/watch_url`, { body, auth: lead });
+    const second = await api(server.url, `/api/v1/sessions/${sessionId}/watch_url`, { body, auth: lead });
+    const granted = await redeem(tokenOf(first.body.watch_url));
+    const bearer = { authorization: `Bearer ${granted.body.grant}` };
+    expect((await api(server.url, '/api/v1/watch/ticket', { method: 'POST', headers: bearer })).status).toBe(200);
+    await server.context.store.updateAgent(leadId, { role: 'agent' });
+    expect((await api(server.url, '/api/v1/watch/ticket', { method: 'POST', headers: bearer })).body.code).toBe('TDM_UNAUTHORIZED');
+    expect((await redeem(tokenOf(second.body.watch_url))).body.code).toBe('TDM_UNAUTHORIZED');
+    await server.context.store.updateAgent(leadId, { role: 'admin', disabledAt: new Date().toISOString() });
+    expect((await api(server.url, '/api/v1/watch/ticket', { method: 'POST', headers: bearer })).status).toBe(401);
+  });
+
   it('a visitor not sharing yet is asked first: the grant opens nothing until they accept', async () => {
     const { page, shortId } = await present('browser-dddd-4444', 'cust-4', 'Dee');
     const link = await api(server.url, `/api/v1/visitors/${shortId}/watch_url`, { body, auth: demoKey });

@@ -45,7 +45,15 @@ export const sessionEvents = {
   agentJoined: Event('agentJoined', { agent: AgentInfo }, 'An agent opened the session (first socket).'),
   agentLeft: Event('agentLeft', { agent: AgentInfo }, 'An agent’s last socket closed.'),
   modeRequested: Event('modeRequested', { agent: AgentInfo, mode: Mode }, 'An agent asked the visitor for a mode.'),
-  modeChanged: Event('modeChanged', { mode: Mode, previous: Mode }, 'The visitor set the mode.'),
+  modeChanged: Event(
+    'modeChanged',
+    {
+      mode: Mode,
+      previous: Mode,
+      by: Type.Optional(Type.Literal('api', { description: 'an integration lowered it (else the visitor set it)' })),
+    },
+    'The mode changed: the visitor set it, or an integration lowered it (by: api).',
+  ),
   action: Event(
     'action',
     {

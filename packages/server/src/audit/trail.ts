@@ -40,7 +40,8 @@ export function auditEntryOf(e: SessionEvent): Said | null {
     case 'modeRequested':
       return { actor: e.agent.id, detail: { agent: e.agent, mode: e.mode } };
     case 'modeChanged':
-      return { actor: 'visitor', detail: { mode: e.mode, previous: e.previous } };
+      // The visitor, unless an integration lowered it (the controller channel's setMode).
+      return { actor: e.by ?? 'visitor', detail: { mode: e.mode, previous: e.previous } };
     case 'action':
       return {
         actor: e.agent.id,

@@ -22,13 +22,18 @@ export interface WatchLink {
   branding: { naked: boolean; noBottomBar: boolean; retryUrl: string | null };
   /** A running session, or a visitor (by short id) who is asked to share first. */
   target: { sessionId: string } | { shortId: string };
+  /** Who asked for it: the link and its grant stop working when that admin is disabled or demoted. */
+  issuer: Issuer;
 }
+
+export type Issuer = { kind: 'key'; id: string } | { kind: 'agent'; id: string };
 
 /** A redeemed watch link: what the watch page holds (a bearer token, never a cookie). */
 export interface WatchGrant {
   siteKey: string;
   agent: { id: string; name: string };
   branding: WatchLink['branding'];
+  issuer: Issuer;
   /** The session, or the invite the visitor has yet to answer. */
   sessionId?: string;
   inviteId?: string;

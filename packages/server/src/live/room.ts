@@ -152,7 +152,7 @@ export class Rooms {
     if (!changed) return false;
     await this.deps.bus.publish(toVisitor(session.id), encode.visitor({ t: 'setMode', mode }));
     await this.deps.bus.publish(toAgents(session.id), encode.agent({ t: 'mode', mode }));
-    await this.deps.events.publish(session, { name: 'modeChanged', mode, previous: changed.previous });
+    await this.deps.events.publish(session, { name: 'modeChanged', mode, previous: changed.previous, by: 'api' });
     return true;
   }
 

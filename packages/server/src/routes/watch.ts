@@ -23,7 +23,7 @@ import {
 } from '@tandem/protocol/schema';
 import type { Context } from '../context.js';
 import { isAdmin, requirePrincipal, seesSite, type Principal } from '../auth/principal.js';
-import type { WatchGrant as Grant, WatchLink } from '../auth/tokens.js';
+import type { Issuer, WatchGrant as Grant, WatchLink } from '../auth/tokens.js';
 import type { PresentVisitor } from '../live/registry.js';
 import { normalizeShortId } from '../live/short-ids.js';
 import { fail } from '../http-errors.js';
@@ -49,7 +49,17 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
   const liveSessionOf = async (siteKey: string, shortId: string) =>
     (await ctx.registry.listSessions()).find((s) => s.siteKey === siteKey && s.shortId === shortId) ?? null;
 
-  async function issue(req: FastifyRequest, siteKey: string, target: WatchLink['target'], body: WatchUrlBody) {
+  /**
+   * Whether who issued a link still may: an admin agent still enabled and an admin. (Keys are not
+   * revoked yet; when they are, this is where a revoked key's links stop.)
+   */
+  async function issuerStands(issuer: Issuer): Promise<boolean> {
+    if (issuer.kind === 'key') return true;
+    const agent = await ctx.store.findAgentById(issuer.id);
+    return !!agent && !agent.disabledAt && agent.role === 'admin';
+  }
+
+  async function issue(req: FastifyRequest, who: Principal, siteKey: string, target: WatchLink['target'], body: WatchUrlBody) {
     const retryUrl = body.branding?.retry_url ?? null;
     if (retryUrl !== null && !/^https?:\/\//i.test(retryUrl)) fail('TDM_BAD_MESSAGE', 'branding.retry_url must be an http(s) address.');
     const link: WatchLink = {
@@ -57,6 +67,7 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
       agent: { id: body.agent.id, name: body.agent.name.trim() || 'Support' },
       branding: { naked: body.branding?.naked === true, noBottomBar: body.branding?.no_bottom_bar === true, retryUrl },
       target,
+      issuer: who.kind === 'key' ? { kind: 'key', id: who.keyId } : { kind: 'agent', id: who.agentId },
     };
     const { token, expiresAt } = await ctx.tokens.watchLink(link, ctx.config.watchLinkTtlMs);
     const base = ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
@@ -128,7 +139,7 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
       const siteKey = who.kind === 'key' ? who.siteKey : null;
       const present = await ctx.registry.presenceFind(siteKey, { shortId });
       const site = present?.siteKey ?? (await anySessionOf(siteKey, shortId))?.siteKey ?? fail('TDM_VISITOR_GONE');
-      return issue(req, site, { shortId }, req.body);
+      return issue(req, who, site, { shortId }, req.body);
     },
   );
 
@@ -158,7 +169,7 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
         if (stored && seesSite(who, stored.siteKey)) fail('TDM_SESSION_ENDED');
         return fail('TDM_NOT_FOUND');
       }
-      return issue(req, session.siteKey, { sessionId: session.id }, req.body);
+      return issue(req, who, session.siteKey, { sessionId: session.id }, req.body);
     },
   );
 
@@ -183,9 +194,10 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
       const link = (await ctx.tokens.readWatchLink(req.body.token)) ?? fail('TDM_UNAUTHORIZED', 'This is not a watch link.');
       const retry = { retryUrl: link.branding.retryUrl ?? undefined };
       if (link.expired) fail('TDM_LINK_EXPIRED', undefined, retry);
+      if (!(await issuerStands(link.issuer))) fail('TDM_UNAUTHORIZED', 'Whoever made this link may no longer.');
       // Once: the first page to present it has it; a second use, a forwarded or leaked link, opens nothing.
       if (!(await ctx.registry.spendTicket(`watch:${link.jti}`, ctx.config.watchLinkTtlMs + 60_000))) fail('TDM_LINK_SPENT', undefined, retry);
-      const base = { siteKey: link.siteKey, agent: link.agent, branding: link.branding };
+      const base = { siteKey: link.siteKey, agent: link.agent, branding: link.branding, issuer: link.issuer };
       const answer = (grant: string, state: 'pending' | 'accepted', sessionId: string | null) => ({
         grant,
         state,
@@ -218,7 +230,9 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
   /** The grant the watch page holds, from its Authorization header. */
   async function requireGrant(req: FastifyRequest): Promise<Grant> {
     const auth = req.headers.authorization ?? '';
-    return (auth.startsWith('Bearer ') ? await ctx.tokens.verifyGrant(auth.slice(7)) : null) ?? fail('TDM_UNAUTHORIZED');
+    const grant = (auth.startsWith('Bearer ') ? await ctx.tokens.verifyGrant(auth.slice(7)) : null) ?? fail('TDM_UNAUTHORIZED');
+    if (!(await issuerStands(grant.issuer))) fail('TDM_UNAUTHORIZED', 'Whoever made this link may no longer.');
+    return grant;
   }
 
   api.post(
