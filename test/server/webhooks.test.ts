@@ -559,6 +559,43 @@ describe('a cluster', () => {
   });
 });
 
+describe('retention', () => {
+  it('deletes old deliveries whatever their state (a disabled endpoint’s pending ones too), never for longer than the sessions’ retention', async () => {
+    expect(loadConfig(serverEnv('/tmp/x', { TANDEM_RETENTION_DAYS: '7' })).webhooks.retentionDays).toBe(7);
+    expect(loadConfig(serverEnv('/tmp/x', { TANDEM_RETENTION_DAYS: '90', TANDEM_WEBHOOK_RETENTION_DAYS: '30' })).webhooks.retentionDays).toBe(
+      30,
+    );
+    const dataDir = mkdtempSync(join(tmpdir(), 'tandem-webhooks-'));
+    const store = await openSqliteStore(dataDir);
+    try {
+      await store.webhooks.createEndpoint(
+        {
+          id: 'off',
+          siteKey: 'demo',
+          url: 'https://hooks.example.invalid/',
+          events: ['session.requested'],
+          description: null,
+          secretSealed: 'x',
+          enabled: false,
+          createdAt: new Date().toISOString(),
+        },
+        MAX_WEBHOOKS_PER_SITE,
+      );
+      const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+      await store.webhooks.enqueueDeliveries([
+        queuedTest('old-pending', 'off', old),
+        queuedTest('new-pending', 'off', new Date().toISOString()),
+      ]);
+      expect(await store.webhooks.purgeDeliveries(new Date(Date.now() - 30 * 86_400_000).toISOString())).toBe(1);
+      expect(await store.webhooks.getDelivery('old-pending')).toBeUndefined();
+      expect(await store.webhooks.getDelivery('new-pending')).toBeDefined();
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('two workers on one store', () => {
   it('woken at the same moment, they race for every delivery and send each once', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tandem-webhooks-'));

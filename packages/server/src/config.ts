@@ -41,6 +41,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+  const retentionDays = Number(env.TANDEM_RETENTION_DAYS ?? 90);
+  const webhooks = loadWebhookConfig(env);
   return {
     port: Number(env.PORT ?? 8080),
     host: env.HOST ?? '0.0.0.0',
@@ -53,11 +55,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     adminEmail: env.TANDEM_ADMIN_EMAIL,
     adminPassword: env.TANDEM_ADMIN_PASSWORD,
     resumeGraceMs: Number(env.TANDEM_RESUME_GRACE_MS ?? 30_000),
-    retentionDays: Number(env.TANDEM_RETENTION_DAYS ?? 90),
+    retentionDays,
     pingIntervalMs: Number(env.TANDEM_PING_MS ?? 15_000),
     logLevel: env.TANDEM_LOG_LEVEL ?? 'info',
     trustProxy: parseTrustProxy(env.TANDEM_TRUST_PROXY),
     secret: env.TANDEM_SECRET || undefined,
-    webhooks: loadWebhookConfig(env),
+    // A delivery holds a session's metadata (a visitor's name): kept no longer than the session.
+    webhooks: { ...webhooks, retentionDays: Math.min(webhooks.retentionDays, retentionDays) },
   };
 }

@@ -229,11 +229,9 @@ export class SqlWebhookStore implements WebhookStore {
   }
 
   async purgeDeliveries(before: string): Promise<number> {
-    const result = await this.db
-      .deleteFrom('webhook_deliveries')
-      .where('status', '<>', 'pending')
-      .where('created_at', '<', before)
-      .executeTakeFirst();
+    // Whatever their status: retries end within a day, so an older pending row waits on a disabled
+    // endpoint, and its payload (a visitor's name and email) must not outlive the retention.
+    const result = await this.db.deleteFrom('webhook_deliveries').where('created_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

@@ -96,6 +96,6 @@ export interface WebhookStore {
   recordAttempt(id: string, claim: string, outcome: AttemptOutcome): Promise<void>;
   /** Releases a claim without counting an attempt (the node is stopping). */
   releaseDelivery(id: string, claim: string): Promise<void>;
-  /** Deletes delivered and failed deliveries created before `before`; returns how many. */
+  /** Deletes deliveries created before `before`, whatever their state (a disabled endpoint's pending ones too); returns how many. */
   purgeDeliveries(before: string): Promise<number>;
 }
