@@ -65,3 +65,16 @@ describe('the embedded registry’s journal', () => {
     }
   });
 });
+
+describe('the embedded registry’s spent tickets', () => {
+  it('a flood of socket tickets never pushes a spent watch link out of its book', async () => {
+    const r = new MemoryRegistry();
+    expect(await r.spendTicket('watch:link-1', 600_000)).toBe(true);
+    for (let i = 0; i < 200_500; i++) await r.spendTicket(`ticket-${i}`, 60_000);
+    expect(await r.spendTicket('watch:link-1', 600_000)).toBe(false);
+    // The socket tickets' book stays bounded: the oldest went, the newest are still spent.
+    expect(await r.spendTicket('ticket-0', 60_000)).toBe(true);
+    expect(await r.spendTicket('ticket-200499', 60_000)).toBe(false);
+    await r.close();
+  });
+});

@@ -116,6 +116,19 @@ describe('watch URLs', () => {
     expect(ok.body.watch_url).toMatch(new RegExp(`^${server.url}/watch#token=`));
     expect(Date.parse(ok.body.expires_at) - Date.now()).toBeLessThanOrEqual(300_000);
     expect((await api(server.url, path, { body, auth: admin })).status).toBe(200);
+    // As a person reads it out: any case, a dash in the middle, O for 0 and I or L for 1.
+    const spoken = `${shortId.slice(0, 4)}-${shortId.slice(4)}`.toLowerCase().replace(/0/g, 'o').replace(/1/g, 'l');
+    expect((await api(server.url, `/api/v1/visitors/${spoken}/watch_url`, { body, auth: demoKey })).status).toBe(200);
+    expect((await api(server.url, '/api/v1/visitors/UUUUUUUU/watch_url', { body, auth: demoKey })).body.code).toBe('TDM_VISITOR_GONE');
+    // Agent-desktop origins: an admin's, checked as origins (a port out of range is no origin).
+    const origins = (list: string[], auth: string) =>
+      api(server.url, '/api/v1/sites/demo/settings', { method: 'PATCH', auth, body: { agentDesktopOrigins: list } });
+    expect((await origins(['https://desk.example'], demoKey)).status).toBe(403);
+    const bad = await origins(['https://desk.example:99999'], admin);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('/body/agentDesktopOrigins/0');
+    expect((await origins(['https://desk.example'], admin)).body.agentDesktopOrigins).toEqual(['https://desk.example']);
+    expect((await origins([], admin)).body.agentDesktopOrigins).toEqual([]);
     page.ws.close();
   });
 

@@ -67,7 +67,10 @@ export const WatchUrl = Type.Object({
   expires_at: Timestamp,
 });
 
-export const ShortIdParams = Type.Object({ shortId: ShortId });
+/** As typed or read out: any case, a space or a dash between the halves; the server reads I and L as 1, O as 0. */
+export const ShortIdParams = Type.Object({
+  shortId: Type.String({ minLength: 8, maxLength: 10, pattern: '^[0-9A-Za-z]{4}[ -]?[0-9A-Za-z]{4}$' }),
+});
 
 // ---- the watch page's side -------------------------------------------------
 

@@ -387,17 +387,29 @@ export class MemoryRegistry implements Registry {
 
   async spendTicket(id: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
-    const until = this.spent.get(id);
+    // Watch links have their own book, which a flood of socket tickets cannot push them out of:
+    // a link forgotten early could be used twice.
+    const link = id.startsWith('watch:');
+    const spent = link ? this.spentLinks : this.spent;
+    const until = spent.get(id);
     if (until !== undefined && until > now) return false;
-    this.spent.delete(id);
-    this.spent.set(id, now + ttlMs);
     // Ordered by insertion: expired ones are at the front.
-    for (const [key, expires] of this.spent) {
-      if (expires > now && this.spent.size <= MAX_SPENT_TICKETS) break;
-      this.spent.delete(key);
+    for (const [key, expires] of spent) {
+      if (expires > now) break;
+      spent.delete(key);
     }
+    if (spent.size >= MAX_SPENT_TICKETS) {
+      // Full of unexpired ones: a link is refused (it can be asked for again) rather than risk a second use;
+      // a socket ticket pushes out the oldest (at worst one ticket opens a second socket).
+      if (link) return false;
+      spent.delete(spent.keys().next().value!);
+    }
+    spent.delete(id);
+    spent.set(id, now + ttlMs);
     return true;
   }
+
+  private readonly spentLinks = new Map<string, number>();
 
   /** One limiter per key prefix: two callers naming the same prefix count on the same counters, as in Redis. */
   private readonly limiters = new Map<string, RateLimiterAbstract>();

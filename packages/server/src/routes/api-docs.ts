@@ -224,7 +224,9 @@ function typeLine(schema: Schema): string {
   for (const [key, text] of limits) {
     const value = schema[key];
     if (value === undefined) continue;
-    facts.push(key === 'minLength' && value === 1 ? 'not empty' : text.replace('%', esc(key === 'default' ? JSON.stringify(value) : value)));
+    facts.push(
+      key === 'minLength' && value === 1 ? 'not empty' : text.replace('%', () => esc(key === 'default' ? JSON.stringify(value) : value)),
+    );
   }
   if (schema.nullable) facts.push('or null');
   return facts.join(', ');

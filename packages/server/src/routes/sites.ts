@@ -111,7 +111,15 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
       requireSiteOperator(who, req.params.key, 'Only an admin changes site settings.');
       if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
       // Who may frame the agent's page concerns every site's agents, not this site's alone.
-      if (req.body.agentDesktopOrigins !== undefined) requireAdmin(who, 'Only an admin allows agent desktops to embed the agent page.');
+      if (req.body.agentDesktopOrigins !== undefined) {
+        requireAdmin(who, 'Only an admin allows agent desktops to embed the agent page.');
+        req.body.agentDesktopOrigins.forEach((origin, i) => {
+          if (!URL.canParse(origin))
+            fail('TDM_BAD_MESSAGE', `agentDesktopOrigins: ${origin} is not an origin.`, {
+              errors: [{ field: `/body/agentDesktopOrigins/${i}`, problem: 'is not an origin (scheme, host, port)' }],
+            });
+        });
+      }
       return ctx.sites.update(req.params.key, req.body);
     },
   );

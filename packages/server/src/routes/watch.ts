@@ -13,6 +13,7 @@ import {
   AgentTicket,
   IdParams,
   RedeemWatchBody,
+  SHORT_ID_PATTERN,
   ShortIdParams,
   VisitorSearchQuery,
   VisitorSearchResult,
@@ -29,6 +30,8 @@ import { normalizeShortId } from '../live/short-ids.js';
 import { fail } from '../http-errors.js';
 import { describe } from './openapi.js';
 import { INVITE_TTL_MS } from './presence.js';
+
+const SHORT_ID = new RegExp(SHORT_ID_PATTERN);
 
 /** Visitors looked at per site for a search: the registry bounds a site's presence anyway. */
 const SEARCH_SCAN = 5_000;
@@ -136,6 +139,8 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
     async (req) => {
       const who = await requireIssuer(req);
       const shortId = normalizeShortId(req.params.shortId);
+      // U is never in a short id (Crockford's alphabet): such an id names no one.
+      if (!SHORT_ID.test(shortId)) fail('TDM_VISITOR_GONE');
       const siteKey = who.kind === 'key' ? who.siteKey : null;
       const present = await ctx.registry.presenceFind(siteKey, { shortId });
       const site = present?.siteKey ?? (await anySessionOf(siteKey, shortId))?.siteKey ?? fail('TDM_VISITOR_GONE');
