@@ -269,6 +269,21 @@ const table: Record<string, Entry> = {
     valid: () => ({ method: 'GET', path: `/api/v1/sessions/${demo.sessionId}/audit?limit=10`, auth: demoKey }),
     invalid: () => ({ method: 'GET', path: `/api/v1/sessions/${shop.sessionId}/audit`, auth: demoKey }),
   },
+  'GET /api/v1/keys': {
+    valid: () => ({ method: 'GET', path: '/api/v1/keys', auth: admin }),
+    invalid: () => ({ method: 'GET', path: '/api/v1/keys', auth: demoKey }),
+  },
+  'POST /api/v1/keys': {
+    valid: () => ({ method: 'POST', path: '/api/v1/keys', auth: admin, body: { name: `key ${unique()}`, site: 'demo' } }),
+    invalid: () => ({ method: 'POST', path: '/api/v1/keys', auth: admin, body: { name: 'both', site: 'demo', admin: true } }),
+  },
+  'DELETE /api/v1/keys/{id}': {
+    valid: async () => {
+      const made = await send({ method: 'POST', path: '/api/v1/keys', auth: admin, body: { name: `gone ${unique()}`, site: 'shop' } });
+      return { method: 'DELETE', path: `/api/v1/keys/${made.json.id}`, auth: admin };
+    },
+    invalid: () => ({ method: 'DELETE', path: '/api/v1/keys/no-such-key', auth: admin }),
+  },
   'GET /api/v1/visitors': {
     valid: () => ({ method: 'GET', path: '/api/v1/visitors?q=Ann&limit=5', auth: demoKey }),
     invalid: () => ({ method: 'GET', path: '/api/v1/visitors?limit=0', auth: demoKey }),

@@ -23,4 +23,5 @@ export type {
 export type { SessionEvent, SessionEventInput, SessionEventName } from './schema/events.js';
 export type * from './schema/rest.js';
 export type * from './schema/rest-watch.js';
+export type * from './schema/rest-keys.js';
 export type * from './schema/rest-audit.js';

@@ -35,6 +35,7 @@ import { siteRoutes } from './routes/sites.js';
 import { Sites } from './sites.js';
 import { presenceRoutes } from './routes/presence.js';
 import { watchRoutes } from './routes/watch.js';
+import { keyRoutes } from './routes/keys.js';
 import { contractRoutes } from './routes/contracts.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
 import { documentRoutes, type RouteSeen } from './routes/openapi.js';
@@ -173,6 +174,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => siteRoutes(scope, context));
   await app.register(async (scope) => presenceRoutes(scope, context));
   await app.register(async (scope) => watchRoutes(scope, context));
+  await app.register(async (scope) => keyRoutes(scope, context));
   await app.register(async (scope) => webhookRoutes(scope, context, webhooks));
   await app.register(async (scope) => auditRoutes(scope, context));
   await app.register(contractRoutes);

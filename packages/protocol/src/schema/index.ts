@@ -13,6 +13,7 @@ export * from './channels.js';
 export * from './events.js';
 export * from './rest.js';
 export * from './rest-watch.js';
+export * from './rest-keys.js';
 export * from './rest-webhooks.js';
 export * from './rest-audit.js';
 export * from './validate.js';

@@ -160,9 +160,10 @@ export function acceptController(
         return emit({ t: 'welcome', v: version });
       }
       if (!ready) return sendError(ws, 'TDM_NOT_READY');
-      // A key deleted since the socket opened commands nothing more.
-      if (!(await store.findApiKeyByHash(key.hash))) {
-        sendError(ws, 'TDM_UNAUTHORIZED', 'The API key no longer exists.');
+      // A key revoked (or deleted) since the socket opened commands nothing more.
+      const current = await store.findApiKeyByHash(key.hash);
+      if (!current || current.revokedAt) {
+        sendError(ws, 'TDM_UNAUTHORIZED', 'The API key was revoked.');
         return ws.close(closeCodes.unauthorized, 'key revoked');
       }
       busy = true;

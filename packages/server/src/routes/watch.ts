@@ -52,12 +52,12 @@ export async function watchRoutes(app: FastifyInstance, ctx: Context): Promise<v
   const liveSessionOf = async (siteKey: string, shortId: string) =>
     (await ctx.registry.listSessions()).find((s) => s.siteKey === siteKey && s.shortId === shortId) ?? null;
 
-  /**
-   * Whether who issued a link still may: an admin agent still enabled and an admin. (Keys are not
-   * revoked yet; when they are, this is where a revoked key's links stop.)
-   */
+  /** Whether who issued a link still may: a key not revoked, or an admin agent still enabled and an admin. */
   async function issuerStands(issuer: Issuer): Promise<boolean> {
-    if (issuer.kind === 'key') return true;
+    if (issuer.kind === 'key') {
+      const key = await ctx.store.findApiKeyById(issuer.id);
+      return !!key && !key.revokedAt;
+    }
     const agent = await ctx.store.findAgentById(issuer.id);
     return !!agent && !agent.disabledAt && agent.role === 'admin';
   }

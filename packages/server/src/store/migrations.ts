@@ -171,4 +171,10 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('webhook_deliveries_order').on('webhook_deliveries').columns(['endpoint_id', 'session_id', 'seq']).execute();
     },
   },
+  '008_api_key_revocation': {
+    async up(db: Kysely<unknown>) {
+      // A revoked key opens nothing; the row stays, so the list says which keys there were.
+      await db.schema.alterTable('api_keys').addColumn('revoked_at', 'text').execute();
+    },
+  },
 };

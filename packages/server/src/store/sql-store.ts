@@ -10,7 +10,7 @@ import type { AgentPatch, AgentRecord, ApiKeyRecord, SessionAgentRecord, Session
 
 interface Database extends WebhookTables, AuditTables {
   agents: { id: string; email: string; name: string; role: string; password_hash: string; created_at: string; disabled_at: string | null };
-  api_keys: { id: string; name: string; hash: string; created_at: string; site_key: string | null; admin: number };
+  api_keys: { id: string; name: string; hash: string; created_at: string; site_key: string | null; admin: number; revoked_at: string | null };
   sign_ins: { jti: string; agent_id: string; created_at: string; expires_at: string; revoked_at: string | null };
   sites: { key: string; name: string; created_at: string };
   sessions: {
@@ -148,7 +148,26 @@ export class SqlStore implements Store {
 
   async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
     const row = await this.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
-    return row && { id: row.id, name: row.name, hash: row.hash, createdAt: row.created_at, siteKey: row.site_key, admin: row.admin === 1 };
+    return row && toApiKey(row);
+  }
+
+  async findApiKeyById(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toApiKey(row);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (await this.db.selectFrom('api_keys').selectAll().orderBy('created_at', 'desc').execute()).map(toApiKey);
+  }
+
+  async revokeApiKey(id: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async createSession(s: SessionRecord): Promise<void> {
@@ -346,5 +365,17 @@ function toSession(row: Selectable<Database['sessions']>): SessionRecord {
     endedAt: row.ended_at,
     endReason: row.end_reason as EndReason | null,
     maxMode: row.max_mode as Mode | null,
+  };
+}
+
+function toApiKey(row: Selectable<Database['api_keys']>): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    hash: row.hash,
+    createdAt: row.created_at,
+    siteKey: row.site_key,
+    admin: row.admin === 1,
+    revokedAt: row.revoked_at,
   };
 }

@@ -48,6 +48,8 @@ export interface ApiKeyRecord {
   /** The site the key belongs to; null for an admin key. */
   siteKey: string | null;
   admin: boolean;
+  /** When an admin revoked it: from then on it opens nothing (kept, so the list says what was). */
+  revokedAt?: string | null;
 }
 
 export interface SessionRecord {
@@ -93,6 +95,10 @@ export interface Store extends LiveJournal {
 
   createApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  findApiKeyById(id: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Revokes a key; false when there is no such key or it was revoked already. */
+  revokeApiKey(id: string, at: string): Promise<boolean>;
 
   createSession(session: SessionRecord): Promise<void>;
   endSession(id: string, endedAt: string, reason: EndReason): Promise<void>;
