@@ -680,6 +680,52 @@ describe('two workers on one store', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('one site’s slow receivers never take every place from another site', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tandem-webhooks-'));
+    const store = await openSqliteStore(dataDir);
+    const slow = await newReceiver();
+    const quick = await newReceiver();
+    slow.delayMs = 1_500;
+    const box = new SecretBox(randomBytes(32), 'webhook secrets');
+    const worker = new DeliveryWorker({ store: store.webhooks, config: loadConfig(serverEnv(dataDir, ENV)).webhooks, box, report: () => {} });
+    try {
+      // Four endpoints of one site, two sends each, would fill all eight places of the node.
+      const endpoints: [string, string, string][] = [0, 1, 2, 3].map((i) => [`greedy-${i}`, 'demo', slow.url]);
+      endpoints.push(['other-1', 'other', quick.url]);
+      for (const [id, siteKey, url] of endpoints) {
+        await store.webhooks.createEndpoint(
+          {
+            id,
+            siteKey,
+            url,
+            events: ['session.ended'],
+            description: null,
+            secretSealed: box.seal('whsec_x', id),
+            enabled: true,
+            createdAt: new Date().toISOString(),
+          },
+          MAX_WEBHOOKS_PER_SITE,
+        );
+      }
+      const older = new Date(Date.now() - 1_000).toISOString();
+      for (let i = 0; i < 4; i++)
+        await store.webhooks.enqueueDeliveries(Array.from({ length: 5 }, (_, j) => queuedTest(`greedy-${i}-${j}`, `greedy-${i}`, older)));
+      await store.webhooks.enqueueDeliveries([queuedTest('other-1', 'other-1', new Date().toISOString())]);
+      const t0 = Date.now();
+      worker.kick();
+      await expect.poll(() => quick.got.length, { timeout: 5_000 }).toBe(1);
+      expect(Date.now() - t0).toBeLessThan(slow.delayMs);
+      // At most four of the greedy site's were in flight when the other's went.
+      expect(slow.got.length).toBeLessThanOrEqual(4);
+    } finally {
+      await worker.stop();
+      await slow.close();
+      await quick.close();
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('the address guard', () => {

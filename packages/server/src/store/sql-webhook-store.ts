@@ -147,12 +147,12 @@ export class SqlWebhookStore implements WebhookStore {
     return (await q.execute()).map(toDelivery);
   }
 
-  async dueDeliveries(now: string, limit: number, skip: string[] = []): Promise<DueDelivery[]> {
+  async dueDeliveries(now: string, limit: number, skip: string[] = [], skipSites: string[] = []): Promise<DueDelivery[]> {
     let q = this.db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
       .selectAll('d')
-      .select(['e.url as endpoint_url', 'e.secret_sealed as endpoint_secret'])
+      .select(['e.url as endpoint_url', 'e.secret_sealed as endpoint_secret', 'e.site_key as endpoint_site'])
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('d.locked_until', 'is', null), eb('d.locked_until', '<', now)]))
@@ -175,8 +175,9 @@ export class SqlWebhookStore implements WebhookStore {
       .orderBy('d.created_at')
       .limit(limit);
     if (skip.length > 0) q = q.where('d.endpoint_id', 'not in', skip);
+    if (skipSites.length > 0) q = q.where('e.site_key', 'not in', skipSites);
     const rows = await q.execute();
-    return rows.map((r) => ({ delivery: toDelivery(r), url: r.endpoint_url, secretSealed: r.endpoint_secret }));
+    return rows.map((r) => ({ delivery: toDelivery(r), url: r.endpoint_url, secretSealed: r.endpoint_secret, siteKey: r.endpoint_site }));
   }
 
   async nextDeliveryDue(now: string): Promise<string | undefined> {

@@ -49,6 +49,8 @@ export interface DueDelivery {
   delivery: WebhookDeliveryRecord;
   url: string;
   secretSealed: string;
+  /** The endpoint's site: a node sends for one site at most so much at once. */
+  siteKey: string;
 }
 
 /** What one attempt came to: delivered, failed for good, or pending with its next time. */
@@ -82,9 +84,9 @@ export interface WebhookStore {
   /**
    * Pending deliveries of enabled endpoints that are due and not claimed, and
    * have no earlier pending delivery of the same session to the same endpoint;
-   * none of the endpoints in `skip` (those the caller sends to as much as it may).
+   * none of the endpoints in `skip` nor of the sites in `skipSites` (those the caller sends to as much as it may).
    */
-  dueDeliveries(now: string, limit: number, skip?: string[]): Promise<DueDelivery[]>;
+  dueDeliveries(now: string, limit: number, skip?: string[], skipSites?: string[]): Promise<DueDelivery[]>;
   /** The earliest time after `now` a pending delivery becomes due; undefined when none is waiting. */
   nextDeliveryDue(now: string): Promise<string | undefined>;
   /**

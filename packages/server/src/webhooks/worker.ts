@@ -14,9 +14,13 @@ import type { AttemptOutcome, DueDelivery, WebhookDeliveryRecord, WebhookStore }
 import type { WebhookConfig } from './config.js';
 import { postDelivery, type AttemptResult } from './send.js';
 
-/** Sends in flight on one node, and to one endpoint (a slow receiver does not hold up the others). */
+/**
+ * Sends in flight on one node, to one endpoint and for one site: a slow receiver does not hold up
+ * the others, and one site's receivers (a site has up to 20) never take every place from other sites.
+ */
 const MAX_IN_FLIGHT = 8;
 const MAX_IN_FLIGHT_PER_ENDPOINT = 2;
+const MAX_IN_FLIGHT_PER_SITE = 4;
 /** How often the queue is looked at when nothing woke the worker (other nodes' deliveries). */
 const POLL_MS = 2_000;
 /** A claim outlives the longest attempt by far; it only matters when a node died mid-send. */
@@ -36,7 +40,7 @@ export interface WorkerDeps {
 }
 
 export class DeliveryWorker {
-  private readonly inFlight = new Map<string, { endpointId: string; done: Promise<void> }>();
+  private readonly inFlight = new Map<string, { endpointId: string; siteKey: string; done: Promise<void> }>();
   private readonly stopping = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
@@ -86,11 +90,12 @@ export class DeliveryWorker {
         const now = Date.now();
         // Endpoints this node already sends to as much as it may are left out, so one with a long
         // queue does not fill every batch while another's deliveries wait behind it.
-        const due = await store.dueDeliveries(iso(now), free * 2, this.busyEndpoints());
+        const due = await store.dueDeliveries(iso(now), free * 2, this.busyEndpoints(), this.busySites());
         let claimed = 0;
         for (const d of due) {
           if (this.stopping.signal.aborted || this.inFlight.size >= MAX_IN_FLIGHT) break;
           if (this.inFlight.has(d.delivery.id) || this.sendingTo(d.delivery.endpointId) >= MAX_IN_FLIGHT_PER_ENDPOINT) continue;
+          if (this.sendingFor(d.siteKey) >= MAX_IN_FLIGHT_PER_SITE) continue;
           const claim = randomUUID();
           if (!(await store.claimDelivery(d.delivery.id, claim, iso(now), iso(now + CLAIM_MS)))) continue;
           this.send(d, claim);
@@ -121,6 +126,17 @@ export class DeliveryWorker {
     return [...ids].filter((id) => this.sendingTo(id) >= MAX_IN_FLIGHT_PER_ENDPOINT);
   }
 
+  private busySites(): string[] {
+    const keys = new Set([...this.inFlight.values()].map((f) => f.siteKey));
+    return [...keys].filter((key) => this.sendingFor(key) >= MAX_IN_FLIGHT_PER_SITE);
+  }
+
+  private sendingFor(siteKey: string): number {
+    let n = 0;
+    for (const f of this.inFlight.values()) if (f.siteKey === siteKey) n++;
+    return n;
+  }
+
   private sendingTo(endpointId: string): number {
     let n = 0;
     for (const f of this.inFlight.values()) if (f.endpointId === endpointId) n++;
@@ -146,7 +162,7 @@ export class DeliveryWorker {
         this.inFlight.delete(d.id);
         this.kick();
       });
-    this.inFlight.set(d.id, { endpointId: d.endpointId, done });
+    this.inFlight.set(d.id, { endpointId: d.endpointId, siteKey: due.siteKey, done });
   }
 
   private purge(): void {
