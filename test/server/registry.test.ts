@@ -19,6 +19,7 @@ describe('the embedded registry’s journal', () => {
         siteKey: 'demo',
         identity: { name: 'Alex' },
         mode: 'view',
+        shortId: 'K7QM2XRP',
         graceMs: 60_000,
       });
       await before.setMode(session.id, 'control');
@@ -46,6 +47,8 @@ describe('the embedded registry’s journal', () => {
         mode: 'navigate',
         maxMode: 'control',
         visitorName: 'Alex Traveler',
+        // A watch URL asked for this visitor after the restart still finds the session.
+        shortId: 'K7QM2XRP',
         visitorSockets: 0,
         agents: [],
         started: true,

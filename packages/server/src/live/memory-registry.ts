@@ -55,8 +55,7 @@ export class MemoryRegistry implements Registry {
         code: j.code,
         siteKey: j.siteKey,
         visitorName: j.visitorName,
-        // Not journaled: after a restart a watch URL for the visitor asks them again rather than joining.
-        shortId: null,
+        shortId: j.shortId,
         mode: j.mode,
         maxMode: j.maxMode,
         createdAt: j.createdAt,
@@ -81,6 +80,7 @@ export class MemoryRegistry implements Registry {
       code: s.code,
       siteKey: s.siteKey,
       visitorName: s.visitorName,
+      shortId: s.shortId,
       mode: s.mode,
       maxMode: s.maxMode,
       createdAt: s.createdAt,

@@ -37,7 +37,7 @@ export interface LiveSession {
 }
 
 /** What of a live session outlives the process that held it: enough to resume it (who is connected does not). */
-export type JournaledSession = Pick<LiveSession, 'id' | 'code' | 'siteKey' | 'visitorName' | 'mode' | 'maxMode' | 'createdAt'> & {
+export type JournaledSession = Pick<LiveSession, 'id' | 'code' | 'siteKey' | 'visitorName' | 'shortId' | 'mode' | 'maxMode' | 'createdAt'> & {
   /** Hashes of the resume tokens the visitor holds (never the tokens). */
   resumeHashes: string[];
   /** The event stream's number when it was written; the stream goes on past it after a restart. */

@@ -177,4 +177,10 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_keys').addColumn('revoked_at', 'text').execute();
     },
   },
+  '009_live_short_ids': {
+    async up(db: Kysely<unknown>) {
+      // A live session's visitor short id, so a watch URL asked for that visitor after a restart still joins it.
+      await db.schema.alterTable('live_sessions').addColumn('short_id', 'text').execute();
+    },
+  },
 };

@@ -38,6 +38,7 @@ interface Database extends WebhookTables, AuditTables {
     created_at: string;
     resume_hashes: string;
     seq: number;
+    short_id: string | null;
   };
 }
 
@@ -308,6 +309,7 @@ export class SqlStore implements Store {
       created_at: s.createdAt,
       resume_hashes: JSON.stringify(s.resumeHashes),
       seq: s.seq,
+      short_id: s.shortId,
     };
     await this.db
       .insertInto('live_sessions')
@@ -332,6 +334,7 @@ export class SqlStore implements Store {
       createdAt: r.created_at,
       resumeHashes: (JSON.parse(r.resume_hashes) as unknown[]).filter((h): h is string => typeof h === 'string'),
       seq: Number(r.seq),
+      shortId: r.short_id,
     }));
   }
 
