@@ -54,12 +54,14 @@ async function joinAsLee(ctx: BrowserContext, code: string): Promise<Page> {
   return page;
 }
 
+type Row = { id: string; text: string; swatch: string };
+
 /** The roster in the console: names with the colour of each swatch. */
-function roster(page: Page) {
+function roster(page: Page): Promise<Row[]> {
   return page.$$eval('.roster li', (items) =>
     items.map((li) => ({
       id: (li as HTMLElement).dataset.agentId!,
-      text: li.textContent!.trim(),
+      text: li.textContent.trim(),
       swatch: getComputedStyle(li.querySelector('.swatch')!).backgroundColor,
     })),
   );
@@ -104,7 +106,7 @@ describe('two agents in one session', () => {
     // The roster, the same in both consoles: join order, a swatch in each agent's colour, "(you)" for oneself.
     await expect.poll(() => roster(admin).then((r) => r.length)).toBe(2);
     await expect.poll(() => roster(lee).then((r) => r.length)).toBe(2);
-    const [adminRow, leeRow] = await roster(admin);
+    const [adminRow, leeRow] = (await roster(admin)) as [Row, Row];
     expect(adminRow).toMatchObject({ text: `${ADMIN.name} (you)`, swatch: rgb(AGENT_COLORS[0]) });
     expect(leeRow).toMatchObject({ text: LEE.name, swatch: rgb(AGENT_COLORS[1]) });
     expect(await roster(lee)).toEqual([

@@ -232,8 +232,8 @@ export class MemoryRegistry implements Registry {
       return { first: false, color: known.color };
     }
     // In join order, then round again; bounded by the agents there are (each needs a sign-in).
-    const colors = (e.colors ??= new Map());
-    const color = colors.get(agent.id) ?? AGENT_COLORS[colors.size % AGENT_COLORS.length];
+    const colors = (e.colors ??= new Map<string, string>());
+    const color = colors.get(agent.id) ?? AGENT_COLORS[colors.size % AGENT_COLORS.length] ?? AGENT_COLORS[0];
     colors.set(agent.id, color);
     s.agents.push({ id: agent.id, name: agent.name, color, sockets: 1 });
     return { first: true, color };
