@@ -158,5 +158,8 @@ describe('two agents in one session', () => {
     await admin.screenshot({ path: `${SHOTS}/admin-after-lee-left.png` });
     await visitor.screenshot({ path: `${SHOTS}/visitor-after-lee-left.png` });
     await lee.screenshot({ path: `${SHOTS}/lee-after-leaving.png` });
+    // The bar and the roster in a side panel of an agent desktop (the bar's layout there is another change's).
+    await admin.setViewportSize({ width: 820, height: 700 });
+    await admin.screenshot({ path: `${SHOTS}/admin-820.png` });
   });
 });

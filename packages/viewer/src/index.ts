@@ -208,6 +208,8 @@ export class Viewer {
         paint(this.ownCursor, msg.you.color);
         this.agents.clear();
         for (const a of msg.agents) this.agents.set(a.id, a);
+        // Back after a break: pointers of agents who left meanwhile go.
+        for (const id of [...this.peerCursors.keys()]) if (!this.agents.has(id)) this.peerCursor(id, '', '', -1, -1);
         this.update({
           state: msg.visitor.connected ? 'waiting' : 'visitor-away',
           visitorName: msg.visitor.name,

@@ -270,6 +270,8 @@ function connect(ticket: string): void {
         rememberMode();
         sendIdentity();
         siteMasking = msg.masking;
+        // Back after a break: the cursors of agents who left meanwhile go.
+        for (const id of agents.keys()) if (!msg.agents.some((a) => a.id === id)) ui?.removeCursor(id);
         agents = new Map(msg.agents.map((a) => [a.id, { name: a.name, color: a.color }]));
         // Where the visitor is, for the agents and the audit: never the query or fragment (a form's text lands there).
         send({ t: 'page', url: (location.origin + location.pathname).slice(0, 2048) });
