@@ -4,6 +4,7 @@
  * returns a fresh, empty registry. Nothing here depends on how it is stored.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { AGENT_COLORS } from '@tandem/protocol';
 import type { PresentVisitor, Registry } from '../../packages/server/src/live/registry.js';
 
 const agentA = { id: 'agent-a', name: 'Ada' };
@@ -55,7 +56,7 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
       const { session } = await start(r);
       const got = (await r.getSession(session.id))!;
       got.mode = 'control';
-      got.agents.push({ id: 'x', name: 'x', sockets: 1 });
+      got.agents.push({ id: 'x', name: 'x', color: '#000000', sockets: 1 });
       expect(await r.getSession(session.id)).toMatchObject({ mode: 'view', agents: [] });
     });
 
@@ -136,17 +137,21 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
     it('counts each agent’s sockets: joined on the first, left on the last', async () => {
       const r = await fresh();
       const { session } = await start(r);
-      expect(await r.agentConnected(session.id, agentA)).toEqual({ first: true });
-      expect(await r.agentConnected(session.id, agentA)).toEqual({ first: false });
-      expect(await r.agentConnected(session.id, agentB)).toEqual({ first: true });
+      const [colorA, colorB] = AGENT_COLORS;
+      expect(await r.agentConnected(session.id, agentA)).toEqual({ first: true, color: colorA });
+      expect(await r.agentConnected(session.id, agentA)).toEqual({ first: false, color: colorA });
+      expect(await r.agentConnected(session.id, agentB)).toEqual({ first: true, color: colorB });
       expect((await r.getSession(session.id))!.agents).toEqual([
-        { ...agentA, sockets: 2 },
-        { ...agentB, sockets: 1 },
+        { ...agentA, color: colorA, sockets: 2 },
+        { ...agentB, color: colorB, sockets: 1 },
       ]);
       expect(await r.agentDisconnected(session.id, agentA.id)).toEqual({ last: false, agent: agentA });
       expect(await r.agentDisconnected(session.id, agentA.id)).toEqual({ last: true, agent: agentA });
       expect(await r.agentDisconnected(session.id, agentA.id)).toBeNull();
-      expect((await r.getSession(session.id))!.agents).toEqual([{ ...agentB, sockets: 1 }]);
+      expect((await r.getSession(session.id))!.agents).toEqual([{ ...agentB, color: colorB, sockets: 1 }]);
+      // Colours are the session's: one who comes back keeps theirs, and the next newcomer takes the next one.
+      expect(await r.agentConnected(session.id, agentA)).toEqual({ first: true, color: colorA });
+      expect(await r.agentConnected(session.id, { id: 'c', name: 'Cy' })).toEqual({ first: true, color: AGENT_COLORS[2] });
     });
 
     it('numbers a session’s events from 1, in order; the end takes the last number, and none follows it', async () => {
@@ -174,7 +179,7 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
       expect(await r.nextSeq(session.id)).toBe(3);
       expect((await r.sessionWithSeq(session.id))!.seq).toBe(3);
       // A copy, like every other answer.
-      read.session.agents.push({ id: 'x', name: 'x', sockets: 1 });
+      read.session.agents.push({ id: 'x', name: 'x', color: '#000000', sockets: 1 });
       expect((await r.sessionWithSeq(session.id))!.session.agents).toEqual([]);
       await r.endSession(session.id, 'api');
       expect(await r.sessionWithSeq(session.id)).toBeNull();

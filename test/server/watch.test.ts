@@ -153,7 +153,11 @@ describe('watch URLs', () => {
     expect(ticket.status).toBe(200);
     const guest = await connect(`${ws()}/ws/agent?ticket=${ticket.body.ticket}`, server.url);
     guest.sendJson({ t: 'hello', versions: [PROTOCOL_VERSION] });
-    expect((await guest.next((m) => m.t === 'welcome')).you).toEqual({ id: 'ext-crm-17', name: 'Robin (Support)' });
+    expect((await guest.next((m) => m.t === 'welcome')).you).toEqual({
+      id: 'ext-crm-17',
+      name: 'Robin (Support)',
+      color: expect.stringMatching(/^#[0-9a-f]{6}$/),
+    });
     expect((await visitor.next((m) => m.t === 'agentJoined')).agent.name).toBe('Robin (Support)');
     // A grant is no API key and no agent sign-in.
     expect((await api(server.url, '/api/v1/sessions', { headers: { authorization: `Bearer ${granted.body.grant}` } })).status).toBe(401);

@@ -114,11 +114,35 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
             Back
           </button>
         ) : (
-          <button type="button" class="danger" onClick={() => viewer.current?.leave(true)}>
-            End session
-          </button>
+          <>
+            <button
+              type="button"
+              data-action="leave"
+              title="Leave: the session goes on for the visitor and the other agents"
+              onClick={() => {
+                viewer.current?.leave(false);
+                onClose();
+              }}
+            >
+              Leave
+            </button>
+            <button type="button" class="danger" data-action="end" onClick={() => viewer.current?.leave(true)}>
+              End for everyone
+            </button>
+          </>
         )}
       </div>
+      {!ended && status.roster && status.roster.length > 0 && (
+        <ul class="roster" aria-label="Agents in this session">
+          {status.roster.map((a) => (
+            <li key={a.id} data-agent-id={a.id} data-color={a.color}>
+              <span class="swatch" style={{ background: a.color }} aria-hidden="true" />
+              {a.name}
+              {a.id === status.you?.id && <small> (you)</small>}
+            </li>
+          ))}
+        </ul>
+      )}
       <div class="notices" aria-live="polite">
         {notices.map((n) => (
           <div key={n.key} class={`notice ${n.kind}`} data-notice={n.kind}>

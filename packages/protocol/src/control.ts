@@ -15,6 +15,14 @@ export const modeRank: Record<Mode, number> = { view: 0, navigate: 1, control: 2
 
 export const isMode = (v: unknown): v is Mode => typeof v === 'string' && (MODES as readonly string[]).includes(v);
 
+/**
+ * Agents' colours, given by the server in the order agents join a session (then
+ * round again): an agent keeps its colour for the whole session, on every side,
+ * so a cursor and a name in a roster match. Each is readable under white text,
+ * and none is the visitor's blue (#2563eb).
+ */
+export const AGENT_COLORS = ['#db2777', '#7c3aed', '#0f766e', '#c2410c', '#15803d', '#a21caf', '#b45309', '#475569'] as const;
+
 /** Keys an agent may press on the visitor's page. */
 export const KEYS = [
   'Enter',

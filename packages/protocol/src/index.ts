@@ -8,7 +8,7 @@ export * from './dom.js';
 export * from './control.js';
 export * from './embed.js';
 export * from './start-message.js';
-export type { AgentAction, AgentInfo, EndReason, Hello, Identity, PlatformInfo, SiteMasking } from './schema/common.js';
+export type { AgentAction, AgentInfo, EndReason, Hello, Identity, PlatformInfo, SessionAgent, SiteMasking } from './schema/common.js';
 export type {
   AgentToServer,
   BusMessage,

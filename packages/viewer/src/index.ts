@@ -1,7 +1,7 @@
 /**
  * The embeddable viewer: rebuilds the visitor's page in a sandboxed iframe,
- * scales it to fit, shows the visitor's pointer and the agent's own, and sends
- * the agent's pointer. The agent's mouse never reaches the rebuilt page: an
+ * scales it to fit, shows the visitor's pointer, the agent's own and the other
+ * agents' (each in its colour, with its name), and sends the agent's pointer. The agent's mouse never reaches the rebuilt page: an
  * overlay takes it, so links and forms of the page cannot be triggered from here.
  */
 import {
@@ -13,6 +13,7 @@ import {
   type AgentToServer,
   type Mode,
   type ServerToAgent,
+  type SessionAgent,
 } from '@tandem/protocol';
 import { Rebuilder } from '@tandem/mirror/rebuild';
 import { FrameDecoder } from './frames.js';
@@ -27,6 +28,10 @@ export interface ViewerStatus {
   title?: string;
   reason?: string;
   agents: string[];
+  /** The agents in the session, in join order, with their colours (this one among them). */
+  roster?: SessionAgent[];
+  /** This agent as the others see it, once the server welcomed it. */
+  you?: SessionAgent;
   /** What the visitor allows now. */
   mode: Mode;
   /** A mode this agent asked for and the visitor has not answered yet. */
@@ -84,7 +89,9 @@ export class Viewer {
   private closed = false;
   private retries = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly agents = new Map<string, string>();
+  private readonly agents = new Map<string, SessionAgent>();
+  /** The other agents' pointers, by agent id. */
+  private readonly peerCursors = new Map<string, HTMLElement>();
 
   constructor(private readonly options: ViewerOptions) {
     this.root = div('tandem-viewer', 'position:relative;width:100%;height:100%;overflow:hidden;background:#e5e7eb');
@@ -198,7 +205,18 @@ export class Viewer {
       case 'welcome':
         this.retries = 0;
         this.visitorCursor.querySelector('span')!.textContent = msg.visitor.name ?? 'Visitor';
-        this.update({ state: msg.visitor.connected ? 'waiting' : 'visitor-away', visitorName: msg.visitor.name, mode: msg.mode });
+        paint(this.ownCursor, msg.you.color);
+        this.agents.clear();
+        for (const a of msg.agents) this.agents.set(a.id, a);
+        // Back after a break: pointers of agents who left meanwhile go.
+        for (const id of [...this.peerCursors.keys()]) if (!this.agents.has(id)) this.peerCursor(id, '', '', -1, -1);
+        this.update({
+          state: msg.visitor.connected ? 'waiting' : 'visitor-away',
+          visitorName: msg.visitor.name,
+          mode: msg.mode,
+          you: msg.you,
+          ...this.rosterStatus(),
+        });
         break;
       case 'mode':
         if (this.status.asked === msg.mode) this.notice({ kind: 'granted', message: `The visitor allowed ${msg.mode}.` });
@@ -219,25 +237,54 @@ export class Viewer {
         this.update({ state: msg.connected ? 'waiting' : 'visitor-away' });
         break;
       case 'agentJoined':
-        this.agents.set(msg.agent.id, msg.agent.name);
-        this.update({ agents: [...this.agents.values()] });
-        this.options.onAgent?.('joined', msg.agent);
+        this.agents.set(msg.agent.id, msg.agent);
+        this.update(this.rosterStatus());
+        this.options.onAgent?.('joined', { id: msg.agent.id, name: msg.agent.name });
         break;
       case 'agentLeft': {
-        const name = this.agents.get(msg.agentId);
+        const agent = this.agents.get(msg.agentId);
         this.agents.delete(msg.agentId);
-        this.update({ agents: [...this.agents.values()] });
-        if (name !== undefined) this.options.onAgent?.('left', { id: msg.agentId, name });
+        this.peerCursor(msg.agentId, '', '', -1, -1);
+        this.update(this.rosterStatus());
+        if (agent !== undefined) this.options.onAgent?.('left', { id: msg.agentId, name: agent.name });
         break;
       }
+      case 'agentPointer':
+        this.peerCursor(msg.agentId, msg.name, msg.color, msg.x, msg.y);
+        break;
       case 'ended':
         this.update({ state: 'ended', reason: msg.reason });
         place(this.visitorCursor, -1, -1);
+        for (const id of [...this.peerCursors.keys()]) this.peerCursor(id, '', '', -1, -1);
         break;
       case 'error':
         console.warn(`Tandem viewer: ${msg.code}: ${msg.message}`);
         break;
     }
+  }
+
+  private rosterStatus(): Pick<ViewerStatus, 'agents' | 'roster'> {
+    const roster = [...this.agents.values()];
+    return { agents: roster.map((a) => a.name), roster };
+  }
+
+  /** Another agent's pointer, labelled with its name in its colour; x < 0 removes it. */
+  private peerCursor(agentId: string, name: string, color: string, x: number, y: number): void {
+    let c = this.peerCursors.get(agentId);
+    if (x < 0 || y < 0) {
+      c?.remove();
+      this.peerCursors.delete(agentId);
+      return;
+    }
+    if (!c) {
+      c = cursor(color, name);
+      c.dataset.cursor = 'peer';
+      c.dataset.agentId = agentId;
+      c.style.setProperty('--inv', String(1 / this.scale));
+      this.overlay.appendChild(c);
+      this.peerCursors.set(agentId, c);
+    }
+    place(c, x, y);
   }
 
   private toPage(e: MouseEvent): [number, number] {
@@ -289,7 +336,7 @@ export class Viewer {
     const left = Math.max(0, (box.width - this.size.width * this.scale) / 2);
     this.stage.style.transform = `translate(${left}px, 0) scale(${this.scale})`;
     // Cursor labels stay readable whatever the scale.
-    for (const c of [this.visitorCursor, this.ownCursor]) c.style.setProperty('--inv', String(1 / this.scale));
+    for (const c of [this.visitorCursor, this.ownCursor, ...this.peerCursors.values()]) c.style.setProperty('--inv', String(1 / this.scale));
   }
 
   private update(patch: Partial<ViewerStatus>): void {
@@ -322,7 +369,15 @@ function cursor(color: string, label: string): HTMLElement {
   name.textContent = label;
   name.style.cssText = `position:absolute;left:16px;top:16px;white-space:nowrap;padding:2px 8px;border-radius:10px;background:${color};color:#fff;font:600 12px system-ui,sans-serif;transform:scale(var(--inv,1));transform-origin:0 0`;
   c.append(svg, name);
+  c.dataset.color = color;
   return c;
+}
+
+/** Gives a cursor (arrow and label) an agent's colour. */
+function paint(c: HTMLElement, color: string): void {
+  c.querySelector('path')!.setAttribute('fill', color);
+  c.querySelector('span')!.style.background = color;
+  c.dataset.color = color;
 }
 
 /** Moves a cursor to (x, y) in page pixels; negative hides it. */

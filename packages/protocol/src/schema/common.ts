@@ -33,6 +33,10 @@ export const EndReason = Type.Enum(['visitor', 'agent', 'api', 'timeout', 'serve
 });
 
 export const AgentInfo = Strict({ id: Id, name: Type.String({ maxLength: limits.maxIdentityField }) });
+/** An agent's colour in a session (one of AGENT_COLORS, control.ts): its cursor, label and roster swatch. */
+export const AgentColor = Type.String({ pattern: '^#[0-9a-f]{6}$', description: 'a CSS colour, #rrggbb' });
+/** An agent as the others in a session see it: who, and in which colour (stable for the session). */
+export const SessionAgent = Strict({ id: Id, name: Type.String({ maxLength: limits.maxIdentityField }), color: AgentColor });
 
 const identityField = Type.String({ maxLength: limits.maxIdentityField });
 /** Identity a visitor's site passes to `init`; bounded like every other input. */
@@ -131,6 +135,7 @@ export const ElementPath = Type.String({
 export type Mode = Static<typeof Mode>;
 export type EndReason = Static<typeof EndReason>;
 export type AgentInfo = Static<typeof AgentInfo>;
+export type SessionAgent = Static<typeof SessionAgent>;
 export type Identity = Static<typeof Identity>;
 export type SiteMasking = Static<typeof SiteMasking>;
 export type PlatformInfo = Static<typeof PlatformInfo>;

@@ -48,7 +48,7 @@ let ui: VisitorUi | null = null;
 let socket: WebSocket | null = null;
 let capture: Capture | null = null;
 let stored: Stored | null = readStored();
-let agents = new Map<string, string>();
+let agents = new Map<string, { name: string; color: string }>();
 let codeWaiters: ((code: string | null) => void)[] = [];
 let retries = 0;
 let busy = false;
@@ -270,7 +270,9 @@ function connect(ticket: string): void {
         rememberMode();
         sendIdentity();
         siteMasking = msg.masking;
-        agents = new Map(msg.agents.map((a) => [a.id, a.name]));
+        // Back after a break: the cursors of agents who left meanwhile go.
+        for (const id of agents.keys()) if (!msg.agents.some((a) => a.id === id)) ui?.removeCursor(id);
+        agents = new Map(msg.agents.map((a) => [a.id, { name: a.name, color: a.color }]));
         // Where the visitor is, for the agents and the audit: never the query or fragment (a form's text lands there).
         send({ t: 'page', url: (location.origin + location.pathname).slice(0, 2048) });
         render();
@@ -329,8 +331,8 @@ function connect(ticket: string): void {
         }
         break;
       case 'agentJoined':
-        agents.set(msg.agent.id, msg.agent.name);
-        host.emit('agentJoined', msg.agent);
+        agents.set(msg.agent.id, { name: msg.agent.name, color: msg.agent.color });
+        host.emit('agentJoined', { id: msg.agent.id, name: msg.agent.name });
         render();
         break;
       case 'agentLeft':
@@ -339,7 +341,7 @@ function connect(ticket: string): void {
         render();
         break;
       case 'agentPointer':
-        ui?.cursor(msg.agentId, msg.name, msg.x, msg.y);
+        ui?.cursor(msg.agentId, msg.name, msg.color, msg.x, msg.y);
         break;
       case 'ended':
         endedElsewhere();

@@ -48,8 +48,11 @@ button { cursor: pointer; border-radius: 8px; padding: 8px 14px; border: 1px sol
   border-radius: 4px; box-shadow: 0 0 0 4px rgba(219,39,119,.25); transition: opacity .4s; }
 .cursor { position: fixed; z-index: 2147483647; pointer-events: none; left: 0; top: 0; transition: transform 60ms linear; }
 .cursor svg { display: block; }
+.cursor path { fill: var(--c); }
 .cursor .label { position: absolute; left: 18px; top: 16px; white-space: nowrap; padding: 2px 8px; border-radius: 10px;
-  background: var(--tandem-agent, #db2777); color: #fff; font-size: 12px; font-weight: 600; }
+  background: var(--c); color: #fff; font-size: 12px; font-weight: 600; }
+.agents { list-style: none; margin: 0 0 12px; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 13px; }
+.agents i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px; background: var(--c); }
 `;
 
 /** How long a highlight stays on the visitor's page. */
@@ -57,7 +60,8 @@ const HIGHLIGHT_MS = 2500;
 
 export interface SharingState {
   code: string;
-  agents: string[];
+  /** The agents connected, in join order, each with the colour of its cursor. */
+  agents: { name: string; color: string }[];
   mode: Mode;
   onStop(): void;
   /** The visitor chose another mode in the panel. */
@@ -148,7 +152,7 @@ export class VisitorUi {
   sharing(state: SharingState): void {
     this.last = state;
     const s = this.strings;
-    const title = state.agents.length ? fill(s.connected, { agents: state.agents.join(', ') }) : s.codeLabel;
+    const title = state.agents.length ? fill(s.connected, { agents: state.agents.map((a) => a.name).join(', ') }) : s.codeLabel;
     const panel = this.showPanel(title, '');
     panel.setAttribute('role', 'status');
     panel.dataset.mode = state.mode;
@@ -165,6 +169,15 @@ export class VisitorUi {
       c.dataset.code = state.code;
       panel.appendChild(c);
       panel.appendChild(text('p', 'body', s.waitingForAgent));
+    } else {
+      // Each agent with its colour: the visitor can tell whose cursor is whose.
+      const list = el('ul', 'agents');
+      for (const a of state.agents) {
+        const item = list.appendChild(text('li', '', a.name));
+        item.prepend(el('i', ''));
+        item.style.setProperty('--c', a.color);
+      }
+      panel.appendChild(list);
     }
     const mode = el('label', 'mode');
     mode.appendChild(text('span', '', s.modeLabel));
@@ -222,8 +235,8 @@ export class VisitorUi {
     setTimeout(() => h.remove(), HIGHLIGHT_MS + 500);
   }
 
-  /** Shows an agent's pointer with their name; x < 0 hides it. */
-  cursor(agentId: string, name: string, x: number, y: number): void {
+  /** Shows an agent's pointer with their name, in their colour; x < 0 hides it. */
+  cursor(agentId: string, name: string, color: string, x: number, y: number): void {
     let c = this.cursors.get(agentId);
     if (x < 0) {
       c?.remove();
@@ -233,8 +246,8 @@ export class VisitorUi {
     if (!c) {
       c = el('div', 'cursor');
       c.dataset.agent = agentId;
-      c.innerHTML =
-        '<svg width="20" height="22" viewBox="0 0 20 22"><path d="M1 1l7 19 3-8 8-3z" fill="#db2777" stroke="#fff" stroke-width="1.5"/></svg>';
+      c.innerHTML = '<svg width="20" height="22" viewBox="0 0 20 22"><path d="M1 1l7 19 3-8 8-3z" stroke="#fff" stroke-width="1.5"/></svg>';
+      c.style.setProperty('--c', color);
       c.appendChild(text('span', 'label', name));
       this.root.appendChild(c);
       this.cursors.set(agentId, c);
@@ -243,7 +256,7 @@ export class VisitorUi {
   }
 
   removeCursor(agentId: string): void {
-    this.cursor(agentId, '', -1, -1);
+    this.cursor(agentId, '', '', -1, -1);
   }
 
   destroy(): void {

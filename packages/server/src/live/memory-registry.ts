@@ -4,7 +4,7 @@
  * cannot come to rely on shared objects that Redis would not give it.
  */
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { limits, modeRank, type AgentInfo, type EndReason, type Mode } from '@tandem/protocol';
+import { AGENT_COLORS, limits, modeRank, type AgentInfo, type EndReason, type Mode } from '@tandem/protocol';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Invite, LiveJournal, LiveSession, NewSession, PresentVisitor, RateLimit, Registry } from './registry.js';
 
@@ -33,6 +33,8 @@ interface Entry {
   resumeHashes: string[];
   handoffs: string[];
   seq: number;
+  /** Every agent that joined the session, with its colour: one who leaves and comes back keeps it. */
+  colors?: Map<string, string>;
 }
 
 const copy = (s: LiveSession): LiveSession => ({ ...s, agents: s.agents.map((a) => ({ ...a })) });
@@ -220,16 +222,21 @@ export class MemoryRegistry implements Registry {
     return { last };
   }
 
-  async agentConnected(id: string, agent: AgentInfo): Promise<{ first: boolean } | null> {
-    const s = this.sessions.get(id)?.session;
-    if (!s) return null;
+  async agentConnected(id: string, agent: AgentInfo): Promise<{ first: boolean; color: string } | null> {
+    const e = this.sessions.get(id);
+    if (!e) return null;
+    const s = e.session;
     const known = s.agents.find((a) => a.id === agent.id);
     if (known) {
       known.sockets++;
-      return { first: false };
+      return { first: false, color: known.color };
     }
-    s.agents.push({ id: agent.id, name: agent.name, sockets: 1 });
-    return { first: true };
+    // In join order, then round again; bounded by the agents there are (each needs a sign-in).
+    const colors = (e.colors ??= new Map<string, string>());
+    const color = colors.get(agent.id) ?? AGENT_COLORS[colors.size % AGENT_COLORS.length] ?? AGENT_COLORS[0];
+    colors.set(agent.id, color);
+    s.agents.push({ id: agent.id, name: agent.name, color, sockets: 1 });
+    return { first: true, color };
   }
 
   async agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo } | null> {

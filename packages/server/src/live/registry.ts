@@ -30,8 +30,8 @@ export interface LiveSession {
   started: boolean;
   /** Since when a visitor socket has been open without a break (ISO time); null while none is. */
   activeSince: string | null;
-  /** Agents connected now, with how many sockets each has open (on any node). */
-  agents: (AgentInfo & { sockets: number })[];
+  /** Agents connected now, in join order, with their colour and how many sockets each has open (on any node). */
+  agents: (AgentInfo & { color: string; sockets: number })[];
   /** When the session ends unless a visitor socket opens first (ms since the epoch); null while one is open. */
   expiresAt: number | null;
 }
@@ -147,8 +147,11 @@ export interface Registry {
   visitorConnected(id: string): Promise<{ first: boolean; started: boolean } | null>;
   /** A visitor socket closed: `last` when none is left; the session then expires after `graceMs`. */
   visitorDisconnected(id: string, graceMs: number): Promise<{ last: boolean } | null>;
-  /** `first` when this is the agent's first socket in the session (they just joined). */
-  agentConnected(id: string, agent: AgentInfo): Promise<{ first: boolean } | null>;
+  /**
+   * `first` when this is the agent's first socket in the session (they just joined); `color`
+   * is the agent's in this session (AGENT_COLORS in join order), the same if it leaves and comes back.
+   */
+  agentConnected(id: string, agent: AgentInfo): Promise<{ first: boolean; color: string } | null>;
   /** `last` when this was the agent's last socket in the session. */
   agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo } | null>;
   /** The next number of the session's event stream, from 1; null once it ended (nothing follows `ended`). */

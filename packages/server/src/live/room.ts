@@ -62,6 +62,8 @@ export interface VisitorSocket {
 export interface AgentSocket {
   ws: WebSocket;
   agent: AgentInfo;
+  /** The agent's colour in the session, known once it said hello. */
+  color: string;
   ready: boolean;
   /** Frames were skipped for this viewer; it needs a keyframe before anything else. */
   behind: boolean;
@@ -286,7 +288,7 @@ export class Room {
       v: version,
       sessionId: session.id,
       code: session.code,
-      agents: session.agents.map(({ id, name }) => ({ id, name })),
+      agents: session.agents.map(({ id, name, color }) => ({ id, name, color })),
       mode: session.mode,
       masking: (await sites.settings(session.siteKey)).masking,
     });
@@ -367,7 +369,7 @@ export class Room {
   /** Null when the session has as many agent sockets here as it may. */
   addAgent(ws: WebSocket, agent: AgentInfo): AgentSocket | null {
     if (this.agents.size >= MAX_AGENT_SOCKETS) return null;
-    const a: AgentSocket = { ws, agent, ready: false, behind: false, lastResync: 0 };
+    const a: AgentSocket = { ws, agent, color: '', ready: false, behind: false, lastResync: 0 };
     this.agents.add(a);
     return a;
   }
@@ -377,6 +379,7 @@ export class Room {
     const joined = await registry.agentConnected(this.id, a.agent);
     if (!joined) return this.closeEnded(a.ws);
     a.ready = true;
+    a.color = joined.color;
     const session = await registry.getSession(this.id);
     if (!session) return this.closeEnded(a.ws);
     this.mode = session.mode;
@@ -393,13 +396,15 @@ export class Room {
       t: 'welcome',
       v: version,
       sessionId: session.id,
-      you: a.agent,
+      you: { ...a.agent, color: a.color },
+      agents: session.agents.map(({ id, name, color }) => ({ id, name, color })),
       visitor: { name: session.visitorName, connected: session.visitorSockets > 0 },
       mode: session.mode,
     });
     if (joined.first) {
-      await bus.publish(toVisitor(this.id), encode.visitor({ t: 'agentJoined', agent: a.agent }));
-      await bus.publish(toAgents(this.id), encode.agent({ t: 'agentJoined', agent: a.agent }));
+      const agent = { ...a.agent, color: a.color };
+      await bus.publish(toVisitor(this.id), encode.visitor({ t: 'agentJoined', agent }));
+      await bus.publish(toAgents(this.id), encode.agent({ t: 'agentJoined', agent }));
       await events.publish(session, { name: 'agentJoined', agent: a.agent });
     }
     // Joining a running session: a fresh view at once, without the visitor doing anything.
@@ -429,8 +434,11 @@ export class Room {
     }
   }
 
-  pointer(a: AgentSocket, x: number, y: number): Promise<void> {
-    return this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'agentPointer', agentId: a.agent.id, name: a.agent.name, x, y }));
+  /** The visitor and the other agents see it (bounded by the agent gateway's message rate); never echoed to its sender. */
+  async pointer(a: AgentSocket, x: number, y: number): Promise<void> {
+    const pointer = { t: 'agentPointer', agentId: a.agent.id, name: a.agent.name, color: a.color, x, y } as const;
+    await this.deps.bus.publish(toVisitor(this.id), encode.visitor(pointer));
+    await this.deps.bus.publish(toAgents(this.id), encode.agent(pointer));
   }
 
   /** Asks the visitor's page for a fresh snapshot; a viewer may ask once a second. */
@@ -488,7 +496,9 @@ export class Room {
     if (message[0] === 0x7b) {
       const peek = peekType(message);
       if (peek?.t === 'mode' && isMode(peek.value.mode)) this.mode = peek.value.mode;
-      for (const a of this.agents) if (a.ready) send(a.ws, message);
+      // An agent's pointer goes to the others only: its own viewer draws it already.
+      const from = peek?.t === 'agentPointer' ? peek.value.agentId : undefined;
+      for (const a of this.agents) if (a.ready && a.agent.id !== from) send(a.ws, message);
       if (peek?.t === 'ended') for (const a of this.agents) a.ws.close(closeCodes.sessionEnded, 'session ended');
       return;
     }

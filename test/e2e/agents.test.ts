@@ -1,0 +1,165 @@
+/**
+ * Two agents in one session, in a real Chromium against one real server: the
+ * admin and a colleague join the demo visitor from two browser contexts. Each
+ * sees the other's pointer labelled in the other's colour, its own in its own;
+ * the visitor sees both, and both names in the panel; the console lists the
+ * agents with their colours. The colleague leaves: the session goes on for the
+ * admin and the visitor. Screenshots go to /tmp/shots-agents/.
+ */
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AGENT_COLORS } from '@tandem/protocol';
+import { createAgent } from '@tandem/server';
+import { launchBrowser } from '../helpers/browser.js';
+import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
+import { joinInConsole, shareDemo } from '../helpers/site.js';
+
+const SHOTS = '/tmp/shots-agents';
+const LEE = { email: 'lee@example.test', password: 'lee password 123', name: 'Lee Chen' };
+
+let server: TestServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startTestServer();
+  // A colleague who is not an admin: joins with the visitor's code, as the admin does.
+  await createAgent(server.context.store, { ...LEE, role: 'agent' });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function context(width: number, height: number): Promise<BrowserContext> {
+  const c = await browser.newContext({ viewport: { width, height } });
+  contexts.push(c);
+  return c;
+}
+
+/** Lee signs in to the console in their own browser and joins with the code. */
+async function joinAsLee(ctx: BrowserContext, code: string): Promise<Page> {
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/console/`);
+  await page.fill('#email', LEE.email);
+  await page.fill('#password', LEE.password);
+  await page.click('button[type=submit]');
+  await page.fill('#code', code);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-session-state=live]', { timeout: 30_000 });
+  return page;
+}
+
+type Row = { id: string; text: string; swatch: string };
+
+/** The roster in the console: names with the colour of each swatch. */
+function roster(page: Page): Promise<Row[]> {
+  return page.$$eval('.roster li', (items) =>
+    items.map((li) => ({
+      id: (li as HTMLElement).dataset.agentId!,
+      text: li.textContent.trim(),
+      swatch: getComputedStyle(li.querySelector('.swatch')!).backgroundColor,
+    })),
+  );
+}
+
+/** Moves the mouse over the middle of the mirrored page, in steps, as a person would. */
+async function pointAtMirror(page: Page, fx: number, fy: number): Promise<void> {
+  const box = (await (await page.$('.tandem-overlay'))!.boundingBox())!;
+  await page.mouse.move(box.x + 5, box.y + 5);
+  await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 8 });
+}
+
+/** The other agent's cursor in this viewer: its label and the colour of its arrow and label. */
+async function peerCursor(page: Page, agentId: string) {
+  const el = await page.waitForSelector(`[data-cursor=peer][data-agent-id="${agentId}"]`, { state: 'visible', timeout: 10_000 });
+  return el.evaluate((c) => ({
+    label: c.querySelector('span')!.textContent,
+    labelColor: getComputedStyle(c.querySelector('span')!).backgroundColor,
+    arrow: c.querySelector('path')!.getAttribute('fill'),
+  }));
+}
+
+/** An agent's cursor on the visitor's page (in the panel's shadow root). */
+async function visitorCursor(page: Page, agentId: string) {
+  const el = await page.waitForSelector(`tandem-ui .cursor[data-agent="${agentId}"]`, { state: 'visible', timeout: 10_000 });
+  return el.evaluate((c) => ({
+    label: c.querySelector('.label')!.textContent,
+    labelColor: getComputedStyle(c.querySelector('.label')!).backgroundColor,
+    arrow: getComputedStyle(c.querySelector('path')!).fill,
+  }));
+}
+
+const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+
+describe('two agents in one session', () => {
+  it('each sees the other’s labelled pointer in its colour, the visitor sees both, one leaves and the other stays', async () => {
+    const visitorCtx = await context(1100, 760);
+    const { page: visitor, code } = await shareDemo(visitorCtx, server.url);
+    const admin = await joinInConsole(await context(1280, 820), server.url, code);
+    const lee = await joinAsLee(await context(1280, 820), code);
+
+    // The roster, the same in both consoles: join order, a swatch in each agent's colour, "(you)" for oneself.
+    await expect.poll(() => roster(admin).then((r) => r.length)).toBe(2);
+    await expect.poll(() => roster(lee).then((r) => r.length)).toBe(2);
+    const [adminRow, leeRow] = (await roster(admin)) as [Row, Row];
+    expect(adminRow).toMatchObject({ text: `${ADMIN.name} (you)`, swatch: rgb(AGENT_COLORS[0]) });
+    expect(leeRow).toMatchObject({ text: LEE.name, swatch: rgb(AGENT_COLORS[1]) });
+    expect(await roster(lee)).toEqual([
+      { ...adminRow, text: ADMIN.name },
+      { ...leeRow, text: `${LEE.name} (you)` },
+    ]);
+    // Leaving and ending are two buttons, and the one that ends says so.
+    expect(await admin.textContent('[data-action=end]')).toBe('End for everyone');
+    expect(await admin.textContent('[data-action=leave]')).toBe('Leave');
+
+    // The admin points: Lee sees it, labelled, in the admin's colour; the admin's own arrow is its colour too.
+    await pointAtMirror(admin, 0.3, 0.3);
+    expect(await peerCursor(lee, adminRow.id)).toEqual({ label: ADMIN.name, labelColor: rgb(AGENT_COLORS[0]), arrow: AGENT_COLORS[0] });
+    expect(await admin.getAttribute('[data-cursor=agent]', 'data-color')).toBe(AGENT_COLORS[0]);
+    // Lee points: the admin sees Lee's, in Lee's colour; Lee's own cursor is Lee's colour.
+    await pointAtMirror(lee, 0.6, 0.5);
+    expect(await peerCursor(admin, leeRow.id)).toEqual({ label: LEE.name, labelColor: rgb(AGENT_COLORS[1]), arrow: AGENT_COLORS[1] });
+    expect(await lee.getAttribute('[data-cursor=agent]', 'data-color')).toBe(AGENT_COLORS[1]);
+    // Nobody sees their own pointer twice.
+    expect(await admin.$(`[data-cursor=peer][data-agent-id="${adminRow.id}"]`)).toBeNull();
+    expect(await lee.$(`[data-cursor=peer][data-agent-id="${leeRow.id}"]`)).toBeNull();
+
+    // The visitor sees both pointers, each labelled in its agent's colour, and both names in the panel.
+    expect(await visitorCursor(visitor, adminRow.id)).toEqual({
+      label: ADMIN.name,
+      labelColor: rgb(AGENT_COLORS[0]),
+      arrow: rgb(AGENT_COLORS[0]),
+    });
+    expect(await visitorCursor(visitor, leeRow.id)).toEqual({ label: LEE.name, labelColor: rgb(AGENT_COLORS[1]), arrow: rgb(AGENT_COLORS[1]) });
+    await expect.poll(() => visitor.$$eval('tandem-ui .agents li', (li) => li.map((x) => x.textContent))).toEqual([ADMIN.name, LEE.name]);
+
+    await admin.screenshot({ path: `${SHOTS}/admin-sees-lee.png` });
+    await lee.screenshot({ path: `${SHOTS}/lee-sees-admin.png` });
+    await visitor.screenshot({ path: `${SHOTS}/visitor-sees-both.png` });
+
+    // Lee leaves: back to the code box; the session goes on for the admin and the visitor.
+    await lee.click('[data-action=leave]');
+    await lee.waitForSelector('#code');
+    await expect.poll(() => roster(admin).then((r) => r.map((x) => x.text))).toEqual([`${ADMIN.name} (you)`]);
+    await admin.waitForSelector(`[data-cursor=peer][data-agent-id="${leeRow.id}"]`, { state: 'detached' });
+    await expect.poll(() => visitor.$$eval('tandem-ui .agents li', (li) => li.map((x) => x.textContent))).toEqual([ADMIN.name]);
+    await visitor.waitForSelector(`tandem-ui .cursor[data-agent="${leeRow.id}"]`, { state: 'detached' });
+    expect(await admin.getAttribute('[data-session-state]', 'data-session-state')).toBe('live');
+    expect(await visitor.$('tandem-ui [data-action=stop]')).not.toBeNull();
+    // Still live: the admin's pointer still reaches the visitor.
+    await pointAtMirror(admin, 0.5, 0.6);
+    await visitor.waitForSelector(`tandem-ui .cursor[data-agent="${adminRow.id}"]`, { state: 'visible' });
+
+    await admin.screenshot({ path: `${SHOTS}/admin-after-lee-left.png` });
+    await visitor.screenshot({ path: `${SHOTS}/visitor-after-lee-left.png` });
+    await lee.screenshot({ path: `${SHOTS}/lee-after-leaving.png` });
+    // The bar and the roster in a side panel of an agent desktop (the bar's layout there is another change's).
+    await admin.setViewportSize({ width: 820, height: 700 });
+    await admin.screenshot({ path: `${SHOTS}/admin-820.png` });
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * Several agents in one session, at the protocol level: each has a colour from
+ * the palette in join order, kept for the session (a second socket of the same
+ * agent, or one who leaves and comes back, keeps it); an agent's pointer reaches
+ * the visitor and the other agents, and never comes back to its sender.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_COLORS, PROTOCOL_VERSION } from '@tandem/protocol';
+import { createAgent } from '@tandem/server';
+import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
+import { connect, startVisitorSession, type Client } from '../helpers/clients.js';
+
+let server: TestServer;
+const LEE = { email: 'lee@example.test', password: 'lee password 123', name: 'Lee Chen' };
+const CY = { email: 'cy@example.test', password: 'cy password 1234', name: 'Cy Okafor' };
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await createAgent(server.context.store, { ...LEE, role: 'agent' });
+  await createAgent(server.context.store, { ...CY, role: 'agent' });
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function signInAs(who: { email: string; password: string }): Promise<string> {
+  const res = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: who.email, password: who.password }),
+  });
+  expect(res.status).toBe(200);
+  return res.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+/** Joins with the code and returns the socket with its welcome (left in nothing else). */
+async function join(cookie: string, code: string): Promise<{ agent: Client; welcome: any }> {
+  const res = await fetch(`${server.url}/api/v1/sessions/join`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ code }),
+  });
+  expect(res.status).toBe(200);
+  const { ticket } = (await res.json()) as { ticket: string };
+  const agent = await connect(`${server.url.replace(/^http/, 'ws')}/ws/agent?ticket=${ticket}`, server.url);
+  agent.sendJson({ t: 'hello', versions: [PROTOCOL_VERSION] });
+  return { agent, welcome: await agent.next((m) => m.t === 'welcome') };
+}
+
+const pointers = (c: Client, from: string) => c.json.filter((m) => m.t === 'agentPointer' && m.agentId === from);
+
+describe('several agents in one session', () => {
+  it('gives colours in join order, stable for the session, and relays pointers to the others but never back', async () => {
+    const s = await startVisitorSession(server.url, 'Marie');
+    const [adminCookie, leeCookie, cyCookie] = [await signInAs(ADMIN), await signInAs(LEE), await signInAs(CY)];
+
+    const a = await join(adminCookie, s.code);
+    expect(a.welcome.you).toMatchObject({ name: ADMIN.name, color: AGENT_COLORS[0] });
+    expect(a.welcome.agents).toEqual([a.welcome.you]);
+    const adminId: string = a.welcome.you.id;
+
+    const b = await join(leeCookie, s.code);
+    const lee = { id: b.welcome.you.id as string, name: LEE.name, color: AGENT_COLORS[1] };
+    expect(b.welcome.you).toEqual(lee);
+    // The newcomer's welcome carries who is there already, itself among them, in join order.
+    expect(b.welcome.agents).toEqual([a.welcome.you, lee]);
+    expect(await a.agent.next((m) => m.t === 'agentJoined' && m.agent.id === lee.id)).toEqual({ t: 'agentJoined', agent: lee });
+    expect(await s.visitor.next((m) => m.t === 'agentJoined' && m.agent.id === lee.id)).toEqual({ t: 'agentJoined', agent: lee });
+
+    // The admin's second screen (a watch page) is the same agent: same colour, no new join.
+    const a2 = await join(adminCookie, s.code);
+    expect(a2.welcome.you).toEqual(a.welcome.you);
+    expect(a2.welcome.agents).toEqual([a.welcome.you, lee]);
+
+    // The admin points: the visitor and Lee see it in the admin's colour.
+    a.agent.sendJson({ t: 'pointer', x: 120, y: 240 });
+    const adminPointer = { t: 'agentPointer', agentId: adminId, name: ADMIN.name, color: AGENT_COLORS[0], x: 120, y: 240 };
+    expect(await b.agent.next((m) => m.t === 'agentPointer')).toEqual(adminPointer);
+    expect(await s.visitor.next((m) => m.t === 'agentPointer' && m.agentId === adminId)).toEqual(adminPointer);
+    // Lee points: the admin's two sockets see Lee's, and so the admin's own went by them without stopping there.
+    b.agent.sendJson({ t: 'pointer', x: 5, y: 6 });
+    const leePointer = { t: 'agentPointer', agentId: lee.id, name: LEE.name, color: lee.color, x: 5, y: 6 };
+    expect(await a.agent.next((m) => m.t === 'agentPointer')).toEqual(leePointer);
+    expect(await a2.agent.next((m) => m.t === 'agentPointer')).toEqual(leePointer);
+    expect(await s.visitor.next((m) => m.t === 'agentPointer' && m.agentId === lee.id)).toEqual(leePointer);
+    b.agent.sendJson({ t: 'pointerLeave' });
+    expect(await a.agent.next((m) => m.t === 'agentPointer')).toMatchObject({ agentId: lee.id, x: -1, y: -1 });
+    expect(await a2.agent.next((m) => m.t === 'agentPointer')).toMatchObject({ agentId: lee.id, x: -1, y: -1 });
+    expect(pointers(a.agent, adminId)).toEqual([]);
+    expect(pointers(a2.agent, adminId)).toEqual([]);
+    expect(pointers(b.agent, lee.id)).toEqual([]);
+
+    // Lee leaves (not ending): the others hear it, the session goes on.
+    b.agent.sendJson({ t: 'leave' });
+    expect((await b.agent.closed).code).toBe(1000);
+    expect(await a.agent.next((m) => m.t === 'agentLeft')).toEqual({ t: 'agentLeft', agentId: lee.id });
+    expect(await s.visitor.next((m) => m.t === 'agentLeft')).toEqual({ t: 'agentLeft', agentId: lee.id });
+    expect(s.visitor.json.filter((m) => m.t === 'ended')).toEqual([]);
+    expect((await server.context.registry.getSession(s.sessionId))!.agents.map((x) => x.name)).toEqual([ADMIN.name]);
+
+    // A newcomer takes the next colour, not the one Lee left; Lee comes back to the same colour.
+    const c = await join(cyCookie, s.code);
+    expect(c.welcome.you).toMatchObject({ name: CY.name, color: AGENT_COLORS[2] });
+    const b2 = await join(leeCookie, s.code);
+    expect(b2.welcome.you).toEqual(lee);
+    expect(b2.welcome.agents.map((x: { color: string }) => x.color)).toEqual([AGENT_COLORS[0], AGENT_COLORS[2], AGENT_COLORS[1]]);
+    expect(new Set(b2.welcome.agents.map((x: { color: string }) => x.color)).size).toBe(3);
+
+    // Pointers went nowhere they should not: no socket ever got its own agent's pointer back.
+    a.agent.sendJson({ t: 'pointer', x: 1, y: 1 });
+    await c.agent.next((m) => m.t === 'agentPointer' && m.agentId === adminId);
+    await b2.agent.next((m) => m.t === 'agentPointer' && m.agentId === adminId);
+    expect(pointers(a.agent, adminId)).toEqual([]);
+    expect(pointers(a2.agent, adminId)).toEqual([]);
+    for (const x of [s.visitor, a.agent, a2.agent, b2.agent, c.agent]) expect(x.json.filter((m) => m.t === 'error')).toEqual([]);
+  });
+});
