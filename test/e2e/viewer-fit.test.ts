@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import type { StaticServer } from '../helpers/static-server.js';
-import type { TestServer } from '../helpers/server.js';
+import { ADMIN, type TestServer } from '../helpers/server.js';
 import { closeAll, consentAndCode, joinInConsole, shareDemo, startSiteAndServer, vendorRoutes } from '../helpers/site.js';
 
 const SHOTS = '/tmp/shots-viewer';
@@ -195,11 +195,10 @@ describe('full screen', () => {
 });
 
 /** Every visible control of the session bar (and of its open menu): inside the window, none over another, none wrapped. */
-async function barProblems(agent: Page): Promise<string[]> {
-  return agent.evaluate(() => {
+async function barProblems(agent: Page, selector = '.session-bar :is(button, input, .pill, .who, .mode, .zoom-level, .url)'): Promise<string[]> {
+  return agent.evaluate((selector) => {
     const problems: string[] = [];
     const vw = document.documentElement.clientWidth;
-    const selector = '.session-bar :is(button, input, .pill, .who, .mode, .zoom-level, .url)';
     const boxes = [...document.querySelectorAll<HTMLElement>(selector)]
       .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
       .map((el) => ({
@@ -223,7 +222,7 @@ async function barProblems(agent: Page): Promise<string[]> {
       }
     if (boxes.length < 5) problems.push(`only ${boxes.length} controls visible`);
     return problems;
-  });
+  }, selector);
 }
 
 describe('the session bar', () => {
@@ -284,6 +283,76 @@ describe('the session bar', () => {
       await s.visitor.waitForSelector('tandem-ui .panel:has-text("Sharing ended.")', { timeout: 10_000 });
     } finally {
       await done(s);
+    }
+  });
+});
+
+describe('the watch page', () => {
+  it('zooms, goes full screen, fits its bar from 360 px up, and asks before the agent ends the session', async () => {
+    const visitor = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage();
+    await visitor.goto(`${site.url}/react.html?server=${encodeURIComponent(server.url)}&mode=view`);
+    await visitor.waitForFunction(() => (window as any).Tandem?.loaded);
+    const code = await consentAndCode(visitor);
+    const agentCtx = await browser.newContext({ viewport: { width: 820, height: 720 } });
+    const agent = await agentCtx.newPage();
+    try {
+      await agent.goto(`${server.url}/console/`);
+      await agent.fill('#email', ADMIN.email);
+      await agent.fill('#password', ADMIN.password);
+      await agent.click('button[type=submit]');
+      await agent.waitForSelector('#code');
+      await agent.goto(`${server.url}/watch#code=${code}`);
+      await agent.waitForSelector('body[data-state=live]', { timeout: 30_000 });
+      await viewportIs(agent, 1000, 700);
+      const controls = '#bar :is(button, #zoom-level)';
+
+      for (const width of [360, 820, 1440]) {
+        await agent.setViewportSize({ width, height: 720 });
+        await agent.waitForTimeout(100);
+        expect(await barProblems(agent, controls), `at ${width} px`).toEqual([]);
+        await agent.screenshot({ path: `${SHOTS}/watch-${width}.png` });
+        const folded = await agent.isVisible('.more-toggle');
+        expect(folded, `menu at ${width} px`).toBe(width < 760);
+        if (folded) {
+          await agent.click('.more-toggle');
+          expect(await agent.isVisible('[data-mode=control]')).toBe(true);
+          expect(await barProblems(agent, controls), `menu open at ${width} px`).toEqual([]);
+          await agent.screenshot({ path: `${SHOTS}/watch-${width}-menu.png` });
+          await agent.keyboard.press('Escape');
+          expect(await agent.isVisible('[data-mode=control]')).toBe(false);
+        }
+      }
+
+      // Zoom in by the keyboard: the buttons take focus and Enter.
+      const before = Number(await agent.getAttribute('.tandem-viewer', 'data-zoom'));
+      await agent.focus('[data-zoom=in]');
+      await agent.keyboard.press('Enter');
+      await expect.poll(async () => Number(await agent.getAttribute('.tandem-viewer', 'data-zoom'))).toBeGreaterThan(before);
+      expect(await agent.textContent('#zoom-level')).toBe(`${await agent.getAttribute('.tandem-viewer', 'data-zoom')}%`);
+      await agent.click('[data-zoom=fit]');
+      await expect.poll(async () => Number(await agent.getAttribute('.tandem-viewer', 'data-zoom'))).toBe(before);
+
+      await agent.click('#fullscreen');
+      await agent.waitForFunction(() => document.fullscreenElement === document.getElementById('view'));
+      expect(await agent.getAttribute('#fullscreen', 'aria-label')).toBe('Leave full screen');
+      await agent.screenshot({ path: `${SHOTS}/watch-fullscreen.png` });
+      await agent.evaluate(() => document.exitFullscreen());
+      await agent.waitForFunction(() => document.fullscreenElement === null);
+
+      await agent.click('#end');
+      await agent.waitForSelector('#confirm-end[open]');
+      await agent.screenshot({ path: `${SHOTS}/watch-confirm-end.png` });
+      await agent.click('#confirm-end-no');
+      await agent.waitForSelector('#confirm-end', { state: 'hidden' });
+      await agent.waitForTimeout(300);
+      expect(await agent.getAttribute('body', 'data-state')).toBe('live');
+      expect(await visitor.isVisible('tandem-ui [data-action=stop]')).toBe(true);
+      await agent.click('#end');
+      await agent.click('#confirm-end-yes');
+      await visitor.waitForSelector('tandem-ui .panel:has-text("Sharing ended.")', { timeout: 10_000 });
+    } finally {
+      await agentCtx.close();
+      await visitor.context().close();
     }
   });
 });

@@ -53,7 +53,7 @@ export function ViewTools({ viewer, zoom }: { viewer: Viewer | null; zoom: Viewe
           title={zoom.fullscreen ? 'Leave full screen (Esc)' : 'Full screen'}
           onClick={() => void viewer?.fullscreen().catch(() => {})}
         >
-          ⛶
+          <FullscreenIcon on={zoom.fullscreen} />
         </button>
       )}
     </div>
@@ -119,5 +119,15 @@ export function ConfirmEnd({ open, onCancel, onEnd }: { open: boolean; onCancel:
         </button>
       </div>
     </dialog>
+  );
+}
+
+/** Four corners, out to enter full screen, in to leave it. */
+function FullscreenIcon({ on }: { on: boolean }) {
+  const d = on ? 'M6 2v4H2M10 2v4h4M6 14v-4H2M10 14v-4h4' : 'M2 6V2h4M14 6V2h-4M2 10v4h4M14 10v4h-4';
+  return (
+    <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" focusable="false" style="display:block;margin:auto">
+      <path d={d} fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" />
+    </svg>
   );
 }
