@@ -4,7 +4,7 @@
  * full screen, a session bar that fits from 360 px up, and a confirmation
  * before ending a session for everyone. Screenshots go to /tmp/shots-viewer/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
@@ -42,7 +42,12 @@ async function shareSite(page: string, mode: string, agentSize = { width: 1280, 
   const visitor = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage();
   await visitor.goto(`${site.url}/${page}?server=${encodeURIComponent(server.url)}&mode=${mode}`);
   await visitor.waitForFunction(() => (window as any).Tandem?.loaded);
-  const agent = await joinInConsole(await browser.newContext({ viewport: agentSize }), server.url, await consentAndCode(visitor));
+  // bypassCSP: the console's CSP would refuse the test's axe-core script, not anything of the console's own.
+  const agent = await joinInConsole(
+    await browser.newContext({ viewport: agentSize, bypassCSP: true }),
+    server.url,
+    await consentAndCode(visitor),
+  );
   await agent.waitForSelector(`.session-bar .mode[data-mode=${mode}]`, { state: 'attached' });
   await viewportIs(agent, 1000, 700);
   return { visitor, agent };
@@ -194,6 +199,17 @@ describe('full screen', () => {
   });
 });
 
+/** axe-core's serious and critical findings in `include` (the session bar, the dialog: not the visitor's page). */
+async function axeProblems(agent: Page, include: string[]): Promise<string[]> {
+  await agent.addScriptTag({ content: readFileSync('node_modules/axe-core/axe.min.js', 'utf8') });
+  return agent.evaluate(async (include) => {
+    const result = await (window as any).axe.run({ include: include.map((s) => [s]) }, { resultTypes: ['violations'] });
+    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[])
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, include);
+}
+
 /** Every visible control of the session bar (and of its open menu): inside the window, none over another, none wrapped. */
 async function barProblems(agent: Page, selector = '.session-bar :is(button, input, .pill, .who, .mode, .zoom-level, .url)'): Promise<string[]> {
   return agent.evaluate((selector) => {
@@ -247,6 +263,7 @@ describe('the session bar', () => {
             expect(await s.agent.isVisible(`[data-ask=${ask}]`)).toBe(true);
             expect(await barProblems(s.agent), `menu open at ${width} px`).toEqual([]);
             await s.agent.screenshot({ path: `${SHOTS}/bar-${mode}-${width}-menu.png` });
+            if (width === 820) expect(await axeProblems(s.agent, ['.session-bar'])).toEqual([]);
             await s.agent.keyboard.press('Escape');
             expect(await s.agent.getAttribute('.more-toggle', 'aria-expanded')).toBe('false');
             expect(await s.agent.isVisible(`[data-ask=${ask}]`)).toBe(false);
@@ -266,6 +283,7 @@ describe('the session bar', () => {
       // Cancel has the focus: Enter by habit does not end anything.
       expect(await s.agent.evaluate(() => document.activeElement?.hasAttribute('data-cancel-end'))).toBe(true);
       await s.agent.screenshot({ path: `${SHOTS}/confirm-end.png` });
+      expect(await axeProblems(s.agent, ['dialog.confirm'])).toEqual([]);
       await s.agent.click('[data-cancel-end]');
       await s.agent.waitForSelector('dialog.confirm', { state: 'hidden' });
       await s.agent.waitForTimeout(300);
@@ -293,7 +311,8 @@ describe('the watch page', () => {
     await visitor.goto(`${site.url}/react.html?server=${encodeURIComponent(server.url)}&mode=view`);
     await visitor.waitForFunction(() => (window as any).Tandem?.loaded);
     const code = await consentAndCode(visitor);
-    const agentCtx = await browser.newContext({ viewport: { width: 820, height: 720 } });
+    // The watch page's CSP would refuse the test's axe-core script, not anything of the page's own.
+    const agentCtx = await browser.newContext({ viewport: { width: 820, height: 720 }, bypassCSP: true });
     const agent = await agentCtx.newPage();
     try {
       await agent.goto(`${server.url}/console/`);
@@ -318,6 +337,7 @@ describe('the watch page', () => {
           expect(await agent.isVisible('[data-mode=control]')).toBe(true);
           expect(await barProblems(agent, controls), `menu open at ${width} px`).toEqual([]);
           await agent.screenshot({ path: `${SHOTS}/watch-${width}-menu.png` });
+          expect(await axeProblems(agent, ['#bar'])).toEqual([]);
           await agent.keyboard.press('Escape');
           expect(await agent.isVisible('[data-mode=control]')).toBe(false);
         }
