@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Viewer, type ViewerNotice, type ViewerStatus } from '@tandem/viewer';
+import { Viewer, type ViewerNotice, type ViewerStatus, type ViewerZoom } from '@tandem/viewer';
 import { modeRank, type Mode } from '@tandem/protocol';
 import { api, type Joined } from './api.js';
+import { ConfirmEnd, MoreMenu, ViewTools } from './session-tools.js';
 
 const ENDED_BY: Record<string, string> = {
   visitor: 'The visitor stopped sharing.',
@@ -44,6 +45,8 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
   const [notices, setNotices] = useState<(ViewerNotice & { key: number })[]>([]);
   const noticeKey = useRef(0);
   const [address, setAddress] = useState('');
+  const [zoom, setZoom] = useState<ViewerZoom>({ scale: 1, fitted: true, fullscreen: false });
+  const [confirming, setConfirming] = useState(false);
 
   useEffect(() => {
     let first = true;
@@ -58,6 +61,7 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
         return (await api.ticket(joined.sessionId)).ticket;
       },
       onStatus: setStatus,
+      onZoom: setZoom,
       onNotice: (n) => {
         const key = ++noticeKey.current;
         setNotices((list) => [...list.slice(-2), { ...n, key }]);
@@ -72,49 +76,45 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
   return (
     <section class="session" aria-label="Session">
       <div class="session-bar">
-        <strong>{status.visitorName ?? 'Visitor'}</strong>
+        <strong class="who">{status.visitorName ?? 'Visitor'}</strong>
         <span class={`pill ${status.state}`} data-session-state={status.state}>
           {STATE_LABEL[status.state]}
         </span>
         <span class="url" title={status.url}>
           {status.url ?? ''}
         </span>
-        {!ended && (
-          <span class="mode" data-mode={status.mode} title="What the visitor allows">
-            {MODE_LABEL[status.mode]}
-          </span>
-        )}
-        {!ended && modeRank[status.mode] >= modeRank.navigate && (
-          <form
-            class="go"
-            aria-label="Send the visitor to an address"
-            onSubmit={(e) => {
-              e.preventDefault();
-              // Relative addresses are the visitor's site's; the visitor's page checks it is one of the site's.
-              try {
-                viewer.current?.act({ k: 'navigate', url: new URL(address.trim(), status.url).href });
-                setAddress('');
-              } catch {
-                // Not an address: leave it in the field to correct.
-              }
-            }}
-          >
-            <input type="text" placeholder="/page or https://…" value={address} onInput={(e) => setAddress(e.currentTarget.value)} />
-            <button type="submit">Go</button>
-          </form>
-        )}
-        {!ended &&
-          ASK.filter(([m]) => modeRank[m] > modeRank[status.mode]).map(([m, label]) => (
-            <button type="button" key={m} data-ask={m} disabled={status.asked === m} onClick={() => viewer.current?.requestMode(m)}>
-              {status.asked === m ? 'Asked…' : label}
-            </button>
-          ))}
-        {ended ? (
-          <button type="button" onClick={onClose}>
-            Back
-          </button>
-        ) : (
-          <>
+        <MoreMenu>
+          {!ended && (
+            <span class="mode" data-mode={status.mode} title="What the visitor allows">
+              {MODE_LABEL[status.mode]}
+            </span>
+          )}
+          {!ended && modeRank[status.mode] >= modeRank.navigate && (
+            <form
+              class="go"
+              aria-label="Send the visitor to an address"
+              onSubmit={(e) => {
+                e.preventDefault();
+                // Relative addresses are the visitor's site's; the visitor's page checks it is one of the site's.
+                try {
+                  viewer.current?.act({ k: 'navigate', url: new URL(address.trim(), status.url).href });
+                  setAddress('');
+                } catch {
+                  // Not an address: leave it in the field to correct.
+                }
+              }}
+            >
+              <input type="text" placeholder="/page or https://…" value={address} onInput={(e) => setAddress(e.currentTarget.value)} />
+              <button type="submit">Go</button>
+            </form>
+          )}
+          {!ended &&
+            ASK.filter(([m]) => modeRank[m] > modeRank[status.mode]).map(([m, label]) => (
+              <button type="button" key={m} data-ask={m} disabled={status.asked === m} onClick={() => viewer.current?.requestMode(m)}>
+                {status.asked === m ? 'Asked…' : label}
+              </button>
+            ))}
+          {!ended && (
             <button
               type="button"
               data-action="leave"
@@ -126,10 +126,17 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
             >
               Leave
             </button>
-            <button type="button" class="danger" data-action="end" onClick={() => viewer.current?.leave(true)}>
-              End for everyone
-            </button>
-          </>
+          )}
+        </MoreMenu>
+        {!ended && <ViewTools viewer={viewer.current} zoom={zoom} />}
+        {ended ? (
+          <button type="button" onClick={onClose}>
+            Back
+          </button>
+        ) : (
+          <button type="button" class="danger end" data-action="end" aria-label="End for everyone" onClick={() => setConfirming(true)}>
+            End<span class="wide-only"> for everyone</span>
+          </button>
         )}
       </div>
       {!ended && status.roster && status.roster.length > 0 && (
@@ -143,6 +150,14 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
           ))}
         </ul>
       )}
+      <ConfirmEnd
+        open={confirming && !ended}
+        onCancel={() => setConfirming(false)}
+        onEnd={() => {
+          setConfirming(false);
+          viewer.current?.leave(true);
+        }}
+      />
       <div class="notices" aria-live="polite">
         {notices.map((n) => (
           <div key={n.key} class={`notice ${n.kind}`} data-notice={n.kind}>

@@ -18,6 +18,14 @@ import {
 import { Rebuilder } from '@tandem/mirror/rebuild';
 import { FrameDecoder } from './frames.js';
 import { AgentInput } from './agent-input.js';
+import { fitScale, offsetIn, stepDown, stepUp, type Zoom } from './zoom.js';
+
+export { ZOOM_STEPS, MAX_FIT, type Zoom } from './zoom.js';
+
+/** How the page is shown: its scale, whether it follows the agent's room, and full screen. */
+export interface ViewerZoom extends Zoom {
+  fullscreen: boolean;
+}
 
 export type ViewerState = 'connecting' | 'reconnecting' | 'waiting' | 'live' | 'visitor-away' | 'ended' | 'error';
 
@@ -58,6 +66,8 @@ export interface ViewerOptions {
   onNotice?: (notice: ViewerNotice) => void;
   /** Another agent (or this one, on another screen) joined or left the session. */
   onAgent?: (change: 'joined' | 'left', agent: AgentInfo) => void;
+  /** The scale changed (fit, zoom in or out, a new viewport) or full screen was entered or left. */
+  onZoom?: (zoom: ViewerZoom) => void;
 }
 
 const MODE_NEEDED: Record<string, string> = {
@@ -72,7 +82,9 @@ const NOTICE_REPEAT_MS = 3000;
 
 export class Viewer {
   private readonly root: HTMLElement;
+  private readonly sizer: HTMLElement;
   private readonly stage: HTMLElement;
+  private readonly outline: HTMLElement;
   private readonly iframe: HTMLIFrameElement;
   private readonly overlay: HTMLElement;
   private readonly visitorCursor: HTMLElement;
@@ -81,11 +93,15 @@ export class Viewer {
   private socket: WebSocket | null = null;
   private size = { width: 1280, height: 800 };
   private scale = 1;
+  /** A zoom the agent chose; null while the page fits the room. */
+  private chosen: number | null = null;
+  private lastZoom = '';
+  private readonly onFullscreen = () => this.layout();
   private pendingPointer: [number, number] | null = null;
   private status: ViewerStatus = { state: 'connecting', visitorName: null, agents: [], mode: 'view', asked: null };
   private actionId = 0;
   private lastNotice = { message: '', at: 0 };
-  private readonly resize = new ResizeObserver(() => this.fit());
+  private readonly resize = new ResizeObserver(() => this.layout());
   private closed = false;
   private retries = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -94,8 +110,13 @@ export class Viewer {
   private readonly peerCursors = new Map<string, HTMLElement>();
 
   constructor(private readonly options: ViewerOptions) {
-    this.root = div('tandem-viewer', 'position:relative;width:100%;height:100%;overflow:hidden;background:#e5e7eb');
+    // The root scrolls when the agent zooms past its room; the sizer gives it the zoomed page's size.
+    this.root = div('tandem-viewer', 'position:relative;width:100%;height:100%;overflow:auto;background:#e5e7eb');
+    this.sizer = div('tandem-sizer', 'position:relative;overflow:hidden');
     this.stage = div('tandem-stage', 'position:absolute;left:0;top:0;transform-origin:0 0;background:#fff;box-shadow:0 2px 12px rgba(0,0,0,.2)');
+    // The visitor's viewport, outlined when the agent has room to spare around it.
+    this.outline = div('tandem-outline', 'position:absolute;display:none;pointer-events:none;outline:2px dashed #2563eb;outline-offset:1px');
+    this.outline.dataset.viewportOutline = '';
     this.iframe = document.createElement('iframe');
     // Scripts never run in the rebuilt page; same-origin only so the viewer can build it.
     this.iframe.setAttribute('sandbox', 'allow-same-origin');
@@ -109,8 +130,10 @@ export class Viewer {
     this.ownCursor.dataset.cursor = 'agent';
     this.overlay.append(this.visitorCursor, this.ownCursor);
     this.stage.append(this.iframe, this.overlay);
-    this.root.appendChild(this.stage);
+    this.sizer.append(this.stage, this.outline);
+    this.root.appendChild(this.sizer);
     options.container.appendChild(this.root);
+    document.addEventListener('fullscreenchange', this.onFullscreen);
     this.rebuilder = new Rebuilder(this.iframe, {
       viewport: (w, h) => this.setSize(w, h),
       pointer: (x, y) => place(this.visitorCursor, x, y),
@@ -151,8 +174,39 @@ export class Viewer {
     this.destroy();
   }
 
+  /** The page a step bigger; the stage scrolls once it is bigger than the room. */
+  zoomIn(): void {
+    this.zoomTo(stepUp(this.scale));
+  }
+
+  /** The page a step smaller. */
+  zoomOut(): void {
+    this.zoomTo(stepDown(this.scale));
+  }
+
+  /** Back to the whole page in the agent's room (scaled up or down), following the room as it changes. */
+  fit(): void {
+    this.chosen = null;
+    this.layout();
+  }
+
+  /** Shows the viewer's container full screen, or leaves full screen. Rejects where the page may not (a frame without `allow="fullscreen"`). */
+  async fullscreen(on = document.fullscreenElement !== this.options.container): Promise<void> {
+    if (!on) {
+      if (document.fullscreenElement === this.options.container) await document.exitFullscreen();
+      return;
+    }
+    await this.options.container.requestFullscreen();
+  }
+
+  get zoom(): ViewerZoom {
+    return { scale: this.scale, fitted: this.chosen === null, fullscreen: document.fullscreenElement === this.options.container };
+  }
+
   destroy(): void {
     this.closed = true;
+    document.removeEventListener('fullscreenchange', this.onFullscreen);
+    if (document.fullscreenElement === this.options.container) void document.exitFullscreen().catch(() => {});
     clearTimeout(this.retryTimer);
     this.resize.disconnect();
     this.socket?.close();
@@ -325,18 +379,52 @@ export class Viewer {
     this.iframe.style.height = `${height}px`;
     this.stage.style.width = `${width}px`;
     this.stage.style.height = `${height}px`;
-    this.fit();
+    this.layout();
   }
 
-  /** Scales the page down to fit the container; never up, so text stays as sharp as the visitor's. */
-  private fit(): void {
+  /** Keeps the point at the middle of what the agent sees where it is while the scale changes. */
+  private zoomTo(scale: number): void {
+    const r = this.root;
+    const before = this.scale;
+    const middle = [
+      (r.scrollLeft + r.clientWidth / 2 - this.stage.offsetLeft) / before,
+      (r.scrollTop + r.clientHeight / 2 - this.stage.offsetTop) / before,
+    ];
+    this.chosen = scale;
+    this.layout();
+    r.scrollLeft = this.stage.offsetLeft + middle[0]! * scale - r.clientWidth / 2;
+    r.scrollTop = this.stage.offsetTop + middle[1]! * scale - r.clientHeight / 2;
+  }
+
+  /** Lays the page out in the room: fitted (up to MAX_FIT) or at the agent's zoom, centred, outlined when smaller. */
+  private layout(): void {
     const box = this.options.container.getBoundingClientRect();
     if (!box.width || !box.height) return;
-    this.scale = Math.min(1, box.width / this.size.width, box.height / this.size.height);
-    const left = Math.max(0, (box.width - this.size.width * this.scale) / 2);
-    this.stage.style.transform = `translate(${left}px, 0) scale(${this.scale})`;
+    this.scale = this.chosen ?? fitScale(box, this.size);
+    const w = Math.floor(this.size.width * this.scale);
+    const h = Math.floor(this.size.height * this.scale);
+    // Past the room the root scrolls, and its scrollbars take some of it.
+    const roomW = Math.floor(w > box.width ? box.width : this.root.clientWidth || box.width);
+    const roomH = Math.floor(h > box.height ? box.height : this.root.clientHeight || box.height);
+    const left = offsetIn(roomW, w);
+    const top = offsetIn(roomH, h);
+    this.sizer.style.width = `${Math.max(w, roomW)}px`;
+    this.sizer.style.height = `${Math.max(h, roomH)}px`;
+    this.stage.style.left = `${left}px`;
+    this.stage.style.top = `${top}px`;
+    this.stage.style.transform = `scale(${this.scale})`;
+    const spare = left > 8 || top > 8;
+    this.outline.style.cssText += `;display:${spare ? 'block' : 'none'};left:${left}px;top:${top}px;width:${w}px;height:${h}px`;
+    this.root.dataset.outlined = String(spare);
     // Cursor labels stay readable whatever the scale.
     for (const c of [this.visitorCursor, this.ownCursor, ...this.peerCursors.values()]) c.style.setProperty('--inv', String(1 / this.scale));
+    const zoom = this.zoom;
+    this.root.dataset.zoom = String(Math.round(zoom.scale * 100));
+    const key = `${zoom.scale}|${zoom.fitted}|${zoom.fullscreen}`;
+    if (key !== this.lastZoom) {
+      this.lastZoom = key;
+      this.options.onZoom?.(zoom);
+    }
   }
 
   private update(patch: Partial<ViewerStatus>): void {

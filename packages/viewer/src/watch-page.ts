@@ -11,6 +11,7 @@ import { readParams } from './watch/params.js';
 import { HostLink } from './watch/host-link.js';
 import { AgentAccess, LinkAccess, Refused } from './watch/access.js';
 import { Screens } from './watch/screens.js';
+import { WatchBar } from './watch/bar.js';
 
 /** How often the page asks whether the visitor answered a request to share. */
 const POLL_MS = 1500;
@@ -24,6 +25,10 @@ const barText = $('bar-status');
 let viewer: Viewer | null = null;
 let last: ViewerStatus | null = null;
 const host = new HostLink(log, onCommand);
+const bar = new WatchBar(
+  () => viewer,
+  () => leave(true),
+);
 log('parameters', { ...params, token: params.token ? '(a link token)' : null }, 'host', host.origin);
 
 function onCommand(c: EmbedCommand): void {
@@ -71,6 +76,7 @@ function report(s: ViewerStatus): void {
               : 'Connecting…',
   );
   document.body.dataset.state = s.state;
+  if (s.state === 'ended') bar.ended();
   barText.textContent = s.state === 'ended' ? (statusText.textContent ?? '') : MODE_TEXT[s.mode];
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]')) b.disabled = s.state === 'ended' || s.mode === b.dataset.mode;
   if (before?.mode !== undefined && before.mode !== s.mode) host.post({ event: 'modeChanged', mode: s.mode });
@@ -90,6 +96,7 @@ function open(ticket: () => Promise<string>): void {
     container: $('view'),
     ticket,
     onStatus: report,
+    onZoom: (z) => bar.zoom(z),
     onNotice: (n) => (barText.textContent = n.message),
     onAgent: (change, agent) => host.post({ event: change === 'joined' ? 'agentJoined' : 'agentLeft', agent }),
   });
@@ -188,7 +195,6 @@ async function watchLink(token: string | null): Promise<void> {
 
 for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]'))
   b.addEventListener('click', () => viewer?.requestMode(b.dataset.mode as Mode));
-$('end').addEventListener('click', () => leave(true));
 
 host.post({ event: 'ready' });
 if (params.token) void watchLink(params.token);
