@@ -19,6 +19,13 @@ type FieldErrors = Record<string, string>;
 
 type ListKey = 'masking/selectors' | 'masking/blockSelectors' | 'agentDesktopOrigins';
 
+/** The schema's sentence for a pattern is a regular expression: an admin reads what an origin is instead. */
+function problemText(field: string, problem: string): string {
+  return field.startsWith('agentDesktopOrigins/') && problem.startsWith('must match pattern')
+    ? 'is not an origin: a scheme, a host and maybe a port, like https://desk.example.com'
+    : problem;
+}
+
 /** A selector the browser cannot parse would never match on the visitor's page: said before saving. */
 function selectorProblem(selector: string): string | null {
   try {
@@ -181,9 +188,19 @@ export function SiteSettingsScreen() {
     } catch (err) {
       const { errors: fields, detail, message: text } = err as ApiError;
       const byField: FieldErrors = {};
-      for (const f of fields ?? []) byField[f.field.replace(/^\/body\//, '')] = f.problem;
+      for (const f of fields ?? []) {
+        const field = f.field.replace(/^\/body\//, '');
+        byField[field] = problemText(field, f.problem);
+      }
       setErrors(byField);
-      setMessage({ kind: 'error', text: detail ?? text });
+      const marked = Object.keys(byField).length;
+      setMessage({
+        kind: 'error',
+        text:
+          marked > 0
+            ? `Nothing was saved: ${marked === 1 ? 'one entry is' : `${marked} entries are`} refused (marked above).`
+            : (detail ?? text),
+      });
     } finally {
       setBusy(false);
     }
@@ -265,8 +282,12 @@ export function SiteSettingsScreen() {
           <button class="primary" type="submit" disabled={busy}>
             Save
           </button>
-          {message && (
-            <p class={message.kind === 'error' ? 'error' : 'saved'} role={message.kind === 'error' ? 'alert' : 'status'}>
+          {/* Always in the page, so a screen reader hears "Saved" when it appears. */}
+          <div role="status" aria-live="polite">
+            {message?.kind === 'saved' && <p class="saved">{message.text}</p>}
+          </div>
+          {message?.kind === 'error' && (
+            <p class="error" role="alert">
               {message.text}
             </p>
           )}
