@@ -220,6 +220,42 @@ describe('the console’s screens', () => {
     await admin.close();
   });
 
+  it('an admin adds an agent, who can sign in; disabling them refuses their sign-in; a duplicate email is refused in words', async () => {
+    const admin = await adminCtx.newPage();
+    await signInConsole(admin);
+    await admin.click('a[data-screen=agents]');
+    await admin.waitForSelector('tr[data-agent="agent@example.test"]');
+    await admin.fill('#agent-name', 'Casey Support');
+    await admin.fill('#agent-email', 'casey@example.test');
+    await admin.fill('#agent-password', 'casey-first-pw');
+    await admin.selectOption('#agent-role', 'agent');
+    await admin.click('.new-agent button[type=submit]');
+    await admin.waitForSelector('tr[data-agent="casey@example.test"]:has-text("Active")');
+    await admin.waitForSelector('[role=status] .saved:has-text("Casey Support can sign in now.")');
+    await check(admin, '10-agents');
+    const login = () =>
+      fetch(`${server.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'casey@example.test', password: 'casey-first-pw' }),
+      }).then((r) => r.status);
+    expect(await login()).toBe(200);
+
+    await admin.click('[data-toggle="casey@example.test"]');
+    await admin.waitForSelector('tr[data-agent="casey@example.test"]:has-text("Disabled")');
+    expect(await login()).not.toBe(200);
+    await admin.click('[data-toggle="casey@example.test"]');
+    await admin.waitForSelector('tr[data-agent="casey@example.test"]:has-text("Active")');
+    expect(await login()).toBe(200);
+
+    await admin.fill('#agent-email', 'casey@example.test');
+    await admin.fill('#agent-password', 'another-pw-123');
+    await admin.click('.new-agent button[type=submit]');
+    await admin.waitForSelector('.new-agent .error[role=alert]:has-text("An agent with this email exists.")');
+    await check(admin, '11-agents-error');
+    await admin.close();
+  });
+
   it('an agent who is not an admin has no site settings in the nav, and cannot open them by address', async () => {
     const cookie = await signIn(server.url);
     const created = await fetch(`${server.url}/api/v1/agents`, {
@@ -235,6 +271,7 @@ describe('the console’s screens', () => {
     await page.click('button[type=submit]');
     await page.waitForSelector('.sessions');
     expect(await page.locator('a[data-screen=settings]').count()).toBe(0);
+    expect(await page.locator('a[data-screen=agents]').count()).toBe(0);
     expect(await page.locator('#settings-mode').count()).toBe(0);
     // The admin's live session is listed, but this agent never joined it: no rejoin.
     await page.locator(`tr[data-session="${sessionId}"]`).waitFor();

@@ -3,6 +3,17 @@ import type { AgentTicket, ErrorBody, InviteState, Me, PresentVisitor, Session, 
 
 export type { Me, PresentVisitor, InviteState, Session, Site, SiteSettings, SiteSettingsPatch };
 export type Joined = AgentTicket;
+/** An agent as GET /api/v1/agents lists them (declared in the server's agents route). */
+export interface Agent {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'agent';
+  disabled: boolean;
+  createdAt: string;
+}
+export type NewAgent = { email: string; password: string; name?: string; role?: Agent['role'] };
+export type AgentChange = Partial<Pick<Agent, 'name' | 'role' | 'disabled'>>;
 
 /** What a failed call throws: the server's sentence, and (when the request did not fit) the field at fault. */
 export interface ApiError extends Error {
@@ -45,6 +56,9 @@ export const api = {
   ticket: (sessionId: string) => call<Joined>('POST', `/api/v1/sessions/${enc(sessionId)}/ticket`),
   sessions: (active?: boolean) =>
     call<{ sessions: Session[] }>('GET', `/api/v1/sessions?limit=200${active === undefined ? '' : `&active=${active}`}`),
+  agents: () => call<{ agents: Agent[] }>('GET', '/api/v1/agents'),
+  createAgent: (agent: NewAgent) => call<Agent>('POST', '/api/v1/agents', agent),
+  changeAgent: (id: string, change: AgentChange) => call<Agent>('PATCH', `/api/v1/agents/${enc(id)}`, change),
   settings: (site: string) => call<SiteSettings>('GET', `/api/v1/sites/${enc(site)}/settings`),
   saveSettings: (site: string, patch: SiteSettingsPatch) => call<SiteSettings>('PATCH', `/api/v1/sites/${enc(site)}/settings`, patch),
 };

@@ -1,4 +1,4 @@
-/** The agent console: sign in, then sessions (join by code, rejoin a live one), visitors, and for admins site settings. */
+/** The agent console: sign in, then sessions (join by code, rejoin a live one), visitors, and for admins site settings and agents. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Joined, type Me } from './api.js';
@@ -8,6 +8,7 @@ import { Visitors } from './visitors.js';
 import { SessionView } from './session-view.js';
 import { Sessions } from './sessions.js';
 import { SiteSettingsScreen } from './site-settings.js';
+import { Agents } from './agents.js';
 import { Nav, useScreen } from './nav.js';
 
 function App() {
@@ -61,6 +62,7 @@ function App() {
           )}
           {screen === 'visitors' && <Visitors onJoined={setSession} />}
           {screen === 'settings' && <SiteSettingsScreen />}
+          {screen === 'agents' && <Agents me={me} />}
         </main>
       )}
     </div>

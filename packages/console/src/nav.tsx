@@ -1,16 +1,17 @@
 /**
  * The console's screens, one per address fragment (#/sessions, #/visitors,
- * #/settings): plain links, so the keyboard, the back button and a reload
+ * #/settings, #/agents): plain links, so the keyboard, the back button and a reload
  * all keep the agent where they were.
  */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Screen = 'sessions' | 'visitors' | 'settings';
+export type Screen = 'sessions' | 'visitors' | 'settings' | 'agents';
 
 const SCREENS: { screen: Screen; label: string; adminOnly?: boolean }[] = [
   { screen: 'sessions', label: 'Sessions' },
   { screen: 'visitors', label: 'Visitors' },
   { screen: 'settings', label: 'Site settings', adminOnly: true },
+  { screen: 'agents', label: 'Agents', adminOnly: true },
 ];
 
 function fromHash(admin: boolean): Screen {
