@@ -256,6 +256,33 @@ describe('the console’s screens', () => {
     await admin.close();
   });
 
+  it('at 360 and 820 px wide every console screen fits: nothing scrolls sideways, no control is cut off', async () => {
+    for (const width of [360, 820]) {
+      const ctx = await browser.newContext({ viewport: { width, height: 800 }, storageState: await adminCtx.storageState() });
+      const page = await ctx.newPage();
+      for (const screen of ['sessions', 'visitors', 'settings', 'agents']) {
+        await page.goto(`${server.url}/console/#/${screen}`);
+        await page.waitForSelector(`a[data-screen=${screen}][aria-current=page]`);
+        await page.waitForSelector(
+          { sessions: '.sessions tr, .sessions .muted', visitors: '.visitors', settings: '#settings-mode', agents: '.agents tr' }[screen]!,
+        );
+        await page.screenshot({ path: join(SHOTS, `12-${screen}-${width}.png`), fullPage: true });
+        const overflow = await page.evaluate(() => {
+          const cut = [...document.querySelectorAll<HTMLElement>('a, button, input, select')]
+            .filter((el) => el.offsetParent !== null && !el.closest('.visually-hidden'))
+            .filter((el) => {
+              const r = el.getBoundingClientRect();
+              return r.left < 0 || r.right > innerWidth + 0.5;
+            })
+            .map((el) => el.outerHTML.slice(0, 80));
+          return { scroll: document.documentElement.scrollWidth - innerWidth, cut };
+        });
+        expect(overflow, `${screen} at ${width} px`).toEqual({ scroll: 0, cut: [] });
+      }
+      await ctx.close();
+    }
+  });
+
   it('an agent who is not an admin has no site settings in the nav, and cannot open them by address', async () => {
     const cookie = await signIn(server.url);
     const created = await fetch(`${server.url}/api/v1/agents`, {
