@@ -6,6 +6,8 @@
  * axe-core on every screen. Screenshots go to TANDEM_SCREENSHOTS (or /tmp/shots-console).
  */
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -26,10 +28,26 @@ let adminCtx: BrowserContext;
 let visitor: Page;
 let agent: Page;
 let sessionId: string;
+/** A webhook receiver on this machine: what it was sent. */
+let receiver: Server;
+const received: { type: string; signed: boolean }[] = [];
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  server = await startTestServer();
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      received.push({
+        type: (JSON.parse(body) as { type: string }).type,
+        signed: Object.keys(req.headers).some((h) => h.includes('signature')),
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  // The receiver is local and plain http: allowed here only, as in the webhooks' own tests.
+  server = await startTestServer({ TANDEM_WEBHOOK_ALLOW_PRIVATE: '1', TANDEM_WEBHOOK_HTTP_HOSTS: '127.0.0.1' });
   browser = await launchBrowser();
   visitorCtx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
   // The console's CSP refuses inline scripts, axe-core's tag included: the test's own script is let through.
@@ -40,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  receiver?.close();
 });
 
 /** Screenshot of what the person sees, then axe-core: no serious or critical violation. */
@@ -256,15 +275,53 @@ describe('the console’s screens', () => {
     await admin.close();
   });
 
+  it('an admin adds a webhook endpoint, sees its secret once, sends a test and reads the delivery', async () => {
+    const admin = await adminCtx.newPage();
+    await signInConsole(admin);
+    await admin.click('a[data-screen=webhooks]');
+    await admin.waitForSelector('#hook-url');
+    // Refused by the server (not https, not an allowed host): its sentence is shown.
+    await admin.fill('#hook-url', 'http://example.com/hook');
+    await admin.click('.new-hook button[type=submit]');
+    await admin.waitForSelector('.new-hook .error[role=alert]:has-text("https")');
+
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/tandem`;
+    await admin.fill('#hook-url', url);
+    await admin.uncheck('.events label:has-text("agent.left") input');
+    await admin.click('.new-hook button[type=submit]');
+    const secret = await admin.locator('[data-secret] code').textContent();
+    expect(secret).toMatch(/^whsec_/);
+    const row = admin.locator(`li[data-webhook="${url}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).not.toContain('agent.left');
+
+    await row.locator('[data-test-hook]').click();
+    await row.locator('tr[data-delivery="webhook.test"][data-status=delivered]').waitFor({ timeout: 15_000 });
+    expect(received).toContainEqual({ type: 'webhook.test', signed: true });
+    await check(admin, '13-webhooks');
+    // The secret is in the answer that created the endpoint only: a reload does not show it.
+    await admin.reload();
+    await admin.locator(`li[data-webhook="${url}"]`).waitFor();
+    expect(await admin.locator('[data-secret]').count()).toBe(0);
+    expect(await admin.content()).not.toContain(secret!);
+    await admin.close();
+  });
+
   it('at 360 and 820 px wide every console screen fits: nothing scrolls sideways, no control is cut off', async () => {
     for (const width of [360, 820]) {
       const ctx = await browser.newContext({ viewport: { width, height: 800 }, storageState: await adminCtx.storageState() });
       const page = await ctx.newPage();
-      for (const screen of ['sessions', 'visitors', 'settings', 'agents']) {
+      for (const screen of ['sessions', 'visitors', 'settings', 'agents', 'webhooks']) {
         await page.goto(`${server.url}/console/#/${screen}`);
         await page.waitForSelector(`a[data-screen=${screen}][aria-current=page]`);
         await page.waitForSelector(
-          { sessions: '.sessions tr, .sessions .muted', visitors: '.visitors', settings: '#settings-mode', agents: '.agents tr' }[screen]!,
+          {
+            sessions: '.sessions tr, .sessions .muted',
+            visitors: '.visitors',
+            settings: '#settings-mode',
+            agents: '.agents tr',
+            webhooks: '.hooks li',
+          }[screen]!,
         );
         await page.screenshot({ path: join(SHOTS, `12-${screen}-${width}.png`), fullPage: true });
         const overflow = await page.evaluate(() => {

@@ -1,6 +1,10 @@
 /** The console's calls to the REST API; errors carry the server's sentence. Shapes come from the protocol. */
 import type { AgentTicket, ErrorBody, InviteState, Me, PresentVisitor, Session, Site, SiteSettings, SiteSettingsPatch } from '@tandem/protocol';
 
+// Type-only: the console's bundle never carries TypeBox.
+import type { CreateWebhookBody, Webhook, WebhookCreated, WebhookDelivery, WebhookEventType, WebhookPatch } from '@tandem/protocol/schema';
+
+export type { Webhook, WebhookCreated, WebhookDelivery, WebhookEventType };
 export type { Me, PresentVisitor, InviteState, Session, Site, SiteSettings, SiteSettingsPatch };
 export type Joined = AgentTicket;
 /** An agent as GET /api/v1/agents lists them (declared in the server's agents route). */
@@ -59,6 +63,12 @@ export const api = {
   agents: () => call<{ agents: Agent[] }>('GET', '/api/v1/agents'),
   createAgent: (agent: NewAgent) => call<Agent>('POST', '/api/v1/agents', agent),
   changeAgent: (id: string, change: AgentChange) => call<Agent>('PATCH', `/api/v1/agents/${enc(id)}`, change),
+  webhooks: (site: string) => call<{ webhooks: Webhook[] }>('GET', `/api/v1/sites/${enc(site)}/webhooks`),
+  createWebhook: (site: string, body: CreateWebhookBody) => call<WebhookCreated>('POST', `/api/v1/sites/${enc(site)}/webhooks`, body),
+  changeWebhook: (id: string, patch: WebhookPatch) => call<Webhook>('PATCH', `/api/v1/webhooks/${enc(id)}`, patch),
+  deleteWebhook: (id: string) => call<void>('DELETE', `/api/v1/webhooks/${enc(id)}`),
+  testWebhook: (id: string) => call<{ delivery: WebhookDelivery }>('POST', `/api/v1/webhooks/${enc(id)}/test`),
+  deliveries: (id: string) => call<{ deliveries: WebhookDelivery[] }>('GET', `/api/v1/webhooks/${enc(id)}/deliveries?limit=10`),
   settings: (site: string) => call<SiteSettings>('GET', `/api/v1/sites/${enc(site)}/settings`),
   saveSettings: (site: string, patch: SiteSettingsPatch) => call<SiteSettings>('PATCH', `/api/v1/sites/${enc(site)}/settings`, patch),
 };

@@ -1,4 +1,4 @@
-/** The agent console: sign in, then sessions (join by code, rejoin a live one), visitors, and for admins site settings and agents. */
+/** The agent console: sign in, then sessions (join by code, rejoin a live one), visitors, and for admins site settings, agents and webhooks. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Joined, type Me } from './api.js';
@@ -9,6 +9,7 @@ import { SessionView } from './session-view.js';
 import { Sessions } from './sessions.js';
 import { SiteSettingsScreen } from './site-settings.js';
 import { Agents } from './agents.js';
+import { Webhooks } from './webhooks.js';
 import { Nav, useScreen } from './nav.js';
 
 function App() {
@@ -63,6 +64,7 @@ function App() {
           {screen === 'visitors' && <Visitors onJoined={setSession} />}
           {screen === 'settings' && <SiteSettingsScreen />}
           {screen === 'agents' && <Agents me={me} />}
+          {screen === 'webhooks' && <Webhooks />}
         </main>
       )}
     </div>

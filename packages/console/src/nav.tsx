@@ -1,17 +1,18 @@
 /**
  * The console's screens, one per address fragment (#/sessions, #/visitors,
- * #/settings, #/agents): plain links, so the keyboard, the back button and a reload
+ * #/settings, #/agents, #/webhooks): plain links, so the keyboard, the back button and a reload
  * all keep the agent where they were.
  */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Screen = 'sessions' | 'visitors' | 'settings' | 'agents';
+export type Screen = 'sessions' | 'visitors' | 'settings' | 'agents' | 'webhooks';
 
 const SCREENS: { screen: Screen; label: string; adminOnly?: boolean }[] = [
   { screen: 'sessions', label: 'Sessions' },
   { screen: 'visitors', label: 'Visitors' },
   { screen: 'settings', label: 'Site settings', adminOnly: true },
   { screen: 'agents', label: 'Agents', adminOnly: true },
+  { screen: 'webhooks', label: 'Webhooks', adminOnly: true },
 ];
 
 function fromHash(admin: boolean): Screen {
