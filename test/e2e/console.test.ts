@@ -275,6 +275,20 @@ describe('the console’s screens', () => {
     await admin.close();
   });
 
+  it('the sessions list opens a session’s audit trail: who joined, what they did, the chain verified', async () => {
+    const admin = await adminCtx.newPage();
+    await signInConsole(admin);
+    await admin.click(`[data-audit="${sessionId}"]`);
+    const trail = admin.locator(`[data-audit-trail="${sessionId}"]`);
+    await trail.waitFor();
+    await trail.locator('li[data-kind=agentJoined]').first().waitFor();
+    expect(await trail.textContent()).toContain('Chain verified');
+    expect(await trail.textContent()).toContain(`agent: ${ADMIN.name}`);
+    expect(await admin.getAttribute(`[data-audit="${sessionId}"]`, 'aria-expanded')).toBe('true');
+    await check(admin, '14-sessions-audit');
+    await admin.close();
+  });
+
   it('an admin adds a webhook endpoint, sees its secret once, sends a test and reads the delivery', async () => {
     const admin = await adminCtx.newPage();
     await signInConsole(admin);

@@ -2,9 +2,17 @@
 import type { AgentTicket, ErrorBody, InviteState, Me, PresentVisitor, Session, Site, SiteSettings, SiteSettingsPatch } from '@tandem/protocol';
 
 // Type-only: the console's bundle never carries TypeBox.
-import type { CreateWebhookBody, Webhook, WebhookCreated, WebhookDelivery, WebhookEventType, WebhookPatch } from '@tandem/protocol/schema';
+import type {
+  AuditTrail,
+  CreateWebhookBody,
+  Webhook,
+  WebhookCreated,
+  WebhookDelivery,
+  WebhookEventType,
+  WebhookPatch,
+} from '@tandem/protocol/schema';
 
-export type { Webhook, WebhookCreated, WebhookDelivery, WebhookEventType };
+export type { AuditTrail, Webhook, WebhookCreated, WebhookDelivery, WebhookEventType };
 export type { Me, PresentVisitor, InviteState, Session, Site, SiteSettings, SiteSettingsPatch };
 export type Joined = AgentTicket;
 /** An agent as GET /api/v1/agents lists them (declared in the server's agents route). */
@@ -69,6 +77,7 @@ export const api = {
   deleteWebhook: (id: string) => call<void>('DELETE', `/api/v1/webhooks/${enc(id)}`),
   testWebhook: (id: string) => call<{ delivery: WebhookDelivery }>('POST', `/api/v1/webhooks/${enc(id)}/test`),
   deliveries: (id: string) => call<{ deliveries: WebhookDelivery[] }>('GET', `/api/v1/webhooks/${enc(id)}/deliveries?limit=10`),
+  audit: (sessionId: string) => call<AuditTrail>('GET', `/api/v1/sessions/${enc(sessionId)}/audit?limit=200`),
   settings: (site: string) => call<SiteSettings>('GET', `/api/v1/sites/${enc(site)}/settings`),
   saveSettings: (site: string, patch: SiteSettingsPatch) => call<SiteSettings>('PATCH', `/api/v1/sites/${enc(site)}/settings`, patch),
 };

@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Joined, type Session, type Site } from './api.js';
+import { Audit } from './audit.js';
 
 /** The list refreshes this often while it is on screen. */
 const REFRESH_MS = 5000;
@@ -31,6 +32,7 @@ export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
   const [state, setState] = useState<StateFilter>('all');
   const [from, setFrom] = useState('');
   const [error, setError] = useState('');
+  const [audit, setAudit] = useState<string | null>(null);
 
   useEffect(() => {
     api.sites().then(
@@ -110,7 +112,7 @@ export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
             </tr>
           </thead>
           <tbody>
-            {shown.map((s) => (
+            {shown.map((s) => [
               <tr key={s.id} data-session={s.id} data-live={s.live ? 'true' : 'false'}>
                 <td>
                   <strong>{who(s)}</strong>
@@ -139,9 +141,28 @@ export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
                       Rejoin
                     </button>
                   )}
+                  {/* The audit is for the same agents as the code: admins, and agents who joined. */}
+                  {s.code !== undefined && (
+                    <button
+                      type="button"
+                      data-audit={s.id}
+                      aria-expanded={audit === s.id}
+                      aria-label={`Audit of the session with ${who(s)}`}
+                      onClick={() => setAudit(audit === s.id ? null : s.id)}
+                    >
+                      Audit
+                    </button>
+                  )}
                 </td>
-              </tr>
-            ))}
+              </tr>,
+              audit === s.id && (
+                <tr key={`${s.id}-audit`} class="audit-row">
+                  <td colSpan={5}>
+                    <Audit sessionId={s.id} />
+                  </td>
+                </tr>
+              ),
+            ])}
           </tbody>
         </table>
       )}
