@@ -102,6 +102,7 @@ describe('presence', () => {
     await agent.fill('#email', ADMIN.email);
     await agent.fill('#password', ADMIN.password);
     await agent.click('button[type=submit]');
+    await agent.click('a[data-screen=visitors]');
     await agent.fill('.visitors input[type=search]', 'cust-42');
     await agent.waitForSelector('.visitors li:has-text("Test Visitor"):has-text("Checkout")', { timeout: 10_000 });
     if (process.env.TANDEM_SCREENSHOTS) await agent.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, 'console-visitors.png') });

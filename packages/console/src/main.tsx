@@ -1,4 +1,4 @@
-/** The agent console: sign in, enter a visitor's code, watch the session. */
+/** The agent console: sign in, then sessions (join by code, rejoin a live one), visitors, and for admins site settings, agents and webhooks. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Joined, type Me } from './api.js';
@@ -6,21 +6,34 @@ import { SignIn } from './sign-in.js';
 import { CodeEntry } from './code-entry.js';
 import { Visitors } from './visitors.js';
 import { SessionView } from './session-view.js';
+import { Sessions } from './sessions.js';
+import { SiteSettingsScreen } from './site-settings.js';
+import { Agents } from './agents.js';
+import { Webhooks } from './webhooks.js';
+import { Nav, useScreen } from './nav.js';
 
 function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [session, setSession] = useState<Joined | null>(null);
+  const screen = useScreen(me?.role === 'admin');
 
   useEffect(() => {
     api.me().then(setMe, () => setMe(null));
   }, []);
 
   if (me === undefined) return null;
-  if (me === null) return <SignIn onSignedIn={setMe} />;
+  if (me === null)
+    return (
+      <main>
+        <SignIn onSignedIn={setMe} />
+      </main>
+    );
   return (
     <div class="shell">
       <header class="topbar">
         <span class="brand">Tandem</span>
+        {/* In a session the bar's own buttons are the way out: leaving by the nav would drop the viewer unannounced. */}
+        {!session && <Nav current={screen} admin={me.role === 'admin'} />}
         <span class="spacer" />
         <span>{me.name}</span>
         <button
@@ -37,11 +50,21 @@ function App() {
         </button>
       </header>
       {session ? (
-        <SessionView joined={session} onClose={() => setSession(null)} />
+        <main class="session-main">
+          <SessionView joined={session} onClose={() => setSession(null)} />
+        </main>
       ) : (
         <main class="home">
-          <CodeEntry onJoined={setSession} />
-          <Visitors onJoined={setSession} />
+          {screen === 'sessions' && (
+            <>
+              <CodeEntry onJoined={setSession} />
+              <Sessions onJoined={setSession} />
+            </>
+          )}
+          {screen === 'visitors' && <Visitors onJoined={setSession} />}
+          {screen === 'settings' && <SiteSettingsScreen />}
+          {screen === 'agents' && <Agents me={me} />}
+          {screen === 'webhooks' && <Webhooks />}
         </main>
       )}
     </div>

@@ -74,7 +74,7 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
 
   const ended = status.state === 'ended';
   return (
-    <section class="session" aria-label="Session">
+    <section class="session" aria-label="Session" data-session-id={joined.sessionId}>
       <div class="session-bar">
         <strong class="who">{status.visitorName ?? 'Visitor'}</strong>
         <span class={`pill ${status.state}`} data-session-state={status.state}>
@@ -104,7 +104,13 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
                 }
               }}
             >
-              <input type="text" placeholder="/page or https://…" value={address} onInput={(e) => setAddress(e.currentTarget.value)} />
+              <input
+                type="text"
+                aria-label="Address"
+                placeholder="/page or https://…"
+                value={address}
+                onInput={(e) => setAddress(e.currentTarget.value)}
+              />
               <button type="submit">Go</button>
             </form>
           )}

@@ -65,7 +65,13 @@ export function Visitors({ onJoined }: { onJoined: (joined: Joined) => void }) {
   return (
     <section class="card visitors" aria-label="Visitors on the site">
       <h2>On the site now</h2>
-      <input type="search" placeholder="Name, email or customer id" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+      <input
+        type="search"
+        aria-label="Search visitors"
+        placeholder="Name, email or customer id"
+        value={query}
+        onInput={(e) => setQuery(e.currentTarget.value)}
+      />
       {visitors.length === 0 && <p class="muted">No visitor to show. Presence lists visitors only on sites that turn it on.</p>}
       <ul>
         {visitors.map((v) => (

@@ -1,0 +1,176 @@
+/**
+ * Sessions, live and past (who, where, when, how it ended: never page content),
+ * filtered by site, state and date; a live session the agent may open again
+ * (one they joined, or any for an admin) is rejoined from here, so a reloaded
+ * console gets back into its session.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Joined, type Session, type Site } from './api.js';
+import { Audit } from './audit.js';
+
+/** The list refreshes this often while it is on screen. */
+const REFRESH_MS = 5000;
+
+const ENDED: Record<string, string> = {
+  visitor: 'by the visitor',
+  agent: 'by an agent',
+  api: 'by an integration',
+  timeout: 'visitor did not come back',
+  server: 'by the server',
+  left: 'visitor left the site',
+};
+
+type StateFilter = 'all' | 'live' | 'ended';
+
+const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const who = (s: Session) => s.visitorName ?? s.visitorEmail ?? s.visitorUniqueId ?? 'Anonymous visitor';
+
+export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
+  const [sessions, setSessions] = useState<Session[] | null>(null);
+  const [sites, setSites] = useState<Site[]>([]);
+  const [site, setSite] = useState('');
+  const [state, setState] = useState<StateFilter>('all');
+  const [from, setFrom] = useState('');
+  const [error, setError] = useState('');
+  const [audit, setAudit] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.sites().then(
+      (r) => setSites(r.sites),
+      () => {},
+    );
+  }, []);
+
+  useEffect(() => {
+    let stopped = false;
+    const load = () =>
+      api.sessions(state === 'all' ? undefined : state === 'live').then(
+        (r) => !stopped && setSessions(r.sessions),
+        (e: Error) => !stopped && setError(e.message),
+      );
+    void load();
+    const timer = setInterval(() => void load(), REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [state]);
+
+  async function rejoin(s: Session) {
+    setError('');
+    try {
+      onJoined(await api.ticket(s.id));
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }
+
+  // A date input gives the local day; sessions from its midnight on are shown.
+  const since = from ? new Date(`${from}T00:00`).getTime() : -Infinity;
+  const shown = (sessions ?? []).filter((s) => (!site || s.siteKey === site) && Date.parse(s.createdAt) >= since);
+
+  return (
+    <section class="card wide sessions" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Sessions</h2>
+      <div class="filters" role="group" aria-label="Filter sessions">
+        <div>
+          <label for="sessions-site">Site</label>
+          <select id="sessions-site" value={site} onChange={(e) => setSite(e.currentTarget.value)}>
+            <option value="">All sites</option>
+            {sites.map((s) => (
+              <option key={s.key} value={s.key}>
+                {s.name || s.key}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="sessions-state">State</label>
+          <select id="sessions-state" value={state} onChange={(e) => setState(e.currentTarget.value as StateFilter)}>
+            <option value="all">Live and ended</option>
+            <option value="live">Live</option>
+            <option value="ended">Ended</option>
+          </select>
+        </div>
+        <div>
+          <label for="sessions-from">Started on or after</label>
+          <input id="sessions-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
+        </div>
+      </div>
+      {sessions !== null && shown.length === 0 && <p class="muted">No session to show.</p>}
+      {shown.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Visitor</th>
+              <th scope="col">Site</th>
+              <th scope="col">Started</th>
+              <th scope="col">State</th>
+              <th scope="col">
+                <span class="visually-hidden">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((s) => [
+              <tr key={s.id} data-session={s.id} data-live={s.live ? 'true' : 'false'}>
+                <td>
+                  <strong>{who(s)}</strong>
+                  {s.startUrl && (
+                    <div class="muted url-cell" title={s.startUrl}>
+                      {s.startUrl}
+                    </div>
+                  )}
+                </td>
+                <td>{s.siteKey}</td>
+                <td>{when(s.createdAt)}</td>
+                <td>
+                  {s.live ? (
+                    <span class="pill live">Live</span>
+                  ) : (
+                    <span class="muted">
+                      Ended{s.endedAt ? ` ${when(s.endedAt)}` : ''}
+                      {s.endReason ? `, ${ENDED[s.endReason] ?? s.endReason}` : ''}
+                    </span>
+                  )}
+                </td>
+                <td>
+                  {/* The code is shown to whoever may open the session again: an agent who joined it, or an admin. */}
+                  {s.live && s.code !== undefined && (
+                    <button type="button" data-rejoin={s.id} aria-label={`Rejoin the session with ${who(s)}`} onClick={() => void rejoin(s)}>
+                      Rejoin
+                    </button>
+                  )}
+                  {/* The audit is for the same agents as the code: admins, and agents who joined. */}
+                  {s.code !== undefined && (
+                    <button
+                      type="button"
+                      data-audit={s.id}
+                      aria-expanded={audit === s.id}
+                      aria-label={`Audit of the session with ${who(s)}`}
+                      onClick={() => setAudit(audit === s.id ? null : s.id)}
+                    >
+                      Audit
+                    </button>
+                  )}
+                </td>
+              </tr>,
+              audit === s.id && (
+                <tr key={`${s.id}-audit`} class="audit-row">
+                  <td colSpan={5}>
+                    <Audit sessionId={s.id} />
+                  </td>
+                </tr>
+              ),
+            ])}
+          </tbody>
+        </table>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
