@@ -1,16 +1,6 @@
 /** The console's calls to the REST API; errors carry the server's sentence. Shapes come from the protocol. */
 import type { AgentTicket, ErrorBody, InviteState, Me, PresentVisitor, Session, Site, SiteSettings, SiteSettingsPatch } from '@tandem/protocol';
-
-// Type-only: the console's bundle never carries TypeBox.
-import type {
-  AuditTrail,
-  CreateWebhookBody,
-  Webhook,
-  WebhookCreated,
-  WebhookDelivery,
-  WebhookEventType,
-  WebhookPatch,
-} from '@tandem/protocol/schema';
+import type { AuditTrail, CreateWebhookBody, Webhook, WebhookCreated, WebhookDelivery, WebhookEventType, WebhookPatch } from '@tandem/protocol';
 
 export type { AuditTrail, Webhook, WebhookCreated, WebhookDelivery, WebhookEventType };
 export type { Me, PresentVisitor, InviteState, Session, Site, SiteSettings, SiteSettingsPatch };

@@ -25,3 +25,4 @@ export type * from './schema/rest.js';
 export type * from './schema/rest-watch.js';
 export type * from './schema/rest-keys.js';
 export type * from './schema/rest-audit.js';
+export type * from './schema/rest-webhooks.js';
