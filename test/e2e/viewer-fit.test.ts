@@ -192,7 +192,7 @@ describe('full screen', () => {
       await s.agent.screenshot({ path: `${SHOTS}/fullscreen.png` });
       await s.agent.evaluate(() => document.exitFullscreen());
       await s.agent.waitForFunction(() => document.fullscreenElement === null);
-      expect(await s.agent.getAttribute('[data-fullscreen]', 'aria-label')).toBe('Full screen');
+      await expect.poll(async () => s.agent.getAttribute('[data-fullscreen]', 'aria-label')).toBe('Full screen');
     } finally {
       await done(s);
     }
@@ -354,7 +354,8 @@ describe('the watch page', () => {
 
       await agent.click('#fullscreen');
       await agent.waitForFunction(() => document.fullscreenElement === document.getElementById('view'));
-      expect(await agent.getAttribute('#fullscreen', 'aria-label')).toBe('Leave full screen');
+      // The label follows the browser's fullscreenchange event, which comes after the element is set.
+      await expect.poll(async () => agent.getAttribute('#fullscreen', 'aria-label')).toBe('Leave full screen');
       await agent.screenshot({ path: `${SHOTS}/watch-fullscreen.png` });
       await agent.evaluate(() => document.exitFullscreen());
       await agent.waitForFunction(() => document.fullscreenElement === null);
