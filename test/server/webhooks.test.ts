@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, createApiKey, loadConfig, openSqliteStore, startServer, type TandemServer } from '@tandem/server';
 import { SecretBox } from '../../packages/server/src/auth/secret-box.js';
 import { DeliveryWorker, retryDelay } from '../../packages/server/src/webhooks/worker.js';
-import { MAX_WEBHOOKS_PER_SITE, WEBHOOK_EVENT_TYPES, WebhookPayload, schemaChecker } from '@tandem/protocol/schema';
-import type { WebhookDeliveryRecord } from '../../packages/server/src/store/webhook-store.js';
+import { MAX_WEBHOOKS_PER_SITE, WEBHOOK_EVENT_TYPES, WebhookPayload, schemaChecker, type WebhookEventType } from '@tandem/protocol/schema';
+import type { WebhookDeliveryRecord, WebhookStore } from '../../packages/server/src/store/webhook-store.js';
 import { ADMIN, serverEnv, startCluster, startTestServer, type TestServer } from '../helpers/server.js';
 import { joinAsAgent, signIn, startVisitorSession } from '../helpers/clients.js';
 import { agentCookie, api } from '../helpers/http.js';
@@ -559,6 +559,24 @@ describe('a cluster', () => {
   });
 });
 
+/** An endpoint straight into a store, for the worker tests (no server, no REST). */
+function addEndpoint(
+  store: { webhooks: WebhookStore },
+  e: { id: string; url: string; siteKey?: string; secretSealed: string; enabled?: boolean; events?: WebhookEventType[] },
+): Promise<boolean> {
+  return store.webhooks.createEndpoint(
+    {
+      siteKey: 'demo',
+      events: ['session.ended'],
+      description: null,
+      enabled: true,
+      createdAt: new Date().toISOString(),
+      ...e,
+    },
+    MAX_WEBHOOKS_PER_SITE,
+  );
+}
+
 describe('retention', () => {
   it('deletes old deliveries whatever their state (a disabled endpoint’s pending ones too), never for longer than the sessions’ retention', async () => {
     expect(loadConfig(serverEnv('/tmp/x', { TANDEM_RETENTION_DAYS: '7' })).webhooks.retentionDays).toBe(7);
@@ -568,19 +586,13 @@ describe('retention', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tandem-webhooks-'));
     const store = await openSqliteStore(dataDir);
     try {
-      await store.webhooks.createEndpoint(
-        {
-          id: 'off',
-          siteKey: 'demo',
-          url: 'https://hooks.example.invalid/',
-          events: ['session.requested'],
-          description: null,
-          secretSealed: 'x',
-          enabled: false,
-          createdAt: new Date().toISOString(),
-        },
-        MAX_WEBHOOKS_PER_SITE,
-      );
+      await addEndpoint(store, {
+        id: 'off',
+        url: 'https://hooks.example.invalid/',
+        events: ['session.requested'],
+        secretSealed: 'x',
+        enabled: false,
+      });
       const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
       await store.webhooks.enqueueDeliveries([
         queuedTest('old-pending', 'off', old),
@@ -608,19 +620,7 @@ describe('two workers on one store', () => {
     try {
       const endpointId = 'raced';
       const secret = 'whsec_race';
-      await store.webhooks.createEndpoint(
-        {
-          id: endpointId,
-          siteKey: 'demo',
-          url: r.url,
-          events: ['session.ended'],
-          description: null,
-          secretSealed: box.seal(secret, endpointId),
-          enabled: true,
-          createdAt: new Date().toISOString(),
-        },
-        MAX_WEBHOOKS_PER_SITE,
-      );
+      await addEndpoint(store, { id: endpointId, url: r.url, secretSealed: box.seal(secret, endpointId) });
       const now = new Date().toISOString();
       await store.webhooks.enqueueDeliveries(Array.from({ length: 40 }, (_, i) => queuedTest(`race-${i}`, endpointId, now)));
       // Both look at the queue before either has claimed anything.
@@ -651,19 +651,7 @@ describe('two workers on one store', () => {
         ['slow', slow.url],
         ['quick', quick.url],
       ] as const) {
-        await store.webhooks.createEndpoint(
-          {
-            id,
-            siteKey: 'demo',
-            url,
-            events: ['session.ended'],
-            description: null,
-            secretSealed: box.seal('whsec_x', id),
-            enabled: true,
-            createdAt: new Date().toISOString(),
-          },
-          MAX_WEBHOOKS_PER_SITE,
-        );
+        await addEndpoint(store, { id, url, secretSealed: box.seal('whsec_x', id) });
       }
       const older = new Date(Date.now() - 1_000).toISOString();
       await store.webhooks.enqueueDeliveries(Array.from({ length: 30 }, (_, i) => queuedTest(`slow-${i}`, 'slow', older)));
@@ -694,19 +682,7 @@ describe('two workers on one store', () => {
       const endpoints: [string, string, string][] = [0, 1, 2, 3].map((i) => [`greedy-${i}`, 'demo', slow.url]);
       endpoints.push(['other-1', 'other', quick.url]);
       for (const [id, siteKey, url] of endpoints) {
-        await store.webhooks.createEndpoint(
-          {
-            id,
-            siteKey,
-            url,
-            events: ['session.ended'],
-            description: null,
-            secretSealed: box.seal('whsec_x', id),
-            enabled: true,
-            createdAt: new Date().toISOString(),
-          },
-          MAX_WEBHOOKS_PER_SITE,
-        );
+        await addEndpoint(store, { id, siteKey, url, secretSealed: box.seal('whsec_x', id) });
       }
       const older = new Date(Date.now() - 1_000).toISOString();
       for (let i = 0; i < 4; i++)
