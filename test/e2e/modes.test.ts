@@ -107,7 +107,7 @@ describe('view mode: the agent points and highlights only', () => {
     const s = await share('react.html', 'view');
     try {
       await agentClick(s.agent, '#add');
-      await s.visitor.waitForSelector('tandem-ui .highlight');
+      await s.visitor.waitForSelector('tandem-ui [data-ink="highlight"]');
       expect((await state(s.visitor)).clicks).toBe(0);
 
       await s.agent.keyboard.type('x');
@@ -325,7 +325,7 @@ describe('asking for more', () => {
       await s.visitor.keyboard.press('Home');
       await s.agent.waitForSelector('.session-bar .mode[data-mode=view]');
       await agentClick(s.agent, '#add');
-      await s.visitor.waitForSelector('tandem-ui .highlight');
+      await s.visitor.waitForSelector('tandem-ui [data-ink="highlight"]');
       expect((await state(s.visitor)).clicks).toBe(1);
 
       await s.agent.click('[data-ask=navigate]');

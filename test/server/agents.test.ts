@@ -115,4 +115,74 @@ describe('several agents in one session', () => {
     expect(pointers(a2.agent, adminId)).toEqual([]);
     for (const x of [s.visitor, a.agent, a2.agent, b2.agent, c.agent]) expect(x.json.filter((m) => m.t === 'error')).toEqual([]);
   });
+
+  it('relays ink and selections to the visitor and the other agents, never back; refuses ink out of bounds', async () => {
+    const s = await startVisitorSession(server.url, 'Noor');
+    const a = await join(await signInAs(ADMIN), s.code);
+    const b = await join(await signInAs(LEE), s.code);
+    const [adminId, leeId] = [a.welcome.you.id as string, b.welcome.you.id as string];
+
+    const stroke = {
+      k: 'stroke',
+      id: 1,
+      pts: [
+        [10, 20],
+        [30.5, 40],
+      ],
+      end: true,
+    };
+    a.agent.sendJson({ t: 'ink', a: stroke });
+    expect(await s.visitor.next((m) => m.t === 'ink')).toEqual({ t: 'ink', agentId: adminId, color: AGENT_COLORS[0], a: stroke });
+    expect(await b.agent.next((m) => m.t === 'ink')).toEqual({
+      t: 'ink',
+      agentId: adminId,
+      name: ADMIN.name,
+      color: AGENT_COLORS[0],
+      a: stroke,
+    });
+    // A highlight (an action) reaches the other agents as ink, in the agent's colour.
+    a.agent.sendJson({ t: 'action', id: 7, a: { k: 'highlight', node: 5 } });
+    expect(await b.agent.next((m) => m.t === 'ink' && m.a.k === 'highlight')).toMatchObject({
+      agentId: adminId,
+      a: { k: 'highlight', node: 5 },
+    });
+    expect(await s.visitor.next((m) => m.t === 'action')).toMatchObject({ agentId: adminId, a: { k: 'highlight', node: 5 } });
+
+    // Selections: the visitor's to the agents, an agent's to the visitor and the others; positions only.
+    const range = { start: 12, so: 0, end: 14, eo: 3 };
+    s.visitor.sendJson({ t: 'selection', range });
+    expect(await a.agent.next((m) => m.t === 'visitorSelection')).toEqual({ t: 'visitorSelection', range });
+    expect(await b.agent.next((m) => m.t === 'visitorSelection')).toEqual({ t: 'visitorSelection', range });
+    b.agent.sendJson({ t: 'selection', range: null });
+    expect(await s.visitor.next((m) => m.t === 'agentSelection')).toEqual({
+      t: 'agentSelection',
+      agentId: leeId,
+      color: AGENT_COLORS[1],
+      range: null,
+    });
+    expect(await a.agent.next((m) => m.t === 'agentSelection')).toMatchObject({ agentId: leeId, name: LEE.name, range: null });
+    b.agent.sendJson({ t: 'ink', a: { k: 'clear' } });
+    expect(await a.agent.next((m) => m.t === 'ink' && m.a.k === 'clear')).toMatchObject({ agentId: leeId });
+
+    // Out of bounds: too many points, text riding along, a field no ink has, a selection with its text. Each refused, the socket stays.
+    const bad = [
+      { t: 'ink', a: { k: 'stroke', id: 2, pts: Array.from({ length: 65 }, (_, i) => [i, i]) } },
+      { t: 'ink', a: { k: 'stroke', id: 2, pts: [[1, 2, 3]] } },
+      { t: 'ink', a: { k: 'laser', x: 1, y: 2, label: '<img src=x>' } },
+      { t: 'selection', range: { ...range, text: 'the words' } },
+      { t: 'ink', a: { k: 'paint', x: 1 } },
+    ];
+    for (const m of bad) {
+      a.agent.sendJson(m);
+      expect(await a.agent.next((x) => x.t === 'error')).toMatchObject({ code: 'TDM_BAD_MESSAGE' });
+    }
+    s.visitor.sendJson({ t: 'selection', range: { start: 1, so: -1, end: 2, eo: 0 } });
+    expect(await s.visitor.next((x) => x.t === 'error')).toMatchObject({ code: 'TDM_BAD_MESSAGE' });
+    a.agent.sendJson({ t: 'ink', a: { k: 'laser', x: 3, y: 4 } });
+    expect(await b.agent.next((m) => m.t === 'ink' && m.a.k === 'laser')).toMatchObject({ a: { x: 3, y: 4 } });
+
+    // Nothing came back to its sender.
+    expect(a.agent.json.filter((m) => (m.t === 'ink' || m.t === 'agentSelection') && m.agentId === adminId)).toEqual([]);
+    expect(b.agent.json.filter((m) => (m.t === 'ink' || m.t === 'agentSelection') && m.agentId === leeId)).toEqual([]);
+  });
 });

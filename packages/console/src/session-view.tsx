@@ -3,6 +3,7 @@ import { Viewer, type ViewerNotice, type ViewerStatus, type ViewerZoom } from '@
 import { modeRank, type Mode } from '@tandem/protocol';
 import { api, type Joined } from './api.js';
 import { ConfirmEnd, MoreMenu, ViewTools } from './session-tools.js';
+import { InkTools } from './ink-tools.js';
 
 const ENDED_BY: Record<string, string> = {
   visitor: 'The visitor stopped sharing.',
@@ -145,16 +146,21 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
           </button>
         )}
       </div>
-      {!ended && status.roster && status.roster.length > 0 && (
-        <ul class="roster" aria-label="Agents in this session">
-          {status.roster.map((a) => (
-            <li key={a.id} data-agent-id={a.id} data-color={a.color}>
-              <span class="swatch" style={{ background: a.color }} aria-hidden="true" />
-              {a.name}
-              {a.id === status.you?.id && <small> (you)</small>}
-            </li>
-          ))}
-        </ul>
+      {!ended && (
+        <div class="tool-row">
+          <InkTools viewer={viewer.current} />
+          {status.roster && status.roster.length > 0 && (
+            <ul class="roster" aria-label="Agents in this session">
+              {status.roster.map((a) => (
+                <li key={a.id} data-agent-id={a.id} data-color={a.color}>
+                  <span class="swatch" style={{ background: a.color }} aria-hidden="true" />
+                  {a.name}
+                  {a.id === status.you?.id && <small> (you)</small>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
       )}
       <ConfirmEnd
         open={confirming && !ended}

@@ -48,6 +48,8 @@ export const MAX_TYPED_CHARS = 2000;
 export const MAX_URL_CHARS = 2048;
 /** Longest element path the visitor's page reports for the audit trail (`actionResult.path`). */
 export const MAX_ELEMENT_PATH_CHARS = 300;
+/** Points of a stroke in one ink message: the viewer sends what was drawn since the last frame. */
+export const MAX_STROKE_POINTS = 64;
 
 /**
  * The least mode each action needs (the actions themselves are declared in

@@ -8,7 +8,19 @@ export * from './dom.js';
 export * from './control.js';
 export * from './embed.js';
 export * from './start-message.js';
-export type { AgentAction, AgentInfo, EndReason, Hello, Identity, PlatformInfo, SessionAgent, SiteMasking } from './schema/common.js';
+export type {
+  AgentAction,
+  AgentInfo,
+  Ink,
+  InkShown,
+  TextRange,
+  EndReason,
+  Hello,
+  Identity,
+  PlatformInfo,
+  SessionAgent,
+  SiteMasking,
+} from './schema/common.js';
 export type {
   AgentToServer,
   BusMessage,

@@ -34,6 +34,8 @@ import {
   busMessages,
   channels,
   controllerToServer,
+  inkKinds,
+  inkShownKinds,
   messageValidator,
   presenceToServer,
   serverToAgent,
@@ -55,6 +57,8 @@ const list = (dir: string): string[] => (existsSync(new URL(dir, root)) ? readdi
 /** As schema/index.ts (and the server's outbound check) look inside: an action by `k`, a session event by `name`. */
 const action: NestedTable = { field: 'a', key: 'k', table: agentActions };
 const event: NestedTable = { field: null, key: 'name', table: sessionEvents };
+const ink: NestedTable = { field: 'a', key: 'k', table: inkKinds };
+const inkShown: NestedTable = { field: 'a', key: 'k', table: inkShownKinds };
 
 interface Direction {
   /** Folder under fixtures/, and (with "." for "/") the AsyncAPI message id prefix. */
@@ -65,9 +69,9 @@ interface Direction {
 
 const directions: Direction[] = [
   { dir: 'visitor/in', table: visitorToServer, nested: {} },
-  { dir: 'visitor/out', table: serverToVisitor, nested: { action } },
-  { dir: 'agent/in', table: agentToServer, nested: { action } },
-  { dir: 'agent/out', table: serverToAgent, nested: {} },
+  { dir: 'visitor/out', table: serverToVisitor, nested: { action, ink } },
+  { dir: 'agent/in', table: agentToServer, nested: { action, ink } },
+  { dir: 'agent/out', table: serverToAgent, nested: { ink: inkShown } },
   { dir: 'presence/in', table: presenceToServer, nested: {} },
   { dir: 'presence/out', table: serverToPresence, nested: {} },
   { dir: 'controller/in', table: controllerToServer, nested: {} },

@@ -6,6 +6,7 @@
  */
 import { DOCUMENT_ID, KEYS, modeRank, type AgentAction, type Key, type Mode } from '@tandem/protocol';
 import type { Rebuilder } from '@tandem/mirror/rebuild';
+import type { Tool } from './ink-input.js';
 
 export interface AgentInputOptions {
   overlay: HTMLElement;
@@ -13,6 +14,8 @@ export interface AgentInputOptions {
   /** From a pointer event to CSS px of the visitor's viewport. */
   toPage(e: MouseEvent): [number, number];
   mode(): Mode;
+  /** The agent's tool: clicks act only with `point` (as the mode allows) and `highlight` (always a highlight). */
+  tool(): Tool;
   send(action: AgentAction): void;
   /** Something the agent tried that the mode rules out (said once, not on every wheel turn). */
   refused(action: AgentAction['k']): void;
@@ -59,12 +62,14 @@ export class AgentInput {
     // The browser sends click, click, dblclick: the second click is the double.
     if (!double && e.detail > 1) return;
     if ((e.target as Element).closest('[data-tandem-picker]')) return;
+    const tool = this.o.tool();
+    if (tool !== 'point' && tool !== 'highlight') return;
     const [x, y] = this.o.toPage(e);
     const hit = this.o.rebuilder.hit(x, y);
     if (!hit) return;
     // Keys go to the sink in every mode, so that a refused key is said, not lost.
     this.sink.focus({ preventScroll: true });
-    if (this.o.mode() === 'view' && !hit.node.closest('a[href]')) {
+    if (tool === 'highlight' || (this.o.mode() === 'view' && !hit.node.closest('a[href]'))) {
       this.o.send({ k: 'highlight', node: hit.id });
       return;
     }

@@ -19,8 +19,10 @@ import { Rebuilder } from '@tandem/mirror/rebuild';
 import { FrameDecoder } from './frames.js';
 import { AgentInput } from './agent-input.js';
 import { fitScale, offsetIn, stepDown, stepUp, type Zoom } from './zoom.js';
+import { InkInput, type Tool } from './ink-input.js';
 
 export { ZOOM_STEPS, MAX_FIT, type Zoom } from './zoom.js';
+export { TOOLS, type Tool } from './ink-input.js';
 
 /** How the page is shown: its scale, whether it follows the agent's room, and full screen. */
 export interface ViewerZoom extends Zoom {
@@ -108,6 +110,8 @@ export class Viewer {
   private readonly agents = new Map<string, SessionAgent>();
   /** The other agents' pointers, by agent id. */
   private readonly peerCursors = new Map<string, HTMLElement>();
+  private readonly inkInput: InkInput;
+  private currentTool: Tool = 'point';
 
   constructor(private readonly options: ViewerOptions) {
     // The root scrolls when the agent zooms past its room; the sizer gives it the zoomed page's size.
@@ -139,10 +143,20 @@ export class Viewer {
       pointer: (x, y) => place(this.visitorCursor, x, y),
       snapshot: (s) => this.update({ state: 'live', url: s.url, title: s.title }),
     });
+    this.inkInput = new InkInput({
+      overlay: this.overlay,
+      rebuilder: this.rebuilder,
+      toPage: (e) => this.toPage(e),
+      tool: () => this.currentTool,
+      me: () => this.status.you,
+      sendInk: (a) => this.send({ t: 'ink', a }),
+      sendSelection: (range) => this.send({ t: 'selection', range }),
+    });
     new AgentInput({
       overlay: this.overlay,
       rebuilder: this.rebuilder,
       toPage: (e) => this.toPage(e),
+      tool: () => this.currentTool,
       mode: () => this.status.mode,
       send: (a) => this.act(a),
       refused: (k) => this.notice({ kind: 'refused', message: MODE_NEEDED[k] ?? refusals.mode }, true),
@@ -160,6 +174,28 @@ export class Viewer {
   /** Sends an action to the visitor's page; the answer comes as a notice when it is refused. */
   act(action: AgentAction): void {
     this.send({ t: 'action', id: ++this.actionId, a: action });
+    // The agent sees its own highlight, as the visitor and the other agents do.
+    if (action.k === 'highlight') this.inkInput.ownHighlight(action.node);
+  }
+
+  /**
+   * What the agent's pointer does over the page: `point` acts as the mode allows (a highlight in view mode),
+   * `highlight` outlines the element clicked whatever the mode, `draw` draws strokes that fade, `laser`
+   * shows a laser with a trail, `text` selects text. Everyone in the session sees the result in this agent's colour.
+   */
+  setTool(tool: Tool): void {
+    this.currentTool = tool;
+    this.root.dataset.tool = tool;
+    this.overlay.style.cursor = tool === 'text' ? 'text' : tool === 'draw' ? 'crosshair' : 'none';
+  }
+
+  get tool(): Tool {
+    return this.currentTool;
+  }
+
+  /** Clears every agent's ink and selections, here, on the visitor's page and in the other viewers. */
+  clearInk(): void {
+    this.inkInput.clear();
   }
 
   /** Asks the visitor for another mode; they see the request and answer it. */
@@ -209,6 +245,7 @@ export class Viewer {
     if (document.fullscreenElement === this.options.container) void document.exitFullscreen().catch(() => {});
     clearTimeout(this.retryTimer);
     this.resize.disconnect();
+    this.inkInput.layer.destroy();
     this.socket?.close();
     this.root.remove();
   }
@@ -299,12 +336,18 @@ export class Viewer {
         const agent = this.agents.get(msg.agentId);
         this.agents.delete(msg.agentId);
         this.peerCursor(msg.agentId, '', '', -1, -1);
+        this.inkInput.layer.clear(msg.agentId);
         this.update(this.rosterStatus());
         if (agent !== undefined) this.options.onAgent?.('left', { id: msg.agentId, name: agent.name });
         break;
       }
       case 'agentPointer':
         this.peerCursor(msg.agentId, msg.name, msg.color, msg.x, msg.y);
+        break;
+      case 'ink':
+      case 'agentSelection':
+      case 'visitorSelection':
+        this.inkInput.show(msg);
         break;
       case 'ended':
         this.update({ state: 'ended', reason: msg.reason });

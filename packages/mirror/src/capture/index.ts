@@ -31,6 +31,8 @@ export interface Capture {
   snapshot(): void;
   /** The node the mirror knows by this id, if it is still in the page. */
   nodeOf(id: number): Node | null;
+  /** The id the mirror knows a node by; undefined for one it does not know (blocked, ignored, not yet sent). */
+  idOf(node: Node): number | undefined;
   /** Why agents may not act on an element (blocked or masked), or null. */
   protection(el: Element): 'blocked' | 'masked' | null;
   stop(): void;
@@ -434,6 +436,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   return {
     snapshot,
     nodeOf: (id) => findNode(doc, ids, id),
+    idOf: (node) => ids.get(node),
     protection: (el) => masker.protection(el),
     stop() {
       walking = null;

@@ -93,6 +93,11 @@ export class Rebuilder {
     return { id: this.idOf.get(el)!, x: Math.round(x - box.left), y: Math.round(y - box.top), node: el };
   }
 
+  /** The rebuilt node of a mirror id. */
+  nodeOfId(id: number): Node | undefined {
+    return this.nodes.get(id);
+  }
+
   /** The mirror id of a rebuilt node. */
   idOfNode(node: Node): number | undefined {
     return this.idOf.get(node);

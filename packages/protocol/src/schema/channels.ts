@@ -22,6 +22,9 @@ import {
   ErrorMessage,
   Hello,
   Id,
+  Ink,
+  InkShown,
+  TextRange,
   Identity,
   AgentColor,
   SessionAgent,
@@ -63,6 +66,11 @@ export const visitorToServer = {
     { url: Url },
     'The visitor’s page, sent after each welcome: agents and the audit see where the visitor is (without query or fragment).',
   ),
+  selection: Message(
+    'selection',
+    { range: Type.Union([TextRange, Type.Null()]) },
+    'The visitor selected text (positions only), or null: the selection went. Agents see it.',
+  ),
 };
 
 export const serverToVisitor = {
@@ -97,6 +105,12 @@ export const serverToVisitor = {
     { agentId, name: Type.String(), color: AgentColor, x: coord, y: coord },
     'An agent’s pointer in CSS px of the visitor’s viewport, drawn in the agent’s colour; negative when it left the view.',
   ),
+  ink: Message('ink', { agentId, color: AgentColor, a: Ink }, 'Ink an agent drew: shown over the page in its colour, and faded by itself.'),
+  agentSelection: Message(
+    'agentSelection',
+    { agentId, color: AgentColor, range: Type.Union([TextRange, Type.Null()]) },
+    'An agent selected text in its view (shown over the page in its colour), or null: its selection went.',
+  ),
   resync: Message('resync', {}, 'Send a fresh full snapshot: an agent joined or lost frames.'),
   ended: Ended,
   error: ErrorMessage,
@@ -110,6 +124,12 @@ export const agentToServer = {
   leave: Message('leave', { end: Type.Optional(Type.Boolean()) }, 'The agent leaves; end: true ends the session for everyone.'),
   action: Message('action', { id: actionId, a: AgentAction }, 'An action on the visitor’s page.'),
   requestMode: Message('requestMode', { mode: Mode }, 'Ask the visitor for another mode.'),
+  ink: Message('ink', { a: Ink }, 'Draw over the page: a stroke, the laser, or clear all ink.'),
+  selection: Message(
+    'selection',
+    { range: Type.Union([TextRange, Type.Null()]) },
+    'The agent selected text in its view (positions only), or null: shown to the visitor and the other agents.',
+  ),
 };
 
 export const serverToAgent = {
@@ -143,6 +163,17 @@ export const serverToAgent = {
     { agentId, name: Type.String(), color: AgentColor, x: coord, y: coord },
     'Another agent’s pointer, in CSS px of the visitor’s viewport; negative when it left the view. Never the agent’s own.',
   ),
+  ink: Message(
+    'ink',
+    { agentId, name: Type.String(), color: AgentColor, a: InkShown },
+    'Ink of another agent (or an element it highlighted), in its colour. Never the agent’s own.',
+  ),
+  agentSelection: Message(
+    'agentSelection',
+    { agentId, name: Type.String(), color: AgentColor, range: Type.Union([TextRange, Type.Null()]) },
+    'Another agent’s text selection, or null. Never the agent’s own.',
+  ),
+  visitorSelection: Message('visitorSelection', { range: Type.Union([TextRange, Type.Null()]) }, 'The visitor’s text selection, or null.'),
   ended: Ended,
   error: ErrorMessage,
 };

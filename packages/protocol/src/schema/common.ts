@@ -5,7 +5,7 @@
  */
 import { Type, type Static, type TProperties } from 'typebox';
 import { limits } from '../limits.js';
-import { KEYS, MAX_ELEMENT_PATH_CHARS, MAX_TYPED_CHARS, MAX_URL_CHARS, MODES, REFUSALS } from '../control.js';
+import { KEYS, MAX_ELEMENT_PATH_CHARS, MAX_STROKE_POINTS, MAX_TYPED_CHARS, MAX_URL_CHARS, MODES, REFUSALS } from '../control.js';
 import { ERROR_CODES } from '../errors.js';
 
 /** An object with exactly these fields: an unknown field is refused, so nothing rides along unchecked. */
@@ -116,6 +116,41 @@ export const AgentAction = Type.Union(Object.values(agentActions) as [(typeof ag
 
 export const Refusal = Type.Enum(REFUSALS);
 
+// ---- ink: what agents draw over the page --------------------------------------
+
+const inkCoord = Type.Number({ minimum: -100_000, maximum: 1_000_000 });
+const textOffset = Type.Integer({ minimum: 0, maximum: 10_000_000 });
+/** A point in CSS px of the visitor's viewport. */
+const InkPoint = Type.Tuple([inkCoord, inkCoord]);
+
+/**
+ * Ink an agent draws over the visitor's page, in CSS px of the visitor's viewport. Everyone in the
+ * session sees it in the agent's colour, and it fades by itself: nothing of it is kept.
+ */
+export const inkKinds = {
+  stroke: Action(
+    'stroke',
+    {
+      id: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'the agent’s own counter: later points of one stroke carry its id' }),
+      pts: Type.Array(InkPoint, { minItems: 1, maxItems: MAX_STROKE_POINTS }),
+      end: Type.Optional(Type.Boolean()),
+    },
+    'Points of a freehand stroke, sent as it is drawn; end: the pen lifted (the stroke fades a moment later).',
+  ),
+  laser: Action('laser', { x: inkCoord, y: inkCoord }, 'The laser pointer moved; it leaves a short trail; negative x hides it.'),
+  clear: Action('clear', {}, 'Clears every agent’s ink and selections, on every side.'),
+};
+export const Ink = Type.Union(Object.values(inkKinds) as [(typeof inkKinds)[keyof typeof inkKinds]]);
+/** What the others see: the ink an agent sent, or the element it highlighted (an action of its own, shown to the other agents). */
+export const inkShownKinds = { ...inkKinds, highlight: agentActions.highlight };
+export const InkShown = Type.Union(Object.values(inkShownKinds) as [(typeof inkShownKinds)[keyof typeof inkShownKinds]]);
+
+/**
+ * A selection of text, by the mirror ids of the text nodes where it starts and ends and offsets in
+ * their text: positions only, never the text (masked text keeps its length, so offsets stay true).
+ */
+export const TextRange = Strict({ start: node, so: textOffset, end: node, eo: textOffset });
+
 /** The agent's own counter for its actions: echoed in actionResult, and links an action to its result in the session events. */
 export const ActionId = Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'the agent’s own counter, echoed in actionResult' });
 
@@ -141,3 +176,6 @@ export type SiteMasking = Static<typeof SiteMasking>;
 export type PlatformInfo = Static<typeof PlatformInfo>;
 export type Hello = Static<typeof Hello>;
 export type AgentAction = Static<typeof AgentAction>;
+export type Ink = Static<typeof Ink>;
+export type InkShown = Static<typeof InkShown>;
+export type TextRange = Static<typeof TextRange>;

@@ -5,7 +5,7 @@
  */
 import { agentToServer, busMessages, controllerToServer, presenceToServer, visitorToServer } from './channels.js';
 import { SessionEvent, sessionEvents } from './events.js';
-import { Identity, agentActions } from './common.js';
+import { Identity, agentActions, inkKinds } from './common.js';
 import { messageValidator, schemaChecker } from './validate.js';
 
 export * from './common.js';
@@ -23,7 +23,10 @@ export { asyncApiDocument } from './asyncapi.js';
 const eventsByName = { field: null, key: 'name', table: sessionEvents };
 
 export const validateVisitorMessage = messageValidator(visitorToServer);
-export const validateAgentMessage = messageValidator(agentToServer, { action: { field: 'a', key: 'k', table: agentActions } });
+export const validateAgentMessage = messageValidator(agentToServer, {
+  action: { field: 'a', key: 'k', table: agentActions },
+  ink: { field: 'a', key: 'k', table: inkKinds },
+});
 export const validatePresenceMessage = messageValidator(presenceToServer);
 export const validateControllerMessage = messageValidator(controllerToServer);
 /** What arrives from the bus is checked too: a cluster's Redis is a network peer like any other. */

@@ -33,6 +33,7 @@ import {
 import { fill, modeText, resolveStrings } from './strings.js';
 import { getShortId, knownVisitorId, watchPresence, type Invitation } from './presence.js';
 import { VisitorUi } from './ui.js';
+import { drawInk, watchSelection } from './ink.js';
 
 const host = (window as unknown as Record<symbol, Host>)[HOST_KEY]!;
 const strings = resolveStrings(host.config.strings);
@@ -288,7 +289,7 @@ function connect(ticket: string): void {
               capture,
               allowedUrl: (url) => allowedUrl(url, host.config.allowedDomains),
               navigate: (url) => void go(url),
-              highlight: (el) => ui?.highlight(el),
+              highlight: (el) => ui?.ink.highlight(msg.agentId, agents.get(msg.agentId)?.color ?? '#db2777', () => [el.getBoundingClientRect()]),
             })
           : 'gone';
         send({
@@ -338,10 +339,15 @@ function connect(ticket: string): void {
       case 'agentLeft':
         agents.delete(msg.agentId);
         ui?.removeCursor(msg.agentId);
+        ui?.ink.clear(msg.agentId);
         render();
         break;
       case 'agentPointer':
         ui?.cursor(msg.agentId, msg.name, msg.color, msg.x, msg.y);
+        break;
+      case 'ink':
+      case 'agentSelection':
+        if (ui) drawInk(ui.ink, msg, capture);
         break;
       case 'ended':
         endedElsewhere();
@@ -426,7 +432,11 @@ function goLive(): void {
       end(true);
     },
   });
-  whileLive = [() => clearInterval(beat), unwatch];
+  const unselect = watchSelection(
+    () => capture,
+    (range) => send({ t: 'selection', range }),
+  );
+  whileLive = [() => clearInterval(beat), unwatch, unselect];
 }
 
 function stopLive(): void {

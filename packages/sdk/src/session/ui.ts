@@ -6,9 +6,10 @@
  *
  * Theming: the site sets these custom properties (on :root or on `tandem-ui`),
  * which inherit into the shadow root where nothing else from the page does:
- * --tandem-accent, --tandem-bg, --tandem-fg, --tandem-agent, --tandem-font, --tandem-radius.
+ * --tandem-accent, --tandem-bg, --tandem-fg, --tandem-font, --tandem-radius.
  */
 import { IGNORE_ATTR } from '@tandem/mirror/capture';
+import { InkLayer } from '@tandem/mirror/ink';
 import { MODES, type Mode } from '@tandem/protocol';
 import { fill, modeText, type Strings } from './strings.js';
 import type { UiOptions } from '../host.js';
@@ -44,8 +45,6 @@ button { cursor: pointer; border-radius: 8px; padding: 8px 14px; border: 1px sol
 .code { font-size: 28px; font-weight: 800; letter-spacing: 4px; margin: 2px 0 8px; font-variant-numeric: tabular-nums; }
 .request { border-top: 1px solid #e2e5ea; margin-top: 12px; padding-top: 12px; }
 .frame { position: fixed; inset: 0; z-index: 2147483646; pointer-events: none; border: 4px solid var(--tandem-accent, #2563eb); }
-.highlight { position: fixed; z-index: 2147483646; pointer-events: none; border: 3px solid var(--tandem-agent, #db2777);
-  border-radius: 4px; box-shadow: 0 0 0 4px rgba(219,39,119,.25); transition: opacity .4s; }
 .cursor { position: fixed; z-index: 2147483647; pointer-events: none; left: 0; top: 0; transition: transform 60ms linear; }
 .cursor svg { display: block; }
 .cursor path { fill: var(--c); }
@@ -54,9 +53,6 @@ button { cursor: pointer; border-radius: 8px; padding: 8px 14px; border: 1px sol
 .agents { list-style: none; margin: 0 0 12px; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 13px; }
 .agents i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px; background: var(--c); }
 `;
-
-/** How long a highlight stays on the visitor's page. */
-const HIGHLIGHT_MS = 2500;
 
 export interface SharingState {
   code: string;
@@ -225,15 +221,13 @@ export class VisitorUi {
     });
   }
 
-  /** Outlines an element for a moment: where the agent points. */
-  highlight(target: Element): void {
-    const box = target.getBoundingClientRect();
-    const h = el('div', 'highlight');
-    Object.assign(h.style, { left: `${box.left - 4}px`, top: `${box.top - 4}px`, width: `${box.width + 8}px`, height: `${box.height + 8}px` });
-    this.root.appendChild(h);
-    setTimeout(() => (h.style.opacity = '0'), HIGHLIGHT_MS);
-    setTimeout(() => h.remove(), HIGHLIGHT_MS + 500);
+  /** Where agents' ink is drawn: over the page, under the panel and the cursors. */
+  get ink(): InkLayer {
+    this.inkLayer ??= new InkLayer(this.root, 'position:fixed;left:0;top:0;width:100vw;height:100vh;z-index:2147483646');
+    return this.inkLayer;
   }
+
+  private inkLayer: InkLayer | null = null;
 
   /** Shows an agent's pointer with their name, in their colour; x < 0 hides it. */
   cursor(agentId: string, name: string, color: string, x: number, y: number): void {
@@ -260,6 +254,7 @@ export class VisitorUi {
   }
 
   destroy(): void {
+    this.inkLayer?.destroy();
     this.consent?.(false);
     for (const r of [...this.requests]) r.answer(false);
     this.host.remove();

@@ -43,6 +43,12 @@ export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, report:
         case 'action':
           await room.action(a, msg.id, msg.a);
           break;
+        case 'ink':
+          await room.ink(a, msg.a);
+          break;
+        case 'selection':
+          await room.agentSelection(a, msg.range);
+          break;
         case 'requestMode':
           await room.requestMode(a, msg.mode);
           break;

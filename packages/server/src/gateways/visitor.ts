@@ -53,6 +53,9 @@ export function acceptVisitor(ws: WebSocket, room: Room, report: (err: unknown) 
         case 'page':
           await room.navigated(msg.url);
           break;
+        case 'selection':
+          await room.visitorSelection(msg.range);
+          break;
       }
     },
     room.visitorCloser(v),

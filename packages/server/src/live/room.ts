@@ -21,11 +21,13 @@ import {
   type AgentInfo,
   type EndReason,
   type Identity,
+  type Ink,
   type Mode,
   type Refusal,
   type ServerToAgent,
   type ServerToPresence,
   type ServerToVisitor,
+  type TextRange,
 } from '@tandem/protocol';
 import { AGENTS_REVOKED, toAgent, toAgents, toPresencePage, toSite, toVisitor, type Bus } from '../bus/bus.js';
 import type { Sites } from '../sites.js';
@@ -35,6 +37,8 @@ import { encode, peekType } from './wire.js';
 import { withoutQuery } from './urls.js';
 import { DeliveredActions } from './delivered-actions.js';
 
+/** Messages about one agent that its own sockets do not get back. */
+const NOT_ECHOED = new Set(['agentPointer', 'ink', 'agentSelection']);
 /** A viewer asks for a snapshot at most this often. */
 const RESYNC_INTERVAL_MS = 1000;
 /** Visitor sockets a session may have on a node at once: a page and the next while it hands over, a few tabs. */
@@ -441,6 +445,25 @@ export class Room {
     await this.deps.bus.publish(toAgents(this.id), encode.agent(pointer));
   }
 
+  /** Ink an agent drew: the visitor and the other agents draw it in its colour. Nothing of it is kept. */
+  async ink(a: AgentSocket, ink: Ink): Promise<void> {
+    const { id: agentId, name } = a.agent;
+    await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'ink', agentId, color: a.color, a: ink }));
+    await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'ink', agentId, name, color: a.color, a: ink }));
+  }
+
+  /** An agent's text selection (positions only), or null: to the visitor and the other agents. */
+  async agentSelection(a: AgentSocket, range: TextRange | null): Promise<void> {
+    const { id: agentId, name } = a.agent;
+    await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'agentSelection', agentId, color: a.color, range }));
+    await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'agentSelection', agentId, name, color: a.color, range }));
+  }
+
+  /** The visitor's text selection (positions only), or null: to the agents. */
+  visitorSelection(range: TextRange | null): Promise<void> {
+    return this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'visitorSelection', range }));
+  }
+
   /** Asks the visitor's page for a fresh snapshot; a viewer may ask once a second. */
   async requestResync(a: AgentSocket, now = false): Promise<void> {
     const at = Date.now();
@@ -467,6 +490,13 @@ export class Room {
       ...('node' in action ? { node: action.node } : { url: withoutQuery(action.url) }),
     });
     await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'action', agentId: a.agent.id, name: a.agent.name, id, a: action }));
+    // The other agents see where it pointed, in its colour (its own viewer drew it already).
+    if (action.k === 'highlight') {
+      await this.deps.bus.publish(
+        toAgents(this.id),
+        encode.agent({ t: 'ink', agentId: a.agent.id, name: a.agent.name, color: a.color, a: action }),
+      );
+    }
   }
 
   async requestMode(a: AgentSocket, mode: Mode): Promise<void> {
@@ -496,8 +526,8 @@ export class Room {
     if (message[0] === 0x7b) {
       const peek = peekType(message);
       if (peek?.t === 'mode' && isMode(peek.value.mode)) this.mode = peek.value.mode;
-      // An agent's pointer goes to the others only: its own viewer draws it already.
-      const from = peek?.t === 'agentPointer' ? peek.value.agentId : undefined;
+      // An agent's pointer, ink and selection go to the others only: its own viewer draws them already.
+      const from = peek && NOT_ECHOED.has(peek.t) ? peek.value.agentId : undefined;
       for (const a of this.agents) if (a.ready && a.agent.id !== from) send(a.ws, message);
       if (peek?.t === 'ended') for (const a of this.agents) a.ws.close(closeCodes.sessionEnded, 'session ended');
       return;
