@@ -518,6 +518,12 @@ describe('what integrators rely on', () => {
         { method: 'GET', path: '/api/v1/sessions?limit=501', auth: demoKey },
         { field: '/query/limit', problem: /<= 500/ },
       ],
+      // ajv turns "1e999" into Infinity and lets it past `maximum`: refused once validation is done.
+      [
+        'GET /api/v1/sessions',
+        { method: 'GET', path: '/api/v1/sessions?limit=1e999', auth: demoKey },
+        { field: '/query/limit', problem: /finite/ },
+      ],
       [
         'POST /api/v1/visitor/sessions',
         fromPage({ method: 'POST', path: '/api/v1/visitor/sessions', body: { siteKey: 'demo', identity: { name: 'x'.repeat(201) } } }),

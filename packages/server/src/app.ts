@@ -26,7 +26,7 @@ import { writeMetadata } from './live/metadata.js';
 import { OriginPolicy } from './origins.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
-import { instanceOf, PROBLEM_CONTENT_TYPE, problemFor, sendProblem } from './http-errors.js';
+import { instanceOf, PROBLEM_CONTENT_TYPE, problemFor, refuseInfiniteQuery, sendProblem } from './http-errors.js';
 import { authRoutes } from './routes/auth.js';
 import { pageRoutes } from './routes/pages.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -145,6 +145,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const routes = documentRoutes(app);
 
   securityHeaders(app);
+  app.addHook('preHandler', async (req) => refuseInfiniteQuery(req.query));
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     // Shared schemas keep their $id as their name: #/components/schemas/Problem.

@@ -125,3 +125,18 @@ function fieldProblems(place: string, found: AjvError[]): FieldProblem[] {
 
 const escapePointer = (name: string) => name.replace(/~/g, '~0').replace(/\//g, '~1');
 const clip = (s: string) => (s.length > MAX_FIELD_CHARS ? `${s.slice(0, MAX_FIELD_CHARS)}…` : s);
+
+/**
+ * ajv coerces a query's "1e999" to Infinity and lets it through `maximum` (its check runs on the string it
+ * coerced from), so a number of a query is checked to be finite once validation is done: a `limit` of
+ * Infinity would otherwise reach the store.
+ */
+export function refuseInfiniteQuery(query: unknown): void {
+  if (typeof query !== 'object' || query === null) return;
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      const field = clip(`/query/${escapePointer(name)}`);
+      throw new TandemError('TDM_BAD_MESSAGE', `${field} must be a finite number.`, { errors: [{ field, problem: 'must be a finite number' }] });
+    }
+  }
+}
