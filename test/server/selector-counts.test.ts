@@ -35,9 +35,10 @@ async function visit(siteKey: string): Promise<{ sessionId: string; code: string
 }
 
 const setRules = async (site: string, selectors: string[], blockSelectors: string[]) =>
-  expect((await api(s.url, `/api/v1/sites/${site}/settings`, { method: 'PATCH', auth: admin, body: { masking: { selectors, blockSelectors } } })).status).toBe(
-    200,
-  );
+  expect(
+    (await api(s.url, `/api/v1/sites/${site}/settings`, { method: 'PATCH', auth: admin, body: { masking: { selectors, blockSelectors } } }))
+      .status,
+  ).toBe(200);
 
 const counts = (site: string, auth = admin) => api(s.url, `/api/v1/sites/${site}/selector-counts`, { auth });
 
@@ -129,10 +130,9 @@ describe('selector counts', () => {
     const second = await visit('demo');
     second.visitor.sendJson({ t: 'page', url: 'https://shop.example/cart' });
     second.visitor.sendJson({ t: 'selectorCounts', selectors: [0, 0, null], blockSelectors: [3] });
-    await expect.poll(async () => (await counts('demo')).body.pages.map((p: any) => p.url)).toEqual([
-      'https://shop.example/cart',
-      'https://shop.example/checkout',
-    ]);
+    await expect
+      .poll(async () => (await counts('demo')).body.pages.map((p: any) => p.url))
+      .toEqual(['https://shop.example/cart', 'https://shop.example/checkout']);
 
     // A session that ended is no longer listed.
     second.visitor.sendJson({ t: 'end' });
