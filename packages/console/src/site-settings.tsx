@@ -76,7 +76,7 @@ function ListEditor(props: {
                 value={item}
                 aria-label={`${legend}, entry ${i + 1}`}
                 aria-invalid={problem ? 'true' : undefined}
-                aria-describedby={problem ? `${id}-${i}-error` : undefined}
+                aria-describedby={[problem && `${id}-${i}-error`, note && `${id}-${i}-note`].filter(Boolean).join(' ') || undefined}
                 onInput={(e) => onChange(items.map((x, j) => (j === i ? e.currentTarget.value : x)))}
               />
               <button
@@ -86,7 +86,7 @@ function ListEditor(props: {
               >
                 Remove
               </button>
-              {note?.(item)}
+              {note && <span id={`${id}-${i}-note`}>{note(item)}</span>}
               {problem && (
                 <p class="field-error" id={`${id}-${i}-error`} data-field-error={`${path}/${i}`}>
                   {item}: {problem}
