@@ -93,6 +93,17 @@ describe('the visitor’s platform in the session view', () => {
     await agent.click('.session-bar .who');
     expect(await agent.isVisible('#visitor-details')).toBe(false);
     await visitor.setViewportSize({ width: 1000, height: 700 });
+
+    // On a phone-sized console the panel stays inside the window.
+    await agent.setViewportSize({ width: 360, height: 720 });
+    await toggle.click();
+    const box = (await agent.locator('#visitor-details').boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
+    await expect.poll(async () => (await shown(agent)).viewport, { timeout: 5000 }).toBe('1000x700');
+    await agent.screenshot({ path: join(SHOTS, 'visitor-info-360.png') });
+    await toggle.click();
+    await agent.setViewportSize({ width: 1280, height: 800 });
   });
 });
 
