@@ -140,6 +140,23 @@ describe('masking selectors’ counts in site settings', () => {
     });
     await expect.poll(() => note.textContent(), { timeout: 10_000 }).toBe('matches 27 on /react.html');
 
+    // A rule the visitor's browser cannot parse (saved through the API, which takes any text): counted as null, never thrown.
+    const patched = await admin.evaluate(async () => {
+      const res = await fetch('/api/v1/sites/demo/settings', {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ masking: { selectors: ['main label', 'div['] } }),
+      });
+      return res.status;
+    });
+    expect(patched).toBe(200);
+    await admin.reload();
+    await expect
+      .poll(() => admin.locator('[data-list=mask] [data-count-for="div["]').textContent(), { timeout: 10_000 })
+      .toBe('invalid selector');
+    expect(await admin.locator('[data-list=mask] [data-count-for="main label"]').textContent()).toBe('matches 27 on /react.html');
+    await admin.screenshot({ path: join(SHOTS, 'site-settings-invalid.png'), fullPage: true });
+
     // The session ends: no live page is left to count.
     await visitor.click('tandem-ui [data-action=stop]');
     await expect.poll(() => note.textContent(), { timeout: 10_000 }).toBe('no live page');
