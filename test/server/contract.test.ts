@@ -253,6 +253,10 @@ const table: Record<string, Entry> = {
     valid: () => ({ method: 'POST', path: '/api/v1/sites/shop/identity-secret', auth: shopKey }),
     invalid: () => ({ method: 'POST', path: '/api/v1/sites/demo/identity-secret', auth: shopKey }),
   },
+  'GET /api/v1/sites/{key}/selector-counts': {
+    valid: () => ({ method: 'GET', path: '/api/v1/sites/demo/selector-counts', auth: demoKey }),
+    invalid: () => ({ method: 'GET', path: '/api/v1/sites/demo/selector-counts', auth: shopKey }),
+  },
   'GET /api/v1/sites/{key}/visitors': {
     valid: () => ({ method: 'GET', path: '/api/v1/sites/demo/visitors?q=Ann', auth: demoKey }),
     invalid: () => ({ method: 'GET', path: `/api/v1/sites/demo/visitors?q=${'a'.repeat(201)}`, auth: demoKey }),
@@ -482,6 +486,7 @@ describe('what integrators rely on', () => {
       ['PATCH /api/v1/sites/{key}/settings', { method: 'PATCH', path: '/api/v1/sites/shop/settings', auth: demoKey, body: { presence: true } }],
       ['POST /api/v1/sites/{key}/identity-secret', { method: 'POST', path: '/api/v1/sites/shop/identity-secret', auth: demoKey }],
       ['GET /api/v1/sites/{key}/visitors', { method: 'GET', path: '/api/v1/sites/shop/visitors', auth: demoKey }],
+      ['GET /api/v1/sites/{key}/selector-counts', { method: 'GET', path: '/api/v1/sites/shop/selector-counts', auth: demoKey }],
       ['POST /api/v1/sites/{key}/invites', { method: 'POST', path: '/api/v1/sites/shop/invites', auth: demoKey, body: { shortId: 'K7QM2XRP' } }],
     ];
     expect(shopInvite.status).toBe(404);

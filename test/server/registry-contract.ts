@@ -246,6 +246,49 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
     });
     const bounds = { total: 100, perSite: 100 };
 
+    it('keeps the visitor’s platform, saying whether it changed; handed out as a copy', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      const platform = { browser: 'Firefox 130', os: 'Linux', viewport: '1280x800', language: 'en', timeZone: 'UTC' };
+      expect((await r.getSession(session.id))!.visitorPlatform).toBeUndefined();
+      expect(await r.setVisitorPlatform(session.id, platform)).toBe(true);
+      expect(await r.setVisitorPlatform(session.id, { ...platform })).toBe(false);
+      expect(await r.setVisitorPlatform(session.id, { ...platform, viewport: '390x844' })).toBe(true);
+      const got = (await r.getSession(session.id))!;
+      expect(got.visitorPlatform).toEqual({ ...platform, viewport: '390x844' });
+      got.visitorPlatform!.os = 'changed';
+      expect((await r.getSession(session.id))!.visitorPlatform!.os).toBe('Linux');
+      expect(await r.setVisitorPlatform('no-such-id', platform)).toBe(false);
+    });
+
+    it('keeps each live session’s latest selector report, lists a site’s most recent first, and forgets an ended session’s', async () => {
+      const r = await fresh();
+      const [a, b] = [(await start(r)).session, (await start(r)).session];
+      const other = (await r.createSession({ siteKey: 'shop', identity: {}, mode: 'view', graceMs: 60_000 })).session;
+      const report = (sessionId: string, at: string, count: number) => ({
+        sessionId,
+        url: 'https://shop.example/cart',
+        at,
+        selectors: [{ selector: '.card', count }],
+        blockSelectors: [],
+      });
+      expect(await r.setSelectorReport(report(a.id, '2026-01-01T10:00:00.000Z', 1))).toBe(true);
+      expect(await r.setSelectorReport(report(b.id, '2026-01-01T10:00:05.000Z', 2))).toBe(true);
+      expect(await r.setSelectorReport(report(a.id, '2026-01-01T10:00:09.000Z', 3))).toBe(true);
+      expect(await r.setSelectorReport(report(other.id, '2026-01-01T10:00:10.000Z', 4))).toBe(true);
+      expect(await r.setSelectorReport(report('no-such-id', '2026-01-01T10:00:10.000Z', 5))).toBe(false);
+      const listed = await r.selectorReports('demo', 5);
+      expect(listed.map((x) => [x.sessionId, x.selectors[0]!.count])).toEqual([
+        [a.id, 3],
+        [b.id, 2],
+      ]);
+      expect(await r.selectorReports('demo', 1)).toHaveLength(1);
+      listed[0]!.selectors[0]!.count = 99;
+      expect((await r.selectorReports('demo', 1))[0]!.selectors[0]!.count).toBe(3);
+      await r.endSession(a.id, 'visitor');
+      expect((await r.selectorReports('demo', 5)).map((x) => x.sessionId)).toEqual([b.id]);
+    });
+
     it('lists present visitors of a site, latest page per visitor, searchable, and forgets a page that went', async () => {
       const r = await fresh();
       expect(await r.presenceHere(visitor(), bounds)).toBe(true);

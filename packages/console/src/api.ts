@@ -1,9 +1,21 @@
 /** The console's calls to the REST API; errors carry the server's sentence. Shapes come from the protocol. */
-import type { AgentTicket, ErrorBody, InviteState, Me, PresentVisitor, Session, Site, SiteSettings, SiteSettingsPatch } from '@tandem/protocol';
+import type {
+  AgentTicket,
+  ErrorBody,
+  InviteState,
+  Me,
+  PresentVisitor,
+  SelectorCountsList,
+  SelectorCountsPage,
+  Session,
+  Site,
+  SiteSettings,
+  SiteSettingsPatch,
+} from '@tandem/protocol';
 import type { AuditTrail, CreateWebhookBody, Webhook, WebhookCreated, WebhookDelivery, WebhookEventType, WebhookPatch } from '@tandem/protocol';
 
 export type { AuditTrail, Webhook, WebhookCreated, WebhookDelivery, WebhookEventType };
-export type { Me, PresentVisitor, InviteState, Session, Site, SiteSettings, SiteSettingsPatch };
+export type { Me, PresentVisitor, InviteState, SelectorCountsPage, Session, Site, SiteSettings, SiteSettingsPatch };
 export type Joined = AgentTicket;
 /** An agent as GET /api/v1/agents lists them (declared in the server's agents route). */
 export interface Agent {
@@ -70,4 +82,5 @@ export const api = {
   audit: (sessionId: string) => call<AuditTrail>('GET', `/api/v1/sessions/${enc(sessionId)}/audit?limit=200`),
   settings: (site: string) => call<SiteSettings>('GET', `/api/v1/sites/${enc(site)}/settings`),
   saveSettings: (site: string, patch: SiteSettingsPatch) => call<SiteSettings>('PATCH', `/api/v1/sites/${enc(site)}/settings`, patch),
+  selectorCounts: (site: string) => call<SelectorCountsList>('GET', `/api/v1/sites/${enc(site)}/selector-counts`),
 };

@@ -4,6 +4,7 @@ import { modeRank, type Mode } from '@tandem/protocol';
 import { api, type Joined } from './api.js';
 import { ConfirmEnd, MoreMenu, ViewTools } from './session-tools.js';
 import { InkTools } from './ink-tools.js';
+import { VisitorDetails } from './visitor-details.js';
 
 const ENDED_BY: Record<string, string> = {
   visitor: 'The visitor stopped sharing.',
@@ -78,6 +79,7 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
     <section class="session" aria-label="Session" data-session-id={joined.sessionId}>
       <div class="session-bar">
         <strong class="who">{status.visitorName ?? 'Visitor'}</strong>
+        {!ended && <VisitorDetails platform={status.platform} />}
         <span class={`pill ${status.state}`} data-session-state={status.state}>
           {STATE_LABEL[status.state]}
         </span>

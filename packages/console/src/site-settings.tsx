@@ -4,9 +4,11 @@
  * one PATCH; the server's problem details are shown next to the field at fault.
  * New masking rules reach the site's live sessions at once (the server pushes them).
  */
+import type { ComponentChild } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { MODES, type Mode } from '@tandem/protocol';
 import { api, type ApiError, type Site, type SiteSettings } from './api.js';
+import { CountNote, useSelectorCounts } from './selector-counts.js';
 
 const MODE_LABEL: Record<Mode, string> = {
   view: 'View: agents point and highlight',
@@ -45,8 +47,10 @@ function ListEditor(props: {
   errors: FieldErrors;
   path: ListKey;
   onChange: (items: string[]) => void;
+  /** Shown after an entry (how many elements a saved selector matches on a live page). */
+  note?: (item: string) => ComponentChild;
 }) {
-  const { id, legend, hint, placeholder, items, errors, path, onChange } = props;
+  const { id, legend, hint, placeholder, items, errors, path, onChange, note } = props;
   const [adding, setAdding] = useState('');
   const add = () => {
     const value = adding.trim();
@@ -72,7 +76,7 @@ function ListEditor(props: {
                 value={item}
                 aria-label={`${legend}, entry ${i + 1}`}
                 aria-invalid={problem ? 'true' : undefined}
-                aria-describedby={problem ? `${id}-${i}-error` : undefined}
+                aria-describedby={[problem && `${id}-${i}-error`, note && `${id}-${i}-note`].filter(Boolean).join(' ') || undefined}
                 onInput={(e) => onChange(items.map((x, j) => (j === i ? e.currentTarget.value : x)))}
               />
               <button
@@ -82,6 +86,7 @@ function ListEditor(props: {
               >
                 Remove
               </button>
+              {note && <span id={`${id}-${i}-note`}>{note(item)}</span>}
               {problem && (
                 <p class="field-error" id={`${id}-${i}-error`} data-field-error={`${path}/${i}`}>
                   {item}: {problem}
@@ -128,6 +133,11 @@ export function SiteSettingsScreen() {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<{ kind: 'error' | 'saved'; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The settings as the server has them: counts are shown for saved selectors only. */
+  const [saved, setSaved] = useState<SiteSettings | null>(null);
+  const counts = useSelectorCounts(site);
+  const countNote = (kind: 'selectors' | 'blockSelectors') => (item: string) =>
+    saved?.masking[kind].includes(item) ? <CountNote pages={counts} kind={kind} selector={item} /> : null;
 
   useEffect(() => {
     api.sites().then(
@@ -144,7 +154,14 @@ export function SiteSettingsScreen() {
     setDraft(null);
     setErrors({});
     setMessage(null);
-    api.settings(site).then(setDraft, (e: Error) => setMessage({ kind: 'error', text: e.message }));
+    setSaved(null);
+    api.settings(site).then(
+      (settings) => {
+        setDraft(settings);
+        setSaved(settings);
+      },
+      (e: Error) => setMessage({ kind: 'error', text: e.message }),
+    );
   }, [site]);
 
   const update = (change: Partial<SiteSettings>) => {
@@ -183,7 +200,9 @@ export function SiteSettingsScreen() {
     setBusy(true);
     setMessage(null);
     try {
-      setDraft(await api.saveSettings(site, next));
+      const stored = await api.saveSettings(site, next);
+      setDraft(stored);
+      setSaved(stored);
       setMessage({ kind: 'saved', text: 'Saved. Live sessions on this site use these rules now.' });
     } catch (err) {
       const { errors: fields, detail, message: text } = err as ApiError;
@@ -258,6 +277,7 @@ export function SiteSettingsScreen() {
             errors={errors}
             path="masking/selectors"
             onChange={(items) => setList('masking/selectors', items)}
+            note={countNote('selectors')}
           />
           <ListEditor
             id="block"
@@ -268,6 +288,7 @@ export function SiteSettingsScreen() {
             errors={errors}
             path="masking/blockSelectors"
             onChange={(items) => setList('masking/blockSelectors', items)}
+            note={countNote('blockSelectors')}
           />
           <ListEditor
             id="desktops"

@@ -46,6 +46,8 @@ export type Key = (typeof KEYS)[number];
 export const MAX_TYPED_CHARS = 2000;
 /** Longest URL an agent may send the visitor to. */
 export const MAX_URL_CHARS = 2048;
+/** A masking rule's count of matches on a page is reported up to this (more is said as this): "many" is all an admin needs. */
+export const MAX_SELECTOR_COUNT = 1_000_000;
 /** Longest element path the visitor's page reports for the audit trail (`actionResult.path`). */
 export const MAX_ELEMENT_PATH_CHARS = 300;
 /** Points of a stroke in one ink message: the viewer sends what was drawn since the last frame. */

@@ -12,6 +12,7 @@ import {
   type AgentInfo,
   type AgentToServer,
   type Mode,
+  type PlatformInfo,
   type ServerToAgent,
   type SessionAgent,
 } from '@tandem/protocol';
@@ -46,6 +47,8 @@ export interface ViewerStatus {
   mode: Mode;
   /** A mode this agent asked for and the visitor has not answered yet. */
   asked?: Mode | null;
+  /** The visitor's browser, system, viewport, language and time zone, as their page last said it; null until it has. */
+  platform?: PlatformInfo | null;
 }
 
 /** Something the agent should read: an action the page refused, an answer to a request. */
@@ -304,6 +307,7 @@ export class Viewer {
         this.update({
           state: msg.visitor.connected ? 'waiting' : 'visitor-away',
           visitorName: msg.visitor.name,
+          platform: msg.visitor.platform ?? null,
           mode: msg.mode,
           you: msg.you,
           ...this.rosterStatus(),
@@ -323,6 +327,9 @@ export class Viewer {
       case 'visitorIdentity':
         this.visitorCursor.querySelector('span')!.textContent = msg.name ?? 'Visitor';
         this.update({ visitorName: msg.name });
+        break;
+      case 'visitorPlatform':
+        this.update({ platform: msg.platform });
         break;
       case 'visitorStatus':
         this.update({ state: msg.connected ? 'waiting' : 'visitor-away' });

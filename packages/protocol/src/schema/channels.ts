@@ -32,6 +32,7 @@ import {
   Mode,
   PlatformInfo,
   Refusal,
+  SelectorCounts,
   SiteKey,
   SiteMasking,
   Strict,
@@ -70,6 +71,16 @@ export const visitorToServer = {
     'selection',
     { range: Type.Union([TextRange, Type.Null()]) },
     'The visitor selected text (positions only), or null: the selection went. Agents see it.',
+  ),
+  platform: Message(
+    'platform',
+    { platform: PlatformInfo },
+    'The visitor’s browser, system, viewport, language and time zone (never the page’s content), sent after each welcome and when the viewport’s size class changes: agents see it beside the session.',
+  ),
+  selectorCounts: Message(
+    'selectorCounts',
+    { selectors: SelectorCounts, blockSelectors: SelectorCounts },
+    'How many elements each of the site’s masking and blocking rules matches on this page (null: not a selector here), in the order of the rules of the last welcome or masking; after each of them and, at most every 2 s, when the page changes. Informational: an admin sees a selector work.',
   ),
 };
 
@@ -139,7 +150,15 @@ export const serverToAgent = {
     you: SessionAgent,
     /** The agents in the session as this one joins, itself among them (the console's roster). */
     agents: Type.Array(SessionAgent, { maxItems: 100 }),
-    visitor: Type.Object({ name: Type.Union([Type.String(), Type.Null()]), connected: Type.Boolean() }, { additionalProperties: false }),
+    visitor: Type.Object(
+      {
+        name: Type.Union([Type.String(), Type.Null()]),
+        connected: Type.Boolean(),
+        /** The visitor's browser as their page last said it; null until it has. */
+        platform: Type.Union([PlatformInfo, Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
     mode: Mode,
   }),
   mode: Message('mode', { mode: Mode }, 'The session’s mode changed (the visitor chose it).'),
@@ -155,6 +174,11 @@ export const serverToAgent = {
     'visitorStatus',
     { connected: Type.Boolean() },
     'The visitor’s page connected, or went (changing page, or the network).',
+  ),
+  visitorPlatform: Message(
+    'visitorPlatform',
+    { platform: PlatformInfo },
+    'The visitor’s browser, system, viewport, language or time zone changed (a new page said it, the window was resized).',
   ),
   agentJoined: Message('agentJoined', { agent: SessionAgent }),
   agentLeft: Message('agentLeft', { agentId }),

@@ -5,7 +5,16 @@
  */
 import { Type, type Static, type TProperties } from 'typebox';
 import { limits } from '../limits.js';
-import { KEYS, MAX_ELEMENT_PATH_CHARS, MAX_STROKE_POINTS, MAX_TYPED_CHARS, MAX_URL_CHARS, MODES, REFUSALS } from '../control.js';
+import {
+  KEYS,
+  MAX_ELEMENT_PATH_CHARS,
+  MAX_SELECTOR_COUNT,
+  MAX_STROKE_POINTS,
+  MAX_TYPED_CHARS,
+  MAX_URL_CHARS,
+  MODES,
+  REFUSALS,
+} from '../control.js';
 import { ERROR_CODES } from '../errors.js';
 
 /** An object with exactly these fields: an unknown field is refused, so nothing rides along unchecked. */
@@ -53,6 +62,13 @@ export const MAX_RULES = 100;
 export const MAX_RULE_CHARS = 500;
 export const Rules = Type.Array(Type.String({ minLength: 1, maxLength: MAX_RULE_CHARS }), { maxItems: MAX_RULES });
 export const SiteMasking = Strict({ selectors: Type.Optional(Rules), blockSelectors: Type.Optional(Rules) });
+/**
+ * How many elements each of the site's rules matches on the visitor's page, in the order of the rules
+ * the server sent; null for a selector the page's browser cannot parse.
+ */
+export const SelectorCounts = Type.Array(Type.Union([Type.Integer({ minimum: 0, maximum: MAX_SELECTOR_COUNT }), Type.Null()]), {
+  maxItems: MAX_RULES,
+});
 
 /** What an agent sees of a visitor's browser, for look-up and support. */
 export const PlatformInfo = Strict({

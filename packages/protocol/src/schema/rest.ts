@@ -136,6 +136,26 @@ export const SiteList = Type.Object({ sites: Type.Array(Site) });
 export const CreateSiteBody = Strict({ key: SiteKey, name: Type.Optional(Type.String({ maxLength: 200 })) });
 export const IdentitySecret = Type.Object({ secret: Type.String() });
 
+/** One of the site's rules as a live page counted it: null when the page's browser could not parse it. */
+const RuleCount = Type.Object({ selector: Type.String(), count: Nullable(Type.Integer({ minimum: 0 })) });
+/**
+ * What a live visitor's page of the site last said its rules match: metadata only (where, when, how
+ * many), never the page's content. The page may lie: it is a hint for whoever writes the rules, not a proof.
+ */
+export const SelectorCountsPage = Type.Object({
+  sessionId: Type.String(),
+  /** The page, without query or fragment. */
+  url: Url,
+  at: Timestamp,
+  /** Each of the site's masking rules as the page had them, in their order. */
+  selectors: Type.Array(RuleCount),
+  blockSelectors: Type.Array(RuleCount),
+});
+export const SelectorCountsList = Type.Object({
+  /** The site's live pages that counted, the most recent first (a few at most). */
+  pages: Type.Array(SelectorCountsPage),
+});
+
 // ---- presence --------------------------------------------------------------
 
 /** A visitor present on a site. Their browser's presence id is not here: it stays between the page and the server (short-ids.ts). */
@@ -179,4 +199,6 @@ export type SiteSettings = Static<typeof SiteSettings>;
 export type Site = Static<typeof Site>;
 export type SiteSettingsPatch = Static<typeof SiteSettingsPatch>;
 export type PresentVisitor = Static<typeof PresentVisitor>;
+export type SelectorCountsPage = Static<typeof SelectorCountsPage>;
+export type SelectorCountsList = Static<typeof SelectorCountsList>;
 export type InviteState = Static<typeof InviteState>;

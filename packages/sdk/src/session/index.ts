@@ -34,6 +34,7 @@ import { fill, modeText, resolveStrings } from './strings.js';
 import { getShortId, knownVisitorId, watchPresence, type Invitation } from './presence.js';
 import { VisitorUi } from './ui.js';
 import { drawInk, watchSelection } from './ink.js';
+import { countRules, platform, watchPage } from './page-facts.js';
 
 const host = (window as unknown as Record<symbol, Host>)[HOST_KEY]!;
 const strings = resolveStrings(host.config.strings);
@@ -276,6 +277,8 @@ function connect(ticket: string): void {
         agents = new Map(msg.agents.map((a) => [a.id, { name: a.name, color: a.color }]));
         // Where the visitor is, for the agents and the audit: never the query or fragment (a form's text lands there).
         send({ t: 'page', url: (location.origin + location.pathname).slice(0, 2048) });
+        send({ t: 'platform', platform: platform() });
+        sendCounts();
         render();
         break;
       case 'action': {
@@ -326,6 +329,7 @@ function connect(ticket: string): void {
       case 'masking':
         // New rules apply to what was sent already too: capture starts over with a fresh snapshot.
         siteMasking = msg.masking;
+        sendCounts();
         if (capture) {
           capture.stop();
           capture = startCapture(document, { mask: masking(), emit: (events, key) => encoder.push(events, key) });
@@ -432,11 +436,25 @@ function goLive(): void {
       end(true);
     },
   });
+  const unwatchPage = watchPage(
+    () => send({ t: 'platform', platform: platform() }),
+    () => sendCounts(false),
+  );
   const unselect = watchSelection(
     () => capture,
     (range) => send({ t: 'selection', range }),
   );
-  whileLive = [() => clearInterval(beat), unwatch, unselect];
+  whileLive = [() => clearInterval(beat), unwatch, unwatchPage, unselect];
+}
+
+/** How many elements the site's rules match here, for its admins; after a DOM change, only when they differ from the last. */
+let lastCounts = '';
+function sendCounts(always = true): void {
+  const counts = countRules(siteMasking);
+  const text = JSON.stringify(counts);
+  if (!always && text === lastCounts) return;
+  lastCounts = text;
+  send({ t: 'selectorCounts', ...counts });
 }
 
 function stopLive(): void {

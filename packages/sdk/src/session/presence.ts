@@ -79,7 +79,8 @@ function visitorId(): string {
   }
 }
 
-function platform(): PlatformInfo {
+/** The visitor's browser, system, viewport, language and time zone: what agents see of the platform (presence, sessions). */
+export function platform(): PlatformInfo {
   const ua = navigator.userAgent;
   const browser =
     /Edg\/(\d+)/.exec(ua)?.[0].replace('Edg/', 'Edge ') ??

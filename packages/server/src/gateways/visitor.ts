@@ -16,6 +16,8 @@ export function acceptVisitor(ws: WebSocket, room: Room, report: (err: unknown) 
   requireHello(ws, () => v.ready);
   /** The sequence number the next non-key frame must carry; null until a keyframe. */
   let expectedSeq: number | null = null;
+  /** This page's address as it said it (`page`): where its selector counts were made. */
+  let page: string | null = null;
 
   onMessages(
     ws,
@@ -51,11 +53,20 @@ export function acceptVisitor(ws: WebSocket, room: Room, report: (err: unknown) 
           await room.setVisitorName(msg.identity.name ?? null);
           break;
         case 'page':
+          page = msg.url;
           await room.navigated(msg.url);
           break;
         case 'selection':
           await room.visitorSelection(msg.range);
           break;
+        case 'platform':
+          await room.setPlatform(msg.platform);
+          break;
+        case 'selectorCounts': {
+          const problem = await room.selectorCounts(page, msg.selectors, msg.blockSelectors);
+          if (problem) sendError(ws, 'TDM_BAD_MESSAGE', problem);
+          break;
+        }
       }
     },
     room.visitorCloser(v),

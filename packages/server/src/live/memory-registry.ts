@@ -4,9 +4,9 @@
  * cannot come to rely on shared objects that Redis would not give it.
  */
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { AGENT_COLORS, limits, modeRank, type AgentInfo, type EndReason, type Mode } from '@tandem/protocol';
+import { AGENT_COLORS, limits, modeRank, type AgentInfo, type EndReason, type Mode, type PlatformInfo } from '@tandem/protocol';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Invite, LiveJournal, LiveSession, NewSession, PresentVisitor, RateLimit, Registry } from './registry.js';
+import type { Invite, LiveJournal, LiveSession, NewSession, PresentVisitor, RateLimit, Registry, SelectorReport } from './registry.js';
 
 /** Hand-off tokens a session may have pending (a visitor clicks one link at a time). */
 export const MAX_PENDING_HANDOFFS = 5;
@@ -35,9 +35,15 @@ interface Entry {
   seq: number;
   /** Every agent that joined the session, with its colour: one who leaves and comes back keeps it. */
   colors?: Map<string, string>;
+  /** The visitor's page's latest counts of the site's rules. */
+  report?: SelectorReport;
 }
 
-const copy = (s: LiveSession): LiveSession => ({ ...s, agents: s.agents.map((a) => ({ ...a })) });
+const copy = (s: LiveSession): LiveSession => ({
+  ...s,
+  agents: s.agents.map((a) => ({ ...a })),
+  ...(s.visitorPlatform ? { visitorPlatform: { ...s.visitorPlatform } } : {}),
+});
 
 export class MemoryRegistry implements Registry {
   /**
@@ -197,6 +203,29 @@ export class MemoryRegistry implements Registry {
     e.session.visitorName = name;
     await this.write(e);
     return true;
+  }
+
+  async setVisitorPlatform(id: string, platform: PlatformInfo): Promise<boolean> {
+    const s = this.sessions.get(id)?.session;
+    if (!s || JSON.stringify(s.visitorPlatform) === JSON.stringify(platform)) return false;
+    s.visitorPlatform = { ...platform };
+    return true;
+  }
+
+  async setSelectorReport(report: SelectorReport): Promise<boolean> {
+    const e = this.sessions.get(report.sessionId);
+    if (!e) return false;
+    e.report = structuredClone(report);
+    return true;
+  }
+
+  async selectorReports(siteKey: string, limit: number): Promise<SelectorReport[]> {
+    return [...this.sessions.values()]
+      .filter((e) => e.session.siteKey === siteKey && e.report)
+      .map((e) => e.report!)
+      .sort((a, b) => b.at.localeCompare(a.at))
+      .slice(0, limit)
+      .map((r) => structuredClone(r));
   }
 
   async visitorConnected(id: string): Promise<{ first: boolean; started: boolean } | null> {

@@ -34,6 +34,25 @@ export interface LiveSession {
   agents: (AgentInfo & { color: string; sockets: number })[];
   /** When the session ends unless a visitor socket opens first (ms since the epoch); null while one is open. */
   expiresAt: number | null;
+  /** The visitor's browser as their page last said it; absent until it has (never journaled: each page says it again). */
+  visitorPlatform?: PlatformInfo;
+}
+
+/** One of the site's rules and how many elements it matched on the page (null: not a selector there). */
+export interface RuleCount {
+  selector: string;
+  count: number | null;
+}
+
+/** What a live page last said the site's rules match there: metadata, never content (and not journaled). */
+export interface SelectorReport {
+  sessionId: string;
+  /** The page, without query or fragment. */
+  url: string;
+  /** When the page said it (ISO time). */
+  at: string;
+  selectors: RuleCount[];
+  blockSelectors: RuleCount[];
 }
 
 /** What of a live session outlives the process that held it: enough to resume it (who is connected does not). */
@@ -143,6 +162,12 @@ export interface Registry {
    */
   setMode(id: string, mode: Mode, onlyLower?: boolean): Promise<{ previous: Mode; raised: boolean } | null>;
   setVisitorName(id: string, name: string | null): Promise<boolean>;
+  /** True when the platform differs from what the session had (agents are told only then). */
+  setVisitorPlatform(id: string, platform: PlatformInfo): Promise<boolean>;
+  /** Keeps a page's latest report on the site's rules; false when the session is gone. */
+  setSelectorReport(report: SelectorReport): Promise<boolean>;
+  /** The latest reports of the site's live sessions, the most recent first, at most `limit`. */
+  selectorReports(siteKey: string, limit: number): Promise<SelectorReport[]>;
   /** A visitor socket opened: `first` when none was open, `started` when it is the very first. */
   visitorConnected(id: string): Promise<{ first: boolean; started: boolean } | null>;
   /** A visitor socket closed: `last` when none is left; the session then expires after `graceMs`. */

@@ -23,6 +23,7 @@ import {
   type Identity,
   type Ink,
   type Mode,
+  type PlatformInfo,
   type Refusal,
   type ServerToAgent,
   type ServerToPresence,
@@ -31,7 +32,7 @@ import {
 } from '@tandem/protocol';
 import { AGENTS_REVOKED, toAgent, toAgents, toPresencePage, toSite, toVisitor, type Bus } from '../bus/bus.js';
 import type { Sites } from '../sites.js';
-import type { LiveSession, Registry } from './registry.js';
+import type { LiveSession, Registry, RuleCount } from './registry.js';
 import type { SessionEvents } from './session-events.js';
 import { encode, peekType } from './wire.js';
 import { withoutQuery } from './urls.js';
@@ -368,6 +369,36 @@ export class Room {
     return this.deps.events.publish(this, { name: 'navigated', url: withoutQuery(url) });
   }
 
+  /** The visitor's browser as their page says it: agents hear of it when it changed. Kept while the session lives, never journaled. */
+  async setPlatform(platform: PlatformInfo): Promise<void> {
+    if (await this.deps.registry.setVisitorPlatform(this.id, platform)) {
+      await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'visitorPlatform', platform }));
+    }
+  }
+
+  /**
+   * A page's counts of the site's rules, kept (with the page and the time) for the site's admins.
+   * Each count goes with the rule it was counted for, so counts must come one per rule the site
+   * has now: a page still on the rules before a change is refused, and counts again once its
+   * `masking` arrives. Returns the problem to answer, or null. The page may lie: it is a hint.
+   */
+  async selectorCounts(url: string | null, selectors: (number | null)[], blockSelectors: (number | null)[]): Promise<string | null> {
+    if (url === null) return 'Send page before selectorCounts.';
+    const rules = (await this.deps.sites.settings(this.siteKey)).masking;
+    if (selectors.length !== rules.selectors.length || blockSelectors.length !== rules.blockSelectors.length) {
+      return `The site has ${rules.selectors.length} masking and ${rules.blockSelectors.length} blocking rules; count those of the last welcome or masking.`;
+    }
+    const zip = (list: string[], counts: (number | null)[]): RuleCount[] => list.map((selector, i) => ({ selector, count: counts[i] ?? null }));
+    await this.deps.registry.setSelectorReport({
+      sessionId: this.id,
+      url: withoutQuery(url),
+      at: new Date().toISOString(),
+      selectors: zip(rules.selectors, selectors),
+      blockSelectors: zip(rules.blockSelectors, blockSelectors),
+    });
+    return null;
+  }
+
   // ---- agents' sockets -------------------------------------------------------
 
   /** Null when the session has as many agent sockets here as it may. */
@@ -402,7 +433,7 @@ export class Room {
       sessionId: session.id,
       you: { ...a.agent, color: a.color },
       agents: session.agents.map(({ id, name, color }) => ({ id, name, color })),
-      visitor: { name: session.visitorName, connected: session.visitorSockets > 0 },
+      visitor: { name: session.visitorName, connected: session.visitorSockets > 0, platform: session.visitorPlatform ?? null },
       mode: session.mode,
     });
     if (joined.first) {

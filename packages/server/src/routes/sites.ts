@@ -8,7 +8,19 @@ import type { Context } from '../context.js';
 import { requireAdmin, requirePrincipal, requireSite, requireSiteOperator, seesSite } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
 import { describe } from './openapi.js';
-import { CreateSiteBody, IdentitySecret, Site, SiteList, SiteParams, SiteSettings, SiteSettingsPatch } from '@tandem/protocol/schema';
+import {
+  CreateSiteBody,
+  IdentitySecret,
+  SelectorCountsList,
+  Site,
+  SiteList,
+  SiteParams,
+  SiteSettings,
+  SiteSettingsPatch,
+} from '@tandem/protocol/schema';
+
+/** Live pages a selector-counts answer lists at most: enough to see a rule work, not a list of visitors. */
+const MAX_COUNTED_PAGES = 5;
 
 export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -121,6 +133,29 @@ export async function siteRoutes(app: FastifyInstance, ctx: Context): Promise<vo
         });
       }
       return ctx.sites.update(req.params.key, req.body);
+    },
+  );
+
+  api.get(
+    '/api/v1/sites/:key/selector-counts',
+    {
+      schema: describe(
+        { auth: ['agentCookie', 'apiKey'], errors: ['TDM_FORBIDDEN', 'TDM_UNKNOWN_SITE'] },
+        {
+          tags: ['sites'],
+          summary:
+            'How many elements each masking and blocking rule matches on the site’s live pages (the most recent first, a few at most); as the pages say it',
+          params: SiteParams,
+          response: { 200: SelectorCountsList },
+        },
+      ),
+    },
+    async (req) => {
+      // Those who write the rules: an admin, or the site's own key. Where visitors are is not for every agent.
+      requireSiteOperator(await requirePrincipal(ctx, req), req.params.key, 'Only an admin sees how the masking rules match.');
+      if (!ctx.sites.known(req.params.key)) fail('TDM_UNKNOWN_SITE');
+      const reports = await ctx.registry.selectorReports(req.params.key, MAX_COUNTED_PAGES);
+      return { pages: reports };
     },
   );
 }
