@@ -5,8 +5,9 @@
  * console gets back into its session.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Joined, type Session, type Site } from './api.js';
+import { api, type Joined, type Session } from './api.js';
 import { Audit } from './audit.js';
+import { useSites } from './use-sites.js';
 
 /** The list refreshes this often while it is on screen. */
 const REFRESH_MS = 5000;
@@ -27,19 +28,12 @@ const who = (s: Session) => s.visitorName ?? s.visitorEmail ?? s.visitorUniqueId
 
 export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
   const [sessions, setSessions] = useState<Session[] | null>(null);
-  const [sites, setSites] = useState<Site[]>([]);
+  const sites = useSites() ?? [];
   const [site, setSite] = useState('');
   const [state, setState] = useState<StateFilter>('all');
   const [from, setFrom] = useState('');
   const [error, setError] = useState('');
   const [audit, setAudit] = useState<string | null>(null);
-
-  useEffect(() => {
-    api.sites().then(
-      (r) => setSites(r.sites),
-      () => {},
-    );
-  }, []);
 
   useEffect(() => {
     let stopped = false;
