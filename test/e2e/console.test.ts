@@ -3,7 +3,7 @@
  * by keyboard, the sessions list (a reloaded console rejoins its live session),
  * site settings (a masking selector saved there masks the element in the live
  * session within 2 s; the server's problem details shown by the field), API keys
- * (shown once, working, revoked), and axe-core on every screen. Screenshots go to TANDEM_SCREENSHOTS (or /tmp/shots-console).
+ * (shown once, working, revoked), the agent filter, and axe-core on every screen. Screenshots go to TANDEM_SCREENSHOTS (or /tmp/shots-console).
  */
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
 import { joinInConsole, shareDemo } from '../helpers/site.js';
-import { signIn } from '../helpers/clients.js';
+import { joinAsAgent, signIn, startVisitorSession } from '../helpers/clients.js';
 
 const SHOTS = process.env.TANDEM_SCREENSHOTS ?? '/tmp/shots-console';
 const AXE = resolve('node_modules/axe-core/axe.min.js');
@@ -411,6 +411,55 @@ describe('the console’s screens', () => {
     // The other key still opens the API.
     expect((await withKey(second)).status).toBe(200);
     await check(admin, '19-keys-revoked');
+    await admin.close();
+  });
+
+  it('the sessions list filters by agent: the agents who joined, or sessions no agent joined', async () => {
+    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'casey@example.test', password: 'casey-first-pw' }),
+    });
+    expect(login.status).toBe(200);
+    const casey = (await login.json()) as { id: string };
+    const caseyCookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const helped = await startVisitorSession(server.url, 'Helped By Casey');
+    const caseyAgent = await joinAsAgent(server.url, caseyCookie, helped.code);
+    const waiting = await startVisitorSession(server.url, 'Nobody Yet');
+
+    const admin = await adminCtx.newPage();
+    await signInConsole(admin);
+    const caseyRow = admin.locator(`tr[data-session="${helped.sessionId}"]`);
+    const adminRow = admin.locator(`tr[data-session="${sessionId}"]`);
+    const waitingRow = admin.locator(`tr[data-session="${waiting.sessionId}"]`);
+    // The join is written as the session's metadata in the background: the list shows it at a refresh.
+    await admin.waitForSelector(`#sessions-agent option[value="${casey.id}"]`, { state: 'attached', timeout: 15_000 });
+    expect(await caseyRow.locator('[data-agents]').textContent()).toBe('Casey Support');
+    await waitingRow.waitFor();
+
+    await admin.selectOption('#sessions-agent', casey.id);
+    await adminRow.waitFor({ state: 'detached' });
+    await caseyRow.waitFor();
+    expect(await waitingRow.count()).toBe(0);
+    expect(await admin.locator('tr[data-session]').count()).toBe(1);
+    await check(admin, '20-sessions-by-agent');
+
+    await admin.selectOption('#sessions-agent', { label: ADMIN.name });
+    await adminRow.waitFor();
+    expect(await caseyRow.count()).toBe(0);
+    expect(await waitingRow.count()).toBe(0);
+
+    await admin.selectOption('#sessions-agent', { label: 'No agent joined' });
+    await waitingRow.waitFor();
+    expect(await caseyRow.count()).toBe(0);
+    expect(await adminRow.count()).toBe(0);
+
+    await admin.selectOption('#sessions-agent', '');
+    await adminRow.waitFor();
+    await caseyRow.waitFor();
+    caseyAgent.ws.close();
+    helped.visitor.ws.close();
+    waiting.visitor.ws.close();
     await admin.close();
   });
 
