@@ -346,8 +346,8 @@ describe('the console’s screens', () => {
     await shown.waitFor();
     const secret = await shown.inputValue();
     expect(secret).toMatch(/^tdm_/);
-    // Focus is on the key, selected, and the note says it will not come back.
-    expect(await admin.evaluate(() => document.activeElement?.id)).toBe('new-key-value');
+    // Focus moves to the key, selected (once the panel is drawn), and the note says it will not come back.
+    await expect.poll(() => admin.evaluate(() => document.activeElement?.id)).toBe('new-key-value');
     expect(await admin.textContent('[data-new-key]')).toContain('You will not see this key again.');
     const row = admin.locator('tr[data-key-name="CRM integration"]');
     await row.waitFor();
@@ -371,7 +371,7 @@ describe('the console’s screens', () => {
     await admin.keyboard.press('Enter');
     await shown.waitFor({ state: 'detached' });
     expect(await inPage(secret)).toBe(false);
-    expect(await admin.evaluate(() => document.activeElement?.id)).toBe('key-name');
+    await expect.poll(() => admin.evaluate(() => document.activeElement?.id)).toBe('key-name');
     await check(admin, '17-keys-list');
 
     // Leaving the screen with a key on show drops it too.
@@ -392,7 +392,7 @@ describe('the console’s screens', () => {
     const dialog = admin.locator('dialog.confirm[open]');
     await dialog.waitFor();
     expect(await dialog.textContent()).toContain('Revoke the key “CRM integration”?');
-    expect(await admin.evaluate(() => document.activeElement?.getAttribute('data-cancel'))).toBe('revoke-key');
+    await expect.poll(() => admin.evaluate(() => document.activeElement?.getAttribute('data-cancel'))).toBe('revoke-key');
     await check(admin, '18-keys-revoke-confirm');
     await admin.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
