@@ -1,7 +1,8 @@
 /**
  * What is at rest: the server's secret outside the database (a 0600 file or
  * TANDEM_SECRET), the database file itself 0600, per-site identity secrets
- * encrypted, and a database that cannot be used refused with a clear error.
+ * encrypted, a database that cannot be used refused with a clear error, and the
+ * sessions list naming each session’s agents once.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -172,5 +173,41 @@ describe('sessions left open', () => {
     const row = await s.context.store.getSession('dangling-1');
     expect(row).toMatchObject({ endReason: 'server' });
     expect(Date.parse(row!.endedAt!)).toBeGreaterThan(Date.parse(createdAt));
+  });
+});
+
+describe('the sessions list', () => {
+  it('names each session’s agents once (a rejoin is another row), in the order they first joined', async () => {
+    const store = await openSqliteStore(tempDir());
+    const base = {
+      siteKey: 'demo',
+      code: '123456',
+      visitorName: null,
+      visitorEmail: null,
+      visitorUniqueId: null,
+      startUrl: null,
+      endedAt: null,
+      endReason: null,
+      maxMode: 'view' as const,
+    };
+    await store.createSession({ id: 's1', ...base, createdAt: '2026-01-01T10:00:00.000Z' });
+    await store.createSession({ id: 's2', ...base, createdAt: '2026-01-01T11:00:00.000Z' });
+    await store.addSessionAgent('s1', { agentId: 'a1', agentName: 'Sam', joinedAt: '2026-01-01T10:01:00.000Z' });
+    await store.addSessionAgent('s1', { agentId: 'a2', agentName: 'Kim', joinedAt: '2026-01-01T10:02:00.000Z' });
+    await store.addSessionAgent('s1', { agentId: 'a1', agentName: 'Sam R.', joinedAt: '2026-01-01T10:03:00.000Z' });
+    const list = await store.listSessions({ limit: 10 });
+    expect(list.map((s) => [s.id, s.agents])).toEqual([
+      ['s2', []],
+      [
+        's1',
+        [
+          { agentId: 'a1', agentName: 'Sam' },
+          { agentId: 'a2', agentName: 'Kim' },
+        ],
+      ],
+    ]);
+    // The detail still has every join, with its time.
+    expect((await store.getSession('s1'))!.agents).toHaveLength(3);
+    await store.close();
   });
 });

@@ -4,7 +4,7 @@
  * the server). The server decides: its refusals are shown as it words them.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Agent, type ApiError, type Me } from './api.js';
+import { api, fieldErrors, type Agent, type Me } from './api.js';
 
 const ROLE_LABEL: Record<Agent['role'], string> = { agent: 'Agent', admin: 'Admin' };
 
@@ -43,11 +43,7 @@ export function Agents({ me }: { me: Me }) {
       setForm({ name: '', email: '', password: '', role: 'agent' });
       setCreated(`${agent.name || agent.email} can sign in now.`);
     } catch (err) {
-      const { errors, detail, message } = err as ApiError;
-      const byField: Record<string, string> = {};
-      for (const f of errors ?? []) byField[f.field.replace(/^\/body\//, '')] = f.problem;
-      if (Object.keys(byField).length === 0) byField.form = detail ?? message;
-      setFormErrors(byField);
+      setFormErrors(fieldErrors(err));
     }
   }
 

@@ -12,8 +12,10 @@ import type {
   SiteSettings,
   SiteSettingsPatch,
 } from '@tandem/protocol';
+import type { ApiKeyInfo, CreateApiKeyBody, CreatedApiKey } from '@tandem/protocol';
 import type { AuditTrail, CreateWebhookBody, Webhook, WebhookCreated, WebhookDelivery, WebhookEventType, WebhookPatch } from '@tandem/protocol';
 
+export type { ApiKeyInfo, CreatedApiKey };
 export type { AuditTrail, Webhook, WebhookCreated, WebhookDelivery, WebhookEventType };
 export type { Me, PresentVisitor, InviteState, SelectorCountsPage, Session, Site, SiteSettings, SiteSettingsPatch };
 export type Joined = AgentTicket;
@@ -32,6 +34,8 @@ export type AgentChange = Partial<Pick<Agent, 'name' | 'role' | 'disabled'>>;
 /** What a failed call throws: the server's sentence, and (when the request did not fit) the field at fault. */
 export interface ApiError extends Error {
   status: number;
+  /** The server's code (TDM_…), for a refusal a screen words or places itself. */
+  code?: string;
   endReason?: string;
   detail?: string;
   errors?: { field: string; problem: string }[];
@@ -49,11 +53,24 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   if (!res.ok)
     throw Object.assign(new Error(data.message ?? `The server answered ${res.status}.`), {
       status: res.status,
+      code: data.code,
       endReason: data.endReason,
       detail: data.detail,
       errors: Array.isArray(data.errors) ? data.errors : undefined,
     }) as ApiError;
   return data;
+}
+
+/**
+ * A refusal's problems by field, the JSON pointer without its /body/ prefix ("name", "masking/selectors/0");
+ * one the server did not pin on a field is under `form`, in the server's words.
+ */
+export function fieldErrors(err: unknown): Record<string, string> {
+  const { errors, detail, message } = err as ApiError;
+  const byField: Record<string, string> = {};
+  for (const f of errors ?? []) byField[f.field.replace(/^\/body\//, '')] = f.problem;
+  if (Object.keys(byField).length === 0) byField.form = detail ?? message;
+  return byField;
 }
 
 const enc = encodeURIComponent;
@@ -79,6 +96,9 @@ export const api = {
   deleteWebhook: (id: string) => call<void>('DELETE', `/api/v1/webhooks/${enc(id)}`),
   testWebhook: (id: string) => call<{ delivery: WebhookDelivery }>('POST', `/api/v1/webhooks/${enc(id)}/test`),
   deliveries: (id: string) => call<{ deliveries: WebhookDelivery[] }>('GET', `/api/v1/webhooks/${enc(id)}/deliveries?limit=10`),
+  keys: () => call<{ keys: ApiKeyInfo[] }>('GET', '/api/v1/keys'),
+  createKey: (body: CreateApiKeyBody) => call<CreatedApiKey>('POST', '/api/v1/keys', body),
+  revokeKey: (id: string) => call<void>('DELETE', `/api/v1/keys/${enc(id)}`),
   audit: (sessionId: string) => call<AuditTrail>('GET', `/api/v1/sessions/${enc(sessionId)}/audit?limit=200`),
   settings: (site: string) => call<SiteSettings>('GET', `/api/v1/sites/${enc(site)}/settings`),
   saveSettings: (site: string, patch: SiteSettingsPatch) => call<SiteSettings>('PATCH', `/api/v1/sites/${enc(site)}/settings`, patch),

@@ -1,4 +1,4 @@
-/** The agent console: sign in, then sessions (join by code, rejoin a live one), visitors, and for admins site settings, agents and webhooks. */
+/** The agent console: sign in, then sessions (join by code, rejoin a live one), visitors, and for admins site settings, agents, webhooks and API keys. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Joined, type Me } from './api.js';
@@ -10,6 +10,7 @@ import { Sessions } from './sessions.js';
 import { SiteSettingsScreen } from './site-settings.js';
 import { Agents } from './agents.js';
 import { Webhooks } from './webhooks.js';
+import { Keys } from './keys.js';
 import { Nav, useScreen } from './nav.js';
 
 function App() {
@@ -65,6 +66,7 @@ function App() {
           {screen === 'settings' && <SiteSettingsScreen />}
           {screen === 'agents' && <Agents me={me} />}
           {screen === 'webhooks' && <Webhooks />}
+          {screen === 'keys' && <Keys />}
         </main>
       )}
     </div>

@@ -1,11 +1,11 @@
 /**
  * The console's screens, one per address fragment (#/sessions, #/visitors,
- * #/settings, #/agents, #/webhooks): plain links, so the keyboard, the back button and a reload
+ * #/settings, #/agents, #/webhooks, #/keys): plain links, so the keyboard, the back button and a reload
  * all keep the agent where they were.
  */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Screen = 'sessions' | 'visitors' | 'settings' | 'agents' | 'webhooks';
+export type Screen = 'sessions' | 'visitors' | 'settings' | 'agents' | 'webhooks' | 'keys';
 
 const SCREENS: { screen: Screen; label: string; adminOnly?: boolean }[] = [
   { screen: 'sessions', label: 'Sessions' },
@@ -13,6 +13,7 @@ const SCREENS: { screen: Screen; label: string; adminOnly?: boolean }[] = [
   { screen: 'settings', label: 'Site settings', adminOnly: true },
   { screen: 'agents', label: 'Agents', adminOnly: true },
   { screen: 'webhooks', label: 'Webhooks', adminOnly: true },
+  { screen: 'keys', label: 'API keys', adminOnly: true },
 ];
 
 function fromHash(admin: boolean): Screen {

@@ -1,12 +1,13 @@
 /**
  * Sessions, live and past (who, where, when, how it ended: never page content),
- * filtered by site, state and date; a live session the agent may open again
+ * filtered by site, agent, state and date; a live session the agent may open again
  * (one they joined, or any for an admin) is rejoined from here, so a reloaded
  * console gets back into its session.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { api, type Joined, type Session, type Site } from './api.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type Joined, type Session } from './api.js';
 import { Audit } from './audit.js';
+import { useSites } from './use-sites.js';
 
 /** The list refreshes this often while it is on screen. */
 const REFRESH_MS = 5000;
@@ -22,24 +23,22 @@ const ENDED: Record<string, string> = {
 
 type StateFilter = 'all' | 'live' | 'ended';
 
+/** The agent filter's value for sessions no agent joined (an agent id is never empty-braced). */
+const NO_AGENT = '{none}';
+
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const who = (s: Session) => s.visitorName ?? s.visitorEmail ?? s.visitorUniqueId ?? 'Anonymous visitor';
 
 export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
   const [sessions, setSessions] = useState<Session[] | null>(null);
-  const [sites, setSites] = useState<Site[]>([]);
+  const sites = useSites() ?? [];
   const [site, setSite] = useState('');
+  const [agent, setAgent] = useState('');
+  const seenAgents = useRef(new Map<string, string>());
   const [state, setState] = useState<StateFilter>('all');
   const [from, setFrom] = useState('');
   const [error, setError] = useState('');
   const [audit, setAudit] = useState<string | null>(null);
-
-  useEffect(() => {
-    api.sites().then(
-      (r) => setSites(r.sites),
-      () => {},
-    );
-  }, []);
 
   useEffect(() => {
     let stopped = false;
@@ -67,7 +66,12 @@ export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
 
   // A date input gives the local day; sessions from its midnight on are shown.
   const since = from ? new Date(`${from}T00:00`).getTime() : -Infinity;
-  const shown = (sessions ?? []).filter((s) => (!site || s.siteKey === site) && Date.parse(s.createdAt) >= since);
+  const byAgent = (s: Session) => !agent || (agent === NO_AGENT ? s.agents.length === 0 : s.agents.some((a) => a.agentId === agent));
+  const shown = (sessions ?? []).filter((s) => (!site || s.siteKey === site) && byAgent(s) && Date.parse(s.createdAt) >= since);
+  // The agents to filter by: those in the sessions listed since the screen opened (a refresh or another state
+  // filter keeps the one chosen in the picker), named as they last were (the list is newest first).
+  const agents = seenAgents.current;
+  for (const s of [...(sessions ?? [])].reverse()) for (const a of s.agents) agents.set(a.agentId, a.agentName);
 
   return (
     <section class="card wide sessions" aria-labelledby="sessions-title">
@@ -82,6 +86,20 @@ export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
                 {s.name || s.key}
               </option>
             ))}
+          </select>
+        </div>
+        <div>
+          <label for="sessions-agent">Agent</label>
+          <select id="sessions-agent" value={agent} onChange={(e) => setAgent(e.currentTarget.value)}>
+            <option value="">All agents</option>
+            {[...agents]
+              .sort((a, b) => a[1].localeCompare(b[1]))
+              .map(([id, name]) => (
+                <option key={id} value={id}>
+                  {name}
+                </option>
+              ))}
+            <option value={NO_AGENT}>No agent joined</option>
           </select>
         </div>
         <div>
@@ -104,6 +122,7 @@ export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
             <tr>
               <th scope="col">Visitor</th>
               <th scope="col">Site</th>
+              <th scope="col">Agents</th>
               <th scope="col">Started</th>
               <th scope="col">State</th>
               <th scope="col">
@@ -123,6 +142,7 @@ export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
                   )}
                 </td>
                 <td>{s.siteKey}</td>
+                <td data-agents>{s.agents.length ? s.agents.map((a) => a.agentName).join(', ') : <span class="muted">No agent</span>}</td>
                 <td>{when(s.createdAt)}</td>
                 <td>
                   {s.live ? (
@@ -157,7 +177,7 @@ export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
               </tr>,
               audit === s.id && (
                 <tr key={`${s.id}-audit`} class="audit-row">
-                  <td colSpan={5}>
+                  <td colSpan={6}>
                     <Audit sessionId={s.id} />
                   </td>
                 </tr>

@@ -4,7 +4,8 @@
  * and read its last deliveries (status, attempts, the last answer or error).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Site, type Webhook, type WebhookCreated, type WebhookDelivery, type WebhookEventType } from './api.js';
+import { api, type Webhook, type WebhookCreated, type WebhookDelivery, type WebhookEventType } from './api.js';
+import { useSites } from './use-sites.js';
 
 /** The events an endpoint can subscribe to (the protocol's WEBHOOK_EVENT_TYPES, kept out of this bundle with TypeBox). */
 const EVENTS: { type: WebhookEventType; label: string }[] = [
@@ -69,7 +70,6 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
 }
 
 export function Webhooks() {
-  const [sites, setSites] = useState<Site[]>([]);
   const [site, setSite] = useState('');
   const [hooks, setHooks] = useState<Webhook[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
@@ -79,16 +79,9 @@ export function Webhooks() {
   const [formError, setFormError] = useState('');
   const [error, setError] = useState('');
   const [status, setStatus] = useState('');
+  const sites = useSites(setError);
 
-  useEffect(() => {
-    api.sites().then(
-      (r) => {
-        setSites(r.sites);
-        setSite((s) => s || (r.sites[0]?.key ?? ''));
-      },
-      (e: Error) => setError(e.message),
-    );
-  }, []);
+  useEffect(() => setSite((s) => s || (sites?.[0]?.key ?? '')), [sites]);
   const load = () =>
     api.webhooks(site).then(
       (r) => setHooks(r.webhooks),
@@ -132,7 +125,7 @@ export function Webhooks() {
     <>
       <section class="card wide webhooks" aria-labelledby="webhooks-title">
         <h2 id="webhooks-title">Webhooks</h2>
-        {sites.length > 1 && (
+        {sites && sites.length > 1 && (
           <>
             <label for="webhooks-site">Site</label>
             <select id="webhooks-site" value={site} onChange={(e) => setSite(e.currentTarget.value)}>

@@ -30,3 +30,4 @@ export const CreatedApiKey = Type.Intersect([ApiKeyInfo, Type.Object({ key: Type
 
 export type ApiKeyInfo = Static<typeof ApiKeyInfo>;
 export type CreatedApiKey = Static<typeof CreatedApiKey>;
+export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;

@@ -82,7 +82,7 @@ export const LoginBody = Strict({ email: Type.String({ maxLength: 200 }), passwo
 export const JoinBody = Strict({ code: Type.String({ minLength: 1, maxLength: 20 }) });
 export const AgentTicket = Type.Object({ sessionId: Type.String(), ticket: Type.String(), visitorName: Nullable(Type.String()) });
 
-export const Session = Type.Object({
+const sessionFields = {
   id: Type.String(),
   siteKey: Type.String(),
   /** The code while the session is live (null once it ended); left out for an agent who has not joined it (a code lets anyone in). */
@@ -98,12 +98,19 @@ export const Session = Type.Object({
   /** The most the visitor allowed agents: view, navigate or control. */
   maxMode: Nullable(Type.String()),
   live: Type.Boolean(),
+};
+
+/** A session as the list gives it: with each agent who joined it once, named as when they first joined (filters by agent). */
+export const Session = Type.Object({
+  ...sessionFields,
+  agents: Type.Array(Type.Object({ agentId: Type.String(), agentName: Type.String() })),
 });
 
-export const SessionDetail = Type.Intersect([
-  Session,
-  Type.Object({ agents: Type.Array(Type.Object({ agentId: Type.String(), agentName: Type.String(), joinedAt: Timestamp })) }),
-]);
+/** One session: every join of an agent, with its time (a rejoin is a join). */
+export const SessionDetail = Type.Object({
+  ...sessionFields,
+  agents: Type.Array(Type.Object({ agentId: Type.String(), agentName: Type.String(), joinedAt: Timestamp })),
+});
 
 export const SessionList = Type.Object({ sessions: Type.Array(Session) });
 export const SessionListQuery = Type.Object({

@@ -183,4 +183,10 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('live_sessions').addColumn('short_id', 'text').execute();
     },
   },
+  '010_session_agents_by_session': {
+    async up(db: Kysely<unknown>) {
+      // The sessions list names each session's agents: looked up by session, a page at a time.
+      await db.schema.createIndex('session_agents_session_id').on('session_agents').column('session_id').execute();
+    },
+  },
 };

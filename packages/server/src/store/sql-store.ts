@@ -6,7 +6,17 @@ import { migrations } from './migrations.js';
 import { SqlWebhookStore, type WebhookTables } from './sql-webhook-store.js';
 import { appendAudit, auditSessionIds, listAudit, type AuditTables } from './audit-sql.js';
 import type { AuditEntry, AuditFields } from '../audit/chain.js';
-import type { AgentPatch, AgentRecord, ApiKeyRecord, SessionAgentRecord, SessionRecord, SignInRecord, SiteRecord, Store } from './store.js';
+import type {
+  AgentPatch,
+  AgentRecord,
+  ApiKeyRecord,
+  SessionAgentRecord,
+  SessionListAgent,
+  SessionRecord,
+  SignInRecord,
+  SiteRecord,
+  Store,
+} from './store.js';
 
 interface Database extends WebhookTables, AuditTables {
   agents: { id: string; email: string; name: string; role: string; password_hash: string; created_at: string; disabled_at: string | null };
@@ -238,11 +248,32 @@ export class SqlStore implements Store {
     };
   }
 
-  async listSessions(options: { limit: number; active?: boolean; siteKey?: string }): Promise<SessionRecord[]> {
+  async listSessions(options: { limit: number; active?: boolean; siteKey?: string }) {
     let q = this.db.selectFrom('sessions').selectAll().orderBy('created_at', 'desc').limit(options.limit);
     if (options.active !== undefined) q = q.where('ended_at', options.active ? 'is' : 'is not', null);
     if (options.siteKey !== undefined) q = q.where('site_key', '=', options.siteKey);
-    return (await q.execute()).map(toSession);
+    const rows = await q.execute();
+    // One query for the whole page (session_agents_session_id): a rejoin is a row, so each agent is kept once.
+    const joins =
+      rows.length === 0
+        ? []
+        : await this.db
+            .selectFrom('session_agents')
+            .select(['session_id', 'agent_id', 'agent_name'])
+            .where(
+              'session_id',
+              'in',
+              rows.map((r) => r.id),
+            )
+            .orderBy('joined_at')
+            .execute();
+    const agents = new Map<string, SessionListAgent[]>();
+    for (const j of joins) {
+      const list = agents.get(j.session_id) ?? [];
+      if (!list.some((a) => a.agentId === j.agent_id)) list.push({ agentId: j.agent_id, agentName: j.agent_name });
+      agents.set(j.session_id, list);
+    }
+    return rows.map((r) => ({ ...toSession(r), agents: agents.get(r.id) ?? [] }));
   }
 
   async joinedSessions(agentId: string, sessionIds: string[]): Promise<Set<string>> {

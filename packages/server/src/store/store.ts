@@ -73,6 +73,9 @@ export interface SessionAgentRecord {
   joinedAt: string;
 }
 
+/** An agent who joined a session, as the sessions list names them. */
+export type SessionListAgent = Pick<SessionAgentRecord, 'agentId' | 'agentName'>;
+
 /** Also the embedded registry's journal (live/registry.ts): live sessions outlive the process. */
 export interface Store extends LiveJournal {
   countAgents(): Promise<number>;
@@ -112,7 +115,8 @@ export interface Store extends LiveJournal {
   endDangling(endedAt: string, reason: EndReason, isLive: (id: string) => Promise<boolean>): Promise<number>;
   addSessionAgent(sessionId: string, agent: SessionAgentRecord): Promise<void>;
   getSession(id: string): Promise<(SessionRecord & { agents: SessionAgentRecord[] }) | undefined>;
-  listSessions(options: { limit: number; active?: boolean; siteKey?: string }): Promise<SessionRecord[]>;
+  /** Newest first, each with the agents who joined it: each agent once, named as at their first join. */
+  listSessions(options: { limit: number; active?: boolean; siteKey?: string }): Promise<(SessionRecord & { agents: SessionListAgent[] })[]>;
   /** Which of these sessions the agent joined. */
   joinedSessions(agentId: string, sessionIds: string[]): Promise<Set<string>>;
   /** Deletes sessions that ended before `before`, with their audit trails; returns how many. */
