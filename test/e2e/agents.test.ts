@@ -61,7 +61,12 @@ function roster(page: Page): Promise<Row[]> {
   return page.$$eval('.roster li', (items) =>
     items.map((li) => ({
       id: (li as HTMLElement).dataset.agentId!,
-      text: li.textContent.trim(),
+      // The name and "(you)": not the controls' badge nor its buttons.
+      text: (() => {
+        const copy = li.cloneNode(true) as Element;
+        copy.querySelectorAll('.holder-badge, button').forEach((x) => x.remove());
+        return copy.textContent.trim();
+      })(),
       swatch: getComputedStyle(li.querySelector('.swatch')!).backgroundColor,
     })),
   );
@@ -161,5 +166,56 @@ describe('two agents in one session', () => {
     // The bar and the roster in a side panel of an agent desktop (the bar's layout there is another change's).
     await admin.setViewportSize({ width: 820, height: 700 });
     await admin.screenshot({ path: `${SHOTS}/admin-820.png` });
+  });
+
+  it('brings a colleague in with the link, hands the controls over on request, and leaves ending to the holder', async () => {
+    const { page: visitor, code } = await shareDemo(await context(1000, 700), server.url);
+    const admin = await joinInConsole(await context(1280, 820), server.url, code);
+    // The admin shows the code and the link that brings a colleague in.
+    await admin.click('[data-invite-colleague]');
+    expect(await admin.getAttribute('[data-colleague-code]', 'data-colleague-code')).toBe(code);
+    const link = await admin.inputValue('#colleague-link');
+    expect(link).toBe(`${server.url}/console/#/join/${code}`);
+    await admin.screenshot({ path: `${SHOTS}/invite-colleague.png` });
+    await admin.keyboard.press('Escape');
+    expect(await admin.isVisible('#colleague-panel')).toBe(false);
+
+    // Lee opens the link, signs in, and is in the session: no code typed.
+    const lee = await (await context(1280, 820)).newPage();
+    await lee.goto(link);
+    await lee.fill('#email', LEE.email);
+    await lee.fill('#password', LEE.password);
+    await lee.click('button[type=submit]');
+    await lee.waitForSelector('[data-session-state=live]', { timeout: 30_000 });
+    expect(await lee.evaluate(() => location.hash)).toBe('#/sessions');
+    await expect.poll(() => roster(admin).then((r) => r.length)).toBe(2);
+    const [adminRow, leeRow] = (await roster(lee)) as [Row, Row];
+
+    // The admin joined first: it has the controls. Lee may not end the session for everyone.
+    expect(await lee.getAttribute(`.roster li[data-agent-id="${adminRow.id}"]`, 'data-holder')).toBe('true');
+    expect(await lee.isDisabled('[data-action=end]')).toBe(true);
+    expect(await lee.getAttribute('[data-action=end]', 'title')).toMatch(/controls/);
+    expect(await admin.isDisabled('[data-action=end]')).toBe(false);
+
+    // Lee asks for the controls; the admin hands them over from the notice.
+    await lee.click('[data-ask-control]');
+    await admin.waitForSelector(`[data-grant-control="${leeRow.id}"]`, { timeout: 5000 });
+    expect(await admin.textContent('[data-notice=controlAsked]')).toContain(`${LEE.name} asks for the controls.`);
+    await admin.screenshot({ path: `${SHOTS}/control-asked.png` });
+    await admin.click(`[data-grant-control="${leeRow.id}"]`);
+    await lee.waitForSelector(`.roster li[data-agent-id="${leeRow.id}"][data-holder]`, { timeout: 5000 });
+    await admin.waitForSelector(`.roster li[data-agent-id="${leeRow.id}"][data-holder]`, { timeout: 5000 });
+    expect(await lee.textContent('[data-notice=control]')).toBe('You have the controls now.');
+    expect(await lee.isDisabled('[data-action=end]')).toBe(false);
+    // The admin may still end it (an admin), and may ask for them back.
+    expect(await admin.isDisabled('[data-action=end]')).toBe(false);
+    expect(await admin.isVisible('[data-ask-control]')).toBe(true);
+    await lee.screenshot({ path: `${SHOTS}/lee-has-the-controls.png` });
+
+    // Lee hands them back from the roster.
+    await lee.click(`[data-hand-over="${adminRow.id}"]`);
+    await admin.waitForSelector(`.roster li[data-agent-id="${adminRow.id}"][data-holder]`, { timeout: 5000 });
+    await lee.waitForSelector('[data-action=end]:disabled');
+    expect(await visitor.$('tandem-ui [data-action=stop]')).not.toBeNull();
   });
 });

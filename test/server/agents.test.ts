@@ -185,4 +185,53 @@ describe('several agents in one session', () => {
     expect(a.agent.json.filter((m) => (m.t === 'ink' || m.t === 'agentSelection') && m.agentId === adminId)).toEqual([]);
     expect(b.agent.json.filter((m) => (m.t === 'ink' || m.t === 'agentSelection') && m.agentId === leeId)).toEqual([]);
   });
+
+  it('one agent holds the controls: the others’ input is refused until it hands over; ending for everyone is the holder’s or an admin’s', async () => {
+    const s = await startVisitorSession(server.url, 'Ines');
+    const a = await join(await signInAs(ADMIN), s.code);
+    const b = await join(await signInAs(LEE), s.code);
+    const c = await join(await signInAs(CY), s.code);
+    const [adminId, leeId, cyId] = [a.welcome.you.id as string, b.welcome.you.id as string, c.welcome.you.id as string];
+    // The first to join holds them; everyone's welcome says so.
+    expect(a.welcome.controlBy).toBe(adminId);
+    expect(b.welcome.controlBy).toBe(adminId);
+    s.visitor.sendJson({ t: 'mode', mode: 'control' });
+    await b.agent.next((m) => m.t === 'mode' && m.mode === 'control');
+
+    // Lee clicks: refused, it is not Lee's to drive. A highlight is everyone's.
+    b.agent.sendJson({ t: 'action', id: 1, a: { k: 'click', node: 5, x: 1, y: 1 } });
+    expect(await b.agent.next((m) => m.t === 'actionResult' && m.id === 1)).toMatchObject({ ok: false, reason: 'holder' });
+    b.agent.sendJson({ t: 'action', id: 2, a: { k: 'highlight', node: 5 } });
+    expect(await s.visitor.next((m) => m.t === 'action' && m.id === 2)).toMatchObject({ agentId: leeId });
+    a.agent.sendJson({ t: 'action', id: 3, a: { k: 'click', node: 5, x: 1, y: 1 } });
+    expect(await s.visitor.next((m) => m.t === 'action' && m.id === 3)).toMatchObject({ agentId: adminId });
+
+    // Lee asks; only the holder hears it. Lee cannot take them.
+    b.agent.sendJson({ t: 'askControl' });
+    expect(await a.agent.next((m) => m.t === 'controlAsked')).toEqual({ t: 'controlAsked', agentId: leeId, name: LEE.name });
+    b.agent.sendJson({ t: 'handOver', to: leeId });
+    expect(await b.agent.next((m) => m.t === 'error')).toMatchObject({ code: 'TDM_FORBIDDEN' });
+
+    // The admin hands over: everyone hears it, and the roles swap.
+    a.agent.sendJson({ t: 'handOver', to: leeId });
+    for (const x of [a, b, c]) expect(await x.agent.next((m) => m.t === 'controlHolder')).toEqual({ t: 'controlHolder', agentId: leeId });
+    b.agent.sendJson({ t: 'action', id: 4, a: { k: 'type', node: 5, text: 'hi' } });
+    expect(await s.visitor.next((m) => m.t === 'action' && m.id === 4)).toMatchObject({ agentId: leeId });
+    a.agent.sendJson({ t: 'action', id: 5, a: { k: 'click', node: 5, x: 1, y: 1 } });
+    expect(await a.agent.next((m) => m.t === 'actionResult' && m.id === 5)).toMatchObject({ ok: false, reason: 'holder' });
+
+    // Cy (neither holder nor admin) may not end it for everyone; the session goes on.
+    c.agent.sendJson({ t: 'leave', end: true });
+    expect(await c.agent.next((m) => m.t === 'error')).toMatchObject({ code: 'TDM_FORBIDDEN' });
+    expect(await server.context.registry.getSession(s.sessionId)).not.toBeNull();
+    // The holder leaves: the controls pass to the agent there longest (the admin).
+    b.agent.sendJson({ t: 'leave' });
+    for (const x of [a, c]) expect(await x.agent.next((m) => m.t === 'controlHolder')).toEqual({ t: 'controlHolder', agentId: adminId });
+    expect(cyId).not.toBe(adminId);
+    // An admin may end it for everyone, holder or not.
+    a.agent.sendJson({ t: 'handOver', to: cyId });
+    await c.agent.next((m) => m.t === 'controlHolder' && m.agentId === cyId);
+    a.agent.sendJson({ t: 'leave', end: true });
+    expect(await s.visitor.next((m) => m.t === 'ended')).toEqual({ t: 'ended', reason: 'agent' });
+  });
 });

@@ -495,6 +495,7 @@ describe('the view of one controller (ordering, unit)', () => {
     started: false,
     activeSince: null,
     agents: [],
+    controlBy: null,
     expiresAt: null,
     ...over,
   });

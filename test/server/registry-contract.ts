@@ -146,12 +146,39 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
         { ...agentB, color: colorB, sockets: 1 },
       ]);
       expect(await r.agentDisconnected(session.id, agentA.id)).toEqual({ last: false, agent: agentA });
-      expect(await r.agentDisconnected(session.id, agentA.id)).toEqual({ last: true, agent: agentA });
+      // A held the controls (the first to join): they pass to B.
+      expect(await r.agentDisconnected(session.id, agentA.id)).toEqual({ last: true, agent: agentA, holder: agentB.id });
       expect(await r.agentDisconnected(session.id, agentA.id)).toBeNull();
       expect((await r.getSession(session.id))!.agents).toEqual([{ ...agentB, color: colorB, sockets: 1 }]);
       // Colours are the session's: one who comes back keeps theirs, and the next newcomer takes the next one.
       expect(await r.agentConnected(session.id, agentA)).toEqual({ first: true, color: colorA });
       expect(await r.agentConnected(session.id, { id: 'c', name: 'Cy' })).toEqual({ first: true, color: AGENT_COLORS[2] });
+    });
+
+    it('gives the controls to the first agent, hands them over only from their holder, and passes them on when the holder leaves', async () => {
+      const r = await fresh();
+      const { session } = await start(r);
+      expect((await r.getSession(session.id))!.controlBy).toBeNull();
+      await r.agentConnected(session.id, agentA);
+      await r.agentConnected(session.id, agentB);
+      const cy = { id: 'c', name: 'Cy' };
+      await r.agentConnected(session.id, cy);
+      expect((await r.getSession(session.id))!.controlBy).toBe(agentA.id);
+      // Only the holder hands over, and only to an agent in the session.
+      expect(await r.handOver(session.id, agentB.id, agentB.id)).toBe(false);
+      expect(await r.handOver(session.id, agentA.id, 'nobody-here')).toBe(false);
+      expect(await r.handOver(session.id, agentA.id, agentB.id)).toBe(true);
+      expect((await r.getSession(session.id))!.controlBy).toBe(agentB.id);
+      expect(await r.handOver(session.id, agentA.id, cy.id)).toBe(false);
+      // A non-holder leaving changes nothing; the holder leaving passes them to the longest there.
+      expect(await r.agentDisconnected(session.id, agentA.id)).toEqual({ last: true, agent: agentA });
+      expect(await r.agentDisconnected(session.id, agentB.id)).toEqual({ last: true, agent: agentB, holder: cy.id });
+      expect(await r.agentDisconnected(session.id, cy.id)).toEqual({ last: true, agent: cy, holder: null });
+      expect((await r.getSession(session.id))!.controlBy).toBeNull();
+      // Nobody holds them: the next to join takes them, and anyone may hand them over meanwhile.
+      await r.agentConnected(session.id, agentB);
+      expect((await r.getSession(session.id))!.controlBy).toBe(agentB.id);
+      expect(await r.handOver('no-such-session', agentB.id, agentB.id)).toBe(false);
     });
 
     it('numbers a session’s events from 1, in order; the end takes the last number, and none follows it', async () => {

@@ -16,11 +16,26 @@ import { Nav, useScreen } from './nav.js';
 function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [session, setSession] = useState<Joined | null>(null);
+  const [joinError, setJoinError] = useState('');
   const screen = useScreen(me?.role === 'admin');
 
   useEffect(() => {
     api.me().then(setMe, () => setMe(null));
   }, []);
+
+  // A colleague's link (#/join/123456): once signed in, join with its code.
+  useEffect(() => {
+    if (!me) return;
+    const join = () => {
+      const code = /^#\/join\/(\d{6})$/.exec(location.hash)?.[1];
+      if (!code) return;
+      history.replaceState(null, '', '#/sessions');
+      api.join(code).then(setSession, (e: Error) => setJoinError(e.message));
+    };
+    join();
+    addEventListener('hashchange', join);
+    return () => removeEventListener('hashchange', join);
+  }, [me]);
 
   if (me === undefined) return null;
   if (me === null)
@@ -52,12 +67,17 @@ function App() {
       </header>
       {session ? (
         <main class="session-main">
-          <SessionView joined={session} onClose={() => setSession(null)} />
+          <SessionView joined={session} admin={me.role === 'admin'} onClose={() => setSession(null)} />
         </main>
       ) : (
         <main class="home">
           {screen === 'sessions' && (
             <>
+              {joinError && (
+                <p class="error" role="alert" data-join-error>
+                  {joinError}
+                </p>
+              )}
               <CodeEntry onJoined={setSession} />
               <Sessions onJoined={setSession} />
             </>

@@ -4,6 +4,8 @@ import { modeRank, type Mode } from '@tandem/protocol';
 import { api, type Joined } from './api.js';
 import { ConfirmEnd, MoreMenu, ViewTools } from './session-tools.js';
 import { InkTools } from './ink-tools.js';
+import { Roster } from './roster.js';
+import { InviteColleague } from './colleague.js';
 import { VisitorDetails } from './visitor-details.js';
 
 const ENDED_BY: Record<string, string> = {
@@ -37,10 +39,12 @@ const ASK: [Mode, string][] = [
   ['navigate', 'Ask to navigate'],
   ['control', 'Ask for control'],
 ];
-/** A notice stays on screen this long. */
+/** A notice stays on screen this long; a colleague's request for the controls longer (it waits for an answer). */
 const NOTICE_MS = 5000;
+const REQUEST_MS = 15_000;
 
-export function SessionView({ joined, onClose }: { joined: Joined; onClose: () => void }) {
+/** `admin`: the signed-in agent is an admin (it may end any session for everyone). */
+export function SessionView({ joined, admin = false, onClose }: { joined: Joined; admin?: boolean; onClose: () => void }) {
   const container = useRef<HTMLDivElement>(null);
   const viewer = useRef<Viewer | null>(null);
   const [status, setStatus] = useState<ViewerStatus>({ state: 'connecting', visitorName: joined.visitorName, agents: [], mode: 'view' });
@@ -67,7 +71,7 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
       onNotice: (n) => {
         const key = ++noticeKey.current;
         setNotices((list) => [...list.slice(-2), { ...n, key }]);
-        setTimeout(() => setNotices((list) => list.filter((x) => x.key !== key)), NOTICE_MS);
+        setTimeout(() => setNotices((list) => list.filter((x) => x.key !== key)), n.kind === 'controlAsked' ? REQUEST_MS : NOTICE_MS);
       },
     });
     viewer.current = v;
@@ -75,6 +79,8 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
   }, [joined]);
 
   const ended = status.state === 'ended';
+  // The server checks the same: an admin, the agent with the controls, or an agent alone ends it for everyone.
+  const mayEnd = admin || (status.roster?.length ?? 0) <= 1 || (status.you !== undefined && status.controlBy === status.you.id);
   return (
     <section class="session" aria-label="Session" data-session-id={joined.sessionId}>
       <div class="session-bar">
@@ -143,7 +149,15 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
             Back
           </button>
         ) : (
-          <button type="button" class="danger end" data-action="end" aria-label="End for everyone" onClick={() => setConfirming(true)}>
+          <button
+            type="button"
+            class="danger end"
+            data-action="end"
+            aria-label="End for everyone"
+            disabled={!mayEnd}
+            title={mayEnd ? undefined : 'Only the agent with the controls, or an admin, ends the session for everyone'}
+            onClick={() => setConfirming(true)}
+          >
             End<span class="wide-only"> for everyone</span>
           </button>
         )}
@@ -151,17 +165,8 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
       {!ended && (
         <div class="tool-row">
           <InkTools viewer={viewer.current} />
-          {status.roster && status.roster.length > 0 && (
-            <ul class="roster" aria-label="Agents in this session">
-              {status.roster.map((a) => (
-                <li key={a.id} data-agent-id={a.id} data-color={a.color}>
-                  <span class="swatch" style={{ background: a.color }} aria-hidden="true" />
-                  {a.name}
-                  {a.id === status.you?.id && <small> (you)</small>}
-                </li>
-              ))}
-            </ul>
-          )}
+          <Roster status={status} viewer={viewer.current} />
+          {joined.code && <InviteColleague code={joined.code} />}
         </div>
       )}
       <ConfirmEnd
@@ -176,6 +181,18 @@ export function SessionView({ joined, onClose }: { joined: Joined; onClose: () =
         {notices.map((n) => (
           <div key={n.key} class={`notice ${n.kind}`} data-notice={n.kind}>
             {n.message}
+            {n.kind === 'controlAsked' && n.agentId && status.controlBy === status.you?.id && (
+              <button
+                type="button"
+                data-grant-control={n.agentId}
+                onClick={() => {
+                  viewer.current?.handOver(n.agentId!);
+                  setNotices((list) => list.filter((x) => x.key !== n.key));
+                }}
+              >
+                Hand over
+              </button>
+            )}
           </div>
         ))}
       </div>

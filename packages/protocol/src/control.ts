@@ -84,6 +84,7 @@ export const refusals = {
   notEditable: 'This element does not take text.',
   notFocusable: 'This element cannot take the focus on the visitor’s page (hidden or inert).',
   consent: 'The visitor has not agreed to this.',
+  holder: 'Another agent has the controls: ask them to hand over.',
 } as const;
 export type Refusal = keyof typeof refusals;
 export const REFUSALS = Object.keys(refusals) as Refusal[];

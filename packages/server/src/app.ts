@@ -191,9 +191,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     sites,
     shortIds,
     pingIntervalMs: config.pingIntervalMs,
-    agentSignedIn: async (agentId, signIn) => {
+    agentRole: async (agentId, signIn) => {
       const [record, agent] = await Promise.all([store.findSignIn(signIn), store.findAgentById(agentId)]);
-      return !!record && !record.revokedAt && record.agentId === agentId && !!agent && !agent.disabledAt;
+      return !!record && !record.revokedAt && record.agentId === agentId && !!agent && !agent.disabledAt ? agent.role : null;
     },
     trustProxy: config.trustProxy,
     store,

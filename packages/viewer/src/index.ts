@@ -47,14 +47,18 @@ export interface ViewerStatus {
   mode: Mode;
   /** A mode this agent asked for and the visitor has not answered yet. */
   asked?: Mode | null;
+  /** The agent holding the controls (only its clicks and typing reach the page); null while none does. */
+  controlBy?: string | null;
   /** The visitor's browser, system, viewport, language and time zone, as their page last said it; null until it has. */
   platform?: PlatformInfo | null;
 }
 
 /** Something the agent should read: an action the page refused, an answer to a request. */
 export interface ViewerNotice {
-  kind: 'refused' | 'declined' | 'granted';
+  /** `control`: the controls changed hands; `controlAsked`: another agent (`agentId`) asks this one, which holds them, to hand over. */
+  kind: 'refused' | 'declined' | 'granted' | 'control' | 'controlAsked';
   message: string;
+  agentId?: string;
 }
 
 export interface ViewerOptions {
@@ -207,6 +211,16 @@ export class Viewer {
     this.update({ asked: mode });
   }
 
+  /** Gives the controls to another agent of the session (this one must hold them). */
+  handOver(agentId: string): void {
+    this.send({ t: 'handOver', to: agentId });
+  }
+
+  /** Asks the agent holding the controls to hand them over. */
+  askControl(): void {
+    this.send({ t: 'askControl' });
+  }
+
   /** Leaves the session; `end` ends it for the visitor too. */
   leave(end = false): void {
     this.send({ t: 'leave', end });
@@ -310,6 +324,7 @@ export class Viewer {
           platform: msg.visitor.platform ?? null,
           mode: msg.mode,
           you: msg.you,
+          controlBy: msg.controlBy,
           ...this.rosterStatus(),
         });
         break;
@@ -350,6 +365,21 @@ export class Viewer {
       }
       case 'agentPointer':
         this.peerCursor(msg.agentId, msg.name, msg.color, msg.x, msg.y);
+        break;
+      case 'controlHolder': {
+        const you = this.status.you?.id;
+        const name = (id: string | null) => (id === null ? 'nobody' : (this.agents.get(id)?.name ?? 'another agent'));
+        if (msg.agentId !== this.status.controlBy) {
+          this.notice({
+            kind: 'control',
+            message: msg.agentId === you ? 'You have the controls now.' : `${name(msg.agentId)} has the controls now.`,
+          });
+        }
+        this.update({ controlBy: msg.agentId });
+        break;
+      }
+      case 'controlAsked':
+        this.notice({ kind: 'controlAsked', message: `${msg.name} asks for the controls.`, agentId: msg.agentId });
         break;
       case 'ink':
       case 'agentSelection':

@@ -136,6 +136,12 @@ export const agentToServer = {
   action: Message('action', { id: actionId, a: AgentAction }, 'An action on the visitor’s page.'),
   requestMode: Message('requestMode', { mode: Mode }, 'Ask the visitor for another mode.'),
   ink: Message('ink', { a: Ink }, 'Draw over the page: a stroke, the laser, or clear all ink.'),
+  handOver: Message(
+    'handOver',
+    { to: agentId },
+    'Give the controls to another agent of the session; only the agent holding them may (or anyone while nobody does).',
+  ),
+  askControl: Message('askControl', {}, 'Ask the agent holding the controls to hand them over (it sees controlAsked).'),
   selection: Message(
     'selection',
     { range: Type.Union([TextRange, Type.Null()]) },
@@ -160,6 +166,8 @@ export const serverToAgent = {
       { additionalProperties: false },
     ),
     mode: Mode,
+    /** The agent holding the controls (its clicks and typing reach the page); null while none does. */
+    controlBy: Type.Union([agentId, Type.Null()]),
   }),
   mode: Message('mode', { mode: Mode }, 'The session’s mode changed (the visitor chose it).'),
   modeDeclined: Message('modeDeclined', { mode: Mode }),
@@ -196,6 +204,16 @@ export const serverToAgent = {
     'agentSelection',
     { agentId, name: Type.String(), color: AgentColor, range: Type.Union([TextRange, Type.Null()]) },
     'Another agent’s text selection, or null. Never the agent’s own.',
+  ),
+  controlHolder: Message(
+    'controlHolder',
+    { agentId: Type.Union([agentId, Type.Null()]) },
+    'Who holds the controls now (handed over, or the holder left); null while no agent is there.',
+  ),
+  controlAsked: Message(
+    'controlAsked',
+    { agentId, name: Type.String() },
+    'Another agent asks this one, which holds the controls, to hand them over.',
   ),
   visitorSelection: Message('visitorSelection', { range: Type.Union([TextRange, Type.Null()]) }, 'The visitor’s text selection, or null.'),
   ended: Ended,

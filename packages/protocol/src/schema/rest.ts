@@ -80,7 +80,13 @@ export const Me = Type.Object({ id: Type.String(), name: Type.String(), role: Ty
 export const LoginBody = Strict({ email: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) });
 
 export const JoinBody = Strict({ code: Type.String({ minLength: 1, maxLength: 20 }) });
-export const AgentTicket = Type.Object({ sessionId: Type.String(), ticket: Type.String(), visitorName: Nullable(Type.String()) });
+export const AgentTicket = Type.Object({
+  sessionId: Type.String(),
+  ticket: Type.String(),
+  visitorName: Nullable(Type.String()),
+  /** The session's code, for a signed-in agent: what it gives a colleague to bring them in. */
+  code: Type.Optional(Type.String()),
+});
 
 const sessionFields = {
   id: Type.String(),

@@ -9,8 +9,9 @@ import { validateAgentMessage } from '@tandem/protocol/schema';
 import type { Room } from '../live/room.js';
 import { closeFull, negotiate, onMessages, parseControl, requireHello, sendError } from './connection.js';
 
-export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, report: (err: unknown) => void): void {
-  const a = room.addAgent(ws, agent);
+/** `admin`: the agent is an admin of this Tandem (it may end any session for everyone). */
+export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, admin: boolean, report: (err: unknown) => void): void {
+  const a = room.addAgent(ws, agent, admin);
   if (!a) return closeFull(ws);
   requireHello(ws, () => a.ready);
 
@@ -52,9 +53,21 @@ export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, report:
         case 'requestMode':
           await room.requestMode(a, msg.mode);
           break;
+        case 'handOver':
+          await room.handOver(a, msg.to);
+          break;
+        case 'askControl':
+          await room.askControl(a);
+          break;
         case 'leave':
-          if (msg.end) await room.end('agent');
-          else ws.close(closeCodes.normal, 'left');
+          if (!msg.end) ws.close(closeCodes.normal, 'left');
+          else if (await room.mayEnd(a)) await room.end('agent');
+          else
+            sendError(
+              ws,
+              'TDM_FORBIDDEN',
+              'Only the agent with the controls, or an admin, ends the session for everyone while other agents are in it.',
+            );
           break;
       }
     },

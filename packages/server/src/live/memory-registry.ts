@@ -71,6 +71,7 @@ export class MemoryRegistry implements Registry {
         started: true,
         activeSince: null,
         agents: [],
+        controlBy: null,
         expiresAt: Date.now() + graceMs,
       };
       this.sessions.set(j.id, { session, resumeHashes: j.resumeHashes.slice(-MAX_RESUME_TOKENS), handoffs: [], seq: j.seq + RESTORED_SEQ_GAP });
@@ -122,6 +123,7 @@ export class MemoryRegistry implements Registry {
       started: false,
       activeSince: null,
       agents: [],
+      controlBy: null,
       // A visitor who consented but never connects must not hold a code forever.
       expiresAt: Date.now() + input.graceMs,
     };
@@ -265,17 +267,28 @@ export class MemoryRegistry implements Registry {
     const color = colors.get(agent.id) ?? AGENT_COLORS[colors.size % AGENT_COLORS.length] ?? AGENT_COLORS[0];
     colors.set(agent.id, color);
     s.agents.push({ id: agent.id, name: agent.name, color, sockets: 1 });
+    s.controlBy ??= agent.id;
     return { first: true, color };
   }
 
-  async agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo } | null> {
+  async agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo; holder?: string | null } | null> {
     const s = this.sessions.get(id)?.session;
     const known = s?.agents.find((a) => a.id === agentId);
     if (!s || !known) return null;
     const agent = { id: known.id, name: known.name };
     if (--known.sockets > 0) return { last: false, agent };
     s.agents = s.agents.filter((a) => a !== known);
-    return { last: true, agent };
+    if (s.controlBy !== agentId) return { last: true, agent };
+    // The holder went: the controls pass to the agent who has been there longest.
+    s.controlBy = s.agents[0]?.id ?? null;
+    return { last: true, agent, holder: s.controlBy };
+  }
+
+  async handOver(id: string, from: string, to: string): Promise<boolean> {
+    const s = this.sessions.get(id)?.session;
+    if (!s || (s.controlBy !== from && s.controlBy !== null) || !s.agents.some((a) => a.id === to)) return false;
+    s.controlBy = to;
+    return true;
   }
 
   async nextSeq(id: string): Promise<number | null> {

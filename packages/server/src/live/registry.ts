@@ -32,6 +32,12 @@ export interface LiveSession {
   activeSince: string | null;
   /** Agents connected now, in join order, with their colour and how many sockets each has open (on any node). */
   agents: (AgentInfo & { color: string; sockets: number })[];
+  /**
+   * The agent who holds the controls: only its clicks, typing, scrolls and addresses reach the page
+   * (every agent points, highlights and draws). The first agent to join; handed over by the holder;
+   * the next agent in join order when the holder leaves; null while no agent is there.
+   */
+  controlBy: string | null;
   /** When the session ends unless a visitor socket opens first (ms since the epoch); null while one is open. */
   expiresAt: number | null;
   /** The visitor's browser as their page last said it; absent until it has (never journaled: each page says it again). */
@@ -177,8 +183,13 @@ export interface Registry {
    * is the agent's in this session (AGENT_COLORS in join order), the same if it leaves and comes back.
    */
   agentConnected(id: string, agent: AgentInfo): Promise<{ first: boolean; color: string } | null>;
-  /** `last` when this was the agent's last socket in the session. */
-  agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo } | null>;
+  /** `last` when this was the agent's last socket in the session; `holder` the new holder of the controls when it changed. */
+  agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo; holder?: string | null } | null>;
+  /**
+   * Gives the controls to `to` (an agent in the session), checked and set at once: only when `from`
+   * holds them or nobody does. False otherwise (`from` lost them meanwhile, `to` is not there).
+   */
+  handOver(id: string, from: string, to: string): Promise<boolean>;
   /** The next number of the session's event stream, from 1; null once it ended (nothing follows `ended`). */
   nextSeq(id: string): Promise<number | null>;
   /**

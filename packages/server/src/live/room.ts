@@ -72,6 +72,8 @@ export interface AgentSocket {
   ready: boolean;
   /** Frames were skipped for this viewer; it needs a keyframe before anything else. */
   behind: boolean;
+  /** An admin of this Tandem: may end any session for everyone. */
+  admin: boolean;
   lastResync: number;
 }
 
@@ -232,6 +234,8 @@ export class Room {
   readonly siteKey: string;
   /** The mode as this node last heard it: actions are checked against it without a round trip. */
   mode: Mode;
+  /** Who holds the controls as this node last heard it (null: nobody, or not heard yet). */
+  controlBy: string | null;
   private readonly visitors = new Set<VisitorSocket>();
   private readonly agents = new Set<AgentSocket>();
   private readonly agentTopics = new Map<string, () => void>();
@@ -249,6 +253,7 @@ export class Room {
     this.id = session.id;
     this.siteKey = session.siteKey;
     this.mode = session.mode;
+    this.controlBy = session.controlBy;
   }
 
   static async open(session: LiveSession, deps: RoomDeps, owner: Rooms): Promise<Room> {
@@ -402,9 +407,9 @@ export class Room {
   // ---- agents' sockets -------------------------------------------------------
 
   /** Null when the session has as many agent sockets here as it may. */
-  addAgent(ws: WebSocket, agent: AgentInfo): AgentSocket | null {
+  addAgent(ws: WebSocket, agent: AgentInfo, admin = false): AgentSocket | null {
     if (this.agents.size >= MAX_AGENT_SOCKETS) return null;
-    const a: AgentSocket = { ws, agent, color: '', ready: false, behind: false, lastResync: 0 };
+    const a: AgentSocket = { ws, agent, color: '', ready: false, behind: false, admin, lastResync: 0 };
     this.agents.add(a);
     return a;
   }
@@ -418,6 +423,7 @@ export class Room {
     const session = await registry.getSession(this.id);
     if (!session) return this.closeEnded(a.ws);
     this.mode = session.mode;
+    this.controlBy = session.controlBy;
     // Answers meant for this agent alone (results of its actions, a declined request), on all its sockets here.
     if (!this.agentTopics.has(a.agent.id)) {
       this.agentTopics.set(a.agent.id, () => {});
@@ -435,6 +441,7 @@ export class Room {
       agents: session.agents.map(({ id, name, color }) => ({ id, name, color })),
       visitor: { name: session.visitorName, connected: session.visitorSockets > 0, platform: session.visitorPlatform ?? null },
       mode: session.mode,
+      controlBy: session.controlBy,
     });
     if (joined.first) {
       const agent = { ...a.agent, color: a.color };
@@ -463,6 +470,7 @@ export class Room {
       if (!left?.last) return;
       await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'agentLeft', agentId: a.agent.id }));
       await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'agentLeft', agentId: a.agent.id }));
+      if (left.holder !== undefined) await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'controlHolder', agentId: left.holder }));
       await this.deps.events.publish(this, { name: 'agentLeft', agent: left.agent });
     } finally {
       this.releaseIfEmpty();
@@ -511,6 +519,10 @@ export class Room {
     if (modeRank[this.mode] < modeRank[actionFloor[action.k]]) {
       return this.sendAgent(a.ws, { t: 'actionResult', id, ok: false, reason: 'mode', message: refusals.mode });
     }
+    // One agent at a time drives the page; everyone points and highlights.
+    if (action.k !== 'highlight' && this.controlBy !== null && this.controlBy !== a.agent.id) {
+      return this.sendAgent(a.ws, { t: 'actionResult', id, ok: false, reason: 'holder', message: refusals.holder });
+    }
     // Its kind and target for the stream, never what was typed or which key. Published (and written by
     // the local followers, the audit among them) before the visitor has it: its result comes after it.
     await this.deps.events.publish(this, {
@@ -528,6 +540,34 @@ export class Room {
         encode.agent({ t: 'ink', agentId: a.agent.id, name: a.agent.name, color: a.color, a: action }),
       );
     }
+  }
+
+  /** The holder of the controls gives them to another agent of the session (anyone may while nobody holds them). */
+  async handOver(a: AgentSocket, to: string): Promise<void> {
+    if (!(await this.deps.registry.handOver(this.id, a.agent.id, to))) {
+      return this.sendAgent(a.ws, {
+        t: 'error',
+        code: 'TDM_FORBIDDEN',
+        message: 'Only the agent with the controls hands them over, to an agent in the session.',
+      });
+    }
+    this.controlBy = to;
+    await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'controlHolder', agentId: to }));
+  }
+
+  /** Asks the holder of the controls to hand them over: its viewers see who asks. */
+  async askControl(a: AgentSocket): Promise<void> {
+    const holder = (await this.deps.registry.getSession(this.id))?.controlBy;
+    if (!holder || holder === a.agent.id) return;
+    await this.deps.bus.publish(toAgent(this.id, holder), encode.agent({ t: 'controlAsked', agentId: a.agent.id, name: a.agent.name }));
+  }
+
+  /** Ends for everyone: an admin, the agent with the controls, or an agent alone in the session. */
+  async mayEnd(a: AgentSocket): Promise<boolean> {
+    if (a.admin) return true;
+    const session = await this.deps.registry.getSession(this.id);
+    if (!session) return true;
+    return session.controlBy === a.agent.id || session.agents.every((x) => x.id === a.agent.id);
   }
 
   async requestMode(a: AgentSocket, mode: Mode): Promise<void> {
@@ -557,6 +597,7 @@ export class Room {
     if (message[0] === 0x7b) {
       const peek = peekType(message);
       if (peek?.t === 'mode' && isMode(peek.value.mode)) this.mode = peek.value.mode;
+      if (peek?.t === 'controlHolder') this.controlBy = typeof peek.value.agentId === 'string' ? peek.value.agentId : null;
       // An agent's pointer, ink and selection go to the others only: its own viewer draws them already.
       const from = peek && NOT_ECHOED.has(peek.t) ? peek.value.agentId : undefined;
       for (const a of this.agents) if (a.ready && a.agent.id !== from) send(a.ws, message);

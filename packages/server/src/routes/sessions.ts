@@ -53,7 +53,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
       name: agent.name,
       signIn: agent.jti,
     });
-    return { sessionId: session.id, ticket, visitorName: session.visitorName };
+    return { sessionId: session.id, ticket, visitorName: session.visitorName, code: session.code };
   }
 
   api.post(
