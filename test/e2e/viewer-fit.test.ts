@@ -179,6 +179,30 @@ describe('zoom', () => {
   });
 });
 
+describe('the wheel in view mode', () => {
+  it('pans the agent’s zoomed view, and says why it cannot scroll the visitor’s page when the view fits', async () => {
+    const s = await shareSite('react.html', 'view');
+    try {
+      const root = '.tandem-viewer';
+      const overlay = (await (await s.agent.$('.tandem-overlay'))!.boundingBox())!;
+      await s.agent.mouse.move(overlay.x + overlay.width / 2, overlay.y + overlay.height / 2);
+      // Fitted: nothing to pan, and the visitor has not allowed scrolling: the agent is told.
+      await s.agent.mouse.wheel(0, 300);
+      await s.agent.waitForSelector('[data-notice=refused]', { timeout: 5000 });
+      for (let i = 0; i < 10 && (await geometry(s.agent)).zoom < 200; i++) await s.agent.click('[data-zoom=in]');
+      const before = await s.agent.$eval(root, (r) => r.scrollTop);
+      const box = (await (await s.agent.$(root))!.boundingBox())!;
+      await s.agent.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await s.agent.mouse.wheel(0, 400);
+      // Zoomed past the room: the wheel pans the agent's own view; the visitor's page does not move.
+      await expect.poll(() => s.agent.$eval(root, (r) => r.scrollTop), { timeout: 5000 }).toBeGreaterThan(before);
+      expect(await s.visitor.evaluate(() => scrollY)).toBe(0);
+    } finally {
+      await done(s);
+    }
+  });
+});
+
 describe('full screen', () => {
   it('the button shows the viewer’s container full screen, and again leaves it', async () => {
     const s = await shareDemoAt({ width: 1200, height: 800 }, { width: 1280, height: 720 });

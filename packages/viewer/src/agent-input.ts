@@ -17,6 +17,8 @@ export interface AgentInputOptions {
   /** The agent's tool: clicks act only with `point` (as the mode allows) and `highlight` (always a highlight). */
   tool(): Tool;
   send(action: AgentAction): void;
+  /** The agent's own view scrolls (zoomed past its room): a wheel the mode does not let through pans it instead. */
+  pans(): boolean;
   /** Something the agent tried that the mode rules out (said once, not on every wheel turn). */
   refused(action: AgentAction['k']): void;
 }
@@ -134,8 +136,13 @@ export class AgentInput {
   }
 
   private onWheel(e: WheelEvent): void {
+    if (!this.has('navigate')) {
+      // Not the visitor's page to scroll: the agent's zoomed view pans (the wheel's default), or the agent is told why not.
+      if (this.o.pans()) return;
+      e.preventDefault();
+      return this.o.refused('scroll');
+    }
     e.preventDefault();
-    if (!this.has('navigate')) return this.o.refused('scroll');
     if (!this.wheel) {
       const [x, y] = this.o.toPage(e);
       const el = scrollable(this.o.rebuilder.hit(x, y)?.node ?? null);

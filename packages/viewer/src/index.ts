@@ -165,6 +165,7 @@ export class Viewer {
       toPage: (e) => this.toPage(e),
       tool: () => this.currentTool,
       mode: () => this.status.mode,
+      pans: () => this.root.scrollHeight > this.root.clientHeight + 1 || this.root.scrollWidth > this.root.clientWidth + 1,
       send: (a) => this.act(a),
       refused: (k) => this.notice({ kind: 'refused', message: MODE_NEEDED[k] ?? refusals.mode }, true),
     });
