@@ -113,7 +113,7 @@ describe('the audit of a control-mode session', () => {
 
       // The agent ends the session: `ended` is the last entry, written once everything before it was.
       await agent.click('.session-bar .danger');
-      await agent.click('[data-confirm-end]');
+      await agent.click('[data-confirm=end]');
       await visitor.waitForSelector('tandem-ui .panel:has-text("Sharing ended.")');
     } finally {
       await agentCtx.close();

@@ -294,7 +294,7 @@ describe('the demo’s plain form', () => {
 
       // The agent ends the session: the visitor is told, then the panel goes.
       await agent.click('.session-bar .danger');
-      await agent.click('[data-confirm-end]');
+      await agent.click('[data-confirm=end]');
       await visitor.waitForSelector('tandem-ui .panel:has-text("Sharing ended.")');
     } finally {
       await done(s);

@@ -3,37 +3,18 @@
  * it, to bring a supervisor or a colleague into the session. They sign in as
  * themselves; the code alone lets no one in. A small disclosure, like Visitor info.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
+import { useDisclosure } from './disclosure.js';
 
 /** The console address that joins a session with its code once its reader has signed in. */
 export const joinLink = (code: string) => `${location.origin}/console/#/join/${code}`;
 
 export function InviteColleague({ code }: { code: string }) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, wrap, toggle, onKeyDown } = useDisclosure();
   const [copied, setCopied] = useState(false);
-  const wrap = useRef<HTMLDivElement>(null);
-  const toggle = useRef<HTMLButtonElement>(null);
   const link = joinLink(code);
-  useEffect(() => {
-    if (!open) return;
-    const outside = (e: PointerEvent) => {
-      if (!wrap.current?.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', outside);
-    return () => document.removeEventListener('pointerdown', outside);
-  }, [open]);
   return (
-    <div
-      class="colleague"
-      ref={wrap}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape' && open) {
-          e.stopPropagation();
-          setOpen(false);
-          toggle.current?.focus();
-        }
-      }}
-    >
+    <div class="colleague" ref={wrap} onKeyDown={onKeyDown}>
       <button
         type="button"
         ref={toggle}

@@ -4,7 +4,8 @@
  * confirmation before ending a session for everyone.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useDisclosure } from './disclosure.js';
+import { ConfirmDialog } from './confirm-dialog.js';
 import { MAX_FIT, ZOOM_STEPS, type Viewer, type ViewerZoom } from '@tandem/viewer';
 
 export function ViewTools({ viewer, zoom }: { viewer: Viewer | null; zoom: ViewerZoom }) {
@@ -65,28 +66,9 @@ export function ViewTools({ viewer, zoom }: { viewer: Viewer | null; zoom: Viewe
  * one (console.css decides by the bar's width). Escape or a click elsewhere closes it.
  */
 export function MoreMenu({ children }: { children: ComponentChildren }) {
-  const [open, setOpen] = useState(false);
-  const wrap = useRef<HTMLDivElement>(null);
-  const toggle = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const outside = (e: PointerEvent) => {
-      if (!wrap.current?.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', outside);
-    return () => document.removeEventListener('pointerdown', outside);
-  }, [open]);
+  const { open, setOpen, wrap, toggle, onKeyDown } = useDisclosure();
   return (
-    <div
-      class="more"
-      ref={wrap}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape' && open) {
-          setOpen(false);
-          toggle.current?.focus();
-        }
-      }}
-    >
+    <div class="more" ref={wrap} onKeyDown={onKeyDown}>
       <button type="button" class="more-toggle" ref={toggle} aria-expanded={open} aria-controls="session-more" onClick={() => setOpen(!open)}>
         More <span aria-hidden="true">▾</span>
       </button>
@@ -99,26 +81,10 @@ export function MoreMenu({ children }: { children: ComponentChildren }) {
 
 /** Asks before ending for everyone; Cancel (the default, and Escape) keeps the session. */
 export function ConfirmEnd({ open, onCancel, onEnd }: { open: boolean; onCancel: () => void; onEnd: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    else if (!open && d.open) d.close();
-  }, [open]);
   return (
-    <dialog class="confirm" ref={dialog} aria-labelledby="confirm-end-title" aria-describedby="confirm-end-text" onClose={onCancel}>
-      <h2 id="confirm-end-title">End the session for everyone?</h2>
-      <p id="confirm-end-text">The visitor stops sharing their screen and every agent in the session is disconnected.</p>
-      <div class="confirm-actions">
-        <button type="button" data-cancel-end autoFocus onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" class="danger" data-confirm-end onClick={onEnd}>
-          End for everyone
-        </button>
-      </div>
-    </dialog>
+    <ConfirmDialog open={open} id="end" title="End the session for everyone?" action="End for everyone" onCancel={onCancel} onConfirm={onEnd}>
+      The visitor stops sharing their screen and every agent in the session is disconnected.
+    </ConfirmDialog>
   );
 }
 

@@ -4,7 +4,7 @@
  * content). A small disclosure: the button opens it, Escape or a click
  * elsewhere closes it, and the focus goes back to the button.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useDisclosure } from './disclosure.js';
 import type { PlatformInfo } from '@tandem/protocol';
 
 const FIELDS: [keyof PlatformInfo, string][] = [
@@ -16,30 +16,9 @@ const FIELDS: [keyof PlatformInfo, string][] = [
 ];
 
 export function VisitorDetails({ platform }: { platform: PlatformInfo | null | undefined }) {
-  const [open, setOpen] = useState(false);
-  const wrap = useRef<HTMLDivElement>(null);
-  const toggle = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const outside = (e: PointerEvent) => {
-      if (!wrap.current?.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', outside);
-    return () => document.removeEventListener('pointerdown', outside);
-  }, [open]);
+  const { open, setOpen, wrap, toggle, onKeyDown } = useDisclosure();
   return (
-    <div
-      class="visitor-details"
-      ref={wrap}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape' && open) {
-          // Closes this only, not a menu it may sit beside.
-          e.stopPropagation();
-          setOpen(false);
-          toggle.current?.focus();
-        }
-      }}
-    >
+    <div class="visitor-details" ref={wrap} onKeyDown={onKeyDown}>
       <button
         type="button"
         class="icon"
