@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, fieldErrors, type Agent, type Me } from './api.js';
+import { Columns, Feedback } from './feedback.js';
 
 const ROLE_LABEL: Record<Agent['role'], string> = { agent: 'Agent', admin: 'Admin' };
 
@@ -75,17 +76,7 @@ export function Agents({ me }: { me: Me }) {
         <h2 id="agents-title">Agents</h2>
         {agents && (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="visually-hidden">Action</span>
-                </th>
-              </tr>
-            </thead>
+            <Columns names={['Name', 'Email', 'Role', 'Status']} />
             <tbody>
               {agents.map((a) => (
                 <tr key={a.id} data-agent={a.email}>
@@ -142,14 +133,7 @@ export function Agents({ me }: { me: Me }) {
         <button class="primary" type="submit">
           Add agent
         </button>
-        <div role="status" aria-live="polite">
-          {created && <p class="saved">{created}</p>}
-        </div>
-        {formErrors.form && (
-          <p class="error" role="alert">
-            {formErrors.form}
-          </p>
-        )}
+        <Feedback saved={created} error={formErrors.form} />
       </form>
     </>
   );

@@ -11,6 +11,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, fieldErrors, type ApiKeyInfo, type ApiError, type CreatedApiKey } from './api.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { useSites } from './use-sites.js';
+import { Columns, Feedback } from './feedback.js';
 
 /** The site picker's value for a key to every site (no site key is "*"). */
 const EVERY_SITE = '*';
@@ -158,17 +159,7 @@ export function Keys() {
         {keys && keys.length === 0 && <p class="muted">No key yet.</p>}
         {keys && keys.length > 0 && (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Label</th>
-                <th scope="col">Site</th>
-                <th scope="col">Created</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="visually-hidden">Action</span>
-                </th>
-              </tr>
-            </thead>
+            <Columns names={['Label', 'Site', 'Created', 'Status']} />
             <tbody>
               {keys.map((k) => (
                 <tr key={k.id} data-key-id={k.id} data-key-name={k.name} data-revoked={k.revokedAt ? 'true' : 'false'}>
@@ -190,14 +181,7 @@ export function Keys() {
             </tbody>
           </table>
         )}
-        <div role="status" aria-live="polite">
-          {status && <p class="saved">{status}</p>}
-        </div>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Feedback saved={status} error={error} />
       </section>
       <section class="card new-key-card" aria-labelledby="new-key-card-title">
         <h2 id="new-key-card-title">Make a key</h2>

@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Joined, type Session } from './api.js';
 import { Audit } from './audit.js';
 import { useSites } from './use-sites.js';
+import { Columns } from './feedback.js';
 
 /** The list refreshes this often while it is on screen. */
 const REFRESH_MS = 5000;
@@ -118,18 +119,7 @@ export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
       {sessions !== null && shown.length === 0 && <p class="muted">No session to show.</p>}
       {shown.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Visitor</th>
-              <th scope="col">Site</th>
-              <th scope="col">Agents</th>
-              <th scope="col">Started</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span class="visually-hidden">Action</span>
-              </th>
-            </tr>
-          </thead>
+          <Columns names={['Visitor', 'Site', 'Agents', 'Started', 'State']} />
           <tbody>
             {shown.map((s) => [
               <tr key={s.id} data-session={s.id} data-live={s.live ? 'true' : 'false'}>

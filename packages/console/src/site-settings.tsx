@@ -9,6 +9,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { MODES, type Mode } from '@tandem/protocol';
 import { api, type ApiError, type Site, type SiteSettings } from './api.js';
 import { CountNote, useSelectorCounts } from './selector-counts.js';
+import { Feedback } from './feedback.js';
 
 const MODE_LABEL: Record<Mode, string> = {
   view: 'View: agents point and highlight',
@@ -304,14 +305,7 @@ export function SiteSettingsScreen() {
             Save
           </button>
           {/* Always in the page, so a screen reader hears "Saved" when it appears. */}
-          <div role="status" aria-live="polite">
-            {message?.kind === 'saved' && <p class="saved">{message.text}</p>}
-          </div>
-          {message?.kind === 'error' && (
-            <p class="error" role="alert">
-              {message.text}
-            </p>
-          )}
+          <Feedback saved={message?.kind === 'saved' && message.text} error={message?.kind === 'error' && message.text} />
         </form>
       )}
     </section>

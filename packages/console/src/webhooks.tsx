@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Webhook, type WebhookCreated, type WebhookDelivery, type WebhookEventType } from './api.js';
 import { useSites } from './use-sites.js';
+import { Feedback } from './feedback.js';
 
 /** The events an endpoint can subscribe to (the protocol's WEBHOOK_EVENT_TYPES, kept out of this bundle with TypeBox). */
 const EVENTS: { type: WebhookEventType; label: string }[] = [
@@ -177,14 +178,7 @@ export function Webhooks() {
             </li>
           ))}
         </ul>
-        <div role="status" aria-live="polite">
-          {status && <p class="saved">{status}</p>}
-        </div>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Feedback saved={status} error={error} />
       </section>
       <form class="card new-hook" onSubmit={(e) => void create(e)} aria-labelledby="new-hook-title">
         <h2 id="new-hook-title">Add an endpoint</h2>
