@@ -155,6 +155,7 @@ describe('Upscope’s flow: short id, look-up, watch_url', () => {
     // naked: no header; no_bottom_bar: no session bar. The page alone.
     expect(await agent.page.isVisible('#top')).toBe(false);
     expect(await agent.page.isVisible('#bar')).toBe(false);
+    expect(await agent.page.isVisible('#tools')).toBe(false);
     await shot(agent.page, 'upscope-agent-naked');
 
     // The session is the visitor's, with the integrator's agent in it under its own namespace.
@@ -169,6 +170,9 @@ describe('Upscope’s flow: short id, look-up, watch_url', () => {
     await mirrorShows(second.page, 'Plan: Business');
     expect(await second.page.isVisible('#top')).toBe(true);
     expect(await second.page.isVisible('#bar')).toBe(true);
+    // The tools row and the roster, but no "Invite a colleague": a guest of the integrator's has no code to give.
+    expect(await second.page.isVisible('#tools [data-tool=draw]')).toBe(true);
+    expect(await second.page.$('[data-invite-colleague]')).toBeNull();
     await shot(second.page, 'upscope-agent-branded');
     expect((await server.context.registry.listSessions()).length).toBe(1);
     await second.context.close();

@@ -1,18 +1,12 @@
 /**
  * The agent's tools over the visitor's page: point (act as the mode allows), highlight an element,
  * draw strokes that fade, a laser pointer, select text, and clear everyone's ink. One tool at a
- * time, shown pressed; labels fold to icons on a narrow session (console.css).
+ * time, shown pressed; labels fold to icons on a narrow session (console.css). The labels and
+ * icons are the watch page's too (@tandem/viewer/tool-icons).
  */
 import { useState } from 'preact/hooks';
 import type { Tool, Viewer } from '@tandem/viewer';
-
-const TOOL_INFO: [Tool, string, string, string][] = [
-  ['point', 'Point', 'Point and act as the visitor allows', 'M3 2l5 13 2-5 5-2z'],
-  ['highlight', 'Highlight', 'Outline the element you click, for everyone', 'M2.5 2.5h11v11h-11z'],
-  ['draw', 'Draw', 'Draw on the page; strokes fade after a moment', 'M2 12c2-5 4-5 5-2s3 3 7-6'],
-  ['laser', 'Laser', 'A laser pointer that leaves a short trail', 'M8 5.5a2.5 2.5 0 1 1 0 5a2.5 2.5 0 1 1 0-5M8 1v2M8 13v2M1 8h2M13 8h2'],
-  ['text', 'Select text', 'Select text: the visitor sees your selection', 'M5 2h6M5 14h6M8 2v12'],
-];
+import { CLEAR_INFO, TOOL_INFO } from '@tandem/viewer/tool-icons';
 
 export function InkTools({ viewer }: { viewer: Viewer | null }) {
   const [tool, setTool] = useState<Tool>(viewer?.tool ?? 'point');
@@ -22,9 +16,9 @@ export function InkTools({ viewer }: { viewer: Viewer | null }) {
   };
   return (
     <div class="ink-tools" role="toolbar" aria-label="Pointer tools">
-      {TOOL_INFO.map(([t, label, title, d]) => (
+      {TOOL_INFO.map(({ tool: t, label, title, icon }) => (
         <button type="button" key={t} data-tool={t} aria-pressed={tool === t} aria-label={label} title={title} onClick={() => choose(t)}>
-          <Icon d={d} />
+          <Icon d={icon} />
           <span class="tool-label" aria-hidden="true">
             {label}
           </span>
@@ -33,13 +27,13 @@ export function InkTools({ viewer }: { viewer: Viewer | null }) {
       <button
         type="button"
         data-tool-action="clear"
-        aria-label="Clear drawings"
-        title="Clear every agent’s drawings and selections"
+        aria-label={CLEAR_INFO.ariaLabel}
+        title={CLEAR_INFO.title}
         onClick={() => viewer?.clearInk()}
       >
-        <Icon d="M3 3l10 10M13 3L3 13" />
+        <Icon d={CLEAR_INFO.icon} />
         <span class="tool-label" aria-hidden="true">
-          Clear
+          {CLEAR_INFO.label}
         </span>
       </button>
     </div>

@@ -3,7 +3,8 @@
  * framed by an agent desktop (Genesys's agent page; `<tandem-viewer>` frames
  * it too). Parameters come in the fragment (params.ts): `code=`, `token=` (a
  * watch URL), `session=`, `noinput=1`, `debug=1`. It tells its host what
- * happens (host-link.ts) and takes commands from it.
+ * happens (host-link.ts) and takes commands from it. Above its bar, the
+ * console's pointer tools, roster and "Invite a colleague" (watch/tools.ts).
  */
 import type { EmbedCommand, Mode } from '@tandem/protocol';
 import { Viewer, type ViewerStatus } from './index.js';
@@ -12,6 +13,7 @@ import { HostLink } from './watch/host-link.js';
 import { AgentAccess, LinkAccess, Refused } from './watch/access.js';
 import { Screens } from './watch/screens.js';
 import { WatchBar } from './watch/bar.js';
+import { WatchTools } from './watch/tools.js';
 
 /** How often the page asks whether the visitor answered a request to share. */
 const POLL_MS = 1500;
@@ -29,6 +31,7 @@ const bar = new WatchBar(
   () => viewer,
   () => leave(true),
 );
+const tools = new WatchTools($('tools'), () => viewer);
 log('parameters', { ...params, token: params.token ? '(a link token)' : null }, 'host', host.origin);
 
 function onCommand(c: EmbedCommand): void {
@@ -76,6 +79,7 @@ function report(s: ViewerStatus): void {
               : 'Connecting…',
   );
   document.body.dataset.state = s.state;
+  tools.update(s);
   if (s.state === 'ended') bar.ended();
   barText.textContent = s.state === 'ended' ? (statusText.textContent ?? '') : MODE_TEXT[s.mode];
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]')) b.disabled = s.state === 'ended' || s.mode === b.dataset.mode;
@@ -89,7 +93,8 @@ function report(s: ViewerStatus): void {
   else if (s.state === 'connecting' && !before) host.post({ event: 'connecting' });
 }
 
-function open(ticket: () => Promise<string>): void {
+/** Opens the session; `code` (a signed-in agent's ticket brings it) offers "Invite a colleague". */
+function open(ticket: () => Promise<string>, code?: string): void {
   screens.hide();
   document.body.dataset.screen = 'session';
   viewer = new Viewer({
@@ -97,9 +102,12 @@ function open(ticket: () => Promise<string>): void {
     ticket,
     onStatus: report,
     onZoom: (z) => bar.zoom(z),
-    onNotice: (n) => (barText.textContent = n.message),
+    onNotice: (n) => {
+      if (!tools.notice(n)) barText.textContent = n.message;
+    },
     onAgent: (change, agent) => host.post({ event: change === 'joined' ? 'agentJoined' : 'agentLeft', agent }),
   });
+  if (code) tools.invite(code);
 }
 
 /** A refusal before any session showed: its own page, and the host hears why. */
@@ -147,7 +155,7 @@ async function joinByCode(code: string): Promise<void> {
       // The join's ticket first; every reconnect asks for a fresh one by the session's id.
       if (!used) return ((used = true), first.ticket);
       return (await agent.ticket(first.sessionId)).ticket;
-    });
+    }, first.code);
   } catch (err) {
     if (err instanceof Refused && err.code === 'TDM_UNKNOWN_CODE' && !params.noInput)
       return screens.codeBox((c) => void joinByCode(c), err.message);
@@ -158,7 +166,7 @@ async function joinByCode(code: string): Promise<void> {
 async function joinById(id: string): Promise<void> {
   try {
     const first = await signedIn(() => agent.ticket(id));
-    if (first) open(async () => (await agent.ticket(id)).ticket);
+    if (first) open(async () => (await agent.ticket(id)).ticket, first.code);
   } catch (err) {
     failed(err);
   }
@@ -185,6 +193,7 @@ async function watchLink(token: string | null): Promise<void> {
       grant = await link.state();
     }
     // A refusal (the session ended) carries its status and end reason: the viewer stops on it.
+    // A guest of the integrator's has no code to give a colleague: no "Invite a colleague".
     open(async () => (await link.ticket()).ticket);
   } catch (err) {
     failed(err);
