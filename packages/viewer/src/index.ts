@@ -222,10 +222,14 @@ export class Viewer {
     this.send({ t: 'askControl' });
   }
 
-  /** Leaves the session; `end` ends it for the visitor too. */
+  /**
+   * Leaves the session; `end` ends it for the visitor too. Ending is the server's to allow (an admin, the
+   * agent with the controls, or an agent alone): the viewer stays until `ended` comes, or says why not.
+   */
   leave(end = false): void {
+    const open = this.socket?.readyState === WebSocket.OPEN;
     this.send({ t: 'leave', end });
-    this.destroy();
+    if (!end || !open) this.destroy();
   }
 
   /** The page a step bigger; the stage scrolls once it is bigger than the room. */
@@ -393,7 +397,9 @@ export class Viewer {
         for (const id of [...this.peerCursors.keys()]) this.peerCursor(id, '', '', -1, -1);
         break;
       case 'error':
-        console.warn(`Tandem viewer: ${msg.code}: ${msg.message}`);
+        // A refusal the agent should read (ending for everyone, handing over what it does not hold).
+        if (msg.code === 'TDM_FORBIDDEN') this.notice({ kind: 'refused', message: msg.message });
+        else console.warn(`Tandem viewer: ${msg.code}: ${msg.message}`);
         break;
     }
   }

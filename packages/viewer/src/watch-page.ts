@@ -41,9 +41,13 @@ function onCommand(c: EmbedCommand): void {
   else leave(c.command === 'end');
 }
 
-/** Leaves the session (ends it for everyone with `end`); the page is done either way. */
+/**
+ * Leaves the session, or ends it for everyone with `end`: then the server's `ended` reaches the page as
+ * the viewer's state (or its refusal as a notice: only the agent with the controls, an admin, or an agent alone ends it).
+ */
 function leave(end: boolean): void {
   if (!viewer || last?.state === 'ended') return;
+  if (end && last?.state !== 'connecting' && last?.state !== 'reconnecting') return viewer.leave(true);
   viewer.leave(end);
   viewer = null;
   // The viewer is gone and hears no `ended`: the page says it, as the server would.
