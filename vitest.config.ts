@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -10,5 +11,7 @@ export default defineConfig({
     env: { TANDEM_CHECK_OUTBOUND: '1' },
     // Two cores: browser tests get one each.
     maxWorkers: 2,
+    // The longest files start first, so that both workers are busy until the end.
+    sequence: { sequencer: LongestFirst },
   },
 });
