@@ -20,15 +20,21 @@ import { joinInConsole, shareDemo } from '../helpers/site.js';
 const BIN = 'packages/cli/bin/tandem.js';
 /** Short enough that a visitor who does not return is ended within the test. */
 const GRACE_MS = 8000;
+/**
+ * Where the visitor is meant to come back: the product's default. The visitor's page retries
+ * at 0.5, 1, 2, 4 then every 8 s, so a restart that takes more than 7.5 s (tsx on a loaded
+ * machine) may leave it a whole 8 s away: with GRACE_MS the session could end first.
+ */
+const RETURN_GRACE_MS = 30_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'tandem-crash-'));
 let browser: Browser;
 let child: ChildProcess | null = null;
 let base = '';
 
 /** Starts `tandem start` on the data directory (on `port`, or a free one) and waits until it serves. */
-async function startChild(port = 0): Promise<string> {
+async function startChild(port = 0, graceMs = GRACE_MS): Promise<string> {
   const proc = spawn(process.execPath, [BIN, 'start'], {
-    env: { ...process.env, ...serverEnv(dataDir, { PORT: String(port), TANDEM_RESUME_GRACE_MS: String(GRACE_MS) }) },
+    env: { ...process.env, ...serverEnv(dataDir, { PORT: String(port), TANDEM_RESUME_GRACE_MS: String(graceMs) }) },
   });
   child = proc;
   let out = '';
@@ -113,7 +119,7 @@ describe('a server that stops mid-session', () => {
     // The clients notice the loss and keep trying while the server is down.
     await visitor.waitForSelector('tandem-ui .panel:has-text("Reconnecting")', { timeout: 15_000 });
     await agent.waitForSelector('[data-session-state=reconnecting]', { timeout: 15_000 });
-    base = await startChild(port);
+    base = await startChild(port, RETURN_GRACE_MS);
 
     await backInSession(visitor, agent, 'After the crash');
     const [last] = await storedSessions();
@@ -129,7 +135,7 @@ describe('a server that stops mid-session', () => {
     await visitor.waitForSelector('tandem-ui .panel:has-text("Reconnecting")', { timeout: 15_000 });
     await agent.waitForSelector('[data-session-state=reconnecting]', { timeout: 15_000 });
     expect(await agent.locator('[data-ended]').count()).toBe(0);
-    base = await startChild(port);
+    base = await startChild(port, RETURN_GRACE_MS);
 
     await backInSession(visitor, agent, 'After the restart');
     expect((await storedSessions())[0]).toMatchObject({ live: true, code });

@@ -42,8 +42,10 @@ describe('hostile page corpus', () => {
     expect(files.length).toBeGreaterThanOrEqual(25);
   });
 
+  // The pages run side by side (each in its own pair of tabs, with its own listeners): most of each
+  // test is waiting out the page's timed attacks, so one at a time would leave the machine idle.
   for (const file of files) {
-    it(`nothing from ${file} runs in the agent's browser or reaches the attacker`, async () => {
+    it.concurrent(`nothing from ${file} runs in the agent's browser or reaches the attacker`, async ({ expect }) => {
       const visitor = await visitors.newPage();
       const agent = await agents.newPage();
       const attacker: string[] = [];
