@@ -134,9 +134,13 @@ describe('masking selectors’ counts in site settings', () => {
     expect(await admin.textContent(`#${describedBy}`)).toBe('matches 2 on /react.html');
 
     // The page grows (a list rendered late): counted again within a few seconds, without a reload.
+    // Labels inside a blocked element are not counted: agents see that element as an empty box.
     await visitor.evaluate(() => {
       const main = document.querySelector('main')!;
       for (let i = 0; i < 25; i++) main.appendChild(document.createElement('label')).textContent = `Extra ${i}`;
+      const blocked = main.appendChild(document.createElement('div'));
+      blocked.setAttribute('data-tandem-block', '');
+      for (let i = 0; i < 3; i++) blocked.appendChild(document.createElement('label')).textContent = `Hidden ${i}`;
     });
     await expect.poll(() => note.textContent(), { timeout: 10_000 }).toBe('matches 27 on /react.html');
 
@@ -145,7 +149,7 @@ describe('masking selectors’ counts in site settings', () => {
       const res = await fetch('/api/v1/sites/demo/settings', {
         method: 'PATCH',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ masking: { selectors: ['main label', 'div['] } }),
+        body: JSON.stringify({ masking: { selectors: ['main label', 'div[', 'input[value^="a"]', 'main :checked'] } }),
       });
       return res.status;
     });
@@ -155,6 +159,11 @@ describe('masking selectors’ counts in site settings', () => {
       .poll(() => admin.locator('[data-list=mask] [data-count-for="div["]').textContent(), { timeout: 10_000 })
       .toBe('invalid selector');
     expect(await admin.locator('[data-list=mask] [data-count-for="main label"]').textContent()).toBe('matches 27 on /react.html');
+    // Rules that ask about values or state would tell what masking hides (React writes what is typed into
+    // `value`): not counted, whatever the page holds.
+    for (const rule of ['input[value^="a"]', 'main :checked']) {
+      expect(await admin.locator(`[data-list=mask] [data-count-for='${rule}']`).textContent()).toBe('not counted');
+    }
     await admin.screenshot({ path: join(SHOTS, 'site-settings-invalid.png'), fullPage: true });
 
     // The session ends: no live page is left to count.

@@ -151,7 +151,7 @@ describe('selector counts', () => {
       { t: 'selectorCounts', selectors: [1], blockSelectors: [] }, // one rule short
       { t: 'selectorCounts', selectors: [1, 1, 1], blockSelectors: [] }, // one too many
       { t: 'selectorCounts', selectors: [1, 1], blockSelectors: [4] }, // a blocking rule the site has not
-      { t: 'selectorCounts', selectors: [-1, 1], blockSelectors: [] },
+      { t: 'selectorCounts', selectors: [-2, 1], blockSelectors: [] },
       { t: 'selectorCounts', selectors: [1.5, 1], blockSelectors: [] },
       { t: 'selectorCounts', selectors: ['2', 1], blockSelectors: [] },
       { t: 'selectorCounts', selectors: [1_000_001, 1], blockSelectors: [] },

@@ -47,7 +47,7 @@ const pathOf = (url: string) => {
   }
 };
 
-/** "matches 2 on /booking", "invalid selector", "no live page": the most recent page that counted this selector. */
+/** "matches 2 on /booking", "invalid selector", "not counted", "no live page": the most recent page that counted this selector. */
 export function CountNote({ pages, kind, selector }: { pages: SelectorCountsPage[] | null; kind: RuleKind; selector: string }) {
   if (pages === null) return null;
   let text = 'no live page';
@@ -60,7 +60,11 @@ export function CountNote({ pages, kind, selector }: { pages: SelectorCountsPage
       if (!rule) continue;
       title = `${page.url} at ${new Date(page.at).toLocaleTimeString()}`;
       if (rule.count === null) [text, state] = ['invalid selector', 'invalid'];
-      else [text, state] = [`matches ${rule.count} on ${pathOf(page.url)}`, rule.count === 0 ? 'zero' : 'some'];
+      else if (rule.count < 0) {
+        [text, state] = ['not counted', 'none'];
+        title =
+          'A rule that tests values or state (an attribute’s value, :checked, :has…) is not counted: its count would tell what masking hides.';
+      } else [text, state] = [`matches ${rule.count} on ${pathOf(page.url)}`, rule.count === 0 ? 'zero' : 'some'];
       break;
     }
   }

@@ -66,7 +66,8 @@ export const SiteMasking = Strict({ selectors: Type.Optional(Rules), blockSelect
  * How many elements each of the site's rules matches on the visitor's page, in the order of the rules
  * the server sent; null for a selector the page's browser cannot parse.
  */
-export const SelectorCounts = Type.Array(Type.Union([Type.Integer({ minimum: 0, maximum: MAX_SELECTOR_COUNT }), Type.Null()]), {
+/** Per rule: how many elements it matches; -1 when it asks about values or state (not counted); null when it is not a selector. */
+export const SelectorCounts = Type.Array(Type.Union([Type.Integer({ minimum: -1, maximum: MAX_SELECTOR_COUNT }), Type.Null()]), {
   maxItems: MAX_RULES,
 });
 

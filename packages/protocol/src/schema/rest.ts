@@ -150,7 +150,8 @@ export const CreateSiteBody = Strict({ key: SiteKey, name: Type.Optional(Type.St
 export const IdentitySecret = Type.Object({ secret: Type.String() });
 
 /** One of the site's rules as a live page counted it: null when the page's browser could not parse it. */
-const RuleCount = Type.Object({ selector: Type.String(), count: Nullable(Type.Integer({ minimum: 0 })) });
+/** count: matches on the page; -1 not counted (the rule tests values or state); null not a selector in the visitor's browser. */
+const RuleCount = Type.Object({ selector: Type.String(), count: Nullable(Type.Integer({ minimum: -1 })) });
 /**
  * What a live visitor's page of the site last said its rules match: metadata only (where, when, how
  * many), never the page's content. The page may lie: it is a hint for whoever writes the rules, not a proof.

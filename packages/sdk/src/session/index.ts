@@ -450,7 +450,7 @@ function goLive(): void {
 /** How many elements the site's rules match here, for its admins; after a DOM change, only when they differ from the last. */
 let lastCounts = '';
 function sendCounts(always = true): void {
-  const counts = countRules(siteMasking);
+  const counts = countRules(siteMasking, masking().blockSelectors ?? []);
   const text = JSON.stringify(counts);
   if (!always && text === lastCounts) return;
   lastCounts = text;

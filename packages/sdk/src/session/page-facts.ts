@@ -15,18 +15,42 @@ const RECOUNT_MS = 2000;
 const CHANGED_NODES = 20;
 
 /**
- * Matches of each rule in the document (not inside shadow roots or frames: a document-wide count is
- * what stays cheap); null for a selector this browser cannot parse, which must never throw here.
+ * A rule that asks about values or state — an attribute's value (`[value^="41"]`: React writes what is
+ * typed into `value`), a checked box, a field's validity, `:has()` — would turn a count into a yes or no
+ * about what masking hides. Such rules are not counted (NOT_COUNTED): admins get numbers only for what
+ * agents could see anyway.
  */
-export function countRules(masking: SiteMasking): { selectors: (number | null)[]; blockSelectors: (number | null)[] } {
+const ASKS_ABOUT_VALUES =
+  /\[[^\]]*=|:(?:has|checked|placeholder-shown|valid|invalid|user-valid|user-invalid|autofill|-webkit-autofill|default|indeterminate|in-range|out-of-range|empty|blank|focus|focus-within|focus-visible|hover|active|target|visited|open|popover-open|modal|playing|paused|state)\b/i;
+/** The count of a rule that asks about values or state. */
+export const NOT_COUNTED = -1;
+
+/**
+ * Matches of each rule in the document (not inside shadow roots or frames: a document-wide count is
+ * what stays cheap), leaving out elements inside a blocked element (agents see a blocked element as an
+ * empty box, nothing of what is in it); null for a selector this browser cannot parse (never a throw
+ * here), NOT_COUNTED for one that asks about values or state. `blocked`: every block rule in force.
+ */
+export function countRules(masking: SiteMasking, blocked: string[]): { selectors: (number | null)[]; blockSelectors: (number | null)[] } {
+  const blocks = ['[data-tandem-block]', ...blocked].filter((b) => parses(b));
+  const inBlocked = (el: Element) => !!el.parentElement && blocks.some((b) => el.parentElement!.closest(b));
   const count = (selector: string): number | null => {
-    try {
-      return Math.min(document.querySelectorAll(selector).length, MAX_SELECTOR_COUNT);
-    } catch {
-      return null;
-    }
+    if (!parses(selector)) return null;
+    if (ASKS_ABOUT_VALUES.test(selector)) return NOT_COUNTED;
+    let n = 0;
+    for (const el of document.querySelectorAll(selector)) if (!inBlocked(el) && ++n >= MAX_SELECTOR_COUNT) break;
+    return n;
   };
   return { selectors: (masking.selectors ?? []).map(count), blockSelectors: (masking.blockSelectors ?? []).map(count) };
+}
+
+function parses(selector: string): boolean {
+  try {
+    document.createDocumentFragment().querySelector(selector);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Viewport widths in three classes: agents hear of a resize only when it crosses one. */
