@@ -180,14 +180,18 @@ describe('two agents in one session', () => {
     await admin.keyboard.press('Escape');
     expect(await admin.isVisible('#colleague-panel')).toBe(false);
 
-    // Lee opens the link, signs in, and is in the session: no code typed.
+    // Lee opens the link and signs in: the code is filled in, and Lee joins with a click (a link never joins unasked).
     const lee = await (await context(1280, 820)).newPage();
     await lee.goto(link);
     await lee.fill('#email', LEE.email);
     await lee.fill('#password', LEE.password);
     await lee.click('button[type=submit]');
-    await lee.waitForSelector('[data-session-state=live]', { timeout: 30_000 });
+    await lee.waitForSelector('#code');
+    expect(await lee.inputValue('#code')).toBe(code);
     expect(await lee.evaluate(() => location.hash)).toBe('#/sessions');
+    expect(await lee.$('[data-session-state]')).toBeNull();
+    await lee.click('[data-join]');
+    await lee.waitForSelector('[data-session-state=live]', { timeout: 30_000 });
     await expect.poll(() => roster(admin).then((r) => r.length)).toBe(2);
     const [adminRow, leeRow] = (await roster(lee)) as [Row, Row];
 
@@ -207,9 +211,11 @@ describe('two agents in one session', () => {
     await admin.waitForSelector(`.roster li[data-agent-id="${leeRow.id}"][data-holder]`, { timeout: 5000 });
     expect(await lee.textContent('[data-notice=control]')).toBe('You have the controls now.');
     expect(await lee.isDisabled('[data-action=end]')).toBe(false);
-    // The admin may still end it (an admin), and may ask for them back.
+    // The admin may still end it (an admin), and may ask for them back, or take them.
     expect(await admin.isDisabled('[data-action=end]')).toBe(false);
     expect(await admin.isVisible('[data-ask-control]')).toBe(true);
+    expect(await admin.isVisible('[data-take-control]')).toBe(true);
+    expect(await lee.$('[data-take-control]')).toBeNull();
     await lee.screenshot({ path: `${SHOTS}/lee-has-the-controls.png` });
 
     // Lee hands them back from the roster.

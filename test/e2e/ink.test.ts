@@ -183,9 +183,10 @@ describe('ink', () => {
       expect(rect.y).toBeLessThan(inMirror.y + inMirror.height);
     }
     // Positions only: the selected words never left the visitor's page.
-    const selections = sentByVisitor.filter((m) => m.includes('"selection"'));
-    expect(selections.length).toBeGreaterThan(0);
-    for (const m of selections) expect(m).not.toContain(selected.slice(0, 8));
+    // (Playwright reports a socket's frames a moment after they went.)
+    const selections = () => sentByVisitor.filter((m) => m.includes('"selection"'));
+    await expect.poll(() => selections().length, { timeout: 5000 }).toBeGreaterThan(0);
+    for (const m of selections()) expect(m).not.toContain(selected.slice(0, 8));
     await admin.screenshot({ path: `${SHOTS}/agent-sees-visitor-selection.png` });
 
     // Lee selects the intro paragraph in the mirror with the text tool: the visitor sees it in Lee's colour.

@@ -190,7 +190,8 @@ describe('several agents in one session', () => {
     const s = await startVisitorSession(server.url, 'Ines');
     const a = await join(await signInAs(ADMIN), s.code);
     const b = await join(await signInAs(LEE), s.code);
-    const c = await join(await signInAs(CY), s.code);
+    const cyCookie = await signInAs(CY);
+    const c = await join(cyCookie, s.code);
     const [adminId, leeId, cyId] = [a.welcome.you.id as string, b.welcome.you.id as string, c.welcome.you.id as string];
     // The first to join holds them; everyone's welcome says so.
     expect(a.welcome.controlBy).toBe(adminId);
@@ -220,18 +221,40 @@ describe('several agents in one session', () => {
     a.agent.sendJson({ t: 'action', id: 5, a: { k: 'click', node: 5, x: 1, y: 1 } });
     expect(await a.agent.next((m) => m.t === 'actionResult' && m.id === 5)).toMatchObject({ ok: false, reason: 'holder' });
 
-    // Cy (neither holder nor admin) may not end it for everyone; the session goes on.
+    // Cy (neither holder nor admin) may not end it for everyone, by the socket or by REST; the session goes on.
     c.agent.sendJson({ t: 'leave', end: true });
     expect(await c.agent.next((m) => m.t === 'error')).toMatchObject({ code: 'TDM_FORBIDDEN' });
+    const endByRest = (cookie: string) => fetch(`${server.url}/api/v1/sessions/${s.sessionId}/end`, { method: 'POST', headers: { cookie } });
+    expect((await endByRest(cyCookie)).status).toBe(403);
     expect(await server.context.registry.getSession(s.sessionId)).not.toBeNull();
+
+    // An admin takes them from the holder (one who walked away would block everyone); Cy cannot.
+    a.agent.sendJson({ t: 'handOver', to: adminId });
+    for (const x of [a, b, c]) expect(await x.agent.next((m) => m.t === 'controlHolder')).toEqual({ t: 'controlHolder', agentId: adminId });
+    c.agent.sendJson({ t: 'handOver', to: cyId });
+    expect(await c.agent.next((m) => m.t === 'error')).toMatchObject({
+      code: 'TDM_FORBIDDEN',
+      message: 'Only the agent with the controls hands them over.',
+    });
+    a.agent.sendJson({ t: 'handOver', to: 'someone-who-left' });
+    expect(await a.agent.next((m) => m.t === 'error')).toMatchObject({
+      code: 'TDM_FORBIDDEN',
+      message: 'That agent is not in the session any more.',
+    });
+    // Asking is heard once in a while, not in a flood.
+    for (let i = 0; i < 5; i++) c.agent.sendJson({ t: 'askControl' });
+    await a.agent.next((m) => m.t === 'controlAsked' && m.agentId === cyId);
+    a.agent.sendJson({ t: 'handOver', to: leeId });
+    for (const x of [a, b, c]) expect(await x.agent.next((m) => m.t === 'controlHolder')).toEqual({ t: 'controlHolder', agentId: leeId });
+    expect(a.agent.json.filter((m) => m.t === 'controlAsked')).toEqual([]);
+
     // The holder leaves: the controls pass to the agent there longest (the admin).
     b.agent.sendJson({ t: 'leave' });
     for (const x of [a, c]) expect(await x.agent.next((m) => m.t === 'controlHolder')).toEqual({ t: 'controlHolder', agentId: adminId });
-    expect(cyId).not.toBe(adminId);
-    // An admin may end it for everyone, holder or not.
+    // A holder who is not an admin may end it for everyone, by REST too.
     a.agent.sendJson({ t: 'handOver', to: cyId });
     await c.agent.next((m) => m.t === 'controlHolder' && m.agentId === cyId);
-    a.agent.sendJson({ t: 'leave', end: true });
+    expect((await endByRest(cyCookie)).status).toBe(204);
     expect(await s.visitor.next((m) => m.t === 'ended')).toEqual({ t: 'ended', reason: 'agent' });
   });
 });

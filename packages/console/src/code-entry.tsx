@@ -1,8 +1,15 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Joined } from './api.js';
 
-export function CodeEntry({ onJoined }: { onJoined: (joined: Joined) => void }) {
-  const [code, setCode] = useState('');
+/** `invited`: a code from a colleague's link (#/join/<code>), filled in for the agent to join with a click, never joined unasked. */
+export function CodeEntry({ onJoined, invited = '' }: { onJoined: (joined: Joined) => void; invited?: string }) {
+  const [code, setCode] = useState(invited);
+  const join = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!invited) return;
+    setCode(invited);
+    join.current?.focus();
+  }, [invited]);
   const [error, setError] = useState('');
 
   async function submit(e: Event) {
@@ -29,7 +36,8 @@ export function CodeEntry({ onJoined }: { onJoined: (joined: Joined) => void }) 
         onInput={(e) => setCode(e.currentTarget.value)}
         required
       />
-      <button class="primary" type="submit">
+      {invited && code === invited && <p class="muted">A colleague invited you to this session: join when you are ready.</p>}
+      <button class="primary" type="submit" ref={join} data-join>
         Join
       </button>
       {error && (

@@ -16,26 +16,20 @@ import { Nav, useScreen } from './nav.js';
 function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [session, setSession] = useState<Joined | null>(null);
-  const [joinError, setJoinError] = useState('');
   const screen = useScreen(me?.role === 'admin');
 
   useEffect(() => {
     api.me().then(setMe, () => setMe(null));
   }, []);
 
-  // A colleague's link (#/join/123456): once signed in, join with its code.
-  useEffect(() => {
-    if (!me) return;
-    const join = () => {
-      const code = /^#\/join\/(\d{6})$/.exec(location.hash)?.[1];
-      if (!code) return;
-      history.replaceState(null, '', '#/sessions');
-      api.join(code).then(setSession, (e: Error) => setJoinError(e.message));
-    };
-    join();
-    addEventListener('hashchange', join);
-    return () => removeEventListener('hashchange', join);
-  }, [me]);
+  // A colleague's link (#/join/123456): read once, when the console opens, and only filled in the code box.
+  // Joining takes the agent's click: a link (or a page that keeps changing this tab's address) never
+  // moves an agent into a session, nor out of the one it is in.
+  const [invited] = useState(() => {
+    const code = /^#\/join\/(\d{6})$/.exec(location.hash)?.[1] ?? '';
+    if (code) history.replaceState(null, '', '#/sessions');
+    return code;
+  });
 
   if (me === undefined) return null;
   if (me === null)
@@ -73,12 +67,7 @@ function App() {
         <main class="home">
           {screen === 'sessions' && (
             <>
-              {joinError && (
-                <p class="error" role="alert" data-join-error>
-                  {joinError}
-                </p>
-              )}
-              <CodeEntry onJoined={setSession} />
+              <CodeEntry onJoined={setSession} invited={invited} />
               <Sessions onJoined={setSession} />
             </>
           )}

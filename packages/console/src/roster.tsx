@@ -6,7 +6,8 @@
  */
 import type { Viewer, ViewerStatus } from '@tandem/viewer';
 
-export function Roster({ status, viewer }: { status: ViewerStatus; viewer: Viewer | null }) {
+/** `admin`: this agent may take the controls from whoever holds them (a holder who walked away blocks everyone). */
+export function Roster({ status, viewer, admin = false }: { status: ViewerStatus; viewer: Viewer | null; admin?: boolean }) {
   const you = status.you?.id;
   const holding = you !== undefined && status.controlBy === you;
   return (
@@ -43,6 +44,17 @@ export function Roster({ status, viewer }: { status: ViewerStatus; viewer: Viewe
                 onClick={() => viewer?.askControl()}
               >
                 Ask for the controls
+              </button>
+            )}
+            {!holding && holder && a.id !== you && admin && you !== undefined && (
+              <button
+                type="button"
+                class="small"
+                data-take-control
+                aria-label={`Take the controls from ${a.name}`}
+                onClick={() => viewer?.handOver(you)}
+              >
+                Take
               </button>
             )}
           </li>

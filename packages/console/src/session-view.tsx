@@ -165,7 +165,7 @@ export function SessionView({ joined, admin = false, onClose }: { joined: Joined
       {!ended && (
         <div class="tool-row">
           <InkTools viewer={viewer.current} />
-          <Roster status={status} viewer={viewer.current} />
+          <Roster status={status} viewer={viewer.current} admin={admin} />
           {joined.code && <InviteColleague code={joined.code} />}
         </div>
       )}

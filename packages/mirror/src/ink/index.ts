@@ -21,9 +21,15 @@ const FADE_MS = 600;
 const TRAIL_MS = 400;
 /** The laser goes when it has not moved for this long. */
 const LASER_IDLE_MS = 2000;
-/** Bounds: strokes shown at once (the oldest goes first) and points per stroke (later ones are dropped). */
+/**
+ * Bounds, so that one agent can neither grow the page's memory nor crowd out the others: strokes shown
+ * at once, in all and per agent (the oldest goes first), points per stroke (later ones are dropped,
+ * and cost nothing), and how long any stroke lives.
+ */
 const MAX_STROKES = 100;
+const MAX_STROKES_PER_OWNER = 30;
 const MAX_POINTS = 4000;
+const MAX_STROKE_LIFE_MS = 60_000;
 /** Marks (highlights and selections) are placed again this often while shown: the page scrolls and reflows under them. */
 const REPLACE_MS = 250;
 const MAX_MARK_RECTS = 200;
@@ -34,6 +40,7 @@ interface Stroke {
   owner: string;
   path: SVGPathElement;
   points: number;
+  born: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -73,13 +80,16 @@ export class InkLayer {
   stroke(owner: string, color: string, id: number, pts: [number, number][], end = false): void {
     const key = `${owner}:${id}`;
     let s = this.strokes.get(key);
+    if (s && s.points >= MAX_POINTS) return;
     if (!s) {
+      const own = [...this.strokes].filter(([, x]) => x.owner === owner);
+      if (own.length >= MAX_STROKES_PER_OWNER) this.dropStroke(own[0]![0]);
       if (this.strokes.size >= MAX_STROKES) this.dropStroke(this.strokes.keys().next().value!);
       const path = this.el('path', { fill: 'none', stroke: color, 'stroke-width': '4', 'stroke-linecap': 'round', 'stroke-linejoin': 'round' });
       path.setAttribute('d', '');
       path.dataset.owner = owner;
       path.dataset.ink = 'stroke';
-      s = { owner, path, points: 0, timer: undefined };
+      s = { owner, path, points: 0, born: Date.now(), timer: undefined };
       this.strokes.set(key, s);
     }
     let d = s.path.getAttribute('d') ?? '';
@@ -90,7 +100,8 @@ export class InkLayer {
     // A single dot still shows: a zero-length segment with round caps.
     s.path.setAttribute('d', s.points === 1 ? `${d}l0 0` : d);
     clearTimeout(s.timer);
-    s.timer = setTimeout(() => this.fade(s.path, () => this.strokes.delete(key)), end ? STROKE_STAYS_MS : OPEN_STROKE_STAYS_MS);
+    const stays = Math.min(end ? STROKE_STAYS_MS : OPEN_STROKE_STAYS_MS, s.born + MAX_STROKE_LIFE_MS - Date.now());
+    s.timer = setTimeout(() => this.fade(s.path, () => this.strokes.delete(key)), Math.max(0, stays));
   }
 
   /** The owner's laser moved; x < 0 hides it. */

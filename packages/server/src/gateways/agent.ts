@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import { closeCodes, limits, type AgentInfo } from '@tandem/protocol';
 import { validateAgentMessage } from '@tandem/protocol/schema';
 import type { Room } from '../live/room.js';
+import { END_REFUSED } from '../live/controls.js';
 import { closeFull, negotiate, onMessages, parseControl, requireHello, sendError } from './connection.js';
 
 /** `admin`: the agent is an admin of this Tandem (it may end any session for everyone). */
@@ -62,12 +63,7 @@ export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, admin: 
         case 'leave':
           if (!msg.end) ws.close(closeCodes.normal, 'left');
           else if (await room.mayEnd(a)) await room.end('agent');
-          else
-            sendError(
-              ws,
-              'TDM_FORBIDDEN',
-              'Only the agent with the controls, or an admin, ends the session for everyone while other agents are in it.',
-            );
+          else sendError(ws, 'TDM_FORBIDDEN', END_REFUSED);
           break;
       }
     },

@@ -284,9 +284,9 @@ export class MemoryRegistry implements Registry {
     return { last: true, agent, holder: s.controlBy };
   }
 
-  async handOver(id: string, from: string, to: string): Promise<boolean> {
+  async handOver(id: string, from: string, to: string, force = false): Promise<boolean> {
     const s = this.sessions.get(id)?.session;
-    if (!s || (s.controlBy !== from && s.controlBy !== null) || !s.agents.some((a) => a.id === to)) return false;
+    if (!s || (!force && s.controlBy !== from && s.controlBy !== null) || !s.agents.some((a) => a.id === to)) return false;
     s.controlBy = to;
     return true;
   }

@@ -187,9 +187,10 @@ export interface Registry {
   agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo; holder?: string | null } | null>;
   /**
    * Gives the controls to `to` (an agent in the session), checked and set at once: only when `from`
-   * holds them or nobody does. False otherwise (`from` lost them meanwhile, `to` is not there).
+   * holds them or nobody does, or (`force`: an admin takes them) whoever holds them. False otherwise
+   * (`from` lost them meanwhile, `to` is not there).
    */
-  handOver(id: string, from: string, to: string): Promise<boolean>;
+  handOver(id: string, from: string, to: string, force?: boolean): Promise<boolean>;
   /** The next number of the session's event stream, from 1; null once it ended (nothing follows `ended`). */
   nextSeq(id: string): Promise<number | null>;
   /**

@@ -37,9 +37,12 @@ import type { SessionEvents } from './session-events.js';
 import { encode, peekType } from './wire.js';
 import { withoutQuery } from './urls.js';
 import { DeliveredActions } from './delivered-actions.js';
+import { mayEndForEveryone } from './controls.js';
 
 /** Messages about one agent that its own sockets do not get back. */
 const NOT_ECHOED = new Set(['agentPointer', 'ink', 'agentSelection']);
+/** An agent asks the holder for the controls at most this often. */
+const ASK_INTERVAL_MS = 10_000;
 /** A viewer asks for a snapshot at most this often. */
 const RESYNC_INTERVAL_MS = 1000;
 /** Visitor sockets a session may have on a node at once: a page and the next while it hands over, a few tabs. */
@@ -463,6 +466,7 @@ export class Room {
     if (![...this.agents].some((s) => s.agent.id === a.agent.id)) {
       this.agentTopics.get(a.agent.id)?.();
       this.agentTopics.delete(a.agent.id);
+      this.asked.delete(a.agent.id);
     }
     try {
       if (!a.ready) return;
@@ -542,32 +546,37 @@ export class Room {
     }
   }
 
-  /** The holder of the controls gives them to another agent of the session (anyone may while nobody holds them). */
+  /**
+   * The holder of the controls gives them to another agent of the session (anyone may while nobody holds
+   * them); an admin may take them from whoever holds them (a holder who walked away would block everyone).
+   */
   async handOver(a: AgentSocket, to: string): Promise<void> {
-    if (!(await this.deps.registry.handOver(this.id, a.agent.id, to))) {
-      return this.sendAgent(a.ws, {
-        t: 'error',
-        code: 'TDM_FORBIDDEN',
-        message: 'Only the agent with the controls hands them over, to an agent in the session.',
-      });
+    const takes = a.admin && to === a.agent.id;
+    if (!(await this.deps.registry.handOver(this.id, a.agent.id, to, takes))) {
+      const there = (await this.deps.registry.getSession(this.id))?.agents.some((x) => x.id === to);
+      const why = there ? 'Only the agent with the controls hands them over.' : 'That agent is not in the session any more.';
+      return this.sendAgent(a.ws, { t: 'error', code: 'TDM_FORBIDDEN', message: why });
     }
-    this.controlBy = to;
     await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'controlHolder', agentId: to }));
   }
 
-  /** Asks the holder of the controls to hand them over: its viewers see who asks. */
+  /** When each agent last asked for the controls: a request every ASK_INTERVAL_MS at most. */
+  private readonly asked = new Map<string, number>();
+
+  /** Asks the holder of the controls to hand them over: its viewers see who asks (once in a while, not in a flood). */
   async askControl(a: AgentSocket): Promise<void> {
+    const now = Date.now();
+    if (now - (this.asked.get(a.agent.id) ?? 0) < ASK_INTERVAL_MS) return;
+    this.asked.set(a.agent.id, now);
     const holder = (await this.deps.registry.getSession(this.id))?.controlBy;
     if (!holder || holder === a.agent.id) return;
     await this.deps.bus.publish(toAgent(this.id, holder), encode.agent({ t: 'controlAsked', agentId: a.agent.id, name: a.agent.name }));
   }
 
-  /** Ends for everyone: an admin, the agent with the controls, or an agent alone in the session. */
+  /** Ends for everyone: an admin, the agent with the controls, or an agent alone in the session (controls.ts). */
   async mayEnd(a: AgentSocket): Promise<boolean> {
-    if (a.admin) return true;
     const session = await this.deps.registry.getSession(this.id);
-    if (!session) return true;
-    return session.controlBy === a.agent.id || session.agents.every((x) => x.id === a.agent.id);
+    return !session || mayEndForEveryone(session, a.agent.id, a.admin);
   }
 
   async requestMode(a: AgentSocket, mode: Mode): Promise<void> {

@@ -4,6 +4,7 @@ import type { ErrorCode } from '@tandem/protocol';
 import { AgentTicket, IdParams, JoinBody, SessionDetail, SessionList, SessionListQuery } from '@tandem/protocol/schema';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { LiveSession } from '../live/registry.js';
+import { END_REFUSED, mayEndForEveryone } from '../live/controls.js';
 import { requireAgent, type Context } from '../context.js';
 import { isAdmin, requirePrincipal, seesSite, type Principal } from '../auth/principal.js';
 import { fail } from '../http-errors.js';
@@ -156,11 +157,15 @@ export async function sessionRoutes(app: FastifyInstance, ctx: Context): Promise
     },
     async (req, reply) => {
       const who = await requirePrincipal(ctx, req);
-      const siteKey = (await ctx.registry.getSession(req.params.id))?.siteKey ?? (await ctx.store.getSession(req.params.id))?.siteKey;
+      const live = await ctx.registry.getSession(req.params.id);
+      const siteKey = live?.siteKey ?? (await ctx.store.getSession(req.params.id))?.siteKey;
       if (siteKey !== undefined && !seesSite(who, siteKey)) fail('TDM_NOT_FOUND');
-      // An agent who is not an admin ends only a session they are in.
-      if (who.kind === 'agent' && !isAdmin(who) && !(await ctx.store.joinedSessions(who.agentId, [req.params.id])).has(req.params.id)) {
-        fail('TDM_FORBIDDEN', 'Only an admin, or an agent in the session, may end it.');
+      // An agent who is not an admin ends only a session they are in, and then as the socket's rule says.
+      if (who.kind === 'agent' && !isAdmin(who)) {
+        if (!(await ctx.store.joinedSessions(who.agentId, [req.params.id])).has(req.params.id)) {
+          fail('TDM_FORBIDDEN', 'Only an admin, or an agent in the session, may end it.');
+        }
+        if (live && !mayEndForEveryone(live, who.agentId, false)) fail('TDM_FORBIDDEN', END_REFUSED);
       }
       const ended = await ctx.rooms.end(req.params.id, who.kind === 'key' ? 'api' : 'agent');
       if (!ended) fail('TDM_SESSION_ENDED');

@@ -144,6 +144,8 @@ export class WatchTools {
       toast.append(b);
     }
     this.notices.append(toast);
+    // Three at most, the newest: a burst of notices never piles up over the page.
+    while (this.notices.childElementCount > 3) this.notices.firstElementChild!.remove();
     setTimeout(() => toast.remove(), n.kind === 'controlAsked' ? REQUEST_MS : NOTICE_MS);
     return true;
   }
