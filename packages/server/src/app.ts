@@ -128,7 +128,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const origins = new OriginPolicy(config.allowedOrigins);
   const sites = new Sites(store, bus, config.siteKeys, new SecretBox(secret, 'site identity secrets'));
   await sites.start();
-  const rooms = new Rooms({ bus, registry, events, sites, graceMs: config.resumeGraceMs, report });
+  const isAdmin = async (agentId: string) => {
+    const agent = await store.findAgentById(agentId);
+    return agent?.role === 'admin' && !agent.disabledAt;
+  };
+  const rooms = new Rooms({ bus, registry, events, sites, graceMs: config.resumeGraceMs, isAdmin, report });
   await rooms.start();
   // Sign-in counters live in the registry, so every node of a cluster counts the same guesses.
   const loginThrottle = new LoginThrottle((limit) => registry.rateLimiter(limit));
@@ -191,9 +195,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     sites,
     shortIds,
     pingIntervalMs: config.pingIntervalMs,
-    agentRole: async (agentId, signIn) => {
+    agentSignedIn: async (agentId, signIn) => {
       const [record, agent] = await Promise.all([store.findSignIn(signIn), store.findAgentById(agentId)]);
-      return !!record && !record.revokedAt && record.agentId === agentId && !!agent && !agent.disabledAt ? agent.role : null;
+      return !!record && !record.revokedAt && record.agentId === agentId && !!agent && !agent.disabledAt;
     },
     trustProxy: config.trustProxy,
     store,

@@ -10,9 +10,8 @@ import type { Room } from '../live/room.js';
 import { END_REFUSED } from '../live/controls.js';
 import { closeFull, negotiate, onMessages, parseControl, requireHello, sendError } from './connection.js';
 
-/** `admin`: the agent is an admin of this Tandem (it may end any session for everyone). */
-export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, admin: boolean, report: (err: unknown) => void): void {
-  const a = room.addAgent(ws, agent, admin);
+export function acceptAgent(ws: WebSocket, room: Room, agent: AgentInfo, report: (err: unknown) => void): void {
+  const a = room.addAgent(ws, agent);
   if (!a) return closeFull(ws);
   requireHello(ws, () => a.ready);
 

@@ -39,8 +39,8 @@ export interface GatewayDeps {
   shortIds: ShortIds;
   /** How often every socket is pinged; one that has not answered the last ping by the next is dropped. */
   pingIntervalMs: number;
-  /** The agent's role while its sign-in (the one its ticket was issued under) still stands and it is enabled; null otherwise. */
-  agentRole: (agentId: string, signIn: string) => Promise<'admin' | 'agent' | null>;
+  /** Whether the agent's sign-in (the one its ticket was issued under) still stands and the agent is enabled. */
+  agentSignedIn: (agentId: string, signIn: string) => Promise<boolean>;
   /** The proxies whose X-Forwarded-For is believed, as for the REST API. */
   trustProxy: TrustProxy;
   /** Where API keys are checked (controllers). */
@@ -127,8 +127,8 @@ export function createGateways(deps: GatewayDeps) {
     if (!ticket || ticket.role !== role) return reject(socket, 401, 'Unauthorized');
     // An agent disabled or signed out since the ticket was issued opens nothing with it. A guest
     // (an integrator's agent, through a watch URL) has no account: its grant ends with the session.
-    const agentRole = ticket.role === 'agent' && 'signIn' in ticket ? await deps.agentRole(ticket.agentId, ticket.signIn) : null;
-    if (ticket.role === 'agent' && 'signIn' in ticket && agentRole === null) return reject(socket, 401, 'Unauthorized');
+    if (ticket.role === 'agent' && 'signIn' in ticket && !(await deps.agentSignedIn(ticket.agentId, ticket.signIn)))
+      return reject(socket, 401, 'Unauthorized');
     const session = await deps.registry.getSession(ticket.sessionId);
     if (!session) return reject(socket, 410, 'Gone');
     const origin = req.headers.origin;
@@ -147,7 +147,7 @@ export function createGateways(deps: GatewayDeps) {
       wss.handleUpgrade(req, socket, head, (ws) => {
         watch(ws);
         if (ticket.role === 'visitor') acceptVisitor(ws, room, deps.report);
-        else acceptAgent(ws, room, { id: ticket.agentId, name: ticket.name }, agentRole === 'admin', deps.report);
+        else acceptAgent(ws, room, { id: ticket.agentId, name: ticket.name }, deps.report);
       });
       // A handshake ws refused (a malformed request) put no socket in the room.
       room.releaseIfEmpty();

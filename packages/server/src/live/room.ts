@@ -57,6 +57,11 @@ export interface RoomDeps {
   sites: Sites;
   /** How long a visitor who changes page (or loses the network) has to come back. */
   graceMs: number;
+  /**
+   * Whether an agent is an enabled admin now (read when it matters, so a demoted admin loses it on its
+   * open sockets too); false for a guest of an integration, which has no account.
+   */
+  isAdmin: (agentId: string) => Promise<boolean>;
   report: (err: unknown) => void;
 }
 
@@ -75,8 +80,6 @@ export interface AgentSocket {
   ready: boolean;
   /** Frames were skipped for this viewer; it needs a keyframe before anything else. */
   behind: boolean;
-  /** An admin of this Tandem: may end any session for everyone. */
-  admin: boolean;
   lastResync: number;
 }
 
@@ -410,9 +413,9 @@ export class Room {
   // ---- agents' sockets -------------------------------------------------------
 
   /** Null when the session has as many agent sockets here as it may. */
-  addAgent(ws: WebSocket, agent: AgentInfo, admin = false): AgentSocket | null {
+  addAgent(ws: WebSocket, agent: AgentInfo): AgentSocket | null {
     if (this.agents.size >= MAX_AGENT_SOCKETS) return null;
-    const a: AgentSocket = { ws, agent, color: '', ready: false, behind: false, admin, lastResync: 0 };
+    const a: AgentSocket = { ws, agent, color: '', ready: false, behind: false, lastResync: 0 };
     this.agents.add(a);
     return a;
   }
@@ -551,7 +554,7 @@ export class Room {
    * them); an admin may take them from whoever holds them (a holder who walked away would block everyone).
    */
   async handOver(a: AgentSocket, to: string): Promise<void> {
-    const takes = a.admin && to === a.agent.id;
+    const takes = to === a.agent.id && (await this.deps.isAdmin(a.agent.id));
     if (!(await this.deps.registry.handOver(this.id, a.agent.id, to, takes))) {
       const there = (await this.deps.registry.getSession(this.id))?.agents.some((x) => x.id === to);
       const why = there ? 'Only the agent with the controls hands them over.' : 'That agent is not in the session any more.';
@@ -576,7 +579,7 @@ export class Room {
   /** Ends for everyone: an admin, the agent with the controls, or an agent alone in the session (controls.ts). */
   async mayEnd(a: AgentSocket): Promise<boolean> {
     const session = await this.deps.registry.getSession(this.id);
-    return !session || mayEndForEveryone(session, a.agent.id, a.admin);
+    return !session || mayEndForEveryone(session, a.agent.id, await this.deps.isAdmin(a.agent.id));
   }
 
   async requestMode(a: AgentSocket, mode: Mode): Promise<void> {
