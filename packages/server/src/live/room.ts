@@ -528,7 +528,11 @@ export class Room {
     }
     // One agent at a time drives the page; everyone points and highlights.
     if (action.k !== 'highlight' && this.controlBy !== null && this.controlBy !== a.agent.id) {
-      return this.sendAgent(a.ws, { t: 'actionResult', id, ok: false, reason: 'holder', message: refusals.holder });
+      // What this node heard may be behind a hand-over on another node: the registry has the last word.
+      const holder = (await this.deps.registry.getSession(this.id))?.controlBy ?? null;
+      if (holder !== null && holder !== a.agent.id) {
+        return this.sendAgent(a.ws, { t: 'actionResult', id, ok: false, reason: 'holder', message: refusals.holder });
+      }
     }
     // Its kind and target for the stream, never what was typed or which key. Published (and written by
     // the local followers, the audit among them) before the visitor has it: its result comes after it.
