@@ -6,11 +6,12 @@
  * site settings sees how many elements it matches on the live page, updated as
  * the page changes. Screenshots go to /tmp/shots-counts/.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
+import { axeProblems } from '../helpers/layout.js';
 import type { StaticServer } from '../helpers/static-server.js';
 import type { TestServer } from '../helpers/server.js';
 import { closeAll, consentAndCode, joinInConsole, startSiteAndServer, vendorRoutes } from '../helpers/site.js';
@@ -35,18 +36,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => closeAll(browser, server, site));
-
-/** axe-core's serious and critical findings in `include` (not the visitor's page in the viewer). */
-async function axeProblems(page: Page, include: string): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window)))
-    await page.addScriptTag({ content: readFileSync('node_modules/axe-core/axe.min.js', 'utf8') });
-  return page.evaluate(async (include) => {
-    const result = await (window as any).axe.run({ include: [[include]] }, { resultTypes: ['violations'] });
-    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[])
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, include);
-}
 
 /** The platform fields the Visitor info panel shows. */
 const shown = (page: Page) =>
@@ -76,7 +65,7 @@ describe('the visitor’s platform in the session view', () => {
     });
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     await agent.screenshot({ path: join(SHOTS, 'visitor-info.png') });
-    expect(await axeProblems(agent, '.session-bar')).toEqual([]);
+    expect(await axeProblems(agent, ['.session-bar'])).toEqual([]);
 
     // Escape closes it and gives the focus back; Enter opens it again.
     await agent.keyboard.press('Escape');
@@ -128,7 +117,7 @@ describe('masking selectors’ counts in site settings', () => {
       .poll(() => admin.locator('[data-list=block] [data-count-for=".chat-widget"]').textContent(), { timeout: 10_000 })
       .toBe('matches 0 on /react.html');
     await admin.screenshot({ path: join(SHOTS, 'site-settings-counts.png'), fullPage: true });
-    expect(await axeProblems(admin, '.settings')).toEqual([]);
+    expect(await axeProblems(admin, ['.settings'])).toEqual([]);
     // A screen reader hears the count with the selector.
     const describedBy = (await admin.getAttribute('[data-list=mask] li input', 'aria-describedby'))!;
     expect(await admin.textContent(`#${describedBy}`)).toBe('matches 2 on /react.html');

@@ -4,10 +4,11 @@
  * full screen, a session bar that fits from 360 px up, and a confirmation
  * before ending a session for everyone. Screenshots go to /tmp/shots-viewer/.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
+import { axeProblems, layoutProblems } from '../helpers/layout.js';
 import type { StaticServer } from '../helpers/static-server.js';
 import { ADMIN, type TestServer } from '../helpers/server.js';
 import { closeAll, consentAndCode, joinInConsole, shareDemo, startSiteAndServer, vendorRoutes } from '../helpers/site.js';
@@ -223,51 +224,12 @@ describe('full screen', () => {
   });
 });
 
-/** axe-core's serious and critical findings in `include` (the session bar, the dialog: not the visitor's page). */
-async function axeProblems(agent: Page, include: string[]): Promise<string[]> {
-  await agent.addScriptTag({ content: readFileSync('node_modules/axe-core/axe.min.js', 'utf8') });
-  return agent.evaluate(async (include) => {
-    const result = await (window as any).axe.run({ include: include.map((s) => [s]) }, { resultTypes: ['violations'] });
-    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[])
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, include);
-}
-
 const BAR = '.session-bar :is(button, input, .pill, .who, .mode, .zoom-level, .url)';
 /** The bar and the row under it (the pointer tools, the roster). */
 const BARS = `${BAR}, .tool-row :is(button, li)`;
 
 /** Every visible control of the session bar (and of its open menu): inside the window, none over another, none wrapped. */
-async function barProblems(agent: Page, selector = BARS): Promise<string[]> {
-  return agent.evaluate((selector) => {
-    const problems: string[] = [];
-    const vw = document.documentElement.clientWidth;
-    const boxes = [...document.querySelectorAll<HTMLElement>(selector)]
-      .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
-      .map((el) => ({
-        name: `${el.tagName.toLowerCase()}.${el.className || ''}[${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 20)}]`,
-        el,
-        r: el.getBoundingClientRect(),
-      }));
-    for (const b of boxes) {
-      if (b.r.left < -0.5 || b.r.right > vw + 0.5 || b.r.top < -0.5) problems.push(`${b.name} clipped: ${b.r.left}–${b.r.right} of ${vw}`);
-      if (b.el.scrollWidth > b.el.clientWidth + 1 && b.el.localName === 'button') problems.push(`${b.name} text cut`);
-      if (b.el.localName === 'button' && b.r.height > 40) problems.push(`${b.name} wraps (${b.r.height}px high)`);
-    }
-    for (let i = 0; i < boxes.length; i++)
-      for (let j = i + 1; j < boxes.length; j++) {
-        const a = boxes[i]!;
-        const b = boxes[j]!;
-        if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
-        const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
-        const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
-        if (w > 0.5 && h > 0.5) problems.push(`${a.name} overlaps ${b.name}`);
-      }
-    if (boxes.length < 5) problems.push(`only ${boxes.length} controls visible`);
-    return problems;
-  }, selector);
-}
+const barProblems = (agent: Page, selector = BARS) => layoutProblems(agent, selector, { min: 5 });
 
 describe('the session bar', () => {
   for (const [page, mode] of [

@@ -6,11 +6,12 @@
  * handed them from the notice. The bar and the row fit at 360 and 820 px, and
  * axe-core finds nothing serious. Screenshots go to TANDEM_SCREENSHOTS (or /tmp/shots-watchtools).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createApiKey } from '@tandem/server';
 import { launchBrowser } from '../helpers/browser.js';
+import { axeProblems, layoutProblems } from '../helpers/layout.js';
 import { ADMIN, type TestServer } from '../helpers/server.js';
 import type { StaticServer } from '../helpers/static-server.js';
 import { closeAll, consentAndCode, startSiteAndServer } from '../helpers/site.js';
@@ -55,49 +56,9 @@ async function watchPage(url: string, width = 1100): Promise<Page> {
   return p;
 }
 
-async function axeProblems(p: Page, include: string[]): Promise<string[]> {
-  if (!(await p.evaluate(() => 'axe' in window))) await p.addScriptTag({ content: readFileSync('node_modules/axe-core/axe.min.js', 'utf8') });
-  return p.evaluate(async (include) => {
-    const result = await (window as any).axe.run({ include: include.map((s) => [s]) }, { resultTypes: ['violations'] });
-    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[])
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, include);
-}
-
 /** The bar's and the row's controls, and the two rows themselves: clipped, cut, wrapped or overlapping ones. */
-async function barProblems(p: Page): Promise<string[]> {
-  return p.evaluate(() => {
-    const problems: string[] = [];
-    const vw = document.documentElement.clientWidth;
-    const vh = document.documentElement.clientHeight;
-    const selector = '#bar, #tools, #bar :is(button, #zoom-level), #tools :is(button, li, .ink-tools)';
-    const boxes = [...document.querySelectorAll<HTMLElement>(selector)]
-      .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
-      .map((el) => ({
-        name: `${el.tagName.toLowerCase()}#${el.id}.${el.className || ''}[${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 20)}]`,
-        el,
-        r: el.getBoundingClientRect(),
-      }));
-    for (const b of boxes) {
-      if (b.r.left < -0.5 || b.r.right > vw + 0.5 || b.r.top < -0.5 || b.r.bottom > vh + 0.5)
-        problems.push(`${b.name} clipped: ${b.r.left}–${b.r.right} of ${vw}, ${b.r.top}–${b.r.bottom} of ${vh}`);
-      if (b.el.localName === 'button' && b.el.scrollWidth > b.el.clientWidth + 1) problems.push(`${b.name} text cut`);
-      if (b.el.localName === 'button' && b.r.height > 40) problems.push(`${b.name} wraps (${b.r.height}px high)`);
-    }
-    for (let i = 0; i < boxes.length; i++)
-      for (let j = i + 1; j < boxes.length; j++) {
-        const a = boxes[i]!;
-        const b = boxes[j]!;
-        if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
-        const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
-        const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
-        if (w > 0.5 && h > 0.5) problems.push(`${a.name} overlaps ${b.name}`);
-      }
-    if (boxes.length < 12) problems.push(`only ${boxes.length} controls visible`);
-    return problems;
-  });
-}
+const barProblems = (p: Page) =>
+  layoutProblems(p, '#bar, #tools, #bar :is(button, #zoom-level), #tools :is(button, li, .ink-tools)', { min: 12, bottom: true });
 
 const rosterText = (p: Page) => p.$$eval('#tools .roster li', (lis) => lis.map((li) => li.textContent.replace(/\s+/g, ' ').trim()));
 
