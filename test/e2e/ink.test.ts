@@ -16,6 +16,7 @@ import { createAgent } from '@tandem/server';
 import { launchBrowser } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { joinInConsole, shareDemo } from '../helpers/site.js';
+import { joinAsAgent, signIn } from '../helpers/clients.js';
 
 const SHOTS = '/tmp/shots-ink';
 const LEE = { email: 'lee@example.test', password: 'lee password 123', name: 'Lee Chen' };
@@ -27,6 +28,7 @@ let browser: Browser;
 let visitor: Page;
 let admin: Page;
 let lee: Page;
+let code: string;
 /** What the visitor's page sent on its socket (JSON messages only). */
 const sentByVisitor: string[] = [];
 
@@ -41,6 +43,7 @@ beforeAll(async () => {
   );
   const shared = await shareDemo(visitorCtx, server.url);
   visitor = shared.page;
+  code = shared.code;
   admin = await joinInConsole(await browser.newContext({ viewport: { width: 1300, height: 860 } }), server.url, shared.code);
   lee = await (await browser.newContext({ viewport: { width: 1300, height: 860 } })).newPage();
   await lee.goto(`${server.url}/console/`);
@@ -224,6 +227,51 @@ describe('ink', () => {
     // The visitor clicks elsewhere: their selection goes from the viewers too.
     await visitor.mouse.click(5, 650);
     await admin.waitForSelector(inkSelector('selection', 'visitor'), { state: 'detached', timeout: 5000 });
+    await chooseTool(lee, 'point');
+  });
+
+  it('a flood of ink from one agent stays bounded on the visitor’s page and leaves room for the others', async () => {
+    const adminId = await agentId(admin);
+    // Another socket of the admin's, outside any viewer: 150 strokes, and one stroke of 5,000 points.
+    const flood = await joinAsAgent(server.url, await signIn(server.url), code);
+    const pause = () => new Promise((r) => setTimeout(r, 15));
+    for (let id = 1000; id < 1150; id++) {
+      flood.sendJson({
+        t: 'ink',
+        a: {
+          k: 'stroke',
+          id,
+          pts: [
+            [10 + (id % 50), 300],
+            [40, 320],
+          ],
+        },
+      });
+      await pause();
+    }
+    for (let i = 0; i < 80; i++) {
+      flood.sendJson({ t: 'ink', a: { k: 'stroke', id: 5000, pts: Array.from({ length: 64 }, (_, j) => [j, i]) } });
+      await pause();
+    }
+    // Lee draws once: still shown.
+    const leeId = await agentId(lee);
+    await chooseTool(lee, 'draw');
+    await lee.mouse.move(...(await toScreen(lee, 100, 500)));
+    await lee.mouse.down();
+    await lee.mouse.move(...(await toScreen(lee, 300, 520)), { steps: 8 });
+    await lee.mouse.up();
+    await visitor.waitForSelector(`tandem-ui ${inkSelector('stroke', leeId)}`, { timeout: 5000 });
+    await expect
+      .poll(() => visitor.$$eval(`tandem-ui ${inkSelector('stroke', adminId)}`, (s) => s.length), { timeout: 5000 })
+      .toBeGreaterThan(0);
+    const shown = await visitor.$$eval(`tandem-ui ${inkSelector('stroke', adminId)}`, (paths) =>
+      paths.map((p) => (p.getAttribute('d')!.match(/[ML]/g) ?? []).length),
+    );
+    // At most 30 strokes of one agent at once, at most 4,000 points in any of them.
+    expect(shown.length).toBeLessThanOrEqual(30);
+    expect(Math.max(...shown)).toBeLessThanOrEqual(4000);
+    expect(flood.json.filter((m) => m.t === 'error')).toEqual([]);
+    flood.ws.close();
     await chooseTool(lee, 'point');
   });
 });
