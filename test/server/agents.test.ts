@@ -256,5 +256,20 @@ describe('several agents in one session', () => {
     await c.agent.next((m) => m.t === 'controlHolder' && m.agentId === cyId);
     expect((await endByRest(cyCookie)).status).toBe(204);
     expect(await s.visitor.next((m) => m.t === 'ended')).toEqual({ t: 'ended', reason: 'agent' });
+    // The audit says who drove the page when: each hand-over, the admin's take, and the pass when Lee left.
+    const adminCookie = await signInAs(ADMIN);
+    await expect
+      .poll(async () => {
+        const res = await fetch(`${server.url}/api/v1/sessions/${s.sessionId}/audit`, { headers: { cookie: adminCookie } });
+        const trail = (await res.json()) as { entries: { kind: string; actor: string; detail: any }[] };
+        return trail.entries.filter((e) => e.kind === 'controlHandedOver').map((e) => [e.actor, e.detail.agent.name]);
+      })
+      .toEqual([
+        [adminId, LEE.name],
+        [adminId, ADMIN.name],
+        [adminId, LEE.name],
+        ['server', ADMIN.name],
+        [adminId, CY.name],
+      ]);
   });
 });

@@ -12,6 +12,7 @@ const KIND: Record<string, string> = {
   agentJoined: 'Agent joined',
   agentLeft: 'Agent left',
   modeRequested: 'Mode asked for',
+  controlHandedOver: 'Controls handed over',
   modeChanged: 'Mode changed',
   action: 'Agent action',
   actionResult: 'Action result',

@@ -45,6 +45,11 @@ export const sessionEvents = {
   agentJoined: Event('agentJoined', { agent: AgentInfo }, 'An agent opened the session (first socket).'),
   agentLeft: Event('agentLeft', { agent: AgentInfo }, 'An agent’s last socket closed.'),
   modeRequested: Event('modeRequested', { agent: AgentInfo, mode: Mode }, 'An agent asked the visitor for a mode.'),
+  controlHandedOver: Event(
+    'controlHandedOver',
+    { agent: AgentInfo, by: Type.Union([AgentInfo, Type.Null()]) },
+    'The controls went to `agent`: handed over (or taken, by an admin) by `by`, or passed on when the holder left (by: null).',
+  ),
   modeChanged: Event(
     'modeChanged',
     {

@@ -21,7 +21,7 @@ export const AuditEntry = Type.Object({
   at: Timestamp,
   /** The agent's id, or `visitor`, `agent` (an agent ended the session), `api` or `server`. */
   actor: Type.String(),
-  /** The session event: requested, started, agentJoined, agentLeft, modeRequested, modeChanged, action, actionResult, navigated, ended. */
+  /** The session event: requested, started, agentJoined, agentLeft, modeRequested, controlHandedOver, modeChanged, action, actionResult, navigated, ended. */
   kind: Type.String(),
   /**
    * What and where, never what was typed or shown: `agent {id, name}`, `mode`, `previous`, `action` (its kind),

@@ -39,6 +39,9 @@ export function auditEntryOf(e: SessionEvent): Said | null {
       return { actor: e.agent.id, detail: { agent: e.agent } };
     case 'modeRequested':
       return { actor: e.agent.id, detail: { agent: e.agent, mode: e.mode } };
+    case 'controlHandedOver':
+      // Who drove the page when: the one who gave (or took) them, or the server when the holder left.
+      return { actor: e.by?.id ?? 'server', detail: { agent: e.agent, ...(e.by ? { by: e.by } : {}) } };
     case 'modeChanged':
       // The visitor, unless an integration lowered it (the controller channel's setMode).
       return { actor: e.by ?? 'visitor', detail: { mode: e.mode, previous: e.previous } };

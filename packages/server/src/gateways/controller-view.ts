@@ -127,7 +127,7 @@ export class ControllerView {
         this.stop();
         return this.out({ t: 'ended', reason: e.reason, at: e.at });
       default:
-        // requested, modeRequested, action, navigated: not a controller's business.
+        // requested, modeRequested, controlHandedOver, action, navigated: not a controller's business.
         return;
     }
   }

@@ -477,7 +477,10 @@ export class Room {
       if (!left?.last) return;
       await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'agentLeft', agentId: a.agent.id }));
       await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'agentLeft', agentId: a.agent.id }));
-      if (left.holder !== undefined) await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'controlHolder', agentId: left.holder }));
+      if (left.holder !== undefined) {
+        await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'controlHolder', agentId: left.holder }));
+        if (left.holder !== null) await this.controlsWent(left.holder, null);
+      }
       await this.deps.events.publish(this, { name: 'agentLeft', agent: left.agent });
     } finally {
       this.releaseIfEmpty();
@@ -565,6 +568,13 @@ export class Room {
       return this.sendAgent(a.ws, { t: 'error', code: 'TDM_FORBIDDEN', message: why });
     }
     await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'controlHolder', agentId: to }));
+    await this.controlsWent(to, a.agent);
+  }
+
+  /** The controls went to `to`, for the audit and the stream: who drove the page when. */
+  private async controlsWent(to: string, by: AgentInfo | null): Promise<void> {
+    const holder = (await this.deps.registry.getSession(this.id))?.agents.find((x) => x.id === to);
+    if (holder) await this.deps.events.publish(this, { name: 'controlHandedOver', agent: { id: holder.id, name: holder.name }, by });
   }
 
   /** When each agent last asked for the controls: a request every ASK_INTERVAL_MS at most. */
