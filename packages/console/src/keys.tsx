@@ -12,6 +12,7 @@ import { api, fieldErrors, type ApiKeyInfo, type ApiError, type CreatedApiKey } 
 import { ConfirmDialog } from './confirm-dialog.js';
 import { useSites } from './use-sites.js';
 import { Columns, Feedback } from './feedback.js';
+import { SiteOptions } from './site-options.js';
 
 /** The site picker's value for a key to every site (no site key is "*"). */
 const EVERY_SITE = '*';
@@ -217,11 +218,7 @@ export function Keys() {
                   Choose a site
                 </option>
               )}
-              {(sites ?? []).map((s) => (
-                <option key={s.key} value={s.key}>
-                  {s.name || s.key}
-                </option>
-              ))}
+              <SiteOptions sites={sites ?? []} />
               <option value={EVERY_SITE}>Every site (admin key: also manages keys)</option>
             </select>
             {problem('site')}

@@ -9,6 +9,7 @@ import { api, type Joined, type Session } from './api.js';
 import { Audit } from './audit.js';
 import { useSites } from './use-sites.js';
 import { Columns } from './feedback.js';
+import { SiteOptions } from './site-options.js';
 
 /** The list refreshes this often while it is on screen. */
 const REFRESH_MS = 5000;
@@ -82,11 +83,7 @@ export function Sessions({ onJoined }: { onJoined: (joined: Joined) => void }) {
           <label for="sessions-site">Site</label>
           <select id="sessions-site" value={site} onChange={(e) => setSite(e.currentTarget.value)}>
             <option value="">All sites</option>
-            {sites.map((s) => (
-              <option key={s.key} value={s.key}>
-                {s.name || s.key}
-              </option>
-            ))}
+            <SiteOptions sites={sites} />
           </select>
         </div>
         <div>

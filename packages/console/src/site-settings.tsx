@@ -10,6 +10,7 @@ import { MODES, type Mode } from '@tandem/protocol';
 import { api, type ApiError, type Site, type SiteSettings } from './api.js';
 import { CountNote, useSelectorCounts } from './selector-counts.js';
 import { Feedback } from './feedback.js';
+import { SiteOptions } from './site-options.js';
 
 const MODE_LABEL: Record<Mode, string> = {
   view: 'View: agents point and highlight',
@@ -233,11 +234,7 @@ export function SiteSettingsScreen() {
         <>
           <label for="settings-site">Site</label>
           <select id="settings-site" value={site} onChange={(e) => setSite(e.currentTarget.value)}>
-            {sites.map((s) => (
-              <option key={s.key} value={s.key}>
-                {s.name || s.key}
-              </option>
-            ))}
+            <SiteOptions sites={sites} />
           </select>
         </>
       )}

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Webhook, type WebhookCreated, type WebhookDelivery, type WebhookEventType } from './api.js';
 import { useSites } from './use-sites.js';
 import { Feedback } from './feedback.js';
+import { SiteOptions } from './site-options.js';
 
 /** The events an endpoint can subscribe to (the protocol's WEBHOOK_EVENT_TYPES, kept out of this bundle with TypeBox). */
 const EVENTS: { type: WebhookEventType; label: string }[] = [
@@ -130,11 +131,7 @@ export function Webhooks() {
           <>
             <label for="webhooks-site">Site</label>
             <select id="webhooks-site" value={site} onChange={(e) => setSite(e.currentTarget.value)}>
-              {sites.map((s) => (
-                <option key={s.key} value={s.key}>
-                  {s.name || s.key}
-                </option>
-              ))}
+              <SiteOptions sites={sites} />
             </select>
           </>
         )}
