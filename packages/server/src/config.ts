@@ -33,6 +33,10 @@ export interface ServerConfig {
   secret?: string;
   /** Webhook delivery: retries, timeouts, which addresses may be reached. */
   webhooks: WebhookConfig;
+  /** REDIS_URL: the live registry and the bus in Redis, shared by every node of a cluster; else in this process. */
+  redisUrl?: string;
+  /** DATABASE_URL: the store in PostgreSQL, shared by every node of a cluster; else the SQLite file under the data directory. */
+  databaseUrl?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -62,5 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     secret: env.TANDEM_SECRET || undefined,
     // A delivery holds a session's metadata (a visitor's name): kept no longer than the session.
     webhooks: { ...webhooks, retentionDays: Math.min(webhooks.retentionDays, retentionDays) },
+    redisUrl: env.REDIS_URL || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
   };
 }
