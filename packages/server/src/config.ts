@@ -35,6 +35,8 @@ export interface ServerConfig {
   webhooks: WebhookConfig;
   /** REDIS_URL: the live registry and the bus in Redis, shared by every node of a cluster; else in this process. */
   redisUrl?: string;
+  /** TANDEM_REDIS_PREFIX: before every key and channel in Redis, so several installs (or test runs) can share one. */
+  redisPrefix: string;
   /** DATABASE_URL: the store in PostgreSQL, shared by every node of a cluster; else the SQLite file under the data directory. */
   databaseUrl?: string;
 }
@@ -67,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     // A delivery holds a session's metadata (a visitor's name): kept no longer than the session.
     webhooks: { ...webhooks, retentionDays: Math.min(webhooks.retentionDays, retentionDays) },
     redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.TANDEM_REDIS_PREFIX || 'tandem:',
     databaseUrl: env.DATABASE_URL || undefined,
   };
 }
