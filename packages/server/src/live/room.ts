@@ -166,9 +166,9 @@ export class Rooms {
   async lowerMode(session: { id: string; siteKey: string }, mode: Mode): Promise<boolean> {
     const changed = await this.deps.registry.setMode(session.id, mode, true);
     if (!changed) return false;
+    await this.deps.events.publish(session, { name: 'modeChanged', mode, previous: changed.previous, by: 'api' });
     await this.deps.bus.publish(toVisitor(session.id), encode.visitor({ t: 'setMode', mode }));
     await this.deps.bus.publish(toAgents(session.id), encode.agent({ t: 'mode', mode }));
-    await this.deps.events.publish(session, { name: 'modeChanged', mode, previous: changed.previous, by: 'api' });
     return true;
   }
 
@@ -370,8 +370,9 @@ export class Room {
   async setMode(mode: Mode): Promise<void> {
     const changed = await this.deps.registry.setMode(this.id, mode);
     if (!changed) return;
-    await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'mode', mode }));
+    // Numbered before the agents hear of it: what they do in the new mode (on any node) comes after it in the stream.
     await this.deps.events.publish(this, { name: 'modeChanged', mode, previous: changed.previous });
+    await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'mode', mode }));
   }
 
   declineMode(agentId: string, mode: Mode): Promise<void> {
