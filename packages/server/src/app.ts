@@ -192,7 +192,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => auditRoutes(scope, context));
   await app.register(contractRoutes);
   await app.register(apiDocsRoutes);
-  await app.register(async (scope) => pageRoutes(scope, () => sites.desktopOrigins(config.agentDesktopOrigins)));
+  let draining = false;
+  await app.register(async (scope) =>
+    pageRoutes(
+      scope,
+      () => sites.desktopOrigins(config.agentDesktopOrigins),
+      () => draining,
+    ),
+  );
 
   const gateways = createGateways({
     tokens,
@@ -236,6 +243,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     url: `http://${host}:${port}`,
     routes,
     async close() {
+      // From now on the health check fails and new sockets are refused: clients told to reconnect go to another node.
+      draining = true;
+      gateways.drain();
       clearInterval(purge);
       rooms.stop();
       // Sessions outlive this process (in the journal, or a registry other nodes share): clients are
