@@ -149,6 +149,8 @@ describe('compose.yaml', () => {
     const text = read('.env.example');
     const wanted = new Set(variablesIn(read('compose.yaml')));
     for (const name of wanted) expect(text, `${name} is not in .env.example`).toMatch(new RegExp(`\\b${name}=`));
+    // And nothing else: a misspelt key there would be ignored by Compose without a word.
+    expect(Object.keys(envExample).filter((name) => !wanted.has(name))).toEqual([]);
     // Required ones as lines Compose reads, so a copied .env.example starts.
     for (const [, service] of tandemNodes) expect(() => nodeEnv(service)).not.toThrow();
   });
