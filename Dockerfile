@@ -4,7 +4,7 @@
 # browser bundles are built. No secret is baked in: TANDEM_SECRET and the passwords come from the
 # environment at run time (.env is in .dockerignore).
 
-# 22 is the LTS the image is tested against; 20 and 24 work too (package.json engines).
+# Node 22, an LTS; Tandem runs on 20, 22 and 24 (package.json engines): --build-arg NODE_MAJOR=24 for another.
 ARG NODE_MAJOR=22
 
 FROM node:${NODE_MAJOR}-bookworm-slim AS build
