@@ -4,8 +4,8 @@
 # browser bundles are built. No secret is baked in: TANDEM_SECRET and the passwords come from the
 # environment at run time (.env is in .dockerignore).
 
-# Node 22, an LTS; Tandem runs on 20, 22 and 24 (package.json engines): --build-arg NODE_MAJOR=24 for another.
-ARG NODE_MAJOR=22
+# Node 24, the newest LTS and the one .ci/run tests besides 20; Tandem runs on 20, 22 and 24 (package.json engines): --build-arg NODE_MAJOR=22 for another.
+ARG NODE_MAJOR=24
 
 FROM node:${NODE_MAJOR}-bookworm-slim AS build
 # better-sqlite3 compiles when no prebuilt binary fits; the image's own Node headers (nodedir) keep that offline.
