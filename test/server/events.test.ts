@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type SessionEvent } from '@tandem/protocol';
 import type { TandemServer } from '@tandem/server';
 import { ADMIN, startCluster, type TestCluster } from '../helpers/server.js';
-import { connect, signIn, startVisitorSession } from '../helpers/clients.js';
+import { connect, joinAsAgent, signIn, startVisitorSession } from '../helpers/clients.js';
 import { redisUp } from '../helpers/services.js';
 
 const redis = await redisUp();
@@ -86,6 +86,22 @@ for (const [label, options] of [
         const stored = await a.context.store.getSession(s.sessionId);
         expect(stored).toMatchObject({ endReason: 'visitor', maxMode: 'control', visitorName: 'Two nodes' });
         expect(stored!.agents).toHaveLength(1);
+      });
+    });
+
+    describe('an action across nodes', () => {
+      it('an agent on one node acts, the visitor on the other answers: the agent has the result, the stream has it once', async () => {
+        const s = await startVisitorSession(a.url, 'Acted on');
+        const agent = await joinAsAgent(b.url, await signIn(b.url), s.code);
+        s.visitor.sendJson({ t: 'mode', mode: 'control' });
+        await agent.next((m) => m.t === 'mode' && m.mode === 'control');
+        agent.sendJson({ t: 'action', id: 41, a: { k: 'click', node: 12, x: 3, y: 4 } });
+        const delivered = await s.visitor.next((m) => m.t === 'action');
+        s.visitor.sendJson({ t: 'actionResult', agentId: delivered.agentId, id: 41, ok: false, reason: 'gone' });
+        expect(await agent.next((m) => m.t === 'actionResult')).toMatchObject({ id: 41, ok: false, reason: 'gone' });
+        await expect
+          .poll(() => seenBy.b.filter((e) => e.sessionId === s.sessionId && e.name === 'actionResult'))
+          .toEqual([expect.objectContaining({ id: 41, kind: 'click', ok: false, reason: 'gone', server: a.context.events.node })]);
       });
     });
 
