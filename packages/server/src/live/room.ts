@@ -87,7 +87,8 @@ export interface AgentSocket {
 const send = (ws: WebSocket, bytes: Uint8Array): Outcome => {
   const outbox = Outbox.of(ws);
   if (outbox) return outbox.send(bytes);
-  if (ws.readyState === ws.OPEN) ws.send(bytes, { binary: bytes[0] !== 0x7b });
+  if (ws.readyState !== ws.OPEN) return 'closed';
+  ws.send(bytes, { binary: bytes[0] !== 0x7b });
   return 'sent';
 };
 
