@@ -201,7 +201,7 @@ describe('a slow reader', () => {
       }
       stroke++;
     }, 18);
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 30_000;
     while (queued.max() <= limits.maxVisitorBufferedBytes && Date.now() < deadline) await sleep(20);
     // Over the bound for a while: everything it could not take is dropped.
     await sleep(500);
