@@ -89,14 +89,7 @@ describe('a slow reader', () => {
     const [serverAgent] = (await serverSockets(slow.sessionId)).agents;
     const { agents: calmServerAgents } = await serverSockets(calm.sessionId);
 
-    // The same traffic through the calm session first, read as it comes: the process's memory has
-    // grown to what relaying frames of this size takes, and the reading below is of what is held.
     const payload = Buffer.alloc(FLOOD_FRAME_BYTES, 0x61);
-    const warmUp = 32;
-    for (let seq = 1; seq <= warmUp; seq++) await paced(calm.visitor.ws, frame(seq, payload));
-    await expect.poll(() => calmAgent.binary.length).toBe(warmUp + 1);
-    calmAgent.binary.length = 0;
-
     // The agent's network stops carrying anything to it (its TCP window closes); the session goes on.
     agent.ws.pause();
     slow.visitor.json.length = 0;
@@ -106,9 +99,9 @@ describe('a slow reader', () => {
     /** The process's memory (RSS, and what buffers hold) as the flood goes on, once the agent's queue is full. */
     const readings: { flooded: number; rss: number; buffers: number }[] = [];
     const flooded = FLOOD_BYTES / FLOOD_FRAME_BYTES;
-    const calmFrames: Buffer[] = [];
+    const calmFrames: Buffer[] = [frame(0, Buffer.from('[]'), true)];
     for (let seq = 1; seq <= flooded; seq++) {
-      const calmFrame = frame(warmUp + seq, Buffer.from(JSON.stringify([[2, seq, `typed ${seq}`]])));
+      const calmFrame = frame(seq, Buffer.from(JSON.stringify([[2, seq, `typed ${seq}`]])));
       calmFrames.push(calmFrame);
       calm.visitor.ws.send(calmFrame);
       await paced(slow.visitor.ws, frame(seq, payload));
@@ -136,7 +129,10 @@ describe('a slow reader', () => {
     // What the process holds is the queue; once it is full, more flood adds nothing.
     expect(heldGrowth).toBeLessThan(limits.maxAgentBufferedBytes + limits.maxDomFrameBytes);
     expect(last.flooded - full.flooded).toBeGreaterThan(FLOOD_BYTES / 2);
-    expect(last.rss - full.rss).toBeLessThan(8 * MB);
+    expect(last.rss - full.rss).toBeLessThan((last.flooded - full.flooded) / 4);
+    // In all, the queue and what the allocator keeps around the buffers it pins (20-37 MB measured);
+    // without a bound the queue alone would be the whole flood but what the kernel holds.
+    expect(rssGrowth).toBeLessThan((FLOOD_BYTES * 3) / 4);
     // Nobody asks the page for a snapshot the agent could not take yet.
     expect(slow.visitor.json.filter((m) => m.t === 'resync')).toEqual([]);
     expect(serverAgent!.readyState).toBe(serverAgent!.OPEN);
