@@ -63,17 +63,20 @@ describe('outbox', () => {
       outbox.send(json({ t: 'agentSelection', agentId: 'a', color: '#123456', range: null })),
       outbox.send(json({ t: 'agentLeft', agentId: 'b' })),
       outbox.send(json({ t: 'action', agentId: 'a', name: 'a', id: 7, a: { k: 'highlight', node: 1 } })),
+      // Unknown is state, whatever its name.
+      outbox.send(json({ t: 'constructor' })),
     ];
-    expect(outcomes).toEqual(['dropped', 'dropped', 'dropped', 'dropped', 'dropped', 'dropped', 'dropped', 'sent', 'refused']);
+    expect(outcomes).toEqual(['dropped', 'dropped', 'dropped', 'dropped', 'dropped', 'dropped', 'dropped', 'sent', 'refused', 'sent']);
     expect(server.bufferedAmount).toBeLessThanOrEqual(KIND.soft + filler.length + 100);
     expect(caughtUp).toBe(0);
 
     client.resume();
-    await expect.poll(() => received.length).toBe(fillers + 4);
+    await expect.poll(() => received.length).toBe(fillers + 5);
     expect(received.slice(0, fillers).every((m) => m.t === 'error')).toBe(true);
     // After the news that b left, nothing of b; of a, its last pointer and its selection; one resync; no ink.
     expect(received.slice(fillers)).toEqual([
       { t: 'agentLeft', agentId: 'b' },
+      { t: 'constructor' },
       { t: 'agentPointer', agentId: 'a', name: 'a', color: '#123456', x: 2, y: 0 },
       { t: 'resync' },
       { t: 'agentSelection', agentId: 'a', color: '#123456', range: null },

@@ -92,7 +92,8 @@ export class Outbox {
     if (ws.readyState !== ws.OPEN) return 'closed';
     const json = bytes[0] === 0x7b;
     const type = json ? typeOf(bytes) : null;
-    const treatment = json ? (type !== null ? this.kind.messages[type] : undefined) : this.kind.frame;
+    // An own property only: no `Object.prototype` name is a message type.
+    const treatment = json ? (type !== null && Object.hasOwn(this.kind.messages, type) ? this.kind.messages[type] : undefined) : this.kind.frame;
     if (!this.lagging && ws.bufferedAmount > this.kind.soft) this.lagging = treatment !== undefined;
     if (this.lagging && treatment !== undefined) return this.drop(bytes, type, treatment);
     if (this.lagging && type === 'agentLeft') this.forget(bytes);
