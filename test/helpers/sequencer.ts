@@ -26,6 +26,7 @@ export const WEIGHTS: Record<string, number> = {
   'test/e2e/ink.test.ts': 20,
   'test/e2e/site-tools.test.ts': 20,
   'test/e2e/watch-tools.test.ts': 18,
+  'test/server/backpressure.test.ts': 18,
   'test/server/auth.test.ts': 21,
   'test/server/fuzz.test.ts': 21,
   'packages/mirror/test/mirror.test.ts': 19,
@@ -38,6 +39,7 @@ export const WEIGHTS: Record<string, number> = {
   'test/server/store.test.ts': 11,
   'test/e2e/presence.test.ts': 11,
   'test/sdk/visitor-ui.test.ts': 10,
+  'test/e2e/too-slow.test.ts': 10,
   'packages/protocol/test/conformance.test.ts': 9,
 };
 

@@ -309,7 +309,9 @@ export class Viewer {
         return this.update({ state: 'ended', reason: e.code === closeCodes.sessionEnded ? undefined : e.reason || undefined });
       }
       this.update({ state: 'reconnecting' });
-      this.retryTimer = setTimeout(() => void this.connect(), Math.min(5000, 500 * 2 ** this.retries++));
+      // Closed for reading too slowly: the server is fine and the session goes on, so back at once, from a fresh snapshot.
+      const wait = e.code === closeCodes.tooSlow ? 0 : Math.min(5000, 500 * 2 ** this.retries++);
+      this.retryTimer = setTimeout(() => void this.connect(), wait);
     };
   }
 

@@ -369,6 +369,8 @@ function connect(ticket: string): void {
     stopLive();
     if (e.code === closeCodes.sessionEnded) endedElsewhere();
     else if (e.code === closeCodes.moved && stored) elsewhere(stored);
+    // Closed for reading too slowly (a stalled network): the server is fine, so the page resumes at once.
+    else if (e.code === closeCodes.tooSlow && stored) void reconnect();
     else if (stored) retry();
   };
 }
