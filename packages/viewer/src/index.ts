@@ -310,7 +310,9 @@ export class Viewer {
       }
       this.update({ state: 'reconnecting' });
       // Closed for reading too slowly: the server is fine and the session goes on, so back at once, from a fresh snapshot.
-      const wait = e.code === closeCodes.tooSlow ? 0 : Math.min(5000, 500 * 2 ** this.retries++);
+      // A node shutting down (4012): another takes the session; soon, spread so its clients do not all come at once.
+      const wait =
+        e.code === closeCodes.tooSlow ? 0 : e.code === closeCodes.restart ? Math.random() * 300 : Math.min(5000, 500 * 2 ** this.retries++);
       this.retryTimer = setTimeout(() => void this.connect(), wait);
     };
   }
