@@ -19,7 +19,7 @@ export const WEIGHTS: Record<string, number> = {
   'test/e2e/console.test.ts': 35,
   'test/e2e/viewer-fit.test.ts': 40,
   'test/e2e/audit.test.ts': 33,
-  'test/e2e/modes.test.ts': 28,
+  'test/e2e/modes.test.ts': 45,
   'test/e2e/embed.test.ts': 27,
   'test/e2e/network.test.ts': 22,
   'test/e2e/agents.test.ts': 30,
