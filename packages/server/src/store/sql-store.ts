@@ -5,6 +5,7 @@ import type { JournaledSession } from '../live/registry.js';
 import { migrations } from './migrations.js';
 import { SqlWebhookStore, type WebhookTables } from './sql-webhook-store.js';
 import { appendAudit, auditSessionIds, listAudit, type AuditTables } from './audit-sql.js';
+import { sqliteEngine, type SqlEngine } from './sql-engine.js';
 import type { AuditEntry, AuditFields } from '../audit/chain.js';
 import type {
   AgentPatch,
@@ -55,17 +56,32 @@ interface Database extends WebhookTables, AuditTables {
 export class SqlStore implements Store {
   readonly webhooks: SqlWebhookStore;
 
-  private constructor(private readonly db: Kysely<Database>) {
+  private constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: SqlEngine,
+  ) {
     // The same database, seen through the webhook tables only (Kysely's table map is invariant).
     this.webhooks = new SqlWebhookStore(db as unknown as Kysely<WebhookTables>);
   }
 
-  static async open(dialect: Dialect): Promise<SqlStore> {
+  static async open(dialect: Dialect, engine: SqlEngine = sqliteEngine()): Promise<SqlStore> {
     const db = new Kysely<Database>({ dialect });
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(`The database could not be migrated: ${JSON.stringify(error)}`);
-    return new SqlStore(db);
+    try {
+      const migrationTableSchema = await engine.migrationSchema(db);
+      const migrator = new Migrator({ db, migrationTableSchema, provider: { getMigrations: async () => migrations } });
+      // Nodes starting together on an empty database: one migrates, the others find it done.
+      const { error } = await engine.exclusively(() => migrator.migrateToLatest());
+      if (error) throw error instanceof Error ? error : new Error(`The database could not be migrated: ${JSON.stringify(error)}`);
+    } catch (err) {
+      await db.destroy().catch(() => {});
+      await engine.close();
+      throw err;
+    }
+    return new SqlStore(db, engine);
+  }
+
+  exclusively<T>(work: () => Promise<T>): Promise<T> {
+    return this.engine.exclusively(work);
   }
 
   async countAgents(): Promise<number> {
@@ -303,7 +319,7 @@ export class SqlStore implements Store {
   }
 
   appendAudit(fields: Omit<AuditFields, 'position'>): Promise<AuditEntry> {
-    return appendAudit(this.audit, fields);
+    return appendAudit(this.audit, fields, (trx) => this.engine.lockAuditChain(trx, fields.sessionId));
   }
 
   listAudit(sessionId: string, options: { after?: number; limit: number }): Promise<AuditEntry[]> {
@@ -371,6 +387,7 @@ export class SqlStore implements Store {
 
   async close(): Promise<void> {
     await this.db.destroy();
+    await this.engine.close();
   }
 }
 

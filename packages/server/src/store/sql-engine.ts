@@ -1,0 +1,47 @@
+/**
+ * What differs between the SQL databases the store runs on, kept to the few
+ * places where one database holds for one node what another must coordinate
+ * between nodes: startup work and the audit chain's head. Everything else is
+ * the same portable Kysely (sql-store.ts).
+ */
+import type { QueryExecutorProvider } from 'kysely';
+
+export interface SqlEngine {
+  readonly name: 'sqlite' | 'postgres';
+  /** Where Kysely keeps its migration table; undefined for the database's default. */
+  migrationSchema(db: QueryExecutorProvider): Promise<string | undefined>;
+  /**
+   * Runs `work` while no other node (nor caller in this process) runs its own on this database:
+   * migrations and first-start work, so nodes starting together agree on one schema and one admin.
+   */
+  exclusively<T>(work: () => Promise<T>): Promise<T>;
+  /** Inside an append's transaction: waits until no other node is appending to this session's chain. */
+  lockAuditChain(trx: QueryExecutorProvider, sessionId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One file, one process: SQLite serializes every write, and Kysely runs one
+ * statement at a time on its connection, so only callers within this process
+ * (nodes sharing one store in the tests' cluster) need to take turns.
+ */
+export function sqliteEngine(): SqlEngine {
+  const exclusively = inTurn();
+  return {
+    name: 'sqlite',
+    migrationSchema: async () => undefined,
+    exclusively,
+    lockAuditChain: async () => {},
+    close: async () => {},
+  };
+}
+
+/** A queue of one: each call's work starts when the previous call's has settled. */
+export function inTurn(): <T>(work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work, work);
+    tail = run.catch(() => {});
+    return run;
+  };
+}
