@@ -191,6 +191,8 @@ export class SqlWebhookStore implements WebhookStore {
   }
 
   async claimDelivery(id: string, claim: string, now: string, until: string): Promise<boolean> {
+    // One statement, on both databases: SQLite runs one writer at a time; PostgreSQL makes a second UPDATE of
+    // the row wait for the first and check this condition again on the row the first wrote (read committed).
     const result = await this.db
       .updateTable('webhook_deliveries')
       .set({ locked_until: until, claim })
