@@ -168,6 +168,23 @@ describe.each(backends.list)('the store on $name', (backend) => {
     }
   });
 
+  it('a string holding U+0000 (a hostile visitor’s name, an id in a URL) is stored and looked up, never an error', async () => {
+    const store = await (await backend.place()).open();
+    try {
+      await store.createSession({ ...session('s\u0000', '2026-01-01T10:00:00.000Z'), visitorName: 'A\u0000B' });
+      // PostgreSQL's text cannot hold it: there it becomes U+FFFD, as an undecodable byte would.
+      const stored = backend.name === 'PostgreSQL' ? 'A\uFFFDB' : 'A\u0000B';
+      expect((await store.listSessions({ limit: 1 }))[0]?.visitorName).toBe(stored);
+      expect(await store.getSession('no\u0000such')).toBeUndefined();
+      expect(await store.findAgentByEmail('a\u0000@b')).toBeUndefined();
+      expect(await store.webhooks.getDelivery('\u0000')).toBeUndefined();
+      await store.setSetting('k', 'v\u0000');
+      expect(await store.getSetting('k\u0000')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('webhook endpoints and the delivery queue', async () => {
     const store = await (await backend.place()).open();
     const hooks = store.webhooks;

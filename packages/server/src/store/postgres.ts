@@ -9,6 +9,7 @@ import pg from 'pg';
 import { PostgresDialect, sql } from 'kysely';
 import { SqlStore } from './sql-store.js';
 import { inTurn, type SqlEngine } from './sql-engine.js';
+import { PgTextPlugin } from './pg-text.js';
 
 /** Connections per node: enough for a busy node, bounded so that many nodes stay under max_connections (100 by default). */
 const POOL_MAX = 10;
@@ -44,6 +45,7 @@ function postgresEngine(url: string): SqlEngine {
   const local = inTurn();
   return {
     name: 'postgres',
+    plugins: [new PgTextPlugin()],
     async migrationSchema(db) {
       // Kysely looks for its migration table in every schema it can see unless told which: an install
       // in another schema of the same database would make it think this one is migrated.

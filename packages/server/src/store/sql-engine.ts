@@ -4,10 +4,12 @@
  * between nodes: startup work and the audit chain's head. Everything else is
  * the same portable Kysely (sql-store.ts).
  */
-import type { QueryExecutorProvider } from 'kysely';
+import type { KyselyPlugin, QueryExecutorProvider } from 'kysely';
 
 export interface SqlEngine {
   readonly name: 'sqlite' | 'postgres';
+  /** What every query goes through on this database (PostgreSQL: strings made storable, pg-text.ts). */
+  readonly plugins: KyselyPlugin[];
   /** Where Kysely keeps its migration table; undefined for the database's default. */
   migrationSchema(db: QueryExecutorProvider): Promise<string | undefined>;
   /**
@@ -29,6 +31,7 @@ export function sqliteEngine(): SqlEngine {
   const exclusively = inTurn();
   return {
     name: 'sqlite',
+    plugins: [],
     migrationSchema: async () => undefined,
     exclusively,
     lockAuditChain: async () => {},

@@ -65,7 +65,7 @@ export class SqlStore implements Store {
   }
 
   static async open(dialect: Dialect, engine: SqlEngine = sqliteEngine()): Promise<SqlStore> {
-    const db = new Kysely<Database>({ dialect });
+    const db = new Kysely<Database>({ dialect, plugins: engine.plugins });
     try {
       const migrationTableSchema = await engine.migrationSchema(db);
       const migrator = new Migrator({ db, migrationTableSchema, provider: { getMigrations: async () => migrations } });
