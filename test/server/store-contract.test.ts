@@ -6,7 +6,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_WEBHOOKS_PER_SITE } from '@tandem/protocol/schema';
 import type { WebhookDeliveryRecord } from '../../packages/server/src/store/webhook-store.js';
+import { openStore } from '@tandem/server';
 import { storeBackends } from '../helpers/stores.js';
+import { POSTGRES_URL } from '../helpers/services.js';
 
 const backends = await storeBackends();
 afterAll(() => backends.drop());
@@ -252,5 +254,27 @@ describe.each(backends.list)('the store on $name', (backend) => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe.skipIf(!backends.list.some((b) => b.name === 'PostgreSQL'))('a PostgreSQL that cannot be used', () => {
+  it('is named with what to do, never with the password DATABASE_URL holds', async () => {
+    const url = new URL(POSTGRES_URL);
+    url.password = 'hunter2-secret';
+    const open = (change: (u: URL) => void) => {
+      const u = new URL(url);
+      change(u);
+      return openStore({ dataDir: '/nonexistent', databaseUrl: u.toString() }).then(
+        () => 'opened',
+        (err: Error) => err.message,
+      );
+    };
+    const unreachable = await open((u) => (u.port = '1'));
+    expect(unreachable).toMatch(/^Cannot reach the PostgreSQL database .* at .*:1 \(DATABASE_URL\).*running/);
+    const missing = await open((u) => (u.pathname = '/tandem_no_such_db'));
+    expect(missing).toMatch(/^The PostgreSQL database tandem_no_such_db .*does not exist/);
+    const noSchema = await open((u) => u.searchParams.set('options', '-c search_path=tandem_no_such_schema'));
+    expect(noSchema).toMatch(/search_path names no schema/);
+    for (const message of [unreachable, missing, noSchema]) expect(message).not.toContain('hunter2');
   });
 });

@@ -104,7 +104,8 @@ function explain(url: string, err: unknown): string {
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || /timeout/i.test(message)) {
     return `Cannot reach ${where}: ${message}. Check that PostgreSQL is running and DATABASE_URL names it.`;
   }
-  if (code === '28P01' || code === '28000') return `${where} refused the sign-in: ${message}. Check the user and password in DATABASE_URL.`;
-  if (code === '3D000') return `${where} does not exist: create it (createdb), or fix DATABASE_URL.`;
-  return `${where} cannot be used: ${message}`;
+  const The = where.charAt(0).toUpperCase() + where.slice(1);
+  if (code === '28P01' || code === '28000') return `${The} refused the sign-in: ${message}. Check the user and password in DATABASE_URL.`;
+  if (code === '3D000') return `${The} does not exist: create it (createdb), or fix DATABASE_URL.`;
+  return `${The} cannot be used: ${message}`;
 }
