@@ -18,7 +18,7 @@ import {
   type Store,
 } from '@tandem/server';
 
-/** Runs a command against the data directory's store, closing it after. */
+/** Runs a command against the configured store (DATABASE_URL, else the data directory's), closing it after. */
 async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const store = await openStore(config);
