@@ -2,8 +2,8 @@
  * Nodes sharing one store, as a cluster shares PostgreSQL: nodes starting
  * together on an empty database agree on one schema, one admin and one server
  * secret; a node with another secret refuses to start; appends to one audit
- * chain from several nodes at once make one valid chain; a webhook delivery is
- * claimed by one node. Each node is a store of its own (its own connection
+ * chain from several nodes at once make one valid chain; a site's last webhook
+ * place is taken once; a webhook delivery is claimed by one node. Each node is a store of its own (its own connection
  * pool) on PostgreSQL; on SQLite, whose file one process serves, the "nodes"
  * share the one store, as the in-process test cluster does.
  */
@@ -140,6 +140,36 @@ describe.each(backends.list)('two nodes at once, on $name', (backend) => {
       const entries = await stores[1]!.listAudit(sessionId, { limit: 1000 });
       expect(entries.map((e) => e.position)).toEqual(Array.from({ length: 400 }, (_, i) => i));
       expect(new Set(entries.map((e) => e.id))).toEqual(new Set(ids.flat()));
+    } finally {
+      await closeAll(stores);
+    }
+  });
+
+  it('adding endpoints to one site at once (2×15, at most 20): exactly 20 go in', async () => {
+    const place = await backend.place();
+    const stores = await nodeStores(backend, place, 2);
+    try {
+      const results = await Promise.all(
+        stores.flatMap((store, n) =>
+          Array.from({ length: 15 }, (_, i) =>
+            store.webhooks.createEndpoint(
+              {
+                id: `node${n}-${i}`,
+                siteKey: 'demo',
+                url: 'https://hooks.example/',
+                events: ['session.ended'],
+                description: null,
+                secretSealed: 's',
+                enabled: true,
+                createdAt: new Date().toISOString(),
+              },
+              20,
+            ),
+          ),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(20);
+      expect(await stores[1]!.webhooks.listEndpoints('demo')).toHaveLength(20);
     } finally {
       await closeAll(stores);
     }

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { PostgresDialect, sql } from 'kysely';
 import { SqlStore } from './sql-store.js';
-import { inTurn, type SqlEngine } from './sql-engine.js';
+import { inTurn, type SqlEngine, type Turn } from './sql-engine.js';
 import { PgTextPlugin } from './pg-text.js';
 
 /** Connections per node: enough for a busy node, bounded so that many nodes stay under max_connections (100 by default). */
@@ -18,11 +18,12 @@ const IDLE_TIMEOUT_MS = 30_000;
 /** A node waiting longer than this for another's startup work gives up, saying so, instead of hanging. */
 const STARTUP_LOCK_TIMEOUT_MS = 120_000;
 /**
- * The first key of the two-key advisory locks ("TDM" and a number): the startup work of one install (keyed by
- * its schema, so installs sharing a database do not wait on each other) and the audit chain of one session.
+ * The first key of the two-key advisory locks ("TDM" and a number): the startup work of one install (the second
+ * key its schema's hash, so installs sharing a database do not wait on each other), and each kind of turn
+ * (sql-engine.ts; the second key the hash of a session id or a site key).
  */
 const STARTUP_LOCK = 0x54444d01;
-const AUDIT_CHAIN_LOCK = 0x54444d02;
+const TURNS: Record<Turn, number> = { 'audit chain': 0x54444d02, 'site endpoints': 0x54444d03 };
 
 export async function openPostgresStore(url: string): Promise<SqlStore> {
   const pool = new pg.Pool({
@@ -55,9 +56,9 @@ function postgresEngine(url: string): SqlEngine {
       return schema;
     },
     exclusively: (work) => local(() => holdingStartupLock(url, work)),
-    async lockAuditChain(trx, sessionId) {
-      // Held until the append's transaction ends: the next appender reads the head this one wrote.
-      await sql`select pg_advisory_xact_lock(${sql.lit(AUDIT_CHAIN_LOCK)}, hashtext(${sessionId}))`.execute(trx);
+    async takeTurn(trx, turn, key) {
+      // Held until the transaction ends: the next one reads what this one wrote (read committed).
+      await sql`select pg_advisory_xact_lock(${sql.lit(TURNS[turn])}, hashtext(${key}))`.execute(trx);
     },
     close: async () => {},
   };

@@ -6,6 +6,9 @@
  */
 import type { KyselyPlugin, QueryExecutorProvider } from 'kysely';
 
+/** What writers take turns at, each per key (a session id, a site key). */
+export type Turn = 'audit chain' | 'site endpoints';
+
 export interface SqlEngine {
   readonly name: 'sqlite' | 'postgres';
   /** What every query goes through on this database (PostgreSQL: strings made storable, pg-text.ts). */
@@ -17,8 +20,12 @@ export interface SqlEngine {
    * migrations and first-start work, so nodes starting together agree on one schema and one admin.
    */
   exclusively<T>(work: () => Promise<T>): Promise<T>;
-  /** Inside an append's transaction: waits until no other node is appending to this session's chain. */
-  lockAuditChain(trx: QueryExecutorProvider, sessionId: string): Promise<void>;
+  /**
+   * Inside a transaction: waits until no other node holds the same turn, and keeps it until the
+   * transaction ends. For a read-then-write that one statement cannot do alone: appending to a
+   * session's audit chain, adding a site's endpoint under its limit.
+   */
+  takeTurn(trx: QueryExecutorProvider, turn: Turn, key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +41,7 @@ export function sqliteEngine(): SqlEngine {
     plugins: [],
     migrationSchema: async () => undefined,
     exclusively,
-    lockAuditChain: async () => {},
+    takeTurn: async () => {},
     close: async () => {},
   };
 }

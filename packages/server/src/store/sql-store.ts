@@ -61,7 +61,7 @@ export class SqlStore implements Store {
     private readonly engine: SqlEngine,
   ) {
     // The same database, seen through the webhook tables only (Kysely's table map is invariant).
-    this.webhooks = new SqlWebhookStore(db as unknown as Kysely<WebhookTables>);
+    this.webhooks = new SqlWebhookStore(db as unknown as Kysely<WebhookTables>, engine);
   }
 
   static async open(dialect: Dialect, engine: SqlEngine = sqliteEngine()): Promise<SqlStore> {
@@ -319,7 +319,7 @@ export class SqlStore implements Store {
   }
 
   appendAudit(fields: Omit<AuditFields, 'position'>): Promise<AuditEntry> {
-    return appendAudit(this.audit, fields, (trx) => this.engine.lockAuditChain(trx, fields.sessionId));
+    return appendAudit(this.audit, fields, (trx) => this.engine.takeTurn(trx, 'audit chain', fields.sessionId));
   }
 
   listAudit(sessionId: string, options: { after?: number; limit: number }): Promise<AuditEntry[]> {
