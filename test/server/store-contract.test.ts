@@ -170,6 +170,21 @@ describe.each(backends.list)('the store on $name', (backend) => {
     }
   });
 
+  it('a session’s audit entries asked for at once go into the chain in the order they were asked for', async () => {
+    const store = await (await backend.place()).open();
+    try {
+      // As a node's events do: published one after another, their appends not awaited in between.
+      await Promise.all(
+        Array.from({ length: 60 }, (_, seq) =>
+          store.appendAudit({ id: `e${seq}`, sessionId: 's', siteKey: 'demo', seq, at: 't', actor: 'visitor', kind: 'navigated', detail: {} }),
+        ),
+      );
+      expect((await store.listAudit('s', { limit: 100 })).map((e) => e.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a string holding U+0000 (a hostile visitor’s name, an id in a URL) is stored and looked up, never an error', async () => {
     const store = await (await backend.place()).open();
     try {

@@ -318,8 +318,22 @@ export class SqlStore implements Store {
     return this.db as unknown as Kysely<AuditTables>;
   }
 
+  /**
+   * A session's appends from this node, in the order they were asked for (the order its events were
+   * published in): with a pool of connections a later append could otherwise take the chain first.
+   */
+  private readonly auditTails = new Map<string, Promise<unknown>>();
+
   appendAudit(fields: Omit<AuditFields, 'position'>): Promise<AuditEntry> {
-    return appendAudit(this.audit, fields, (trx) => this.engine.takeTurn(trx, 'audit chain', fields.sessionId));
+    const id = fields.sessionId;
+    const append = () => appendAudit(this.audit, fields, (trx) => this.engine.takeTurn(trx, 'audit chain', id));
+    const run = (this.auditTails.get(id) ?? Promise.resolve()).then(append, append);
+    const tail = run.catch(() => {});
+    this.auditTails.set(id, tail);
+    void tail.then(() => {
+      if (this.auditTails.get(id) === tail) this.auditTails.delete(id);
+    });
+    return run;
   }
 
   listAudit(sessionId: string, options: { after?: number; limit: number }): Promise<AuditEntry[]> {
