@@ -45,7 +45,6 @@ export async function openPostgresStore(url: string): Promise<SqlStore> {
 function postgresEngine(url: string): SqlEngine {
   const local = inTurn();
   return {
-    name: 'postgres',
     plugins: [new PgTextPlugin()],
     async migrationSchema(db) {
       // Kysely looks for its migration table in every schema it can see unless told which: an install
@@ -60,7 +59,6 @@ function postgresEngine(url: string): SqlEngine {
       // Held until the transaction ends: the next one reads what this one wrote (read committed).
       await sql`select pg_advisory_xact_lock(${sql.lit(TURNS[turn])}, hashtext(${key}))`.execute(trx);
     },
-    close: async () => {},
   };
 }
 

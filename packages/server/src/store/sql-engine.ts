@@ -1,8 +1,8 @@
 /**
  * What differs between the SQL databases the store runs on, kept to the few
  * places where one database holds for one node what another must coordinate
- * between nodes: startup work and the audit chain's head. Everything else is
- * the same portable Kysely (sql-store.ts).
+ * between nodes (startup work, and the turns below), and to the strings one of
+ * them cannot hold. Everything else is the same portable Kysely (sql-store.ts).
  */
 import type { KyselyPlugin, QueryExecutorProvider } from 'kysely';
 
@@ -10,7 +10,6 @@ import type { KyselyPlugin, QueryExecutorProvider } from 'kysely';
 export type Turn = 'audit chain' | 'site endpoints';
 
 export interface SqlEngine {
-  readonly name: 'sqlite' | 'postgres';
   /** What every query goes through on this database (PostgreSQL: strings made storable, pg-text.ts). */
   readonly plugins: KyselyPlugin[];
   /** Where Kysely keeps its migration table; undefined for the database's default. */
@@ -26,7 +25,6 @@ export interface SqlEngine {
    * session's audit chain, adding a site's endpoint under its limit.
    */
   takeTurn(trx: QueryExecutorProvider, turn: Turn, key: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
@@ -37,12 +35,10 @@ export interface SqlEngine {
 export function sqliteEngine(): SqlEngine {
   const exclusively = inTurn();
   return {
-    name: 'sqlite',
     plugins: [],
     migrationSchema: async () => undefined,
     exclusively,
     takeTurn: async () => {},
-    close: async () => {},
   };
 }
 

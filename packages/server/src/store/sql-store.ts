@@ -74,7 +74,6 @@ export class SqlStore implements Store {
       if (error) throw error instanceof Error ? error : new Error(`The database could not be migrated: ${JSON.stringify(error)}`);
     } catch (err) {
       await db.destroy().catch(() => {});
-      await engine.close();
       throw err;
     }
     return new SqlStore(db, engine);
@@ -401,7 +400,6 @@ export class SqlStore implements Store {
 
   async close(): Promise<void> {
     await this.db.destroy();
-    await this.engine.close();
   }
 }
 
