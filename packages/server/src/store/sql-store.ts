@@ -1,4 +1,4 @@
-/** The Store on any SQL database Kysely speaks to; the dialect decides which. */
+/** The Store on any SQL database Kysely speaks to; the dialect decides which, and its engine (sql-engine.ts) what differs. */
 import { Kysely, Migrator, type Dialect, type Selectable } from 'kysely';
 import { MODES, isMode, type EndReason, type Mode } from '@tandem/protocol';
 import type { JournaledSession } from '../live/registry.js';
