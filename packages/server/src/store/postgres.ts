@@ -6,10 +6,11 @@
  * mid-start blocks no one).
  */
 import pg from 'pg';
-import { PostgresDialect, sql } from 'kysely';
+import { PostgresDialect, sql, type DatabaseIntrospector, type Kysely } from 'kysely';
 import { SqlStore } from './sql-store.js';
 import { inTurn, type SqlEngine, type Turn } from './sql-engine.js';
 import { PgTextPlugin } from './pg-text.js';
+import { SchemaIntrospector } from './pg-introspector.js';
 
 /** Connections per node: enough for a busy node, bounded so that many nodes stay under max_connections (100 by default). */
 const POOL_MAX = 10;
@@ -36,9 +37,16 @@ export async function openPostgresStore(url: string): Promise<SqlStore> {
   // without a listener its error would end the process.
   pool.on('error', () => {});
   try {
-    return await SqlStore.open(new PostgresDialect({ pool }), postgresEngine(url));
+    return await SqlStore.open(new InstallDialect({ pool }), postgresEngine(url));
   } catch (err) {
     throw new Error(explain(url, err), { cause: err });
+  }
+}
+
+/** Kysely's PostgreSQL dialect, looking only at this install's schema (pg-introspector.ts). */
+class InstallDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new SchemaIntrospector(db);
   }
 }
 
