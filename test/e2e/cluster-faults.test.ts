@@ -1,6 +1,6 @@
 /**
  * A cluster that loses parts mid-session. Two `tandem start` processes on Redis (a Redis of the test's
- * own, so it can be restarted) behind a round-robin balancer with no stickiness; a visitor on the
+ * own, so it can be restarted) and PostgreSQL, each with a data directory of its own, behind a round-robin balancer with no stickiness; a visitor on the
  * demo and an agent in the console, in Chromium, both through the balancer.
  * - SIGKILL of the node holding the visitor's socket: both sides reconnect through the balancer to
  *   the other node, and the agent's view is right again within 5 s.
@@ -19,10 +19,11 @@ import { joinInConsole, shareDemo } from '../helpers/site.js';
 import { startBalancer, type Balancer } from '../helpers/balancer.js';
 import { freePort, startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/private-redis.js';
-import { redisUp } from '../helpers/services.js';
+import { freshPgSchema, postgresUp, redisUp, type PgSchema } from '../helpers/services.js';
 
-const up = await redisUp();
-const dataDir = mkdtempSync(join(tmpdir(), 'tandem-faults-'));
+const up = (await redisUp()) && (await postgresUp());
+const dataDirs: string[] = [];
+let schema: PgSchema;
 const secret = randomBytes(32).toString('base64url');
 let redis: PrivateRedis;
 let browser: Browser;
@@ -31,16 +32,20 @@ const nodes = new Map<number, NodeProcess>();
 let visitor: Page;
 let agent: Page;
 
+/** Each node a machine of its own: its own data directory; the store in PostgreSQL, the live state in Redis. */
 const env = (port: number) =>
-  serverEnv(dataDir, {
+  serverEnv(mkdtempSync(join(tmpdir(), 'tandem-faults-')), {
     PORT: String(port),
     REDIS_URL: redis.url,
+    DATABASE_URL: schema.url,
     TANDEM_SECRET: secret,
     TANDEM_RESUME_GRACE_MS: '30000',
   });
 
 async function startNode(port: number): Promise<NodeProcess> {
-  const node = await startNodeProcess(env(port));
+  const settings = env(port);
+  dataDirs.push(settings.TANDEM_DATA_DIR!);
+  const node = await startNodeProcess(settings);
   nodes.set(port, node);
   return node;
 }
@@ -69,8 +74,10 @@ async function typeAndSee(value: string, timeout?: number): Promise<number> {
 beforeAll(async () => {
   if (!up) return;
   redis = await startPrivateRedis();
+  schema = await freshPgSchema();
   const ports = [await freePort(), await freePort()];
-  for (const port of ports) await startNode(port);
+  // Started together, as a deployment starts them: they agree on one schema and one admin.
+  await Promise.all(ports.map((port) => startNode(port)));
   balancer = await startBalancer(ports);
   browser = await launchBrowser();
 });
@@ -80,7 +87,8 @@ afterAll(async () => {
   await balancer?.close();
   for (const node of nodes.values()) await node.stop('SIGKILL');
   await redis?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await schema?.drop();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.runIf(up)('a two-node cluster on Redis that loses parts mid-session', () => {

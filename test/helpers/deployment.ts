@@ -1,7 +1,6 @@
 /**
  * The two ways Tandem runs, for tests that must hold on both: one node (the embedded default: memory
- * bus and registry, SQLite) and two nodes on the cluster's real parts (Redis, and PostgreSQL once the
- * store speaks it), with the visitor on one node and the agent on the other, as a load balancer
+ * bus and registry, SQLite) and two nodes on the cluster's real parts (Redis and PostgreSQL), with the visitor on one node and the agent on the other, as a load balancer
  * without sticky sessions may place them.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -10,7 +9,7 @@ import type { Store } from '@tandem/server';
 import type { Registry } from '../../packages/server/src/live/registry.js';
 import { connectRedis } from '../../packages/server/src/redis/client.js';
 import { startCluster, startTestServer } from './server.js';
-import { redisUp } from './services.js';
+import { postgresUp, redisUp, schemaText } from './services.js';
 
 export interface Deployment {
   label: string;
@@ -20,7 +19,7 @@ export interface Deployment {
   agentUrl: string;
   registry: Registry;
   store: Store;
-  /** Everything the deployment keeps at rest, as text: every file of its data directories, every value it keeps in Redis. */
+  /** Everything the deployment keeps at rest, as text: every file of its data directories, every value in Redis, every row in PostgreSQL. */
   atRest(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -42,11 +41,11 @@ export async function oneNode(env: Record<string, string> = {}): Promise<Deploym
 }
 
 export async function twoNodes(env: Record<string, string> = {}): Promise<Deployment> {
-  const cluster = await startCluster(2, env, { redis: true });
+  const cluster = await startCluster(2, env, { redis: true, postgres: true });
   const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
   const { redisUrl, redisPrefix } = a.context.config;
   return {
-    label: 'two nodes (Redis), the visitor on one and the agent on the other',
+    label: 'two nodes (Redis, PostgreSQL), the visitor on one and the agent on the other',
     visitorUrl: a.url,
     agentUrl: b.url,
     registry: b.context.registry,
@@ -58,7 +57,7 @@ export async function twoNodes(env: Record<string, string> = {}): Promise<Deploy
         for (const key of keys) values.push(key, JSON.stringify(await readKey(redis, key)));
       }
       await redis.quit();
-      return `${filesIn(cluster.dataDirs)}\n${values.join('\n')}`;
+      return `${filesIn(cluster.dataDirs)}\n${values.join('\n')}\n${await schemaText(a.context.config.databaseUrl!)}`;
     },
     stop: () => cluster.stop(),
   };
@@ -75,9 +74,9 @@ async function readKey(redis: Awaited<ReturnType<typeof connectRedis>>, key: str
   return type;
 }
 
-/** Both deployments, the cluster one only where Redis answers (with CI=true it must). */
+/** Both deployments, the cluster one only where Redis and PostgreSQL answer (with CI=true they must). */
 export async function deployments(): Promise<{ label: string; start: (env?: Record<string, string>) => Promise<Deployment> }[]> {
   const list = [{ label: 'one node', start: oneNode }];
-  if (await redisUp()) list.push({ label: 'two nodes', start: twoNodes });
+  if ((await redisUp()) && (await postgresUp())) list.push({ label: 'two nodes', start: twoNodes });
   return list;
 }

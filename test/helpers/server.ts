@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, openSqliteStore, startServer, type Store, type TandemServer } from '@tandem/server';
-import { openStore } from './open-store.js';
+import { loadConfig, openSqliteStore, openStore, startServer, type Store, type TandemServer } from '@tandem/server';
+
 import { MemoryBus } from '../../packages/server/src/bus/memory.js';
 import { MemoryRegistry } from '../../packages/server/src/live/memory-registry.js';
 import { connectRedis, deletePrefix } from '../../packages/server/src/redis/client.js';
