@@ -35,7 +35,9 @@ const program = new Command('tandem').description('Self-hosted co-browsing').sho
 
 program
   .command('start')
-  .description('Start the server (one process: memory bus, SQLite file under TANDEM_DATA_DIR)')
+  .description(
+    'Start a node: by default one process with a memory bus and the SQLite file under TANDEM_DATA_DIR; a cluster node with REDIS_URL and DATABASE_URL',
+  )
   .option('-p, --port <port>', 'port to listen on (PORT, default 8080)')
   .action(async (opts: { port?: string }) => {
     const config = loadConfig();
@@ -46,7 +48,11 @@ program
   Agent console:  ${base}/console/
   Demo site:      ${base}/demo/
   REST API:       ${base}/api/v1/openapi.json
-  Data:           ${config.dataDir}`);
+  Data:           ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : config.dataDir}
+  Live state:     ${config.redisUrl ? 'Redis (REDIS_URL): any node of the cluster serves any client' : 'in this process'}`);
+    // Nodes that share a database but not Redis do not see each other's live sessions: each would end the others'.
+    if (config.databaseUrl && !config.redisUrl)
+      console.log('  DATABASE_URL without REDIS_URL: run one node only this way; a cluster needs REDIS_URL too.');
     const stop = async (signal: string) => {
       console.log(`${signal}: shutting down`);
       await server.close();
