@@ -8,15 +8,18 @@ import { REDIS_URL, redisPrefix, redisUp } from '../helpers/services.js';
 const up = await redisUp();
 let redis: Redis;
 const prefixes: string[] = [];
-const report = (err: unknown) => {
-  throw err;
-};
+const made: RedisRegistry[] = [];
+/** What the registries report: nothing is expected, and a test that finds something fails on it. */
+const reported: unknown[] = [];
+const report = (err: unknown) => void reported.push(err);
 
 beforeAll(async () => {
   if (up) redis = await connectRedis({ url: REDIS_URL, name: 'tandem-test', report: console.error });
 });
 afterAll(async () => {
   if (!up) return;
+  for (const r of made) await r.close();
+  expect(reported).toEqual([]);
   for (const p of prefixes) await deletePrefix(redis, p);
   await redis.quit();
 });
@@ -24,6 +27,7 @@ afterAll(async () => {
 const make = async (prefix = redisPrefix(), node?: string) => {
   prefixes.push(prefix);
   const r = new RedisRegistry(redis, { prefix, node, report });
+  made.push(r);
   await r.start();
   return r;
 };

@@ -148,6 +148,8 @@ export class RedisRegistry implements Registry {
   }
 
   private async beatOnce(): Promise<void> {
+    // The connection was closed under a registry nobody closed: there is nothing left to beat for.
+    if (!this.redis.isOpen) return clearInterval(this.beat);
     try {
       const added = await this.redis.zAdd(this.key.nodes, { score: Date.now(), value: this.node });
       // Added rather than updated: another node reaped this one (and ZADD put it back).
