@@ -6,12 +6,29 @@
  *
  *   npm run bench:load -- [--sessions 100,500,1000] [--seconds 30] [--nodes 1|2] [--demo-seconds 60]
  */
-import { cpus } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshPgSchema, redisPrefix, REDIS_URL, type PgSchema } from '../test/helpers/services.js';
+import { summarize, type CpuProfile } from './load/cpu-profile.js';
 import { runDemoSession, type DemoResult } from './load/demo-session.js';
-import { arg, fmtInt, fmtKb, fmtKbit, fmtMs, fmtPct, listArg, loadLine, met, numArg, percentile, printTable, progress } from './load/report.js';
+import {
+  arg,
+  fmtInt,
+  fmtKb,
+  fmtKbit,
+  fmtMb,
+  fmtMs,
+  fmtPct,
+  listArg,
+  loadLine,
+  met,
+  numArg,
+  percentile,
+  printTable,
+  progress,
+} from './load/report.js';
 import { runStep, type StepResult } from './load/steps.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,6 +41,9 @@ const NODES = numArg('nodes', 1, 1, 2);
 const SIMULATORS = Math.round(numArg('simulators', 2, 2, 16));
 const DEMO_SECONDS = numArg('demo-seconds', 60, 0, 600);
 const ONLY = arg('only');
+/** V8's sampling profiler in each node over each window; profiles are written to PROFILE_DIR and summarized. */
+const PROFILE = process.argv.includes('--cpu-prof');
+const PROFILE_DIR = join(tmpdir(), 'tandem-bench');
 if (ONLY !== undefined && ONLY !== 'load' && ONLY !== 'demo') throw new Error('--only must be load or demo');
 const TRAFFIC = {
   seed: Math.round(numArg('seed', 1, 0, 2 ** 31)),
@@ -78,6 +98,7 @@ function printLoad(results: StepResult[], topology: string): void {
       'dropped',
       'sim loop p99 ms',
       'sim CPU',
+      'sim waiting for a CPU',
       'loadavg (end of window)',
     ],
     results.map((r) => [
@@ -92,12 +113,13 @@ function printLoad(results: StepResult[], topology: string): void {
       fmtInt(r.window.dropped),
       fmtMs(r.window.loopDelayP99Ms),
       fmtPct(r.window.cpuPercent),
+      fmtPct(r.window.cpuWaitPercent),
       r.loadActive,
     ]),
   );
   printTable(
     `Server CPU, % of one core per node process (/proc/<pid>/stat utime+stime over the window)`,
-    ['sessions', 'node', 'idle CPU', 'active CPU', 'CPU per 1,000 active', 'loadavg (end of window)'],
+    ['sessions', 'node', 'idle CPU', 'active CPU', 'CPU per 1,000 active', 'event loop busy', 'waiting for a CPU', 'loadavg (end of window)'],
     results.flatMap((r) =>
       r.nodes.map((n, i) => [
         fmtInt(r.opened),
@@ -105,6 +127,8 @@ function printLoad(results: StepResult[], topology: string): void {
         fmtPct(n.idleCpuPercent),
         fmtPct(n.activeCpuPercent),
         fmtPct((n.activeCpuPercent / r.opened) * 1000),
+        fmtPct(n.loopBusyPercent),
+        fmtPct(n.cpuWaitPercent),
         r.loadActive,
       ]),
     ),
@@ -119,6 +143,7 @@ function printLoad(results: StepResult[], topology: string): void {
       'per idle session heap+ext',
       'active RSS',
       'per active session RSS',
+      'per active session RSS (GC)',
       'loadavg (quiet phase)',
     ],
     results.map((r) => {
@@ -127,12 +152,13 @@ function printLoad(results: StepResult[], topology: string): void {
       const heap = (m: { heapUsed: number; external: number }) => m.heapUsed + m.external;
       return [
         fmtInt(r.opened),
-        fmtKb(base),
-        fmtKb(total(r, (x) => x.idle.rss)),
+        fmtMb(base),
+        fmtMb(total(r, (x) => x.idle.rss)),
         fmtKb((total(r, (x) => x.idle.rss) - base) / n),
         fmtKb((total(r, (x) => heap(x.idle)) - total(r, (x) => heap(x.base))) / n),
-        fmtKb(total(r, (x) => x.activeRss)),
+        fmtMb(total(r, (x) => x.activeRss)),
         fmtKb((total(r, (x) => x.activeRss) - base) / n),
+        fmtKb((total(r, (x) => x.activeAfterGc.rss) - base) / n),
         r.loadIdle,
       ];
     }),
@@ -154,6 +180,28 @@ function printLoad(results: StepResult[], topology: string): void {
       ];
     }),
   );
+}
+
+function printProfiles(results: StepResult[]): void {
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  for (const r of results) {
+    r.cpuProfiles.forEach((p, i) => {
+      const file = join(PROFILE_DIR, `load-${r.sessions}-node${i + 1}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(p));
+      const { byFunction, byOwner, totalMs } = summarize(p as CpuProfile);
+      const rows = (list: { name: string; ms: number; share: number }[]) => list.map((x) => [x.name, fmtMs(x.ms), fmtPct(x.share * 100), '']);
+      printTable(
+        `CPU profile of node ${i + 1} at ${fmtInt(r.opened)} sessions: self time by package (${fmtInt(totalMs)} ms sampled; ${file})`,
+        ['package', 'ms', 'share', ''],
+        rows(byOwner),
+      );
+      printTable(
+        `CPU profile of node ${i + 1} at ${fmtInt(r.opened)} sessions: self time by function`,
+        ['function', 'ms', 'share', ''],
+        rows(byFunction),
+      );
+    });
+  }
 }
 
 function printDemo(d: DemoResult): void {
@@ -283,6 +331,7 @@ async function main(): Promise<void> {
               traffic: TRAFFIC,
               nodeEnv,
               track,
+              profile: PROFILE,
             }),
           );
         } finally {
@@ -291,6 +340,7 @@ async function main(): Promise<void> {
         }
       }
       printLoad(results, topology);
+      if (PROFILE) printProfiles(results);
     }
     if (ONLY !== 'load' && DEMO_SECONDS > 0) {
       progress(`demo session: ${DEMO_SECONDS} s`);

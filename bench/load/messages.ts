@@ -53,6 +53,8 @@ export interface WindowStats {
   /** This simulator's own load: if it is saturated, the latencies include its queueing. */
   loopDelayP99Ms: number;
   cpuPercent: number;
+  /** Share of the window this simulator's main thread was runnable but waiting for a CPU (/proc schedstat). */
+  cpuWaitPercent: number;
 }
 
 export type FromSimulator =

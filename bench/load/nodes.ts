@@ -4,23 +4,15 @@
  * memory are read from /proc; a garbage collection is asked for through the node's
  * inspector (on 127.0.0.1 only, a free port), since the server has no debug hook for it.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { within } from './report.js';
+import { rssBytes } from './proc.js';
 
 export const ADMIN = { email: 'load-bench@example.test', password: 'load bench password 1' };
-
-/** Clock ticks per second of /proc/<pid>/stat times. */
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
 
 export interface ServerNode {
   pid: number;
@@ -97,22 +89,12 @@ export async function startNode(root: string, env: Record<string, string>, timeo
   }
 }
 
-/** utime + stime of a process in seconds, from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may hold spaces and parentheses: the fields start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-/** The resident set of a process in bytes, from /proc/<pid>/status. */
-export function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-/** Runs a full GC in the node (twice: weak references freed by the first are collected by the second), then reads its memory. */
-export async function memoryAfterGc(node: ServerNode, timeoutMs = 30_000): Promise<NodeMemory> {
+/** A short DevTools-protocol session with the node's inspector (127.0.0.1): `run` gets a `call` to send methods with. */
+async function withInspector<T>(
+  node: ServerNode,
+  timeoutMs: number,
+  run: (call: (method: string, params?: object) => Promise<unknown>) => Promise<T>,
+): Promise<T> {
   const ws = new WebSocket(node.inspector, { perMessageDeflate: false });
   let id = 0;
   const waiting = new Map<number, (result: unknown) => void>();
@@ -132,16 +114,65 @@ export async function memoryAfterGc(node: ServerNode, timeoutMs = 30_000): Promi
     );
   try {
     await within(timeoutMs, 'inspector connection', new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject))));
-    await call('HeapProfiler.collectGarbage');
-    await call('HeapProfiler.collectGarbage');
-    const res = (await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as {
-      result: { value: string };
-    };
-    const usage = JSON.parse(res.result.value) as { rss: number; heapUsed: number; external: number };
-    return { rss: rssBytes(node.pid), heapUsed: usage.heapUsed, external: usage.external };
+    return await run(call);
   } finally {
     ws.terminate();
   }
+}
+
+/** Evaluates an expression in the node's main context that returns a JSON string, and parses it. */
+async function evaluateJson<T>(call: (method: string, params?: object) => Promise<unknown>, expression: string): Promise<T> {
+  const res = (await call('Runtime.evaluate', { expression, returnByValue: true })) as { result: { value: string } };
+  return JSON.parse(res.result.value) as T;
+}
+
+/** Runs a full GC in the node (twice: weak references freed by the first are collected by the second), then reads its memory. */
+export function memoryAfterGc(node: ServerNode, timeoutMs = 30_000): Promise<NodeMemory> {
+  return withInspector(node, timeoutMs, async (call) => {
+    await call('HeapProfiler.collectGarbage');
+    await call('HeapProfiler.collectGarbage');
+    const usage = await evaluateJson<{ heapUsed: number; external: number }>(call, 'JSON.stringify(process.memoryUsage())');
+    return { rss: rssBytes(node.pid), heapUsed: usage.heapUsed, external: usage.external };
+  });
+}
+
+export interface LoopUse {
+  idle: number;
+  active: number;
+}
+
+/** The node's event loop utilization so far (performance.eventLoopUtilization(), cumulative ms): read twice, it gives a window's share of busy time. */
+export function eventLoopUse(node: ServerNode, timeoutMs = 15_000): Promise<LoopUse> {
+  return withInspector(node, timeoutMs, (call) => evaluateJson<LoopUse>(call, 'JSON.stringify(performance.eventLoopUtilization())'));
+}
+
+/** Busy share of the loop between two readings. */
+export const loopShare = (a: LoopUse, b: LoopUse) => (b.active - a.active) / (b.active - a.active + (b.idle - a.idle));
+
+/**
+ * Starts V8's sampling profiler in the node (the inspector's Profiler domain), for one window:
+ * `stop` ends it and returns the .cpuprofile JSON. Its sampling costs the node a little CPU.
+ */
+export async function startProfile(node: ServerNode): Promise<{ stop(): Promise<unknown> }> {
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  let started!: () => void;
+  const running = new Promise<void>((r) => (started = r));
+  const result = withInspector(node, 60_000, async (call) => {
+    await call('Profiler.enable');
+    await call('Profiler.setSamplingInterval', { interval: 500 });
+    await call('Profiler.start');
+    started();
+    await finished;
+    return ((await call('Profiler.stop')) as { profile: unknown }).profile;
+  });
+  await within(60_000, 'profiler start', Promise.race([running, result.then(() => {})]));
+  return {
+    stop() {
+      finish();
+      return result;
+    },
+  };
 }
 
 /** The admin's sign-in cookie on a node. */

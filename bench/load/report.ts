@@ -58,6 +58,7 @@ export const fmtMs = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0
 export const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 export const fmtPct = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)}%` : 'n/a');
 export const fmtKb = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KB` : 'n/a');
+export const fmtMb = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : 'n/a');
 export const fmtKbit = (bytesPerS: number) => (Number.isFinite(bytesPerS) ? `${((bytesPerS * 8) / 1000).toFixed(2)} kbit/s` : 'n/a');
 export const met = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
 

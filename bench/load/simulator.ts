@@ -11,6 +11,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { FrameFlag, PROTOCOL_VERSION, readFrameHeader } from '@tandem/protocol';
 import type { FromSimulator, NodeTarget, SessionPlan, ToSimulator, TrafficPlan, WindowStats } from './messages.js';
+import { schedstat } from './proc.js';
 import { buildSnapshot, ChangeStream, wireBytes, type BenchSnapshot } from './traffic.js';
 
 const TICK_MS = 10;
@@ -52,6 +53,7 @@ let payloadBytes = 0;
 let wire = 0;
 let dropped = 0;
 let cpuAtMark = process.cpuUsage();
+let schedAtMark = schedstat(process.pid);
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 
@@ -269,6 +271,7 @@ async function stopWindow(): Promise<WindowStats> {
   const seconds = (performance.now() - markAt) / 1000;
   const cpu = process.cpuUsage(cpuAtMark);
   const loopP99 = loop.percentile(99) / 1e6;
+  const waitNs = schedstat(process.pid).waitNs - schedAtMark.waitNs;
   active = false;
   const deadline = Date.now() + DRAIN_MS;
   const inWindow = () => sims.reduce((n, s) => n + [...s.pending.values()].filter((t) => t >= markAt).length, 0);
@@ -284,6 +287,7 @@ async function stopWindow(): Promise<WindowStats> {
     errors: [...errors],
     loopDelayP99Ms: loopP99,
     cpuPercent: ((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100,
+    cpuWaitPercent: (waitNs / 1e9 / seconds) * 100,
   };
   for (const s of sims) s.pending.clear();
   latencies = [];
@@ -313,6 +317,7 @@ process.on('message', (msg: ToSimulator) => {
       framesSent = payloadBytes = wire = dropped = 0;
       latencies = [];
       cpuAtMark = process.cpuUsage();
+      schedAtMark = schedstat(process.pid);
       loop.reset();
       break;
     case 'stop':

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { NodeTarget, SessionPlan, TrafficPlan, WindowStats } from './messages.js';
-import { cpuSeconds, memoryAfterGc, rssBytes, signIn, startNode, type NodeMemory, type ServerNode } from './nodes.js';
+import { eventLoopUse, loopShare, memoryAfterGc, signIn, startNode, startProfile, type NodeMemory, type ServerNode } from './nodes.js';
+import { cpuSeconds, rssBytes, schedstat } from './proc.js';
 import { forkSimulator, type SimulatorHandle } from './simulators.js';
 import { loadLine, progress, sleep } from './report.js';
 
@@ -24,6 +25,8 @@ export interface StepOptions {
   nodeEnv: Record<string, string>[];
   /** Every child this step starts is registered here first, so the watchdog can kill it by pid. */
   track: (kill: () => void) => () => void;
+  /** Profile each node's CPU over the window (V8's sampling profiler, through the inspector). */
+  profile: boolean;
 }
 
 export interface NodeFigures {
@@ -35,6 +38,10 @@ export interface NodeFigures {
   activeAfterGc: NodeMemory;
   idleCpuPercent: number;
   activeCpuPercent: number;
+  /** Share of the window the node's event loop was busy (performance.eventLoopUtilization()). */
+  loopBusyPercent: number;
+  /** Share of the window its main thread was runnable but waiting for a CPU (/proc/<pid>/schedstat). */
+  cpuWaitPercent: number;
 }
 
 export interface StepResult {
@@ -50,7 +57,8 @@ export interface StepResult {
   sorted: Float64Array;
   loadIdle: string;
   loadActive: string;
-  nodeLogs: string[];
+  /** One .cpuprofile per node, when asked for. */
+  cpuProfiles: unknown[];
 }
 
 /** A loopback source address per block of sessions: 127.1.0.1, 127.1.0.2, ... (all of 127/8 is loopback on Linux). */
@@ -124,14 +132,20 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     for (const s of sims) s.send({ t: 'start' });
     await Promise.all(sims.map((s) => s.next('started', 10_000)));
     await sleep(o.warmupSeconds * 1000);
+    const profiles = o.profile ? await Promise.all(nodes.map((n) => startProfile(n))) : [];
+    const loop0 = await Promise.all(nodes.map((n) => eventLoopUse(n)));
     for (const s of sims) s.send({ t: 'mark' });
     const cpu0 = nodes.map((n) => cpuSeconds(n.pid));
+    const sched0 = nodes.map((n) => schedstat(n.pid));
     const w0 = Date.now();
     progress(`  active window: ${o.seconds} s`);
     await sleep(o.seconds * 1000);
     const wall = (Date.now() - w0) / 1000;
     const activeCpu = nodes.map((n, i) => cpuPercent(n.pid, cpu0[i]!, wall));
+    const cpuWait = nodes.map((n, i) => ((schedstat(n.pid).waitNs - sched0[i]!.waitNs) / 1e9 / wall) * 100);
     const activeRss = nodes.map((n) => rssBytes(n.pid));
+    const loop1 = await Promise.all(nodes.map((n) => eventLoopUse(n)));
+    const cpuProfiles = await Promise.all(profiles.map((p) => p.stop()));
     const loadActive = loadLine();
     for (const s of sims) s.send({ t: 'stop' });
     const stats = (await Promise.all(sims.map((s) => s.next('stats', 60_000)))).map((m) => m.stats);
@@ -150,6 +164,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
       errors: stats.flatMap((s) => s.errors),
       loopDelayP99Ms: Math.max(...stats.map((s) => s.loopDelayP99Ms)),
       cpuPercent: Math.max(...stats.map((s) => s.cpuPercent)),
+      cpuWaitPercent: Math.max(...stats.map((s) => s.cpuWaitPercent)),
     };
     if (window.errors.length) progress(`  errors in the window: ${window.errors.slice(0, 5).join(' | ')}`);
     return {
@@ -167,14 +182,24 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
         activeAfterGc: activeAfterGc[i]!,
         idleCpuPercent: idleCpu[i]!,
         activeCpuPercent: activeCpu[i]!,
+        loopBusyPercent: loopShare(loop0[i]!, loop1[i]!) * 100,
+        cpuWaitPercent: cpuWait[i]!,
       })),
       window,
       sorted,
       loadIdle,
       loadActive,
-      nodeLogs: nodes.map((n) => n.log()),
+      cpuProfiles,
     };
   } finally {
+    // What the nodes said besides the inspector's notices: warnings and errors at TANDEM_LOG_LEVEL=warn.
+    for (const n of nodes) {
+      const said = n
+        .log()
+        .split('\n')
+        .filter((l) => l.trim() && !/Debugger (listening|attached|ending)|For help, see|Waiting for the debugger/.test(l));
+      if (said.length) progress(`  node pid ${n.pid} said:\n${said.slice(-10).join('\n')}`);
+    }
     for (const s of sims) s.send({ t: 'close' });
     await sleep(300);
     for (const s of sims) s.kill();
