@@ -377,6 +377,17 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
       expect(await r.getInvite('nope')).toBeNull();
     });
 
+    it('spends a ticket once until its time passes; watch links the same', async () => {
+      const r = await fresh();
+      expect(await r.spendTicket('t-1', 300)).toBe(true);
+      expect(await r.spendTicket('t-1', 300)).toBe(false);
+      expect(await r.spendTicket('t-2', 300)).toBe(true);
+      expect(await r.spendTicket('watch:l-1', 60_000)).toBe(true);
+      expect(await r.spendTicket('watch:l-1', 60_000)).toBe(false);
+      await later(350);
+      expect(await r.spendTicket('t-1', 300)).toBe(true);
+    });
+
     it('gives rate limiters whose counters hold across calls and keys', async () => {
       const r = await fresh();
       const limiter = r.rateLimiter({ keyPrefix: `contract-${Math.random()}`, points: 3, duration: 60 });

@@ -19,6 +19,7 @@ import { SecretBox } from './auth/secret-box.js';
 import { ensureAdmin } from './auth/agents.js';
 import { createGateways } from './gateways/upgrade.js';
 import { MemoryRegistry } from './live/memory-registry.js';
+import { openRedisLive } from './redis/live.js';
 import type { Registry } from './live/registry.js';
 import { Rooms } from './live/room.js';
 import { SessionEvents } from './live/session-events.js';
@@ -79,7 +80,6 @@ export interface StartOptions {
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<TandemServer> {
   const print = options.print ?? ((line: string) => console.log(line));
   const store = options.store ?? (await openSqliteStore(config.dataDir));
-  const bus = options.bus ?? new MemoryBus();
   const secret = await loadServerSecret(config.dataDir, store, config.secret);
   const tokens = new Tokens(secret);
   await ensureAdmin(store, config.adminEmail, config.adminPassword, print);
@@ -103,9 +103,17 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     clientErrorHandler: answerClientError,
   });
   const report = (err: unknown) => app.log.error(err);
+  // REDIS_URL: the registry and the bus are the cluster's, in Redis; any node serves any client.
+  // This node's clients are sent to reconnect if the others ever take it for dead (see redis-registry.ts).
+  let reconnectEveryone = () => {};
+  const live =
+    config.redisUrl && !options.registry && !options.bus
+      ? await openRedisLive({ url: config.redisUrl, prefix: config.redisPrefix, report, onTakenForDead: () => reconnectEveryone() })
+      : null;
+  const bus = options.bus ?? live?.bus ?? new MemoryBus();
   // The embedded registry writes its sessions to the store as they change: after a restart on the
   // same data directory (a crash too) they are back, and their clients resume them.
-  const registry = options.registry ?? new MemoryRegistry(store);
+  const registry = options.registry ?? live?.registry ?? new MemoryRegistry(store);
   if (registry instanceof MemoryRegistry) {
     const restored = await registry.restore(config.resumeGraceMs);
     if (restored.length > 0) print(`Resumed ${restored.length} live session(s): their visitors and agents can come back.`);
@@ -205,6 +213,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     report,
   });
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => gateways.handleUpgrade(req, socket, head));
+  reconnectEveryone = () => {
+    app.log.error('The other nodes took this one for dead (it could not reach Redis for a while): its clients reconnect to be counted again.');
+    gateways.reconnectEveryone();
+  };
 
   const purge = setInterval(() => {
     const before = new Date(Date.now() - config.retentionDays * 86_400_000).toISOString();
@@ -238,6 +250,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       clearTimeout(force);
       await webhooks.stop();
       await bus.close();
+      await live?.disconnect();
       await store.close();
     },
   };

@@ -76,7 +76,12 @@ export class Sites {
     await ensureSites(this.store, this.seedKeys);
     await this.reload();
     await this.bus.subscribe(SITES_ADDED, () => void this.reload());
-    await this.bus.subscribe(SITES_CHANGED, (message) => {
+    await this.bus.subscribe(SITES_CHANGED, (message, lost) => {
+      // A change another node announced may be among what was lost: every cached copy goes.
+      if (lost) {
+        this.cache.clear();
+        this.secrets.clear();
+      }
       const key = Buffer.from(message).toString('utf8');
       this.cache.delete(key);
       this.secrets.delete(key);

@@ -5,7 +5,12 @@
  * opaque bytes: a binary DOM frame or UTF-8 JSON (see protocol's frame.ts).
  * Only the rooms (live/room.ts) and the session event stream publish.
  */
-export type BusHandler = (message: Uint8Array) => void;
+/**
+ * `lost`: messages on this topic may have been lost before this one (a cluster's pub/sub is
+ * at-most-once: see redis.ts); what was built from them must be made whole. A loss noticed with no
+ * message to go with it (the connection came back) comes as an empty message: check the length.
+ */
+export type BusHandler = (message: Uint8Array, lost: boolean) => void;
 
 export interface Bus {
   publish(topic: string, message: Uint8Array): Promise<void>;

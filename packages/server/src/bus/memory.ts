@@ -7,7 +7,8 @@ export class MemoryBus implements Bus {
   async publish(topic: string, message: Uint8Array): Promise<void> {
     const handlers = this.topics.get(topic);
     if (!handlers) return;
-    for (const h of [...handlers]) h(message);
+    // Nothing is ever lost in one process.
+    for (const h of [...handlers]) h(message, false);
   }
 
   async subscribe(topic: string, handler: BusHandler): Promise<() => void> {

@@ -34,7 +34,7 @@ export function acceptPresence(
   // Invites for this page, from any node. The listeners below are attached at once (a message
   // that arrives before them would be lost); the first message waits for the subscription.
   const subscribed = deps.bus.subscribe(toPresencePage(pageId), (m) => {
-    if (ws.readyState === ws.OPEN) ws.send(m, { binary: false });
+    if (m.length > 0 && ws.readyState === ws.OPEN) ws.send(m, { binary: false });
   });
 
   onMessages(

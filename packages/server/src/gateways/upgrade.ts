@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { limits } from '@tandem/protocol';
+import { closeCodes, limits } from '@tandem/protocol';
 import type { Bus } from '../bus/bus.js';
 import { TICKET_TTL_S, type Tokens } from '../auth/tokens.js';
 import type { OriginPolicy } from '../origins.js';
@@ -178,6 +178,10 @@ export function createGateways(deps: GatewayDeps) {
       await controllers.close();
     },
     clientCount: () => wss.clients.size,
+    /** Sends every client of this node to reconnect (4012), without stopping: they come back here or to another node. */
+    reconnectEveryone(): void {
+      for (const ws of [...wss.clients, ...presenceWss.clients, ...controllerWss.clients]) ws.close(closeCodes.restart, 'reconnect');
+    },
   };
 }
 

@@ -4,18 +4,40 @@
  * cannot come to rely on shared objects that Redis would not give it.
  */
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { AGENT_COLORS, limits, modeRank, type AgentInfo, type EndReason, type Mode, type PlatformInfo } from '@tandem/protocol';
+import { limits, type AgentInfo, type EndReason, type Mode, type PlatformInfo } from '@tandem/protocol';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Invite, LiveJournal, LiveSession, NewSession, PresentVisitor, RateLimit, Registry, SelectorReport } from './registry.js';
+import type {
+  Invite,
+  LiveJournal,
+  LiveSession,
+  NewSession,
+  PresentVisitor,
+  RateLimit,
+  ReapedSocket,
+  Registry,
+  SelectorReport,
+} from './registry.js';
+import {
+  MAX_PENDING_HANDOFFS,
+  MAX_RESUME_TOKENS,
+  addResumeHash,
+  changeMode,
+  changePlatform,
+  connectAgent,
+  connectVisitor,
+  copySession as copy,
+  disconnectAgent,
+  disconnectVisitor,
+  handOverControls,
+  pageGone,
+  pageHere,
+  type AgentColors,
+  type PresencePages,
+} from './session-state.js';
 
-/** Hand-off tokens a session may have pending (a visitor clicks one link at a time). */
-export const MAX_PENDING_HANDOFFS = 5;
-/** Resume tokens a session keeps: one per origin it passed through, the oldest dropped first. */
-export const MAX_RESUME_TOKENS = 16;
+export { MAX_PENDING_HANDOFFS, MAX_RESUME_TOKENS };
 /** Spent tickets remembered at most (each for a minute): beyond, the oldest go. */
 const MAX_SPENT_TICKETS = 200_000;
-/** Open pages remembered per visitor (tabs): beyond this the oldest is forgotten. */
-const MAX_PAGES_PER_VISITOR = 20;
 /** Invites kept at most, answered or not. */
 const MAX_INVITES = 10_000;
 /**
@@ -25,25 +47,18 @@ const MAX_INVITES = 10_000;
  */
 const RESTORED_SEQ_GAP = 1_000_000;
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
-const newToken = () => randomBytes(24).toString('base64url');
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const newToken = () => randomBytes(24).toString('base64url');
 
 interface Entry {
   session: LiveSession;
   resumeHashes: string[];
   handoffs: string[];
   seq: number;
-  /** Every agent that joined the session, with its colour: one who leaves and comes back keeps it. */
-  colors?: Map<string, string>;
+  colors: AgentColors;
   /** The visitor's page's latest counts of the site's rules. */
   report?: SelectorReport;
 }
-
-const copy = (s: LiveSession): LiveSession => ({
-  ...s,
-  agents: s.agents.map((a) => ({ ...a })),
-  ...(s.visitorPlatform ? { visitorPlatform: { ...s.visitorPlatform } } : {}),
-});
 
 export class MemoryRegistry implements Registry {
   /**
@@ -74,7 +89,13 @@ export class MemoryRegistry implements Registry {
         controlBy: null,
         expiresAt: Date.now() + graceMs,
       };
-      this.sessions.set(j.id, { session, resumeHashes: j.resumeHashes.slice(-MAX_RESUME_TOKENS), handoffs: [], seq: j.seq + RESTORED_SEQ_GAP });
+      this.sessions.set(j.id, {
+        session,
+        resumeHashes: j.resumeHashes.slice(-MAX_RESUME_TOKENS),
+        handoffs: [],
+        seq: j.seq + RESTORED_SEQ_GAP,
+        colors: [],
+      });
       this.byCode.set(j.code, j.id);
       restored.push(copy(session));
     }
@@ -101,9 +122,10 @@ export class MemoryRegistry implements Registry {
   private readonly sessions = new Map<string, Entry>();
   private readonly byCode = new Map<string, string>();
   private readonly handoffs = new Map<string, { sessionId: string; origin: string; expires: number }>();
+  /** The page each present visitor is listed on. */
   private readonly present = new Map<string, PresentVisitor>();
-  /** A visitor's other open pages, oldest first, besides the one listed. */
-  private readonly olderPages = new Map<string, PresentVisitor[]>();
+  /** Each present visitor's pages: the listed one and the others still open. */
+  private readonly pages = new Map<string, PresencePages<PresentVisitor>>();
   private readonly perSite = new Map<string, number>();
   private readonly invites = new Map<string, Invite>();
   private readonly inviteTokens = new Map<string, string>();
@@ -127,7 +149,7 @@ export class MemoryRegistry implements Registry {
       // A visitor who consented but never connects must not hold a code forever.
       expiresAt: Date.now() + input.graceMs,
     };
-    const entry: Entry = { session, resumeHashes: [hashToken(resumeToken)], handoffs: [], seq: 0 };
+    const entry: Entry = { session, resumeHashes: [hashToken(resumeToken)], handoffs: [], seq: 0, colors: [] };
     this.sessions.set(session.id, entry);
     this.byCode.set(session.code, session.id);
     await this.write(entry);
@@ -181,22 +203,16 @@ export class MemoryRegistry implements Registry {
     this.handoffs.delete(hash);
     e.handoffs = e.handoffs.filter((x) => x !== hash);
     const resumeToken = newToken();
-    if (e.resumeHashes.length >= MAX_RESUME_TOKENS) e.resumeHashes.shift();
-    e.resumeHashes.push(hashToken(resumeToken));
+    addResumeHash(e.resumeHashes, hashToken(resumeToken));
     await this.write(e);
     return { session: copy(e.session), resumeToken };
   }
 
   async setMode(id: string, mode: Mode, onlyLower = false): Promise<{ previous: Mode; raised: boolean } | null> {
     const e = this.sessions.get(id);
-    const s = e?.session;
-    if (!e || !s || s.mode === mode || (onlyLower && modeRank[mode] > modeRank[s.mode])) return null;
-    const previous = s.mode;
-    const raised = modeRank[mode] > modeRank[s.maxMode];
-    if (raised) s.maxMode = mode;
-    s.mode = mode;
-    await this.write(e);
-    return { previous, raised };
+    const changed = e ? changeMode(e.session, mode, onlyLower) : null;
+    if (e && changed) await this.write(e);
+    return changed;
   }
 
   async setVisitorName(id: string, name: string | null): Promise<boolean> {
@@ -209,9 +225,7 @@ export class MemoryRegistry implements Registry {
 
   async setVisitorPlatform(id: string, platform: PlatformInfo): Promise<boolean> {
     const s = this.sessions.get(id)?.session;
-    if (!s || JSON.stringify(s.visitorPlatform) === JSON.stringify(platform)) return false;
-    s.visitorPlatform = { ...platform };
-    return true;
+    return !!s && changePlatform(s, platform);
   }
 
   async setSelectorReport(report: SelectorReport): Promise<boolean> {
@@ -232,63 +246,32 @@ export class MemoryRegistry implements Registry {
 
   async visitorConnected(id: string): Promise<{ first: boolean; started: boolean } | null> {
     const s = this.sessions.get(id)?.session;
-    if (!s) return null;
-    s.expiresAt = null;
-    const first = s.visitorSockets++ === 0;
-    if (first) s.activeSince = new Date().toISOString();
-    const started = !s.started;
-    s.started = true;
-    return { first, started };
+    return s ? connectVisitor(s, Date.now()) : null;
   }
 
   async visitorDisconnected(id: string, graceMs: number): Promise<{ last: boolean } | null> {
     const s = this.sessions.get(id)?.session;
-    if (!s) return null;
-    s.visitorSockets = Math.max(0, s.visitorSockets - 1);
-    const last = s.visitorSockets === 0;
-    if (last) {
-      s.expiresAt = Date.now() + graceMs;
-      s.activeSince = null;
-    }
-    return { last };
+    return s ? disconnectVisitor(s, graceMs, Date.now()) : null;
   }
 
   async agentConnected(id: string, agent: AgentInfo): Promise<{ first: boolean; color: string } | null> {
     const e = this.sessions.get(id);
-    if (!e) return null;
-    const s = e.session;
-    const known = s.agents.find((a) => a.id === agent.id);
-    if (known) {
-      known.sockets++;
-      return { first: false, color: known.color };
-    }
-    // In join order, then round again; bounded by the agents there are (each needs a sign-in).
-    const colors = (e.colors ??= new Map<string, string>());
-    const color = colors.get(agent.id) ?? AGENT_COLORS[colors.size % AGENT_COLORS.length] ?? AGENT_COLORS[0];
-    colors.set(agent.id, color);
-    s.agents.push({ id: agent.id, name: agent.name, color, sockets: 1 });
-    s.controlBy ??= agent.id;
-    return { first: true, color };
+    return e ? connectAgent(e.session, e.colors, agent) : null;
   }
 
   async agentDisconnected(id: string, agentId: string): Promise<{ last: boolean; agent: AgentInfo; holder?: string | null } | null> {
     const s = this.sessions.get(id)?.session;
-    const known = s?.agents.find((a) => a.id === agentId);
-    if (!s || !known) return null;
-    const agent = { id: known.id, name: known.name };
-    if (--known.sockets > 0) return { last: false, agent };
-    s.agents = s.agents.filter((a) => a !== known);
-    if (s.controlBy !== agentId) return { last: true, agent };
-    // The holder went: the controls pass to the agent who has been there longest.
-    s.controlBy = s.agents[0]?.id ?? null;
-    return { last: true, agent, holder: s.controlBy };
+    return s ? disconnectAgent(s, agentId) : null;
   }
 
   async handOver(id: string, from: string, to: string, force = false): Promise<boolean> {
     const s = this.sessions.get(id)?.session;
-    if (!s || (!force && s.controlBy !== from && s.controlBy !== null) || !s.agents.some((a) => a.id === to)) return false;
-    s.controlBy = to;
-    return true;
+    return !!s && handOverControls(s, from, to, force);
+  }
+
+  /** One process: no other node can die under it. */
+  async reapDeadNodes(): Promise<ReapedSocket[]> {
+    return [];
   }
 
   async nextSeq(id: string): Promise<number | null> {
@@ -318,41 +301,33 @@ export class MemoryRegistry implements Registry {
   }
 
   async presenceHere(visitor: PresentVisitor, bounds: { total: number; perSite: number }): Promise<boolean> {
-    const before = this.present.get(visitor.visitorId);
-    if (!before && (this.present.size >= bounds.total || (this.perSite.get(visitor.siteKey) ?? 0) >= bounds.perSite)) return false;
-    if (before) {
-      this.count(before.siteKey, -1);
-      // Still open in another tab: listed again on it should the newer page go first.
-      if (before.pageId !== visitor.pageId) {
-        const older = (this.olderPages.get(visitor.visitorId) ?? []).filter((p) => p.pageId !== visitor.pageId);
-        this.olderPages.set(visitor.visitorId, [...older, before].slice(-MAX_PAGES_PER_VISITOR));
-      }
-    }
+    const pages = this.pages.get(visitor.visitorId);
+    if (!pages && (this.present.size >= bounds.total || (this.perSite.get(visitor.siteKey) ?? 0) >= bounds.perSite)) return false;
+    const replaced = pageHere(pages ?? this.newPages(visitor.visitorId), structuredClone(visitor));
+    if (replaced) this.count(replaced.siteKey, -1);
     this.present.set(visitor.visitorId, structuredClone(visitor));
     this.count(visitor.siteKey, 1);
     return true;
   }
 
+  private newPages(visitorId: string): PresencePages<PresentVisitor> {
+    const pages: PresencePages<PresentVisitor> = { listed: null, older: [] };
+    this.pages.set(visitorId, pages);
+    return pages;
+  }
+
   async presenceGone(visitorId: string, pageId: string): Promise<void> {
-    const v = this.present.get(visitorId);
-    const older = this.olderPages.get(visitorId) ?? [];
-    if (!v || v.pageId !== pageId) {
-      const rest = older.filter((p) => p.pageId !== pageId);
-      if (rest.length > 0) this.olderPages.set(visitorId, rest);
-      else this.olderPages.delete(visitorId);
-      return;
+    const pages = this.pages.get(visitorId);
+    if (!pages) return;
+    const gone = pageGone(pages, pageId);
+    if (gone) {
+      this.count(gone.unlisted.siteKey, -1);
+      if (gone.listed) {
+        this.present.set(visitorId, gone.listed);
+        this.count(gone.listed.siteKey, 1);
+      } else this.present.delete(visitorId);
     }
-    this.count(v.siteKey, -1);
-    const previous = older.pop();
-    if (!previous) {
-      this.present.delete(visitorId);
-      this.olderPages.delete(visitorId);
-      return;
-    }
-    // The visitor's newest page closed; they are still on an older one, listed there now.
-    this.present.set(visitorId, previous);
-    this.count(previous.siteKey, 1);
-    if (older.length === 0) this.olderPages.delete(visitorId);
+    if (!pages.listed) this.pages.delete(visitorId);
   }
 
   private count(siteKey: string, delta: 1 | -1): void {
@@ -482,7 +457,7 @@ export class MemoryRegistry implements Registry {
     this.byCode.clear();
     this.handoffs.clear();
     this.present.clear();
-    this.olderPages.clear();
+    this.pages.clear();
     this.invites.clear();
   }
 

@@ -134,6 +134,14 @@ export interface RateLimit {
   blockDuration?: number;
 }
 
+/**
+ * A socket of a node that stopped without closing it (SIGKILL, a lost machine), taken off its session
+ * by the node that noticed: as if it had closed, so the session's roster, controls and grace go on.
+ */
+export type ReapedSocket = { sessionId: string; siteKey: string } & (
+  { kind: 'visitor'; last: boolean } | { kind: 'agent'; last: boolean; agent: AgentInfo; holder?: string | null }
+);
+
 export interface Registry {
   // ---- sessions ----
   /** A new session with a code no live session has. */
@@ -200,6 +208,11 @@ export interface Registry {
   endSession(id: string, reason: EndReason): Promise<(LiveSession & { finalSeq: number }) | null>;
   /** Sessions whose time ran out; each id is returned to one caller only. */
   claimExpired(now: number): Promise<string[]>;
+  /**
+   * The sockets (and present pages) of nodes that stopped beating, each taken off the registry by
+   * one caller only. A registry that lives in one process has no other node, and returns none.
+   */
+  reapDeadNodes(graceMs: number): Promise<ReapedSocket[]>;
 
   // ---- presence ----
   /** Records a page; a visitor with several tabs counts once, on their latest page. False when over a bound. */

@@ -100,6 +100,7 @@ export class Rooms {
   /** Listens for agents disabled or signed out on any node: their viewers here close. */
   async start(): Promise<void> {
     this.unsubscribe = await this.deps.bus.subscribe(AGENTS_REVOKED, (message) => {
+      if (message.length === 0) return;
       const agentId = Buffer.from(message).toString('utf8');
       void this.each((room) => room.closeAgent(agentId, closeCodes.unauthorized, 'signed out'));
     });
@@ -224,9 +225,39 @@ export class Rooms {
   async sweep(): Promise<void> {
     try {
       for (const id of await this.deps.registry.claimExpired(Date.now())) await this.end(id, 'timeout');
+      // A node of the cluster died with sockets open: they are closed as far as everyone else can tell.
+      for (const r of await this.deps.registry.reapDeadNodes(this.deps.graceMs)) {
+        const session = { id: r.sessionId, siteKey: r.siteKey };
+        if (r.kind === 'visitor' && r.last) await this.visitorGone(session);
+        if (r.kind === 'agent' && r.last) await this.agentGone(session, r);
+      }
     } catch (err) {
       this.deps.report(err);
     }
+  }
+
+  /** The visitor's last socket closed (on this node, or on one that died): the agents and the stream hear of it. */
+  async visitorGone(session: { id: string; siteKey: string }): Promise<void> {
+    await this.deps.bus.publish(toAgents(session.id), encode.agent({ t: 'visitorStatus', connected: false }));
+    await this.deps.events.publish(session, { name: 'visitorDisconnected' });
+  }
+
+  /** An agent's last socket closed: everyone hears of it, and of who holds the controls now if they held them. */
+  async agentGone(session: { id: string; siteKey: string }, left: { agent: AgentInfo; holder?: string | null }): Promise<void> {
+    const { bus, events } = this.deps;
+    await bus.publish(toVisitor(session.id), encode.visitor({ t: 'agentLeft', agentId: left.agent.id }));
+    await bus.publish(toAgents(session.id), encode.agent({ t: 'agentLeft', agentId: left.agent.id }));
+    if (left.holder !== undefined) {
+      await bus.publish(toAgents(session.id), encode.agent({ t: 'controlHolder', agentId: left.holder }));
+      if (left.holder !== null) await this.controlsWent(session, left.holder, null);
+    }
+    await events.publish(session, { name: 'agentLeft', agent: left.agent });
+  }
+
+  /** The controls went to `to`, for the audit and the stream: who drove the page when. */
+  async controlsWent(session: { id: string; siteKey: string }, to: string, by: AgentInfo | null): Promise<void> {
+    const holder = (await this.deps.registry.getSession(session.id))?.agents.find((x) => x.id === to);
+    if (holder) await this.deps.events.publish(session, { name: 'controlHandedOver', agent: { id: holder.id, name: holder.name }, by });
   }
 
   stop(): void {
@@ -266,10 +297,10 @@ export class Room {
     const room = new Room(session, deps, owner);
     const { bus } = deps;
     room.unsubscribe = await Promise.all([
-      bus.subscribe(toVisitor(session.id), (m) => room.fromVisitorTopic(m)),
-      bus.subscribe(toAgents(session.id), (m) => room.fromAgentsTopic(m)),
+      bus.subscribe(toVisitor(session.id), (m, lost) => room.fromVisitorTopic(m, lost)),
+      bus.subscribe(toAgents(session.id), (m, lost) => room.fromAgentsTopic(m, lost)),
       // The site's settings changed (new masking rules): its pages apply them at once.
-      bus.subscribe(toSite(session.siteKey), (m) => room.toVisitorSockets(m)),
+      bus.subscribe(toSite(session.siteKey), (m) => m.length > 0 && room.toVisitorSockets(m)),
     ]);
     return room;
   }
@@ -325,9 +356,7 @@ export class Room {
     try {
       if (!v.ready) return;
       const gone = await this.deps.registry.visitorDisconnected(this.id, this.deps.graceMs);
-      if (!gone?.last) return;
-      await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'visitorStatus', connected: false }));
-      await this.deps.events.publish(this, { name: 'visitorDisconnected' });
+      if (gone?.last) await this.owner.visitorGone(this);
     } finally {
       this.releaseIfEmpty();
     }
@@ -434,6 +463,7 @@ export class Room {
     if (!this.agentTopics.has(a.agent.id)) {
       this.agentTopics.set(a.agent.id, () => {});
       const off = await bus.subscribe(toAgent(this.id, a.agent.id), (m) => {
+        if (m.length === 0) return;
         for (const s of this.agents) if (s.ready && s.agent.id === a.agent.id) send(s.ws, m);
       });
       if (this.agentTopics.has(a.agent.id)) this.agentTopics.set(a.agent.id, off);
@@ -474,14 +504,7 @@ export class Room {
     try {
       if (!a.ready) return;
       const left = await this.deps.registry.agentDisconnected(this.id, a.agent.id);
-      if (!left?.last) return;
-      await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'agentLeft', agentId: a.agent.id }));
-      await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'agentLeft', agentId: a.agent.id }));
-      if (left.holder !== undefined) {
-        await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'controlHolder', agentId: left.holder }));
-        if (left.holder !== null) await this.controlsWent(left.holder, null);
-      }
-      await this.deps.events.publish(this, { name: 'agentLeft', agent: left.agent });
+      if (left?.last) await this.owner.agentGone(this, left);
     } finally {
       this.releaseIfEmpty();
     }
@@ -568,13 +591,7 @@ export class Room {
       return this.sendAgent(a.ws, { t: 'error', code: 'TDM_FORBIDDEN', message: why });
     }
     await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'controlHolder', agentId: to }));
-    await this.controlsWent(to, a.agent);
-  }
-
-  /** The controls went to `to`, for the audit and the stream: who drove the page when. */
-  private async controlsWent(to: string, by: AgentInfo | null): Promise<void> {
-    const holder = (await this.deps.registry.getSession(this.id))?.agents.find((x) => x.id === to);
-    if (holder) await this.deps.events.publish(this, { name: 'controlHandedOver', agent: { id: holder.id, name: holder.name }, by });
+    await this.owner.controlsWent(this, to, a.agent);
   }
 
   /** When each agent last asked for the controls: a request every ASK_INTERVAL_MS at most. */
@@ -604,7 +621,9 @@ export class Room {
 
   // ---- what the bus brings -----------------------------------------------------
 
-  private fromVisitorTopic(message: Uint8Array): void {
+  private fromVisitorTopic(message: Uint8Array, lost: boolean): void {
+    if (lost) void this.afterLoss().catch(this.deps.report);
+    if (message.length === 0) return;
     const peek = peekType(message);
     if (peek?.t === 'replaced') {
       for (const v of this.visitors) if (v.ready && v.id !== peek.value.by) v.ws.close(closeCodes.moved, 'sharing moved to another tab');
@@ -619,7 +638,13 @@ export class Room {
     for (const v of this.visitors) if (v.ready) send(v.ws, message);
   }
 
-  private fromAgentsTopic(message: Uint8Array): void {
+  private fromAgentsTopic(message: Uint8Array, lost: boolean): void {
+    if (lost) {
+      // Frames went missing: every viewer here waits for a keyframe, asked for now.
+      for (const a of this.agents) if (a.ready) a.behind = true;
+      void this.afterLoss(true).catch(this.deps.report);
+    }
+    if (message.length === 0) return;
     if (message[0] === 0x7b) {
       const peek = peekType(message);
       if (peek?.t === 'mode' && isMode(peek.value.mode)) this.mode = peek.value.mode;
@@ -632,7 +657,12 @@ export class Room {
     }
     const keyframe = ((readFrameHeader(message)?.flags ?? 0) & FrameFlag.Keyframe) !== 0;
     for (const a of this.agents) {
-      if (!a.ready || (a.behind && !keyframe)) continue;
+      if (!a.ready) continue;
+      if (a.behind && !keyframe) {
+        // Asked again (once a second at most) for as long as it waits: the first request may itself have been lost.
+        void this.requestResync(a).catch(this.deps.report);
+        continue;
+      }
       // A viewer that cannot keep up skips frames and is resynced, instead of growing the server's memory.
       if (a.ws.bufferedAmount > limits.maxAgentBufferedBytes) {
         a.behind = true;
@@ -641,6 +671,33 @@ export class Room {
       }
       a.behind = false;
       send(a.ws, message);
+    }
+  }
+
+  /**
+   * Messages for this session were lost on the way (a cluster's bus): what they would have said is
+   * read from the registry instead. An ended session closes its sockets; a mode or a holder of the
+   * controls that changed is told to the viewers here; `resync`: the viewers get a fresh snapshot.
+   */
+  private async afterLoss(resync = false): Promise<void> {
+    const session = await this.deps.registry.getSession(this.id);
+    if (!session) {
+      for (const s of [...this.visitors, ...this.agents]) s.ws.close(closeCodes.sessionEnded, 'session ended');
+      return;
+    }
+    const ready = [...this.agents].filter((a) => a.ready);
+    if (session.mode !== this.mode) {
+      this.mode = session.mode;
+      for (const a of ready) this.sendAgent(a.ws, { t: 'mode', mode: session.mode });
+    }
+    if (session.controlBy !== this.controlBy) {
+      this.controlBy = session.controlBy;
+      for (const a of ready) this.sendAgent(a.ws, { t: 'controlHolder', agentId: session.controlBy });
+    }
+    if (resync && ready.length > 0) {
+      const now = Date.now();
+      for (const a of ready) a.lastResync = now;
+      await this.deps.bus.publish(toVisitor(this.id), encode.visitor({ t: 'resync' }));
     }
   }
 

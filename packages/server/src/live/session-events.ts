@@ -65,6 +65,8 @@ export class SessionEvents {
   /** Follows every node's events, as the bus delivers them; returns the function that stops. */
   followAll(follower: EventFollower): Promise<() => void> {
     return this.bus.subscribe(SESSION_EVENTS, (message) => {
+      // Events lost by a cluster's bus leave a gap in `seq`, which followers see.
+      if (message.length === 0) return;
       let value: unknown;
       try {
         value = JSON.parse(Buffer.from(message).toString('utf8'));
