@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { freshPgSchema, redisPrefix, REDIS_URL, type PgSchema } from '../test/helpers/services.js';
 import { summarize, type CpuProfile } from './load/cpu-profile.js';
 import { runDemoSession, type DemoResult } from './load/demo-session.js';
@@ -77,6 +78,18 @@ function killAll(): void {
     } catch {
       // Already gone.
     }
+  }
+}
+
+/** Tables the nodes made in the step's schema: none means they did not use PostgreSQL (each kept its own SQLite file). */
+async function tablesIn(schema: PgSchema): Promise<number> {
+  const c = new pg.Client({ connectionString: schema.url, connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    const r = await c.query<{ n: string }>('SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()');
+    return Number(r.rows[0]?.n ?? 0);
+  } finally {
+    await c.end();
   }
 }
 
@@ -304,7 +317,7 @@ async function main(): Promise<void> {
   let demo: DemoResult | null = null;
   try {
     if (ONLY !== 'demo') {
-      const topology =
+      let topology =
         NODES === 1 ? 'one node: memory bus, SQLite' : 'two nodes: Redis registry and bus, PostgreSQL; visitor and agent on different nodes';
       console.log(
         `  ${topology}; ${SIMULATORS} simulator processes; per session: change ${TRAFFIC.changeHz}/s, pointer ${TRAFFIC.pointerHz}/s, scroll ${TRAFFIC.scrollHz}/s; ` +
@@ -335,6 +348,10 @@ async function main(): Promise<void> {
             }),
           );
         } finally {
+          // Said, not assumed: a server that ignores DATABASE_URL leaves the schema empty.
+          if (schema && (await tablesIn(schema).catch(() => -1)) === 0) {
+            topology = topology.replace('PostgreSQL', 'NOT PostgreSQL (the nodes made no tables in it: each kept its own SQLite file)');
+          }
           await schema?.drop().catch((e: unknown) => progress(`could not drop the schema: ${String(e)}`));
           schema = null;
         }
