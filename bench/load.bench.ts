@@ -81,6 +81,9 @@ function killAll(): void {
   }
 }
 
+const TWO_NODES_WITHOUT_PG =
+  'two nodes: Redis registry and bus, NOT PostgreSQL (the nodes made no tables in the schema: each kept its own SQLite file); visitor and agent on different nodes';
+
 /** Tables the nodes made in the step's schema: none means they did not use PostgreSQL (each kept its own SQLite file). */
 async function tablesIn(schema: PgSchema): Promise<number> {
   const c = new pg.Client({ connectionString: schema.url, connectionTimeoutMillis: 5000 });
@@ -133,8 +136,8 @@ function printLoad(results: StepResult[], topology: string): void {
   printTable(
     `Server CPU, % of one core per node process (/proc/<pid>/stat utime+stime over the window)`,
     ['sessions', 'node', 'idle CPU', 'active CPU', 'CPU per 1,000 active', 'event loop busy', 'waiting for a CPU', 'loadavg (end of window)'],
-    results.flatMap((r) =>
-      r.nodes.map((n, i) => [
+    results.flatMap((r) => [
+      ...r.nodes.map((n, i) => [
         fmtInt(r.opened),
         `${i + 1} (pid ${n.pid})`,
         fmtPct(n.idleCpuPercent),
@@ -144,7 +147,11 @@ function printLoad(results: StepResult[], topology: string): void {
         fmtPct(n.cpuWaitPercent),
         r.loadActive,
       ]),
-    ),
+      // The shared Redis serves other clients too: its figure is an upper bound of what this run cost it.
+      ...(r.redisCpuPercent === null
+        ? []
+        : [[fmtInt(r.opened), 'redis-server (shared)', '', fmtPct(r.redisCpuPercent), '', '', '', r.loadActive]]),
+    ]),
   );
   printTable(
     'Server memory (RSS from /proc; heap+external from process.memoryUsage(); "GC": after two full collections through the inspector)',
@@ -345,12 +352,13 @@ async function main(): Promise<void> {
               nodeEnv,
               track,
               profile: PROFILE,
+              redisCpu: NODES === 2 && /^redis:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(REDIS_URL),
             }),
           );
         } finally {
           // Said, not assumed: a server that ignores DATABASE_URL leaves the schema empty.
           if (schema && (await tablesIn(schema).catch(() => -1)) === 0) {
-            topology = topology.replace('PostgreSQL', 'NOT PostgreSQL (the nodes made no tables in it: each kept its own SQLite file)');
+            topology = TWO_NODES_WITHOUT_PG;
           }
           await schema?.drop().catch((e: unknown) => progress(`could not drop the schema: ${String(e)}`));
           schema = null;

@@ -1,6 +1,6 @@
 /** What /proc says of a process: CPU time, resident memory, time spent waiting for a CPU. Linux only, as the benchmark is. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times. */
 const CLK_TCK = (() => {
@@ -36,4 +36,18 @@ export function schedstat(pid: number): { runNs: number; waitNs: number } {
   } catch {
     return { runNs: NaN, waitNs: NaN };
   }
+}
+
+/** Pids of the processes whose command name is `comm` (as `pgrep -x`), read from /proc. */
+export function pidsNamed(comm: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
 }

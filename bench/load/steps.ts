@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NodeTarget, SessionPlan, TrafficPlan, WindowStats } from './messages.js';
 import { eventLoopUse, loopShare, memoryAfterGc, signIn, startNode, startProfile, type NodeMemory, type ServerNode } from './nodes.js';
-import { cpuSeconds, rssBytes, schedstat } from './proc.js';
+import { cpuSeconds, pidsNamed, rssBytes, schedstat } from './proc.js';
 import { forkSimulator, type SimulatorHandle } from './simulators.js';
 import { loadLine, progress, sleep } from './report.js';
 
@@ -25,6 +25,8 @@ export interface StepOptions {
   nodeEnv: Record<string, string>[];
   /** Every child this step starts is registered here first, so the watchdog can kill it by pid. */
   track: (kill: () => void) => () => void;
+  /** Also measure the CPU of the local Redis server over the window (a shared service: other clients count too). */
+  redisCpu: boolean;
   /** Profile each node's CPU over the window (V8's sampling profiler, through the inspector). */
   profile: boolean;
 }
@@ -57,6 +59,8 @@ export interface StepResult {
   sorted: Float64Array;
   loadIdle: string;
   loadActive: string;
+  /** CPU of the local redis-server over the window, % of one core (null when not measured or not found). */
+  redisCpuPercent: number | null;
   /** One .cpuprofile per node, when asked for. */
   cpuProfiles: unknown[];
 }
@@ -136,12 +140,15 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     const loop0 = await Promise.all(nodes.map((n) => eventLoopUse(n)));
     for (const s of sims) s.send({ t: 'mark' });
     const cpu0 = nodes.map((n) => cpuSeconds(n.pid));
+    const redisPid = o.redisCpu ? (pidsNamed('redis-server')[0] ?? null) : null;
+    const redis0 = redisPid === null ? 0 : cpuSeconds(redisPid);
     const sched0 = nodes.map((n) => schedstat(n.pid));
     const w0 = Date.now();
     progress(`  active window: ${o.seconds} s`);
     await sleep(o.seconds * 1000);
     const wall = (Date.now() - w0) / 1000;
     const activeCpu = nodes.map((n, i) => cpuPercent(n.pid, cpu0[i]!, wall));
+    const redisCpuPercent = redisPid === null ? null : cpuPercent(redisPid, redis0, wall);
     const cpuWait = nodes.map((n, i) => ((schedstat(n.pid).waitNs - sched0[i]!.waitNs) / 1e9 / wall) * 100);
     const activeRss = nodes.map((n) => rssBytes(n.pid));
     const loop1 = await Promise.all(nodes.map((n) => eventLoopUse(n)));
@@ -190,6 +197,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
       loadIdle,
       loadActive,
       cpuProfiles,
+      redisCpuPercent,
     };
   } finally {
     // What the nodes said besides the inspector's notices: warnings and errors at TANDEM_LOG_LEVEL=warn.
