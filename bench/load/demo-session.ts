@@ -6,7 +6,7 @@
  * session in the same page; what a relay would send of it is each event as JSON.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { build } from 'esbuild';
@@ -82,7 +82,12 @@ export async function runDemoSession(o: { root: string; seconds: number; track: 
   try {
     node = await startNode(o.root, { TANDEM_SECRET: randomBytes(32).toString('base64url') }, 90_000);
     const n = node;
-    untrack.push(o.track(() => n.child.kill('SIGKILL')));
+    untrack.push(
+      o.track(() => {
+        n.child.kill('SIGKILL');
+        rmSync(n.dataDir, { recursive: true, force: true });
+      }),
+    );
     browser = await launchBrowser();
     const b = browser;
     // Playwright ends the browser with this process; closing it here is for an orderly watchdog.

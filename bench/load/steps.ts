@@ -4,6 +4,7 @@
  * (latency, CPU, upstream, active memory). Everything is torn down after it.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import type { NodeTarget, SessionPlan, TrafficPlan, WindowStats } from './messages.js';
 import { eventLoopUse, loopShare, memoryAfterGc, signIn, startNode, startProfile, type NodeMemory, type ServerNode } from './nodes.js';
 import { cpuSeconds, pidsNamed, rssBytes, schedstat } from './proc.js';
@@ -84,7 +85,12 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     for (const env of o.nodeEnv) {
       const node = await startNode(o.root, { TANDEM_SECRET: secret, ...env }, 90_000);
       nodes.push(node);
-      untrack.push(o.track(() => node.child.kill('SIGKILL')));
+      untrack.push(
+        o.track(() => {
+          node.child.kill('SIGKILL');
+          rmSync(node.dataDir, { recursive: true, force: true });
+        }),
+      );
     }
     progress(`  ${nodes.length} node(s) up: ${nodes.map((n) => `${n.url} pid ${n.pid}`).join(', ')}`);
     const targets: NodeTarget[] = [];
