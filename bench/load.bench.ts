@@ -44,6 +44,8 @@ const DEMO_SECONDS = numArg('demo-seconds', 60, 0, 600);
 const ONLY = arg('only');
 /** V8's sampling profiler in each node over each window; profiles are written to PROFILE_DIR and summarized. */
 const PROFILE = process.argv.includes('--cpu-prof');
+/** After each step, the same sessions against a bare ws relay (bench/load/bare-relay.ts): the floor of this machine at this moment. */
+const CONTROL = process.argv.includes('--control');
 const PROFILE_DIR = join(tmpdir(), 'tandem-bench');
 if (ONLY !== undefined && ONLY !== 'load' && ONLY !== 'demo') throw new Error('--only must be load or demo');
 const TRAFFIC = {
@@ -98,6 +100,9 @@ async function tablesIn(schema: PgSchema): Promise<number> {
 
 // ---------------------------------------------------------------- report
 
+/** A step's first cell: its session count, and "bare relay" for the control. */
+const stepLabel = (r: StepResult, n: number) => (r.target === 'tandem' ? fmtInt(n) : `${fmtInt(n)} bare relay`);
+
 function printLoad(results: StepResult[], topology: string): void {
   const total = (r: StepResult, f: (n: StepResult['nodes'][number]) => number) => r.nodes.reduce((s, n) => s + f(n), 0);
   printTable(
@@ -118,7 +123,7 @@ function printLoad(results: StepResult[], topology: string): void {
       'loadavg (end of window)',
     ],
     results.map((r) => [
-      fmtInt(r.sessions),
+      stepLabel(r, r.sessions),
       fmtInt(r.opened),
       fmtInt(r.sorted.length),
       fmtMs(percentile(r.sorted, 50)),
@@ -138,7 +143,7 @@ function printLoad(results: StepResult[], topology: string): void {
     ['sessions', 'node', 'idle CPU', 'active CPU', 'CPU per 1,000 active', 'event loop busy', 'waiting for a CPU', 'loadavg (end of window)'],
     results.flatMap((r) => [
       ...r.nodes.map((n, i) => [
-        fmtInt(r.opened),
+        stepLabel(r, r.opened),
         `${i + 1} (pid ${n.pid})`,
         fmtPct(n.idleCpuPercent),
         fmtPct(n.activeCpuPercent),
@@ -171,7 +176,7 @@ function printLoad(results: StepResult[], topology: string): void {
       const base = total(r, (x) => x.base.rss);
       const heap = (m: { heapUsed: number; external: number }) => m.heapUsed + m.external;
       return [
-        fmtInt(r.opened),
+        stepLabel(r, r.opened),
         fmtMb(base),
         fmtMb(total(r, (x) => x.idle.rss)),
         fmtKb((total(r, (x) => x.idle.rss) - base) / n),
@@ -189,7 +194,7 @@ function printLoad(results: StepResult[], topology: string): void {
     results.map((r) => {
       const perS = r.window.seconds * (r.opened || NaN);
       return [
-        fmtInt(r.opened),
+        stepLabel(r, r.opened),
         (r.window.framesSent / perS).toFixed(1),
         fmtInt(r.window.payloadBytes / perS),
         fmtKbit(r.window.wireBytes / perS),
@@ -250,7 +255,8 @@ function printDemo(d: DemoResult): void {
   console.log(`  loadavg: ${d.load}`);
 }
 
-function printTargets(results: StepResult[], demo: DemoResult | null): void {
+function printTargets(all: StepResult[], demo: DemoResult | null): void {
+  const results = all.filter((r) => r.target === 'tandem');
   const at = [...results].reverse().find((r) => r.sessions >= TARGETS.sessions);
   const largest = results[results.length - 1];
   const rows: string[][] = [];
@@ -340,21 +346,25 @@ async function main(): Promise<void> {
           nodeEnv = [0, 1].map(() => ({ REDIS_URL, TANDEM_REDIS_PREFIX: prefix, DATABASE_URL: schema!.url }));
         }
         try {
-          results.push(
-            await runStep({
-              root: ROOT,
-              sessions,
-              simulators: SIMULATORS,
-              seconds: SECONDS,
-              warmupSeconds: WARMUP,
-              quietSeconds: QUIET,
-              traffic: TRAFFIC,
-              nodeEnv,
-              track,
-              profile: PROFILE,
-              redisCpu: NODES === 2 && /^redis:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(REDIS_URL),
-            }),
-          );
+          const step = {
+            root: ROOT,
+            sessions,
+            simulators: SIMULATORS,
+            seconds: SECONDS,
+            warmupSeconds: WARMUP,
+            quietSeconds: QUIET,
+            traffic: TRAFFIC,
+            nodeEnv,
+            track,
+            profile: PROFILE,
+            control: false,
+            redisCpu: NODES === 2 && /^redis:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(REDIS_URL),
+          };
+          results.push(await runStep(step));
+          if (CONTROL) {
+            progress(`control: ${sessions} sessions on the bare relay`);
+            results.push(await runStep({ ...step, control: true, profile: false, redisCpu: false }));
+          }
         } finally {
           // Said, not assumed: a server that ignores DATABASE_URL leaves the schema empty.
           if (schema && (await tablesIn(schema).catch(() => -1)) === 0) {

@@ -44,7 +44,9 @@ export function summarize(profile: CpuProfile, limit = 15): { byFunction: SelfTi
     const hits = node.hitCount ?? 0;
     if (!hits) continue;
     const { functionName, url, lineNumber } = node.callFrame;
-    const name = url ? `${functionName || '(anonymous)'} ${shortUrl(url)}:${lineNumber + 1}` : functionName || '(anonymous)';
+    // tsx compiles our sources to one line each: a line number there says nothing.
+    const line = lineNumber > 0 ? `:${lineNumber + 1}` : '';
+    const name = url ? `${functionName || '(anonymous)'} ${shortUrl(url)}${line}` : functionName || '(anonymous)';
     byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
     const owner = ownerOf(url, functionName);
     byOwner.set(owner, (byOwner.get(owner) ?? 0) + hits);

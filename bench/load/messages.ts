@@ -27,6 +27,8 @@ export interface TrafficPlan {
   openConcurrency: number;
   /** Limit for one session to open (start, both sockets, keyframe at the agent). */
   openTimeoutMs: number;
+  /** Against the bare relay (bench/load/bare-relay.ts): sockets only, no REST, no tickets. */
+  control: boolean;
 }
 
 export type ToSimulator =

@@ -33,9 +33,13 @@ export interface NodeMemory {
 }
 
 /** Starts one node; resolves once it listens and its inspector is known. */
-export async function startNode(root: string, env: Record<string, string>, timeoutMs: number): Promise<ServerNode> {
+/** What a node runs: Tandem's CLI, or (for the control) the bare relay. */
+export const TANDEM_NODE = ['packages/cli/bin/tandem.js', 'start'];
+export const BARE_RELAY = ['--import', 'tsx', 'bench/load/bare-relay.ts'];
+
+export async function startNode(root: string, env: Record<string, string>, timeoutMs: number, command = TANDEM_NODE): Promise<ServerNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-load-'));
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', 'packages/cli/bin/tandem.js', 'start'], {
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', ...command], {
     cwd: root,
     // Only what the node needs: settings of the shell that runs the bench (a REDIS_URL) must not leak in.
     env: {
@@ -73,7 +77,7 @@ export async function startNode(root: string, env: Record<string, string>, timeo
       'server node start',
       new Promise<{ url: string; inspector: string }>((resolve, reject) => {
         const check = () => {
-          const url = /Agent console:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
+          const url = /(?:Agent console:|Bare relay listening on)\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
           const inspector = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(err)?.[1];
           if (url && inspector) resolve({ url, inspector });
         };

@@ -161,6 +161,7 @@ async function openSession(plan: SessionPlan): Promise<Sim> {
     closing: false,
   };
   sims.push(s);
+  if (traffic.control) return openBare(s, vNode);
   // As the SDK does after consent: start the session, then its socket, then say where the page is.
   const started = await post(
     `${vNode.url}/api/v1/visitor/sessions`,
@@ -196,6 +197,31 @@ async function openSession(plan: SessionPlan): Promise<Sim> {
   s.agent = await openSocket(
     `${aNode.url.replace(/^http/, 'ws')}/ws/agent?ticket=${encodeURIComponent((joined.json as { ticket: string }).ticket)}`,
     aNode.url,
+    undefined,
+    () => {},
+    (data) => onAgentFrame(s, data),
+  );
+  watchClose(s, s.agent, 'agent');
+  await keyframe;
+  s.onKeyframe = null;
+  return s;
+}
+
+/** The control: the same two sockets on the bare relay, paired by the session's index. */
+async function openBare(s: Sim, relay: NodeTarget): Promise<Sim> {
+  const base = `${relay.url.replace(/^http/, 'ws')}`;
+  s.visitor = await openSocket(
+    `${base}/visitor?s=${s.plan.index}`,
+    relay.url,
+    s.plan.localAddress,
+    (msg) => msg.t === 'resync' && sendKeyframe(s),
+    () => {},
+  );
+  watchClose(s, s.visitor, 'visitor');
+  const keyframe = new Promise<void>((resolve) => (s.onKeyframe = resolve));
+  s.agent = await openSocket(
+    `${base}/agent?s=${s.plan.index}`,
+    relay.url,
     undefined,
     () => {},
     (data) => onAgentFrame(s, data),

@@ -6,7 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { NodeTarget, SessionPlan, TrafficPlan, WindowStats } from './messages.js';
-import { eventLoopUse, loopShare, memoryAfterGc, signIn, startNode, startProfile, type NodeMemory, type ServerNode } from './nodes.js';
+import {
+  BARE_RELAY,
+  eventLoopUse,
+  loopShare,
+  memoryAfterGc,
+  signIn,
+  startNode,
+  startProfile,
+  TANDEM_NODE,
+  type NodeMemory,
+  type ServerNode,
+} from './nodes.js';
 import { cpuSeconds, pidsNamed, rssBytes, schedstat } from './proc.js';
 import { forkSimulator, type SimulatorHandle } from './simulators.js';
 import { loadLine, progress, sleep } from './report.js';
@@ -21,11 +32,13 @@ export interface StepOptions {
   seconds: number;
   warmupSeconds: number;
   quietSeconds: number;
-  traffic: TrafficPlan;
+  traffic: Omit<TrafficPlan, 'control'>;
   /** Environment of each node (REDIS_URL and the rest for a cluster); one entry per node. */
   nodeEnv: Record<string, string>[];
   /** Every child this step starts is registered here first, so the watchdog can kill it by pid. */
   track: (kill: () => void) => () => void;
+  /** The control: one bare relay instead of Tandem's nodes (bench/load/bare-relay.ts). */
+  control: boolean;
   /** Also measure the CPU of the local Redis server over the window (a shared service: other clients count too). */
   redisCpu: boolean;
   /** Profile each node's CPU over the window (V8's sampling profiler, through the inspector). */
@@ -48,6 +61,8 @@ export interface NodeFigures {
 }
 
 export interface StepResult {
+  /** What carried the sessions: Tandem's nodes, or the bare relay of the control. */
+  target: 'tandem' | 'bare relay';
   sessions: number;
   opened: number;
   openErrors: string[];
@@ -82,8 +97,8 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   const untrack: (() => void)[] = [];
   try {
     const secret = randomBytes(32).toString('base64url');
-    for (const env of o.nodeEnv) {
-      const node = await startNode(o.root, { TANDEM_SECRET: secret, ...env }, 90_000);
+    for (const env of o.control ? [{}] : o.nodeEnv) {
+      const node = await startNode(o.root, { TANDEM_SECRET: secret, ...env }, 90_000, o.control ? BARE_RELAY : TANDEM_NODE);
       nodes.push(node);
       untrack.push(
         o.track(() => {
@@ -94,7 +109,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     }
     progress(`  ${nodes.length} node(s) up: ${nodes.map((n) => `${n.url} pid ${n.pid}`).join(', ')}`);
     const targets: NodeTarget[] = [];
-    for (const n of nodes) targets.push({ url: n.url, cookie: await signIn(n.url) });
+    for (const n of nodes) targets.push({ url: n.url, cookie: o.control ? '' : await signIn(n.url) });
     await sleep(1000);
     const base = await Promise.all(nodes.map((n) => memoryAfterGc(n)));
 
@@ -112,7 +127,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
       plans[i % sims.length]!.push({ index: i, visitorNode, agentNode: (visitorNode + 1) % nodes.length, localAddress: sourceAddress(i) });
     }
     const t0 = Date.now();
-    sims.forEach((s, i) => s.send({ t: 'open', nodes: targets, sessions: plans[i]!, traffic: o.traffic }));
+    sims.forEach((s, i) => s.send({ t: 'open', nodes: targets, sessions: plans[i]!, traffic: { ...o.traffic, control: o.control } }));
     const perSim = Math.ceil(o.sessions / sims.length);
     const openLimit = 60_000 + Math.ceil(perSim / o.traffic.openConcurrency) * o.traffic.openTimeoutMs;
     const opened = await Promise.all(sims.map((s) => s.next('opened', openLimit)));
@@ -181,6 +196,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     };
     if (window.errors.length) progress(`  errors in the window: ${window.errors.slice(0, 5).join(' | ')}`);
     return {
+      target: o.control ? 'bare relay' : 'tandem',
       sessions: o.sessions,
       opened: ok,
       openErrors: opened.flatMap((r) => r.errors),
