@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, openSqliteStore, startServer, type Store, type TandemServer } from '@tandem/server';
+import { loadConfig, openSqliteStore, openStore, startServer, type Store, type TandemServer } from '@tandem/server';
+
 import { MemoryBus } from '../../packages/server/src/bus/memory.js';
 import { MemoryRegistry } from '../../packages/server/src/live/memory-registry.js';
+import { connectRedis, deletePrefix } from '../../packages/server/src/redis/client.js';
+import { REDIS_URL, freshPgSchema, redisPrefix } from './services.js';
 
 export const ADMIN = { email: 'agent@example.test', password: 'correct horse battery', name: 'Admin' };
 
@@ -42,29 +46,63 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 
 export interface TestCluster {
   nodes: TandemServer[];
+  /** The store every node writes to (for the test's own reads). */
   store: Store;
+  /** Each node's data directory (a cluster on Redis and PostgreSQL keeps nothing in them but the logs' worth). */
+  dataDirs: string[];
   stop(): Promise<void>;
 }
 
-/**
- * Two (or more) server nodes in this process sharing one store, one bus and one registry, as a
- * cluster shares PostgreSQL and Redis: a client may be on any node.
- */
-export async function startCluster(count = 2, env: Record<string, string> = {}): Promise<TestCluster> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-cluster-'));
-  const store = await openSqliteStore(dataDir);
-  const bus = new MemoryBus();
-  const registry = new MemoryRegistry();
-  const config = loadConfig(serverEnv(dataDir, env));
+export interface ClusterOptions {
+  /**
+   * The cluster's real parts: the registry and the bus in Redis (each node its own connections, a key
+   * prefix of the test's own), and, with `postgres`, the store in a PostgreSQL schema of its own, each
+   * node with its own data directory and the same TANDEM_SECRET, as separate machines would be. Without
+   * them the nodes share one in-memory registry and bus and one SQLite store in this process.
+   */
+  redis?: boolean;
+  postgres?: boolean;
+}
+
+/** A client may be on any node of a cluster: two (or more) server nodes in this process. */
+export async function startCluster(count = 2, env: Record<string, string> = {}, options: ClusterOptions = {}): Promise<TestCluster> {
+  const dataDirs = Array.from({ length: count }, () => mkdtempSync(join(tmpdir(), 'tandem-cluster-')));
+  const shared = { ...env };
+  const cleanups: (() => Promise<void>)[] = [];
+  if (options.redis) {
+    const prefix = redisPrefix();
+    Object.assign(shared, { REDIS_URL, TANDEM_REDIS_PREFIX: prefix, TANDEM_SECRET: randomBytes(32).toString('base64url') });
+    cleanups.push(async () => {
+      const redis = await connectRedis({ url: REDIS_URL, name: 'tandem-test-cleanup', report: () => {} });
+      await deletePrefix(redis, prefix);
+      await redis.quit();
+    });
+  }
+  let store: Store;
   const nodes: TandemServer[] = [];
-  for (let i = 0; i < count; i++) nodes.push(await startServer(config, { store, bus, registry, logger: false, print: () => {} }));
+  const quiet = { logger: false, print: () => {} } as const;
+  if (options.postgres) {
+    const schema = await freshPgSchema();
+    cleanups.push(() => schema.drop());
+    shared.DATABASE_URL = schema.url;
+    for (const dir of dataDirs) nodes.push(await startServer(loadConfig(serverEnv(dir, shared)), quiet));
+    store = await openStore(loadConfig(serverEnv(dataDirs[0]!, shared)));
+    cleanups.unshift(() => store.close());
+  } else {
+    store = await openSqliteStore(dataDirs[0]!);
+    const config = loadConfig(serverEnv(dataDirs[0]!, shared));
+    const inMemory = options.redis ? {} : { bus: new MemoryBus(), registry: new MemoryRegistry() };
+    for (let i = 0; i < count; i++) nodes.push(await startServer(config, { store, ...inMemory, ...quiet }));
+    if (inMemory.registry) cleanups.push(() => inMemory.registry.close());
+  }
   return {
     nodes,
     store,
+    dataDirs,
     async stop() {
       for (const node of nodes) await node.close();
-      await registry.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      for (const cleanup of cleanups) await cleanup();
+      for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

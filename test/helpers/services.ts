@@ -62,5 +62,24 @@ export async function freshPgSchema(): Promise<PgSchema> {
   };
 }
 
+/** Every row of every table in the schema a DATABASE_URL names, as text (what a deployment keeps at rest there). */
+export async function schemaText(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const tables = await c.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
+    );
+    const out: string[] = [];
+    for (const { name } of tables.rows) {
+      const rows = await c.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM "${name.replace(/"/g, '""')}" t`);
+      out.push(name, ...rows.rows.map((r) => r.row));
+    }
+    return out.join('\n');
+  } finally {
+    await c.end();
+  }
+}
+
 /** A key prefix of its own for one test's registry and bus in the shared Redis. */
 export const redisPrefix = () => `tdmt:${randomBytes(5).toString('hex')}:`;

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, closeCodes, limits, type SessionEvent } from '@tandem/protocol';
 import { createApiKey, loadConfig, startServer, type TandemServer } from '@tandem/server';
+import { redisUp } from '../helpers/services.js';
 import { ADMIN, serverEnv, startCluster, startTestServer, type TestCluster, type TestServer } from '../helpers/server.js';
 import { connect, joinAsAgent, resumeTicket, signIn, type Client } from '../helpers/clients.js';
 import { api } from '../helpers/http.js';
@@ -447,39 +448,44 @@ describe('what a controller may send', () => {
   });
 });
 
-describe('in a cluster', () => {
-  let cluster: TestCluster;
-  let a: TandemServer;
-  let b: TandemServer;
+const redis = await redisUp();
+for (const [label, options] of [
+  ['in a cluster in one process', {}],
+  ['in a cluster on Redis', { redis: true }],
+] as const)
+  describe.runIf(!('redis' in options) || redis)(label, () => {
+    let cluster: TestCluster;
+    let a: TandemServer;
+    let b: TandemServer;
 
-  beforeAll(async () => {
-    cluster = await startCluster();
-    [a, b] = cluster.nodes as [TandemServer, TandemServer];
-  });
-  afterAll(() => cluster?.stop());
+    beforeAll(async () => {
+      cluster = await startCluster(2, {}, options);
+      [a, b] = cluster.nodes as [TandemServer, TandemServer];
+    });
+    afterAll(() => cluster?.stop());
 
-  it('a controller on one node follows and ends a session whose visitor and agent are on the other', async () => {
-    const key = await createApiKey(cluster.store, 'desk', { siteKey: 'demo' });
-    const started = await startSession(b.url);
-    const c = await connectController(a.url, key);
-    expect(await c.join(started.code)).toMatchObject({ t: 'joined', state: { visitorConnected: false } });
-    const visitor = await openVisitor(b.url, started.ticket);
-    expect(await c.next()).toMatchObject({ t: 'activated' });
-    const agent = await joinAsAgent(b.url, await signIn(b.url), started.code);
-    expect(await c.next()).toMatchObject({ t: 'agentJoined', agent: { name: ADMIN.name } });
-    visitor.sendJson({ t: 'mode', mode: 'control' });
-    expect(await c.next()).toMatchObject({ t: 'modeChanged', mode: 'control' });
-    c.setMode('navigate');
-    expect(await c.next()).toMatchObject({ t: 'result', outcome: 'done' });
-    expect(await c.next()).toMatchObject({ t: 'modeChanged', mode: 'navigate', previous: 'control' });
-    expect(await visitor.next((m) => m.t === 'setMode')).toEqual({ t: 'setMode', mode: 'navigate' });
-    c.end();
-    expect(await c.next()).toMatchObject({ t: 'result', command: 'end' });
-    expect(await c.next()).toMatchObject({ t: 'ended', reason: 'api' });
-    expect(await visitor.next((m) => m.t === 'ended')).toEqual({ t: 'ended', reason: 'api' });
-    expect(await agent.next((m) => m.t === 'ended')).toEqual({ t: 'ended', reason: 'api' });
+    it('a controller on one node follows and ends a session whose visitor and agent are on the other', async () => {
+      const key = await createApiKey(cluster.store, 'desk', { siteKey: 'demo' });
+      const started = await startSession(b.url);
+      const c = await connectController(a.url, key);
+      expect(await c.join(started.code)).toMatchObject({ t: 'joined', state: { visitorConnected: false } });
+      const visitor = await openVisitor(b.url, started.ticket);
+      expect(await c.next()).toMatchObject({ t: 'activated' });
+      const agent = await joinAsAgent(b.url, await signIn(b.url), started.code);
+      expect(await c.next()).toMatchObject({ t: 'agentJoined', agent: { name: ADMIN.name } });
+      visitor.sendJson({ t: 'mode', mode: 'control' });
+      expect(await c.next()).toMatchObject({ t: 'modeChanged', mode: 'control' });
+      c.setMode('navigate');
+      expect(await c.next()).toMatchObject({ t: 'result', outcome: 'done' });
+      expect(await c.next()).toMatchObject({ t: 'modeChanged', mode: 'navigate', previous: 'control' });
+      expect(await visitor.next((m) => m.t === 'setMode')).toEqual({ t: 'setMode', mode: 'navigate' });
+      c.end();
+      expect(await c.next()).toMatchObject({ t: 'result', command: 'end' });
+      expect(await c.next()).toMatchObject({ t: 'ended', reason: 'api' });
+      expect(await visitor.next((m) => m.t === 'ended')).toEqual({ t: 'ended', reason: 'api' });
+      expect(await agent.next((m) => m.t === 'ended')).toEqual({ t: 'ended', reason: 'api' });
+    });
   });
-});
 
 describe('the view of one controller (ordering, unit)', () => {
   const session = (over: Partial<LiveSession> = {}): LiveSession => ({

@@ -2,7 +2,8 @@
  * What is at rest: the server's secret outside the database (a 0600 file or
  * TANDEM_SECRET), the database file itself 0600, per-site identity secrets
  * encrypted, a database that cannot be used refused with a clear error, and the
- * sessions list naming each session’s agents once.
+ * sessions list naming each session’s agents once. What does not depend on the
+ * SQLite file runs on PostgreSQL too (test/helpers/stores.ts).
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +15,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '@tandem/server';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
 import { agentCookie, api } from '../helpers/http.js';
+import { storeBackends } from '../helpers/stores.js';
+
+const backends = await storeBackends();
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -25,6 +29,7 @@ const servers: TestServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await backends.drop();
 });
 async function server(env: Record<string, string> = {}): Promise<TestServer> {
   const s = await startTestServer(env);
@@ -149,10 +154,10 @@ describe('a database that cannot be used', () => {
   });
 });
 
-describe('sessions left open', () => {
+describe.each(backends.list)('sessions left open, on $name', (backend) => {
   it('a session the store has open but no registry knows (its process died, no journal) is ended at the next start', async () => {
-    const dir = tempDir();
-    const store = await openSqliteStore(dir);
+    const place = await backend.place();
+    const store = await place.open();
     const createdAt = new Date(Date.now() - 60_000).toISOString();
     const open = {
       siteKey: 'demo',
@@ -168,7 +173,7 @@ describe('sessions left open', () => {
     };
     await store.createSession({ id: 'dangling-1', ...open });
     await store.close();
-    const s = await startTestServer({ TANDEM_DATA_DIR: dir });
+    const s = await startTestServer(place.env);
     servers.push(s);
     const row = await s.context.store.getSession('dangling-1');
     expect(row).toMatchObject({ endReason: 'server' });
@@ -176,9 +181,9 @@ describe('sessions left open', () => {
   });
 });
 
-describe('the sessions list', () => {
+describe.each(backends.list)('the sessions list, on $name', (backend) => {
   it('names each session’s agents once (a rejoin is another row), in the order they first joined', async () => {
-    const store = await openSqliteStore(tempDir());
+    const store = await (await backend.place()).open();
     const base = {
       siteKey: 'demo',
       code: '123456',

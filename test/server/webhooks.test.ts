@@ -22,6 +22,7 @@ import type { WebhookDeliveryRecord, WebhookStore } from '../../packages/server/
 import { ADMIN, serverEnv, startCluster, startTestServer, type TestServer } from '../helpers/server.js';
 import { joinAsAgent, signIn, startVisitorSession } from '../helpers/clients.js';
 import { agentCookie, api } from '../helpers/http.js';
+import { storeBackends } from '../helpers/stores.js';
 
 // ---- the README's verification, as a receiver would paste it -----------------------------
 
@@ -149,9 +150,12 @@ beforeAll(async () => {
   adminKey = 'Bearer ' + (await createApiKey(s.context.store, 'ops', { admin: true }));
 });
 
+const backends = await storeBackends();
+
 afterAll(async () => {
   await s?.stop();
   for (const r of receivers) await r.close();
+  await backends.drop();
 });
 
 describe('webhook endpoints over REST', () => {
@@ -608,15 +612,17 @@ describe('retention', () => {
   });
 });
 
-describe('two workers on one store', () => {
+describe.each(backends.list)('two workers on one database, on $name', (backend) => {
   it('woken at the same moment, they race for every delivery and send each once', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tandem-webhooks-'));
-    const store = await openSqliteStore(dataDir);
+    const place = await backend.place();
+    // On PostgreSQL each worker has a store (a connection pool) of its own, as two nodes have.
+    const store = await place.open();
+    const other = backend.name === 'PostgreSQL' ? await place.open() : store;
     const r = await newReceiver();
-    const config = loadConfig(serverEnv(dataDir, ENV)).webhooks;
+    const config = loadConfig(serverEnv(place.dataDir, ENV)).webhooks;
     const box = new SecretBox(randomBytes(32), 'webhook secrets');
     const errors: unknown[] = [];
-    const workers = [1, 2].map(() => new DeliveryWorker({ store: store.webhooks, config, box, report: (e) => errors.push(e) }));
+    const workers = [store, other].map((st) => new DeliveryWorker({ store: st.webhooks, config, box, report: (e) => errors.push(e) }));
     try {
       const endpointId = 'raced';
       const secret = 'whsec_race';
@@ -633,10 +639,12 @@ describe('two workers on one store', () => {
     } finally {
       for (const w of workers) await w.stop();
       await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (other !== store) await other.close();
     }
   });
+});
 
+describe('two workers on one store', () => {
   it('a slow endpoint with a long queue does not hold up another endpoint', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tandem-webhooks-'));
     const store = await openSqliteStore(dataDir);

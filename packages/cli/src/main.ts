@@ -1,7 +1,7 @@
 /**
  * `tandem start`, `tandem agent create|disable`, `tandem key create`, `tandem
- * site create`, `tandem audit verify`: all against the same data directory
- * (TANDEM_DATA_DIR, default ./data).
+ * site create`, `tandem audit verify`, `tandem secret replace`: all against the
+ * same store (DATABASE_URL, else the data directory TANDEM_DATA_DIR, default ./data).
  */
 import { Command } from 'commander';
 import {
@@ -10,20 +10,21 @@ import {
   createApiKey,
   createSite,
   ensureSites,
+  forgetSecretFingerprint,
   loadConfig,
-  openSqliteStore,
+  openStore,
   startServer,
   verifyAuditChain,
   type Store,
 } from '@tandem/server';
 
-/** Runs a command against the data directory's store, closing it after. */
+/** Runs a command against the configured store (DATABASE_URL, else the data directory's), closing it after. */
 async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const store = await openSqliteStore(config.dataDir);
+  const store = await openStore(config);
   try {
-    // As a start would: a key or site made before the first start sees the configured sites.
-    await ensureSites(store, config.siteKeys);
+    // As a start would (under its lock): a key or site made before the first start sees the configured sites.
+    await store.exclusively(() => ensureSites(store, config.siteKeys));
     return await run(store);
   } finally {
     await store.close();
@@ -34,7 +35,9 @@ const program = new Command('tandem').description('Self-hosted co-browsing').sho
 
 program
   .command('start')
-  .description('Start the server (one process: memory bus, SQLite file under TANDEM_DATA_DIR)')
+  .description(
+    'Start a node: by default one process with a memory bus and the SQLite file under TANDEM_DATA_DIR; a cluster node with REDIS_URL and DATABASE_URL',
+  )
   .option('-p, --port <port>', 'port to listen on (PORT, default 8080)')
   .action(async (opts: { port?: string }) => {
     const config = loadConfig();
@@ -45,7 +48,11 @@ program
   Agent console:  ${base}/console/
   Demo site:      ${base}/demo/
   REST API:       ${base}/api/v1/openapi.json
-  Data:           ${config.dataDir}`);
+  Data:           ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : config.dataDir}
+  Live state:     ${config.redisUrl ? 'Redis (REDIS_URL): any node of the cluster serves any client' : 'in this process'}`);
+    // Nodes that share a database but not Redis do not see each other's live sessions: each would end the others'.
+    if (config.databaseUrl && !config.redisUrl)
+      console.log('  DATABASE_URL without REDIS_URL: run one node only this way; a cluster needs REDIS_URL too.');
     const stop = async (signal: string) => {
       console.log(`${signal}: shutting down`);
       await server.close();
@@ -64,7 +71,7 @@ agent
   .option('--name <name>')
   .option('--admin', 'give the agent the admin role')
   .action(async (opts: { email: string; password: string; name?: string; admin?: boolean }) => {
-    const store = await openSqliteStore(loadConfig().dataDir);
+    const store = await openStore(loadConfig());
     try {
       const a = await createAgent(store, { ...opts, role: opts.admin ? 'admin' : 'agent' });
       console.log(`Created agent ${a.email} (${a.role}).`);
@@ -120,7 +127,7 @@ audit
   .description('Check the hash chain of every session’s audit trail (or one); exits non-zero naming each entry changed, deleted or moved')
   .option('--session <id>', 'only this session')
   .action(async (opts: { session?: string }) => {
-    const store = await openSqliteStore(loadConfig().dataDir);
+    const store = await openStore(loadConfig());
     try {
       const ids = opts.session ? [opts.session] : await store.auditSessionIds();
       let entries = 0;
@@ -142,6 +149,21 @@ audit
       await store.close();
     }
   });
+
+const secret = program.command('secret').description('The server secret (TANDEM_SECRET or <data dir>/secret.key)');
+secret
+  .command('replace')
+  .description('Let the next start record a new server secret: stop every node first, then start them all with the new one')
+  .action(() =>
+    withStore(async (store) => {
+      const had = await forgetSecretFingerprint(store);
+      console.log(
+        had
+          ? 'The store forgot its server secret: the next node to start records its own, and every other node must have that one.'
+          : 'The store had recorded no server secret yet: the next start records one.',
+      );
+    }),
+  );
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`tandem: ${err instanceof Error ? err.message : String(err)}`);

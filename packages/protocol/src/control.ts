@@ -85,6 +85,7 @@ export const refusals = {
   notFocusable: 'This element cannot take the focus on the visitor’s page (hidden or inert).',
   consent: 'The visitor has not agreed to this.',
   holder: 'Another agent has the controls: ask them to hand over.',
+  slow: 'The visitor’s connection is not keeping up: the action was not delivered. Try again in a moment.',
 } as const;
 export type Refusal = keyof typeof refusals;
 export const REFUSALS = Object.keys(refusals) as Refusal[];

@@ -11,8 +11,21 @@ export const limits = {
   visitorMessagesPerSecond: 200,
   /** Messages per second an agent may send (pointer moves are throttled to frames). */
   agentMessagesPerSecond: 120,
-  /** Bytes an agent socket may have queued before it is dropped to a resync. */
+  /**
+   * Bytes an agent socket may have queued (written by the server, not yet taken by the network) before
+   * what a fresh snapshot or the next message makes good is dropped: DOM frames, pointers, ink,
+   * selections. Its viewer is resynced once it has read back under half of this.
+   */
   maxAgentBufferedBytes: 8 * 1024 * 1024,
+  /** Nothing more is queued for an agent socket past this: it is closed (`tooSlow`) and the viewer reconnects. */
+  closeAgentBufferedBytes: 16 * 1024 * 1024,
+  /**
+   * The same soft bound for a visitor socket, which gets control messages only (a few hundred KB/s at
+   * most): over it, agents' pointers, ink and selections are dropped and an action is refused (`slow`).
+   */
+  maxVisitorBufferedBytes: 1024 * 1024,
+  /** Nothing more is queued for a visitor socket past this: it is closed (`tooSlow`) and the page resumes. */
+  closeVisitorBufferedBytes: 2 * 1024 * 1024,
   /** A visitor that navigates has this long to reconnect before the session ends. */
   resumeGraceMs: 30_000,
   /** A hand-off token (carrying a session to another of the site's domains) is good for this long, once. */
@@ -41,4 +54,6 @@ export const closeCodes = {
   moved: 4013,
   /** The server is shutting down: reconnect and resume elsewhere. */
   restart: 4012,
+  /** The client read too slowly: its queue passed the hard bound. Reconnect at once and resume from a fresh snapshot. */
+  tooSlow: 4014,
 } as const;

@@ -14,9 +14,7 @@ import type { Bus } from './bus/bus.js';
 import type { ServerConfig } from './config.js';
 import type { Context } from './context.js';
 import { Tokens } from './auth/tokens.js';
-import { loadServerSecret } from './auth/server-secret.js';
 import { SecretBox } from './auth/secret-box.js';
-import { ensureAdmin } from './auth/agents.js';
 import { createGateways } from './gateways/upgrade.js';
 import { MemoryRegistry } from './live/memory-registry.js';
 import { openRedisLive } from './redis/live.js';
@@ -25,7 +23,8 @@ import { Rooms } from './live/room.js';
 import { SessionEvents } from './live/session-events.js';
 import { writeMetadata } from './live/metadata.js';
 import { OriginPolicy } from './origins.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
+import { firstStart } from './first-start.js';
 import type { Store } from './store/store.js';
 import { instanceOf, PROBLEM_CONTENT_TYPE, problemFor, refuseInfiniteQuery, sendProblem } from './http-errors.js';
 import { authRoutes } from './routes/auth.js';
@@ -79,10 +78,12 @@ export interface StartOptions {
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<TandemServer> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const store = options.store ?? (await openSqliteStore(config.dataDir));
-  const secret = await loadServerSecret(config.dataDir, store, config.secret);
+  const store = options.store ?? (await openStore(config));
+  const secret = await firstStart(store, config, print).catch(async (err: unknown) => {
+    if (!options.store) await store.close();
+    throw err;
+  });
   const tokens = new Tokens(secret);
-  await ensureAdmin(store, config.adminEmail, config.adminPassword, print);
 
   const app = Fastify({
     logger: options.logger === false ? false : { level: config.logLevel },
@@ -192,7 +193,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   await app.register(async (scope) => auditRoutes(scope, context));
   await app.register(contractRoutes);
   await app.register(apiDocsRoutes);
-  await app.register(async (scope) => pageRoutes(scope, () => sites.desktopOrigins(config.agentDesktopOrigins)));
+  let draining = false;
+  await app.register(async (scope) =>
+    pageRoutes(
+      scope,
+      () => sites.desktopOrigins(config.agentDesktopOrigins),
+      () => draining,
+    ),
+  );
 
   const gateways = createGateways({
     tokens,
@@ -236,6 +244,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     url: `http://${host}:${port}`,
     routes,
     async close() {
+      // From now on the health check fails and new sockets are refused: clients told to reconnect go to another node.
+      draining = true;
+      gateways.drain();
       clearInterval(purge);
       rooms.stop();
       // Sessions outlive this process (in the journal, or a registry other nodes share): clients are

@@ -1,6 +1,8 @@
 export { startServer, type TandemServer, type StartOptions } from './app.js';
 export { loadConfig, type ServerConfig } from './config.js';
 export { openSqliteStore } from './store/sqlite.js';
+export { openStore } from './store/open.js';
+export { forgetSecretFingerprint } from './auth/server-secret.js';
 export type { Store } from './store/store.js';
 export { changeAgent, createAgent } from './auth/agents.js';
 export { createSite, ensureSites } from './sites.js';

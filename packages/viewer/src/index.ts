@@ -309,7 +309,11 @@ export class Viewer {
         return this.update({ state: 'ended', reason: e.code === closeCodes.sessionEnded ? undefined : e.reason || undefined });
       }
       this.update({ state: 'reconnecting' });
-      this.retryTimer = setTimeout(() => void this.connect(), Math.min(5000, 500 * 2 ** this.retries++));
+      // Closed for reading too slowly: the server is fine and the session goes on, so back at once, from a fresh snapshot.
+      // A node shutting down (4012): another takes the session; soon, spread so its clients do not all come at once.
+      const wait =
+        e.code === closeCodes.tooSlow ? 0 : e.code === closeCodes.restart ? Math.random() * 300 : Math.min(5000, 500 * 2 ** this.retries++);
+      this.retryTimer = setTimeout(() => void this.connect(), wait);
     };
   }
 

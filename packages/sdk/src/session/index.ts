@@ -369,7 +369,14 @@ function connect(ticket: string): void {
     stopLive();
     if (e.code === closeCodes.sessionEnded) endedElsewhere();
     else if (e.code === closeCodes.moved && stored) elsewhere(stored);
-    else if (stored) retry();
+    // Closed for reading too slowly (a stalled network): the server is fine, so the page resumes at once.
+    else if (e.code === closeCodes.tooSlow && stored) void reconnect();
+    // The node is shutting down: another node (or this one, back) takes the session. Soon, spread over a
+    // moment, so a node's clients do not all come at once.
+    else if (e.code === closeCodes.restart && stored) {
+      ui?.status(strings.reconnecting, '', () => api.stop());
+      timer = setTimeout(() => void reconnect(), Math.random() * 300);
+    } else if (stored) retry();
   };
 }
 

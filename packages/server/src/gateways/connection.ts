@@ -8,6 +8,7 @@ import { closeCodes, errorBody, limits, negotiateVersion, type ErrorCode } from 
 import type { MessageValidator } from '@tandem/protocol/schema';
 import { TokenBucket } from '../token-bucket.js';
 import { encode } from '../live/wire.js';
+import { Outbox } from '../live/outbox.js';
 
 /** Messages a socket may have waiting for the one before them; a client that outruns the server pays, not others. */
 const MAX_QUEUED = 256;
@@ -28,9 +29,15 @@ export function closeFull(ws: WebSocket): void {
   ws.close(closeCodes.policyViolation, 'too many sockets for this session');
 }
 
-/** A coded error; every channel declares the same `error` message, so the visitor's encoder serves all. */
+/**
+ * A coded error; every channel declares the same `error` message, so the visitor's encoder serves all.
+ * Through the socket's outbox when it has one: a client that sends without reading must not queue answers without end.
+ */
 export function sendError(ws: WebSocket, code: ErrorCode, detail?: string): void {
-  if (ws.readyState === ws.OPEN) ws.send(encode.visitor({ t: 'error', ...errorBody(code, detail) }), { binary: false });
+  const bytes = encode.visitor({ t: 'error', ...errorBody(code, detail) });
+  const outbox = Outbox.of(ws);
+  if (outbox) outbox.send(bytes);
+  else if (ws.readyState === ws.OPEN) ws.send(bytes, { binary: false });
 }
 
 export type Parsed<T> = { ok: true; msg: T } | { ok: false };

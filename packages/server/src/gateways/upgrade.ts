@@ -154,8 +154,11 @@ export function createGateways(deps: GatewayDeps) {
     });
   }
 
+  let draining = false;
   return {
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+      // Shutting down: a socket opened now would be closed at once; the client goes to another node.
+      if (draining) return reject(socket, 503, 'Service Unavailable');
       onUpgrade(req, socket, head).catch((err: unknown) => {
         deps.report(err);
         reject(socket, 500, 'Internal Server Error');
@@ -178,6 +181,10 @@ export function createGateways(deps: GatewayDeps) {
       await controllers.close();
     },
     clientCount: () => wss.clients.size,
+    /** Refuses new sockets from now on (the node is shutting down). */
+    drain(): void {
+      draining = true;
+    },
     /** Sends every client of this node to reconnect (4012), without stopping: they come back here or to another node. */
     reconnectEveryone(): void {
       for (const ws of [...wss.clients, ...presenceWss.clients, ...controllerWss.clients]) ws.close(closeCodes.restart, 'reconnect');

@@ -13,7 +13,6 @@ import {
   actionFloor,
   closeCodes,
   isMode,
-  limits,
   modeRank,
   readFrameHeader,
   refusals,
@@ -38,6 +37,7 @@ import { encode, peekType } from './wire.js';
 import { withoutQuery } from './urls.js';
 import { DeliveredActions } from './delivered-actions.js';
 import { mayEndForEveryone } from './controls.js';
+import { AGENT_OUTBOX, Outbox, VISITOR_OUTBOX, type Outcome } from './outbox.js';
 
 /** Messages about one agent that its own sockets do not get back. */
 const NOT_ECHOED = new Set(['agentPointer', 'ink', 'agentSelection']);
@@ -83,8 +83,13 @@ export interface AgentSocket {
   lastResync: number;
 }
 
-const send = (ws: WebSocket, bytes: Uint8Array) => {
-  if (ws.readyState === ws.OPEN) ws.send(bytes, { binary: bytes[0] !== 0x7b });
+/** Through the socket's outbox, which bounds what it may have queued (outbox.ts). */
+const send = (ws: WebSocket, bytes: Uint8Array): Outcome => {
+  const outbox = Outbox.of(ws);
+  if (outbox) return outbox.send(bytes);
+  if (ws.readyState !== ws.OPEN) return 'closed';
+  ws.send(bytes, { binary: bytes[0] !== 0x7b });
+  return 'sent';
 };
 
 export class Rooms {
@@ -166,9 +171,9 @@ export class Rooms {
   async lowerMode(session: { id: string; siteKey: string }, mode: Mode): Promise<boolean> {
     const changed = await this.deps.registry.setMode(session.id, mode, true);
     if (!changed) return false;
+    await this.deps.events.publish(session, { name: 'modeChanged', mode, previous: changed.previous, by: 'api' });
     await this.deps.bus.publish(toVisitor(session.id), encode.visitor({ t: 'setMode', mode }));
     await this.deps.bus.publish(toAgents(session.id), encode.agent({ t: 'mode', mode }));
-    await this.deps.events.publish(session, { name: 'modeChanged', mode, previous: changed.previous, by: 'api' });
     return true;
   }
 
@@ -316,6 +321,7 @@ export class Room {
   addVisitor(ws: WebSocket): VisitorSocket | null {
     if (this.visitors.size >= MAX_VISITOR_SOCKETS) return null;
     const v: VisitorSocket = { ws, id: randomUUID(), ready: false };
+    Outbox.attach(ws, VISITOR_OUTBOX);
     this.visitors.add(v);
     return v;
   }
@@ -370,8 +376,9 @@ export class Room {
   async setMode(mode: Mode): Promise<void> {
     const changed = await this.deps.registry.setMode(this.id, mode);
     if (!changed) return;
-    await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'mode', mode }));
+    // Numbered before the agents hear of it: what they do in the new mode (on any node) comes after it in the stream.
     await this.deps.events.publish(this, { name: 'modeChanged', mode, previous: changed.previous });
+    await this.deps.bus.publish(toAgents(this.id), encode.agent({ t: 'mode', mode }));
   }
 
   declineMode(agentId: string, mode: Mode): Promise<void> {
@@ -445,6 +452,10 @@ export class Room {
   addAgent(ws: WebSocket, agent: AgentInfo): AgentSocket | null {
     if (this.agents.size >= MAX_AGENT_SOCKETS) return null;
     const a: AgentSocket = { ws, agent, color: '', ready: false, behind: false, lastResync: 0 };
+    // A viewer that skipped frames gets a fresh snapshot once it reads again, not while it cannot take one.
+    Outbox.attach(ws, AGENT_OUTBOX, () => {
+      if (a.behind) void this.requestResync(a, true).catch(this.deps.report);
+    });
     this.agents.add(a);
     return a;
   }
@@ -635,7 +646,15 @@ export class Room {
   }
 
   private toVisitorSockets(message: Uint8Array): void {
-    for (const v of this.visitors) if (v.ready) send(v.ws, message);
+    const outcomes = new Set<Outcome>();
+    for (const v of this.visitors) if (v.ready) outcomes.add(send(v.ws, message));
+    if (outcomes.has('refused') && !outcomes.has('sent')) void this.undeliverable(message).catch(this.deps.report);
+  }
+
+  /** An action the visitor's socket was too far behind to take: its agent is told, never left waiting. */
+  private async undeliverable(message: Uint8Array): Promise<void> {
+    const { agentId, id } = peekType(message)?.value ?? {};
+    if (typeof agentId === 'string' && typeof id === 'number' && Number.isInteger(id)) await this.actionResult(agentId, id, false, 'slow');
   }
 
   private fromAgentsTopic(message: Uint8Array, lost: boolean): void {
@@ -659,18 +678,14 @@ export class Room {
     for (const a of this.agents) {
       if (!a.ready) continue;
       if (a.behind && !keyframe) {
-        // Asked again (once a second at most) for as long as it waits: the first request may itself have been lost.
-        void this.requestResync(a).catch(this.deps.report);
+        // Waiting for a keyframe. A viewer that reads asks again (once a second at most): the first request may
+        // have been lost on a cluster's bus. One that lags is asked once it reads again (outbox.ts).
+        if (!Outbox.of(a.ws)?.lagging) void this.requestResync(a).catch(this.deps.report);
         continue;
       }
-      // A viewer that cannot keep up skips frames and is resynced, instead of growing the server's memory.
-      if (a.ws.bufferedAmount > limits.maxAgentBufferedBytes) {
-        a.behind = true;
-        void this.requestResync(a).catch(this.deps.report);
-        continue;
-      }
-      a.behind = false;
-      send(a.ws, message);
+      // A viewer that cannot keep up skips frames (outbox.ts), instead of growing the server's memory,
+      // and is resynced when it reads again.
+      a.behind = send(a.ws, message) !== 'sent';
     }
   }
 

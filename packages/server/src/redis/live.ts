@@ -3,6 +3,7 @@
  * reserves a connection that subscribes for its subscriptions). Each repairs itself when its
  * connection comes back from an outage.
  */
+import { randomUUID } from 'node:crypto';
 import { RedisBus } from '../bus/redis.js';
 import { RedisRegistry } from '../live/redis-registry.js';
 import { connectRedis } from './client.js';
@@ -23,9 +24,11 @@ export async function openRedisLive(options: {
 }): Promise<RedisLive> {
   const { url, prefix, report } = options;
   const late: { registry?: RedisRegistry; bus?: RedisBus } = {};
-  const commands = await connectRedis({ url, name: 'tandem', report, onReconnect: () => late.registry?.reconnected() });
-  const subscriber = await connectRedis({ url, name: 'tandem-bus', report, onReconnect: () => late.bus?.reconnected() });
-  const registry = (late.registry = new RedisRegistry(commands, { prefix, report, onTakenForDead: options.onTakenForDead }));
+  // Named after the node in Redis's CLIENT LIST, so an operator (or a test) can tell whose connection is whose.
+  const node = randomUUID();
+  const commands = await connectRedis({ url, name: `tandem-${node}`, report, onReconnect: () => late.registry?.reconnected() });
+  const subscriber = await connectRedis({ url, name: `tandem-bus-${node}`, report, onReconnect: () => late.bus?.reconnected() });
+  const registry = (late.registry = new RedisRegistry(commands, { prefix, node, report, onTakenForDead: options.onTakenForDead }));
   await registry.start();
   const bus = (late.bus = new RedisBus(commands, subscriber, prefix, report));
   return {

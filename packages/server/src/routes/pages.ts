@@ -39,9 +39,12 @@ export function watchPageCsp(desktopOrigins: readonly string[]): string {
   );
 }
 
-export async function pageRoutes(app: FastifyInstance, desktopOrigins: () => Promise<string[]>): Promise<void> {
+export async function pageRoutes(app: FastifyInstance, desktopOrigins: () => Promise<string[]>, draining: () => boolean): Promise<void> {
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/console/'));
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  // A node that is shutting down says so, and a load balancer's health check stops sending it clients.
+  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) =>
+    draining() ? reply.code(503).send({ ok: false, draining: true }) : { ok: true },
+  );
 
   await app.register(fastifyStatic, { root: demoDir, prefix: '/demo/', decorateReply: true });
   // The SDK for sites' pages, and the <tandem-viewer> element for agent desktops' pages.

@@ -1,11 +1,13 @@
 /**
  * The audit trail in SQL (the `audit_entries` table of migration 006): portable
  * Kysely, as the rest of the store. An entry is appended in a transaction that
- * reads the session's last one, so it links to what is really there; two
- * nodes appending to one session at once collide on the unique (session,
- * position) index, and the loser reads again and links to the winner.
+ * reads the session's last one, so it links to what is really there. Where
+ * several nodes append (PostgreSQL), the transaction first takes the
+ * session's chain lock, so appends to one session follow one another; the
+ * unique (session, position) index stays the last word: an append that still
+ * lost a race for its place reads again and links to the winner.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, QueryExecutorProvider, Selectable } from 'kysely';
 import { canonicalJson, seal, type AuditEntry, type AuditFields } from '../audit/chain.js';
 
 export interface AuditTables {
@@ -28,10 +30,15 @@ export interface AuditTables {
 /** Tries of an append that lost a race for its place. */
 const APPEND_TRIES = 5;
 
-export async function appendAudit(db: Kysely<AuditTables>, fields: Omit<AuditFields, 'position'>): Promise<AuditEntry> {
+export async function appendAudit(
+  db: Kysely<AuditTables>,
+  fields: Omit<AuditFields, 'position'>,
+  lockChain: (trx: QueryExecutorProvider) => Promise<void>,
+): Promise<AuditEntry> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute(async (trx) => {
+        await lockChain(trx);
         const last = await trx
           .selectFrom('audit_entries')
           .select(['position', 'hash'])

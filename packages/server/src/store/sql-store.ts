@@ -1,10 +1,11 @@
-/** The Store on any SQL database Kysely speaks to; the dialect decides which. */
+/** The Store on any SQL database Kysely speaks to; the dialect decides which, and its engine (sql-engine.ts) what differs. */
 import { Kysely, Migrator, type Dialect, type Selectable } from 'kysely';
 import { MODES, isMode, type EndReason, type Mode } from '@tandem/protocol';
 import type { JournaledSession } from '../live/registry.js';
 import { migrations } from './migrations.js';
 import { SqlWebhookStore, type WebhookTables } from './sql-webhook-store.js';
 import { appendAudit, auditSessionIds, listAudit, type AuditTables } from './audit-sql.js';
+import { sqliteEngine, type SqlEngine } from './sql-engine.js';
 import type { AuditEntry, AuditFields } from '../audit/chain.js';
 import type {
   AgentPatch,
@@ -55,17 +56,31 @@ interface Database extends WebhookTables, AuditTables {
 export class SqlStore implements Store {
   readonly webhooks: SqlWebhookStore;
 
-  private constructor(private readonly db: Kysely<Database>) {
+  private constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: SqlEngine,
+  ) {
     // The same database, seen through the webhook tables only (Kysely's table map is invariant).
-    this.webhooks = new SqlWebhookStore(db as unknown as Kysely<WebhookTables>);
+    this.webhooks = new SqlWebhookStore(db as unknown as Kysely<WebhookTables>, engine);
   }
 
-  static async open(dialect: Dialect): Promise<SqlStore> {
-    const db = new Kysely<Database>({ dialect });
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(`The database could not be migrated: ${JSON.stringify(error)}`);
-    return new SqlStore(db);
+  static async open(dialect: Dialect, engine: SqlEngine = sqliteEngine()): Promise<SqlStore> {
+    const db = new Kysely<Database>({ dialect, plugins: engine.plugins });
+    try {
+      const migrationTableSchema = await engine.migrationSchema(db);
+      const migrator = new Migrator({ db, migrationTableSchema, provider: { getMigrations: async () => migrations } });
+      // Nodes starting together on an empty database: one migrates, the others find it done.
+      const { error } = await engine.exclusively(() => migrator.migrateToLatest());
+      if (error) throw error instanceof Error ? error : new Error(`The database could not be migrated: ${JSON.stringify(error)}`);
+    } catch (err) {
+      await db.destroy().catch(() => {});
+      throw err;
+    }
+    return new SqlStore(db, engine);
+  }
+
+  exclusively<T>(work: () => Promise<T>): Promise<T> {
+    return this.engine.exclusively(work);
   }
 
   async countAgents(): Promise<number> {
@@ -302,8 +317,22 @@ export class SqlStore implements Store {
     return this.db as unknown as Kysely<AuditTables>;
   }
 
+  /**
+   * A session's appends from this node, in the order they were asked for (the order its events were
+   * published in): with a pool of connections a later append could otherwise take the chain first.
+   */
+  private readonly auditTails = new Map<string, Promise<unknown>>();
+
   appendAudit(fields: Omit<AuditFields, 'position'>): Promise<AuditEntry> {
-    return appendAudit(this.audit, fields);
+    const id = fields.sessionId;
+    const append = () => appendAudit(this.audit, fields, (trx) => this.engine.takeTurn(trx, 'audit chain', id));
+    const run = (this.auditTails.get(id) ?? Promise.resolve()).then(append, append);
+    const tail = run.catch(() => {});
+    this.auditTails.set(id, tail);
+    void tail.then(() => {
+      if (this.auditTails.get(id) === tail) this.auditTails.delete(id);
+    });
+    return run;
   }
 
   listAudit(sessionId: string, options: { after?: number; limit: number }): Promise<AuditEntry[]> {

@@ -1,6 +1,7 @@
 /** The webhooks' tables on any SQL database Kysely speaks to (portable SQL: text ids, ISO timestamps). */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DeliveryStatus, WebhookEventType } from '@tandem/protocol/schema';
+import type { SqlEngine } from './sql-engine.js';
 import type {
   AttemptOutcome,
   DueDelivery,
@@ -43,30 +44,19 @@ export interface WebhookTables {
 }
 
 export class SqlWebhookStore implements WebhookStore {
-  constructor(private readonly db: Kysely<WebhookTables>) {}
+  constructor(
+    private readonly db: Kysely<WebhookTables>,
+    private readonly engine: Pick<SqlEngine, 'takeTurn'>,
+  ) {}
 
   async createEndpoint(e: WebhookEndpointRecord, max: number): Promise<boolean> {
-    // INSERT … SELECT … WHERE (count) < max: the check and the insert are one statement.
-    const row = this.db.selectNoFrom((eb) => [
-      eb.val(e.id).as('id'),
-      eb.val(e.siteKey).as('site_key'),
-      eb.val(e.url).as('url'),
-      eb.val(JSON.stringify(e.events)).as('events'),
-      eb.val(e.description).as('description'),
-      eb.val(e.secretSealed).as('secret_sealed'),
-      sql.lit(e.enabled ? 1 : 0).as('enabled'),
-      eb.val(e.createdAt).as('created_at'),
-    ]);
-    const count = this.db
-      .selectFrom('webhook_endpoints')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('site_key', '=', e.siteKey);
-    const result = await this.db
-      .insertInto('webhook_endpoints')
-      .columns(['id', 'site_key', 'url', 'events', 'description', 'secret_sealed', 'enabled', 'created_at'])
-      .expression(row.where(count, '<', max))
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    return this.db.transaction().execute(async (trx) => {
+      // INSERT … SELECT … WHERE (count) < max: the check and the insert are one statement. That is enough
+      // where writes take turns (SQLite); PostgreSQL's statements each count what was committed before they
+      // began, so two at once could both take the last place: there they take the site's turn first.
+      await this.engine.takeTurn(trx, 'site endpoints', e.siteKey);
+      return insertUnderLimit(trx, e, max);
+    });
   }
 
   async listEndpoints(siteKey: string): Promise<WebhookEndpointRecord[]> {
@@ -191,6 +181,8 @@ export class SqlWebhookStore implements WebhookStore {
   }
 
   async claimDelivery(id: string, claim: string, now: string, until: string): Promise<boolean> {
+    // One statement, on both databases: SQLite runs one writer at a time; PostgreSQL makes a second UPDATE of
+    // the row wait for the first and check this condition again on the row the first wrote (read committed).
     const result = await this.db
       .updateTable('webhook_deliveries')
       .set({ locked_until: until, claim })
@@ -235,6 +227,30 @@ export class SqlWebhookStore implements WebhookStore {
     const result = await this.db.deleteFrom('webhook_deliveries').where('created_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+}
+
+/** INSERT … SELECT … WHERE (the site's count) < max: true when the row went in. */
+async function insertUnderLimit(db: Kysely<WebhookTables>, e: WebhookEndpointRecord, max: number): Promise<boolean> {
+  const row = db.selectNoFrom((eb) => [
+    eb.val(e.id).as('id'),
+    eb.val(e.siteKey).as('site_key'),
+    eb.val(e.url).as('url'),
+    eb.val(JSON.stringify(e.events)).as('events'),
+    eb.val(e.description).as('description'),
+    eb.val(e.secretSealed).as('secret_sealed'),
+    sql.lit(e.enabled ? 1 : 0).as('enabled'),
+    eb.val(e.createdAt).as('created_at'),
+  ]);
+  const count = db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('site_key', '=', e.siteKey);
+  const result = await db
+    .insertInto('webhook_endpoints')
+    .columns(['id', 'site_key', 'url', 'events', 'description', 'secret_sealed', 'enabled', 'created_at'])
+    .expression(row.where(count, '<', max))
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
 function toEndpoint(r: Selectable<WebhookTables['webhook_endpoints']>): WebhookEndpointRecord {

@@ -1,7 +1,7 @@
 /**
  * Metadata at rest: agents, API keys, sessions. Never page content: sessions are
- * relayed, not recorded. SQLite is the embedded default; PostgreSQL comes behind
- * the same interface.
+ * relayed, not recorded. SQLite is the embedded default; PostgreSQL (DATABASE_URL),
+ * shared by every node of a cluster, is behind the same interface (store/open.ts).
  */
 import type { EndReason, Mode } from '@tandem/protocol';
 import type { LiveJournal } from '../live/registry.js';
@@ -136,6 +136,12 @@ export interface Store extends LiveJournal {
 
   /** Webhook endpoints and their delivery queue. */
   readonly webhooks: WebhookStore;
+
+  /**
+   * Runs `work` while no other node sharing this database runs its own (the first-start work:
+   * nodes starting together create one admin and agree on the server secret).
+   */
+  exclusively<T>(work: () => Promise<T>): Promise<T>;
 
   close(): Promise<void>;
 }

@@ -64,8 +64,8 @@ export interface AttemptOutcome {
 
 export interface WebhookStore {
   /**
-   * Adds the endpoint unless its site already has `max`: false then. One
-   * statement, so two requests at once cannot both take the last place.
+   * Adds the endpoint unless its site already has `max`: false then. Atomic,
+   * so two requests at once (on two nodes too) cannot both take the last place.
    */
   createEndpoint(endpoint: WebhookEndpointRecord, max: number): Promise<boolean>;
   listEndpoints(siteKey: string): Promise<WebhookEndpointRecord[]>;
