@@ -3,7 +3,7 @@
  * is async like the cluster's, and returns copies, so code written against it
  * cannot come to rely on shared objects that Redis would not give it.
  */
-import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { limits, type AgentInfo, type EndReason, type Mode, type PlatformInfo } from '@tandem/protocol';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type {
@@ -29,7 +29,10 @@ import {
   disconnectAgent,
   disconnectVisitor,
   handOverControls,
+  newInvite,
+  newSession,
   pageGone,
+  randomCode,
   pageHere,
   type AgentColors,
   type PresencePages,
@@ -132,23 +135,7 @@ export class MemoryRegistry implements Registry {
 
   async createSession(input: NewSession): Promise<{ session: LiveSession; resumeToken: string }> {
     const resumeToken = newToken();
-    const session: LiveSession = {
-      id: randomUUID(),
-      code: this.freeCode(),
-      siteKey: input.siteKey,
-      visitorName: input.identity.name ?? null,
-      shortId: input.shortId ?? null,
-      mode: input.mode,
-      maxMode: input.mode,
-      createdAt: new Date().toISOString(),
-      visitorSockets: 0,
-      started: false,
-      activeSince: null,
-      agents: [],
-      controlBy: null,
-      // A visitor who consented but never connects must not hold a code forever.
-      expiresAt: Date.now() + input.graceMs,
-    };
+    const session = newSession(randomUUID(), this.freeCode(), input, Date.now());
     const entry: Entry = { session, resumeHashes: [hashToken(resumeToken)], handoffs: [], seq: 0, colors: [] };
     this.sessions.set(session.id, entry);
     this.byCode.set(session.code, session.id);
@@ -361,15 +348,7 @@ export class MemoryRegistry implements Registry {
 
   async createInvite(visitor: PresentVisitor, agentName: string, ttlMs: number): Promise<Invite> {
     this.pruneInvites(ttlMs);
-    const invite: Invite = {
-      id: randomUUID(),
-      token: randomUUID(),
-      visitorId: visitor.visitorId,
-      siteKey: visitor.siteKey,
-      agentName,
-      state: 'pending',
-      expires: Date.now() + ttlMs,
-    };
+    const invite = newInvite(visitor, agentName, ttlMs, Date.now());
     this.invites.set(invite.id, invite);
     this.inviteTokens.set(invite.token, invite.id);
     return { ...invite };
@@ -462,10 +441,8 @@ export class MemoryRegistry implements Registry {
   }
 
   private freeCode(): string {
-    const max = 10 ** limits.codeLength;
     for (;;) {
-      // No leading zero, so the code never loses a digit when someone types it as a number.
-      const code = String(randomInt(max / 10, max));
+      const code = randomCode();
       if (!this.byCode.has(code)) return code;
     }
   }

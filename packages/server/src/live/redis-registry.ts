@@ -8,7 +8,7 @@
  * had open are counted per node in the documents; when a node has not beaten for DEAD_AFTER_MS, the
  * first node to notice takes its sockets and pages off, as if they had closed (`reapDeadNodes`).
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { limits, type AgentInfo, type EndReason, type Mode, type PlatformInfo } from '@tandem/protocol';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Script, type Redis } from '../redis/client.js';
@@ -25,7 +25,10 @@ import {
   disconnectAgent,
   disconnectVisitor,
   handOverControls,
+  newInvite,
+  newSession,
   pageGone,
+  randomCode,
   pageHere,
   type AgentColors,
   type PresencePages,
@@ -217,28 +220,10 @@ export class RedisRegistry implements Registry {
 
   async createSession(input: NewSession): Promise<{ session: LiveSession; resumeToken: string }> {
     const id = randomUUID();
-    const max = 10 ** limits.codeLength;
-    // No leading zero, so the code never loses a digit when someone types it as a number.
-    let code = String(randomInt(max / 10, max));
-    while ((await this.redis.set(this.key.code(code), id, { NX: true })) !== 'OK') code = String(randomInt(max / 10, max));
+    let code = randomCode();
+    while ((await this.redis.set(this.key.code(code), id, { NX: true })) !== 'OK') code = randomCode();
     const resumeToken = newToken();
-    const session: LiveSession = {
-      id,
-      code,
-      siteKey: input.siteKey,
-      visitorName: input.identity.name ?? null,
-      shortId: input.shortId ?? null,
-      mode: input.mode,
-      maxMode: input.mode,
-      createdAt: new Date().toISOString(),
-      visitorSockets: 0,
-      started: false,
-      activeSince: null,
-      agents: [],
-      controlBy: null,
-      // A visitor who consented but never connects must not hold a code forever.
-      expiresAt: Date.now() + input.graceMs,
-    };
+    const session = newSession(id, code, input, Date.now());
     const entry: Entry = { session, resumeHashes: [hashToken(resumeToken)], handoffs: [], colors: [], owners: [] };
     await this.cas(this.key.session(id), '', JSON.stringify(entry), [
       ['SADD', this.key.live, id],
@@ -562,15 +547,7 @@ export class RedisRegistry implements Registry {
   }
 
   async createInvite(visitor: PresentVisitor, agentName: string, ttlMs: number): Promise<Invite> {
-    const invite: Invite = {
-      id: randomUUID(),
-      token: randomUUID(),
-      visitorId: visitor.visitorId,
-      siteKey: visitor.siteKey,
-      agentName,
-      state: 'pending',
-      expires: Date.now() + ttlMs,
-    };
+    const invite = newInvite(visitor, agentName, ttlMs, Date.now());
     // Kept a while past its expiry, so the agent polling it reads "expired" rather than nothing.
     const keep = String(2 * ttlMs);
     await this.redis

@@ -3,8 +3,9 @@
  * the objects in its maps, the Redis registry to the JSON it read, inside a compare-and-set. One set
  * of rules, so the two registries cannot drift apart (the contract suite checks both).
  */
-import { AGENT_COLORS, modeRank, type AgentInfo, type Mode, type PlatformInfo } from '@tandem/protocol';
-import type { LiveSession } from './registry.js';
+import { randomInt, randomUUID } from 'node:crypto';
+import { AGENT_COLORS, limits, modeRank, type AgentInfo, type Mode, type PlatformInfo } from '@tandem/protocol';
+import type { Invite, LiveSession, NewSession, PresentVisitor } from './registry.js';
 
 /** Resume tokens a session keeps: one per origin it passed through, the oldest dropped first. */
 export const MAX_RESUME_TOKENS = 16;
@@ -13,6 +14,46 @@ export const MAX_PENDING_HANDOFFS = 5;
 
 /** Every agent that joined the session, with its colour: one who leaves and comes back keeps it. */
 export type AgentColors = { id: string; color: string }[];
+
+/** A session code: six digits, no leading zero, so it never loses a digit when someone types it as a number. */
+export function randomCode(): string {
+  const max = 10 ** limits.codeLength;
+  return String(randomInt(max / 10, max));
+}
+
+/** A session as it starts: nobody connected yet, ending after the grace unless the visitor connects. */
+export function newSession(id: string, code: string, input: NewSession, now: number): LiveSession {
+  return {
+    id,
+    code,
+    siteKey: input.siteKey,
+    visitorName: input.identity.name ?? null,
+    shortId: input.shortId ?? null,
+    mode: input.mode,
+    maxMode: input.mode,
+    createdAt: new Date(now).toISOString(),
+    visitorSockets: 0,
+    started: false,
+    activeSince: null,
+    agents: [],
+    controlBy: null,
+    // A visitor who consented but never connects must not hold a code forever.
+    expiresAt: now + input.graceMs,
+  };
+}
+
+/** A pending invite of a present visitor, answered by the page that holds its token. */
+export function newInvite(visitor: PresentVisitor, agentName: string, ttlMs: number, now: number): Invite {
+  return {
+    id: randomUUID(),
+    token: randomUUID(),
+    visitorId: visitor.visitorId,
+    siteKey: visitor.siteKey,
+    agentName,
+    state: 'pending',
+    expires: now + ttlMs,
+  };
+}
 
 export const copySession = (s: LiveSession): LiveSession => ({
   ...s,
