@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, openStore, startServer } from '@tandem/server';
 import { freshPgSchema, postgresUp, type PgSchema } from '../helpers/services.js';
-import { serverEnv } from '../helpers/server.js';
+import { childEnv, serverEnv } from '../helpers/server.js';
 
 const run = promisify(execFile);
 const BIN = 'packages/cli/bin/tandem.js';
@@ -24,7 +24,7 @@ afterAll(async () => {
 describe.skipIf(!up)('tandem CLI on PostgreSQL', () => {
   it('site create writes to the database; secret replace lets the next start record a new secret', async () => {
     schema = await freshPgSchema();
-    const env = { ...process.env, TANDEM_DATA_DIR: dataDir, DATABASE_URL: schema.url, TANDEM_LOG_LEVEL: 'warn' };
+    const env = childEnv({ TANDEM_DATA_DIR: dataDir, DATABASE_URL: schema.url, TANDEM_LOG_LEVEL: 'warn' });
     expect((await run(process.execPath, [BIN, 'site', 'create', '--key', 'shop'], { env })).stdout).toContain('Created site shop');
     const store = await openStore({ dataDir, databaseUrl: schema.url });
     try {

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { childEnv } from '../helpers/server.js';
 
 const run = promisify(execFile);
 const BIN = 'packages/cli/bin/tandem.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'tandem-cli-'));
-const env = { ...process.env, TANDEM_DATA_DIR: dataDir, TANDEM_LOG_LEVEL: 'warn' };
+const env = childEnv({ TANDEM_DATA_DIR: dataDir, TANDEM_LOG_LEVEL: 'warn' });
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { refusals } from '@tandem/protocol';
 import { launchBrowser } from '../helpers/browser.js';
-import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
+import { ADMIN, childEnv, startTestServer, type TestServer } from '../helpers/server.js';
 import { closeAll, joinInConsole, shareDemo } from '../helpers/site.js';
 import { agentCookie, api } from '../helpers/http.js';
 
@@ -61,7 +61,7 @@ async function agentClick(agent: Page, selector: string): Promise<void> {
 
 /** `tandem audit verify` against the server's data directory, as an operator runs it. */
 async function verify(...args: string[]): Promise<{ code: number; out: string }> {
-  const env = { ...process.env, TANDEM_DATA_DIR: server.dataDir, TANDEM_LOG_LEVEL: 'warn' };
+  const env = childEnv({ TANDEM_DATA_DIR: server.dataDir, TANDEM_LOG_LEVEL: 'warn' });
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, 'audit', 'verify', ...args], { env });
     return { code: 0, out: stdout + stderr };

@@ -19,6 +19,9 @@ export interface TestServer extends TandemServer {
 /** The environment of a test server: a free port of 127.0.0.1, this data directory, the test admin. */
 export function serverEnv(dataDir: string, env: Record<string, string> = {}): Record<string, string> {
   return {
+    // Where the test environment names Redis or PostgreSQL, a node uses them only when the test says so.
+    REDIS_URL: '',
+    DATABASE_URL: '',
     PORT: '0',
     HOST: '127.0.0.1',
     TANDEM_DATA_DIR: dataDir,
@@ -28,6 +31,9 @@ export function serverEnv(dataDir: string, env: Record<string, string> = {}): Re
     ...env,
   };
 }
+
+/** The environment of a child process: this one's, without the cluster's services unless `env` names them. */
+export const childEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({ ...process.env, REDIS_URL: '', DATABASE_URL: '', ...env });
 
 /** A real server on a free port of 127.0.0.1, with its own data directory. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {

@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createClient } from 'redis';
 
-export const POSTGRES_URL = process.env.TANDEM_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const REDIS_URL = process.env.TANDEM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** DATABASE_URL and REDIS_URL when the environment sets them (the servers a test's nodes use), else the machine's own. */
+export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
 /** True when the service answers; with CI=true a service that does not answer is an error. */
 async function reachable(name: string, probe: () => Promise<void>): Promise<boolean> {
