@@ -12,6 +12,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freshPgSchema, redisPrefix, REDIS_URL, type PgSchema } from '../test/helpers/services.js';
+import { connectRedis, deletePrefix } from '../packages/server/src/redis/client.js';
+
+async function forgetPrefix(prefix: string): Promise<void> {
+  const redis = await connectRedis({ url: REDIS_URL, name: 'tandem-bench-cleanup', report: () => {} });
+  try {
+    await deletePrefix(redis, prefix);
+  } finally {
+    await redis.quit();
+  }
+}
 import { summarize, type CpuProfile } from './load/cpu-profile.js';
 import { runDemoSession, type DemoResult } from './load/demo-session.js';
 import {
@@ -339,11 +349,12 @@ async function main(): Promise<void> {
       for (const sessions of SESSIONS) {
         progress(`step: ${sessions} sessions`);
         let nodeEnv: Record<string, string>[] = [{}];
+        let prefix: string | null = null;
         if (NODES === 2) {
           // A fresh install for each step: an empty schema, a key prefix of its own in the shared Redis.
           schema = await freshPgSchema();
-          const prefix = redisPrefix();
-          nodeEnv = [0, 1].map(() => ({ REDIS_URL, TANDEM_REDIS_PREFIX: prefix, DATABASE_URL: schema!.url }));
+          prefix = redisPrefix();
+          nodeEnv = [0, 1].map(() => ({ REDIS_URL, TANDEM_REDIS_PREFIX: prefix!, DATABASE_URL: schema!.url }));
         }
         try {
           const step = {
@@ -372,6 +383,8 @@ async function main(): Promise<void> {
           }
           await schema?.drop().catch((e: unknown) => progress(`could not drop the schema: ${String(e)}`));
           schema = null;
+          // The step's sessions, codes and counters stay in Redis otherwise (3,000 keys a step at 1,000 sessions).
+          if (prefix) await forgetPrefix(prefix).catch((e: unknown) => progress(`could not delete the Redis keys: ${String(e)}`));
         }
       }
       printLoad(results, topology);
