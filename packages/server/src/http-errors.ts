@@ -75,10 +75,19 @@ export function problemFor(err: unknown, instance?: string): { body: Problem; in
     const detail = fields.map((f) => `${f.field} ${f.problem}.`).join(' ') || e.message;
     return { body: problem('TDM_BAD_MESSAGE', detail, { instance, errors: fields }), internal: false };
   }
+  // Two nodes (or two requests) creating the same thing at once: each checked it was free, the database
+  // took one. Answered as the check would have answered the second; logged, as nothing else should get here.
+  if (uniqueViolation(err)) return { body: problem('TDM_CONFLICT', undefined, { instance }), internal: true };
   const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
   if (status === 500) return { body: problem('TDM_INTERNAL', undefined, { instance }), internal: true };
   const code = frameworkCode(e.code, status);
   return { body: problem(code, e.message, { instance, status }), internal: false };
+}
+
+/** SQLite's and PostgreSQL's (23505) refusal of a second row with the same unique key. */
+export function uniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 function frameworkCode(fastifyCode: string | undefined, status: number): ErrorCode {

@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { changeAgent, createAgent } from '../auth/agents.js';
 import { requireAdmin, requirePrincipal } from '../auth/principal.js';
 import type { Context } from '../context.js';
-import { fail } from '../http-errors.js';
+import { fail, uniqueViolation } from '../http-errors.js';
 import { describe } from './openapi.js';
 import type { AgentRecord } from '../store/store.js';
 
@@ -74,7 +74,10 @@ export async function agentRoutes(app: FastifyInstance, ctx: Context): Promise<v
     async (req, reply) => {
       await admin(req);
       if (await ctx.store.findAgentByEmail(req.body.email.trim().toLowerCase())) fail('TDM_CONFLICT', 'An agent with this email exists.');
-      const created = await createAgent(ctx.store, req.body).catch((err: Error) => fail('TDM_BAD_MESSAGE', err.message));
+      // Another request (on another node) created the same email since the check: a conflict, never the database's words.
+      const created = await createAgent(ctx.store, req.body).catch((err: Error) =>
+        uniqueViolation(err) ? fail('TDM_CONFLICT', 'An agent with this email exists.') : fail('TDM_BAD_MESSAGE', err.message),
+      );
       return reply.code(201).send(view(created));
     },
   );
