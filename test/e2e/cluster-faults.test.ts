@@ -119,7 +119,10 @@ describe.runIf(up)('a two-node cluster on Redis that loses parts mid-session', (
     await agent.waitForSelector('[data-session-state=live]');
     expect(nodeOf('/ws/agent')).toBe(survivor);
     expect(await agent.locator('[data-ended]').count()).toBe(0);
-    // The node that died is taken off: the session has one visitor socket and the agent once.
+    if (process.env.TANDEM_SCREENSHOTS) {
+      await agent.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, 'agent-after-sigkill.png') });
+      await visitor.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, 'visitor-after-sigkill.png') });
+    }
     await startNode(victim);
   });
 
@@ -146,5 +149,6 @@ describe.runIf(up)('a two-node cluster on Redis that loses parts mid-session', (
     for (const node of nodes.values()) expect(node.proc.exitCode).toBeNull();
     expect(await agent.locator('[data-ended]').count()).toBe(0);
     await visitor.waitForSelector(`tandem-ui .panel:has-text("${ADMIN.name}")`);
+    if (process.env.TANDEM_SCREENSHOTS) await agent.screenshot({ path: join(process.env.TANDEM_SCREENSHOTS, 'agent-after-redis-restart.png') });
   });
 });
