@@ -57,8 +57,18 @@ describe.runIf(up)('two nodes on one Redis', () => {
     ]);
     const seqs = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).nextSeq(session.id)));
     expect([...seqs].sort((x, y) => x! - y!)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(await redis.sMembers(`${prefix}node:node-a:sessions`)).toEqual([session.id]);
     const ends = await Promise.all([a.endSession(session.id, 'agent'), b.endSession(session.id, 'agent')]);
     expect(ends.filter(Boolean)).toHaveLength(1);
+    // Nothing of it is left in Redis: not on the nodes' lists, not its counter, not its code.
+    expect(
+      await redis.exists([
+        `${prefix}node:node-a:sessions`,
+        `${prefix}node:node-b:sessions`,
+        `${prefix}seq:${session.id}`,
+        `${prefix}code:${session.code}`,
+      ]),
+    ).toBe(0);
     expect(await b.getSession(session.id)).toBeNull();
     expect(await a.findByCode(session.code)).toBeNull();
   });

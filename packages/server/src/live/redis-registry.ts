@@ -405,6 +405,8 @@ export class RedisRegistry implements Registry {
         ['SREM', this.key.siteSessions(e.session.siteKey), id],
         ['ZREM', this.key.expiry, id],
         ...e.handoffs.map((hash) => ['DEL', this.key.handoff(hash)]),
+        // Off every node's list too, or a long-lived node's list would hold every session it ever served.
+        ...e.owners.map((o) => ['SREM', this.key.nodeSessions(o.node), id]),
       ]);
       if (replies) return { ...e.session, finalSeq: Number(replies[0]) };
     }
