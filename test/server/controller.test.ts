@@ -55,7 +55,12 @@ async function startSession(base: string, siteKey = 'demo', name = 'Visitor') {
 async function openVisitor(base: string, ticket: string): Promise<Client> {
   const v = await connect(`${wsBase(base)}/ws/visitor?ticket=${ticket}`, base);
   v.sendJson({ t: 'hello', versions: [PROTOCOL_VERSION] });
-  await v.next((m) => m.t === 'welcome');
+  // A socket the server closes instead (a session full of sockets) says why, rather than timing out.
+  const closed = v.closed.then(({ code, reason }) =>
+    Promise.reject(new Error(`the visitor socket was closed (${code} ${reason}) before welcome`)),
+  );
+  await Promise.race([v.next((m) => m.t === 'welcome', 10_000), closed]);
+  closed.catch(() => {});
   return v;
 }
 
@@ -320,6 +325,8 @@ async function raceJoins(server: TandemServer, key: string, settleMs: number): P
     if (visitor) {
       visitor.sendJson({ t: 'mode', mode: modes[i % 3] });
       visitor.ws.close();
+      // Gone on the client's side before the next page opens, as a page that navigates away.
+      await visitor.closed;
       visitor = null;
     } else {
       visitor = await openVisitor(server.url, await resumeTicket(server.url, started.sessionId, started.resumeToken));
