@@ -4,8 +4,8 @@
  * the visitor's page for, so pub/sub losing messages ends in a resync, never in a view with a hole.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameFlag, FrameType, encodeFrame, readFrameHeader } from '@tandem/protocol';
-import type { TandemServer } from '@tandem/server';
+import { FrameFlag, FrameType, closeCodes, encodeFrame, readFrameHeader } from '@tandem/protocol';
+import { changeAgent, createAgent, type TandemServer } from '@tandem/server';
 import { RedisBus } from '../../packages/server/src/bus/redis.js';
 import { toAgents } from '../../packages/server/src/bus/bus.js';
 import type { RedisRegistry } from '../../packages/server/src/live/redis-registry.js';
@@ -112,5 +112,29 @@ describe.runIf(up)('a room after a loss', () => {
       if (i > 0 && f.seq !== got[i - 1]!.seq + 1) expect(f.flags & FrameFlag.Keyframe).toBe(FrameFlag.Keyframe);
     });
     expect(got.map((f) => f.seq)).not.toContain(6);
+  });
+
+  it('a revocation lost on the bus still closes the agent’s sockets on the node that missed it', async () => {
+    const [a, b] = cluster.nodes as [TandemServer, TandemServer];
+    const lee = await createAgent(cluster.store, { email: 'lee@example.test', password: 'lee password 123', name: 'Lee', role: 'agent' });
+    const s = await startVisitorSession(a.url, 'Revoked');
+    const leeCookie = (
+      await fetch(`${b.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'lee@example.test', password: 'lee password 123' }),
+      })
+    ).headers
+      .get('set-cookie')!
+      .split(';')[0]!;
+    const viewer = await joinAsAgent(b.url, leeCookie, s.code);
+    // Lee is disabled (the store revokes the sign-in) and the revocation is published while Lee's node
+    // cannot hear the bus: the message is lost to it, as pub/sub loses messages.
+    await changeAgent(cluster.store, lee.id, { disabled: true });
+    await killConnection(`tandem-bus-${(b.context.registry as RedisRegistry).node}`);
+    await a.context.rooms.revokeAgent(lee.id);
+    const closed = await Promise.race([viewer.closed, later(8000).then(() => null)]);
+    expect(closed?.code).toBe(closeCodes.unauthorized);
+    s.visitor.ws.close();
   });
 });

@@ -148,11 +148,23 @@ export function createGateways(deps: GatewayDeps) {
         watch(ws);
         if (ticket.role === 'visitor') acceptVisitor(ws, room, deps.report);
         else acceptAgent(ws, room, { id: ticket.agentId, name: ticket.name }, deps.report);
+        if (ticket.role === 'agent' && 'signIn' in ticket) {
+          signedIn.set(ws, { agentId: ticket.agentId, signIn: ticket.signIn });
+          ws.once('close', () => signedIn.delete(ws));
+        }
       });
       // A handshake ws refused (a malformed request) put no socket in the room.
       room.releaseIfEmpty();
     });
   }
+
+  // The sign-in behind each agent socket: a revocation the bus lost is found by checking them all again.
+  const signedIn = new Map<WebSocket, { agentId: string; signIn: string }>();
+  deps.rooms.revocationsLost = async () => {
+    for (const [ws, { agentId, signIn }] of [...signedIn]) {
+      if (!(await deps.agentSignedIn(agentId, signIn))) ws.close(closeCodes.unauthorized, 'signed out');
+    }
+  };
 
   let draining = false;
   return {

@@ -104,7 +104,9 @@ export class Rooms {
 
   /** Listens for agents disabled or signed out on any node: their viewers here close. */
   async start(): Promise<void> {
-    this.unsubscribe = await this.deps.bus.subscribe(AGENTS_REVOKED, (message) => {
+    this.unsubscribe = await this.deps.bus.subscribe(AGENTS_REVOKED, (message, lost) => {
+      // A revocation may be among what was lost: every agent socket here is checked again.
+      if (lost) void this.revocationsLost().catch(this.deps.report);
       if (message.length === 0) return;
       const agentId = Buffer.from(message).toString('utf8');
       void this.each((room) => room.closeAgent(agentId, closeCodes.unauthorized, 'signed out'));
@@ -112,6 +114,9 @@ export class Rooms {
   }
 
   private unsubscribe: () => void = () => {};
+
+  /** Checks every agent socket of this node against the store (set by the gateways, which know each socket's sign-in). */
+  revocationsLost: () => Promise<void> = async () => {};
 
   /** An agent's sign-ins were revoked: every node closes that agent's sockets. */
   async revokeAgent(agentId: string): Promise<void> {
