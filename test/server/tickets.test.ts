@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, closeCodes } from '@tandem/protocol';
 import { createAgent } from '@tandem/server';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/server.js';
-import { connect } from '../helpers/clients.js';
+import { connect, resumeTicket } from '../helpers/clients.js';
 import { agentCookie, api } from '../helpers/http.js';
 
 let s: TestServer;
@@ -45,6 +45,21 @@ describe('tickets', () => {
     const bobId = (await s.context.store.findAgentByEmail('bob@example.test'))!.id;
     expect((await api(s.url, `/api/v1/agents/${bobId}`, { method: 'PATCH', auth: admin, body: { disabled: true } })).status).toBe(200);
     await expect(connect(`${ws()}/ws/agent?ticket=${joined.body.ticket}`, s.url)).rejects.toThrow('HTTP 401');
+  });
+
+  it('a session holds at most 4 visitor sockets on a node; one that closed frees its place at once', async () => {
+    const started = await startSession();
+    const open = async () => connect(`${ws()}/ws/visitor?ticket=${await resumeTicket(s.url, started.sessionId, started.resumeToken)}`, s.url);
+    const four = [await connect(`${ws()}/ws/visitor?ticket=${started.ticket}`, s.url), await open(), await open(), await open()];
+    const fifth = await open();
+    expect(await fifth.closed).toMatchObject({ code: closeCodes.policyViolation, reason: 'too many sockets for this session' });
+    // A page that went (its socket closed) leaves room for the next one, whatever the server still has to finish for it.
+    four[0]!.ws.close();
+    await four[0]!.closed;
+    const next = await open();
+    next.sendJson({ t: 'hello', versions: [PROTOCOL_VERSION] });
+    expect(await next.next((m) => m.t === 'welcome')).toMatchObject({ sessionId: started.sessionId });
+    for (const c of [...four, next]) c.ws.close();
   });
 
   it('a socket that says no hello is closed after the deadline', async () => {

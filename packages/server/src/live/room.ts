@@ -92,6 +92,16 @@ const send = (ws: WebSocket, bytes: Uint8Array): Outcome => {
   return 'sent';
 };
 
+/**
+ * Sockets of a room that have not closed. One that closed stays in the room until its last messages and
+ * its close are handled (a busy node takes a while): it must not hold a place from the page that replaces it.
+ */
+function stillOpen(sockets: Iterable<{ ws: WebSocket }>): number {
+  let n = 0;
+  for (const { ws } of sockets) if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) n++;
+  return n;
+}
+
 export class Rooms {
   private readonly rooms = new Map<string, Promise<Room>>();
   private readonly sweeper: NodeJS.Timeout;
@@ -324,7 +334,7 @@ export class Room {
 
   /** Null when the session has as many visitor sockets here as it may. */
   addVisitor(ws: WebSocket): VisitorSocket | null {
-    if (this.visitors.size >= MAX_VISITOR_SOCKETS) return null;
+    if (stillOpen(this.visitors) >= MAX_VISITOR_SOCKETS) return null;
     const v: VisitorSocket = { ws, id: randomUUID(), ready: false };
     Outbox.attach(ws, VISITOR_OUTBOX);
     this.visitors.add(v);
@@ -455,7 +465,7 @@ export class Room {
 
   /** Null when the session has as many agent sockets here as it may. */
   addAgent(ws: WebSocket, agent: AgentInfo): AgentSocket | null {
-    if (this.agents.size >= MAX_AGENT_SOCKETS) return null;
+    if (stillOpen(this.agents) >= MAX_AGENT_SOCKETS) return null;
     const a: AgentSocket = { ws, agent, color: '', ready: false, behind: false, lastResync: 0 };
     // A viewer that skipped frames gets a fresh snapshot once it reads again, not while it cannot take one.
     Outbox.attach(ws, AGENT_OUTBOX, () => {
