@@ -193,10 +193,19 @@ async function openSession(plan: SessionPlan): Promise<Sim> {
   // The agent redeems the code the visitor read out, on its own node.
   const joined = await post(`${aNode.url}/api/v1/sessions/join`, { code }, { cookie: aNode.cookie, origin: aNode.url });
   if (joined.status !== 200) throw new Error(`join answered ${joined.status} ${JSON.stringify(joined.json)}`);
-  const keyframe = new Promise<void>((resolve) => (s.onKeyframe = resolve));
-  s.agent = await openSocket(
+  return openAgent(
+    s,
     `${aNode.url.replace(/^http/, 'ws')}/ws/agent?ticket=${encodeURIComponent((joined.json as { ticket: string }).ticket)}`,
     aNode.url,
+  );
+}
+
+/** The session's agent socket; resolves once the first keyframe reached it (the session is then under way). */
+async function openAgent(s: Sim, url: string, origin: string): Promise<Sim> {
+  const keyframe = new Promise<void>((resolve) => (s.onKeyframe = resolve));
+  s.agent = await openSocket(
+    url,
+    origin,
     undefined,
     () => {},
     (data) => onAgentFrame(s, data),
@@ -218,18 +227,7 @@ async function openBare(s: Sim, relay: NodeTarget): Promise<Sim> {
     () => {},
   );
   watchClose(s, s.visitor, 'visitor');
-  const keyframe = new Promise<void>((resolve) => (s.onKeyframe = resolve));
-  s.agent = await openSocket(
-    `${base}/agent?s=${s.plan.index}`,
-    relay.url,
-    undefined,
-    () => {},
-    (data) => onAgentFrame(s, data),
-  );
-  watchClose(s, s.agent, 'agent');
-  await keyframe;
-  s.onKeyframe = null;
-  return s;
+  return openAgent(s, `${base}/agent?s=${s.plan.index}`, relay.url);
 }
 
 async function openAll(plans: SessionPlan[]): Promise<void> {
