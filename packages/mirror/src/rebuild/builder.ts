@@ -6,7 +6,7 @@
  */
 import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { dom } from './dom.js';
-import { isInertTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
+import { isInertTag, isPlainName, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 
 export const NS = {
   html: 'http://www.w3.org/1999/xhtml',
@@ -176,7 +176,7 @@ export class Builder {
     const ltag = tag.toLowerCase();
     // A prefix ("svg:script", "x:script") would make createElementNS give the
     // local name "script" past the rules below: names are plain or refused.
-    if (isInertTag(ltag) || !/^[a-z][a-z0-9._-]*$/i.test(tag)) {
+    if (isInertTag(ltag) || !isPlainName(tag)) {
       skipIds(node, next);
       return dom.createComment(doc, ltag);
     }
@@ -198,15 +198,25 @@ export class Builder {
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) !== 32) this.setAttr(el, name, attrs[name]!);
     if (ltag === 'iframe' || ltag === 'frame') dom.setAttribute(el, 'sandbox', MIRROR_SANDBOX);
     if (ltag === 'link' && !isStylesheetRel(attrs.rel ?? null)) dom.removeAttribute(el, 'href');
-    const childNs = ltag === 'foreignobject' ? NS.html : ns;
+    this.children(el, node, next, ltag === 'foreignobject' ? NS.html : ns);
+    this.props(el, attrs);
+    return el;
+  }
+
+  /** Builds the serialized children of `node` into `el`, which has none yet. */
+  children(el: Element, node: SerializedElement, next: { id: number }, childNs: string): void {
+    const doc = el.ownerDocument;
     for (let i = 2; i < node.length; i++) {
       const child = node[i] as SerializedNode;
       if (Array.isArray(child) && child[0] === SHADOW_TAG) this.shadow(el, child, next, childNs);
       else if (Array.isArray(child) && child[0] === DOC_TAG) this.nestedDocument(el as HTMLIFrameElement, child, next);
       else dom.append(el, this.build(doc, child, next, childNs));
     }
+  }
+
+  /** Sets the properties carried beside the attributes: after the children, as options need their select. */
+  props(el: Element, attrs: Attrs): void {
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) === 32) this.setProp(el, name, attrs[name]!);
-    return el;
   }
 
   /** A stylesheet link whose rules came with it: a <style>, so the mirror shows the CSSOM's state. */
@@ -266,7 +276,7 @@ export function addBase(doc: Document, root: Element, base: string): void {
  * Differences of a document without scripting, undone: there media elements
  * show their controls even when the page did not ask for them.
  */
-const MIRROR_CSS = ':where(video, audio):not([controls])::-webkit-media-controls { display: none !important; }';
+export const MIRROR_CSS = ':where(video, audio):not([controls])::-webkit-media-controls { display: none !important; }';
 
 /** An element rebuilt as a placeholder still owns the ids of its serialized subtree. */
 export function skipIds(node: SerializedNode, next: { id: number }): void {

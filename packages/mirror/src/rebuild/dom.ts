@@ -33,8 +33,12 @@ export const dom = {
   createComment: (doc: Document, text: string): Comment => call(D.createComment, doc, text),
   /** Empties a document and sets its mode: standards with a doctype, quirks without. */
   reset(doc: Document, doctype: boolean): void {
+    dom.write(doc, doctype ? '<!DOCTYPE html>' : '');
+  },
+  /** Replaces a document by the parse of `markup`. */
+  write(doc: Document, markup: string): void {
     call(D.open, doc);
-    call(D.write, doc, doctype ? '<!DOCTYPE html>' : '');
+    call(D.write, doc, markup);
     call(D.close, doc);
   },
   documentElement: (doc: Document): Element | null => call(docElement, doc),

@@ -15,6 +15,8 @@ import {
 } from '@tandem/protocol';
 import { Builder, NS, addBase } from './builder.js';
 import { dom } from './dom.js';
+import { NodeTable } from './node-table.js';
+import { writeSnapshot } from './markup.js';
 
 export { safeAttr, safeCss } from './sanitize.js';
 
@@ -26,13 +28,19 @@ export interface RebuildListener {
   snapshot?(snapshot: Snapshot): void;
 }
 
+export interface RebuildOptions {
+  /** Build snapshots by one parse of markup (default true); false builds them node by node. */
+  markup?: boolean;
+}
+
 export class Rebuilder {
-  private nodes = new Map<number, Node>();
-  private idOf = new WeakMap<Node, number>();
+  private readonly nodes = new NodeTable();
   private readonly builder: Builder;
   private docScroll: [number, number] = [0, 0];
   /** The document was too short for the visitor's scroll position when it was last applied. */
   private scrollShort = false;
+  private scrollPending = false;
+  private parsed = false;
 
   /**
    * `frame` must be sandboxed without `allow-scripts`; the rebuild refuses
@@ -41,23 +49,24 @@ export class Rebuilder {
   constructor(
     private readonly frame: HTMLIFrameElement,
     private readonly listener: RebuildListener = {},
+    private readonly options: RebuildOptions = {},
   ) {
     const sandbox = frame.getAttribute('sandbox');
     if (sandbox === null || /allow-scripts/i.test(sandbox)) {
       throw new Error('Tandem rebuild needs an iframe sandboxed without allow-scripts.');
     }
     this.builder = new Builder({
-      set: (id, node) => {
-        this.nodes.set(id, node);
-        this.idOf.set(node, id);
-      },
+      set: (id, node) => this.nodes.set(id, node),
       replace: (prev, next) => {
-        const id = this.idOf.get(prev);
-        if (id === undefined) return;
-        this.nodes.set(id, next);
-        this.idOf.set(next, id);
+        const id = this.nodes.idOf(prev);
+        if (id !== undefined) this.nodes.set(id, next);
       },
     });
+  }
+
+  /** Whether the last snapshot was built by one parse of markup (false: node by node). */
+  get snapshotParsed(): boolean {
+    return this.parsed;
   }
 
   get document(): Document {
@@ -87,10 +96,11 @@ export class Rebuilder {
       } else break;
     }
     // Text and pseudo content belong to the nearest element the mirror knows.
-    while (el && this.idOf.get(el) === undefined) el = el.parentElement;
-    if (!el) return null;
+    let id: number | undefined;
+    while (el && (id = this.nodes.idOf(el)) === undefined) el = el.parentElement;
+    if (!el || id === undefined) return null;
     const box = el.getBoundingClientRect();
-    return { id: this.idOf.get(el)!, x: Math.round(x - box.left), y: Math.round(y - box.top), node: el };
+    return { id, x: Math.round(x - box.left), y: Math.round(y - box.top), node: el };
   }
 
   /** The rebuilt node of a mirror id. */
@@ -100,7 +110,7 @@ export class Rebuilder {
 
   /** The mirror id of a rebuilt node. */
   idOfNode(node: Node): number | undefined {
-    return this.idOf.get(node);
+    return this.nodes.idOf(node);
   }
 
   /** Applies one batch of events; unknown ids are skipped, never guessed at. */
@@ -129,29 +139,37 @@ export class Rebuilder {
     }
     this.builder.connected();
     // The window could not reach the visitor's scroll while the page was shorter
-    // (the first slices of a snapshot, stylesheets still loading): try again now.
-    if (this.scrollShort) this.restoreScroll();
+    // (the first slices of a snapshot, stylesheets still loading): try again.
+    if (this.scrollShort) this.scrollSoon();
   }
 
   private snapshot(s: Snapshot): void {
     const doc = this.document;
-    // A fresh document each time: the doctype decides standards or quirks mode.
-    dom.reset(doc, !s.quirks);
-    // The base is in place while the tree is built: URLs in style attributes resolve as they are parsed.
-    addBase(doc, dom.documentElement(doc)!, s.base);
-    this.nodes = new Map();
-    this.idOf = new WeakMap();
+    this.nodes.clear();
     this.builder.setRoot(DOCUMENT_ID, doc);
-    const root = this.builder.build(doc, s.root, { id: s.firstId }, NS.html) as Element;
-    // The base goes in before the tree is connected: stylesheets and images
-    // start loading on connection and must resolve against the page's address.
-    addBase(doc, root, s.base);
-    dom.replace(doc, root, dom.documentElement(doc)!);
+    // One parse of markup written from the tree (markup.ts) where the parser makes the same tree of it.
+    this.parsed = this.options.markup !== false && writeSnapshot(doc, s.root, s, this.builder, (id, node) => this.nodes.set(id, node));
+    if (!this.parsed) this.buildSnapshot(doc, s);
     if (s.adopted) this.builder.adopt(doc, s.adopted);
     this.listener.viewport?.(s.width, s.height);
     this.listener.snapshot?.(s);
     // Stylesheets arriving later change the layout; keep the window where the visitor has it.
     EventTarget.prototype.addEventListener.call(doc, 'load', () => this.restoreScroll(), true);
+  }
+
+  /** Builds a snapshot node by node: for documents the markup cannot say, and the reference the markup is tested against. */
+  private buildSnapshot(doc: Document, s: Snapshot): void {
+    this.nodes.clear();
+    this.builder.setRoot(DOCUMENT_ID, doc);
+    // A fresh document each time: the doctype decides standards or quirks mode.
+    dom.reset(doc, !s.quirks);
+    // The base is in place while the tree is built: URLs in style attributes resolve as they are parsed.
+    addBase(doc, dom.documentElement(doc)!, s.base);
+    const root = this.builder.build(doc, s.root, { id: s.firstId }, NS.html) as Element;
+    // The base goes in before the tree is connected: stylesheets and images
+    // start loading on connection and must resolve against the page's address.
+    addBase(doc, root, s.base);
+    dom.replace(doc, root, dom.documentElement(doc)!);
   }
 
   /**
@@ -211,7 +229,7 @@ export class Rebuilder {
 
   /** Drops the ids of a removed subtree (and of shadow roots and frames in it) so the maps do not grow. */
   private forget(node: Node): void {
-    const id = this.idOf.get(node);
+    const id = this.nodes.idOf(node);
     if (id !== undefined) this.nodes.delete(id);
     if (dom.type(node) === 1) {
       const el = node as Element;
@@ -236,12 +254,31 @@ export class Rebuilder {
     const node = this.nodes.get(id);
     if (id === DOCUMENT_ID) {
       this.docScroll = [x, y];
-      this.restoreScroll();
+      this.scrollSoon();
     } else if (node?.nodeType === 9) {
       (node as Document).defaultView?.scrollTo(x, y);
     } else if (node?.nodeType === 1) {
       (node as Element).scrollTo(x, y);
     }
+  }
+
+  /**
+   * Scrolls the window once before the next frame is drawn. Scrolling makes the
+   * browser lay the document out there and then: done after every batch, a
+   * large page arriving in slices would be laid out once per slice.
+   */
+  private scrollSoon(): void {
+    if (this.scrollPending) return;
+    this.scrollPending = true;
+    const win = this.frame.ownerDocument.defaultView;
+    const run = () => {
+      if (!this.scrollPending) return;
+      this.scrollPending = false;
+      this.restoreScroll();
+    };
+    win?.requestAnimationFrame(run);
+    // Hidden, the agent's page gets no frames: the position is still right when it comes back.
+    win?.setTimeout(run, 100);
   }
 
   private restoreScroll(): void {

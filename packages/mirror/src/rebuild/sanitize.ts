@@ -40,6 +40,15 @@ export function isStylesheetRel(rel: string | null): boolean {
   return rel !== null && /(^|\s)stylesheet(\s|$)/i.test(rel);
 }
 
+/**
+ * A plain element name: letters, digits, '.', '_' and '-', starting with a
+ * letter. A prefix ("svg:script", "x:script") would make createElementNS give
+ * the local name "script" past the inert check.
+ */
+export function isPlainName(tag: string): boolean {
+  return /^[a-z][a-z0-9._-]*$/i.test(tag);
+}
+
 export function isInertTag(tag: string): boolean {
   return INERT_TAGS.has(tag.toLowerCase());
 }

@@ -1,0 +1,314 @@
+/**
+ * A snapshot built by one parse: the tree is written out as HTML and the
+ * browser's parser makes the document, which is several times cheaper for a
+ * large page than a DOM call per node and attribute. The parsed document is
+ * then compared with the serialized tree node by node, which also numbers the
+ * nodes. Where the parser made something else of it (markup a script built
+ * that the parser would never produce: a <p> in a <p>, text directly in a
+ * <table>, adjacent text nodes), the children of that element are built again
+ * by the Builder, one DOM call at a time, as every later change is.
+ *
+ * The same rules as the Builder's apply, so the markup can say nothing the DOM
+ * path would not do:
+ * - element names must be plain (isPlainName) and not inert; every other
+ *   element is written as an empty comment and built by the Builder in its
+ *   place, as are raw-text elements (their text cannot be escaped) and
+ *   stylesheet links that carry their rules;
+ * - every attribute passes safeAttr, with the Builder's extra rules (the
+ *   mirror's own sandbox on frames, no address on a <link> that is not a
+ *   stylesheet, no namespace declarations); names outside a plain set and
+ *   values with U+0000 send their element to the Builder;
+ * - text and attribute values are escaped; comments are written empty and get
+ *   their text through the DOM; properties (PROP) are set through the Builder.
+ * The frame stays sandboxed without scripts whatever the markup says.
+ */
+import { DOC_TAG, PROP, SHADOW_TAG, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { Builder, MIRROR_ATTR, MIRROR_CSS, MIRROR_SANDBOX, NS } from './builder.js';
+import { dom } from './dom.js';
+import { isInertTag, isPlainName, isStylesheetRel, safeAttr } from './sanitize.js';
+
+/** Elements whose content the parser reads as raw text: their children cannot be written escaped. */
+const RAW_TEXT = new Set(['xmp', 'noembed', 'noframes', 'iframe', 'noscript', 'script', 'style']);
+/** Elements without an end tag: children written inside them would land beside them. */
+const VOID = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'source',
+  'track',
+  'wbr',
+  'param',
+  'keygen',
+  'frame',
+]);
+/** Attribute names the tokenizer reads exactly as written. */
+const PLAIN_ATTR = /^[a-zA-Z_][-a-zA-Z0-9_.:]*$/;
+/** The parser drops a newline right after these start tags. */
+const LEADING_NEWLINE = new Set(['pre', 'listing', 'textarea']);
+
+const TEXT_ESCAPES = /[&<>\r]/g;
+const ATTR_ESCAPES = /[&"\r]/g;
+const ESCAPED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;' };
+const escapeText = (s: string) => (/[&<>\r]/.test(s) ? s.replace(TEXT_ESCAPES, (c) => ESCAPED[c]!) : s);
+const escapeAttr = (s: string) => (/[&"\r]/.test(s) ? s.replace(ATTR_ESCAPES, (c) => ESCAPED[c]!) : s);
+
+function namespaceOf(ltag: string, parentNs: string): string {
+  return ltag === 'svg' ? NS.svg : ltag === 'math' ? NS.math : parentNs;
+}
+
+function childNamespace(ltag: string, ns: string): string {
+  return ltag === 'foreignobject' ? NS.html : ns;
+}
+
+/** Text the markup cannot carry as written: the parser drops U+0000, and an empty text makes no node. */
+function deferredText(text: string): boolean {
+  return text === '' || text.includes('\0');
+}
+
+/** Whether an element is left to the Builder: written as an empty comment, built in its place after the parse. */
+function deferredElement(node: SerializedElement, ns: string): boolean {
+  const tag = node[0];
+  const ltag = tag.toLowerCase();
+  if (!isPlainName(tag) || isInertTag(ltag)) return true;
+  // The HTML parser lowercases HTML names, and reads some as others (<image> is <img>).
+  // <plaintext> has no end tag: everything after it would be its text.
+  if (ns === NS.html && (tag !== ltag || ltag === 'image' || ltag === 'plaintext')) return true;
+  const attrs = node[1] || null;
+  if (ltag === 'link' && attrs && attrs[PROP.css] !== undefined) return true;
+  if (ns === NS.html && node.length > 2 && (VOID.has(ltag) || RAW_TEXT.has(ltag))) {
+    // Children of a raw-text or void element: only a nested document or a shadow root can be said without markup.
+    for (let i = 2; i < node.length; i++) {
+      const c = node[i];
+      if (!Array.isArray(c) || (c[0] !== DOC_TAG && c[0] !== SHADOW_TAG)) return true;
+    }
+  }
+  if (attrs) {
+    for (const name in attrs) {
+      if (name.charCodeAt(0) === 32) continue;
+      if (!PLAIN_ATTR.test(name) || attrs[name]!.includes('\0')) return true;
+    }
+  }
+  return false;
+}
+
+/** Writes the markup of a snapshot's root element. */
+class Writer {
+  out = '';
+
+  constructor(private readonly base: string) {}
+
+  /** The mirror's own <base> and <style>, first in the head, before anything can resolve a URL. */
+  private mirrorHead(): string {
+    const href = escapeAttr(safeAttr('a', 'href', this.base) ?? 'about:invalid');
+    return `<base href="${href}" ${MIRROR_ATTR}=""><style ${MIRROR_ATTR}="">${MIRROR_CSS}</style>`;
+  }
+
+  root(root: SerializedElement): void {
+    this.startTag(root, 'html');
+    if (!hasHead(root)) this.out += `<head>${this.mirrorHead()}</head>`;
+    this.children(root, NS.html, true);
+    this.out += '</html>';
+  }
+
+  private node(node: SerializedNode, ns: string, top: boolean): void {
+    if (typeof node === 'string') {
+      this.out += deferredText(node) ? '<!---->' : escapeText(node);
+    } else if (node[0] === '#') {
+      this.out += '<!---->';
+    } else {
+      this.element(node as SerializedElement, ns, top);
+    }
+  }
+
+  private element(node: SerializedElement, parentNs: string, top: boolean): void {
+    const ltag = node[0].toLowerCase();
+    const ns = namespaceOf(ltag, parentNs);
+    if (deferredElement(node, ns)) {
+      this.out += '<!---->';
+      return;
+    }
+    this.startTag(node, ltag);
+    if (top && ltag === 'head') this.out += this.mirrorHead();
+    if (ns === NS.html && VOID.has(ltag)) return;
+    if (ns === NS.html && LEADING_NEWLINE.has(ltag) && typeof node[2] === 'string' && node[2].charCodeAt(0) === 10) this.out += '\n';
+    this.children(node, childNamespace(ltag, ns), false);
+    this.out += `</${node[0]}>`;
+  }
+
+  private children(node: SerializedElement, ns: string, top: boolean): void {
+    let textBefore = false;
+    for (let i = 2; i < node.length; i++) {
+      const child = node[i] as SerializedNode;
+      if (Array.isArray(child) && (child[0] === SHADOW_TAG || child[0] === DOC_TAG)) continue;
+      const text = typeof child === 'string' && !deferredText(child);
+      // Two texts in a row would be parsed as one: a comment keeps them apart, and goes after the parse.
+      if (text && textBefore) this.out += '<!---->';
+      textBefore = text;
+      this.node(child, ns, top);
+    }
+  }
+
+  private startTag(node: SerializedElement, ltag: string): void {
+    let out = '<' + node[0];
+    const attrs = node[1] || null;
+    if (attrs) {
+      for (const name in attrs) {
+        if (name.charCodeAt(0) === 32) continue; // a property, set after the parse
+        if (name === 'xmlns' || name.startsWith('xmlns:') || name.toLowerCase().startsWith('shadowroot')) continue;
+        if ((ltag === 'iframe' || ltag === 'frame') && name.toLowerCase() === 'sandbox') continue;
+        if (ltag === 'link' && name === 'href' && !isStylesheetRel(attrs.rel ?? null)) continue;
+        const safe = safeAttr(ltag, name, attrs[name]!);
+        if (safe !== null) out += ` ${name}="${escapeAttr(safe)}"`;
+      }
+    }
+    if (ltag === 'iframe' || ltag === 'frame') out += ` sandbox="${MIRROR_SANDBOX}"`;
+    this.out += out + '>';
+  }
+}
+
+function hasHead(root: SerializedElement): boolean {
+  for (let i = 2; i < root.length; i++) {
+    const c = root[i] as SerializedNode;
+    if (Array.isArray(c) && c[0] !== '#') return c[0].toLowerCase() === 'head';
+  }
+  return false;
+}
+
+/** Thrown where the parsed document cannot be matched to the serialized tree at all. */
+class Mismatch extends Error {}
+
+/**
+ * Walks the parsed document beside the serialized tree: numbers each node,
+ * builds what was left to the Builder, sets properties, and builds again
+ * the children of any element the parser made differently.
+ */
+class Matcher {
+  constructor(
+    private readonly builder: Builder,
+    private readonly register: (id: number, node: Node) => void,
+  ) {}
+
+  /**
+   * Matches the children of `el`, or builds them again. `root`: `el` is the
+   * document element (its head gets the mirror's <base>); `skip`: nodes of the
+   * mirror's own come first; `strict`: a mismatch cannot be mended here (the
+   * document element, the head with the mirror's <base>) and throws Mismatch.
+   */
+  children(el: Element, node: SerializedElement, next: { id: number }, ns: string, skip: number, root: boolean, strict: boolean): void {
+    const first = next.id;
+    if (this.tryChildren(el, node, next, ns, skip, root)) return;
+    if (strict) throw new Mismatch();
+    // The parser made something else of these children: build them one by one.
+    while (dom.firstChild(el)) dom.remove(el, dom.firstChild(el)!);
+    next.id = first;
+    this.builder.children(el, node, next, ns);
+  }
+
+  private tryChildren(el: Element, node: SerializedElement, next: { id: number }, ns: string, skip: number, root: boolean): boolean {
+    let c = dom.firstChild(el);
+    for (let k = 0; k < skip && c; k++) c = dom.nextSibling(c);
+    let textBefore = false;
+    for (let i = 2; i < node.length; i++) {
+      const child = node[i] as SerializedNode;
+      if (typeof child === 'string') {
+        if (deferredText(child)) {
+          if (!c || dom.type(c) !== 8) return false;
+          c = this.replace(el, c, child, next, ns);
+          textBefore = false;
+          continue;
+        }
+        if (textBefore) {
+          // The comment that kept two texts apart.
+          if (!c || dom.type(c) !== 8) return false;
+          const sep = c;
+          c = dom.nextSibling(c);
+          dom.remove(el, sep);
+        }
+        if (!c || dom.type(c) !== 3 || (c as Text).data !== child) return false;
+        this.register(next.id++, c);
+        c = dom.nextSibling(c);
+        textBefore = true;
+        continue;
+      }
+      textBefore = false;
+      if (child[0] === '#') {
+        if (!c || dom.type(c) !== 8) return false;
+        (c as Comment).data = (child as ['#', string])[1];
+        this.register(next.id++, c);
+        c = dom.nextSibling(c);
+        continue;
+      }
+      if (child[0] === SHADOW_TAG) {
+        this.builder.shadow(el, child, next, ns);
+        continue;
+      }
+      if (child[0] === DOC_TAG) {
+        this.builder.nestedDocument(el as HTMLIFrameElement, child, next);
+        continue;
+      }
+      if (!c) return false;
+      const elementNode = child as SerializedElement;
+      const ltag = elementNode[0].toLowerCase();
+      const childNs = namespaceOf(ltag, ns);
+      if (deferredElement(elementNode, childNs)) {
+        if (dom.type(c) !== 8) return false;
+        c = this.replace(el, c, child, next, ns);
+        continue;
+      }
+      if (dom.type(c) !== 1 || dom.localName(c as Element) !== child[0]) return false;
+      const element = c as Element;
+      this.register(next.id++, element);
+      const head = root && ltag === 'head';
+      this.children(element, elementNode, next, childNamespace(ltag, childNs), head ? 2 : 0, false, head);
+      this.builder.props(element, elementNode[1] || {});
+      c = dom.nextSibling(c);
+    }
+    return c === null;
+  }
+
+  /** Builds a node left to the Builder in place of its placeholder comment; returns what follows it. */
+  private replace(parent: Element, placeholder: Node, node: SerializedNode, next: { id: number }, ns: string): Node | null {
+    const after = dom.nextSibling(placeholder);
+    const built = this.builder.build(parent.ownerDocument, node, next, ns);
+    dom.replace(parent, built, placeholder);
+    return after;
+  }
+}
+
+/**
+ * Writes the snapshot's tree into `doc` with one parse and numbers its nodes
+ * from `firstId`. Returns false, with `doc` in an unknown state, when the
+ * parser made another document of it: the caller then builds it node by node.
+ */
+export function writeSnapshot(
+  doc: Document,
+  root: SerializedElement,
+  options: { quirks: boolean; base: string; firstId: number },
+  builder: Builder,
+  register: (id: number, node: Node) => void,
+): boolean {
+  if (root[0].toLowerCase() !== 'html' || deferredElement(root, NS.html)) return false;
+  const writer = new Writer(options.base);
+  writer.root(root);
+  dom.write(doc, (options.quirks ? '' : '<!DOCTYPE html>') + writer.out);
+  const html = dom.documentElement(doc);
+  if (!html) return false;
+  const next = { id: options.firstId };
+  register(next.id++, html);
+  try {
+    new Matcher(builder, register).children(html, root, next, NS.html, hasHead(root) ? 0 : 1, true, true);
+  } catch (err) {
+    // A tree nested deeper than the stack allows is built node by node too (or refused there).
+    if (err instanceof Mismatch || err instanceof RangeError) return false;
+    throw err;
+  }
+  builder.props(html, root[1] || {});
+  return true;
+}
