@@ -694,9 +694,9 @@ async function main(): Promise<void> {
         extraPages: server.extra,
         bundles: { visitorTandem: e2eVisitorTandem!, visitorRrweb: e2eVisitorRrweb!, agentRrweb: e2eAgentRrweb!, watch: e2eWatch! },
         track: (kill) => (kills.add(kill), () => kills.delete(kill)),
+        onPage: (r) => printE2e(r, E2E_CHURN_SECONDS),
         verbose: VERBOSE,
       });
-      for (const r of e2e) printE2e(r, E2E_CHURN_SECONDS);
     }
 
     for (const spec of pages)

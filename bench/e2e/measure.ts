@@ -9,10 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, CDPSession, Page, WebSocket as PwWebSocket } from 'playwright-core';
 import { ADMIN, startNode, type ServerNode } from '../load/nodes.js';
-import { loadLine, percentile, progress, sleep, within } from '../load/report.js';
-import type { E2eVisitor, E2eVisitorState } from '../harness/e2e-visitor.js';
+import { loadLine, progress, sleep, within } from '../load/report.js';
+import type { E2eVisitor } from '../harness/e2e-visitor.js';
 import type { WatchState } from '../harness/e2e-agent-watch.js';
 import { startRelay, type Relay } from './relay.js';
+import { churnFigures, snapshotFigures, type ChurnRun, type E2eKind, type Framed, type SnapshotRun } from './figures.js';
+
+export type { ChurnRun, E2eKind, SnapshotRun } from './figures.js';
 
 export interface E2ePage {
   key: 'generated' | 'booking';
@@ -38,47 +41,9 @@ export interface E2eOptions {
   bundles: { visitorTandem: string; visitorRrweb: string; agentRrweb: string; watch: string };
   /** Registers a kill for the watchdog; returns its removal. */
   track(kill: () => void): () => void;
+  /** Called with each page's results as soon as they are in (the tables are printed then, not only at the end). */
+  onPage(r: E2ePageResults): void;
   verbose: boolean;
-}
-
-export type E2eKind = 'tandem' | 'rrweb';
-
-export interface SnapshotRun {
-  /** From the visitor receiving the request for a snapshot to the first agent frame showing the top screenful (laid out). */
-  firstScreenMs: number;
-  /** ... to the last batch of the snapshot applied and laid out on the agent. */
-  completeMs: number;
-  /** ... to the last snapshot message handed to the visitor's socket. */
-  lastSentMs: number;
-  /** The visitor's main-thread CPU (CDP ThreadTime delta) over the window around the snapshot. */
-  cpuMs: number;
-  /** That window, wall clock. */
-  windowMs: number;
-  longestTaskMs: number;
-  longTaskSupported: boolean;
-  /** Snapshot messages as they went on the socket (Playwright framesent): count and payload bytes. */
-  messages: number;
-  bytes: number;
-  visitorElements: number;
-  agentElements: number;
-  agentHeight: number;
-  load: string;
-}
-
-export interface ChurnRun {
-  seconds: number;
-  opsPerS: number;
-  ticks: number;
-  ticksSeen: number;
-  lagP50: number;
-  lagP95: number;
-  lagMax: number;
-  /** Median lag over the first and the last second of the churn: growing means falling behind. */
-  lagFirstS: number;
-  lagLastS: number;
-  upstreamBytesPerS: number;
-  messagesPerS: number;
-  load: string;
 }
 
 export interface NativeRun {
@@ -102,12 +67,6 @@ const POLL_MS = 100;
 
 const metricsOf = (r: { metrics: { name: string; value: number }[] }): Record<string, number> =>
   Object.fromEntries(r.metrics.map((m) => [m.name, m.value]));
-
-interface Framed {
-  at: number;
-  bytes: number;
-  binary: boolean;
-}
 
 /** Every message the page sends on sockets whose path starts with `path`, as Playwright sees them (outside the page). */
 function watchFrames(page: Page, path: string): Framed[] {
@@ -150,96 +109,6 @@ async function agentSettled(agent: Page, kind: E2eKind, limitMs: number): Promis
     if (Date.now() > deadline) throw new Error(`${kind}: the agent's mirror did not settle within ${limitMs} ms (frames: ${a.samples.length})`);
     await sleep(POLL_MS);
   }
-}
-
-function snapshotFigures(
-  v: E2eVisitorState,
-  a: WatchState,
-  kind: E2eKind,
-  frames: Framed[],
-  visitorElements: number,
-  viewportHeight: number,
-  cpu: { ms: number; windowMs: number },
-  verbose: boolean,
-): SnapshotRun {
-  const s = v.snapshotAt;
-  const sent = v.sent.filter((m) => m.binary === (kind === 'tandem') && m.at >= s);
-  const lastSent = sent.at(-1)!.at;
-  const finalSample = a.samples.at(-1)!;
-  // Frames of the snapshot: after it started, with more elements than the blank document the mirror had before.
-  const blank = a.samples.filter((x) => x[0] < s).at(-1)?.[2] ?? 0;
-  const built = a.samples.filter((x) => x[0] >= s && x[2] > blank);
-  // The top screenful: the first laid-out frame whose body is as tall as the viewport (or as the whole page, if that is shorter).
-  const screen = Math.min(viewportHeight, finalSample[1]);
-  const first = built.find((x) => x[1] >= screen) ?? finalSample;
-  // The complete page: the first frame with the settled mirror's element count and height (later frames may only change attributes).
-  const complete = built.find((x) => x[1] === finalSample[1] && x[2] === finalSample[2]) ?? finalSample;
-  if (verbose)
-    console.error(
-      `    ${kind}: agent frames [ms after snapshot start, body height, elements]`,
-      JSON.stringify(a.samples.map(([t, h, n]) => [t - s, h, n])),
-      'sent [ms, size, binary]',
-      JSON.stringify(v.sent.map((m) => [m.at - s, m.size, m.binary])),
-    );
-  const during = v.longTasks.filter(([start, d]) => start <= lastSent && start + d >= s);
-  const snapFrames = frames.filter((f) => f.binary === (kind === 'tandem'));
-  return {
-    firstScreenMs: first[0] - s,
-    completeMs: complete[0] - s,
-    lastSentMs: lastSent - s,
-    cpuMs: cpu.ms,
-    windowMs: cpu.windowMs,
-    longestTaskMs: during.reduce((m, [, d]) => Math.max(m, d), 0),
-    longTaskSupported: v.longTaskSupported,
-    messages: snapFrames.length,
-    bytes: snapFrames.reduce((n, f) => n + f.bytes, 0),
-    visitorElements,
-    agentElements: finalSample[2],
-    agentHeight: finalSample[1],
-    load: loadLine(),
-  };
-}
-
-/** Per tick: from the visitor writing it to the agent's mirror first showing it (or a later tick). */
-function churnFigures(
-  ticks: number[],
-  seen: [number, number][],
-  made: { ops: number; seconds: number },
-  frames: Framed[],
-  kind: E2eKind,
-): ChurnRun {
-  const lags: number[] = [];
-  const byTime: [number, number][] = [];
-  let j = 0;
-  for (let i = 1; i <= ticks.length; i++) {
-    while (j < seen.length && seen[j]![0] < i) j++;
-    if (j >= seen.length) break;
-    const lag = seen[j]![1] - ticks[i - 1]!;
-    lags.push(lag);
-    byTime.push([ticks[i - 1]! - ticks[0]!, lag]);
-  }
-  const sorted = [...lags].sort((x, y) => x - y);
-  const med = (xs: number[]) =>
-    percentile(
-      [...xs].sort((x, y) => x - y),
-      50,
-    );
-  const total = ticks.at(-1)! - ticks[0]! || 1;
-  const sent = frames.filter((f) => f.binary === (kind === 'tandem'));
-  return {
-    seconds: made.seconds,
-    opsPerS: made.ops / made.seconds,
-    ticks: ticks.length,
-    ticksSeen: lags.length,
-    lagP50: percentile(sorted, 50),
-    lagP95: percentile(sorted, 95),
-    lagMax: sorted.at(-1) ?? NaN,
-    lagFirstS: med(byTime.filter(([t]) => t < 1000).map(([, l]) => l)),
-    lagLastS: med(byTime.filter(([t]) => t > total - 1000).map(([, l]) => l)),
-    upstreamBytesPerS: sent.reduce((n, f) => n + f.bytes, 0) / made.seconds,
-    messagesPerS: sent.length / made.seconds,
-    load: loadLine(),
-  };
 }
 
 /** The churn on the visitor's page, with the agent watching the tick counter; sampling of layout is off meanwhile. */
@@ -486,6 +355,7 @@ export async function runE2e(browser: Browser, pages: E2ePage[], o: E2eOptions):
           progress(`  e2e ${p.key}: run ${run + 1}/${o.runs} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         }
         results.push(r);
+        o.onPage(r);
       }
     } finally {
       await agentCtx.close().catch(() => {});
