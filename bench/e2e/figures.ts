@@ -9,6 +9,9 @@ import type { WatchState } from '../harness/e2e-agent-watch.js';
 
 export type E2eKind = 'tandem' | 'rrweb';
 
+/** html, head and body: what an empty document has at most. */
+const BLANK_ELEMENTS = 3;
+
 export interface SnapshotRun {
   /** From the visitor receiving the request for a snapshot to the first agent frame showing the top screenful (laid out). */
   firstScreenMs: number;
@@ -69,8 +72,9 @@ export function snapshotFigures(
   const sent = v.sent.filter((m) => m.binary === (kind === 'tandem') && m.at >= s);
   const lastSent = sent.at(-1)?.at ?? NaN;
   const finalSample = a.samples.at(-1)!;
-  // Frames of the snapshot: after it started, with more elements than the blank document the mirror had before.
-  const blank = a.samples.filter((x) => x[0] < s).at(-1)?.[2] ?? 0;
+  // Frames of the snapshot: after it started, with more elements than the blank document the mirror had before (the
+  // viewer may create its iframe only after the snapshot started; a blank document has html, head and body at most).
+  const blank = Math.max(BLANK_ELEMENTS, a.samples.filter((x) => x[0] < s).at(-1)?.[2] ?? 0);
   const built = a.samples.filter((x) => x[0] >= s && x[2] > blank);
   // The top screenful: the first laid-out frame whose body is as tall as the viewport (or as the whole page, if that is shorter).
   const screen = Math.min(viewportHeight, finalSample[1]);

@@ -46,6 +46,17 @@ describe('snapshotFigures', () => {
     expect(r.agentElements).toBe(2000);
   });
 
+  it('does not take the blank document of a mirror iframe made after the snapshot started for a screenful', () => {
+    const a = agent([
+      [1020, 800, 3], // the viewer made its iframe once the agent joined: blank, as tall as the viewport
+      [1300, 2400, 400],
+      [1500, 9000, 2000],
+    ]);
+    const r = snapshotFigures(v, a, 'tandem', [], 2000, 800, cpu, false);
+    expect(r.firstScreenMs).toBe(300);
+    expect(r.completeMs).toBe(500);
+  });
+
   it('takes a page shorter than the viewport as a screenful once it is all there', () => {
     const a = agent([
       [990, 800, 3],
