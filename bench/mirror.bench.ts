@@ -176,7 +176,7 @@ interface VisitorSample {
   churn?: ChurnSample;
 }
 
-export interface PageSpec {
+interface PageSpec {
   key: 'generated' | 'booking';
   title: string;
   url: string;
@@ -312,7 +312,7 @@ function rotate<T>(list: T[], run: number): T[] {
   return [...list.slice(k), ...list.slice(0, k)];
 }
 
-export interface PageResults {
+interface PageResults {
   spec: PageSpec;
   /** /proc/loadavg when the page's runs ended. */
   load: string;
