@@ -13,7 +13,7 @@ export interface InPageFigures {
   agentVsNative: number;
   /** rrweb's snapshot JSON bytes / Tandem's. */
   rawRatio: number;
-  /** Tandem's snapshot, gzip -6 per message (what the SDK sent before the streaming encoder). */
+  /** Tandem's snapshot messages, each gzipped at level 6 by the bench (used only when the end-to-end part, which counts the SDK's own bytes, did not run). */
   gzip: number;
   load: string;
 }
@@ -139,9 +139,10 @@ export function printTargets(t: TargetInput): void {
     ['target', 'measured', 'target', 'load avg (1, 5, 15 min)', 'status'],
     rows,
   );
+  const runs = e ? `; end-to-end figures are medians of ${e.snapshot.tandem.length} run(s)` : '';
   console.log(
     `load average now: ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')}; end-to-end figures are medians of ${e?.snapshot.tandem.length ?? 0} run(s)`,
+      .join(' ')}${runs}`,
   );
 }
