@@ -2,7 +2,8 @@
  * Tandem's DOM mirror against rrweb, side by side in one headless Chromium run.
  * See bench/README.md for what each number means.
  *
- *   npm run bench:mirror -- [--runs 5] [--seed 1] [--bytes 1600000] [--churn-seconds 3] [--page generated|booking] [--verbose]
+ *   npm run bench:mirror -- [--runs 5] [--e2e-runs 3] [--seed 1] [--bytes 1600000] [--churn-seconds 10]
+ *                           [--inpage-churn-seconds 3] [--page generated|booking] [--only e2e|inpage] [--verbose]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -15,8 +16,12 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { launchBrowser } from '../test/helpers/browser.js';
 import { DEFAULT_BYTES, DEFAULT_SEED, generatePage } from './generate-page.js';
 import { startServer, type StaticServer } from './server.js';
+import { loadLine } from './load/report.js';
 import type { ChurnResult, SnapshotResult } from './harness/visitor.js';
 import type { AgentResult } from './harness/agent.js';
+import { runE2e, type E2ePage, type E2ePageResults } from './e2e/measure.js';
+import { printE2e } from './e2e/report.js';
+import { printTargets, type InPageFigures } from './targets.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const HARNESS = join(ROOT, 'bench', 'harness');
@@ -40,7 +45,14 @@ function numArg(name: string, fallback: number, min: number, max: number): numbe
 const RUNS = Math.round(numArg('runs', 5, 1, 50));
 const SEED = Math.round(numArg('seed', DEFAULT_SEED, 0, 2 ** 32 - 1));
 const TARGET_BYTES = Math.round(numArg('bytes', DEFAULT_BYTES, 10_000, 20_000_000));
-const CHURN_SECONDS = numArg('churn-seconds', 3, 0.5, 30);
+const CHURN_SECONDS = numArg('inpage-churn-seconds', 3, 0.5, 30);
+/** End to end (bench/e2e/): runs per page, and the churn through the server (0: none). */
+const E2E_RUNS = Math.round(numArg('e2e-runs', 3, 1, 20));
+const E2E_CHURN_SECONDS = numArg('churn-seconds', 10, 0, 60);
+const ONLY_PART = arg('only');
+if (ONLY_PART !== undefined && ONLY_PART !== 'e2e' && ONLY_PART !== 'inpage') throw new Error('--only must be e2e or inpage');
+const IN_PAGE = ONLY_PART !== 'e2e';
+const E2E = ONLY_PART !== 'inpage';
 /** The churn costs 3 x CHURN_SECONDS per page and run: by default it is measured in the first 3 runs only, to stay near 3 minutes. */
 const CHURN_RUNS = Math.min(RUNS, Math.round(numArg('churn-runs', 3, 1, 50)));
 const ONLY = arg('page');
@@ -52,13 +64,13 @@ const CHURN_PER_TICK = 10;
 const SETTLE_MS = 400;
 const VIEWPORT = { width: 1280, height: 800 };
 /** Hard limit for the whole run: the script always stops by itself. */
-const OVERALL_LIMIT_MS = 90_000 + RUNS * 60_000 + CHURN_SECONDS * RUNS * 12_000;
+const OVERALL_LIMIT_MS =
+  90_000 +
+  (IN_PAGE ? RUNS * 60_000 + CHURN_SECONDS * RUNS * 12_000 : 0) +
+  (E2E ? 60_000 + E2E_RUNS * 2 * 90_000 + E2E_CHURN_SECONDS * 4 * 3_000 : 0);
 
+/** The bundle budgets (DESIGN.md); the mirror's targets (issue 13) are in targets.ts. */
 const TARGETS = {
-  snapshotSpeedup: 10,
-  bytesFactor: 3,
-  agentVsNative: 1.5,
-  longTaskMs: 50,
   captureBundleGz: 25 * 1024,
   loaderGz: 3 * 1024,
 };
@@ -302,6 +314,8 @@ function rotate<T>(list: T[], run: number): T[] {
 
 interface PageResults {
   spec: PageSpec;
+  /** /proc/loadavg when the page's runs ended. */
+  load: string;
   elements: number;
   visitor: Record<VisitorKind, VisitorSample[]>;
   agent: Record<AgentKind, AgentResult[]>;
@@ -310,6 +324,7 @@ interface PageResults {
 async function measurePage(browser: Browser, origin: string, spec: PageSpec, bundles: Bundles): Promise<PageResults> {
   const results: PageResults = {
     spec,
+    load: '',
     elements: 0,
     visitor: { none: [], tandem: [], rrweb: [] },
     agent: { native: [], srcdoc: [], tandem: [], rrweb: [] },
@@ -349,6 +364,7 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
       `  ${spec.key}: run ${run + 1}/${RUNS} done in ${secs(Date.now() - started)} s (visitor ${secs(visitorDone - started)} s, agent ${secs(Date.now() - visitorDone)} s)`,
     );
   }
+  results.load = loadLine();
   return results;
 }
 
@@ -418,7 +434,7 @@ function report(r: PageResults): void {
   const longTaskSupported = r.visitor.tandem.every((v) => v.snapshot!.longTaskSupported);
 
   const rows: Row[] = [
-    ['full snapshot (ms)', fmtMs(tMs), fmtMs(rMs), fmtX(rMs / tMs), '>= 10x faster than rrweb', met(rMs / tMs >= TARGETS.snapshotSpeedup)],
+    ['full snapshot (ms)', fmtMs(tMs), fmtMs(rMs), fmtX(rMs / tMs), '(info: capture alone; the CPU target is end to end)', ''],
     [
       '  start call returned (ms)',
       fmtMs(snap('tandem', (s) => s.returnedMs)),
@@ -435,22 +451,8 @@ function report(r: PageResults): void {
       '(info, not in the above)',
       '',
     ],
-    [
-      'snapshot bytes, raw JSON',
-      fmtInt(tRaw),
-      fmtInt(rRaw),
-      fmtX(rRaw / tRaw),
-      '>= 3x fewer than rrweb',
-      met(rRaw / tRaw >= TARGETS.bytesFactor),
-    ],
-    [
-      'snapshot bytes, gzip -6 (on the wire)',
-      fmtInt(tGz),
-      fmtInt(rGz),
-      fmtX(rGz / tGz),
-      '>= 3x fewer than rrweb',
-      met(rGz / tGz >= TARGETS.bytesFactor),
-    ],
+    ['snapshot bytes, raw JSON', fmtInt(tRaw), fmtInt(rRaw), fmtX(rRaw / tRaw), '(info; target in the targets table)', ''],
+    ['snapshot bytes, gzip -6 (on the wire)', fmtInt(tGz), fmtInt(rGz), fmtX(rGz / tGz), '(info)', ''],
     [
       "  floor: the page's text alone, gzip -6",
       fmtInt(r.spec.textGzip),
@@ -467,22 +469,15 @@ function report(r: PageResults): void {
       '(info)',
       '',
     ],
-    [
-      '  agent view / native',
-      fmtX(tAgent / nativeMs),
-      fmtX(rAgent / nativeMs),
-      '',
-      '<= 1.5x native',
-      met(tAgent / nativeMs <= TARGETS.agentVsNative),
-    ],
+    ['  agent view / native', fmtX(tAgent / nativeMs), fmtX(rAgent / nativeMs), '', '(info; target in the targets table)', ''],
     ['  of which JSON.parse (ms)', fmtMs(agent('tandem', (a) => a.parseMs)), fmtMs(agent('rrweb', (a) => a.parseMs)), '', '(info)', ''],
     [
       `longest task during snapshot (ms)${longTaskSupported ? '' : ' [longtask unsupported!]'}`,
       fmtMs(tLong),
       fmtMs(rLong),
       '',
-      'no task over 50 ms (every run)',
-      met(longTaskSupported && tLongMax <= TARGETS.longTaskMs),
+      `(info: worst run ${fmtMs(tLongMax)})`,
+      '',
     ],
     [
       `churn: main-thread task time, ms/s over ${fmtMs(base.task)} baseline`,
@@ -513,9 +508,10 @@ function report(r: PageResults): void {
   ];
   printTable(
     `== ${r.spec.title}: ${fmtInt(r.spec.htmlBytes)} B of HTML, ${fmtInt(r.elements)} elements (medians of ${RUNS} runs, churn of ${CHURN_RUNS}; Tandem snapshot in ${r.visitor.tandem[0]!.snapshot!.messageCount} message(s)) ==`,
-    ['measure', 'Tandem', 'rrweb', 'rrweb/Tandem', 'target (Tandem)', 'status'],
+    ['measure', 'Tandem', 'rrweb', 'rrweb/Tandem', 'notes', ''],
     rows,
   );
+  console.log(`load average when the runs ended (1, 5, 15 min): ${r.load}`);
   const check = (k: AgentKind) => {
     const a = r.agent[k].at(-1)!;
     return `${k === 'native' ? 'write' : k} ${fmtInt(a.elements)} elements, body ${fmtInt(a.height)} px${a.sheetsPending ? `, ${a.sheetsPending} stylesheet(s) never loaded` : ''}`;
@@ -532,6 +528,19 @@ function report(r: PageResults): void {
     console.log('(DESIGN.md sets the snapshot, bytes and agent-view targets for the 1.6 MB page; they are marked here for reference.)');
 }
 
+/** What the targets table takes of the in-page runs (medians, as in the table above). */
+function inPageFigures(r: PageResults | undefined): InPageFigures | undefined {
+  if (!r) return undefined;
+  const snap = (k: Recorder, f: (s: NonNullable<VisitorSample['snapshot']>) => number) => median(r.visitor[k].map((v) => f(v.snapshot!)));
+  const agent = (k: AgentKind) => median(r.agent[k].map((a) => a.ms));
+  return {
+    agentVsNative: agent('tandem') / Math.min(agent('native'), agent('srcdoc')),
+    rawRatio: snap('rrweb', (s) => s.raw) / snap('tandem', (s) => s.raw),
+    gzip: snap('tandem', (s) => s.gzip),
+    load: r.load,
+  };
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -539,8 +548,11 @@ async function main(): Promise<void> {
   let browser: Browser | null = null;
   let server: StaticServer | null = null;
   let closing: Promise<void> | null = null;
+  /** Kills of the child processes the run started (the Tandem node), by pid, for the watchdog and signals. */
+  const kills = new Set<() => void>();
   const cleanup = () =>
     (closing ??= (async () => {
+      for (const kill of kills) kill();
       await browser?.close().catch(() => {});
       await server?.close().catch(() => {});
     })());
@@ -556,7 +568,7 @@ async function main(): Promise<void> {
     // Visitor bundles: built as the production ones are; missing ones are built first.
     const session = join(ROOT, 'packages/sdk/dist/tandem-session.js');
     const loader = join(ROOT, 'packages/sdk/dist/tandem.js');
-    if (!existsSync(session) || !existsSync(loader)) {
+    if (!existsSync(session) || !existsSync(loader) || !existsSync(join(ROOT, 'packages/console/dist/console.js'))) {
       console.error('building browser bundles (node scripts/build.mjs)...');
       execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
     }
@@ -574,6 +586,9 @@ async function main(): Promise<void> {
       bundleSource(`import { record } from 'rrweb'; (window as any).rrwebRecord = record;`),
       bundleSource(`import { Replayer } from 'rrweb'; (window as any).rrwebReplayer = Replayer;`),
     ]);
+    const [e2eVisitorTandem, e2eVisitorRrweb, e2eAgentRrweb, e2eWatch] = await Promise.all(
+      ['e2e-visitor-tandem.ts', 'e2e-visitor-rrweb.ts', 'e2e-agent-rrweb.ts', 'e2e-agent-watch.ts'].map((f) => bundleFile(join(HARNESS, f))),
+    );
     const bundles: Bundles = {
       visitor: { none: vNone, tandem: vTandem, rrweb: vRrweb },
       agent: { native: aNative, srcdoc: aSrcdoc, tandem: aTandem, rrweb: aRrweb },
@@ -605,8 +620,16 @@ async function main(): Promise<void> {
       `  runs: ${RUNS} (medians), generated page: seed ${SEED}, target ${fmtInt(TARGET_BYTES)} B -> ${fmtInt(generated.bytes)} B, ${generated.cards} cards, ~${fmtInt(generated.elements)} start tags`,
     );
     console.log(
-      `  churn: ${CHURN_PER_TICK} changes every ${CHURN_INTERVAL_MS} ms (1,000/s) for ${CHURN_SECONDS} s, in the first ${CHURN_RUNS} run(s); viewport ${VIEWPORT.width}x${VIEWPORT.height}`,
+      `  parts: ${[IN_PAGE && 'in-page', E2E && 'end to end'].filter(Boolean).join(' and ')}; viewport ${VIEWPORT.width}x${VIEWPORT.height}`,
     );
+    if (IN_PAGE)
+      console.log(
+        `  in-page churn: ${CHURN_PER_TICK} changes every ${CHURN_INTERVAL_MS} ms (1,000/s) for ${CHURN_SECONDS} s, in the first ${CHURN_RUNS} run(s)`,
+      );
+    if (E2E)
+      console.log(
+        `  end to end: ${E2E_RUNS} run(s) per page; churn through the server: 1,000 changes/s for ${E2E_CHURN_SECONDS} s, in the first run`,
+      );
     console.log(
       `  session bundle built ${statSync(session).mtime.toISOString()}; load average at start ${loadavg()
         .map((l) => l.toFixed(2))
@@ -633,8 +656,57 @@ async function main(): Promise<void> {
     ].filter((p) => !ONLY || p.key === ONLY) as PageSpec[];
 
     const results: PageResults[] = [];
-    for (const spec of pages) results.push(await measurePage(browser, origin, spec, bundles));
-    for (const r of results) report(r);
+    if (IN_PAGE) {
+      for (const spec of pages) results.push(await measurePage(browser, origin, spec, bundles));
+      for (const r of results) report(r);
+    }
+
+    let e2e: E2ePageResults[] = [];
+    if (E2E) {
+      // The same pages, with Tandem's snippet pointing at the node (its origin is known only once it runs).
+      const snippet = (node: string) =>
+        `<script>window.Tandem=window.Tandem||function(){(Tandem.q=Tandem.q||[]).push(arguments)};Tandem('init',{siteKey:'demo'});</script><script src="${node}/tandem.js" async></script>`;
+      const e2ePages: E2ePage[] = pages.map((p) =>
+        p.key === 'generated'
+          ? {
+              key: p.key,
+              url: p.url,
+              tandemPath: '/__bench/page-tandem.html',
+              tandemHtml: (node) => generated.html.replace(/<\/head>/i, `${snippet(node)}</head>`),
+            }
+          : {
+              key: p.key,
+              url: p.url,
+              // Beside booking.html, so its relative links (styles.css) resolve the same.
+              tandemPath: '/booking-tandem.html',
+              tandemHtml: (node) => bookingHtml.replace('src="/tandem.js"', `src="${node}/tandem.js"`),
+            },
+      );
+      e2e = await runE2e(browser, e2ePages, {
+        root: ROOT,
+        runs: E2E_RUNS,
+        churnSeconds: E2E_CHURN_SECONDS,
+        churnIntervalMs: CHURN_INTERVAL_MS,
+        churnPerTick: CHURN_PER_TICK,
+        seed: SEED,
+        viewport: VIEWPORT,
+        staticOrigin: origin,
+        extraPages: server.extra,
+        bundles: { visitorTandem: e2eVisitorTandem!, visitorRrweb: e2eVisitorRrweb!, agentRrweb: e2eAgentRrweb!, watch: e2eWatch! },
+        track: (kill) => (kills.add(kill), () => kills.delete(kill)),
+        onPage: (r) => printE2e(r, E2E_CHURN_SECONDS),
+        verbose: VERBOSE,
+      });
+    }
+
+    for (const spec of pages)
+      printTargets({
+        key: spec.key,
+        title: spec.title,
+        inPage: inPageFigures(results.find((r) => r.spec.key === spec.key)),
+        e2e: e2e.find((r) => r.page.key === spec.key),
+        pageGzip: gz6(spec.baselineHtml),
+      });
 
     const sessionGz = gz9(readFileSync(session));
     const loaderGz = gz9(readFileSync(loader));

@@ -3,6 +3,7 @@
  *   /__bench/page.html   the generated page (from memory)
  *   /__bench/agent.html  the empty agent page the rebuilds render into
  *   /img/...             404 at once (the generated page's pictures)
+ *   paths in `extra`     pages the caller adds while the server runs (the end-to-end visitor pages)
  *   anything else        a file of packages/demo/public (the booking page and its CSS)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,11 +26,14 @@ const AGENT_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>agen
 
 export interface StaticServer {
   origin: string;
+  /** More pages by path, served as HTML; may be filled while the server runs. */
+  extra: Map<string, string>;
   close(): Promise<void>;
 }
 
 export async function startServer(publicDir: string, generatedHtml: string): Promise<StaticServer> {
   const root = normalize(publicDir + sep);
+  const extra = new Map<string, string>();
   const server: Server = createServer((req, res) => {
     // A malformed address makes decodeURIComponent throw: answer 400 rather than leave an unhandled rejection that ends the run.
     serve(req, res).catch(() => {
@@ -45,6 +49,8 @@ export async function startServer(publicDir: string, generatedHtml: string): Pro
     };
     if (path === '/__bench/page.html') return send(200, TYPES['.html']!, generatedHtml);
     if (path === '/__bench/agent.html') return send(200, TYPES['.html']!, AGENT_PAGE);
+    const page = extra.get(path);
+    if (page !== undefined) return send(200, TYPES['.html']!, page);
     if (path.startsWith('/img/')) return send(404, 'text/plain', 'not found');
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
     if (!file.startsWith(root)) return send(403, 'text/plain', 'forbidden');
@@ -61,6 +67,7 @@ export async function startServer(publicDir: string, generatedHtml: string): Pro
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
+    extra,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -4,7 +4,7 @@
  * `window.__bench` for mirror.bench.ts to drive with page.evaluate.
  */
 
-import { prng } from '../prng.js';
+import { startChurn, type Churn } from './churn.js';
 
 /** What a recorder entry (visitor-tandem.ts, visitor-rrweb.ts) provides. */
 export interface Recorder {
@@ -61,9 +61,7 @@ export function install(recorder: Recorder | null): void {
   let stop: (() => void) | null = null;
   let changeMessages = 0;
   let changeChars = 0;
-  let churnTimer: ReturnType<typeof setInterval> | null = null;
-  let churnOps = 0;
-  let churnStarted = 0;
+  let churn: Churn | null = null;
 
   async function snapshot(): Promise<SnapshotResult> {
     if (!recorder) throw new Error('no recorder on this page');
@@ -128,78 +126,17 @@ export function install(recorder: Recorder | null): void {
     };
   }
 
-  /**
-   * Changes `perTick` nodes every `intervalMs`, like a page with live prices and
-   * availability: a deterministic mix of text edits (short texts such as prices,
-   * counts and labels, replaced by text of the same length), attribute changes,
-   * inserted badges and their removal (inserts and removes balance, so the page
-   * keeps its size). The changes are chosen not to move the rest of the page:
-   * on a tall page, anything that shifts what follows makes Chromium re-walk the
-   * whole tree every frame (PrePaint), the page alone then saturates the main
-   * thread and a recorder's own cost can no longer be seen.
-   */
-  function churnStart(seed: number, intervalMs: number, perTick: number, kinds = [0, 1, 2, 3]): void {
-    const rnd = prng(seed);
-    const pick = <T>(list: T[]): T => list[Math.floor(rnd() * list.length)]!;
-    const body = document.body;
-    const texts: Text[] = [];
-    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const parent = n.parentElement?.localName;
-      const data = (n as Text).data.trim();
-      if (parent && !/^(script|style|option|textarea|select|title)$/.test(parent) && data.length > 0 && data.length <= 40) texts.push(n as Text);
-    }
-    const elements = Array.from(body.querySelectorAll<HTMLElement>('*')).filter((e) => !/^(script|style)$/.test(e.localName));
-    const containers = Array.from(body.querySelectorAll<HTMLElement>('div, li, p, section, label, td, span')).filter(
-      (e) => !e.closest('svg, select, button, script'),
-    );
-    const inserted: Element[] = [];
-    let counter = 0;
-    const words = ['Only 1 left', 'Price dropped', 'Booked 3 times today', 'New', 'Free cancellation', 'Updated'];
-    const DIGITS = '0123456789';
-    const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
-    /** The same text with each digit, and one letter in four, replaced: same length, same shape. */
-    const edit = (s: string) => s.replace(/[0-9]/g, () => pick([...DIGITS])).replace(/[a-z]/g, (c) => (rnd() < 0.25 ? pick([...LETTERS]) : c));
-
-    function op(): void {
-      const kind = kinds[Math.floor(rnd() * kinds.length)]!;
-      counter++;
-      if (kind === 0 && texts.length) {
-        const t = pick(texts);
-        t.data = edit(t.data);
-      } else if (kind === 1) {
-        const el = pick(elements);
-        const which = Math.floor(rnd() * 3);
-        if (which === 0) el.classList.toggle('bench-highlight');
-        else if (which === 1) el.setAttribute('data-bench', String(counter));
-        else el.setAttribute('aria-busy', counter % 2 ? 'true' : 'false');
-      } else if (kind === 2 || inserted.length === 0) {
-        const span = document.createElement('span');
-        span.className = 'badge bench-badge';
-        // Out of the flow, as badges and tooltips are: nothing else on the page moves.
-        span.setAttribute('style', 'position:absolute;top:0;right:0');
-        span.textContent = `${pick(words)} ${counter}`;
-        pick(containers).appendChild(span);
-        inserted.push(span);
-      } else {
-        inserted.shift()!.remove();
-      }
-      churnOps++;
-    }
-
-    churnOps = 0;
+  /** Changes `perTick` nodes every `intervalMs` (churn.ts), counting what the recorder emits meanwhile. */
+  function churnStart(seed: number, intervalMs: number, perTick: number): void {
     changeMessages = 0;
     changeChars = 0;
-    churnStarted = performance.now();
-    churnTimer = setInterval(() => {
-      for (let i = 0; i < perTick; i++) op();
-    }, intervalMs);
+    churn = startChurn(seed, intervalMs, perTick);
   }
 
   function churnStop(): ChurnResult {
-    if (churnTimer !== null) clearInterval(churnTimer);
-    churnTimer = null;
-    return { ops: churnOps, seconds: (performance.now() - churnStarted) / 1000, messages: changeMessages, chars: changeChars };
+    const made = churn?.stop() ?? { ops: 0, seconds: 0 };
+    churn = null;
+    return { ...made, messages: changeMessages, chars: changeChars };
   }
 
   (window as unknown as { __bench: unknown }).__bench = {

@@ -1,0 +1,72 @@
+/**
+ * Watches the agent's mirror from outside the viewer, in the agent's page (the
+ * mirror iframe is same-origin to it): a MutationObserver on the iframe's
+ * document notes when anything was applied, and, while `sampling`, one
+ * animation frame after each batch it forces layout and notes the time, the
+ * laid-out height of the body and the element count. During the churn it only
+ * reads the mirrored tick counter. Times are Date.now(), the clock the visitor
+ * page uses too (both pages run in one Chromium on one machine). Exposed as
+ * `window.__watch`.
+ */
+
+export interface WatchState {
+  /** [Date.now() after the forced layout, body height, elements], one per animation frame with changes. */
+  samples: [number, number, number][];
+  /** [tick value seen, Date.now() of the mutation callback that first showed it]. */
+  ticks: [number, number][];
+  lastMutation: number;
+  mutations: number;
+  /** The mirror iframe's document was replaced this many times. */
+  documents: number;
+}
+
+const state: WatchState = { samples: [], ticks: [], lastMutation: 0, mutations: 0, documents: 0 };
+let doc: Document | null = null;
+let sampling = true;
+let framePending = false;
+let lastTick = 0;
+
+function sample(): void {
+  framePending = false;
+  if (!doc?.body) return;
+  const height = doc.body.scrollHeight; // forces style and layout
+  state.samples.push([Date.now(), height, doc.getElementsByTagName('*').length]);
+}
+
+function applied(): void {
+  const now = Date.now();
+  state.lastMutation = now;
+  state.mutations++;
+  const tick = Number(doc?.getElementById('bench-tick')?.textContent);
+  if (tick > lastTick) {
+    lastTick = tick;
+    state.ticks.push([tick, now]);
+  }
+  if (sampling && !framePending) {
+    framePending = true;
+    requestAnimationFrame(sample);
+  }
+}
+
+const observer = new MutationObserver(applied);
+
+function arm(selector: string): void {
+  // The viewer may create its iframe, or the iframe its document, at any time: looked for until the page closes.
+  setInterval(() => {
+    const next = document.querySelector<HTMLIFrameElement>(selector)?.contentDocument ?? null;
+    if (!next || next === doc) return;
+    observer.disconnect();
+    doc = next;
+    state.documents++;
+    observer.observe(doc, { childList: true, subtree: true, characterData: true, attributes: true });
+    applied();
+  }, 20);
+}
+
+(window as unknown as { __watch: unknown }).__watch = {
+  state,
+  arm,
+  setSampling(on: boolean) {
+    sampling = on;
+  },
+};

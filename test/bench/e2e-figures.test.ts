@@ -1,0 +1,102 @@
+/** The end-to-end mirror benchmark's figures (bench/e2e/figures.ts), from hand-made notes of the two pages. */
+import { describe, expect, it } from 'vitest';
+import { churnFigures, snapshotFigures } from '../../bench/e2e/figures.js';
+import type { E2eVisitorState } from '../../bench/harness/e2e-visitor.js';
+import type { WatchState } from '../../bench/harness/e2e-agent-watch.js';
+
+const visitor = (over: Partial<E2eVisitorState>): E2eVisitorState => ({
+  snapshotAt: 1000,
+  sent: [],
+  longTasks: [],
+  longTaskSupported: true,
+  ticks: [],
+  ...over,
+});
+const agent = (samples: WatchState['samples']): WatchState => ({ samples, ticks: [], lastMutation: 0, mutations: 0, documents: 1 });
+const cpu = { ms: 10, windowMs: 100 };
+
+describe('snapshotFigures', () => {
+  const v = visitor({
+    sent: [
+      { at: 900, size: 30, binary: false }, // a control message before the snapshot
+      { at: 1050, size: 5000, binary: true },
+      { at: 1200, size: 4000, binary: true },
+    ],
+    longTasks: [
+      [500, 300], // ended before the snapshot
+      [1100, 70],
+      [1300, 400], // started after the last snapshot message
+    ],
+  });
+
+  it('takes the first screenful from the first frame of the snapshot as tall as the viewport, not from the blank document', () => {
+    const a = agent([
+      [990, 800, 3], // the blank document before the snapshot: as tall as the viewport, but empty
+      [1010, 800, 3], // still blank, after the start
+      [1100, 500, 40], // the top of the page, shorter than the viewport
+      [1150, 2400, 400], // the first screenful
+      [1400, 9000, 2000], // the whole page
+      [1600, 9000, 2000], // an attribute changed later: not the complete page
+    ]);
+    const r = snapshotFigures(v, a, 'tandem', [], 2000, 800, cpu, false);
+    expect(r.firstScreenMs).toBe(150);
+    expect(r.completeMs).toBe(400);
+    expect(r.lastSentMs).toBe(200);
+    expect(r.longestTaskMs).toBe(70);
+    expect(r.agentElements).toBe(2000);
+  });
+
+  it('does not take the blank document of a mirror iframe made after the snapshot started for a screenful', () => {
+    const a = agent([
+      [1020, 800, 3], // the viewer made its iframe once the agent joined: blank, as tall as the viewport
+      [1300, 2400, 400],
+      [1500, 9000, 2000],
+    ]);
+    const r = snapshotFigures(v, a, 'tandem', [], 2000, 800, cpu, false);
+    expect(r.firstScreenMs).toBe(300);
+    expect(r.completeMs).toBe(500);
+  });
+
+  it('takes a page shorter than the viewport as a screenful once it is all there', () => {
+    const a = agent([
+      [990, 800, 3],
+      [1100, 300, 50],
+      [1200, 600, 120],
+    ]);
+    const r = snapshotFigures(v, a, 'tandem', [], 120, 800, cpu, false);
+    expect(r.firstScreenMs).toBe(200);
+    expect(r.completeMs).toBe(200);
+  });
+
+  it("counts the snapshot's bytes of the recorder's own kind of message", () => {
+    const frames = [
+      { at: 1, bytes: 30, binary: false },
+      { at: 2, bytes: 5000, binary: true },
+      { at: 3, bytes: 4000, binary: true },
+    ];
+    const a = agent([[1100, 900, 10]]);
+    expect(snapshotFigures(v, a, 'tandem', frames, 10, 800, cpu, false)).toMatchObject({ messages: 2, bytes: 9000 });
+    const rrweb = visitor({ sent: [{ at: 1100, size: 30, binary: false }] });
+    expect(snapshotFigures(rrweb, a, 'rrweb', frames, 10, 800, cpu, false)).toMatchObject({ messages: 1, bytes: 30, lastSentMs: 100 });
+  });
+});
+
+describe('churnFigures', () => {
+  it('gives each tick the time until the agent showed it or a later one, and counts the ticks never shown', () => {
+    // Ticks written every 10 ms from t = 0.
+    const ticks = [0, 10, 20, 30, 40];
+    const seen: [number, number][] = [
+      [0, -50], // the counter before the churn
+      [1, 5], // tick 1 after 5 ms
+      [3, 45], // ticks 2 and 3 arrived together: 35 and 25 ms
+      // ticks 4 and 5 never shown
+    ];
+    const r = churnFigures(ticks, seen, { ops: 50, seconds: 0.05 }, [{ at: 0, bytes: 500, binary: true }], 'tandem');
+    expect(r.ticks).toBe(5);
+    expect(r.ticksSeen).toBe(3);
+    expect(r.lagMax).toBe(35);
+    expect(r.lagP50).toBe(25);
+    expect(r.opsPerS).toBe(1000);
+    expect(r.upstreamBytesPerS).toBe(10_000);
+  });
+});
