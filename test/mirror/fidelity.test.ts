@@ -135,7 +135,7 @@ async function diffRatio(original: Page, mirror: Page): Promise<number> {
   return diff / (a.width * a.height);
 }
 
-/** With TANDEM_SCREENSHOTS=dir, the screenshots of a page that failed are kept there to look at. */
+/** With TANDEM_SCREENSHOTS=dir, the screenshots of a page that failed are kept there to look at (of every page with TANDEM_SCREENSHOTS_ALL=1). */
 async function keepScreenshots(path: string, phase: string, visitor: Page, agent: Page): Promise<void> {
   const dir = process.env.TANDEM_SCREENSHOTS;
   if (!dir) return;
@@ -169,7 +169,7 @@ describe('fidelity corpus', () => {
         await pair.settled();
         await rendered(agent, 'iframe');
         const atSnapshot = await diffRatio(visitor, agent);
-        if (atSnapshot > MAX_DIFF) await keepScreenshots(path, 'snapshot', visitor, agent);
+        if (atSnapshot > MAX_DIFF || process.env.TANDEM_SCREENSHOTS_ALL) await keepScreenshots(path, 'snapshot', visitor, agent);
 
         await visitor.evaluate(() => (window as any).runChanges?.());
         // Canvas pixels are re-read on a throttle (500 ms), not on every stroke.
@@ -179,7 +179,7 @@ describe('fidelity corpus', () => {
         await rendered(agent, 'iframe');
         const afterChanges = await diffRatio(visitor, agent);
         figures[path] = { snapshot: `${(atSnapshot * 100).toFixed(3)}%`, changes: `${(afterChanges * 100).toFixed(3)}%` };
-        if (afterChanges > MAX_DIFF) await keepScreenshots(path, 'changes', visitor, agent);
+        if (afterChanges > MAX_DIFF || process.env.TANDEM_SCREENSHOTS_ALL) await keepScreenshots(path, 'changes', visitor, agent);
         expect(atSnapshot).toBeLessThanOrEqual(MAX_DIFF);
         expect(afterChanges).toBeLessThanOrEqual(MAX_DIFF);
       } finally {
