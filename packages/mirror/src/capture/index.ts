@@ -17,6 +17,12 @@ import { findNode } from './lookup.js';
 
 export type { MaskOptions } from './mask.js';
 export type { RelayStats } from './resources.js';
+
+/** The browser's own MutationObserver, even where the page replaced it (see pristine.ts): for the SDK's other observers. */
+export function browserMutationObserver(doc: Document): typeof MutationObserver {
+  resolvePristine(doc);
+  return pristine.MutationObserver;
+}
 export { closestAcross } from './mask.js';
 export { IGNORE_ATTR } from './serialize.js';
 

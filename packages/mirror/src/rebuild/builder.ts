@@ -160,8 +160,8 @@ export class Builder {
         setRelayed(el as Element, value);
         break;
       case PROP.sprite:
-        // Built by a builder of its own: its nodes have no ids in the mirror.
-        inlineSprite(el as Element, value, (doc, node) => new Builder(NO_IDS).build(doc, node, { id: 0 }, NS.svg));
+        // Once attached (the copy goes beside the <use>), by a builder of its own: its nodes have no ids in the mirror.
+        this.jobs.push(() => inlineSprite(el as Element, value, (doc, node) => new Builder(NO_IDS).build(doc, node, { id: 0 }, NS.svg)));
         break;
       case PROP.media:
         this.jobs.push(() => setMedia(el as HTMLMediaElement, value));
