@@ -46,7 +46,8 @@ export function canvasProp(canvas: HTMLCanvasElement): Attrs | null {
 type Gl = WebGLRenderingContext | WebGL2RenderingContext;
 
 /**
- * Wraps the draw calls of `win`'s WebGL contexts. After a task drew on a
+ * Wraps the draw calls of `win`'s WebGL contexts (capture calls it for the
+ * page's window and for each same-origin frame's). After a task drew on a
  * canvas that `wanted` accepts, its frame is copied and `drawn` is called.
  * One copy per canvas per task: a drawImage, which stays on the GPU where
  * there is one; the PNG encoding is left to capture's throttle.

@@ -175,6 +175,9 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
         if (root.nodeType === 9) {
           const frame = (root as Document).defaultView?.frameElement;
           if (frame) frameDocs.set(frame as HTMLIFrameElement, root as Document);
+          // A same-origin frame's WebGL contexts come from its own window's prototypes.
+          const view = (root as Document).defaultView;
+          if (view) watchGl(view);
         }
       },
       resource: (el) => resources.element(el),
@@ -468,16 +471,24 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   const glCopied = new WeakSet<HTMLCanvasElement>();
   const glDirty = new Set<HTMLCanvasElement>();
   const glSentAt = new WeakMap<HTMLCanvasElement, number>();
-  const glRestores = watchWebGl(
-    win,
-    (c) => canvases.has(c),
-    (c) => {
-      glCopied.add(c);
-      glDirty.add(c);
-      // The first frame after a quiet spell goes at once; then at most one per CANVAS_INTERVAL_MS (tick).
-      if (performance.now() - (glSentAt.get(c) ?? -Infinity) >= CANVAS_INTERVAL_MS) checkCanvas(c);
-    },
-  );
+  const glRestores: (() => void)[] = [];
+  const glWindows = new WeakSet<Window>();
+  function watchGl(w: Window & typeof globalThis): void {
+    if (glWindows.has(w)) return;
+    glWindows.add(w);
+    const restores = watchWebGl(
+      w,
+      (c) => canvases.has(c),
+      (c) => {
+        glCopied.add(c);
+        glDirty.add(c);
+        // The first frame after a quiet spell goes at once; then at most one per CANVAS_INTERVAL_MS (tick).
+        if (performance.now() - (glSentAt.get(c) ?? -Infinity) >= CANVAS_INTERVAL_MS) checkCanvas(c);
+      },
+    );
+    glRestores.push(...restores);
+  }
+  watchGl(win);
 
   /**
    * Runs `fn` in a task of its own, right after the page's pending work: a
