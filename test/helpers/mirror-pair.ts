@@ -68,11 +68,17 @@ export async function connectPair(visitor: Page, agent: Page, options: { mask?: 
       // One animation frame (plus the background fallback) flushes capture's batch; work
       // that goes on in slices (the scroll scan after a snapshot) may need several, and a
       // loaded machine stretches them: wait until a whole round brings no new batch.
+      // Resources relayed as data (blob: images, sprites) arrive later than the elements they belong to.
       for (let round = 0; round < 20; round++) {
         const seen = batches.length;
-        await visitor.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 120))));
+        const reading = await visitor.evaluate(
+          () =>
+            new Promise<number>((r) =>
+              requestAnimationFrame(() => setTimeout(() => r((window as any).__capture?.relays?.().pending ?? 0), 120)),
+            ),
+        );
         await chain;
-        if (batches.length === seen) return;
+        if (batches.length === seen && reading === 0) return;
       }
     },
   };

@@ -42,7 +42,12 @@ export function serveStatic(root: string, routes: Record<string, { type: string;
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    const headers: Record<string, string> = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
+    // Browsers load fonts of another origin only with CORS: sites serve theirs so, and the agent's
+    // mirror (on its own origin) needs it. Fonts served without it are a gap of the mirror (see the
+    // fidelity corpus README).
+    if (/^font\//.test(headers['content-type']!)) headers['access-control-allow-origin'] = '*';
+    res.writeHead(200, headers);
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) =>

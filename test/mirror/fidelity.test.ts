@@ -2,7 +2,8 @@
  * Fidelity corpus: each page is rendered as the visitor sees it and as the
  * agent's mirror draws it, at the same viewport; the screenshots may differ in
  * at most 0.5% of pixels, after the snapshot and again after the page's
- * scripted changes. The figure per page is printed.
+ * scripted changes. The figure per page is printed. The agent's page is served
+ * from another origin than the visitor's, as in the product.
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,10 +29,14 @@ const pages = [
 
 let browser: Browser;
 let site: StaticServer;
+let agentSite: StaticServer;
 const figures: Record<string, { snapshot: string; changes: string }> = {};
 
 beforeAll(async () => {
-  site = await serveStatic(CORPUS, {
+  site = await serveStatic(CORPUS);
+  // The agent's page on its own origin (another port), as in the product: the mirror can load
+  // what any origin may (images, stylesheets), but not what only the visitor's origin can read.
+  agentSite = await serveStatic(resolve('test/corpus/no-such-dir'), {
     '/mirror.html': { type: 'text/html', body: MIRROR_PAGE },
   });
   // The demo is part of the corpus, served beside it.
@@ -49,6 +54,7 @@ afterAll(async () => {
   console.table(Object.fromEntries(pages.filter((p) => figures[p]).map((p) => [p, figures[p]])));
   await browser?.close();
   await site?.close();
+  await agentSite?.close();
   await closeDemo();
 });
 
@@ -129,7 +135,7 @@ async function diffRatio(original: Page, mirror: Page): Promise<number> {
   return diff / (a.width * a.height);
 }
 
-/** With TANDEM_SCREENSHOTS=dir, the screenshots of a page that failed are kept there to look at. */
+/** With TANDEM_SCREENSHOTS=dir, the screenshots of a page that failed are kept there to look at (of every page with TANDEM_SCREENSHOTS_ALL=1). */
 async function keepScreenshots(path: string, phase: string, visitor: Page, agent: Page): Promise<void> {
   const dir = process.env.TANDEM_SCREENSHOTS;
   if (!dir) return;
@@ -158,12 +164,12 @@ describe('fidelity corpus', () => {
         // Corpus pages say when their setup is done; the demo's pages have nothing to set up.
         await visitor.waitForFunction(() => (window as any).pageReady === true || !(window as any).runChanges, undefined, { timeout: 15_000 });
         await rendered(visitor);
-        await agent.goto(`${site.url}/mirror.html`);
+        await agent.goto(`${agentSite.url}/mirror.html`);
         const pair = await connectPair(visitor, agent);
         await pair.settled();
         await rendered(agent, 'iframe');
         const atSnapshot = await diffRatio(visitor, agent);
-        if (atSnapshot > MAX_DIFF) await keepScreenshots(path, 'snapshot', visitor, agent);
+        if (atSnapshot > MAX_DIFF || process.env.TANDEM_SCREENSHOTS_ALL) await keepScreenshots(path, 'snapshot', visitor, agent);
 
         await visitor.evaluate(() => (window as any).runChanges?.());
         // Canvas pixels are re-read on a throttle (500 ms), not on every stroke.
@@ -173,7 +179,7 @@ describe('fidelity corpus', () => {
         await rendered(agent, 'iframe');
         const afterChanges = await diffRatio(visitor, agent);
         figures[path] = { snapshot: `${(atSnapshot * 100).toFixed(3)}%`, changes: `${(afterChanges * 100).toFixed(3)}%` };
-        if (afterChanges > MAX_DIFF) await keepScreenshots(path, 'changes', visitor, agent);
+        if (afterChanges > MAX_DIFF || process.env.TANDEM_SCREENSHOTS_ALL) await keepScreenshots(path, 'changes', visitor, agent);
         expect(atSnapshot).toBeLessThanOrEqual(MAX_DIFF);
         expect(afterChanges).toBeLessThanOrEqual(MAX_DIFF);
       } finally {

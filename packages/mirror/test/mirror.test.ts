@@ -334,4 +334,153 @@ describe('mirror', () => {
     expect(scripts.found).toEqual([]);
     expect(scripts.animateValues).toBeNull();
   });
+
+  it('keeps the content of elements whose names it refuses (ids in step), never their inert names', async () => {
+    const out = await page.evaluate(() => {
+      const frame = document.createElement('iframe');
+      frame.setAttribute('sandbox', 'allow-same-origin');
+      frame.setAttribute('data-tandem-ignore', '');
+      document.body.appendChild(frame);
+      const r = new (window as any).tandemTest.Rebuilder(frame);
+      const snapshot = (body: unknown[]) => [
+        0,
+        {
+          url: 'http://x.test/',
+          base: 'http://x.test/',
+          title: '',
+          quirks: false,
+          width: 100,
+          height: 100,
+          firstId: 2,
+          root: ['html', 0, ['head', 0], ['body', 0, ...body]],
+        },
+      ];
+      // ids: html 2, head 3, body 4, my:widget 5, its text 6, b 7, its text 8, x:script 9 (text 10), _p 11 (text 12), p 13, its text 14
+      r.apply([
+        snapshot([
+          ['my:widget', { class: 'w', onclick: 'top.__forged=1', href: 'javascript:top.__forged=1' }, 'text', ['b', 0, 'bold']],
+          ['x:script', 0, 'top.__forged=1'],
+          ['Script ', 0, 'top.__forged=1'],
+          ['p', 0, 'after'],
+        ]),
+        [
+          1,
+          {
+            tx: [
+              [8, 'BOLD'],
+              [14, 'AFTER'],
+            ],
+          },
+        ],
+      ]);
+      const body = frame.contentDocument!.body.innerHTML;
+      frame.remove();
+      return body;
+    });
+    expect(out).toBe('<tandem-unknown class="w">text<b>BOLD</b></tandem-unknown><!--x:script--><!--script --><p>AFTER</p>');
+  });
+
+  it('takes relayed data only as an image, for an image attribute that still holds its URL', async () => {
+    const out = await page.evaluate(() => {
+      const frame = document.createElement('iframe');
+      frame.setAttribute('sandbox', 'allow-same-origin');
+      frame.setAttribute('data-tandem-ignore', '');
+      document.body.appendChild(frame);
+      const r = new (window as any).tandemTest.Rebuilder(frame);
+      const png = 'data:image/png;base64,iVBORw0KGgo=';
+      r.apply([
+        [
+          0,
+          {
+            url: 'http://x.test/',
+            base: 'http://x.test/',
+            title: '',
+            quirks: false,
+            width: 100,
+            height: 100,
+            firstId: 2,
+            // ids: html 2, head 3, body 4, img 5, img 6, a 7, img 8
+            root: [
+              'html',
+              0,
+              ['head', 0],
+              ['body', 0, ['img', { src: 'blob:x1' }], ['img', { src: 'blob:x2' }], ['a', { href: 'blob:x3' }], ['img', { src: 'blob:x4' }]],
+            ],
+          },
+        ],
+        [
+          1,
+          {
+            at: [
+              [5, ' relayed', `src\nblob:x1\ndata:text/html;base64,PHNjcmlwdD4=`],
+              [6, ' relayed', `src\nblob:other\n${png}`],
+              [7, ' relayed', `href\nblob:x3\n${png}`],
+              [8, ' relayed', `src\nblob:x4\n${png}`],
+            ],
+          },
+        ],
+      ]);
+      const doc = frame.contentDocument!;
+      const got = [...Array.from(doc.images).map((i) => i.getAttribute('src')), doc.querySelector('a')!.getAttribute('href')];
+      frame.remove();
+      return got;
+    });
+    expect(out).toEqual(['blob:x1', 'blob:x2', 'data:image/png;base64,iVBORw0KGgo=', 'blob:x3']);
+  });
+
+  it("builds an external sprite's elements under the rebuild's rules, with ids of their own", async () => {
+    const out = await page.evaluate(() => {
+      const frame = document.createElement('iframe');
+      frame.setAttribute('sandbox', 'allow-same-origin');
+      frame.setAttribute('data-tandem-ignore', '');
+      document.body.appendChild(frame);
+      const r = new (window as any).tandemTest.Rebuilder(frame);
+      const sprite = [
+        [
+          'symbol',
+          { id: 'a', onload: 'top.__forged=1', ' canvas': '1px,1px,data:image/png;base64,' },
+          ['script', 0, 'top.__forged=1'],
+          ['rect', { fill: 'url(#g)', width: '5', height: '5' }],
+        ],
+        ['linearGradient', { id: 'g' }, ['stop', { offset: '0', 'stop-color': 'red' }]],
+        ['#shadow', 0, ['script', 0, 'top.__forged=1']],
+      ];
+      r.apply([
+        [
+          0,
+          {
+            url: 'http://x.test/',
+            base: 'http://x.test/',
+            title: '',
+            quirks: false,
+            width: 100,
+            height: 100,
+            firstId: 2,
+            // ids: html 2, head 3, body 4, svg 5, use 6
+            root: ['html', 0, ['head', 0], ['body', 0, ['svg', 0, ['use', { href: 'file.svg#a' }]]]],
+          },
+        ],
+        [1, { at: [[6, ' sprite', `file.svg#a\n${JSON.stringify(sprite)}`]] }],
+      ]);
+      const doc = frame.contentDocument!;
+      const use = doc.querySelector('use')!;
+      const result = {
+        href: use.getAttribute('href'),
+        scripts: doc.getElementsByTagName('script').length,
+        symbol: doc.querySelector('symbol')?.getAttribute('id'),
+        onload: doc.querySelector('symbol')?.getAttribute('onload'),
+        fill: doc.querySelector('rect')?.getAttribute('fill'),
+        gradient: doc.querySelector('linearGradient')?.getAttribute('id'),
+      };
+      frame.remove();
+      return result;
+    });
+    expect(out.scripts).toBe(0);
+    expect(out.onload).toBeNull();
+    expect(out.href).toMatch(/^#tandem-sprite-\d+-a$/);
+    const prefix = out.href!.slice(1, -1);
+    expect(out.symbol).toBe(`${prefix}a`);
+    expect(out.fill).toBe(`url(#${prefix}g)`);
+    expect(out.gradient).toBe(`${prefix}g`);
+  });
 });

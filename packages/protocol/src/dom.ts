@@ -64,6 +64,20 @@ export const PROP = {
   foreign: ' foreign',
   /** Base URL of a nested document. */
   base: ' base',
+  /**
+   * A resource only the visitor's browser can read (a `blob:` URL), relayed as
+   * data some time after the element itself: "attribute\nURL\ndata:image/…".
+   * The rebuild sets the attribute to the data only while it still holds that
+   * URL, and only for image attributes (img src, SVG image href, video poster).
+   */
+  relayed: ' relayed',
+  /**
+   * An SVG `<use>` of another file's element (a sprite), which a mirror on
+   * another origin cannot load: "href\n" + JSON of the referenced element and
+   * the elements it refers to, as SerializedNode[] (target first). The rebuild
+   * builds them under its usual rules inside the `<use>` and points it there.
+   */
+  sprite: ' sprite',
 } as const;
 
 export const EventType = {

@@ -55,7 +55,7 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
       rec.addedNodes.forEach((n) => added.set(n, Math.max(added.get(n) ?? 0, boundary)));
       if (rec.removedNodes.length) removed.push(observed);
     } else if (rec.type === 'attributes') {
-      touch(target, rec.attributeName!, boundary);
+      touch(target, qualifiedName(target as Element, rec), boundary);
       if (rec.attributeName === 'open' && (target as Element).localName === 'dialog') touch(target, PROP.modal, boundary);
     } else {
       const parent = target.parentNode;
@@ -141,6 +141,17 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
   if (textOut.length) batch.tx = textOut;
 
   return batch.r || batch.a || batch.at || batch.tx ? batch : null;
+}
+
+/** An attribute's name as written ("xlink:href"): the record has only its local name and namespace. */
+function qualifiedName(el: Element, rec: MutationRecord): string {
+  const local = rec.attributeName!;
+  if (!rec.attributeNamespace) return local;
+  const attr = el.getAttributeNodeNS(rec.attributeNamespace, local);
+  if (attr) return attr.name;
+  if (rec.attributeNamespace === 'http://www.w3.org/1999/xlink') return `xlink:${local}`;
+  if (rec.attributeNamespace === 'http://www.w3.org/XML/1998/namespace') return `xml:${local}`;
+  return local;
 }
 
 /** The current value of a property-like key (see PROP) of an element. */

@@ -8,11 +8,21 @@ import { contentMasked, diffRecords, type Observed } from './changes.js';
 import { Walk } from './walk.js';
 import { Masker, maskText, type MaskOptions } from './mask.js';
 import { Roots } from './roots.js';
-import { NodeIds, Serializer, canvasProp, markSeeked } from './serialize.js';
+import { NodeIds, Serializer, markSeeked } from './serialize.js';
+import { canvasProp, watchWebGl } from './canvas.js';
+import { pristine, resolvePristine } from './pristine.js';
+import { Resources, type RelayStats } from './resources.js';
 import { adoptedCss, isStylesheetLink } from './styles.js';
 import { findNode } from './lookup.js';
 
 export type { MaskOptions } from './mask.js';
+export type { RelayStats } from './resources.js';
+
+/** The browser's own MutationObserver, even where the page replaced it (see pristine.ts): for the SDK's other observers. */
+export function browserMutationObserver(doc: Document): typeof MutationObserver {
+  resolvePristine(doc);
+  return pristine.MutationObserver;
+}
 export { closestAcross } from './mask.js';
 export { IGNORE_ATTR } from './serialize.js';
 
@@ -35,7 +45,17 @@ export interface Capture {
   idOf(node: Node): number | undefined;
   /** Why agents may not act on an element (blocked or masked), or null. */
   protection(el: Element): 'blocked' | 'masked' | null;
+  /** Resources relayed as data (blob: images, sprites): how many, refused, still being read. */
+  relays(): RelayStats;
   stop(): void;
+}
+
+function messageChannel(): MessageChannel | null {
+  try {
+    return new pristine.MessageChannel();
+  } catch {
+    return null; // replaced by the page with something that throws (see pristine.ts)
+  }
 }
 
 /** Batches left in the background (no animation frames) still flush this often. */
@@ -47,6 +67,8 @@ const CANVAS_INTERVAL_MS = 500;
 
 export function startCapture(doc: Document, options: CaptureOptions): Capture {
   const win = doc.defaultView!;
+  // Before anything else: the page may have replaced what capture calls (see pristine.ts).
+  resolvePristine(doc);
   const masker = new Masker(options.mask);
   const sliceMs = options.sliceMs ?? SLICE_MS;
   let ids = new NodeIds(DOCUMENT_ID + 1);
@@ -67,8 +89,16 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   const scrolls = new Map<number, [number, number]>();
   let pointer: [number, number] | null = null;
   let scheduled = false;
+  let stopped = false;
+  /** Resources read since the last batch: each goes in a batch of its own (see flush). */
+  let relayed: [Element, string, string][] = [];
+  const resources = new Resources((el, prop, value) => {
+    if (stopped) return;
+    relayed.push([el, prop, value]);
+    schedule();
+  });
 
-  const observer = new MutationObserver((list) => {
+  const observer = new pristine.MutationObserver((list) => {
     for (const r of list) records.push([r, ids.peek()]);
     schedule();
   });
@@ -127,7 +157,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   function onReset(e: Event): void {
     const form = e.target as HTMLFormElement;
     // The reset happens after its event: read the fields once it is done.
-    win.setTimeout(() => {
+    pristine.setTimeout(() => {
       for (const el of Array.from(form.elements)) {
         if (el.localName === 'select') onPropertySet(el, PROP.selected);
         else if ((el as HTMLInputElement).type === 'checkbox' || (el as HTMLInputElement).type === 'radio') onPropertySet(el, PROP.checked);
@@ -145,17 +175,25 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
         if (root.nodeType === 9) {
           const frame = (root as Document).defaultView?.frameElement;
           if (frame) frameDocs.set(frame as HTMLIFrameElement, root as Document);
+          // A same-origin frame's WebGL contexts come from its own window's prototypes.
+          const view = (root as Document).defaultView;
+          if (view) watchGl(view);
         }
       },
-      canvas: (c) => canvases.add(c),
+      resource: (el) => resources.element(el),
+      canvas: (c, pixels) => {
+        canvases.add(c);
+        // What the snapshot holds is the baseline: the next check sends only a change.
+        if (pixels) canvasPixels.set(c, pixels);
+      },
     });
   }
 
   function schedule(): void {
     if (scheduled) return;
     scheduled = true;
-    win.requestAnimationFrame(flush);
-    win.setTimeout(flush, FALLBACK_FLUSH_MS);
+    pristine.requestAnimationFrame(flush);
+    pristine.setTimeout(flush, FALLBACK_FLUSH_MS);
   }
 
   function flush(): void {
@@ -177,6 +215,12 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     if (pointer) events.push([EventType.Pointer, pointer[0], pointer[1]]);
     pointer = null;
     if (events.length) options.emit(events, false);
+    // Up to a megabyte each: alone, one too large for a frame is all that is lost, never other changes.
+    for (const [el, prop, value] of relayed) {
+      const id = ids.get(el);
+      if (id !== undefined && el.isConnected) options.emit([[EventType.Mutations, { at: [[id, prop, value]] }]], false);
+    }
+    relayed = [];
   }
 
   /** Shadow roots attached and iframe documents loaded since the last batch. */
@@ -221,6 +265,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     newShadows.clear();
     reloadedFrames.clear();
     newSerializer();
+    resources.reset();
+    relayed = []; // the new snapshot asks again
     const generation = ++scanGeneration;
     const firstId = ids.peek();
     const walk = new Walk(serializer, ids);
@@ -404,33 +450,65 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
         canvases.delete(c);
         continue;
       }
-      const pixels = canvasProp(c)?.[PROP.canvas];
-      if (pixels && pixels !== canvasPixels.get(c)) {
-        canvasPixels.set(c, pixels);
-        markProp(c, PROP.canvas);
-      }
+      // A WebGL canvas whose frames capture copies is read only when it drew since.
+      if (!glCopied.has(c) || glDirty.has(c)) checkCanvas(c);
     }
     for (const root of roots.adoptedChanged()) markProp(root, PROP.adopted);
     roots.prune();
   }
+
+  function checkCanvas(c: HTMLCanvasElement): void {
+    glDirty.delete(c);
+    glSentAt.set(c, performance.now());
+    const pixels = canvasProp(c)?.[PROP.canvas];
+    if (pixels && pixels !== canvasPixels.get(c)) {
+      canvasPixels.set(c, pixels);
+      markProp(c, PROP.canvas);
+    }
+  }
+
+  /** WebGL canvases whose frames were copied at least once, and those drawn since last read. */
+  const glCopied = new WeakSet<HTMLCanvasElement>();
+  const glDirty = new Set<HTMLCanvasElement>();
+  const glSentAt = new WeakMap<HTMLCanvasElement, number>();
+  const glRestores: (() => void)[] = [];
+  const glWindows = new WeakSet<Window>();
+  function watchGl(w: Window & typeof globalThis): void {
+    if (glWindows.has(w)) return;
+    glWindows.add(w);
+    const restores = watchWebGl(
+      w,
+      (c) => canvases.has(c),
+      (c) => {
+        glCopied.add(c);
+        glDirty.add(c);
+        // The first frame after a quiet spell goes at once; then at most one per CANVAS_INTERVAL_MS (tick).
+        if (performance.now() - (glSentAt.get(c) ?? -Infinity) >= CANVAS_INTERVAL_MS) checkCanvas(c);
+      },
+    );
+    glRestores.push(...restores);
+  }
+  watchGl(win);
 
   /**
    * Runs `fn` in a task of its own, right after the page's pending work: a
    * message, because nested timeouts are clamped to 4 ms and would stretch a
    * sliced snapshot by half.
    */
-  const channel = new win.MessageChannel();
+  const channel = messageChannel();
   const queued: (() => void)[] = [];
-  channel.port1.onmessage = () => queued.shift()?.();
+  if (channel) channel.port1.onmessage = () => queued.shift()?.();
   function later(fn: () => void): void {
     queued.push(fn);
-    channel.port2.postMessage(0);
+    // A page without a working MessageChannel gets timeouts: slower, still right.
+    if (channel) channel.port2.postMessage(0);
+    else pristine.setTimeout(() => queued.shift()?.(), 0);
   }
 
   const listen = { capture: true, passive: true } as const;
   doc.addEventListener('pointermove', onPointer, listen);
   win.addEventListener('resize', onResize, listen);
-  const ticker = win.setInterval(tick, CANVAS_INTERVAL_MS);
+  const ticker = pristine.setInterval(tick, CANVAS_INTERVAL_MS);
   snapshot();
 
   return {
@@ -438,13 +516,17 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     nodeOf: (id) => findNode(doc, ids, id),
     idOf: (node) => ids.get(node),
     protection: (el) => masker.protection(el),
+    relays: () => ({ ...resources.stats }),
     stop() {
+      stopped = true;
       walking = null;
       scanGeneration++;
       observer.disconnect();
       roots.stop();
-      win.clearInterval(ticker);
-      channel.port1.close();
+      pristine.clearInterval(ticker);
+      glRestores.forEach((r) => r());
+      glDirty.clear();
+      channel?.port1.close();
       doc.removeEventListener('pointermove', onPointer, listen);
       win.removeEventListener('resize', onResize, listen);
       scheduled = false;

@@ -8,6 +8,7 @@ import { PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNo
 import { maskText, type Masker } from './mask.js';
 import { adoptedCss, isStylesheetLink, linkCss, styleElementCss } from './styles.js';
 import { Walk } from './walk.js';
+import { canvasProp } from './canvas.js';
 
 /** Elements whose children are not mirrored: their content never renders, runs, or is read from elsewhere. */
 const OPAQUE = new Set(['script', 'noscript', 'textarea', 'iframe', 'template', 'style']);
@@ -64,9 +65,15 @@ export interface Shell {
 export interface SerializeHooks {
   /** A shadow root or nested document was serialized: observe it from now on. */
   root(root: ShadowRoot | Document): void;
-  /** A canvas was serialized: its pixels are sent again when they change. */
-  canvas(canvas: HTMLCanvasElement): void;
+  /** A canvas was serialized, with the pixels sent: they are sent again when they change. */
+  canvas(canvas: HTMLCanvasElement, pixels: string | undefined): void;
+  /** An element that may need a resource only the visitor can read (see resources.ts) was serialized or changed. */
+  resource?(el: Element): void;
 }
+
+/** Elements whose resources capture may relay, and the attributes that name them. */
+const RELAYED = new Set(['img', 'video', 'image', 'use']);
+const RELAYED_ATTRS = new Set(['src', 'poster', 'href', 'xlink:href']);
 
 export class Serializer {
   /** True while a full snapshot is taken: masking rules are then matched once per tree. */
@@ -206,11 +213,14 @@ export class Serializer {
         const css = isStylesheetLink(el) ? linkCss(el) : null;
         return css === null ? null : { [PROP.css]: css };
       }
-      case 'canvas':
-        this.hooks.canvas(el as HTMLCanvasElement);
-        return canvasProp(el as HTMLCanvasElement);
+      case 'canvas': {
+        const prop = canvasProp(el as HTMLCanvasElement);
+        this.hooks.canvas(el as HTMLCanvasElement, prop?.[PROP.canvas]);
+        return prop;
+      }
       case 'video':
       case 'audio':
+        if (!maskValues && attrs !== undefined) this.hooks.resource?.(el);
         return { [PROP.media]: mediaState(el as HTMLMediaElement) };
       case 'dialog':
         return (el as HTMLDialogElement).open ? { [PROP.modal]: matches(el, ':modal') ? '1' : '' } : null;
@@ -218,6 +228,7 @@ export class Serializer {
       case 'frame':
         return foreignFrame(el as HTMLIFrameElement);
       default: {
+        if (attrs !== undefined && !maskValues && RELAYED.has(el.localName)) this.hooks.resource?.(el);
         const popover = attrs === undefined ? el.hasAttribute('popover') : attrs !== null && 'popover' in attrs;
         return popover ? { [PROP.popover]: matches(el, ':popover-open') ? '1' : '' } : null;
       }
@@ -237,7 +248,9 @@ export class Serializer {
   attr(el: Element, name: string, masked: boolean): string | null {
     const value = el.getAttribute(name);
     if (value === null || el.localName === 'script') return null;
-    return this.masker.masksValue(el, masked) ? this.masker.maskAttr(name, value) : value;
+    const maskValues = this.masker.masksValue(el, masked);
+    if (!maskValues && RELAYED_ATTRS.has(name) && RELAYED.has(el.localName)) this.hooks.resource?.(el);
+    return maskValues ? this.masker.maskAttr(name, value) : value;
   }
 }
 
@@ -251,18 +264,6 @@ export function markSeeked(m: HTMLMediaElement): void {
 export function mediaState(m: HTMLMediaElement): string {
   const framed = m.played.length > 0 || m.currentTime > 0 || seekedMedia.has(m);
   return `${m.paused ? 'paused' : 'playing'},${Math.round(m.currentTime * 1000) / 1000},${framed ? 1 : 0}`;
-}
-
-export function canvasProp(canvas: HTMLCanvasElement): Attrs | null {
-  if (!canvas.width || !canvas.height) return null;
-  const style = canvas.ownerDocument.defaultView?.getComputedStyle(canvas);
-  let pixels: string;
-  try {
-    pixels = canvas.toDataURL();
-  } catch {
-    return null; // tainted by cross-origin images: the agent sees an empty canvas
-  }
-  return { [PROP.canvas]: `${style?.width ?? canvas.width + 'px'},${style?.height ?? canvas.height + 'px'},${pixels}` };
 }
 
 function foreignFrame(frame: HTMLIFrameElement): Attrs | null {

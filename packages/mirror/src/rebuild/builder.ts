@@ -6,7 +6,9 @@
  */
 import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { dom } from './dom.js';
-import { isInertTag, isPlainName, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
+import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
+import { setRelayed, standInElement } from './resources.js';
+import { inlineSprite } from './sprite.js';
 
 export const NS = {
   html: 'http://www.w3.org/1999/xhtml',
@@ -27,6 +29,8 @@ export interface NodeMap {
   /** `next` takes the id of `prev` (an element rebuilt as another kind). */
   replace(prev: Node, next: Node): void;
 }
+
+const NO_IDS: NodeMap = { set() {}, replace() {} };
 
 export class Builder {
   private jobs: (() => void)[] = [];
@@ -149,7 +153,15 @@ export class Builder {
       }
       case PROP.canvas:
         this.canvases.set(el as Element, value);
-        paintCanvas(el as HTMLElement, value);
+        // Once attached: whether it must become inline-block depends on its computed display.
+        this.jobs.push(() => paintCanvas(el as HTMLElement, value));
+        break;
+      case PROP.relayed:
+        setRelayed(el as Element, value);
+        break;
+      case PROP.sprite:
+        // Once attached (the copy goes beside the <use>), by a builder of its own: its nodes have no ids in the mirror.
+        this.jobs.push(() => inlineSprite(el as Element, value, (doc, node) => new Builder(NO_IDS).build(doc, node, { id: 0 }, NS.svg)));
         break;
       case PROP.media:
         this.jobs.push(() => setMedia(el as HTMLMediaElement, value));
@@ -176,9 +188,12 @@ export class Builder {
     const ltag = tag.toLowerCase();
     // A prefix ("svg:script", "x:script") would make createElementNS give the
     // local name "script" past the rules below: names are plain or refused.
-    if (isInertTag(ltag) || !isPlainName(tag)) {
-      skipIds(node, next);
-      return dom.createComment(doc, ltag);
+    if (isInertTag(ltag) || !isPlainTag(tag)) {
+      if (isInertName(ltag)) {
+        skipIds(node, next);
+        return dom.createComment(doc, ltag);
+      }
+      return this.standIn(doc, node, next, parentNs);
     }
     const ns = ltag === 'svg' ? NS.svg : ltag === 'math' ? NS.math : parentNs;
     const attrs: Attrs = node[1] || {};
@@ -187,8 +202,7 @@ export class Builder {
     try {
       el = ns === NS.html ? dom.createElement(doc, tag) : dom.createElementNS(doc, ns, tag);
     } catch {
-      skipIds(node, next);
-      return dom.createComment(doc, 'invalid element');
+      return this.standIn(doc, node, next, parentNs);
     }
     // And once more on what the DOM made of the name.
     if (isInertTag(dom.localName(el))) {
@@ -217,6 +231,22 @@ export class Builder {
   /** Sets the properties carried beside the attributes: after the children, as options need their select. */
   props(el: Element, attrs: Attrs): void {
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) === 32) this.setProp(el, name, attrs[name]!);
+  }
+
+  /**
+   * An element whose name the rebuild does not create keeps its content: its
+   * children go into a neutral element (see standInElement) that renders like
+   * an unknown one.
+   */
+  private standIn(doc: Document, node: SerializedElement, next: { id: number }, ns: string): Node {
+    const el = standInElement(doc, node[1] || {}, (e, name, value) => this.setAttr(e, name, value));
+    for (let i = 2; i < node.length; i++) {
+      const child = node[i] as SerializedNode;
+      // Shadow roots and documents belong to a host the stand-in is not.
+      if (Array.isArray(child) && (child[0] === SHADOW_TAG || child[0] === DOC_TAG)) skipIds([child[0], 0, child], next);
+      else dom.append(el, this.build(doc, child, next, ns));
+    }
+    return el;
   }
 
   /** A stylesheet link whose rules came with it: a <style>, so the mirror shows the CSSOM's state. */

@@ -10,7 +10,7 @@
  *
  * The same rules as the Builder's apply, so the markup can say nothing the DOM
  * path would not do:
- * - element names must be plain (isPlainName) and not inert; every other
+ * - element names must be plain (isPlainTag) and not inert; every other
  *   element is written as an empty comment and built by the Builder in its
  *   place, as are raw-text elements (their text cannot be escaped) and
  *   stylesheet links that carry their rules;
@@ -25,7 +25,7 @@
 import { DOC_TAG, PROP, SHADOW_TAG, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { Builder, MIRROR_ATTR, MIRROR_CSS, MIRROR_SANDBOX, NS } from './builder.js';
 import { dom } from './dom.js';
-import { isInertTag, isPlainName, isStylesheetRel, safeAttr } from './sanitize.js';
+import { isInertTag, isPlainTag, isStylesheetRel, safeAttr } from './sanitize.js';
 
 /** Elements whose content the parser reads as raw text: their children cannot be written escaped. */
 const RAW_TEXT = new Set(['xmp', 'noembed', 'noframes', 'iframe', 'noscript', 'script', 'style']);
@@ -76,7 +76,7 @@ function deferredText(text: string): boolean {
 function deferredElement(node: SerializedElement, ns: string): boolean {
   const tag = node[0];
   const ltag = tag.toLowerCase();
-  if (!isPlainName(tag) || isInertTag(ltag)) return true;
+  if (!isPlainTag(tag) || isInertTag(ltag)) return true;
   // The HTML parser lowercases HTML names, and reads some as others (<image> is <img>).
   // <plaintext> has no end tag: everything after it would be its text.
   if (ns === NS.html && (tag !== ltag || ltag === 'image' || ltag === 'plaintext')) return true;

@@ -40,17 +40,47 @@ export function isStylesheetRel(rel: string | null): boolean {
   return rel !== null && /(^|\s)stylesheet(\s|$)/i.test(rel);
 }
 
-/**
- * A plain element name: letters, digits, '.', '_' and '-', starting with a
- * letter. A prefix ("svg:script", "x:script") would make createElementNS give
- * the local name "script" past the inert check.
- */
-export function isPlainName(tag: string): boolean {
-  return /^[a-z][a-z0-9._-]*$/i.test(tag);
-}
-
 export function isInertTag(tag: string): boolean {
   return INERT_TAGS.has(tag.toLowerCase());
+}
+
+/**
+ * A name the rebuild creates as it is: no prefix (a colon would let
+ * createElementNS give "svg:script" the local name "script"), nothing but
+ * letters, digits, "-", "." and "_" — non-ASCII letters included, as custom
+ * element names allow ("x-ü").
+ */
+export function isPlainTag(tag: string): boolean {
+  return /^[a-z][a-z0-9._\-\u00b7\u00c0-\u037d\u037f-\u1fff\u200c-\u200d\u203f\u2040\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd]*$/i.test(
+    tag,
+  );
+}
+
+/**
+ * Whether a name the rebuild refuses still means an inert element: what any
+ * prefix leaves ("x:script"), trimmed ("Script "). Such an element is a comment
+ * without content; any other refused name keeps its content in a stand-in.
+ */
+export function isInertName(tag: string): boolean {
+  const local = tag.slice(tag.lastIndexOf(':') + 1).trim();
+  return isInertTag(tag) || isInertTag(local) || /^#(?:shadow|doc)?$/.test(tag);
+}
+
+/** Attributes a stand-in for a refused element keeps: what styles it, nothing that fetches or runs. */
+export const STAND_IN_ATTRS = new Set(['class', 'style', 'id', 'dir', 'lang', 'title', 'hidden']);
+
+/** The only data a relayed resource may be: an image, base64-encoded. */
+export function isImageData(url: string): boolean {
+  return /^data:image\/(?:png|jpeg|gif|webp|avif|bmp|x-icon|svg\+xml);base64,[a-z0-9+/]*={0,2}$/i.test(url);
+}
+
+/** Attributes a relayed resource may fill: images only, never a document or a script. */
+export function isRelayTarget(tag: string, name: string): boolean {
+  return (
+    (tag === 'img' && name === 'src') ||
+    (tag === 'image' && (name === 'href' || name === 'xlink:href')) ||
+    (tag === 'video' && name === 'poster')
+  );
 }
 
 /** Browsers ignore ASCII whitespace and control characters inside a scheme: so must we. */

@@ -5,6 +5,7 @@
  * Counts and platform only: never the page's content.
  */
 import { MAX_SELECTOR_COUNT, type SiteMasking } from '@tandem/protocol';
+import { browserMutationObserver } from '@tandem/mirror/capture';
 import { platform } from './presence.js';
 
 export { platform };
@@ -76,7 +77,8 @@ export function watchPage(resized: () => void, changed: () => void): () => void 
   addEventListener('resize', onResize);
   let nodes = 0;
   let recount: ReturnType<typeof setTimeout> | undefined;
-  const observer = new MutationObserver((records) => {
+  // The browser's own: a page may have replaced window.MutationObserver with one that throws.
+  const observer = new (browserMutationObserver(document))((records) => {
     for (const r of records) nodes += r.addedNodes.length + r.removedNodes.length;
     if (nodes < CHANGED_NODES || recount) return;
     recount = setTimeout(() => {
