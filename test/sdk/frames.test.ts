@@ -18,6 +18,7 @@ function inProcessCompressor(ready = true): Compressor & { ready: boolean; lose:
   return {
     ready,
     lose: false,
+    settled: () => Promise.resolve(),
     async deflate(stream, bytes, fresh) {
       if (fresh) streams.set(stream, new StreamDeflate());
       const out = streams.get(stream)?.piece(bytes) ?? null;

@@ -11,6 +11,8 @@ import type { PieceRequest } from '../compress/worker.js';
 export interface Compressor {
   /** True while pieces can be sent to the worker. */
   readonly ready: boolean;
+  /** Resolves once the worker is ready or has failed, or after `ms`, whichever comes first. */
+  settled(ms: number): Promise<void>;
   /**
    * The next piece of `stream`'s deflate context (`fresh`: a new context from here); null when the
    * worker failed before answering or the context is gone.
@@ -25,9 +27,14 @@ class WorkerCompressor implements Compressor {
   private worker: Worker | null = null;
   private failed = false;
   private readonly waiting: Array<(out: Uint8Array | null) => void> = [];
+  private readonly started: Promise<void>;
 
   constructor(server: string) {
-    void this.start(server).catch(() => this.fail());
+    this.started = this.start(server).catch(() => this.fail());
+  }
+
+  settled(ms: number): Promise<void> {
+    return Promise.race([this.started, new Promise<void>((resolve) => setTimeout(resolve, ms))]);
   }
 
   deflate(stream: number, bytes: Uint8Array<ArrayBuffer>, fresh: boolean): Promise<Uint8Array | null> {

@@ -12,6 +12,12 @@ import type { Compressor } from './compressor.js';
 
 /** Below this, gzip on the main thread costs more time than it saves bytes. */
 const GZIP_FROM_BYTES = 16 * 1024;
+/**
+ * How long a keyframe waits for a worker that is still starting (a page that resumes a session asks
+ * for it as it connects): the snapshot then goes into the context the changes after it refer to.
+ * Under a CSP that refuses the worker, it fails as soon as its script is fetched.
+ */
+const WAIT_FOR_WORKER_MS = 300;
 
 let streams = 0;
 
@@ -38,9 +44,12 @@ export class FrameEncoder {
 
   push(events: DomEvent[], keyframe: boolean): void {
     this.encoded = this.encoded.then(async () => {
-      // A snapshot is encoded in a task of its own, so the page is not held for
-      // capture and encoding in one long task.
-      if (keyframe) await new Promise((resolve) => setTimeout(resolve, 0));
+      if (keyframe) {
+        await this.compressor?.settled(WAIT_FOR_WORKER_MS);
+        // A snapshot is encoded in a task of its own, so the page is not held for
+        // capture and encoding in one long task.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
       const json = new TextEncoder().encode(JSON.stringify(events));
       // A keyframe restarts the stream (and its deflate context), so a receiver can start from any keyframe.
       if (keyframe) {
