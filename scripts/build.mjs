@@ -20,6 +20,8 @@ const bundles = [
   { entryPoints: ['packages/sdk/src/loader/index.ts'], outfile: 'packages/sdk/dist/tandem.js' },
   // Loaded only when a session starts: consent, UI, transport and capture. Budget 25 KB gzipped.
   { entryPoints: ['packages/sdk/src/session/index.ts'], outfile: 'packages/sdk/dist/tandem-session.js' },
+  // The session's compression worker (fflate's deflate), fetched and started from a blob: URL once a session starts. Budget 6 KB gzipped.
+  { entryPoints: ['packages/sdk/src/compress/worker.ts'], outfile: 'packages/sdk/dist/tandem-compress.js' },
   // The agent console and the standalone watch page.
   { entryPoints: ['packages/console/src/main.tsx'], outfile: 'packages/console/dist/console.js', jsx: 'automatic', jsxImportSource: 'preact' },
   { entryPoints: ['packages/viewer/src/watch-page.ts'], outfile: 'packages/viewer/dist/watch.js' },

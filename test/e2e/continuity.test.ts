@@ -12,7 +12,7 @@ import type { StaticServer } from '../helpers/static-server.js';
 import type { TestServer } from '../helpers/server.js';
 import { closeAll, consentAndCode, startSiteAndServer, vendorRoutes } from '../helpers/site.js';
 import { joinAsAgent, signIn, type Client } from '../helpers/clients.js';
-import { frameText } from '../helpers/frames.js';
+import { frameTexts } from '../helpers/frames.js';
 
 let server: TestServer;
 let site: StaticServer;
@@ -48,7 +48,7 @@ async function share(ctx: BrowserContext, mode = 'navigate'): Promise<{ visitor:
 
 /** Waits until a DOM frame the agent received carries `text` (a page's heading). */
 async function agentSees(agent: Client, text: string): Promise<void> {
-  await expect.poll(() => agent.binary.some((b) => frameText(b).includes(text)), { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => frameTexts(agent.binary).some((f) => f.includes(text)), { timeout: 10_000 }).toBe(true);
 }
 
 /** The visitor follows a link of the page to `url` (the link is the page's own, added as a site would). */
@@ -159,7 +159,7 @@ describe('a hand-off token sent from elsewhere', () => {
     await stranger.click('tandem-ui [data-action=decline]');
     await stranger.waitForTimeout(500);
     expect(sockets).toEqual([]);
-    expect(agent.binary.some((b) => frameText(b).includes('Vue booking'))).toBe(false);
+    expect(frameTexts(agent.binary).some((f) => f.includes('Vue booking'))).toBe(false);
     await stranger.context().close();
     await ctx.close();
   });

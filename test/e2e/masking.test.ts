@@ -11,7 +11,7 @@ import type { StaticServer } from '../helpers/static-server.js';
 import type { TestServer } from '../helpers/server.js';
 import { closeAll, consentAndCode, startSiteAndServer } from '../helpers/site.js';
 import { joinAsAgent, signIn, type Client } from '../helpers/clients.js';
-import { frameText } from '../helpers/frames.js';
+import { frameReader, frameTexts } from '../helpers/frames.js';
 
 const SECRETS = [
   'PW-s3cr3t',
@@ -49,15 +49,16 @@ async function share(query: string): Promise<{ visitor: Page; agent: Client; fra
   const visitor = await (await browser.newContext()).newPage();
   const sent: string[] = [];
   visitor.on('websocket', (ws) => {
-    ws.on('framesent', (f) => sent.push(frameText(f.payload)));
-    ws.on('framereceived', (f) => sent.push(frameText(f.payload)));
+    const [out, into] = [frameReader(), frameReader()];
+    ws.on('framesent', (f) => sent.push(out(f.payload)));
+    ws.on('framereceived', (f) => sent.push(into(f.payload)));
   });
   await visitor.goto(`${site.url}/masking/page.html?server=${encodeURIComponent(server.url)}${query}`);
   await visitor.waitForFunction(() => (window as any).Tandem?.loaded);
   const code = await consentAndCode(visitor);
   const agent = await joinAsAgent(server.url, await signIn(server.url), code);
   await expect.poll(() => agent.binary.length).toBeGreaterThan(0);
-  return { visitor, agent, frames: () => [...sent, ...agent.binary.map((b) => frameText(b))] };
+  return { visitor, agent, frames: () => [...sent, ...frameTexts(agent.binary)] };
 }
 
 describe('masking on the wire', () => {
@@ -109,7 +110,7 @@ describe('masking on the wire', () => {
     expect((await patch({ selectors: ['#server-rule'] })).status).toBe(200);
     try {
       const { visitor, agent, frames } = await share('');
-      const received = () => agent.binary.map((b) => frameText(b));
+      const received = () => frameTexts(agent.binary);
       await expect.poll(() => received().some((f) => f.includes('LATE-RULE-18'))).toBe(true);
       for (const f of frames()) expect(f).not.toContain('SERVER-RULE-17');
 

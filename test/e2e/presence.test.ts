@@ -13,7 +13,7 @@ import type { StaticServer } from '../helpers/static-server.js';
 import { ADMIN, type TestServer } from '../helpers/server.js';
 import { closeAll, startSiteAndServer } from '../helpers/site.js';
 import { joinAsAgent, signIn } from '../helpers/clients.js';
-import { frameText } from '../helpers/frames.js';
+import { frameReader, frameTexts } from '../helpers/frames.js';
 
 let server: TestServer;
 let site: StaticServer;
@@ -42,7 +42,8 @@ async function open(): Promise<{ page: Page; sockets: string[]; frames: string[]
   const rec = { page, sockets: [] as string[], frames: [] as string[], posts: [] as string[] };
   page.on('websocket', (ws) => {
     rec.sockets.push(ws.url());
-    ws.on('framesent', (f) => typeof f.payload !== 'string' && rec.frames.push(frameText(f.payload)));
+    const read = frameReader();
+    ws.on('framesent', (f) => typeof f.payload !== 'string' && rec.frames.push(read(f.payload)));
   });
   page.on('request', (r) => r.method() === 'POST' && rec.posts.push(new URL(r.url()).pathname));
   await page.goto(`${site.url}/plain.html?server=${encodeURIComponent(server.url)}&presence=1&uniqueId=cust-42`);
@@ -90,7 +91,7 @@ describe('presence', () => {
     const { code } = (await api(`/api/v1/invites/${second.body.inviteId}`)).body;
     expect(code).toMatch(/^\d{6}$/);
     const agent = await joinAsAgent(server.url, cookie, code);
-    await expect.poll(() => agent.binary.some((b) => frameText(b).includes('Basket total 42 EUR')), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => frameTexts(agent.binary).some((f) => f.includes('Basket total 42 EUR')), { timeout: 5000 }).toBe(true);
     await v.page.context().close();
     await expect.poll(async () => (await visitors()).length).toBe(0);
   });

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { ADMIN } from '../helpers/server.js';
 import { deployments, type Deployment } from '../helpers/deployment.js';
-import { frameText } from '../helpers/frames.js';
+import { frameReader } from '../helpers/frames.js';
 
 const TYPED_NAME = 'Zanzibar Quokka';
 const PASSWORD = 'hunter2-Secr3t-pw';
@@ -36,8 +36,9 @@ for (const { label, start } of await deployments()) {
 
     function record(page: Page): void {
       page.on('websocket', (ws) => {
-        ws.on('framesent', (f) => frames.push(frameText(f.payload)));
-        ws.on('framereceived', (f) => frames.push(frameText(f.payload)));
+        const [out, into] = [frameReader(), frameReader()];
+        ws.on('framesent', (f) => frames.push(out(f.payload)));
+        ws.on('framereceived', (f) => frames.push(into(f.payload)));
       });
     }
 

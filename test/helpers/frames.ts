@@ -1,12 +1,37 @@
 import { gunzipSync } from 'node:zlib';
 import { FrameFlag, framePayload, readFrameHeader } from '@tandem/protocol';
+import { StreamInflate } from '../../packages/viewer/src/inflate.js';
 
-/** The text a recorded WebSocket frame carries, DOM frames decompressed. */
-export function frameText(payload: string | Buffer): string {
-  if (typeof payload === 'string') return payload;
-  const bytes = new Uint8Array(payload);
-  const header = readFrameHeader(bytes);
-  if (!header) return payload.toString('utf8');
-  const body = Buffer.from(framePayload(bytes));
-  return (header.flags & FrameFlag.Gzip ? gunzipSync(body) : body).toString('utf8');
+/** What a Deflate piece reads as when its context is unknown (a socket that joined the stream after its keyframe). */
+export const UNREADABLE = '(a deflate piece without its context)';
+
+/**
+ * Reads one socket's frames, in the order it sent or received them, to text: DOM frames decompressed.
+ * Deflate pieces need the pieces before them since their keyframe (FrameFlag.Deflate), as in the viewer,
+ * so each socket direction needs a reader of its own.
+ */
+export function frameReader(): (payload: string | Buffer) => string {
+  let inflate: StreamInflate | null = new StreamInflate();
+  return (payload) => {
+    if (typeof payload === 'string') return payload;
+    const bytes = new Uint8Array(payload);
+    const header = readFrameHeader(bytes);
+    if (!header) return payload.toString('utf8');
+    const body = Buffer.from(framePayload(bytes));
+    if (header.flags & FrameFlag.Keyframe) inflate = new StreamInflate();
+    if (header.flags & FrameFlag.Gzip) return gunzipSync(body).toString('utf8');
+    if (!(header.flags & FrameFlag.Deflate)) return body.toString('utf8');
+    try {
+      return inflate ? Buffer.from(inflate.piece(body)).toString('utf8') : UNREADABLE;
+    } catch {
+      inflate = null;
+      return UNREADABLE;
+    }
+  };
+}
+
+/** Every frame of one socket direction, read in order. */
+export function frameTexts(payloads: readonly (string | Buffer)[]): string[] {
+  const read = frameReader();
+  return payloads.map((p) => read(p));
 }

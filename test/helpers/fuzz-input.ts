@@ -308,11 +308,14 @@ function byteInput(channel: Channel, rng: Rng): Omit<SocketInput, 'beforeHello'>
     case 4:
       return bin('truncated-frame', frame(FrameFlag.Keyframe, 0, Buffer.from('[]')).subarray(0, rng.int(6)));
     case 5:
-      return bin('bad-flags', frame(rng.pick([4, 8, 0xff]), 0, Buffer.from('[]')));
+      // 6: Gzip and Deflate together, which no frame may be.
+      return bin('bad-flags', frame(rng.pick([6, 8, 0xff]), 0, Buffer.from('[]')));
     case 6:
       return bin('seq', frame(rng.chance(0.3) ? FrameFlag.Keyframe : 0, rng.pick([0, 1, 2, 2 ** 32 - 1, rng.int(1000)]), bytes(rng.int(200))));
     case 7:
-      return bin('gzip-lie', frame(FrameFlag.Gzip | FrameFlag.Keyframe, 0, bytes(100)));
+      return rng.chance(0.5)
+        ? bin('gzip-lie', frame(FrameFlag.Gzip | FrameFlag.Keyframe, 0, bytes(100)))
+        : bin('deflate-lie', frame(FrameFlag.Deflate | FrameFlag.Keyframe, 0, bytes(100)));
     default:
       // Rare on purpose: each one is 4 MB on the wire and costs the socket.
       return rng.chance(0.15)

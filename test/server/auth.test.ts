@@ -196,12 +196,14 @@ describe('headers', () => {
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
       expect(res.headers.get('cache-control'), path).toBe('no-store');
     }
-    for (const path of ['/tandem.js', '/tandem-session.js']) {
-      const res = await fetch(`${s.url}${path}`);
+    for (const path of ['/tandem.js', '/tandem-session.js', '/tandem-compress.js']) {
+      const res = await fetch(`${s.url}${path}`, { headers: { origin: 'https://shop.example.com' } });
       await res.arrayBuffer();
       expect(res.status).toBe(200);
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
       expect(res.headers.get('cache-control'), path).toBe('public, max-age=300');
+      // The session bundle fetches the worker's script from the visitor's page, on another origin.
+      expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
     }
   });
 });

@@ -79,6 +79,23 @@ describe('visitor gateway under bad input', () => {
     await bystanderStillRelays(1);
   });
 
+  it('relays deflate pieces byte for byte, without inflating them; refuses a frame flagged gzip and deflate at once', async () => {
+    const { visitor, code } = await startVisitorSession(server.url, 'Deflating');
+    const agent = await joinAsAgent(server.url, cookie, code);
+    await visitor.next((m) => m.t === 'resync');
+    // The server never reads a payload: these bytes need not even inflate.
+    const piece = (flags: number, seq: number) =>
+      Buffer.from(encodeFrame({ type: FrameType.Dom, flags, seq }, Buffer.from([seq, 0xde, 0xad, 0, 0, 0xff, 0xff])));
+    const sent = [piece(FrameFlag.Keyframe | FrameFlag.Deflate, 0), piece(FrameFlag.Deflate, 1), piece(0, 2), piece(FrameFlag.Deflate, 3)];
+    for (const f of sent) visitor.ws.send(f);
+    await expect.poll(() => agent.binary.length).toBe(4);
+    expect(agent.binary).toEqual(sent);
+    visitor.ws.send(piece(FrameFlag.Gzip | FrameFlag.Deflate, 4));
+    expect(await visitor.next((m) => m.t === 'error')).toMatchObject({ code: 'TDM_BAD_MESSAGE' });
+    expect(agent.binary).toHaveLength(4);
+    await bystanderStillRelays(7);
+  });
+
   it('refuses a protocol version it does not speak', async () => {
     const s = await startVisitorSession(server.url);
     const ticket = await resumeTicket(server.url, s.sessionId, s.resumeToken);

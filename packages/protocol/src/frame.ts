@@ -5,7 +5,8 @@
  *   byte 0     frame type (FrameType.Dom)
  *   byte 1     flags (FrameFlag bits)
  *   bytes 2-5  sequence number, uint32 big-endian, per visitor stream
- *   bytes 6-   payload: UTF-8 JSON of DomEvent[] (gzip when FrameFlag.Gzip)
+ *   bytes 6-   payload: UTF-8 JSON of DomEvent[], gzip when FrameFlag.Gzip, the next
+ *              piece of the stream's deflate context when FrameFlag.Deflate
  *
  * A stream starts with a keyframe (a full snapshot) at sequence 0 and counts up
  * by one. A receiver that sees a gap drops frames until the next keyframe and
@@ -17,9 +18,18 @@ export const FrameType = { Dom: 1 } as const;
 export const FrameFlag = {
   /** The payload starts with a full snapshot; the stream restarts here. */
   Keyframe: 1,
-  /** The payload is gzip-compressed. */
+  /** The payload is gzip-compressed, on its own. */
   Gzip: 2,
+  /**
+   * The payload is the next piece of the stream's one raw-deflate context (RFC 1951), ending in a
+   * sync flush (00 00 FF FF), so it inflates completely given the pieces before it. The context
+   * starts empty at each keyframe (and at the stream's start) and only Deflate pieces pass through
+   * it, in sequence order. Never together with Gzip.
+   */
+  Deflate: 4,
 } as const;
+
+const KNOWN_FLAGS = FrameFlag.Keyframe | FrameFlag.Gzip | FrameFlag.Deflate;
 
 export const FRAME_HEADER_BYTES = 6;
 const JSON_FIRST_BYTE = 0x7b;
@@ -43,7 +53,8 @@ export function encodeFrame(header: FrameHeader, payload: Uint8Array): Uint8Arra
 export function readFrameHeader(bytes: Uint8Array): FrameHeader | null {
   if (bytes.length < FRAME_HEADER_BYTES || bytes[0] !== FrameType.Dom) return null;
   const flags = bytes[1]!;
-  if (flags & ~(FrameFlag.Keyframe | FrameFlag.Gzip)) return null;
+  if (flags & ~KNOWN_FLAGS) return null;
+  if (flags & FrameFlag.Gzip && flags & FrameFlag.Deflate) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { type: bytes[0], flags, seq: view.getUint32(2) };
 }

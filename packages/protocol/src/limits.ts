@@ -7,6 +7,11 @@ export const limits = {
   maxControlBytes: 16 * 1024,
   /** One binary DOM frame from a visitor (a snapshot slice or a batch of changes). */
   maxDomFrameBytes: 4 * 1024 * 1024,
+  /**
+   * One DOM frame's payload once gunzipped or inflated. A receiver stops inflating past it and
+   * resyncs, so a small frame cannot expand into the agent's memory (a decompression bomb).
+   */
+  maxInflatedFrameBytes: 32 * 1024 * 1024,
   /** Messages per second a visitor may send (DOM frames and control together). */
   visitorMessagesPerSecond: 200,
   /** Messages per second an agent may send (pointer moves are throttled to frames). */

@@ -20,7 +20,7 @@
  *       refuse, with the exact problem it must say.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync, inflateRawSync } from 'node:zlib';
 import { Parser, type Input } from '@asyncapi/parser';
 import Ajv from 'ajv';
 import type { TSchema } from 'typebox';
@@ -264,6 +264,15 @@ describe('conformance fixtures: refused messages', () => {
 interface FrameDescription {
   header: FrameHeader;
   events: DomEvent[];
+  /** A deflate piece that is not a keyframe comes after this frame, in its stream's context. */
+  after?: string;
+}
+
+/** The deflate pieces of a frame's stream, from its keyframe to the frame itself. */
+function deflateStream(name: string): Buffer[] {
+  const { after } = description(name);
+  const own = Buffer.from(framePayload(new Uint8Array(read(`frames/${name}.bin`))));
+  return [...(after ? deflateStream(after) : []), own];
 }
 
 const frames = list('frames/')
@@ -272,7 +281,19 @@ const frames = list('frames/')
 
 describe('conformance fixtures: DOM frames', () => {
   it('include every kind of frame and event', () => {
-    expect(frames).toEqual(expect.arrayContaining(['keyframe', 'keyframe-gzip', 'mutations', 'input', 'scroll', 'viewport', 'pointer']));
+    expect(frames).toEqual(
+      expect.arrayContaining([
+        'keyframe',
+        'keyframe-gzip',
+        'keyframe-deflate',
+        'mutations',
+        'mutations-deflate',
+        'input',
+        'scroll',
+        'viewport',
+        'pointer',
+      ]),
+    );
     // Every description has its bytes.
     expect(list('frames/').filter((f) => f.endsWith('.json') && !frames.includes(f.slice(0, -'.json'.length)))).toEqual([]);
     const types = new Set(frames.flatMap((name) => description(name).events.map((e) => e[0])));
@@ -289,7 +310,20 @@ describe('conformance fixtures: DOM frames', () => {
     expect(header.type).toBe(FrameType.Dom);
     const payload = framePayload(bytes);
     const gzip = (header.flags & FrameFlag.Gzip) !== 0;
-    const json = gzip ? new Uint8Array(gunzipSync(payload)) : payload;
+    let json = gzip ? new Uint8Array(gunzipSync(payload)) : payload;
+    if (header.flags & FrameFlag.Deflate) {
+      // A piece ends in a sync flush; the stream from its keyframe inflates as one, and this piece gives what follows the others.
+      expect(Array.from(payload.subarray(-4))).toEqual([0, 0, 0xff, 0xff]);
+      const pieces = deflateStream(name);
+      const whole = inflateRawSync(Buffer.concat(pieces), { finishFlush: constants.Z_SYNC_FLUSH });
+      const before = pieces.length > 1 ? inflateRawSync(Buffer.concat(pieces.slice(0, -1)), { finishFlush: constants.Z_SYNC_FLUSH }).length : 0;
+      json = new Uint8Array(whole.subarray(before));
+      // Its stream: a keyframe, or the deflate piece numbered just before it.
+      const after = description(name).after;
+      if (after) expect(description(after).header).toMatchObject({ flags: expect.any(Number), seq: header.seq - 1 });
+      if (after) expect(description(after).header.flags & FrameFlag.Deflate).toBe(FrameFlag.Deflate);
+      else expect(header.flags & FrameFlag.Keyframe).toBe(FrameFlag.Keyframe);
+    }
     // The payload is exactly the JSON of the events (never re-compressed here: gzip's bytes depend on the zlib build).
     expect(new TextDecoder().decode(json)).toBe(JSON.stringify(events));
     expect(JSON.parse(new TextDecoder().decode(json))).toEqual(events);

@@ -20,6 +20,10 @@ describe('DOM frames', () => {
     expect(readFrameHeader(new Uint8Array([1, 0, 0]))).toBeNull();
     expect(readFrameHeader(new Uint8Array([2, 0, 0, 0, 0, 0]))).toBeNull();
     expect(readFrameHeader(new Uint8Array([1, 0x80, 0, 0, 0, 0]))).toBeNull();
+    expect(readFrameHeader(new Uint8Array([1, 8, 0, 0, 0, 0]))).toBeNull();
+    // A payload is gzipped on its own or a piece of the stream's deflate context, never both.
+    expect(readFrameHeader(new Uint8Array([1, FrameFlag.Gzip | FrameFlag.Deflate, 0, 0, 0, 0]))).toBeNull();
+    expect(readFrameHeader(new Uint8Array([1, FrameFlag.Keyframe | FrameFlag.Deflate, 0, 0, 0, 7]))).toEqual({ type: 1, flags: 5, seq: 7 });
     expect(isJsonMessage(new TextEncoder().encode('{"t":"x"}'))).toBe(true);
   });
 });

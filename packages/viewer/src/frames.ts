@@ -1,13 +1,21 @@
 /**
- * Reads DOM frames in order: checks the stream's sequence, gunzips when flagged
- * and parses. A gap drops everything until the next keyframe and asks for one,
- * so the agent never sees a silently wrong page.
+ * Reads DOM frames in order: checks the stream's sequence, inflates what the
+ * stream's deflate context or gzip compressed, and parses. A gap, or a frame
+ * that does not inflate or parse, drops everything until the next keyframe and
+ * asks for one, so the agent never sees a silently wrong page.
  */
 import { FrameFlag, framePayload, readFrameHeader, type DomEvent } from '@tandem/protocol';
+import { StreamInflate, gunzip } from './inflate.js';
 
 export class FrameDecoder {
   private expected: number | null = null;
+  /** The stream's deflate context since the last keyframe; made at its first Deflate piece. */
+  private inflate: StreamInflate | null = null;
   private chain: Promise<void> = Promise.resolve();
+  /** Counts keyframes: a frame belongs to the generation of the keyframe it follows. */
+  private generation = 0;
+  /** A generation one of whose frames failed in the chain: its frames queued behind are not applied. */
+  private broken = -1;
 
   constructor(
     private readonly deliver: (events: DomEvent[]) => void,
@@ -19,31 +27,49 @@ export class FrameDecoder {
     if (!header) return;
     if (header.flags & FrameFlag.Keyframe) {
       this.expected = header.seq + 1;
+      this.inflate = null;
+      this.generation++;
     } else if (this.expected === null) {
       return; // waiting for a keyframe
     } else if (header.seq !== this.expected) {
-      this.expected = null;
-      this.requestResync();
+      this.resync();
       return;
     } else {
       this.expected++;
     }
     const payload = framePayload(bytes);
-    const gzip = (header.flags & FrameFlag.Gzip) !== 0;
+    let text: string | Promise<string>;
+    try {
+      // Inflated now, in arrival order: each piece needs the ones before it in the context.
+      text =
+        header.flags & FrameFlag.Deflate
+          ? new TextDecoder().decode((this.inflate ??= new StreamInflate()).piece(payload))
+          : header.flags & FrameFlag.Gzip
+            ? gunzip(payload).then((out) => new TextDecoder().decode(out))
+            : new TextDecoder().decode(payload);
+    } catch (err) {
+      console.error('Tandem viewer: a frame could not be applied', err);
+      return this.resync();
+    }
+    const generation = this.generation;
     this.chain = this.chain
       .then(async () => {
-        const text = gzip ? await gunzip(payload) : new TextDecoder().decode(payload);
-        this.deliver(JSON.parse(text) as DomEvent[]);
+        const events = JSON.parse(await text) as DomEvent[];
+        if (generation !== this.broken) this.deliver(events);
       })
       .catch((err: unknown) => {
+        if (generation === this.broken) return;
         console.error('Tandem viewer: a frame could not be applied', err);
-        this.expected = null;
-        this.requestResync();
+        // Frames after this one, already in the chain, would build on what it lacked: they are skipped up to the
+        // next keyframe. If that keyframe is in already, no resync is needed.
+        this.broken = generation;
+        if (generation === this.generation) this.resync();
       });
   }
-}
 
-async function gunzip(bytes: Uint8Array): Promise<string> {
-  const stream = new Blob([bytes.slice()]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Response(stream).text();
+  private resync(): void {
+    this.expected = null;
+    this.inflate = null;
+    this.requestResync();
+  }
 }

@@ -16,6 +16,7 @@ import {
 import { startCapture, type Capture, type MaskOptions } from '@tandem/mirror/capture';
 import { HOST_KEY, LIVE_BEAT_MS, identityOf, type Host, type SessionApi } from '../host.js';
 import { FrameEncoder } from './frames.js';
+import { compressor } from './compressor.js';
 import { actionTarget, runAction } from './actions.js';
 import { elementPath } from './element-path.js';
 import { allowedUrl } from './domains.js';
@@ -204,6 +205,8 @@ async function begin(invite?: Invitation): Promise<void> {
     return end(false);
   }
   ui.status(strings.connecting, '', () => api.stop());
+  // The compression worker loads while the session is made; frames before it is ready are compressed here.
+  compressor(host.server);
   const endsBefore = ends;
   try {
     const res = await post<Started>('/api/v1/visitor/sessions', {
@@ -237,6 +240,7 @@ function identity() {
 async function reconnect(): Promise<void> {
   const session = stored;
   if (!session) return;
+  compressor(host.server);
   try {
     const res = await post<Started>(`/api/v1/visitor/sessions/${encodeURIComponent(session.sessionId)}/resume`, {
       resumeToken: session.resumeToken,
@@ -258,7 +262,7 @@ function connect(ticket: string): void {
   const ws = new WebSocket(url);
   ws.binaryType = 'arraybuffer';
   socket = ws;
-  const encoder = new FrameEncoder((frame) => ws.readyState === WebSocket.OPEN && ws.send(frame));
+  const encoder = new FrameEncoder((frame) => ws.readyState === WebSocket.OPEN && ws.send(frame), compressor(host.server));
   ws.onopen = () => ws.send(JSON.stringify({ t: 'hello', versions: [PROTOCOL_VERSION] }));
   ws.onmessage = (e) => {
     if (typeof e.data !== 'string') return;

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 
-const BUNDLES = new Set(['/tandem.js', '/tandem-session.js', '/tandem-viewer.js']);
+const BUNDLES = new Set(['/tandem.js', '/tandem-session.js', '/tandem-compress.js', '/tandem-viewer.js']);
 
 /** Added to the root instance (not an encapsulated plugin), so it sees every route and every error. */
 export function securityHeaders(app: FastifyInstance): void {

@@ -51,6 +51,8 @@ export async function pageRoutes(app: FastifyInstance, desktopOrigins: () => Pro
   for (const [file, dir] of [
     ['tandem.js', sdkDistDir],
     ['tandem-session.js', sdkDistDir],
+    // Fetched by the session bundle (a page of another origin: CORS below) and started as a worker from a blob: URL.
+    ['tandem-compress.js', sdkDistDir],
     ['tandem-viewer.js', watchDirs[1]!],
   ] as const) {
     app.get(`/${file}`, { schema: { hide: true } }, (_req, reply) => {

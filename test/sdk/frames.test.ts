@@ -1,0 +1,248 @@
+/**
+ * The visitor's frame encoder and the agent's frame decoder together, in Node: the worker's deflate
+ * context runs in-process here (its real worker runs in test/e2e/compression.test.ts). Round trips
+ * with keyframes, the main-thread fallback, gaps, damaged and truncated pieces, and a decompression bomb.
+ */
+import { constants, createDeflateRaw, inflateRawSync } from 'node:zlib';
+import { describe, expect, it, vi } from 'vitest';
+import { FrameFlag, framePayload, limits, readFrameHeader, type DomEvent } from '@tandem/protocol';
+import { FrameEncoder } from '../../packages/sdk/src/session/frames.js';
+import type { Compressor } from '../../packages/sdk/src/session/compressor.js';
+import { StreamDeflate } from '../../packages/sdk/src/compress/stream-deflate.js';
+import { FrameDecoder } from '../../packages/viewer/src/frames.js';
+import { StreamInflate, gunzip } from '../../packages/viewer/src/inflate.js';
+
+/** The worker, in-process: one StreamDeflate per stream, answering in order. */
+function inProcessCompressor(ready = true): Compressor & { ready: boolean; lose: boolean } {
+  const streams = new Map<number, StreamDeflate>();
+  return {
+    ready,
+    lose: false,
+    settled: () => Promise.resolve(),
+    async deflate(stream, bytes, fresh) {
+      if (fresh) streams.set(stream, new StreamDeflate());
+      const out = streams.get(stream)?.piece(bytes) ?? null;
+      return this.lose ? null : out;
+    },
+  };
+}
+
+function rng(seed: number) {
+  return () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+}
+
+/** Changes such as capture emits: a few attribute and text mutations on a form. */
+function change(i: number): DomEvent[] {
+  return [[3, { a: [], r: [], t: [{ id: 40 + (i % 9), v: `Value typed so far ${'x'.repeat(i % 17)}` }], at: [] }]] as unknown as DomEvent[];
+}
+function snapshot(i: number, size = 40_000): DomEvent[] {
+  const rows = Array.from({ length: size / 80 }, (_, n) => `<tr><td class="cell">Row ${n} of snapshot ${i}</td><td>€${n * 3}</td></tr>`);
+  return [[0, { html: rows.join('') }]] as unknown as DomEvent[];
+}
+
+/** Lets the encoder's two chains (a keyframe waits a task; gzip runs on a thread pool) and the decoder's run out, with room for a loaded machine. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+function pair(compressor: Compressor | null) {
+  const wire: Uint8Array[] = [];
+  const delivered: DomEvent[][] = [];
+  const resyncs = vi.fn();
+  const encoder = new FrameEncoder((f) => wire.push(f), compressor);
+  const decoder = new FrameDecoder((e) => delivered.push(e), resyncs);
+  return { wire, delivered, resyncs, encoder, decoder };
+}
+
+describe('frames with the worker’s stream context', () => {
+  it('round-trip through keyframes: each keyframe starts a new context, every piece is flagged Deflate', async () => {
+    const { wire, delivered, resyncs, encoder, decoder } = pair(inProcessCompressor());
+    const sent: DomEvent[][] = [];
+    for (let k = 0; k < 3; k++) {
+      sent.push(snapshot(k));
+      encoder.push(snapshot(k), true);
+      for (let i = 0; i < 30; i++) {
+        sent.push(change(i));
+        encoder.push(change(i), false);
+      }
+    }
+    await settle();
+    expect(wire).toHaveLength(93);
+    for (const f of wire) expect(readFrameHeader(f)!.flags & FrameFlag.Deflate).toBe(FrameFlag.Deflate);
+    expect(wire.filter((f) => readFrameHeader(f)!.flags & FrameFlag.Keyframe).map((f) => readFrameHeader(f)!.seq)).toEqual([0, 0, 0]);
+
+    // A receiver that starts at the second keyframe reads from there (a fresh context).
+    const late = pair(null);
+    for (const f of wire.slice(31)) late.decoder.push(f);
+    for (const f of wire) decoder.push(f);
+    await settle();
+    expect(delivered).toEqual(sent);
+    expect(late.delivered).toEqual(sent.slice(31));
+    expect(resyncs).not.toHaveBeenCalled();
+    expect(late.resyncs).not.toHaveBeenCalled();
+
+    // Changes after a snapshot cost a few bytes each: the context remembers the snapshot and the changes before.
+    const changeBytes = wire.slice(32, 62).map((f) => framePayload(f).length);
+    const changeJson = sent.slice(32, 62).map((e) => JSON.stringify(e).length);
+    const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+    console.log(`30 changes after a snapshot: ${sum(changeJson)} B of JSON, ${sum(changeBytes)} B deflated in the stream's context`);
+    expect(sum(changeBytes)).toBeLessThan(sum(changeJson) / 4);
+  });
+
+  it('the pieces are standard raw deflate: zlib reads a stream’s pieces concatenated', async () => {
+    const { wire, encoder } = pair(inProcessCompressor());
+    const random = rng(7);
+    const texts: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const events = [[9, { s: 'ab'.repeat(Math.floor(random() ** 4 * 20_000)) + String(random()) }]] as unknown as DomEvent[];
+      texts.push(JSON.stringify(events));
+      encoder.push(events, i === 0);
+    }
+    await settle();
+    // fflate 0.8.3's own sync flush breaks about 1 piece in 20 here (stream-deflate.ts); zlib would throw.
+    const all = Buffer.concat(wire.map((f) => framePayload(f)));
+    expect(inflateRawSync(all, { finishFlush: constants.Z_SYNC_FLUSH }).toString()).toBe(texts.join(''));
+  });
+
+  it('before the worker is ready, frames go as today (small raw, large gzip), then the worker takes over mid-stream', async () => {
+    const compressor = inProcessCompressor(false);
+    const { wire, delivered, resyncs, encoder, decoder } = pair(compressor);
+    encoder.push(snapshot(0), true);
+    encoder.push(change(1), false);
+    await settle();
+    compressor.ready = true;
+    for (let i = 2; i < 6; i++) encoder.push(change(i), false);
+    await settle();
+    expect(wire.map((f) => readFrameHeader(f)!.flags)).toEqual([
+      FrameFlag.Keyframe | FrameFlag.Gzip,
+      0,
+      FrameFlag.Deflate,
+      FrameFlag.Deflate,
+      FrameFlag.Deflate,
+      FrameFlag.Deflate,
+    ]);
+    for (const f of wire) decoder.push(f);
+    await settle();
+    expect(delivered).toEqual([snapshot(0), change(1), change(2), change(3), change(4), change(5)]);
+    expect(resyncs).not.toHaveBeenCalled();
+  });
+
+  it('a piece the worker lost leaves its number out: the receiver resyncs at the gap and reads the next keyframe', async () => {
+    const compressor = inProcessCompressor();
+    const { wire, delivered, resyncs, encoder, decoder } = pair(compressor);
+    encoder.push(snapshot(0), true);
+    encoder.push(change(1), false);
+    await settle();
+    compressor.lose = true;
+    encoder.push(change(2), false);
+    await settle();
+    compressor.lose = false;
+    encoder.push(change(3), false);
+    encoder.push(snapshot(4), true);
+    encoder.push(change(5), false);
+    await settle();
+    expect(wire.map((f) => readFrameHeader(f)!.seq)).toEqual([0, 1, 3, 0, 1]);
+    for (const f of wire) decoder.push(f);
+    await settle();
+    expect(resyncs).toHaveBeenCalledTimes(1);
+    expect(delivered).toEqual([snapshot(0), change(1), snapshot(4), change(5)]);
+  });
+});
+
+describe('the decoder resyncs, never sticks or crashes', () => {
+  async function stream() {
+    const { wire, encoder } = pair(inProcessCompressor());
+    encoder.push(snapshot(0), true);
+    for (let i = 1; i < 5; i++) encoder.push(change(i), false);
+    encoder.push(snapshot(5), true);
+    encoder.push(change(6), false);
+    await settle();
+    return wire;
+  }
+
+  it.each([
+    ['damaged', (p: Uint8Array) => p.map((b, i) => (i >= 6 && i < 14 ? b ^ 0x5a : b))],
+    ['truncated', (p: Uint8Array) => p.subarray(0, p.length - 3)],
+    // Its content inflates whole, but the stream after it would not: refused as it comes.
+    ['sync-flush-less', (p: Uint8Array) => p.subarray(0, p.length - 4)],
+    ['cut in half', (p: Uint8Array) => p.subarray(0, Math.ceil(p.length / 2))],
+    ['emptied', (p: Uint8Array) => p.subarray(0, 6)],
+  ])('a %s piece: resync, nothing wrong delivered, and the next keyframe reads', async (_name, spoil) => {
+    const wire = await stream();
+    const delivered: DomEvent[][] = [];
+    const resyncs = vi.fn();
+    const decoder = new FrameDecoder((e) => delivered.push(e), resyncs);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    // Up to the next keyframe: what came before the damage is applied, then the viewer asks for a keyframe.
+    wire.slice(0, 5).forEach((f, i) => decoder.push(i === 2 ? spoil(f) : f));
+    await settle();
+    expect(resyncs).toHaveBeenCalledTimes(1);
+    expect(delivered).toEqual([snapshot(0), change(1)]);
+    for (const f of wire.slice(5)) decoder.push(f);
+    await settle();
+    errors.mockRestore();
+    expect(delivered).toEqual([snapshot(0), change(1), snapshot(5), change(6)]);
+    expect(resyncs).toHaveBeenCalledTimes(1);
+  });
+
+  it('a gap: resync, then frames wait for the keyframe', async () => {
+    const wire = await stream();
+    const delivered: DomEvent[][] = [];
+    const resyncs = vi.fn();
+    const decoder = new FrameDecoder((e) => delivered.push(e), resyncs);
+    wire.forEach((f, i) => i !== 2 && decoder.push(f));
+    await settle();
+    expect(resyncs).toHaveBeenCalledTimes(1);
+    expect(delivered).toEqual([snapshot(0), change(1), snapshot(5), change(6)]);
+  });
+});
+
+describe('decompression bombs stop at the bound', () => {
+  /** `mb` MB of spaces, deflated to a sync-flushed piece (~1,000x smaller). */
+  async function bombPiece(mb: number): Promise<Buffer> {
+    const deflate = createDeflateRaw({ level: 9 });
+    const parts: Buffer[] = [];
+    deflate.on('data', (c: Buffer) => parts.push(c));
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    for (let i = 0; i < mb; i++) deflate.write(chunk);
+    await new Promise<void>((r) => deflate.flush(constants.Z_SYNC_FLUSH, () => r()));
+    return Buffer.concat(parts);
+  }
+
+  it('a Deflate piece that inflates past limits.maxInflatedFrameBytes throws after at most the bound plus one step', async () => {
+    const piece = await bombPiece(200);
+    expect(piece.length).toBeLessThan(limits.maxDomFrameBytes / 10);
+    const inflate = new StreamInflate();
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers - before)), 1);
+    expect(() => inflate.piece(piece)).toThrow(/limit/);
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
+    console.log(`bomb: ${piece.length} B piece of 200 MB; ${(peak / 2 ** 20).toFixed(1)} MB held when it stopped`);
+    expect(peak).toBeLessThan(limits.maxInflatedFrameBytes * 2);
+  });
+
+  it('the decoder resyncs on a bomb, in a Deflate or a Gzip frame', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const deflated = await bombPiece(40);
+    const gzipped = gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x20), { level: 9 });
+    await expect(gunzip(gzipped)).rejects.toThrow(/limit/);
+    for (const [flag, payload] of [
+      [FrameFlag.Deflate, deflated],
+      [FrameFlag.Gzip, gzipped],
+    ] as const) {
+      const delivered: DomEvent[][] = [];
+      const resyncs = vi.fn();
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const decoder = new FrameDecoder((e) => delivered.push(e), resyncs);
+      const frame = new Uint8Array(6 + payload.length);
+      frame.set([1, FrameFlag.Keyframe | flag, 0, 0, 0, 0]);
+      frame.set(payload, 6);
+      decoder.push(frame);
+      await vi.waitFor(() => expect(resyncs).toHaveBeenCalledTimes(1), { timeout: 10_000 });
+      errors.mockRestore();
+      expect(delivered).toEqual([]);
+    }
+  });
+});
