@@ -52,10 +52,14 @@ export class FrameDecoder {
       return this.resync();
     }
     const generation = this.generation;
+    const keyframe = (header.flags & FrameFlag.Keyframe) !== 0;
     this.chain = this.chain
       .then(async () => {
         const events = JSON.parse(await text) as DomEvent[];
         if (generation !== this.broken) this.deliver(events);
+        // The keyframe holds the top of the page: let the browser draw it before the rest of the
+        // snapshot, already arrived behind it, is applied (the first screenful shows at once).
+        if (keyframe) await painted();
       })
       .catch((err: unknown) => {
         if (generation === this.broken) return;
@@ -72,4 +76,18 @@ export class FrameDecoder {
     this.inflate = null;
     this.requestResync();
   }
+}
+
+/** Resolves once the browser has drawn a frame (or after 100 ms in a hidden tab, which draws none). */
+function painted(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestAnimationFrame !== 'function') return void setTimeout(resolve, 0); // nothing draws here (Node)
+    const timer = setTimeout(resolve, 100);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(timer);
+        resolve();
+      }, 0),
+    );
+  });
 }
