@@ -229,8 +229,8 @@ export class Builder {
   }
 
   /** Sets the properties carried beside the attributes: after the children, as options need their select. */
-  props(el: Element, attrs: Attrs): void {
-    for (const name of Object.keys(attrs)) if (name.charCodeAt(0) === 32) this.setProp(el, name, attrs[name]!);
+  props(el: Element, attrs: Attrs, except?: string): void {
+    for (const name of Object.keys(attrs)) if (name.charCodeAt(0) === 32 && name !== except) this.setProp(el, name, attrs[name]!);
   }
 
   /**

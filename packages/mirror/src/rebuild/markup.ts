@@ -25,7 +25,7 @@
 import { DOC_TAG, PROP, SHADOW_TAG, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { Builder, MIRROR_ATTR, MIRROR_CSS, MIRROR_SANDBOX, NS } from './builder.js';
 import { dom } from './dom.js';
-import { isInertTag, isPlainTag, isStylesheetRel, safeAttr } from './sanitize.js';
+import { isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 
 /** Elements whose content the parser reads as raw text: their children cannot be written escaped. */
 const RAW_TEXT = new Set(['xmp', 'noembed', 'noframes', 'iframe', 'noscript', 'script', 'style']);
@@ -81,7 +81,7 @@ function deferredElement(node: SerializedElement, ns: string): boolean {
   // <plaintext> has no end tag: everything after it would be its text.
   if (ns === NS.html && (tag !== ltag || ltag === 'image' || ltag === 'plaintext')) return true;
   const attrs = node[1] || null;
-  if (ltag === 'link' && attrs && attrs[PROP.css] !== undefined) return true;
+  if (ltag === 'link' && attrs && attrs[PROP.css] !== undefined && inlineCss(node, ns) === null) return true;
   if (ns === NS.html && node.length > 2 && (VOID.has(ltag) || RAW_TEXT.has(ltag))) {
     // Children of a raw-text or void element: only a nested document or a shadow root can be said without markup.
     for (let i = 2; i < node.length; i++) {
@@ -96,6 +96,22 @@ function deferredElement(node: SerializedElement, ns: string): boolean {
     }
   }
   return false;
+}
+
+/**
+ * The CSS of a <style>, or of a stylesheet <link> that carries its rules (the
+ * Builder makes a <style> of it), to be written as the element's text: the
+ * parser then applies it as it goes, where set afterwards it would make the
+ * browser style the whole page twice. Null when there is none, or when the
+ * text would end the element early.
+ */
+function inlineCss(node: SerializedElement, ns: string): string | null {
+  const attrs = node[1];
+  if (ns !== NS.html || !attrs) return null;
+  const ltag = node[0];
+  const css = attrs[PROP.css];
+  if ((ltag !== 'style' && ltag !== 'link') || css === undefined || /<\/style/i.test(css)) return null;
+  return safeCss(css);
 }
 
 /** Writes the markup of a snapshot's root element. */
@@ -134,7 +150,18 @@ class Writer {
       this.out += '<!---->';
       return;
     }
+    const css = inlineCss(node, ns);
+    if (css !== null && ltag === 'link') {
+      // As the Builder's inlineSheet: a <style> with the link's media.
+      const media = (node[1] || {}).media;
+      this.out += `<style${media ? ` media="${escapeAttr(media)}"` : ''}>${css}</style>`;
+      return;
+    }
     this.startTag(node, ltag);
+    if (css !== null) {
+      this.out += css + '</style>';
+      return;
+    }
     if (top && ltag === 'head') this.out += this.mirrorHead();
     if (ns === NS.html && VOID.has(ltag)) return;
     if (ns === NS.html && LEADING_NEWLINE.has(ltag) && typeof node[2] === 'string' && node[2].charCodeAt(0) === 10) this.out += '\n';
@@ -262,9 +289,18 @@ class Matcher {
         c = this.replace(el, c, child, next, ns);
         continue;
       }
-      if (dom.type(c) !== 1 || dom.localName(c as Element) !== child[0]) return false;
+      const css = inlineCss(elementNode, childNs);
+      const tag = css !== null ? 'style' : elementNode[0];
+      if (dom.type(c) !== 1 || dom.localName(c as Element) !== tag) return false;
       const element = c as Element;
       this.register(next.id++, element);
+      if (css !== null) {
+        // Its rules are in already; it has no children (capture sends none for these).
+        if (elementNode.length > 2 || dom.firstChild(element)?.nextSibling) return false;
+        this.builder.props(element, elementNode[1] || {}, PROP.css);
+        c = dom.nextSibling(c);
+        continue;
+      }
       const head = root && ltag === 'head';
       this.children(element, elementNode, next, childNamespace(ltag, childNs), head ? 2 : 0, false, head);
       this.builder.props(element, elementNode[1] || {});
