@@ -62,6 +62,14 @@ function messageChannel(): MessageChannel | null {
 const FALLBACK_FLUSH_MS = 100;
 /** Longest slice of background work (the scroll scan) before it yields to the page. */
 const SLICE_MS = 8;
+/**
+ * The elements whose scroll offset the scan reads (two reads each, a large
+ * part of a snapshot's cost on a big page): not those that cannot scroll.
+ * Without children there is nothing to overflow, except in form controls;
+ * SVG shapes, images and the like never scroll.
+ */
+const MAY_SCROLL =
+  ':is(:not(:empty), input, textarea, select):not(svg :not(foreignObject, foreignObject *), img, br, hr, wbr, option, source, track, meta, link, script, style, template, head, title, input[type=checkbox], input[type=radio])';
 /** Canvases are re-read at most this often: pixels are the costliest thing capture sends. */
 const CANVAS_INTERVAL_MS = 500;
 
@@ -337,7 +345,9 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
         const w = (root as Document).defaultView!;
         if (w.scrollX || w.scrollY) scrolls.set(rootId, [w.scrollX, w.scrollY]);
       }
-      queue.push(...Array.from(root.querySelectorAll('*')));
+      // A loop, not push(...all): a page of a few hundred thousand elements would pass the argument limit.
+      const found = root.querySelectorAll(MAY_SCROLL);
+      for (let i = 0; i < found.length; i++) queue.push(found[i]!);
     }
     let i = 0;
     const slice = () => {
