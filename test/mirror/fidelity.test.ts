@@ -15,6 +15,9 @@ import { launchBrowser } from '../helpers/browser.js';
 import { serveStatic, type StaticServer } from '../helpers/static-server.js';
 import { MIRROR_PAGE, connectPair } from '../helpers/mirror-pair.js';
 
+/** Each page waits on loads and timed attacks; with the corpora side by side on two loaded cores, 60 s was seen to run out. */
+const CORPUS_TEST_MS = 120_000;
+
 const CORPUS = resolve('test/corpus');
 const VIEWPORT = { width: 1000, height: 700 };
 const MAX_DIFF = 0.005;
@@ -152,39 +155,43 @@ describe('fidelity corpus', () => {
   // The pages run side by side, each in its own context: most of each test is waiting for loads,
   // animation frames and the canvas throttle, so one at a time would leave the machine idle.
   for (const path of pages) {
-    it.concurrent(`mirrors ${path} within ${MAX_DIFF * 100}% of pixels, after the snapshot and after its changes`, async ({ expect }) => {
-      const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-      try {
-        const visitor = await context.newPage();
-        const agent = await context.newPage();
-        trackRequests(visitor);
-        trackRequests(agent);
-        const base = path.startsWith('/demo/') ? demoUrl + path.slice(5) : site.url + path;
-        await visitor.goto(base);
-        // Corpus pages say when their setup is done; the demo's pages have nothing to set up.
-        await visitor.waitForFunction(() => (window as any).pageReady === true || !(window as any).runChanges, undefined, { timeout: 15_000 });
-        await rendered(visitor);
-        await agent.goto(`${agentSite.url}/mirror.html`);
-        const pair = await connectPair(visitor, agent);
-        await pair.settled();
-        await rendered(agent, 'iframe');
-        const atSnapshot = await diffRatio(visitor, agent);
-        if (atSnapshot > MAX_DIFF || process.env.TANDEM_SCREENSHOTS_ALL) await keepScreenshots(path, 'snapshot', visitor, agent);
+    it.concurrent(
+      `mirrors ${path} within ${MAX_DIFF * 100}% of pixels, after the snapshot and after its changes`,
+      async ({ expect }) => {
+        const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+        try {
+          const visitor = await context.newPage();
+          const agent = await context.newPage();
+          trackRequests(visitor);
+          trackRequests(agent);
+          const base = path.startsWith('/demo/') ? demoUrl + path.slice(5) : site.url + path;
+          await visitor.goto(base);
+          // Corpus pages say when their setup is done; the demo's pages have nothing to set up.
+          await visitor.waitForFunction(() => (window as any).pageReady === true || !(window as any).runChanges, undefined, { timeout: 15_000 });
+          await rendered(visitor);
+          await agent.goto(`${agentSite.url}/mirror.html`);
+          const pair = await connectPair(visitor, agent);
+          await pair.settled();
+          await rendered(agent, 'iframe');
+          const atSnapshot = await diffRatio(visitor, agent);
+          if (atSnapshot > MAX_DIFF || process.env.TANDEM_SCREENSHOTS_ALL) await keepScreenshots(path, 'snapshot', visitor, agent);
 
-        await visitor.evaluate(() => (window as any).runChanges?.());
-        // Canvas pixels are re-read on a throttle (500 ms), not on every stroke.
-        await visitor.waitForTimeout(600);
-        await rendered(visitor);
-        await pair.settled();
-        await rendered(agent, 'iframe');
-        const afterChanges = await diffRatio(visitor, agent);
-        figures[path] = { snapshot: `${(atSnapshot * 100).toFixed(3)}%`, changes: `${(afterChanges * 100).toFixed(3)}%` };
-        if (afterChanges > MAX_DIFF || process.env.TANDEM_SCREENSHOTS_ALL) await keepScreenshots(path, 'changes', visitor, agent);
-        expect(atSnapshot).toBeLessThanOrEqual(MAX_DIFF);
-        expect(afterChanges).toBeLessThanOrEqual(MAX_DIFF);
-      } finally {
-        await context.close();
-      }
-    });
+          await visitor.evaluate(() => (window as any).runChanges?.());
+          // Canvas pixels are re-read on a throttle (500 ms), not on every stroke.
+          await visitor.waitForTimeout(600);
+          await rendered(visitor);
+          await pair.settled();
+          await rendered(agent, 'iframe');
+          const afterChanges = await diffRatio(visitor, agent);
+          figures[path] = { snapshot: `${(atSnapshot * 100).toFixed(3)}%`, changes: `${(afterChanges * 100).toFixed(3)}%` };
+          if (afterChanges > MAX_DIFF || process.env.TANDEM_SCREENSHOTS_ALL) await keepScreenshots(path, 'changes', visitor, agent);
+          expect(atSnapshot).toBeLessThanOrEqual(MAX_DIFF);
+          expect(afterChanges).toBeLessThanOrEqual(MAX_DIFF);
+        } finally {
+          await context.close();
+        }
+      },
+      CORPUS_TEST_MS,
+    );
   }
 });

@@ -10,6 +10,7 @@
 const D = Document.prototype;
 const N = Node.prototype;
 const E = Element.prototype;
+const R = Range.prototype;
 const get = (proto: object, name: string) => Object.getOwnPropertyDescriptor(proto, name)!.get!;
 const set = (proto: object, name: string) => Object.getOwnPropertyDescriptor(proto, name)!.set!;
 
@@ -40,6 +41,12 @@ export const dom = {
     call(D.open, doc);
     call(D.write, doc, markup);
     call(D.close, doc);
+  },
+  /** The parse of `markup` as children of `context` (its namespace and insertion mode), in a fragment of its document. */
+  fragment(context: Element, markup: string): DocumentFragment {
+    const range: Range = call(D.createRange, context.ownerDocument);
+    call(R.selectNodeContents, range, context);
+    return call(R.createContextualFragment, range, markup);
   },
   documentElement: (doc: Document): Element | null => call(docElement, doc),
   view: (doc: Document): (Window & typeof globalThis) | null => call(docView, doc),

@@ -16,7 +16,7 @@ import {
 import { Builder, NS, addBase } from './builder.js';
 import { dom } from './dom.js';
 import { NodeTable } from './node-table.js';
-import { writeSnapshot } from './markup.js';
+import { writeSnapshot, writeSubtree } from './markup.js';
 
 export { safeAttr, safeCss } from './sanitize.js';
 
@@ -222,7 +222,13 @@ export class Rebuilder {
       return;
     }
     const doc = dom.type(parent) === 9 ? (parent as Document) : parent.ownerDocument!;
-    const node = this.builder.build(doc, serialized, next, namespaceFor(parent));
+    const ns = namespaceFor(parent);
+    // A large subtree (the slices of a snapshot after its first) by one parse, as the snapshot.
+    const parsed =
+      dom.type(parent) === 1 && this.options.markup !== false
+        ? writeSubtree(parent as Element, serialized, ns, firstId, this.builder, (id, n) => this.nodes.set(id, n))
+        : null;
+    const node = parsed ?? this.builder.build(doc, serialized, next, ns);
     const before = beforeId ? this.nodes.get(beforeId) : null;
     dom.insertBefore(parent, node, before && dom.parent(before) === parent ? before : null);
   }

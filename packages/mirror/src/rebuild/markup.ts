@@ -50,6 +50,18 @@ const VOID = new Set([
 ]);
 /** Attribute names the tokenizer reads exactly as written. */
 const PLAIN_ATTR = /^[a-zA-Z_][-a-zA-Z0-9_.:]*$/;
+/** The prefixed names the parser puts in the xlink and xml namespaces (in SVG and MathML). */
+const FOREIGN_ATTRS = new Set([
+  'xlink:actuate',
+  'xlink:arcrole',
+  'xlink:href',
+  'xlink:role',
+  'xlink:show',
+  'xlink:title',
+  'xlink:type',
+  'xml:lang',
+  'xml:space',
+]);
 /** The parser drops a newline right after these start tags. */
 const LEADING_NEWLINE = new Set(['pre', 'listing', 'textarea']);
 
@@ -93,6 +105,8 @@ function deferredElement(node: SerializedElement, ns: string): boolean {
     for (const name in attrs) {
       if (name.charCodeAt(0) === 32) continue;
       if (!PLAIN_ATTR.test(name) || attrs[name]!.includes('\0')) return true;
+      // The Builder puts xlink: and xml: names in their namespaces; the parser does only for a few, in SVG and MathML.
+      if ((name.startsWith('xlink:') || name.startsWith('xml:')) && (ns === NS.html || !FOREIGN_ATTRS.has(name))) return true;
     }
   }
   return false;
@@ -124,6 +138,11 @@ class Writer {
   private mirrorHead(): string {
     const href = escapeAttr(safeAttr('a', 'href', this.base) ?? 'about:invalid');
     return `<base href="${href}" ${MIRROR_ATTR}=""><style ${MIRROR_ATTR}="">${MIRROR_CSS}</style>`;
+  }
+
+  /** A subtree added after the snapshot (its parent's context decides how it is parsed). */
+  subtree(node: SerializedElement, ns: string): void {
+    this.element(node, ns, false);
   }
 
   root(root: SerializedElement): void {
@@ -306,6 +325,11 @@ class Matcher {
       this.builder.props(element, elementNode[1] || {});
       c = dom.nextSibling(c);
     }
+    // A snapshot whose first slice ends in the head: the parser adds an empty <body> the tree does not have.
+    if (root && c && dom.type(c) === 1 && dom.localName(c as Element) === 'body' && !dom.firstChild(c) && !dom.nextSibling(c)) {
+      dom.remove(el, c);
+      return true;
+    }
     return c === null;
   }
 
@@ -347,4 +371,51 @@ export function writeSnapshot(
   }
   builder.props(html, root[1] || {});
   return true;
+}
+
+/** Below this many nodes a subtree is built node by node: for a few nodes, DOM calls cost less than a parse. */
+const SUBTREE_MARKUP_FROM = 16;
+
+function largeEnough(node: SerializedElement, min: number): boolean {
+  let count = 0;
+  const stack: SerializedNode[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (++count >= min) return true;
+    if (Array.isArray(n) && n[0] !== '#') for (let i = 2; i < n.length; i++) stack.push(n[i] as SerializedNode);
+  }
+  return false;
+}
+
+/**
+ * A large subtree added to `parent` (the rest of a sliced snapshot arrives
+ * this way), written as markup and parsed once in the parent's context, then
+ * matched like a snapshot. Returns the built node, ids registered from
+ * `firstId`, or null when it is small, or the parser made another tree of it:
+ * the caller then builds it node by node.
+ */
+export function writeSubtree(
+  parent: Element,
+  node: SerializedNode,
+  ns: string,
+  firstId: number,
+  builder: Builder,
+  register: (id: number, node: Node) => void,
+): Node | null {
+  if (!Array.isArray(node) || node[0] === '#' || node[0] === SHADOW_TAG || node[0] === DOC_TAG) return null;
+  const el = node as SerializedElement;
+  const ptag = dom.localName(parent);
+  // The document element and the head parse their children in modes of their own.
+  if (ptag === 'html' || ptag === 'head' || !largeEnough(el, SUBTREE_MARKUP_FROM)) return null;
+  if (deferredElement(el, namespaceOf(el[0].toLowerCase(), ns))) return null;
+  const writer = new Writer('');
+  writer.subtree(el, ns);
+  const fragment = dom.fragment(parent, writer.out);
+  try {
+    new Matcher(builder, register).children(fragment as unknown as Element, ['#fragment', 0, el], { id: firstId }, ns, 0, false, true);
+  } catch (err) {
+    if (err instanceof Mismatch || err instanceof RangeError) return null;
+    throw err;
+  }
+  return dom.firstChild(fragment);
 }
