@@ -630,11 +630,11 @@ async function main(): Promise<void> {
       console.log(
         `  end to end: ${E2E_RUNS} run(s) per page; churn through the server: 1,000 changes/s for ${E2E_CHURN_SECONDS} s, in the first run`,
       );
-    console.log(
-      `  session bundle built ${statSync(session).mtime.toISOString()}; load average at start ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
+    // Before the bench's own browser and server add theirs: whether the machine was quiet.
+    const startLoad = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+    console.log(`  session bundle built ${statSync(session).mtime.toISOString()}; load average at start ${startLoad}`);
 
     const pages: PageSpec[] = [
       {
@@ -706,6 +706,7 @@ async function main(): Promise<void> {
         inPage: inPageFigures(results.find((r) => r.spec.key === spec.key)),
         e2e: e2e.find((r) => r.page.key === spec.key),
         pageGzip: gz6(spec.baselineHtml),
+        startLoad,
       });
 
     const sessionGz = gz9(readFileSync(session));

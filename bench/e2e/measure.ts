@@ -205,28 +205,42 @@ async function tandemRun(
     const m0 = await threadTime(v.cdp);
     // Joining makes the server ask the visitor for a snapshot (resync): the capture starts then.
     await agent.click('button[type=submit]');
-    await visitorSettled(v.page, 'tandem', 60_000);
-    const m1 = await threadTime(v.cdp);
-    await agentSettled(agent, 'tandem', 60_000);
-    const elements = await v.page.evaluate(() => (window as unknown as { __e2e: E2eVisitor }).__e2e.elements());
-    const snapshot = snapshotFigures(
-      await visitorState(v.page),
-      await watchState(agent),
-      'tandem',
-      v.frames,
-      elements,
-      o.viewport.height,
-      {
-        ms: m1.thread - m0.thread,
-        windowMs: m1.at - m0.at,
-      },
-      o.verbose,
-    );
-    return { snapshot, churn: withChurn ? await churn(o, v.page, agent, v.frames, 'tandem', run) : undefined };
+    return await finishRun(o, v, agent, 'tandem', m0, run, withChurn);
   } finally {
     await agent?.close().catch(() => {});
     await ctx.close().catch(() => {});
   }
+}
+
+/**
+ * The end of a run, the same for both recorders: waits for the visitor to have sent its snapshot (the CPU
+ * window ends there) and for the agent to have drawn it, then reads the figures, and the churn if asked.
+ */
+async function finishRun(
+  o: E2eOptions,
+  v: Awaited<ReturnType<typeof visitorPage>>,
+  agent: Page,
+  kind: E2eKind,
+  m0: Awaited<ReturnType<typeof threadTime>>,
+  run: number,
+  withChurn: boolean,
+): Promise<{ snapshot: SnapshotRun; churn?: ChurnRun }> {
+  await visitorSettled(v.page, kind, 60_000);
+  const m1 = await threadTime(v.cdp);
+  await agentSettled(agent, kind, 60_000);
+  const elements = await v.page.evaluate(() => (window as unknown as { __e2e: E2eVisitor }).__e2e.elements());
+  const cpu = { ms: m1.thread - m0.thread, windowMs: m1.at - m0.at };
+  const snapshot = snapshotFigures(
+    await visitorState(v.page),
+    await watchState(agent),
+    kind,
+    v.frames,
+    elements,
+    o.viewport.height,
+    cpu,
+    o.verbose,
+  );
+  return { snapshot, churn: withChurn ? await churn(o, v.page, agent, v.frames, kind, run) : undefined };
 }
 
 async function rrwebRun(
@@ -262,24 +276,7 @@ async function rrwebRun(
         relay.socketUrl('agent'),
       ),
     );
-    await visitorSettled(v.page, 'rrweb', 60_000);
-    const m1 = await threadTime(v.cdp);
-    await agentSettled(agent, 'rrweb', 60_000);
-    const elements = await v.page.evaluate(() => (window as unknown as { __e2e: E2eVisitor }).__e2e.elements());
-    const snapshot = snapshotFigures(
-      await visitorState(v.page),
-      await watchState(agent),
-      'rrweb',
-      v.frames,
-      elements,
-      o.viewport.height,
-      {
-        ms: m1.thread - m0.thread,
-        windowMs: m1.at - m0.at,
-      },
-      o.verbose,
-    );
-    return { snapshot, churn: withChurn ? await churn(o, v.page, agent, v.frames, 'rrweb', run) : undefined };
+    return await finishRun(o, v, agent, 'rrweb', m0, run, withChurn);
   } finally {
     await agentCtx.close().catch(() => {});
     await ctx.close().catch(() => {});
