@@ -3,7 +3,8 @@
  * subtrees added later built the same way, must be the same document, with
  * the same node ids, as the one built node by node. Capture runs with short
  * slices, so each page's snapshot also arrives as added subtrees, and each
- * corpus page's scripted changes follow. Every
+ * corpus page's scripted changes follow. The pages: the fidelity corpus, the
+ * parser-shaped part of the hostile corpus, the demo, and two built by script. Every
  * page of the fidelity and hostile corpora and the demo is captured once and
  * rebuilt both ways side by side; the trees are compared node for node
  * (kind, name, namespace, attributes, text) and so is every id. A page built
@@ -54,13 +55,23 @@ window.pageReady = true;
 const HEAD_DIV = `<!DOCTYPE html><html><head><title>head</title></head><body><p>body text</p>
 <script>document.head.append(Object.assign(document.createElement('div'), { textContent: 'a div in the head' })); window.pageReady = true;</script></body></html>`;
 
+/**
+ * The hostile pages whose markup is shaped to confuse a parser or a rebuild (namespaces, clobbering, shadow
+ * roots, templates, raw text, prefixed names). Every hostile page is mirrored through this path anyway by
+ * hostile.test.ts, which shows nothing of it runs; here the point is the same tree, and these are the trees
+ * most likely to differ.
+ */
+const PARSER_SHAPED = /mxss|clobber|shadow|template|mathml|spoof|svg|custom|noscript|style|title|set-handler|link-rel/;
+
 const pages = [
-  ...['fidelity', 'hostile'].flatMap((dir) =>
-    readdirSync(join(CORPUS, dir))
-      .filter((f) => f.endsWith('.html'))
-      .sort()
-      .map((f) => `/${dir}/${f}`),
-  ),
+  ...readdirSync(join(CORPUS, 'fidelity'))
+    .filter((f) => f.endsWith('.html'))
+    .sort()
+    .map((f) => `/fidelity/${f}`),
+  ...readdirSync(join(CORPUS, 'hostile'))
+    .filter((f) => f.endsWith('.html') && PARSER_SHAPED.test(f))
+    .sort()
+    .map((f) => `/hostile/${f}`),
   '/tricky.html',
   '/head-div.html',
 ];
