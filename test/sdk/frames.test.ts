@@ -219,8 +219,13 @@ describe('decompression bombs stop at the bound', () => {
     expect(() => inflate.piece(piece)).toThrow(/limit/);
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
-    console.log(`bomb: ${piece.length} B piece of 200 MB; ${(peak / 2 ** 20).toFixed(1)} MB held when it stopped`);
-    expect(peak).toBeLessThan(limits.maxInflatedFrameBytes * 2);
+    // The process-wide figure is for the eye only: other tests of this worker and the collector's timing move
+    // it (a CI run saw 66 MB). What the inflater kept is exact: the bound plus at most one step's output.
+    const kept = (inflate as unknown as { length: number }).length;
+    console.log(
+      `bomb: ${piece.length} B piece of 200 MB; ${(kept / 2 ** 20).toFixed(1)} MB inflated when it stopped, ${(peak / 2 ** 20).toFixed(1)} MB of array buffers in the process`,
+    );
+    expect(kept).toBeLessThanOrEqual(limits.maxInflatedFrameBytes + 4096 * 1032);
   });
 
   it('the decoder resyncs on a bomb, in a Deflate or a Gzip frame', async () => {
