@@ -30,9 +30,27 @@ const capture = startCapture(document, {
   },
 });
 
+/**
+ * Rebuilds a hand-written snapshot (a page whose body holds `body`, ids from 2: html, head, body, then the
+ * body's nodes in pre-order), then `later` batches, in a fresh sandboxed frame of its own: what a forged or
+ * odd capture could send.
+ */
+function mirrorBody(body: unknown[], later: unknown[] = []): { doc: Document; remove: () => void } {
+  const frame = document.createElement('iframe');
+  frame.setAttribute('sandbox', 'allow-same-origin');
+  frame.setAttribute('data-tandem-ignore', '');
+  document.body.appendChild(frame);
+  const r = new Rebuilder(frame);
+  const base = 'http://x.test/';
+  const root = ['html', 0, ['head', 0], ['body', 0, ...body]];
+  r.apply([[0, { url: base, base, title: '', quirks: false, width: 100, height: 100, firstId: 2, root }], ...later] as DomEvent[]);
+  return { doc: frame.contentDocument!, remove: () => frame.remove() };
+}
+
 (window as any).tandemTest = {
   capture,
   rebuilt: () => iframe.contentDocument!,
   stats: () => ({ batches, bytes, snapshots }),
   Rebuilder,
+  mirrorBody,
 };

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../../../test/helpers/browser.js';
 
+/** tandemTest.mirrorBody of harness.ts, as the page's code calls it. */
+type MirrorBody = (body: unknown[], later?: unknown[]) => { doc: Document; remove: () => void };
+
 let browser: Browser;
 let page: Page;
 let harness: string;
@@ -285,50 +288,23 @@ describe('mirror', () => {
 
   it('refuses forged element names that would make a live script (the rule holds without the sandbox)', async () => {
     const scripts = await page.evaluate(() => {
-      const frame = document.createElement('iframe');
-      frame.setAttribute('sandbox', 'allow-same-origin');
-      frame.setAttribute('data-tandem-ignore', '');
-      document.body.appendChild(frame);
-      const r = new (window as any).tandemTest.Rebuilder(frame);
       // What a forged capture could send: prefixed names whose local name is "script" or an animation.
-      r.apply([
+      const { doc, remove } = ((window as any).tandemTest as { mirrorBody: MirrorBody }).mirrorBody([
         [
+          'svg',
           0,
-          {
-            url: 'http://x.test/',
-            base: 'http://x.test/',
-            title: '',
-            quirks: false,
-            width: 100,
-            height: 100,
-            firstId: 2,
-            root: [
-              'html',
-              0,
-              ['head', 0],
-              [
-                'body',
-                0,
-                [
-                  'svg',
-                  0,
-                  ['svg:script', { href: 'data:text/javascript,top.__forged=1' }],
-                  ['x:script', 0, 'top.__forged=1'],
-                  ['x:set', { attributeName: 'href', to: 'javascript:top.__forged=1' }],
-                  ['animate', { attributeName: 'x', values: '1;jav\tascript:alert(1)' }],
-                ],
-                ['SCRIPT', 0, 'top.__forged=1'],
-              ],
-            ],
-          },
+          ['svg:script', { href: 'data:text/javascript,top.__forged=1' }],
+          ['x:script', 0, 'top.__forged=1'],
+          ['x:set', { attributeName: 'href', to: 'javascript:top.__forged=1' }],
+          ['animate', { attributeName: 'x', values: '1;jav\tascript:alert(1)' }],
         ],
+        ['SCRIPT', 0, 'top.__forged=1'],
       ]);
-      const doc = frame.contentDocument!;
       const found = Array.from(doc.getElementsByTagName('*'))
         .filter((e) => /script|set/i.test(e.localName))
         .map((e) => e.localName);
       const animateValues = doc.querySelector('animate')?.getAttribute('values') ?? null;
-      frame.remove();
+      remove();
       return { found, animateValues };
     });
     expect(scripts.found).toEqual([]);
@@ -337,44 +313,28 @@ describe('mirror', () => {
 
   it('keeps the content of elements whose names it refuses (ids in step), never their inert names', async () => {
     const out = await page.evaluate(() => {
-      const frame = document.createElement('iframe');
-      frame.setAttribute('sandbox', 'allow-same-origin');
-      frame.setAttribute('data-tandem-ignore', '');
-      document.body.appendChild(frame);
-      const r = new (window as any).tandemTest.Rebuilder(frame);
-      const snapshot = (body: unknown[]) => [
-        0,
-        {
-          url: 'http://x.test/',
-          base: 'http://x.test/',
-          title: '',
-          quirks: false,
-          width: 100,
-          height: 100,
-          firstId: 2,
-          root: ['html', 0, ['head', 0], ['body', 0, ...body]],
-        },
-      ];
       // ids: html 2, head 3, body 4, my:widget 5, its text 6, b 7, its text 8, x:script 9 (text 10), _p 11 (text 12), p 13, its text 14
-      r.apply([
-        snapshot([
+      const { doc, remove } = ((window as any).tandemTest as { mirrorBody: MirrorBody }).mirrorBody(
+        [
           ['my:widget', { class: 'w', onclick: 'top.__forged=1', href: 'javascript:top.__forged=1' }, 'text', ['b', 0, 'bold']],
           ['x:script', 0, 'top.__forged=1'],
           ['Script ', 0, 'top.__forged=1'],
           ['p', 0, 'after'],
-        ]),
-        [
-          1,
-          {
-            tx: [
-              [8, 'BOLD'],
-              [14, 'AFTER'],
-            ],
-          },
         ],
-      ]);
-      const body = frame.contentDocument!.body.innerHTML;
-      frame.remove();
+        [
+          [
+            1,
+            {
+              tx: [
+                [8, 'BOLD'],
+                [14, 'AFTER'],
+              ],
+            },
+          ],
+        ],
+      );
+      const body = doc.body.innerHTML;
+      remove();
       return body;
     });
     expect(out).toBe('<tandem-unknown class="w">text<b>BOLD</b></tandem-unknown><!--x:script--><!--script --><p>AFTER</p>');
@@ -382,47 +342,31 @@ describe('mirror', () => {
 
   it('takes relayed data only as an image, for an image attribute that still holds its URL', async () => {
     const out = await page.evaluate(() => {
-      const frame = document.createElement('iframe');
-      frame.setAttribute('sandbox', 'allow-same-origin');
-      frame.setAttribute('data-tandem-ignore', '');
-      document.body.appendChild(frame);
-      const r = new (window as any).tandemTest.Rebuilder(frame);
       const png = 'data:image/png;base64,iVBORw0KGgo=';
-      r.apply([
+      // ids: html 2, head 3, body 4, img 5, img 6, a 7, img 8
+      const { doc, remove } = ((window as any).tandemTest as { mirrorBody: MirrorBody }).mirrorBody(
         [
-          0,
-          {
-            url: 'http://x.test/',
-            base: 'http://x.test/',
-            title: '',
-            quirks: false,
-            width: 100,
-            height: 100,
-            firstId: 2,
-            // ids: html 2, head 3, body 4, img 5, img 6, a 7, img 8
-            root: [
-              'html',
-              0,
-              ['head', 0],
-              ['body', 0, ['img', { src: 'blob:x1' }], ['img', { src: 'blob:x2' }], ['a', { href: 'blob:x3' }], ['img', { src: 'blob:x4' }]],
-            ],
-          },
+          ['img', { src: 'blob:x1' }],
+          ['img', { src: 'blob:x2' }],
+          ['a', { href: 'blob:x3' }],
+          ['img', { src: 'blob:x4' }],
         ],
         [
-          1,
-          {
-            at: [
-              [5, ' relayed', `src\nblob:x1\ndata:text/html;base64,PHNjcmlwdD4=`],
-              [6, ' relayed', `src\nblob:other\n${png}`],
-              [7, ' relayed', `href\nblob:x3\n${png}`],
-              [8, ' relayed', `src\nblob:x4\n${png}`],
-            ],
-          },
+          [
+            1,
+            {
+              at: [
+                [5, ' relayed', `src\nblob:x1\ndata:text/html;base64,PHNjcmlwdD4=`],
+                [6, ' relayed', `src\nblob:other\n${png}`],
+                [7, ' relayed', `href\nblob:x3\n${png}`],
+                [8, ' relayed', `src\nblob:x4\n${png}`],
+              ],
+            },
+          ],
         ],
-      ]);
-      const doc = frame.contentDocument!;
+      );
       const got = [...Array.from(doc.images).map((i) => i.getAttribute('src')), doc.querySelector('a')!.getAttribute('href')];
-      frame.remove();
+      remove();
       return got;
     });
     expect(out).toEqual(['blob:x1', 'blob:x2', 'data:image/png;base64,iVBORw0KGgo=', 'blob:x3']);
@@ -430,11 +374,6 @@ describe('mirror', () => {
 
   it("builds an external sprite's elements under the rebuild's rules, with ids of their own", async () => {
     const out = await page.evaluate(() => {
-      const frame = document.createElement('iframe');
-      frame.setAttribute('sandbox', 'allow-same-origin');
-      frame.setAttribute('data-tandem-ignore', '');
-      document.body.appendChild(frame);
-      const r = new (window as any).tandemTest.Rebuilder(frame);
       const sprite = [
         [
           'symbol',
@@ -445,24 +384,11 @@ describe('mirror', () => {
         ['linearGradient', { id: 'g' }, ['stop', { offset: '0', 'stop-color': 'red' }]],
         ['#shadow', 0, ['script', 0, 'top.__forged=1']],
       ];
-      r.apply([
-        [
-          0,
-          {
-            url: 'http://x.test/',
-            base: 'http://x.test/',
-            title: '',
-            quirks: false,
-            width: 100,
-            height: 100,
-            firstId: 2,
-            // ids: html 2, head 3, body 4, svg 5, use 6
-            root: ['html', 0, ['head', 0], ['body', 0, ['svg', 0, ['use', { href: 'file.svg#a' }]]]],
-          },
-        ],
-        [1, { at: [[6, ' sprite', `file.svg#a\n${JSON.stringify(sprite)}`]] }],
-      ]);
-      const doc = frame.contentDocument!;
+      // ids: html 2, head 3, body 4, svg 5, use 6
+      const { doc, remove } = ((window as any).tandemTest as { mirrorBody: MirrorBody }).mirrorBody(
+        [['svg', 0, ['use', { href: 'file.svg#a' }]]],
+        [[1, { at: [[6, ' sprite', `file.svg#a\n${JSON.stringify(sprite)}`]] }]],
+      );
       const use = doc.querySelector('use')!;
       const result = {
         href: use.getAttribute('href'),
@@ -472,7 +398,7 @@ describe('mirror', () => {
         fill: doc.querySelector('rect')?.getAttribute('fill'),
         gradient: doc.querySelector('linearGradient')?.getAttribute('id'),
       };
-      frame.remove();
+      remove();
       return result;
     });
     expect(out.scripts).toBe(0);
