@@ -24,6 +24,15 @@ const AGENT_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>agen
 <style>html,body{margin:0;background:#fff}#stage{position:relative;width:1280px;height:800px;overflow:hidden}</style>
 </head><body><div id="stage"></div></body></html>`;
 
+/** Listens on a free port of 127.0.0.1 (the bench never listens elsewhere) and returns the port. */
+export async function listenOnLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
 export interface StaticServer {
   origin: string;
   /** More pages by path, served as HTML; may be filled while the server runs. */
@@ -60,11 +69,7 @@ export async function startServer(publicDir: string, generatedHtml: string): Pro
       send(404, 'text/plain', 'not found');
     }
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     origin: `http://127.0.0.1:${port}`,
     extra,

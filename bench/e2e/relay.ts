@@ -6,8 +6,8 @@
  * visitor goes to the agent unchanged.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
+import { listenOnLoopback } from '../server.js';
 
 export interface Relay {
   origin: string;
@@ -39,11 +39,7 @@ export async function startRelay(agentScript: string): Promise<Relay> {
       if (visitor?.readyState === WebSocket.OPEN) visitor.send('start');
     } else ws.close(1008, 'unknown path');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     origin: `http://127.0.0.1:${port}`,
     socketUrl: (role) => `ws://127.0.0.1:${port}/${role}`,
