@@ -4,6 +4,7 @@
  *
  *   npm run bench:mirror -- [--runs 5] [--e2e-runs 3] [--seed 1] [--bytes 1600000] [--churn-seconds 10]
  *                           [--inpage-churn-seconds 3] [--page generated|booking] [--only e2e|inpage] [--verbose]
+ *                           [--trace-visitor [trace.json]]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -57,6 +58,12 @@ const E2E = ONLY_PART !== 'inpage';
 const CHURN_RUNS = Math.min(RUNS, Math.round(numArg('churn-runs', 3, 1, 50)));
 const ONLY = arg('page');
 const VERBOSE = process.argv.includes('--verbose');
+/** --trace-visitor [file.json]: where the visitor's main thread spends the first Tandem snapshot (bench/e2e/trace.ts). */
+const TRACE_VISITOR = process.argv.includes('--trace-visitor')
+  ? arg('trace-visitor')?.endsWith('.json')
+    ? arg('trace-visitor')
+    : ''
+  : undefined;
 /** 10 changes every 10 ms: 1,000 changed nodes per second. */
 const CHURN_INTERVAL_MS = 10;
 const CHURN_PER_TICK = 10;
@@ -696,6 +703,7 @@ async function main(): Promise<void> {
         track: (kill) => (kills.add(kill), () => kills.delete(kill)),
         onPage: (r) => printE2e(r, E2E_CHURN_SECONDS),
         verbose: VERBOSE,
+        traceVisitor: TRACE_VISITOR === undefined ? undefined : { file: TRACE_VISITOR || undefined },
       });
     }
 

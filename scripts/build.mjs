@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 
 const common = {
   bundle: true,
-  minify: true,
+  // TANDEM_UNMINIFIED=1: readable bundles with the sources' names, for profiles (bench:mirror --trace-visitor). Never shipped.
+  minify: process.env.TANDEM_UNMINIFIED !== '1',
   format: 'iife',
   target: ['chrome100', 'firefox100', 'safari15'],
   legalComments: 'none',

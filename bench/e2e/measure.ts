@@ -14,6 +14,7 @@ import type { E2eVisitor } from '../harness/e2e-visitor.js';
 import type { WatchState } from '../harness/e2e-agent-watch.js';
 import { startRelay, type Relay } from './relay.js';
 import { churnFigures, snapshotFigures, type ChurnRun, type E2eKind, type Framed, type SnapshotRun } from './figures.js';
+import { startVisitorTrace, stopVisitorTrace } from './trace.js';
 
 export type { ChurnRun, E2eKind, SnapshotRun } from './figures.js';
 
@@ -44,6 +45,8 @@ export interface E2eOptions {
   /** Called with each page's results as soon as they are in (the tables are printed then, not only at the end). */
   onPage(r: E2ePageResults): void;
   verbose: boolean;
+  /** --trace-visitor: trace the visitor's first Tandem snapshot and print where its main thread spent it; a file name also keeps the trace. */
+  traceVisitor?: { file?: string };
 }
 
 export interface NativeRun {
@@ -202,10 +205,14 @@ async function tandemRun(
     agent = await tandemAgentPage(agentCtx, node, o.bundles.watch);
     await agent.fill('#code', code ?? '');
     await sleep(300);
+    const trace = o.traceVisitor && run === 0;
+    if (trace) await startVisitorTrace(browser, v.page);
     const m0 = await threadTime(v.cdp);
     // Joining makes the server ask the visitor for a snapshot (resync): the capture starts then.
     await agent.click('button[type=submit]');
-    return await finishRun(o, v, agent, 'tandem', m0, run, withChurn);
+    const result = await finishRun(o, v, agent, 'tandem', m0, run, withChurn);
+    if (trace) await stopVisitorTrace(browser, o.traceVisitor?.file);
+    return result;
   } finally {
     await agent?.close().catch(() => {});
     await ctx.close().catch(() => {});

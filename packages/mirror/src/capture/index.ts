@@ -70,6 +70,8 @@ const SLICE_MS = 8;
  */
 const MAY_SCROLL =
   ':is(:not(:empty), input, textarea, select):not(svg :not(foreignObject, foreignObject *), img, br, hr, wbr, option, source, track, meta, link, script, style, template, head, title, input[type=checkbox], input[type=radio])';
+/** checkVisibility's options for "rendered now": false also under content-visibility: auto while skipped. */
+const RENDERED = { contentVisibilityAuto: true } as CheckVisibilityOptions;
 /** Canvases are re-read at most this often: pixels are the costliest thing capture sends. */
 const CANVAS_INTERVAL_MS = 500;
 
@@ -336,6 +338,13 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
    * element's scroll offset costs as much as the snapshot itself, so it runs
    * after it, in slices that leave the page free in between; what it finds
    * goes out with the next batch.
+   *
+   * An element the browser does not render right now (in a closed <details>,
+   * under content-visibility: hidden, or auto and off screen) is skipped: its
+   * offset makes the browser lay that subtree out for the read and drop it
+   * again at the next frame, which on a page of closed <details> cost the
+   * visitor more than the whole snapshot (a layout and paint every frame of
+   * the scan). Such an element shows unscrolled on the agent until it scrolls.
    */
   function scanScrolls(generation: number): void {
     const queue: Element[] = [];
@@ -356,6 +365,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       for (; i < queue.length && performance.now() < until; i += 64) {
         for (let j = i; j < Math.min(i + 64, queue.length); j++) {
           const el = queue[j]!;
+          if (el.checkVisibility && !el.checkVisibility(RENDERED)) continue;
           if (!el.scrollTop && !el.scrollLeft) continue;
           const id = ids.get(el);
           if (id !== undefined && el !== el.ownerDocument.documentElement) scrolls.set(id, [el.scrollLeft, el.scrollTop]);
