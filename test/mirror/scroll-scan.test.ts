@@ -53,33 +53,8 @@ it('finds the scrolled elements the visitor sees, and lays out no closed <detail
   await cdp.send('Performance.enable');
   const layouts = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'LayoutCount')!.value;
 
-  await page.addScriptTag({ content: (await mirrorBundles()).capture });
   const before = await layouts();
-  // 1 ms slices: the scan takes many frames, as it does on a large page.
-  const scrolls = await page.evaluate(
-    () =>
-      new Promise<{ id: string; top: number }[]>((resolve) => {
-        const found: [number, number, number][] = [];
-        let quietFrames = 0;
-        let last = 0;
-        const capture = (window as any).TandemCapture.startCapture(document, {
-          sliceMs: 1,
-          emit: (events: unknown[][]) => {
-            last = performance.now();
-            for (const e of events) if (e[0] === 3) found.push(e.slice(1) as [number, number, number]);
-          },
-        });
-        const tick = () => {
-          quietFrames = performance.now() - last > 300 ? quietFrames + 1 : 0;
-          if (quietFrames > 5) {
-            // Ids are known once the snapshot is done; it is, long before the scan ends.
-            const idOf = new Map([...document.querySelectorAll('.box')].map((el) => [capture.idOf(el), el.id]));
-            resolve(found.map(([id, , top]) => ({ id: idOf.get(id) ?? String(id), top })));
-          } else requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      }),
-  );
+  const scrolls = await scrolledAtSnapshot(page, '.box');
   const during = (await layouts()) - before;
 
   expect(scrolls).toContainEqual({ id: 'seen', top: 30 });
@@ -90,3 +65,89 @@ it('finds the scrolled elements the visitor sees, and lays out no closed <detail
   // handful of times (the snapshot's own reads, and frames).
   expect(during).toBeLessThan(8);
 });
+
+const CSS_PAGE = `<!doctype html><html><head><style>
+@import url("data:text/css,.imported%7Boverflow:auto%7D");
+p { height: 30px; margin: 0; } div { height: 60px; }
+@media screen { @supports (display: grid) { .in-media { overflow-y: scroll; } } }
+@layer base { .in-layer { overflow: hidden; } }
+.later { overflow: visible; }
+.carousel { overflow-x: hidden; white-space: nowrap; width: 100px; } .carousel span { display: inline-block; width: 80px; }
+</style></head><body>
+<div class="imported" data-k="imported">${'<p>row</p>'.repeat(6)}</div>
+<div class="in-media" data-k="in-media">${'<p>row</p>'.repeat(6)}</div>
+<div class="in-layer" data-k="in-layer">${'<p>row</p>'.repeat(6)}</div>
+<div style="OVERFLOW: auto" data-k="inline">${'<p>row</p>'.repeat(6)}</div>
+<div class="later" data-k="cssom">${'<p>row</p>'.repeat(6)}</div>
+<div class="carousel" data-k="carousel">${'<span>s</span>'.repeat(6)}</div>
+<textarea data-k="textarea" rows="2">${'line\n'.repeat(20)}</textarea>
+<section id="host" style="display:block;height:60px"></section>
+</body></html>`;
+
+it('finds scroll containers however their overflow is set: @import, @media, @supports, @layer, style attribute, CSSOM, UA, shadow roots', async () => {
+  await page.setContent(CSS_PAGE);
+  await page.evaluate(() => {
+    // A rule inserted through the CSSOM: it never appears in a <style>'s text.
+    document.styleSheets[0]!.insertRule('.later { overflow: auto }', document.styleSheets[0]!.cssRules.length);
+    const root = document.getElementById('host')!.attachShadow({ mode: 'open' });
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(':host { overflow: auto } :host(.x) > .pane, :host .pane { overflow: auto; height: 40px } p { height: 30px; margin: 0 }');
+    root.adoptedStyleSheets = [sheet];
+    root.innerHTML = `<div class="pane" data-k="shadow-pane">${'<p>row</p>'.repeat(6)}</div>${'<p>row</p>'.repeat(6)}`;
+    document.getElementById('host')!.dataset.k = 'host';
+    for (const el of [...document.querySelectorAll<HTMLElement>('[data-k]'), root.querySelector<HTMLElement>('[data-k]')!]) {
+      el.scrollTop = 25;
+      el.scrollLeft = 25;
+    }
+  });
+  const scrolls = await scrolledAtSnapshot(page, '[data-k]');
+  expect(scrolls.map((s) => s.id).sort()).toEqual(
+    ['carousel', 'cssom', 'host', 'imported', 'in-layer', 'in-media', 'inline', 'shadow-pane', 'textarea'].sort(),
+  );
+});
+
+it('reads every element where the CSS cannot tell (nested rules), and still finds them', async () => {
+  await page.setContent(`<!doctype html><style>.outer { & .inner { overflow: auto; height: 60px } } p { height: 30px; margin: 0 }</style>
+    <div class="outer"><div class="inner" data-k="nested">${'<p>row</p>'.repeat(6)}</div></div>`);
+  await page.evaluate(() => (document.querySelector('[data-k]')!.scrollTop = 40));
+  expect(await scrolledAtSnapshot(page, '[data-k]')).toEqual([{ id: 'nested', top: 40 }]);
+});
+
+/**
+ * Starts capture on the page (1 ms slices: the scan takes many frames, as on a large page) and returns the
+ * scroll events it sent until it went quiet, each named by the `data-k` or id of the element, found with
+ * `marked` in the document and its open shadow roots.
+ */
+async function scrolledAtSnapshot(p: Page, marked: string): Promise<{ id: string; top: number }[]> {
+  await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  await p.addScriptTag({ content: (await mirrorBundles()).capture });
+  return p.evaluate(
+    (selector) =>
+      new Promise<{ id: string; top: number }[]>((resolve) => {
+        const found: [number, number, number][] = [];
+        let quietFrames = 0;
+        let last = 0;
+        const capture = (window as any).TandemCapture.startCapture(document, {
+          sliceMs: 1,
+          emit: (events: unknown[][]) => {
+            last = performance.now();
+            for (const e of events) if (e[0] === 3 && e[1] !== 1) found.push(e.slice(1) as [number, number, number]);
+          },
+        });
+        const tick = () => {
+          quietFrames = performance.now() - last > 300 ? quietFrames + 1 : 0;
+          if (quietFrames <= 5) return requestAnimationFrame(tick);
+          // Ids are known once the snapshot is done; it is, long before the scan ends.
+          const shadows = [...document.querySelectorAll('*')].flatMap((el) =>
+            el.shadowRoot ? [...el.shadowRoot.querySelectorAll(selector)] : [],
+          );
+          const els = [...document.querySelectorAll<HTMLElement>(selector), ...shadows] as HTMLElement[];
+          const idOf = new Map(els.map((el) => [capture.idOf(el), el.dataset.k ?? el.id]));
+          capture.stop();
+          resolve(found.map(([id, , top]) => ({ id: idOf.get(id) ?? String(id), top })));
+        };
+        requestAnimationFrame(tick);
+      }),
+    marked,
+  );
+}

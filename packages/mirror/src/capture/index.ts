@@ -14,6 +14,7 @@ import { pristine, resolvePristine } from './pristine.js';
 import { Resources, type RelayStats } from './resources.js';
 import { adoptedCss, isStylesheetLink } from './styles.js';
 import { findNode } from './lookup.js';
+import { scrollCandidates } from './scrollers.js';
 
 export type { MaskOptions } from './mask.js';
 export type { RelayStats } from './resources.js';
@@ -354,8 +355,9 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
         const w = (root as Document).defaultView!;
         if (w.scrollX || w.scrollY) scrolls.set(rootId, [w.scrollX, w.scrollY]);
       }
+      // The elements the CSS makes scroll containers; every element that may scroll when the CSS cannot tell.
       // A loop, not push(...all): a page of a few hundred thousand elements would pass the argument limit.
-      const found = root.querySelectorAll(MAY_SCROLL);
+      const found = scrollCandidates(root) ?? root.querySelectorAll(MAY_SCROLL);
       for (let i = 0; i < found.length; i++) queue.push(found[i]!);
     }
     let i = 0;
