@@ -451,14 +451,21 @@ function report(r: PageResults): void {
       '',
     ],
     [
-      '  JSON.stringify of snapshot (ms)',
+      '  JSON of snapshot (ms; Tandem: packed, done in its worker)',
       fmtMs(snap('tandem', (s) => s.stringifyMs)),
       fmtMs(snap('rrweb', (s) => s.stringifyMs)),
       fmtX(snap('rrweb', (s) => s.stringifyMs) / snap('tandem', (s) => s.stringifyMs)),
       '(info, not in the above)',
       '',
     ],
-    ['snapshot bytes, raw JSON', fmtInt(tRaw), fmtInt(rRaw), fmtX(rRaw / tRaw), '(info; target in the targets table)', ''],
+    [
+      'snapshot bytes, raw JSON (Tandem: packed, as sent)',
+      fmtInt(tRaw),
+      fmtInt(rRaw),
+      fmtX(rRaw / tRaw),
+      '(info; target in the targets table)',
+      '',
+    ],
     ['snapshot bytes, gzip -6 (on the wire)', fmtInt(tGz), fmtInt(rGz), fmtX(rGz / tGz), '(info)', ''],
     [
       "  floor: the page's text alone, gzip -6",

@@ -1,14 +1,15 @@
-/** Tandem's rebuild, as the viewer runs it: each message parsed and applied in order. */
-import type { DomEvent } from '@tandem/protocol';
+/** Tandem's rebuild, as the viewer runs it: each message parsed, unpacked (one string table from the keyframe on) and applied in order. */
+import { Unpacker } from '@tandem/protocol';
 import { Rebuilder } from '@tandem/mirror/rebuild';
 import { install, sandboxedFrame } from './agent.js';
 
 install(async (stage, messages, timing) => {
   const frame = sandboxedFrame(stage, 1280, 800);
   const rebuilder = new Rebuilder(frame);
+  const unpacker = new Unpacker();
   for (const m of messages) {
     const p0 = performance.now();
-    const events = JSON.parse(m) as DomEvent[];
+    const events = unpacker.unpack(JSON.parse(m));
     timing.parseMs += performance.now() - p0;
     rebuilder.apply(events);
   }

@@ -1,5 +1,6 @@
 /** The visitor page with Tandem's capture (the code the session bundle runs). */
 import { startCapture } from '@tandem/mirror/capture';
+import { Packer, type DomEvent } from '@tandem/protocol';
 import { install } from './visitor.js';
 
 install({
@@ -21,5 +22,11 @@ install({
       },
     });
     return () => capture.stop();
+  },
+  // Packed as the SDK's compression worker sends them (dom-pack.ts): one string table from the keyframe on.
+  // Changes are counted unpacked (their JSON is made as they come).
+  encode(messages) {
+    const packer = new Packer();
+    return messages.map((m) => JSON.stringify(packer.pack(m as DomEvent[])));
   },
 });

@@ -17,6 +17,8 @@ export interface Recorder {
    * Returns a function that stops the recorder.
    */
   start(snapshotDone: (messages: unknown[][]) => void, change: (json: string) => void): () => void;
+  /** The snapshot's messages as the text that would be sent; JSON.stringify of each by default. */
+  encode?(messages: unknown[][]): string[];
 }
 
 export interface SnapshotResult {
@@ -105,7 +107,7 @@ export function install(recorder: Recorder | null): void {
     await within(30_000, `${recorder.name} snapshot`, done);
 
     const s0 = performance.now();
-    const strings = messages.map((m) => JSON.stringify(m));
+    const strings = recorder.encode ? recorder.encode(messages) : messages.map((m) => JSON.stringify(m));
     const stringifyMs = performance.now() - s0;
 
     // Long task entries are delivered after the task ends: give them time to arrive.

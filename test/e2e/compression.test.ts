@@ -136,18 +136,19 @@ describe('frame compression in the visitor’s browser', () => {
     // The worker was refused by the page's policy: the fallback is what ran, not a fetch error.
     expect(console.some((m) => /worker/i.test(m) && /Content Security Policy/i.test(m))).toBe(true);
     expect(frames.length).toBeGreaterThan(1);
-    expect(frames.filter((f) => f.flags & FrameFlag.Deflate)).toEqual([]);
+    expect(frames.filter((f) => f.flags & (FrameFlag.Deflate | FrameFlag.Packed))).toEqual([]);
     // Gzip from 16 KB, as before the worker; smaller frames as they are.
     expect(frames.map((f) => (f.json.length >= 16 * 1024 ? FrameFlag.Gzip : 0))).toEqual(frames.map((f) => f.flags & FrameFlag.Gzip));
     expect(frames.some((f) => f.flags & FrameFlag.Gzip)).toBe(true);
     expect(frames.some((f) => f.json.includes(TYPED))).toBe(true);
   });
 
-  it('on a page that allows workers, every frame is a piece of the stream’s deflate context, and the agent sees the page', async () => {
+  it('on a page that allows workers, every frame is a packed piece of the stream’s deflate context, and the agent sees the page', async () => {
     const { frames } = await shareAndType('none');
     // The worker starts with the session and is ready long before the agent joins and asks for the snapshot.
     expect(frames.length).toBeGreaterThan(1);
-    expect(frames.map((f) => f.flags & FrameFlag.Deflate)).toEqual(frames.map(() => FrameFlag.Deflate));
+    const both = FrameFlag.Deflate | FrameFlag.Packed;
+    expect(frames.map((f) => f.flags & both)).toEqual(frames.map(() => both));
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     expect(sum(frames.map((f) => f.bytes))).toBeLessThan(sum(frames.map((f) => f.json.length)) / 5);
     expect(frames.some((f) => f.json.includes(TYPED))).toBe(true);

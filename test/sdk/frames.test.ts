@@ -5,23 +5,31 @@
  */
 import { constants, createDeflateRaw, inflateRawSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
-import { FrameFlag, framePayload, limits, readFrameHeader, type DomEvent } from '@tandem/protocol';
+import {
+  EventType,
+  FrameFlag,
+  framePayload,
+  limits,
+  readFrameHeader,
+  type DomEvent,
+  type SerializedElement,
+  type SerializedNode,
+} from '@tandem/protocol';
 import { FrameEncoder } from '../../packages/sdk/src/session/frames.js';
 import type { Compressor } from '../../packages/sdk/src/session/compressor.js';
-import { StreamDeflate } from '../../packages/sdk/src/compress/stream-deflate.js';
+import { Pieces } from '../../packages/sdk/src/compress/pieces.js';
 import { FrameDecoder } from '../../packages/viewer/src/frames.js';
 import { StreamInflate, gunzip } from '../../packages/viewer/src/inflate.js';
 
-/** The worker, in-process: one StreamDeflate per stream, answering in order. */
+/** The worker, in-process: its own request handling (pieces.ts), answering in order; the events are cloned as postMessage does. */
 function inProcessCompressor(ready = true): Compressor & { ready: boolean; lose: boolean } {
-  const streams = new Map<number, StreamDeflate>();
+  const pieces = new Pieces();
   return {
     ready,
     lose: false,
     settled: () => Promise.resolve(),
-    async deflate(stream, bytes, fresh) {
-      if (fresh) streams.set(stream, new StreamDeflate());
-      const out = streams.get(stream)?.piece(bytes) ?? null;
+    async deflate(stream, events, fresh) {
+      const out = pieces.encode({ stream, events: structuredClone(events), fresh });
       return this.lose ? null : out;
     },
   };
@@ -31,13 +39,33 @@ function rng(seed: number) {
   return () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 }
 
-/** Changes such as capture emits: a few attribute and text mutations on a form. */
+/** Changes such as capture emits: attribute and text changes on a form, and a row added. */
 function change(i: number): DomEvent[] {
-  return [[3, { a: [], r: [], t: [{ id: 40 + (i % 9), v: `Value typed so far ${'x'.repeat(i % 17)}` }], at: [] }]] as unknown as DomEvent[];
+  return [
+    [
+      EventType.Mutations,
+      {
+        at: [[40 + (i % 9), 'class', i % 2 ? 'cell cell-selected' : 'cell']],
+        tx: [[41, `Value typed so far ${'x'.repeat(i % 17)}`]],
+        a: [[30, 0, 5000 + i * 3, ['tr', { class: 'row' }, ['td', { class: 'cell' }, `added ${i}`]]]],
+      },
+    ],
+  ];
 }
 function snapshot(i: number, size = 40_000): DomEvent[] {
-  const rows = Array.from({ length: size / 80 }, (_, n) => `<tr><td class="cell">Row ${n} of snapshot ${i}</td><td>€${n * 3}</td></tr>`);
-  return [[0, { html: rows.join('') }]] as unknown as DomEvent[];
+  const rows = Array.from({ length: size / 80 }, (_, n): SerializedNode => [
+    'tr',
+    0,
+    ['td', { class: 'cell' }, `Row ${n} of snapshot ${i}`],
+    ['td', 0, `€${n * 3}`],
+  ]);
+  const root: SerializedElement = ['html', 0, ['head', 0], ['body', { class: 'page' }, ['table', { class: 'grid' }, ['tbody', 0, ...rows]]]];
+  return [
+    [
+      EventType.Snapshot,
+      { url: 'https://shop.test/', base: 'https://shop.test/', title: 'Shop', quirks: false, width: 1280, height: 800, firstId: 2, root },
+    ],
+  ];
 }
 
 /** Lets the encoder's two chains (a keyframe waits a task; gzip runs on a thread pool) and the decoder's run out, with room for a loaded machine. */
@@ -55,7 +83,7 @@ function pair(compressor: Compressor | null) {
 }
 
 describe('frames with the worker’s stream context', () => {
-  it('round-trip through keyframes: each keyframe starts a new context, every piece is flagged Deflate', async () => {
+  it('round-trip through keyframes: each keyframe starts a new context and string table, every piece is flagged Deflate and Packed', async () => {
     const { wire, delivered, resyncs, encoder, decoder } = pair(inProcessCompressor());
     const sent: DomEvent[][] = [];
     for (let k = 0; k < 3; k++) {
@@ -68,7 +96,7 @@ describe('frames with the worker’s stream context', () => {
     }
     await settle();
     expect(wire).toHaveLength(93);
-    for (const f of wire) expect(readFrameHeader(f)!.flags & FrameFlag.Deflate).toBe(FrameFlag.Deflate);
+    for (const f of wire) expect(readFrameHeader(f)!.flags & (FrameFlag.Deflate | FrameFlag.Packed)).toBe(FrameFlag.Deflate | FrameFlag.Packed);
     expect(wire.filter((f) => readFrameHeader(f)!.flags & FrameFlag.Keyframe).map((f) => readFrameHeader(f)!.seq)).toEqual([0, 0, 0]);
 
     // A receiver that starts at the second keyframe reads from there (a fresh context).
@@ -116,10 +144,10 @@ describe('frames with the worker’s stream context', () => {
     expect(wire.map((f) => readFrameHeader(f)!.flags)).toEqual([
       FrameFlag.Keyframe | FrameFlag.Gzip,
       0,
-      FrameFlag.Deflate,
-      FrameFlag.Deflate,
-      FrameFlag.Deflate,
-      FrameFlag.Deflate,
+      FrameFlag.Deflate | FrameFlag.Packed,
+      FrameFlag.Deflate | FrameFlag.Packed,
+      FrameFlag.Deflate | FrameFlag.Packed,
+      FrameFlag.Deflate | FrameFlag.Packed,
     ]);
     for (const f of wire) decoder.push(f);
     await settle();

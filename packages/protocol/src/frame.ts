@@ -5,8 +5,9 @@
  *   byte 0     frame type (FrameType.Dom)
  *   byte 1     flags (FrameFlag bits)
  *   bytes 2-5  sequence number, uint32 big-endian, per visitor stream
- *   bytes 6-   payload: UTF-8 JSON of DomEvent[], gzip when FrameFlag.Gzip, the next
- *              piece of the stream's deflate context when FrameFlag.Deflate
+ *   bytes 6-   payload: UTF-8 JSON of DomEvent[] (in dom-pack.ts's packed form when
+ *              FrameFlag.Packed), gzip when FrameFlag.Gzip, the next piece of the
+ *              stream's deflate context when FrameFlag.Deflate
  *
  * A stream starts with a keyframe (a full snapshot) at sequence 0 and counts up
  * by one. A receiver that sees a gap drops frames until the next keyframe and
@@ -27,9 +28,15 @@ export const FrameFlag = {
    * it, in sequence order. Never together with Gzip.
    */
   Deflate: 4,
+  /**
+   * The JSON is in the packed form of dom-pack.ts: repeated tag names and attribute names and values as
+   * indexes into the stream's string table, which starts empty at each keyframe. The compression worker
+   * sends it (with Deflate); the main-thread fallback does not.
+   */
+  Packed: 8,
 } as const;
 
-const KNOWN_FLAGS = FrameFlag.Keyframe | FrameFlag.Gzip | FrameFlag.Deflate;
+const KNOWN_FLAGS = FrameFlag.Keyframe | FrameFlag.Gzip | FrameFlag.Deflate | FrameFlag.Packed;
 
 export const FRAME_HEADER_BYTES = 6;
 const JSON_FIRST_BYTE = 0x7b;

@@ -5,6 +5,7 @@ export * from './limits.js';
 export * from './errors.js';
 export * from './frame.js';
 export * from './dom.js';
+export * from './dom-pack.js';
 export * from './control.js';
 export * from './embed.js';
 export * from './start-message.js';

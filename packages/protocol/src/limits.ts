@@ -2,16 +2,25 @@
  * Bounds on everything that crosses the network. The server enforces them on
  * every frame it receives; clients use them to split their own output.
  */
+/** One binary DOM frame from a visitor (a snapshot slice or a batch of changes). */
+export const MAX_DOM_FRAME_BYTES = 4 * 1024 * 1024;
+/**
+ * One DOM frame's payload once gunzipped or inflated. A receiver stops inflating past it and
+ * resyncs, so a small frame cannot expand into the agent's memory (a decompression bomb).
+ */
+export const MAX_INFLATED_FRAME_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The two frame bounds above are also constants of their own: the visitor's session bundle imports
+ * only those, and so carries none of this object (every byte there counts against its budget).
+ */
 export const limits = {
   /** A JSON control message, any channel. */
   maxControlBytes: 16 * 1024,
-  /** One binary DOM frame from a visitor (a snapshot slice or a batch of changes). */
-  maxDomFrameBytes: 4 * 1024 * 1024,
-  /**
-   * One DOM frame's payload once gunzipped or inflated. A receiver stops inflating past it and
-   * resyncs, so a small frame cannot expand into the agent's memory (a decompression bomb).
-   */
-  maxInflatedFrameBytes: 32 * 1024 * 1024,
+  /** One binary DOM frame from a visitor: MAX_DOM_FRAME_BYTES. */
+  maxDomFrameBytes: MAX_DOM_FRAME_BYTES,
+  /** One DOM frame's payload once gunzipped or inflated: MAX_INFLATED_FRAME_BYTES. */
+  maxInflatedFrameBytes: MAX_INFLATED_FRAME_BYTES,
   /** Messages per second a visitor may send (DOM frames and control together). */
   visitorMessagesPerSecond: 200,
   /** Messages per second an agent may send (pointer moves are throttled to frames). */

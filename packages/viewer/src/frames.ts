@@ -1,16 +1,19 @@
 /**
  * Reads DOM frames in order: checks the stream's sequence, inflates what the
- * stream's deflate context or gzip compressed, and parses. A gap, or a frame
+ * stream's deflate context or gzip compressed, parses, and unpacks what the
+ * stream's string table packed. A gap, or a frame
  * that does not inflate or parse, drops everything until the next keyframe and
  * asks for one, so the agent never sees a silently wrong page.
  */
-import { FrameFlag, framePayload, readFrameHeader, type DomEvent } from '@tandem/protocol';
+import { FrameFlag, Unpacker, framePayload, readFrameHeader, type DomEvent } from '@tandem/protocol';
 import { StreamInflate, gunzip } from './inflate.js';
 
 export class FrameDecoder {
   private expected: number | null = null;
   /** The stream's deflate context since the last keyframe; made at its first Deflate piece. */
   private inflate: StreamInflate | null = null;
+  /** The stream's string table since the last keyframe (packed frames, dom-pack.ts). */
+  private unpacker = new Unpacker();
   private chain: Promise<void> = Promise.resolve();
   /** Counts keyframes: a frame belongs to the generation of the keyframe it follows. */
   private generation = 0;
@@ -28,6 +31,7 @@ export class FrameDecoder {
     if (header.flags & FrameFlag.Keyframe) {
       this.expected = header.seq + 1;
       this.inflate = null;
+      this.unpacker = new Unpacker();
       this.generation++;
     } else if (this.expected === null) {
       return; // waiting for a keyframe
@@ -53,9 +57,12 @@ export class FrameDecoder {
     }
     const generation = this.generation;
     const keyframe = (header.flags & FrameFlag.Keyframe) !== 0;
+    // Unpacked in the chain, which keeps arrival order: each frame's literals extend the table the next one reads.
+    const unpacker = header.flags & FrameFlag.Packed ? this.unpacker : null;
     this.chain = this.chain
       .then(async () => {
-        const events = JSON.parse(await text) as DomEvent[];
+        const parsed: unknown = JSON.parse(await text);
+        const events = unpacker ? unpacker.unpack(parsed) : (parsed as DomEvent[]);
         if (generation !== this.broken) this.deliver(events);
         // The keyframe holds the top of the page: let the browser draw it before the rest of the
         // snapshot, already arrived behind it, is applied (the first screenful shows at once).

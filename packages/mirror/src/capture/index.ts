@@ -64,13 +64,11 @@ const FALLBACK_FLUSH_MS = 100;
 /** Longest slice of background work (the scroll scan) before it yields to the page. */
 const SLICE_MS = 8;
 /**
- * The elements whose scroll offset the scan reads (two reads each, a large
- * part of a snapshot's cost on a big page): not those that cannot scroll.
- * Without children there is nothing to overflow, except in form controls;
- * SVG shapes, images and the like never scroll.
+ * The elements whose offset the scan reads where the CSS cannot tell which
+ * scroll (scrollers.ts): those with children (void elements such as img or br
+ * are :empty), and form controls, whose text scrolls.
  */
-const MAY_SCROLL =
-  ':is(:not(:empty), input, textarea, select):not(svg :not(foreignObject, foreignObject *), img, br, hr, wbr, option, source, track, meta, link, script, style, template, head, title, input[type=checkbox], input[type=radio])';
+const MAY_SCROLL = ':not(:empty),input,textarea,select';
 /** checkVisibility's options for "rendered now": false also under content-visibility: auto while skipped. */
 const RENDERED = { contentVisibilityAuto: true } as CheckVisibilityOptions;
 /** Canvases are re-read at most this often: pixels are the costliest thing capture sends. */
@@ -359,6 +357,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       // A loop, not push(...all): a page of a few hundred thousand elements would pass the argument limit.
       const found = scrollCandidates(root) ?? root.querySelectorAll(MAY_SCROLL);
       for (let i = 0; i < found.length; i++) queue.push(found[i]!);
+      // A shadow root's host may scroll by a :host rule of its own sheets, which its outer root's CSS does not show.
+      if (root.nodeType === 11) queue.push((root as ShadowRoot).host);
     }
     let i = 0;
     const slice = () => {

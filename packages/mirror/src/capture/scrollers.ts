@@ -11,105 +11,57 @@
  * ancestors), the larger part of the scan's cost.
  *
  * Null when the CSS cannot tell: a sheet that cannot be read (cross-origin), a
- * rule whose selectors do not stand alone (nested rules, @scope, ::slotted) —
- * the caller then reads every element, as before.
+ * rule whose selectors do not stand alone (nested rules, @scope, :host,
+ * ::slotted, ::part) — the caller then reads every element of that root, as
+ * before.
  */
 
-/** Scroll containers by the browser's own sheet, and fields whose text scrolls. */
-const UA_SCROLLERS = 'textarea, select, marquee, input:not([type=checkbox], [type=radio], [type=hidden])';
-const INLINE_OVERFLOW = '[style*="overflow" i]';
-const NOT_SCROLLING = new Set(['', 'visible', 'clip']);
-const PROPERTIES = ['overflow-x', 'overflow-y', 'overflow-block', 'overflow-inline'];
-
-// CSSRule.type of the rules read here; the newer rules (layer, container, scope, starting-style) are 0.
-const STYLE_RULE = 1;
-const IMPORT_RULE = 3;
-const MEDIA_RULE = 4;
-const SUPPORTS_RULE = 12;
-
-/** Thrown inside the walk when the CSS cannot give an answer. */
-class Unknown extends Error {}
-const UNKNOWN = new Unknown('the CSS cannot tell which elements scroll');
+/** Scroll containers by the browser's own sheet, fields whose text scrolls, and style attributes that name overflow. */
+const ALWAYS = 'textarea,select,marquee,input:not([type=checkbox],[type=radio],[type=hidden]),[style*=overflow i]';
 
 export function scrollCandidates(root: Document | ShadowRoot): Element[] | null {
-  const selectors: string[] = [UA_SCROLLERS, INLINE_OVERFLOW];
-  let host = false;
-  try {
-    const sheets = [...Array.from(root.styleSheets), ...(root.adoptedStyleSheets ?? [])];
-    for (const sheet of sheets) if (!sheet.disabled) readSheet(sheet, selectors, 0);
-  } catch (e) {
-    if (e === UNKNOWN) return null;
-    throw e;
-  }
-  const plain: string[] = [];
-  for (const s of selectors) {
-    // `:host` is the shadow root's host, outside the root and its querySelectorAll: the host is a candidate, and
-    // what the rest of the selector reaches inside is matched without it (a superset: `:host(.a) > .b` -> `.b`).
-    if (!/:host/i.test(s)) plain.push(s);
-    else
-      for (const one of s.split(',')) {
-        const rest = one.replace(/:host(?:-context)?(?:\([^)]*\))?\s*[>+~]?\s*/gi, '').trim();
-        if (rest) plain.push(rest);
-        else host = true;
-      }
-  }
-  const out: Element[] = [];
-  if (host && root.nodeType !== 9) out.push((root as ShadowRoot).host);
-  let found: NodeListOf<Element>;
+  const selectors = [ALWAYS];
+  for (const sheet of [...root.styleSheets, ...(root.adoptedStyleSheets ?? [])])
+    if (!sheet.disabled && !readSheet(sheet, selectors, 0)) return null;
   try {
     // Inside :is() the selector list is forgiving: one the engine does not know (a vendor pseudo-element) is dropped, not fatal.
-    found = root.querySelectorAll(`:is(${plain.join(',')})`);
+    return Array.from(root.querySelectorAll(`:is(${selectors.join()})`));
   } catch {
     return null; // a browser without :is()
   }
-  for (let i = 0; i < found.length; i++) out.push(found[i]!);
-  return out;
 }
 
-function readSheet(sheet: CSSStyleSheet, selectors: string[], depth: number): void {
-  // @import chains deeper than this are not followed by browsers either in practice; the caller falls back.
-  if (depth > 8) throw UNKNOWN;
+/** Adds the selectors of the sheet's rules that make scroll containers; false when the sheet cannot tell. */
+function readSheet(sheet: CSSStyleSheet, selectors: string[], depth: number): boolean {
   let rules: CSSRuleList;
   try {
     rules = sheet.cssRules;
   } catch {
-    throw UNKNOWN; // cross-origin: its rules cannot be read
+    return false; // cross-origin: its rules cannot be read
   }
-  readRules(rules, selectors, depth);
+  return depth < 8 && readRules(rules, selectors, depth);
 }
 
-function readRules(rules: CSSRuleList, selectors: string[], depth: number): void {
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i]!;
-    switch (rule.type) {
-      case STYLE_RULE: {
-        const style = rule as CSSStyleRule;
-        // Nested rules' selectors are relative to this one's.
-        if (style.cssRules?.length) throw UNKNOWN;
-        if (PROPERTIES.some((p) => !NOT_SCROLLING.has(style.style.getPropertyValue(p).trim().toLowerCase()))) {
-          if (/::slotted|::part/i.test(style.selectorText)) throw UNKNOWN;
-          selectors.push(style.selectorText);
-        }
-        break;
+function readRules(rules: CSSRuleList, selectors: string[], depth: number): boolean {
+  for (const rule of rules) {
+    const r = rule as CSSStyleRule;
+    if (rule.type === 1) {
+      // Nested rules' selectors are relative to this one's; :host, ::slotted and ::part reach across the root's edge.
+      if (r.cssRules?.length) return false;
+      // Any overflow property (shorthand, longhands, logical ones) with a value that can scroll; a few others match
+      // too (overflow-anchor: auto), which only adds elements to read.
+      if (/overflow[\w-]*:\s*(auto|scroll|hidden|overlay|var|inherit|unset|revert)/i.test(r.style.cssText)) {
+        if (/:host|::slotted|::part/i.test(r.selectorText)) return false;
+        selectors.push(r.selectorText);
       }
-      case IMPORT_RULE: {
-        const imported = (rule as CSSImportRule).styleSheet;
-        if (imported) readSheet(imported, selectors, depth + 1);
-        break;
-      }
-      case MEDIA_RULE:
-      case SUPPORTS_RULE:
-        readRules((rule as CSSGroupingRule).cssRules, selectors, depth);
-        break;
-      case 0: {
-        const name = rule.constructor?.name;
-        if (name === 'CSSLayerBlockRule' || name === 'CSSContainerRule' || name === 'CSSStartingStyleRule')
-          readRules((rule as CSSGroupingRule).cssRules, selectors, depth);
-        // @scope, and any grouping rule this code does not know, could hold style rules it cannot place.
-        else if ((rule as Partial<CSSGroupingRule>).cssRules) throw UNKNOWN;
-        break;
-      }
-      // @font-face, @keyframes, @page, @namespace, @property, @layer statements: no element gets an overflow.
+    } else if (rule.type === 3) {
+      const imported = (rule as CSSImportRule).styleSheet;
+      if (imported && !readSheet(imported, selectors, depth + 1)) return false;
+    } else if (r.cssRules && (rule.constructor.name === 'CSSScopeRule' || !readRules(r.cssRules, selectors, depth))) {
+      // @media, @supports, @layer, @container… are read as if their conditions held; @scope's selectors are scoped.
+      return false;
     }
+    // @font-face, @keyframes, @page, @namespace, @property, @layer statements: no element gets an overflow.
   }
+  return true;
 }

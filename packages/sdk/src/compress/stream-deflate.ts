@@ -25,7 +25,7 @@ export class StreamDeflate {
   }
 
   /** Deflates `bytes` as the next piece of the stream, ending in a sync flush (00 00 FF FF). */
-  piece(bytes: Uint8Array): Uint8Array {
+  piece(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     this.out = [];
     this.deflate.push(bytes);
     this.deflate.flush();

@@ -1,24 +1,23 @@
 /**
- * The compression worker (dist/tandem-compress.js): deflates a session's DOM
- * frames off the page's main thread, in one context per stream. The session
+ * The compression worker (dist/tandem-compress.js): encodes a session's DOM
+ * frames off the page's main thread — packs the events (dom-pack.ts), makes
+ * the JSON and its UTF-8, and deflates it — in one context per stream. The session
  * bundle starts it from a blob: URL of this file's text and falls back to
  * gzip on the main thread when the page's CSP (or anything else) refuses it.
  *
- * Messages in: { stream, bytes, fresh } with `bytes` transferred; `fresh`
- * starts a new context for the stream (its first piece after a keyframe). The
+ * Messages in: { stream, events, fresh } (events structured-cloned, which
+ * costs the page less than making the JSON); `fresh` starts a new context
+ * and string table for the stream (its first piece after a keyframe). The
  * page has one socket at a time, but an old socket's last frames may still be
  * in flight when the next one starts, so each stream keeps its own context.
  * Messages out: 'ready' once, then one transferred Uint8Array per piece (null
- * for a piece whose context is gone), in the order the pieces came: a worker
+ * for a piece whose context is gone or whose JSON passes what a receiver
+ * inflates), in the order the pieces came: a worker
  * handles its messages one at a time, in order.
  */
-import { StreamDeflate } from './stream-deflate.js';
+import { Pieces, type PieceRequest } from './pieces.js';
 
-export interface PieceRequest {
-  stream: number;
-  bytes: Uint8Array<ArrayBuffer>;
-  fresh: boolean;
-}
+export type { PieceRequest };
 
 interface WorkerScope {
   onmessage: ((e: MessageEvent<PieceRequest>) => void) | null;
@@ -26,21 +25,11 @@ interface WorkerScope {
 }
 
 const scope = self as unknown as WorkerScope;
-/** Streams with a context, oldest first; each holds ~200 KB of windows and tables. */
-const streams = new Map<number, StreamDeflate>();
-const MAX_STREAMS = 3;
+const pieces = new Pieces();
 
 scope.onmessage = (e) => {
-  const { stream: id, bytes, fresh } = e.data;
-  let stream = streams.get(id);
-  if (fresh) {
-    streams.delete(id);
-    stream = new StreamDeflate();
-    streams.set(id, stream);
-    for (const old of streams.keys()) if (streams.size > MAX_STREAMS) streams.delete(old);
-  }
-  if (!stream) return scope.postMessage(null);
-  const out = stream.piece(bytes);
-  scope.postMessage(out, [out.buffer]);
+  const out = pieces.encode(e.data);
+  if (out) scope.postMessage(out, [out.buffer]);
+  else scope.postMessage(null);
 };
 scope.postMessage('ready');

@@ -6,6 +6,7 @@
  * or blob:, Trusted Types, a fetch error, an error in the worker), `ready` is
  * false and the encoder compresses on the main thread instead.
  */
+import type { DomEvent } from '@tandem/protocol';
 import type { PieceRequest } from '../compress/worker.js';
 
 export interface Compressor {
@@ -14,10 +15,11 @@ export interface Compressor {
   /** Resolves once the worker is ready or has failed, or after `ms`, whichever comes first. */
   settled(ms: number): Promise<void>;
   /**
-   * The next piece of `stream`'s deflate context (`fresh`: a new context from here); null when the
-   * worker failed before answering or the context is gone.
+   * `events` packed, as JSON, as the next piece of `stream`'s deflate context (`fresh`: a new context and
+   * string table from here); null when the worker failed before answering, the context is gone, or the
+   * JSON is too large to send.
    */
-  deflate(stream: number, bytes: Uint8Array<ArrayBuffer>, fresh: boolean): Promise<Uint8Array | null>;
+  deflate(stream: number, events: DomEvent[], fresh: boolean): Promise<Uint8Array | null>;
 }
 
 export const COMPRESS_BUNDLE = '/tandem-compress.js';
@@ -37,12 +39,17 @@ class WorkerCompressor implements Compressor {
     return Promise.race([this.started, new Promise<void>((resolve) => setTimeout(resolve, ms))]);
   }
 
-  deflate(stream: number, bytes: Uint8Array<ArrayBuffer>, fresh: boolean): Promise<Uint8Array | null> {
+  deflate(stream: number, events: DomEvent[], fresh: boolean): Promise<Uint8Array | null> {
     if (!this.ready || !this.worker) return Promise.resolve(null);
-    const request: PieceRequest = { stream, bytes, fresh };
+    const request: PieceRequest = { stream, events, fresh };
     return new Promise((resolve) => {
       this.waiting.push(resolve);
-      this.worker!.postMessage(request, [bytes.buffer]);
+      try {
+        // Cloned here, at once: later changes to the events do not reach the worker.
+        this.worker!.postMessage(request);
+      } catch {
+        this.fail(); // answers this piece (null) and those in flight; the main thread encodes from now on
+      }
     });
   }
 

@@ -1,13 +1,14 @@
 /**
  * Encodes DOM event batches into binary frames with the stream's sequence
- * numbers. JSON and UTF-8 are made here (native and cheap); compression runs in
- * the compression worker when the page allows one: every frame is the next
- * piece of the stream's one deflate context, so a change costs what it adds to
- * the snapshot before it. Without the worker (not ready yet, or refused by the
- * page's CSP), large payloads are gzipped on their own with the browser's
- * CompressionStream. Frames leave in order although compression is async.
+ * numbers. When the page allows the compression worker, the events go to it as
+ * they are: it packs them (repeated strings as indexes, dom-pack.ts), writes
+ * the JSON and deflates it as the next piece of the stream's one context, so a
+ * change costs what it adds to the snapshot before it. Without the worker (not
+ * ready yet, or refused by the page's CSP), the JSON is made here, unpacked,
+ * and large payloads are gzipped on their own with the browser's
+ * CompressionStream. Frames leave in order although encoding is async.
  */
-import { FrameFlag, FrameType, encodeFrame, limits, type DomEvent } from '@tandem/protocol';
+import { FrameFlag, FrameType, MAX_DOM_FRAME_BYTES, MAX_INFLATED_FRAME_BYTES, encodeFrame, type DomEvent } from '@tandem/protocol';
 import type { Compressor } from './compressor.js';
 
 /** Below this, gzip on the main thread costs more time than it saves bytes. */
@@ -50,19 +51,18 @@ export class FrameEncoder {
         // capture and encoding in one long task.
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
-      const json = new TextEncoder().encode(JSON.stringify(events));
-      // A keyframe restarts the stream (and its deflate context), so a receiver can start from any keyframe.
+      // A keyframe restarts the stream (and its deflate context and string table), so a receiver can start from any keyframe.
       if (keyframe) {
         this.seq = 0;
         this.deflating = false;
       }
       // A frame that is not sent leaves its number out: receivers see a gap and resync, never a wrong page.
       const seq = this.seq++;
-      const encoding = this.compress(json).catch(() => null);
+      const encoding = this.encode(events).catch(() => null);
       this.sent = this.sent.then(async () => {
         const frame = await encoding;
         if (!frame) return;
-        if (frame.payload.length > limits.maxDomFrameBytes) {
+        if (frame.payload.length > MAX_DOM_FRAME_BYTES) {
           console.warn('Tandem: a change was too large to share', frame.payload.length);
           return;
         }
@@ -72,17 +72,20 @@ export class FrameEncoder {
     });
   }
 
-  private compress(json: Uint8Array<ArrayBuffer>): Promise<Encoded | null> {
-    // Receivers refuse to inflate more than this; sending it would only make them resync.
-    if (json.length > limits.maxInflatedFrameBytes) {
-      console.warn('Tandem: a change was too large to share', json.length);
-      return Promise.resolve(null);
-    }
+  private encode(events: DomEvent[]): Promise<Encoded | null> {
     if (this.compressor?.ready) {
       const fresh = !this.deflating;
       this.deflating = true;
-      // `json` is transferred to the worker: it is not read here again.
-      return this.compressor.deflate(this.stream, json, fresh).then((payload) => payload && { payload, flag: FrameFlag.Deflate });
+      // The worker packs, writes the JSON and deflates: the page only clones the events to it.
+      return this.compressor
+        .deflate(this.stream, events, fresh)
+        .then((payload) => payload && { payload, flag: FrameFlag.Deflate | FrameFlag.Packed });
+    }
+    const json = new TextEncoder().encode(JSON.stringify(events));
+    // Receivers refuse to inflate more than this; sending it would only make them resync.
+    if (json.length > MAX_INFLATED_FRAME_BYTES) {
+      console.warn('Tandem: a change was too large to share', json.length);
+      return Promise.resolve(null);
     }
     if (json.length >= GZIP_FROM_BYTES && typeof CompressionStream !== 'undefined') {
       return gzip(json).then((payload) => ({ payload, flag: FrameFlag.Gzip }));
