@@ -20,7 +20,9 @@ describe('DOM frames', () => {
     expect(readFrameHeader(new Uint8Array([1, 0, 0]))).toBeNull();
     expect(readFrameHeader(new Uint8Array([2, 0, 0, 0, 0, 0]))).toBeNull();
     expect(readFrameHeader(new Uint8Array([1, 0x80, 0, 0, 0, 0]))).toBeNull();
-    expect(readFrameHeader(new Uint8Array([1, 8, 0, 0, 0, 0]))).toBeNull();
+    expect(readFrameHeader(new Uint8Array([1, 16, 0, 0, 0, 0]))).toBeNull();
+    // Packed (8) is a known flag, alone or with deflate.
+    expect(readFrameHeader(new Uint8Array([1, 8 | 4, 0, 0, 0, 0]))).toEqual({ type: 1, flags: 12, seq: 0 });
     // A payload is gzipped on its own or a piece of the stream's deflate context, never both.
     expect(readFrameHeader(new Uint8Array([1, FrameFlag.Gzip | FrameFlag.Deflate, 0, 0, 0, 0]))).toBeNull();
     expect(readFrameHeader(new Uint8Array([1, FrameFlag.Keyframe | FrameFlag.Deflate, 0, 0, 0, 7]))).toEqual({ type: 1, flags: 5, seq: 7 });

@@ -32,6 +32,7 @@ export const dom = {
   createElementNS: (doc: Document, ns: string, tag: string): Element => call(D.createElementNS, doc, ns, tag),
   createText: (doc: Document, text: string): Text => call(D.createTextNode, doc, text),
   createComment: (doc: Document, text: string): Comment => call(D.createComment, doc, text),
+  createFragment: (doc: Document): DocumentFragment => call(D.createDocumentFragment, doc),
   /** Empties a document and sets its mode: standards with a doctype, quirks without. */
   reset(doc: Document, doctype: boolean): void {
     dom.write(doc, doctype ? '<!DOCTYPE html>' : '');

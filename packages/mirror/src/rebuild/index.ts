@@ -16,7 +16,7 @@ import {
 import { Builder, NS, addBase } from './builder.js';
 import { dom } from './dom.js';
 import { NodeTable } from './node-table.js';
-import { writeSnapshot, writeSubtree } from './markup.js';
+import { writeSnapshot, writeSubtrees } from './markup.js';
 
 export { safeAttr, safeCss } from './sanitize.js';
 
@@ -186,13 +186,26 @@ export class Rebuilder {
       // Documents and shadow roots cannot be detached; their replacement overwrites them.
       if (parent && dom.type(node) !== 9 && dom.type(node) !== 11) attempt(() => dom.remove(parent, node));
     }
-    for (const [parentId, beforeId, firstId, serialized] of m.a ?? []) {
+    const adds = m.a ?? [];
+    for (let i = 0; i < adds.length;) {
+      const [parentId, beforeId] = adds[i]!;
+      // A run of additions to the same place (a slice of a snapshot adds many siblings): one parse for the run.
+      let end = i + 1;
+      while (end < adds.length && adds[end]![0] === parentId && adds[end]![1] === beforeId) end++;
+      const run = adds.slice(i, end);
+      i = end;
       const parent = this.nodes.get(parentId);
       if (!parent) continue;
       const type = dom.type(parent);
       // Only elements, documents and shadow roots take children: a placeholder (a comment) does not.
       if (type !== 1 && type !== 9 && type !== 11) continue;
-      attempt(() => this.add(parent, beforeId, firstId, serialized));
+      let parsed: (Node | null)[] = [];
+      if (type === 1 && this.options.markup !== false)
+        attempt(() => {
+          const nodes = run.map(([, , firstId, node]) => ({ node, firstId }));
+          parsed = writeSubtrees(parent as Element, nodes, namespaceFor(parent), this.builder, (id, n) => this.nodes.set(id, n));
+        });
+      run.forEach(([, , firstId, serialized], k) => attempt(() => this.add(parent, beforeId, firstId, serialized, parsed[k] ?? null)));
     }
     for (const [id, name, value] of m.at ?? []) {
       const node = this.nodes.get(id);
@@ -209,7 +222,8 @@ export class Rebuilder {
     }
   }
 
-  private add(parent: Node, beforeId: number, firstId: number, serialized: SerializedNode): void {
+  /** Adds a subtree, built node by node unless `parsed` holds it already built (writeSubtrees). */
+  private add(parent: Node, beforeId: number, firstId: number, serialized: SerializedNode, parsed: Node | null): void {
     const next = { id: firstId };
     if (Array.isArray(serialized) && serialized[0] === SHADOW_TAG) {
       if (dom.type(parent) === 1) this.builder.shadow(parent as Element, serialized, next, namespaceFor(parent));
@@ -222,13 +236,7 @@ export class Rebuilder {
       return;
     }
     const doc = dom.type(parent) === 9 ? (parent as Document) : parent.ownerDocument!;
-    const ns = namespaceFor(parent);
-    // A large subtree (the slices of a snapshot after its first) by one parse, as the snapshot.
-    const parsed =
-      dom.type(parent) === 1 && this.options.markup !== false
-        ? writeSubtree(parent as Element, serialized, ns, firstId, this.builder, (id, n) => this.nodes.set(id, n))
-        : null;
-    const node = parsed ?? this.builder.build(doc, serialized, next, ns);
+    const node = parsed ?? this.builder.build(doc, serialized, next, namespaceFor(parent));
     const before = beforeId ? this.nodes.get(beforeId) : null;
     dom.insertBefore(parent, node, before && dom.parent(before) === parent ? before : null);
   }

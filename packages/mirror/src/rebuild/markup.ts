@@ -388,34 +388,62 @@ function largeEnough(node: SerializedElement, min: number): boolean {
 }
 
 /**
- * A large subtree added to `parent` (the rest of a sliced snapshot arrives
- * this way), written as markup and parsed once in the parent's context, then
- * matched like a snapshot. Returns the built node, ids registered from
- * `firstId`, or null when it is small, or the parser made another tree of it:
- * the caller then builds it node by node.
+ * Large subtrees added to `parent` side by side (the rest of a sliced snapshot
+ * arrives this way: a slice's additions to one parent are consecutive
+ * siblings), written as markup and parsed once in the parent's context, then
+ * each matched like a snapshot. One parse per run of siblings, not per
+ * subtree: each parse has a fixed cost (a parser, a fragment), and a slice of
+ * the 1.6 MB bench page held a few dozen subtrees. Returns, per subtree, the
+ * built node with its ids registered from its `firstId`, or null when the run
+ * is small, a subtree cannot be written (comments, shadow roots, frames and
+ * other deferred elements at its top), or the parser made another tree of it:
+ * the caller builds those node by node.
  */
-export function writeSubtree(
+export function writeSubtrees(
   parent: Element,
-  node: SerializedNode,
+  nodes: readonly { node: SerializedNode; firstId: number }[],
   ns: string,
-  firstId: number,
   builder: Builder,
   register: (id: number, node: Node) => void,
-): Node | null {
-  if (!Array.isArray(node) || node[0] === '#' || node[0] === SHADOW_TAG || node[0] === DOC_TAG) return null;
-  const el = node as SerializedElement;
+): (Node | null)[] {
+  const out: (Node | null)[] = nodes.map(() => null);
   const ptag = dom.localName(parent);
   // The document element and the head parse their children in modes of their own.
-  if (ptag === 'html' || ptag === 'head' || !largeEnough(el, SUBTREE_MARKUP_FROM)) return null;
-  if (deferredElement(el, namespaceOf(el[0].toLowerCase(), ns))) return null;
-  const writer = new Writer('');
-  writer.subtree(el, ns);
-  const fragment = dom.fragment(parent, writer.out);
-  try {
-    new Matcher(builder, register).children(fragment as unknown as Element, ['#fragment', 0, el], { id: firstId }, ns, 0, false, true);
-  } catch (err) {
-    if (err instanceof Mismatch || err instanceof RangeError) return null;
-    throw err;
+  if (ptag === 'html' || ptag === 'head') return out;
+  const written: number[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!.node;
+    if (!Array.isArray(n) || n[0] === '#' || n[0] === SHADOW_TAG || n[0] === DOC_TAG) continue;
+    if (!deferredElement(n as SerializedElement, namespaceOf(n[0].toLowerCase(), ns))) written.push(i);
   }
-  return dom.firstChild(fragment);
+  const els = written.map((i) => nodes[i]!.node as SerializedElement);
+  if (!largeEnough(['#run', 0, ...els], SUBTREE_MARKUP_FROM + 1)) return out;
+  const writer = new Writer('');
+  for (const el of els) writer.subtree(el, ns);
+  const fragment = dom.fragment(parent, writer.out);
+  // Side by side in one parse: the parser must have made exactly one node of each, or the run is built node by node.
+  const parsed: Node[] = [];
+  for (let c = dom.firstChild(fragment); c; c = dom.nextSibling(c)) parsed.push(c);
+  if (parsed.length !== els.length) return out;
+  const doc = parent.ownerDocument;
+  written.forEach((i, k) => {
+    // Each subtree is matched on its own (its ids start at its own firstId), in a fragment of its own.
+    const holder = dom.createFragment(doc);
+    dom.append(holder, parsed[k]!);
+    try {
+      new Matcher(builder, register).children(
+        holder as unknown as Element,
+        ['#fragment', 0, els[k]!],
+        { id: nodes[i]!.firstId },
+        ns,
+        0,
+        false,
+        true,
+      );
+      out[i] = parsed[k]!;
+    } catch (err) {
+      if (!(err instanceof Mismatch || err instanceof RangeError)) throw err;
+    }
+  });
+  return out;
 }
