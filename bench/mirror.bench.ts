@@ -4,7 +4,7 @@
  *
  *   npm run bench:mirror -- [--runs 5] [--e2e-runs 3] [--seed 1] [--bytes 1600000] [--churn-seconds 10]
  *                           [--inpage-churn-seconds 3] [--page generated|booking] [--only e2e|inpage] [--verbose]
- *                           [--trace-visitor [trace.json]]
+ *                           [--trace-visitor [trace.json]] [--trace-agent [trace.json]]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -23,6 +23,7 @@ import type { AgentResult } from './harness/agent.js';
 import { runE2e, type E2ePage, type E2ePageResults } from './e2e/measure.js';
 import { printE2e } from './e2e/report.js';
 import { printTargets, type InPageFigures } from './targets.js';
+import { startTrace, stopTrace } from './e2e/trace.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const HARNESS = join(ROOT, 'bench', 'harness');
@@ -58,6 +59,9 @@ const E2E = ONLY_PART !== 'inpage';
 const CHURN_RUNS = Math.min(RUNS, Math.round(numArg('churn-runs', 3, 1, 50)));
 const ONLY = arg('page');
 const VERBOSE = process.argv.includes('--verbose');
+/** --trace-agent [file.json]: where the in-page Tandem agent view of the first run goes (bench/e2e/trace.ts). */
+const TRACE_AGENT = process.argv.includes('--trace-agent') ? (arg('trace-agent')?.endsWith('.json') ? arg('trace-agent') : '') : undefined;
+let agentTraced = false;
 /** --trace-visitor [file.json]: where the visitor's main thread spends the first Tandem snapshot (bench/e2e/trace.ts). */
 const TRACE_VISITOR = process.argv.includes('--trace-visitor')
   ? arg('trace-visitor')?.endsWith('.json')
@@ -300,11 +304,18 @@ async function agentRun(ctx: BrowserContext, origin: string, kind: AgentKind, pa
       page.evaluate((p) => void ((window as unknown as BenchWindow).__payload = p), payload),
     );
     step('payload');
+    // --trace-agent: where the first run's Tandem agent view goes (bench/e2e/trace.ts).
+    const tracing = TRACE_AGENT !== undefined && kind === 'tandem' && !agentTraced;
+    if (tracing) await startTrace(ctx.browser()!, page);
     const result = await within(
       60_000,
       `${kind} agent view`,
       page.evaluate(() => (window as unknown as BenchWindow).__agent.run()),
     );
+    if (tracing) {
+      agentTraced = true;
+      await stopTrace(ctx.browser()!, TRACE_AGENT || undefined, 'agent (in-page Tandem view)');
+    }
     step('render');
     return result;
   } finally {

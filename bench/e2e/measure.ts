@@ -14,7 +14,7 @@ import type { E2eVisitor } from '../harness/e2e-visitor.js';
 import type { WatchState } from '../harness/e2e-agent-watch.js';
 import { startRelay, type Relay } from './relay.js';
 import { churnFigures, snapshotFigures, type ChurnRun, type E2eKind, type Framed, type SnapshotRun } from './figures.js';
-import { startVisitorTrace, stopVisitorTrace } from './trace.js';
+import { startTrace, stopTrace } from './trace.js';
 
 export type { ChurnRun, E2eKind, SnapshotRun } from './figures.js';
 
@@ -206,12 +206,12 @@ async function tandemRun(
     await agent.fill('#code', code ?? '');
     await sleep(300);
     const trace = o.traceVisitor && run === 0;
-    if (trace) await startVisitorTrace(browser, v.page);
+    if (trace) await startTrace(browser, v.page);
     const m0 = await threadTime(v.cdp);
     // Joining makes the server ask the visitor for a snapshot (resync): the capture starts then.
     await agent.click('button[type=submit]');
     const result = await finishRun(o, v, agent, 'tandem', m0, run, withChurn);
-    if (trace) await stopVisitorTrace(browser, o.traceVisitor?.file);
+    if (trace) await stopTrace(browser, o.traceVisitor?.file);
     return result;
   } finally {
     await agent?.close().catch(() => {});

@@ -1,7 +1,7 @@
 /**
  * --trace-visitor: where the visitor page's main thread spends a Tandem snapshot. A Chrome trace of the visitor's
  * renderer (devtools.timeline events and V8's sampling profiler) from the agent's join to the end of the CPU
- * window, summed two ways: trace events by self time (script, style, layout, GC, paint…) and JavaScript
+ * window; --trace-agent: the same for the in-page agent view (rebuild and layout). Summed two ways: trace events by self time (script, style, layout, GC, paint…) and JavaScript
  * functions by self time from the profiler's samples. For finding what to make cheaper, not a target.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -19,7 +19,7 @@ const CATEGORIES = [
   'disabled-by-default-devtools.timeline.invalidationTracking',
 ];
 
-export async function startVisitorTrace(browser: Browser, page: Page): Promise<void> {
+export async function startTrace(browser: Browser, page: Page): Promise<void> {
   await browser.startTracing(page, { categories: CATEGORIES, screenshots: false });
 }
 
@@ -42,29 +42,35 @@ interface ProfileData {
 }
 
 /** Stops the trace, optionally writes it (open it in Chrome's Performance panel), and prints both summaries. */
-export async function stopVisitorTrace(browser: Browser, file: string | undefined): Promise<void> {
+export async function stopTrace(browser: Browser, file: string | undefined, who = 'visitor'): Promise<void> {
   const buf = await browser.stopTracing();
   if (file) writeFileSync(file, buf);
-  summarizeTrace(buf);
+  summarizeTrace(buf, who);
 }
 
 /** Both summaries of a trace (also for a kept file: `summarizeTrace(readFileSync(file))`). */
-export function summarizeTrace(buf: Buffer): void {
+export function summarizeTrace(buf: Buffer, who = 'visitor'): void {
   const events = (JSON.parse(buf.toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
   // Tracing is browser-wide (the agent's renderer is in it too): the traced page's process is named when tracing starts.
   const pid = events.find((e) => e.name === 'TracingStartedInBrowser')?.args?.data?.frames?.[0]?.processId;
   const main = events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && e.pid === pid);
   if (!main) {
-    console.error('trace: no renderer main thread found for the visitor');
+    console.error(`trace: no renderer main thread found for the ${who}`);
     return;
   }
-  printEventSelfTimes(events.filter((e) => e.pid === main.pid && e.tid === main.tid));
+  printEventSelfTimes(
+    events.filter((e) => e.pid === main.pid && e.tid === main.tid),
+    who,
+  );
   // The profiler's chunks come from its own thread; the main thread's profile is the one its Profile event names.
   const profile = events.find((e) => e.name === 'Profile' && e.pid === main.pid && e.tid === main.tid)?.id;
-  printFunctionSelfTimes(events.filter((e) => e.pid === main.pid && e.name === 'ProfileChunk' && e.id === profile));
+  printFunctionSelfTimes(
+    events.filter((e) => e.pid === main.pid && e.name === 'ProfileChunk' && e.id === profile),
+    who,
+  );
 }
 
-function printEventSelfTimes(onMain: TraceEvent[]): void {
+function printEventSelfTimes(onMain: TraceEvent[], who: string): void {
   const complete = onMain.filter((e) => e.ph === 'X' && e.dur !== undefined).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
   const self = new Map<string, number>();
   const stack: { e: TraceEvent; end: number; child: number }[] = [];
@@ -85,10 +91,10 @@ function printEventSelfTimes(onMain: TraceEvent[]): void {
     .sort((a, b) => b[1] - a[1])
     .slice(0, 18)
     .map(([name, us]) => [name, (us / 1000).toFixed(1), ((100 * us) / Math.max(1, total)).toFixed(1)]);
-  printTable(`== visitor main thread by trace event, self time (RunTask total ${(total / 1000).toFixed(0)} ms) ==`, ['event', 'ms', '%'], rows);
+  printTable(`== ${who} main thread by trace event, self time (RunTask total ${(total / 1000).toFixed(0)} ms) ==`, ['event', 'ms', '%'], rows);
 }
 
-function printFunctionSelfTimes(events: TraceEvent[]): void {
+function printFunctionSelfTimes(events: TraceEvent[], who: string): void {
   const nodes = new Map<number, string>();
   const counts = new Map<string, number>();
   let samples = 0;
@@ -117,7 +123,7 @@ function printFunctionSelfTimes(events: TraceEvent[]): void {
     .slice(0, 25)
     .map(([name, us]) => [name.slice(0, 90), (us / 1000).toFixed(1)]);
   printTable(
-    `== visitor main thread by function, self time from samples (${(samples / 1000).toFixed(0)} ms sampled incl. idle) ==`,
+    `== ${who} main thread by function, self time from samples (${(samples / 1000).toFixed(0)} ms sampled incl. idle) ==`,
     ['function', 'ms'],
     rows,
   );
