@@ -74,3 +74,16 @@ export function framePayload(bytes: Uint8Array): Uint8Array {
 export function isJsonMessage(bytes: Uint8Array): boolean {
   return bytes[0] === JSON_FIRST_BYTE;
 }
+
+/** The pieces of a payload (deflate or inflate output, in chunks) as one array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
  * so a small hostile frame cannot exhaust the agent's browser.
  */
 import { Inflate } from 'fflate';
-import { limits } from '@tandem/protocol';
+import { concatBytes, limits } from '@tandem/protocol';
 
 /** Compressed bytes handed to the inflater at a time: deflate expands at most ~1032x, so ~4 MB of output past the bound at worst. */
 const STEP = 4096;
@@ -37,7 +37,7 @@ export class StreamInflate {
     this.parts = [];
     this.length = 0;
     for (let at = 0; at < bytes.length; at += STEP) this.inflate.push(bytes.subarray(at, at + STEP));
-    return concat(this.parts, this.length);
+    return joined(this.parts);
   }
 }
 
@@ -59,16 +59,8 @@ export async function gunzip(bytes: Uint8Array, maxBytes = limits.maxInflatedFra
     }
     parts.push(r.value);
   }
-  return concat(parts, length);
+  return joined(parts);
 }
 
-function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** One part is returned as it is: no copy for the common case of a small frame. */
+const joined = (parts: readonly Uint8Array[]): Uint8Array => (parts.length === 1 ? parts[0]! : concatBytes(parts));

@@ -5,6 +5,7 @@
  * costs a few bytes. Runs in the compression worker (worker.ts).
  */
 import { Deflate } from 'fflate';
+import { concatBytes } from '@tandem/protocol';
 
 /** fflate's Deflate keeps its bit position in `s.r`: the low 3 bits, and the unfinished last byte above them. */
 interface DeflateState {
@@ -30,7 +31,7 @@ export class StreamDeflate {
     this.deflate.push(bytes);
     this.deflate.flush();
     this.out.push(syncFlushMarker(this.deflate as unknown as DeflateState));
-    return concat(this.out);
+    return concatBytes(this.out);
   }
 
   private fresh(): Deflate {
@@ -51,16 +52,4 @@ function syncFlushMarker(deflate: DeflateState): Uint8Array {
   deflate.s.r = 0;
   // The header's 3 bits fit in the unfinished byte (which is 0 when no bits are pending), or spill into one more.
   return bits <= 5 ? Uint8Array.of(lastByte, 0, 0, 0xff, 0xff) : Uint8Array.of(lastByte, 0, 0, 0, 0xff, 0xff);
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
