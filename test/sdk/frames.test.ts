@@ -28,7 +28,7 @@ function inProcessCompressor(ready = true): Compressor & { ready: boolean; lose:
     ready,
     lose: false,
     settled: () => Promise.resolve(),
-    async deflate(stream, events, fresh) {
+    async encode(stream, events, fresh) {
       const out = pieces.encode({ stream, events: structuredClone(events), fresh });
       return this.lose ? null : out;
     },

@@ -19,7 +19,7 @@ export interface Compressor {
    * string table from here); null when the worker failed before answering, the context is gone, or the
    * JSON is too large to send.
    */
-  deflate(stream: number, events: DomEvent[], fresh: boolean): Promise<Uint8Array | null>;
+  encode(stream: number, events: DomEvent[], fresh: boolean): Promise<Uint8Array | null>;
 }
 
 export const COMPRESS_BUNDLE = '/tandem-compress.js';
@@ -39,7 +39,7 @@ class WorkerCompressor implements Compressor {
     return Promise.race([this.started, new Promise<void>((resolve) => setTimeout(resolve, ms))]);
   }
 
-  deflate(stream: number, events: DomEvent[], fresh: boolean): Promise<Uint8Array | null> {
+  encode(stream: number, events: DomEvent[], fresh: boolean): Promise<Uint8Array | null> {
     if (!this.ready || !this.worker) return Promise.resolve(null);
     const request: PieceRequest = { stream, events, fresh };
     return new Promise((resolve) => {

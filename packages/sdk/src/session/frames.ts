@@ -78,7 +78,7 @@ export class FrameEncoder {
       this.deflating = true;
       // The worker packs, writes the JSON and deflates: the page only clones the events to it.
       return this.compressor
-        .deflate(this.stream, events, fresh)
+        .encode(this.stream, events, fresh)
         .then((payload) => payload && { payload, flag: FrameFlag.Deflate | FrameFlag.Packed });
     }
     const json = new TextEncoder().encode(JSON.stringify(events));
