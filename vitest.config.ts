@@ -7,6 +7,11 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll's own default is one second. An agent's action crosses two browsers, two
+    // server nodes and Redis; on this 2-core machine with both workers busy that took longer
+    // in CI (modes, two nodes: the Vue form was still at 'Late arrival' when the second ran out).
+    // A poll only waits as long as it must, so a longer bound costs passing tests nothing.
+    expect: { poll: { timeout: 10_000 } },
     // Every message the server sends is checked against the protocol's schemas while tests run.
     env: { TANDEM_CHECK_OUTBOUND: '1' },
     // Two cores: browser tests get one each.
