@@ -4,7 +4,7 @@
  *
  *   npm run bench:mirror -- [--runs 5] [--e2e-runs 3] [--seed 1] [--bytes 1600000] [--churn-seconds 10]
  *                           [--inpage-churn-seconds 3] [--page generated|booking] [--only e2e|inpage] [--verbose]
- *                           [--trace-visitor [trace.json]] [--trace-agent [trace.json]]
+ *                           [--trace-visitor [trace.json]] [--trace-agent [trace.json]] [--trace-agent-kind native|srcdoc|tandem|rrweb]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -61,6 +61,9 @@ const ONLY = arg('page');
 const VERBOSE = process.argv.includes('--verbose');
 /** --trace-agent [file.json]: where the in-page Tandem agent view of the first run goes (bench/e2e/trace.ts). */
 const TRACE_AGENT = process.argv.includes('--trace-agent') ? (arg('trace-agent')?.endsWith('.json') ? arg('trace-agent') : '') : undefined;
+/** --trace-agent-kind native|srcdoc|tandem|rrweb: which agent view --trace-agent records (default tandem), to set one against another. */
+const TRACE_AGENT_KIND = arg('trace-agent-kind') ?? 'tandem';
+if (!['native', 'srcdoc', 'tandem', 'rrweb'].includes(TRACE_AGENT_KIND)) throw new Error('--trace-agent-kind must be native, srcdoc, tandem or rrweb');
 let agentTraced = false;
 /** --trace-visitor [file.json]: where the visitor's main thread spends the first Tandem snapshot (bench/e2e/trace.ts). */
 const TRACE_VISITOR = process.argv.includes('--trace-visitor')
@@ -129,7 +132,8 @@ const gz9 = (s: string | Buffer) => gzipSync(s, { level: 9 }).length;
 const ESBUILD: BuildOptions = {
   bundle: true,
   write: false,
-  minify: true,
+  // TANDEM_UNMINIFIED=1: the sources' function names in --trace-agent profiles, as scripts/build.mjs does.
+  minify: process.env.TANDEM_UNMINIFIED !== '1',
   format: 'iife',
   // As scripts/build.mjs builds the production bundles.
   target: ['chrome100', 'firefox100', 'safari15'],
@@ -305,7 +309,7 @@ async function agentRun(ctx: BrowserContext, origin: string, kind: AgentKind, pa
     );
     step('payload');
     // --trace-agent: where the first run's Tandem agent view goes (bench/e2e/trace.ts).
-    const tracing = TRACE_AGENT !== undefined && kind === 'tandem' && !agentTraced;
+    const tracing = TRACE_AGENT !== undefined && kind === TRACE_AGENT_KIND && !agentTraced;
     if (tracing) await startTrace(ctx.browser()!, page);
     const result = await within(
       60_000,
@@ -314,7 +318,7 @@ async function agentRun(ctx: BrowserContext, origin: string, kind: AgentKind, pa
     );
     if (tracing) {
       agentTraced = true;
-      await stopTrace(ctx.browser()!, TRACE_AGENT || undefined, 'agent (in-page Tandem view)');
+      await stopTrace(ctx.browser()!, TRACE_AGENT || undefined, `agent (in-page ${kind} view)`);
     }
     step('render');
     return result;

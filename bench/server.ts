@@ -2,7 +2,7 @@
  * A tiny static server for the benchmark, on 127.0.0.1 and a free port:
  *   /__bench/page.html   the generated page (from memory)
  *   /__bench/agent.html  the empty agent page the rebuilds render into
- *   /img/...             404 at once (the generated page's pictures)
+ *   /img/...             one small picture for every address (the generated page's pictures; a real page's load)
  *   paths in `extra`     pages the caller adds while the server runs (the end-to-end visitor pages)
  *   anything else        a file of packages/demo/public (the booking page and its CSS)
  */
@@ -19,6 +19,14 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.json': 'application/json',
 };
+
+/**
+ * What every /img/ address answers: a valid 1x1 PNG. Pictures that fail (they were 404s) cost each
+ * receiver a fallback box (alt text in a user-agent shadow root and a style recalculation) per picture,
+ * in whichever task their response lands: the agent view whose requests left earliest paid it before
+ * its first frame. A real page's pictures load; these do, and decode off the main thread.
+ */
+const PICTURE = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
 const AGENT_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>agent</title>
 <style>html,body{margin:0;background:#fff}#stage{position:relative;width:1280px;height:800px;overflow:hidden}</style>
@@ -60,7 +68,7 @@ export async function startServer(publicDir: string, generatedHtml: string): Pro
     if (path === '/__bench/agent.html') return send(200, TYPES['.html']!, AGENT_PAGE);
     const page = extra.get(path);
     if (page !== undefined) return send(200, TYPES['.html']!, page);
-    if (path.startsWith('/img/')) return send(404, 'text/plain', 'not found');
+    if (path.startsWith('/img/')) return send(200, TYPES['.png']!, PICTURE);
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
     if (!file.startsWith(root)) return send(403, 'text/plain', 'forbidden');
     try {

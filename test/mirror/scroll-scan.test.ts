@@ -73,6 +73,8 @@ p { height: 30px; margin: 0; } div { height: 60px; }
 @layer base { .in-layer { overflow: hidden; } }
 .later { overflow: visible; }
 .carousel { overflow-x: hidden; white-space: nowrap; width: 100px; } .carousel span { display: inline-block; width: 80px; }
+.by-var { --o: auto; overflow-y: var(--o); }
+.by-all { overflow: auto; height: 60px; } .by-all > section { all: inherit; }
 </style></head><body>
 <div class="imported" data-k="imported">${'<p>row</p>'.repeat(6)}</div>
 <div class="in-media" data-k="in-media">${'<p>row</p>'.repeat(6)}</div>
@@ -80,11 +82,13 @@ p { height: 30px; margin: 0; } div { height: 60px; }
 <div style="OVERFLOW: auto" data-k="inline">${'<p>row</p>'.repeat(6)}</div>
 <div class="later" data-k="cssom">${'<p>row</p>'.repeat(6)}</div>
 <div class="carousel" data-k="carousel">${'<span>s</span>'.repeat(6)}</div>
+<div class="by-var" data-k="by-var">${'<p>row</p>'.repeat(6)}</div>
+<div class="by-all"><section data-k="by-all">${'<p>row</p>'.repeat(6)}</section></div>
 <textarea data-k="textarea" rows="2">${'line\n'.repeat(20)}</textarea>
 <section id="host" style="display:block;height:60px"></section>
 </body></html>`;
 
-it('finds scroll containers however their overflow is set: @import, @media, @supports, @layer, style attribute, CSSOM, UA, shadow roots', async () => {
+it('finds scroll containers however their overflow is set: @import, @media, @supports, @layer, var(), `all`, style attribute, CSSOM, UA, shadow roots', async () => {
   await page.setContent(CSS_PAGE);
   await page.evaluate(() => {
     // A rule inserted through the CSSOM: it never appears in a <style>'s text.
@@ -102,7 +106,7 @@ it('finds scroll containers however their overflow is set: @import, @media, @sup
   });
   const scrolls = await scrolledAtSnapshot(page, '[data-k]');
   expect(scrolls.map((s) => s.id).sort()).toEqual(
-    ['carousel', 'cssom', 'host', 'imported', 'in-layer', 'in-media', 'inline', 'shadow-pane', 'textarea'].sort(),
+    ['by-all', 'by-var', 'carousel', 'cssom', 'host', 'imported', 'in-layer', 'in-media', 'inline', 'shadow-pane', 'textarea'].sort(),
   );
 });
 

@@ -328,7 +328,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     serializer.snapshotting = false;
     masker.release();
     options.onSnapshotComplete?.();
-    scanScrolls(generation);
+    // Its own task: finding the candidates (reading the CSS, one selector match) after the last slice made that task long.
+    later(() => scanScrolls(generation));
     if (records.length) schedule();
   }
 
@@ -346,6 +347,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
    * the scan). Such an element shows unscrolled on the agent until it scrolls.
    */
   function scanScrolls(generation: number): void {
+    if (generation !== scanGeneration) return; // a newer snapshot, or capture stopped
     const queue: Element[] = [];
     for (const root of roots.all) {
       const rootId = root === doc ? DOCUMENT_ID : ids.get(root);

@@ -19,6 +19,10 @@
 /** Scroll containers by the browser's own sheet, fields whose text scrolls, and style attributes that name overflow. */
 const ALWAYS = 'textarea,select,marquee,input:not([type=checkbox],[type=radio],[type=hidden]),[style*=overflow i]';
 
+const OVERFLOW = ['overflow', 'overflow-x', 'overflow-y', 'overflow-block', 'overflow-inline'];
+/** A declared overflow under which the element may scroll: not visible or clip, or one only known later. */
+const SCROLLS = /auto|scroll|hidden|overlay|var\(|inherit|unset|revert/i;
+
 export function scrollCandidates(root: Document | ShadowRoot): Element[] | null {
   const selectors = [ALWAYS];
   for (const sheet of [...root.styleSheets, ...(root.adoptedStyleSheets ?? [])])
@@ -48,9 +52,10 @@ function readRules(rules: CSSRuleList, selectors: string[], depth: number): bool
     if (rule.type === 1) {
       // Nested rules' selectors are relative to this one's; :host, ::slotted and ::part reach across the root's edge.
       if (r.cssRules?.length) return false;
-      // Any overflow property (shorthand, longhands, logical ones) with a value that can scroll; a few others match
-      // too (overflow-anchor: auto), which only adds elements to read.
-      if (/overflow[\w-]*:\s*(auto|scroll|hidden|overlay|var|inherit|unset|revert)/i.test(r.style.cssText)) {
+      // Any overflow property (shorthand, longhands, logical ones; also set by `all`) with a value that can scroll.
+      // Read property by property: serializing each rule's cssText cost several times more.
+      const st = r.style;
+      if (SCROLLS.test(OVERFLOW.map((p) => st.getPropertyValue(p)).join())) {
         if (/:host|::slotted|::part/i.test(r.selectorText)) return false;
         selectors.push(r.selectorText);
       }

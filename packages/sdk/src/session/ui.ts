@@ -17,7 +17,8 @@ import type { UiOptions } from '../host.js';
 // `!important` in the shadow tree wins over the page's `!important` (the inner
 // context wins for important rules), so `* { all: unset !important }` or
 // `* { display: none !important }` on the page cannot hide or break the host.
-const CSS = `
+// Minified at build (scripts/build.mjs).
+const CSS = /* css */ `
 :host { all: initial !important; display: block !important; position: static !important; visibility: visible !important;
   opacity: 1 !important; pointer-events: auto !important; }
 * { box-sizing: border-box; font: 14px/1.4 var(--tandem-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif); }
