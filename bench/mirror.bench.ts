@@ -63,7 +63,8 @@ const VERBOSE = process.argv.includes('--verbose');
 const TRACE_AGENT = process.argv.includes('--trace-agent') ? (arg('trace-agent')?.endsWith('.json') ? arg('trace-agent') : '') : undefined;
 /** --trace-agent-kind native|srcdoc|tandem|rrweb: which agent view --trace-agent records (default tandem), to set one against another. */
 const TRACE_AGENT_KIND = arg('trace-agent-kind') ?? 'tandem';
-if (!['native', 'srcdoc', 'tandem', 'rrweb'].includes(TRACE_AGENT_KIND)) throw new Error('--trace-agent-kind must be native, srcdoc, tandem or rrweb');
+if (!['native', 'srcdoc', 'tandem', 'rrweb'].includes(TRACE_AGENT_KIND))
+  throw new Error('--trace-agent-kind must be native, srcdoc, tandem or rrweb');
 let agentTraced = false;
 /** --trace-visitor [file.json]: where the visitor's main thread spends the first Tandem snapshot (bench/e2e/trace.ts). */
 const TRACE_VISITOR = process.argv.includes('--trace-visitor')
