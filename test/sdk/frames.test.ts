@@ -11,6 +11,7 @@ import {
   framePayload,
   limits,
   readFrameHeader,
+  Unpacker,
   type DomEvent,
   type SerializedElement,
   type SerializedNode,
@@ -117,6 +118,18 @@ describe('frames with the worker’s stream context', () => {
     expect(sum(changeBytes)).toBeLessThan(sum(changeJson) / 4);
   });
 
+  it('the worker’s warm-up (before it says ready) leaves no stream of its own and does not disturb a stream already going', async () => {
+    const pieces = new Pieces();
+    const inflate = new StreamInflate();
+    const unpacker = new Unpacker();
+    const read = (piece: Uint8Array | null) => unpacker.unpack(JSON.parse(new TextDecoder().decode(inflate.piece(piece!))));
+    expect(read(pieces.encode({ stream: 1, events: snapshot(1), fresh: true }))).toEqual(snapshot(1));
+    pieces.warm(2);
+    expect(read(pieces.encode({ stream: 1, events: change(1), fresh: false }))).toEqual(change(1));
+    // Its stream (0) is gone: a piece asked of it without `fresh` has no context.
+    expect(pieces.encode({ stream: 0, events: change(2), fresh: false })).toBeNull();
+  });
+
   it('the pieces are standard raw deflate: zlib reads a stream’s pieces concatenated', async () => {
     const { wire, encoder } = pair(inProcessCompressor());
     const random = rng(7);
@@ -174,6 +187,58 @@ describe('frames with the worker’s stream context', () => {
     await settle();
     expect(resyncs).toHaveBeenCalledTimes(1);
     expect(delivered).toEqual([snapshot(0), change(1), snapshot(4), change(5)]);
+  });
+});
+
+describe('the decoder lets the page draw while a burst of frames is applied', () => {
+  it('frames queued behind each other: after about 50 ms of applying them, it yields before the next; one at a time, it never waits', async () => {
+    const { wire, encoder } = pair(inProcessCompressor());
+    encoder.push(snapshot(0), true);
+    for (let i = 1; i <= 12; i++) encoder.push(change(i), false);
+    await settle();
+    // Each frame takes the agent's page 20 ms to apply. A ticker (a task that queues itself again) stands for
+    // the browser's drawing, which Node does not have: it runs only when the chain yields to the event loop.
+    const order: string[] = [];
+    let ticking = true;
+    const tick = () => {
+      if (!ticking) return;
+      if (order.at(-1) !== 'tick') order.push('tick');
+      setTimeout(tick, 0);
+    };
+    const decoder = new FrameDecoder((events) => {
+      const until = performance.now() + 20;
+      while (performance.now() < until);
+      order.push(events[0]![0] === EventType.Snapshot ? 'snapshot' : 'change');
+    }, vi.fn());
+    wire.forEach((f) => decoder.push(f));
+    tick();
+    await settle();
+    await settle();
+    ticking = false;
+    expect(order.filter((o) => o !== 'tick')).toHaveLength(13);
+    // The keyframe is drawn before anything after it ...
+    expect(order.indexOf('tick')).toBeLessThan(order.indexOf('change'));
+    // ... and the changes behind it are not applied in one 240 ms run: three (60 ms) at most go without a draw.
+    const runs = order
+      .join(' ')
+      .split('tick')
+      .map((run) => run.split('change').length - 1);
+    expect(Math.max(...runs)).toBeLessThanOrEqual(3);
+    expect(runs.filter((n) => n > 0).length).toBeGreaterThanOrEqual(4);
+
+    // One frame at a time (the chain idle when each comes): applied as it comes, no draw awaited before the next.
+    const applied: number[] = [];
+    const steady = new FrameDecoder(() => applied.push(performance.now()), vi.fn());
+    steady.push(wire[0]!);
+    await settle();
+    for (const f of wire.slice(1)) {
+      const at = performance.now();
+      steady.push(f);
+      // Microtasks only: had the step before awaited a draw (a task here), this frame would still wait.
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+      expect(applied.at(-1)! >= at).toBe(true);
+    }
+    expect(applied).toHaveLength(13);
   });
 });
 

@@ -8,6 +8,9 @@
 import { FrameFlag, Unpacker, framePayload, readFrameHeader, type DomEvent } from '@tandem/protocol';
 import { StreamInflate, gunzip } from './inflate.js';
 
+/** Longest run of queued frames applied without letting the browser draw (a snapshot's slices arrive in bursts). */
+const DRAW_EVERY_MS = 50;
+
 export class FrameDecoder {
   private expected: number | null = null;
   /** The stream's deflate context since the last keyframe; made at its first Deflate piece. */
@@ -19,6 +22,10 @@ export class FrameDecoder {
   private generation = 0;
   /** A generation one of whose frames failed in the chain: its frames queued behind are not applied. */
   private broken = -1;
+  /** Frames in the chain, not yet applied. */
+  private queued = 0;
+  /** Since when the chain has applied frames without letting the browser draw (performance.now()). */
+  private busySince = 0;
 
   constructor(
     private readonly deliver: (events: DomEvent[]) => void,
@@ -59,15 +66,22 @@ export class FrameDecoder {
     const keyframe = (header.flags & FrameFlag.Keyframe) !== 0;
     // Unpacked in the chain, which keeps arrival order: each frame's literals extend the table the next one reads.
     const unpacker = header.flags & FrameFlag.Packed ? this.unpacker : null;
+    if (this.queued++ === 0) this.busySince = performance.now();
     this.chain = this.chain
       .then(async () => {
         const parsed: unknown = JSON.parse(await text);
         const events = unpacker ? unpacker.unpack(parsed) : (parsed as DomEvent[]);
         if (generation !== this.broken) this.deliver(events);
         // The keyframe holds the top of the page: let the browser draw it before the rest of the
-        // snapshot, already arrived behind it, is applied (the first screenful shows at once).
-        if (keyframe) await painted();
+        // snapshot, already arrived behind it, is applied (the first screenful shows at once). Frames
+        // queued behind each other are applied in one go, which drew nothing of a large snapshot for
+        // half a second: after DRAW_EVERY_MS of applying them, the browser draws before the next.
+        if (keyframe || (this.queued > 1 && performance.now() - this.busySince > DRAW_EVERY_MS)) {
+          await painted();
+          this.busySince = performance.now();
+        }
       })
+      .finally(() => this.queued--)
       .catch((err: unknown) => {
         if (generation === this.broken) return;
         console.error('Tandem viewer: a frame could not be applied', err);

@@ -32,4 +32,5 @@ scope.onmessage = (e) => {
   if (out) scope.postMessage(out, [out.buffer]);
   else scope.postMessage(null);
 };
+pieces.warm();
 scope.postMessage('ready');
