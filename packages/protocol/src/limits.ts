@@ -9,9 +9,16 @@ export const MAX_DOM_FRAME_BYTES = 4 * 1024 * 1024;
  * resyncs, so a small frame cannot expand into the agent's memory (a decompression bomb).
  */
 export const MAX_INFLATED_FRAME_BYTES = 32 * 1024 * 1024;
+/**
+ * Deepest element of a mirrored document that may have children (the document element is at depth 1; a shadow
+ * root or a nested document counts as a level). Chromium's renderer crashes laying out a chain of about 3,000
+ * nested blocks, and its HTML parser never nests deeper than 512: capture sends nothing below this depth, and
+ * the rebuild drops what a client sends below it, so no visitor can crash an agent's console with a deep tree.
+ */
+export const MAX_TREE_DEPTH = 500;
 
 /**
- * The two frame bounds above are also constants of their own: the visitor's session bundle imports
+ * The frame bounds above are also constants of their own: the visitor's session bundle imports
  * only those, and so carries none of this object (every byte there counts against its budget).
  */
 export const limits = {
@@ -21,6 +28,8 @@ export const limits = {
   maxDomFrameBytes: MAX_DOM_FRAME_BYTES,
   /** One DOM frame's payload once gunzipped or inflated: MAX_INFLATED_FRAME_BYTES. */
   maxInflatedFrameBytes: MAX_INFLATED_FRAME_BYTES,
+  /** Deepest element of a mirrored document that may have children: MAX_TREE_DEPTH. */
+  maxTreeDepth: MAX_TREE_DEPTH,
   /** Messages per second a visitor may send (DOM frames and control together). */
   visitorMessagesPerSecond: 200,
   /** Messages per second an agent may send (pointer moves are throttled to frames). */

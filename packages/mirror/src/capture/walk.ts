@@ -10,7 +10,7 @@
  * parts already sent are caught by the MutationObserver and sent after the
  * snapshot (see diffRecords and its per-record boundaries).
  */
-import { DOC_TAG, PROP, type Attrs, type MutationBatch, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { DOC_TAG, MAX_TREE_DEPTH, PROP, type Attrs, type MutationBatch, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { adoptedCss } from './styles.js';
 import type { NodeIds, Serializer, Shell } from './serialize.js';
 
@@ -133,6 +133,8 @@ export class Walk {
       return;
     }
     if (!shell.children && !shell.shadow) return;
+    // Below MAX_TREE_DEPTH nothing is sent (the agent would drop it): such a page is not a real one.
+    if (this.stack.length >= MAX_TREE_DEPTH) return;
     this.stack.push({
       node: shell.children ?? node,
       id: this.ids.get(node)!,

@@ -5,6 +5,7 @@
  * canvas) is queued and run by `connected()` once the tree is attached.
  */
 import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { skippedIds } from './depth.js';
 import { dom } from './dom.js';
 import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 import { setRelayed, standInElement } from './resources.js';
@@ -213,6 +214,7 @@ export class Builder {
     if (ltag === 'iframe' || ltag === 'frame') dom.setAttribute(el, 'sandbox', MIRROR_SANDBOX);
     if (ltag === 'link' && !isStylesheetRel(attrs.rel ?? null)) dom.removeAttribute(el, 'href');
     this.children(el, node, next, ltag === 'foreignobject' ? NS.html : ns);
+    next.id += skippedIds(node);
     this.props(el, attrs);
     return el;
   }
@@ -246,6 +248,7 @@ export class Builder {
       if (Array.isArray(child) && (child[0] === SHADOW_TAG || child[0] === DOC_TAG)) skipIds([child[0], 0, child], next);
       else dom.append(el, this.build(doc, child, next, ns));
     }
+    next.id += skippedIds(node);
     return el;
   }
 
@@ -315,6 +318,7 @@ export function skipIds(node: SerializedNode, next: { id: number }): void {
     next.id++;
     skipIds(node[i] as SerializedNode, next);
   }
+  next.id += skippedIds(node as SerializedElement);
 }
 
 /**

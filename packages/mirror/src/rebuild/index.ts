@@ -7,6 +7,7 @@ import {
   DOC_TAG,
   DOCUMENT_ID,
   EventType,
+  MAX_TREE_DEPTH,
   SHADOW_TAG,
   type DomEvent,
   type MutationBatch,
@@ -14,6 +15,7 @@ import {
   type Snapshot,
 } from '@tandem/protocol';
 import { Builder, NS, addBase } from './builder.js';
+import { cutTooDeep, depthOf } from './depth.js';
 import { dom } from './dom.js';
 import { NodeTable } from './node-table.js';
 import { writeSnapshot, writeSubtrees } from './markup.js';
@@ -145,6 +147,7 @@ export class Rebuilder {
 
   private snapshot(s: Snapshot): void {
     const doc = this.document;
+    cutTooDeep(s.root, 1);
     this.nodes.clear();
     this.builder.setRoot(DOCUMENT_ID, doc);
     // One parse of markup written from the tree (markup.ts) where the parser makes the same tree of it.
@@ -199,6 +202,10 @@ export class Rebuilder {
       const type = dom.type(parent);
       // Only elements, documents and shadow roots take children: a placeholder (a comment) does not.
       if (type !== 1 && type !== 9 && type !== 11) continue;
+      // Nothing nests below MAX_TREE_DEPTH (depth.ts): a parent there takes no children, a subtree is cut to fit.
+      const depth = depthOf(parent);
+      if (depth > MAX_TREE_DEPTH) continue;
+      for (const [, , , node] of run) cutTooDeep(node, Array.isArray(node) && node[0] === DOC_TAG ? depth : depth + 1);
       let parsed: (Node | null)[] = [];
       if (type === 1 && this.options.markup !== false)
         attempt(() => {

@@ -24,6 +24,7 @@
  */
 import { DOC_TAG, PROP, SHADOW_TAG, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { Builder, MIRROR_ATTR, MIRROR_CSS, MIRROR_SANDBOX, NS } from './builder.js';
+import { skippedIds } from './depth.js';
 import { dom } from './dom.js';
 import { isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 
@@ -322,6 +323,7 @@ class Matcher {
       }
       const head = root && ltag === 'head';
       this.children(element, elementNode, next, childNamespace(ltag, childNs), head ? 2 : 0, false, head);
+      next.id += skippedIds(elementNode);
       this.builder.props(element, elementNode[1] || {});
       c = dom.nextSibling(c);
     }

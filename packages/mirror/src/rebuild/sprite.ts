@@ -7,6 +7,7 @@
  * page's, and the `<use>` points at the local copy. When the `<use>` is
  * removed, its copy stays behind, unrendered, until the next snapshot.
  */
+import { cutTooDeep, depthOf } from './depth.js';
 import type { SerializedElement, SerializedNode } from '@tandem/protocol';
 import { dom } from './dom.js';
 
@@ -47,8 +48,11 @@ export function inlineSprite(use: Element, value: string, build: BuildSvg): void
   const doc = use.ownerDocument;
   const defs = dom.createElementNS(doc, NS.svg, 'defs');
   dom.setAttribute(defs, MIRROR_ATTR, '');
+  // The copy goes beside the <use>, in <defs>: no deeper than the rest of the mirror may nest.
+  const depth = depthOf(use) + 1;
   for (const node of nodes) {
     if (!isElement(node)) continue;
+    cutTooDeep(node, depth);
     const built = build(doc, withoutProps(node));
     if (dom.type(built) === 1) prefixIds(built as Element, prefix);
     dom.append(defs, built);
