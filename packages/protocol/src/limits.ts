@@ -11,7 +11,7 @@ export const MAX_DOM_FRAME_BYTES = 4 * 1024 * 1024;
 export const MAX_INFLATED_FRAME_BYTES = 32 * 1024 * 1024;
 /**
  * Deepest element of a mirrored document that may have children (the document element is at depth 1; a shadow
- * root or a nested document counts as a level). Chromium's renderer crashes laying out a chain of about 3,000
+ * root counts as a level, a nested document does not: its document element is one below the frame). Chromium's renderer crashes laying out a chain of about 3,000
  * nested blocks, and its HTML parser never nests deeper than 512: capture sends nothing below this depth, and
  * the rebuild drops what a client sends below it, so no visitor can crash an agent's console with a deep tree.
  */
