@@ -76,7 +76,8 @@ export class FrameDecoder {
         // snapshot, already arrived behind it, is applied (the first screenful shows at once). Frames
         // queued behind each other are applied in one go, which drew nothing of a large snapshot for
         // half a second: after DRAW_EVERY_MS of applying them, the browser draws before the next.
-        if (keyframe || (this.queued > 1 && performance.now() - this.busySince > DRAW_EVERY_MS)) {
+        // A hidden page draws nothing, and its timers may be held back for seconds: it does not wait.
+        if (!hidden() && (keyframe || (this.queued > 1 && performance.now() - this.busySince > DRAW_EVERY_MS))) {
           await painted();
           this.busySince = performance.now();
         }
@@ -99,7 +100,9 @@ export class FrameDecoder {
   }
 }
 
-/** Resolves once the browser has drawn a frame (or after 100 ms in a hidden tab, which draws none). */
+const hidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
+
+/** Resolves once the browser has drawn a frame (or after 100 ms in a tab hidden meanwhile, which draws none). */
 function painted(): Promise<void> {
   return new Promise((resolve) => {
     if (typeof requestAnimationFrame !== 'function') return void setTimeout(resolve, 0); // nothing draws here (Node)

@@ -28,7 +28,7 @@ export class Pieces {
 
   /**
    * Runs the packer, the JSON and deflate a few times over a made-up page, in a stream of its own that is then
-   * dropped. The worker does this once, before it says it is ready: cold (code compiled on first use, deflate's
+   * dropped. The worker does this once it has said it is ready, a round per task: cold (code compiled on first use, deflate's
    * tables made), the first slice of a snapshot, which is what the agent sees first, left the page about 55 ms later
    * (bench:mirror, end to end: 140 ms after the request, 85 warm); in Node a 40 KB piece takes 19 ms cold, 7 warm.
    */

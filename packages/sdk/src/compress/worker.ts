@@ -27,10 +27,24 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const pieces = new Pieces();
 
+/** A request of the page came: it warms the code itself, the warm-up stops. */
+let requested = false;
+
 scope.onmessage = (e) => {
+  requested = true;
   const out = pieces.encode(e.data);
   if (out) scope.postMessage(out, [out.buffer]);
   else scope.postMessage(null);
 };
-pieces.warm();
 scope.postMessage('ready');
+
+// Warm-up (Pieces.warm) one round per task, after 'ready': a keyframe that comes meanwhile waits for one round at
+// most, never for all of them. Warmed before 'ready', a loaded machine made the page give up waiting (300 ms) and
+// send the keyframe outside the stream's context.
+let rounds = 5;
+const warm = () => {
+  if (requested || rounds-- <= 0) return;
+  pieces.warm(1);
+  setTimeout(warm, 0);
+};
+setTimeout(warm, 0);
