@@ -124,7 +124,8 @@ describe('frames with the worker’s stream context', () => {
     const unpacker = new Unpacker();
     const read = (piece: Uint8Array | null) => unpacker.unpack(JSON.parse(new TextDecoder().decode(inflate.piece(piece!))));
     expect(read(pieces.encode({ stream: 1, events: snapshot(1), fresh: true }))).toEqual(snapshot(1));
-    pieces.warm(2);
+    pieces.warm();
+    pieces.warm();
     expect(read(pieces.encode({ stream: 1, events: change(1), fresh: false }))).toEqual(change(1));
     // Its stream (0) is gone: a piece asked of it without `fresh` has no context.
     expect(pieces.encode({ stream: 0, events: change(2), fresh: false })).toBeNull();

@@ -5,7 +5,7 @@
  * canvas) is queued and run by `connected()` once the tree is attached.
  */
 import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
-import { skippedIds } from './depth.js';
+import { idsBelow, skippedIds } from './depth.js';
 import { dom } from './dom.js';
 import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 import { setRelayed, standInElement } from './resources.js';
@@ -313,12 +313,7 @@ export const MIRROR_CSS = ':where(video, audio):not([controls])::-webkit-media-c
 
 /** An element rebuilt as a placeholder still owns the ids of its serialized subtree. */
 export function skipIds(node: SerializedNode, next: { id: number }): void {
-  if (typeof node === 'string' || node[0] === '#') return;
-  for (let i = 2; i < node.length; i++) {
-    next.id++;
-    skipIds(node[i] as SerializedNode, next);
-  }
-  next.id += skippedIds(node as SerializedElement);
+  next.id += idsBelow(node);
 }
 
 /**

@@ -32,7 +32,7 @@ export function cutTooDeep(root: SerializedNode, depth: number, max = MAX_TREE_D
     if (typeof node === 'string' || node[0] === '#' || node.length <= 2) continue;
     const el = node as SerializedElement;
     if (d > max) {
-      skipped.set(el, countBelow(el));
+      skipped.set(el, idsBelow(el));
       el.length = 2;
       continue;
     }
@@ -43,13 +43,17 @@ export function cutTooDeep(root: SerializedNode, depth: number, max = MAX_TREE_D
   }
 }
 
-/** The nodes below `node`, each counted once, as ids are given (shadow roots and nested documents have one). */
-function countBelow(node: SerializedElement): number {
+/**
+ * The ids the nodes below `node` have, as they are given in pre-order (shadow roots and nested documents have
+ * one each), with those of children cut from it or from its descendants. Without recursion: `node` may be deep.
+ */
+export function idsBelow(node: SerializedNode): number {
   let count = 0;
   const stack: SerializedNode[] = [node];
   while (stack.length) {
     const n = stack.pop()!;
     if (typeof n === 'string' || n[0] === '#') continue;
+    count += skippedIds(n as SerializedElement);
     for (let i = 2; i < n.length; i++) {
       count++;
       stack.push(n[i] as SerializedNode);

@@ -44,7 +44,7 @@ scope.postMessage('ready');
 let rounds = 5;
 const warm = () => {
   if (requested || rounds-- <= 0) return;
-  pieces.warm(1);
+  pieces.warm();
   setTimeout(warm, 0);
 };
 setTimeout(warm, 0);
