@@ -21,6 +21,7 @@ const docView = get(D, 'defaultView');
 const nodeParent = get(N, 'parentNode');
 const nodeType = get(N, 'nodeType');
 const nodeFirst = get(N, 'firstChild');
+const nodeLast = get(N, 'lastChild');
 const nodeNext = get(N, 'nextSibling');
 const elLocalName = get(E, 'localName');
 const setText = set(N, 'textContent');
@@ -43,6 +44,13 @@ export const dom = {
     call(D.write, doc, markup);
     call(D.close, doc);
   },
+  /** Opens a document for a parse that later writes continue (`writeMore`) until `close`. */
+  open(doc: Document, markup: string): void {
+    call(D.open, doc);
+    call(D.write, doc, markup);
+  },
+  writeMore: (doc: Document, markup: string): void => call(D.write, doc, markup),
+  close: (doc: Document): void => call(D.close, doc),
   /** The parse of `markup` as children of `context` (its namespace and insertion mode), in a fragment of its document. */
   fragment(context: Element, markup: string): DocumentFragment {
     const range: Range = call(D.createRange, context.ownerDocument);
@@ -54,6 +62,7 @@ export const dom = {
   parent: (node: Node): Node | null => call(nodeParent, node),
   type: (node: Node): number => call(nodeType, node),
   firstChild: (node: Node): Node | null => call(nodeFirst, node),
+  lastChild: (node: Node): Node | null => call(nodeLast, node),
   nextSibling: (node: Node): Node | null => call(nodeNext, node),
   localName: (el: Element): string => call(elLocalName, el),
   append: (parent: Node, child: Node): void => void call(N.appendChild, parent, child),

@@ -18,7 +18,8 @@ import { Builder, NS, addBase } from './builder.js';
 import { cutTooDeep, depthOf } from './depth.js';
 import { dom } from './dom.js';
 import { NodeTable } from './node-table.js';
-import { writeSnapshot, writeSubtrees } from './markup.js';
+import { writeSubtrees } from './markup.js';
+import { SnapshotParse } from './stream.js';
 
 export { safeAttr, safeCss } from './sanitize.js';
 
@@ -33,7 +34,12 @@ export interface RebuildListener {
 export interface RebuildOptions {
   /** Build snapshots by one parse of markup (default true); false builds them node by node. */
   markup?: boolean;
+  /** Continue that parse with the snapshot's later slices (default true; stream.ts); false parses each slice apart. */
+  stream?: boolean;
 }
+
+/** A parse left open closes when no slice has continued it for this long: what follows are changes, not slices. */
+const STREAM_IDLE_MS = 1500;
 
 export class Rebuilder {
   private readonly nodes = new NodeTable();
@@ -43,6 +49,10 @@ export class Rebuilder {
   private scrollShort = false;
   private scrollPending = false;
   private parsed = false;
+  /** The snapshot's parse, while its later slices continue it. */
+  private parse: SnapshotParse | null = null;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private streamed = 0;
 
   /**
    * `frame` must be sandboxed without `allow-scripts`; the rebuild refuses
@@ -69,6 +79,11 @@ export class Rebuilder {
   /** Whether the last snapshot was built by one parse of markup (false: node by node). */
   get snapshotParsed(): boolean {
     return this.parsed;
+  }
+
+  /** How many added subtrees continued a snapshot's parse (stream.ts) since this rebuilder was made. */
+  get streamedAdditions(): number {
+    return this.streamed;
   }
 
   get document(): Document {
@@ -148,16 +163,37 @@ export class Rebuilder {
   private snapshot(s: Snapshot): void {
     const doc = this.document;
     cutTooDeep(s.root, 1);
+    this.endParse();
     this.nodes.clear();
     this.builder.setRoot(DOCUMENT_ID, doc);
     // One parse of markup written from the tree (markup.ts) where the parser makes the same tree of it.
-    this.parsed = this.options.markup !== false && writeSnapshot(doc, s.root, s, this.builder, (id, node) => this.nodes.set(id, node));
+    const parse =
+      this.options.markup === false
+        ? null
+        : SnapshotParse.write(doc, s.root, s, this.builder, (id, node) => this.nodes.set(id, node), this.options.stream !== false);
+    this.parsed = parse !== null;
+    if (parse?.open) {
+      this.parse = parse;
+      this.closeWhenIdle();
+    }
     if (!this.parsed) this.buildSnapshot(doc, s);
     if (s.adopted) this.builder.adopt(doc, s.adopted);
     this.listener.viewport?.(s.width, s.height);
     this.listener.snapshot?.(s);
-    // Stylesheets arriving later change the layout; keep the window where the visitor has it.
-    EventTarget.prototype.addEventListener.call(doc, 'load', () => this.restoreScroll(), true);
+    // Stylesheets and pictures arriving later change the layout; keep the window where the visitor has it.
+    // Once per frame: a large page's pictures load by the hundred, and each scroll lays the document out.
+    EventTarget.prototype.addEventListener.call(doc, 'load', () => this.scrollSoon(), true);
+  }
+
+  private endParse(): void {
+    clearTimeout(this.idleTimer);
+    this.parse?.close();
+    this.parse = null;
+  }
+
+  private closeWhenIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.endParse(), STREAM_IDLE_MS);
   }
 
   /** Builds a snapshot node by node: for documents the markup cannot say, and the reference the markup is tested against. */
@@ -181,6 +217,8 @@ export class Rebuilder {
    * clobbered) is skipped, never allowed to stop the rest.
    */
   private mutations(m: MutationBatch): void {
+    // Slices of a snapshot add subtrees, nothing else: any other change ends the snapshot's parse (stream.ts).
+    if (this.parse && (m.r?.length || m.at?.length || m.tx?.length || !m.a)) this.endParse();
     for (const id of m.r ?? []) {
       const node = this.nodes.get(id);
       if (!node) continue;
@@ -197,6 +235,10 @@ export class Rebuilder {
       while (end < adds.length && adds[end]![0] === parentId && adds[end]![1] === beforeId) end++;
       const run = adds.slice(i, end);
       i = end;
+      if (this.parse?.append(parentId, run)) {
+        this.streamed += run.length;
+        continue;
+      }
       const parent = this.nodes.get(parentId);
       if (!parent) continue;
       const type = dom.type(parent);
@@ -214,6 +256,8 @@ export class Rebuilder {
         });
       run.forEach(([, , firstId, serialized], k) => attempt(() => this.add(parent, beforeId, firstId, serialized, parsed[k] ?? null)));
     }
+    if (this.parse?.open) this.closeWhenIdle();
+    else if (this.parse) this.endParse();
     for (const [id, name, value] of m.at ?? []) {
       const node = this.nodes.get(id);
       if (!node) continue;

@@ -85,14 +85,26 @@ function deferredText(text: string): boolean {
   return text === '' || text.includes('\0');
 }
 
-/** Whether an element is left to the Builder: written as an empty comment, built in its place after the parse. */
-function deferredElement(node: SerializedElement, ns: string): boolean {
+/**
+ * The document's own elements: written anywhere else, the parser adds their
+ * attributes to the document's (a <body> even from inside <svg>: it breaks
+ * out of foreign content), or drops them.
+ */
+const DOCUMENT_TAGS = new Set(['html', 'head', 'body', 'frameset']);
+
+/**
+ * Whether an element is left to the Builder: written as an empty comment,
+ * built in its place after the parse. `top`: the element is the document
+ * element or one of its children.
+ */
+export function deferredElement(node: SerializedElement, ns: string, top = false): boolean {
   const tag = node[0];
   const ltag = tag.toLowerCase();
   if (!isPlainTag(tag) || isInertTag(ltag)) return true;
   // The HTML parser lowercases HTML names, and reads some as others (<image> is <img>).
   // <plaintext> has no end tag: everything after it would be its text.
   if (ns === NS.html && (tag !== ltag || ltag === 'image' || ltag === 'plaintext')) return true;
+  if (!top && DOCUMENT_TAGS.has(ltag)) return true;
   const attrs = node[1] || null;
   if (ltag === 'link' && attrs && attrs[PROP.css] !== undefined && inlineCss(node, ns) === null) return true;
   if (ns === NS.html && node.length > 2 && (VOID.has(ltag) || RAW_TEXT.has(ltag))) {
@@ -129,11 +141,56 @@ function inlineCss(node: SerializedElement, ns: string): string | null {
   return safeCss(css);
 }
 
-/** Writes the markup of a snapshot's root element. */
-class Writer {
-  out = '';
+/**
+ * Elements a parse may not be left open in between two slices of a snapshot
+ * (stream.ts): there the parser is in a mode of its own (tables, selects,
+ * templates, foreign content, raw text), moves what follows elsewhere (an <a>
+ * or <nobr> in one, a <form> in one) or drops a first newline (<pre>).
+ */
+const CLOSED_AT_END = new Set([
+  'html',
+  'head',
+  'body',
+  'frameset',
+  'table',
+  'caption',
+  'colgroup',
+  'tbody',
+  'thead',
+  'tfoot',
+  'tr',
+  'td',
+  'th',
+  'select',
+  'option',
+  'optgroup',
+  'template',
+  'textarea',
+  'title',
+  'pre',
+  'listing',
+  'a',
+  'nobr',
+  'form',
+]);
 
-  constructor(private readonly base: string) {}
+/** Elements written without some of their attributes (see startTag): the matcher sets those through the DOM. */
+const attrsAfterParse = new WeakSet<SerializedElement>();
+
+/** Writes the markup of a snapshot's root element, or of subtrees added to an element. */
+export class Writer {
+  out = '';
+  /**
+   * With `keepOpen`: the elements left without their end tag, from the top
+   * down (the last child of each, as far as one may stay open), so the parse
+   * can go on inside them with the next slice of the snapshot.
+   */
+  readonly open: SerializedElement[] = [];
+
+  constructor(
+    private readonly base: string,
+    private readonly keepOpen = false,
+  ) {}
 
   /** The mirror's own <base> and <style>, first in the head, before anything can resolve a URL. */
   private mirrorHead(): string {
@@ -143,30 +200,37 @@ class Writer {
 
   /** A subtree added after the snapshot (its parent's context decides how it is parsed). */
   subtree(node: SerializedElement, ns: string): void {
-    this.element(node, ns, false);
+    this.element(node, ns, false, false);
+  }
+
+  /** Nodes added side by side at the end of an open element; `textBefore`: its last child is a text. */
+  run(nodes: readonly SerializedNode[], ns: string, textBefore: boolean): void {
+    this.list(nodes, 0, ns, false, this.keepOpen, textBefore);
   }
 
   root(root: SerializedElement): void {
     this.startTag(root, 'html');
+    if (this.keepOpen) this.open.push(root);
     if (!hasHead(root)) this.out += `<head>${this.mirrorHead()}</head>`;
-    this.children(root, NS.html, true);
-    this.out += '</html>';
+    this.children(root, NS.html, true, this.keepOpen);
+    if (!this.keepOpen) this.out += '</html>';
   }
 
-  private node(node: SerializedNode, ns: string, top: boolean): void {
+  private node(node: SerializedNode, ns: string, top: boolean, last: boolean): void {
     if (typeof node === 'string') {
       this.out += deferredText(node) ? '<!---->' : escapeText(node);
     } else if (node[0] === '#') {
       this.out += '<!---->';
     } else {
-      this.element(node as SerializedElement, ns, top);
+      this.element(node as SerializedElement, ns, top, last);
     }
   }
 
-  private element(node: SerializedElement, parentNs: string, top: boolean): void {
+  /** `last`: the element is the last child of an open element, and may stay open itself. */
+  private element(node: SerializedElement, parentNs: string, top: boolean, last: boolean): void {
     const ltag = node[0].toLowerCase();
     const ns = namespaceOf(ltag, parentNs);
-    if (deferredElement(node, ns)) {
+    if (deferredElement(node, ns, top)) {
       this.out += '<!---->';
       return;
     }
@@ -185,20 +249,34 @@ class Writer {
     if (top && ltag === 'head') this.out += this.mirrorHead();
     if (ns === NS.html && VOID.has(ltag)) return;
     if (ns === NS.html && LEADING_NEWLINE.has(ltag) && typeof node[2] === 'string' && node[2].charCodeAt(0) === 10) this.out += '\n';
-    this.children(node, childNamespace(ltag, ns), false);
-    this.out += `</${node[0]}>`;
+    // The body is the one element of the top that stays open: the head's end decides the parser's mode after it.
+    const open = last && ns === NS.html && !RAW_TEXT.has(ltag) && (top ? ltag === 'body' : !CLOSED_AT_END.has(ltag));
+    if (open) this.open.push(node);
+    this.children(node, childNamespace(ltag, ns), false, open);
+    if (!open) this.out += `</${node[0]}>`;
   }
 
-  private children(node: SerializedElement, ns: string, top: boolean): void {
-    let textBefore = false;
-    for (let i = 2; i < node.length; i++) {
-      const child = node[i] as SerializedNode;
+  private children(node: SerializedElement, ns: string, top: boolean, open: boolean): void {
+    this.list(node as unknown as readonly SerializedNode[], 2, ns, top, open, false);
+  }
+
+  /** Writes `nodes` from `from` on; `open`: the last may stay open. */
+  private list(nodes: readonly SerializedNode[], from: number, ns: string, top: boolean, open: boolean, textBefore: boolean): void {
+    let last = -1;
+    if (open) {
+      for (let i = nodes.length - 1; i >= from && last < 0; i--) {
+        const c = nodes[i]!;
+        if (!Array.isArray(c) || (c[0] !== SHADOW_TAG && c[0] !== DOC_TAG)) last = i;
+      }
+    }
+    for (let i = from; i < nodes.length; i++) {
+      const child = nodes[i]!;
       if (Array.isArray(child) && (child[0] === SHADOW_TAG || child[0] === DOC_TAG)) continue;
       const text = typeof child === 'string' && !deferredText(child);
       // Two texts in a row would be parsed as one: a comment keeps them apart, and goes after the parse.
       if (text && textBefore) this.out += '<!---->';
       textBefore = text;
-      this.node(child, ns, top);
+      this.node(child, ns, top, i === last);
     }
   }
 
@@ -208,7 +286,12 @@ class Writer {
     if (attrs) {
       for (const name in attrs) {
         if (name.charCodeAt(0) === 32) continue; // a property, set after the parse
-        if (name === 'xmlns' || name.startsWith('xmlns:') || name.toLowerCase().startsWith('shadowroot')) continue;
+        if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
+        if (name.toLowerCase().startsWith('shadowroot')) {
+          // Written, it would make the parser attach a declarative shadow root; set through the DOM after the parse, it is a plain attribute, as the Builder sets it.
+          attrsAfterParse.add(node);
+          continue;
+        }
         if ((ltag === 'iframe' || ltag === 'frame') && name.toLowerCase() === 'sandbox') continue;
         if (ltag === 'link' && name === 'href' && !isStylesheetRel(attrs.rel ?? null)) continue;
         const safe = safeAttr(ltag, name, attrs[name]!);
@@ -220,7 +303,7 @@ class Writer {
   }
 }
 
-function hasHead(root: SerializedElement): boolean {
+export function hasHead(root: SerializedElement): boolean {
   for (let i = 2; i < root.length; i++) {
     const c = root[i] as SerializedNode;
     if (Array.isArray(c) && c[0] !== '#') return c[0].toLowerCase() === 'head';
@@ -229,17 +312,33 @@ function hasHead(root: SerializedElement): boolean {
 }
 
 /** Thrown where the parsed document cannot be matched to the serialized tree at all. */
-class Mismatch extends Error {}
+export class Mismatch extends Error {}
+
+/** Where a match is in a list of parsed children. */
+interface Cursor {
+  /** The next parsed node to match. */
+  c: Node | null;
+  /** The node matched before was a text (a comment the writer put between two texts follows). */
+  textBefore: boolean;
+}
 
 /**
  * Walks the parsed document beside the serialized tree: numbers each node,
  * builds what was left to the Builder, sets properties, and builds again
  * the children of any element the parser made differently.
  */
-class Matcher {
+export class Matcher {
+  /** Some children were built again node by node: the parser had made something else of them. */
+  mended = false;
+
+  /**
+   * `watch`: serialized elements whose ids the caller wants (the elements a
+   * parse left open); their ids are noted there as they are matched.
+   */
   constructor(
     private readonly builder: Builder,
     private readonly register: (id: number, node: Node) => void,
+    private readonly watch: Map<SerializedElement, number> | null = null,
   ) {}
 
   /**
@@ -253,86 +352,108 @@ class Matcher {
     if (this.tryChildren(el, node, next, ns, skip, root)) return;
     if (strict) throw new Mismatch();
     // The parser made something else of these children: build them one by one.
+    this.mended = true;
     while (dom.firstChild(el)) dom.remove(el, dom.firstChild(el)!);
     next.id = first;
     this.builder.children(el, node, next, ns);
   }
 
+  /**
+   * Matches nodes added side by side to `el`, parsed from `start` on to its
+   * end, each numbered from its own first id. False where the parser made
+   * something else of them (nothing is mended then).
+   */
+  run(el: Element, nodes: readonly { node: SerializedNode; firstId: number }[], ns: string, start: Node | null, textBefore: boolean): boolean {
+    const at: Cursor = { c: start, textBefore };
+    for (const { node, firstId } of nodes) if (!this.child(el, node, at, { id: firstId }, ns, false)) return false;
+    return at.c === null;
+  }
+
   private tryChildren(el: Element, node: SerializedElement, next: { id: number }, ns: string, skip: number, root: boolean): boolean {
     let c = dom.firstChild(el);
     for (let k = 0; k < skip && c; k++) c = dom.nextSibling(c);
-    let textBefore = false;
-    for (let i = 2; i < node.length; i++) {
-      const child = node[i] as SerializedNode;
-      if (typeof child === 'string') {
-        if (deferredText(child)) {
-          if (!c || dom.type(c) !== 8) return false;
-          c = this.replace(el, c, child, next, ns);
-          textBefore = false;
-          continue;
-        }
-        if (textBefore) {
-          // The comment that kept two texts apart.
-          if (!c || dom.type(c) !== 8) return false;
-          const sep = c;
-          c = dom.nextSibling(c);
-          dom.remove(el, sep);
-        }
-        if (!c || dom.type(c) !== 3 || (c as Text).data !== child) return false;
-        this.register(next.id++, c);
-        c = dom.nextSibling(c);
-        textBefore = true;
-        continue;
-      }
-      textBefore = false;
-      if (child[0] === '#') {
-        if (!c || dom.type(c) !== 8) return false;
-        (c as Comment).data = (child as ['#', string])[1];
-        this.register(next.id++, c);
-        c = dom.nextSibling(c);
-        continue;
-      }
-      if (child[0] === SHADOW_TAG) {
-        this.builder.shadow(el, child, next, ns);
-        continue;
-      }
-      if (child[0] === DOC_TAG) {
-        this.builder.nestedDocument(el as HTMLIFrameElement, child, next);
-        continue;
-      }
-      if (!c) return false;
-      const elementNode = child as SerializedElement;
-      const ltag = elementNode[0].toLowerCase();
-      const childNs = namespaceOf(ltag, ns);
-      if (deferredElement(elementNode, childNs)) {
-        if (dom.type(c) !== 8) return false;
-        c = this.replace(el, c, child, next, ns);
-        continue;
-      }
-      const css = inlineCss(elementNode, childNs);
-      const tag = css !== null ? 'style' : elementNode[0];
-      if (dom.type(c) !== 1 || dom.localName(c as Element) !== tag) return false;
-      const element = c as Element;
-      this.register(next.id++, element);
-      if (css !== null) {
-        // Its rules are in already; it has no children (capture sends none for these).
-        if (elementNode.length > 2 || dom.firstChild(element)?.nextSibling) return false;
-        this.builder.props(element, elementNode[1] || {}, PROP.css);
-        c = dom.nextSibling(c);
-        continue;
-      }
-      const head = root && ltag === 'head';
-      this.children(element, elementNode, next, childNamespace(ltag, childNs), head ? 2 : 0, false, head);
-      next.id += skippedIds(elementNode);
-      this.builder.props(element, elementNode[1] || {});
-      c = dom.nextSibling(c);
-    }
+    const at: Cursor = { c, textBefore: false };
+    for (let i = 2; i < node.length; i++) if (!this.child(el, node[i] as SerializedNode, at, next, ns, root)) return false;
+    c = at.c;
     // A snapshot whose first slice ends in the head: the parser adds an empty <body> the tree does not have.
     if (root && c && dom.type(c) === 1 && dom.localName(c as Element) === 'body' && !dom.firstChild(c) && !dom.nextSibling(c)) {
       dom.remove(el, c);
       return true;
     }
     return c === null;
+  }
+
+  /** Matches one serialized child of `el` at the cursor and moves it on; false where the parsed node is not it. */
+  private child(el: Element, child: SerializedNode, at: Cursor, next: { id: number }, ns: string, root: boolean): boolean {
+    let c = at.c;
+    if (typeof child === 'string') {
+      if (deferredText(child)) {
+        if (!c || dom.type(c) !== 8) return false;
+        at.c = this.replace(el, c, child, next, ns);
+        at.textBefore = false;
+        return true;
+      }
+      if (at.textBefore) {
+        // The comment that kept two texts apart.
+        if (!c || dom.type(c) !== 8) return false;
+        const sep = c;
+        c = dom.nextSibling(c);
+        dom.remove(el, sep);
+      }
+      if (!c || dom.type(c) !== 3 || (c as Text).data !== child) return false;
+      this.register(next.id++, c);
+      at.c = dom.nextSibling(c);
+      at.textBefore = true;
+      return true;
+    }
+    at.textBefore = false;
+    if (child[0] === '#') {
+      if (!c || dom.type(c) !== 8) return false;
+      (c as Comment).data = (child as ['#', string])[1];
+      this.register(next.id++, c);
+      at.c = dom.nextSibling(c);
+      return true;
+    }
+    if (child[0] === SHADOW_TAG) {
+      this.builder.shadow(el, child, next, ns);
+      return true;
+    }
+    if (child[0] === DOC_TAG) {
+      this.builder.nestedDocument(el as HTMLIFrameElement, child, next);
+      return true;
+    }
+    if (!c) return false;
+    const elementNode = child as SerializedElement;
+    const ltag = elementNode[0].toLowerCase();
+    const childNs = namespaceOf(ltag, ns);
+    if (deferredElement(elementNode, childNs, root)) {
+      if (dom.type(c) !== 8) return false;
+      at.c = this.replace(el, c, child, next, ns);
+      return true;
+    }
+    const css = inlineCss(elementNode, childNs);
+    const tag = css !== null ? 'style' : elementNode[0];
+    if (dom.type(c) !== 1 || dom.localName(c as Element) !== tag) return false;
+    const element = c as Element;
+    if (this.watch?.has(elementNode)) this.watch.set(elementNode, next.id);
+    this.register(next.id++, element);
+    if (attrsAfterParse.has(elementNode)) {
+      const attrs = elementNode[1] || {};
+      for (const name in attrs) if (name.toLowerCase().startsWith('shadowroot')) this.builder.setAttr(element, name, attrs[name]!);
+    }
+    if (css !== null) {
+      // Its rules are in already; it has no children (capture sends none for these).
+      if (elementNode.length > 2 || dom.firstChild(element)?.nextSibling) return false;
+      this.builder.props(element, elementNode[1] || {}, PROP.css);
+      at.c = dom.nextSibling(c);
+      return true;
+    }
+    const head = root && ltag === 'head';
+    this.children(element, elementNode, next, childNamespace(ltag, childNs), head ? 2 : 0, false, head);
+    next.id += skippedIds(elementNode);
+    this.builder.props(element, elementNode[1] || {});
+    at.c = dom.nextSibling(c);
+    return true;
   }
 
   /** Builds a node left to the Builder in place of its placeholder comment; returns what follows it. */
@@ -342,37 +463,6 @@ class Matcher {
     dom.replace(parent, built, placeholder);
     return after;
   }
-}
-
-/**
- * Writes the snapshot's tree into `doc` with one parse and numbers its nodes
- * from `firstId`. Returns false, with `doc` in an unknown state, when the
- * parser made another document of it: the caller then builds it node by node.
- */
-export function writeSnapshot(
-  doc: Document,
-  root: SerializedElement,
-  options: { quirks: boolean; base: string; firstId: number },
-  builder: Builder,
-  register: (id: number, node: Node) => void,
-): boolean {
-  if (root[0].toLowerCase() !== 'html' || deferredElement(root, NS.html)) return false;
-  const writer = new Writer(options.base);
-  writer.root(root);
-  dom.write(doc, (options.quirks ? '' : '<!DOCTYPE html>') + writer.out);
-  const html = dom.documentElement(doc);
-  if (!html) return false;
-  const next = { id: options.firstId };
-  register(next.id++, html);
-  try {
-    new Matcher(builder, register).children(html, root, next, NS.html, hasHead(root) ? 0 : 1, true, true);
-  } catch (err) {
-    // A tree nested deeper than the stack allows is built node by node too (or refused there).
-    if (err instanceof Mismatch || err instanceof RangeError) return false;
-    throw err;
-  }
-  builder.props(html, root[1] || {});
-  return true;
 }
 
 /** Below this many nodes a subtree is built node by node: for a few nodes, DOM calls cost less than a parse. */
