@@ -174,8 +174,18 @@ const CLOSED_AT_END = new Set([
   'form',
 ]);
 
-/** Elements written without some of their attributes (see startTag): the matcher sets those through the DOM. */
-const attrsAfterParse = new WeakSet<SerializedElement>();
+/**
+ * What the writer decided for each element it wrote, so the matcher, which
+ * walks the same elements with the same rules, need not decide again (the
+ * checks read every attribute name): DEFERRED, left to the Builder; PROPS,
+ * properties to set after the parse; ATTRS_AFTER, attributes written through
+ * the DOM after the parse (see startTag). An element not in it is decided
+ * again.
+ */
+const written = new WeakMap<SerializedElement, number>();
+const DEFERRED = 1;
+const PROPS = 2;
+const ATTRS_AFTER = 4;
 
 /** Writes the markup of a snapshot's root element, or of subtrees added to an element. */
 export class Writer {
@@ -231,6 +241,7 @@ export class Writer {
     const ltag = node[0].toLowerCase();
     const ns = namespaceOf(ltag, parentNs);
     if (deferredElement(node, ns, top)) {
+      written.set(node, DEFERRED);
       this.out += '<!---->';
       return;
     }
@@ -241,7 +252,7 @@ export class Writer {
       this.out += `<style${media ? ` media="${escapeAttr(media)}"` : ''}>${css}</style>`;
       return;
     }
-    this.startTag(node, ltag);
+    written.set(node, this.startTag(node, ltag));
     if (css !== null) {
       this.out += css + '</style>';
       return;
@@ -280,16 +291,21 @@ export class Writer {
     }
   }
 
-  private startTag(node: SerializedElement, ltag: string): void {
+  /** Writes the start tag; returns the flags of `written` for the element. */
+  private startTag(node: SerializedElement, ltag: string): number {
     let out = '<' + node[0];
+    let flags = 0;
     const attrs = node[1] || null;
     if (attrs) {
       for (const name in attrs) {
-        if (name.charCodeAt(0) === 32) continue; // a property, set after the parse
+        if (name.charCodeAt(0) === 32) {
+          flags |= PROPS; // a property, set after the parse
+          continue;
+        }
         if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
         if (name.toLowerCase().startsWith('shadowroot')) {
           // Written, it would make the parser attach a declarative shadow root; set through the DOM after the parse, it is a plain attribute, as the Builder sets it.
-          attrsAfterParse.add(node);
+          flags |= ATTRS_AFTER;
           continue;
         }
         if ((ltag === 'iframe' || ltag === 'frame') && name.toLowerCase() === 'sandbox') continue;
@@ -300,6 +316,7 @@ export class Writer {
     }
     if (ltag === 'iframe' || ltag === 'frame') out += ` sandbox="${MIRROR_SANDBOX}"`;
     this.out += out + '>';
+    return flags;
   }
 }
 
@@ -426,7 +443,8 @@ export class Matcher {
     const elementNode = child as SerializedElement;
     const ltag = elementNode[0].toLowerCase();
     const childNs = namespaceOf(ltag, ns);
-    if (deferredElement(elementNode, childNs, root)) {
+    const flags = written.get(elementNode);
+    if (flags === undefined ? deferredElement(elementNode, childNs, root) : flags & DEFERRED) {
       if (dom.type(c) !== 8) return false;
       at.c = this.replace(el, c, child, next, ns);
       return true;
@@ -437,7 +455,7 @@ export class Matcher {
     const element = c as Element;
     if (this.watch?.has(elementNode)) this.watch.set(elementNode, next.id);
     this.register(next.id++, element);
-    if (attrsAfterParse.has(elementNode)) {
+    if (flags === undefined || flags & ATTRS_AFTER) {
       const attrs = elementNode[1] || {};
       for (const name in attrs) if (name.toLowerCase().startsWith('shadowroot')) this.builder.setAttr(element, name, attrs[name]!);
     }
@@ -451,7 +469,7 @@ export class Matcher {
     const head = root && ltag === 'head';
     this.children(element, elementNode, next, childNamespace(ltag, childNs), head ? 2 : 0, false, head);
     next.id += skippedIds(elementNode);
-    this.builder.props(element, elementNode[1] || {});
+    if (flags === undefined || flags & PROPS) this.builder.props(element, elementNode[1] || {});
     at.c = dom.nextSibling(c);
     return true;
   }
