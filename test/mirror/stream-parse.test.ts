@@ -52,7 +52,7 @@ function number(node: Node, first: number, names: Map<string, number>): number {
  * A snapshot of `body`'s children and later slices, each a list of
  * [parent's k, node] appended at its end, or a raw batch.
  */
-function session(body: Node[], slices: ([string, Node][] | Record<string, unknown>)[]): string[] {
+function session(body: Node[], slices: ([string, Node, number?][] | Record<string, unknown>)[]): string[] {
   const names = new Map<string, number>();
   const root: Node = ['html', 0, ['head', 0, ['title', 0, 'streamed']], ['body', { k: 'body' }, ...body]];
   let next = number(root, 1, names);
@@ -64,10 +64,10 @@ function session(body: Node[], slices: ([string, Node][] | Record<string, unknow
       batches.push([[1, slice]] as never);
       continue;
     }
-    const adds = slice.map(([parent, node]) => {
+    const adds = slice.map(([parent, node, before]) => {
       const firstId = next;
       next = number(node, next, names);
-      return [names.get(parent) ?? -1, 0, firstId, node];
+      return [names.get(parent) ?? -1, before ?? 0, firstId, node];
     });
     batches.push([[1, { a: adds }]] as never);
   }
@@ -218,7 +218,7 @@ describe('a sliced snapshot continues one parse', () => {
   });
 
   // Each: a snapshot ending in an open element, and a slice the parser would put elsewhere or cannot take.
-  const cases: [string, Node[], [string, Node][][], number][] = [
+  const cases: [string, Node[], [string, Node, number?][][], number][] = [
     ['a <p> added to an open <p>', [['div', 0, ['p', { k: 'p' }, 'outer']]], [[['p', ['p', 0, 'inner']]], [['p', ' after']]], 0],
     ['an <li> added to an open <li>', [['ul', 0, ['li', { k: 'li' }, 'first']]], [[['li', ['li', 0, 'nested']]]], 0],
     ['an <h2> added to an open <h1>', [['h1', { k: 'h' }, 'heading']], [[['h', ['h2', 0, 'sub']]]], 0],
@@ -268,6 +268,13 @@ describe('a sliced snapshot continues one parse', () => {
     ],
     ['a <pre> (its first newline)', [['pre', { k: 'pre' }]], [[['pre', '\nline']]], 0],
     ['a text with U+0000 at the end, then a text', [['div', { k: 'd' }, 'nul\0here']], [[['d', 'after']]], 1],
+    [
+      'a text added through the DOM at the end of an open element (before an id it does not hold), then a text written there',
+      [['div', { k: 'd' }, ['p', { k: 'p' }, 'in p']]],
+      [[['d', 'AAA', 99999]], [['d', 'BBB']]],
+      1,
+    ],
+    ['a <basefont> at the end (void to the parser)', [['div', 0, ['basefont', { k: 'bf' }]]], [[['bf', 'x']], [['body', ['p', 0, 'after']]]], 1],
   ];
   for (const [name, body, slices, streamed] of cases) {
     it(`builds ${name} as the node-by-node build does`, async () => {
@@ -290,6 +297,39 @@ describe('a sliced snapshot continues one parse', () => {
     }
     // Most trees hold a <p> in a <p> or a table somewhere; the parse still goes on in many slices.
     expect(streamed).toBeGreaterThan(15);
+  });
+
+  it('an element in a <title> or <textarea> whose attribute says "</title>" cannot end it early: no markup of its value is parsed', async () => {
+    const inject = (tag: string) =>
+      `</${tag}><template shadowrootmode=open><h1>ATTACKER</h1><img src=http://attacker.test/shadow-img></template><img src=http://attacker.test/img>`;
+    const requests: string[] = [];
+    const listen = (r: { url(): string }) => void (/attacker\.test/.test(r.url()) && requests.push(r.url()));
+    page.on('request', listen);
+    try {
+      for (const tag of ['title', 'textarea']) {
+        // In the first slice, then in a slice written into the open <div>.
+        const inSnapshot = session([['div', { k: 'd' }, [tag, 0, ['i', { class: inject(tag) }]]]], []);
+        const inSlice = session([['div', { k: 'd' }, 'x']], [[['d', [tag, 0, ['i', { class: inject(tag) }]]]], [['d', ['p', 0, 'more']]]]);
+        for (const batches of [inSnapshot, inSlice]) {
+          const r = await check(batches);
+          expect(r.differences).toEqual([]);
+          const hosts = await page.evaluate(() =>
+            // The two documents this check built (the page keeps those of the tests before).
+            Array.from(document.querySelectorAll('iframe'))
+              .slice(-2)
+              .map((f) => {
+                const doc = f.contentDocument!;
+                return [doc.querySelector('[k=d]')?.shadowRoot ?? null, doc.body.attributes.length, doc.querySelectorAll('h1').length];
+              }),
+          );
+          for (const [shadow, bodyAttrs, h1] of hosts) expect([shadow, bodyAttrs, h1]).toEqual([null, 1, 0]);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(requests).toEqual([]);
+    } finally {
+      page.off('request', listen);
+    }
   });
 
   it('a slice with a removal or a change ends the parse first; the document is complete after it', async () => {

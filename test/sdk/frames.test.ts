@@ -241,6 +241,47 @@ describe('the decoder lets the page draw while a burst of frames is applied', ()
     }
     expect(applied).toHaveLength(13);
   });
+
+  it('where a draw takes long (a large page laid out again), the next comes after twice as long of applying, not after 50 ms', async () => {
+    const { wire, encoder } = pair(inProcessCompressor());
+    encoder.push(snapshot(0), true);
+    for (let i = 1; i <= 16; i++) encoder.push(change(i), false);
+    await settle();
+    // A draw that lays out for 60 ms, as requestAnimationFrame's turn in a browser does on a large page.
+    const order: string[] = [];
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    vi.stubGlobal('requestAnimationFrame', (cb: (t: number) => void) =>
+      setTimeout(() => {
+        busy(60);
+        order.push('draw');
+        cb(performance.now());
+      }, 0),
+    );
+    try {
+      const decoder = new FrameDecoder((events) => {
+        busy(20);
+        order.push(events[0]![0] === EventType.Snapshot ? 'snapshot' : 'change');
+      }, vi.fn());
+      wire.forEach((f) => decoder.push(f));
+      await settle();
+      await settle();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(order.filter((o) => o !== 'draw')).toHaveLength(17);
+    expect(order.indexOf('draw')).toBeLessThan(order.indexOf('change'));
+    const runs = order
+      .join(' ')
+      .split('draw')
+      .map((run) => run.split('change').length - 1)
+      .slice(1, -1);
+    // Between two draws in the burst: at least 120 ms (six frames of 20 ms), not 50 ms (three).
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(Math.min(...runs)).toBeGreaterThanOrEqual(6);
+  });
 });
 
 describe('the decoder resyncs, never sticks or crashes', () => {

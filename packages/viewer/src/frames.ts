@@ -10,6 +10,13 @@ import { StreamInflate, gunzip } from './inflate.js';
 
 /** Longest run of queued frames applied without letting the browser draw (a snapshot's slices arrive in bursts). */
 const DRAW_EVERY_MS = 50;
+/**
+ * ... or this many times as long as the last draw took, if longer: drawing a
+ * large page lays all of it out (100-200 ms for each slice of the 1.6 MB bench
+ * page), and drawn after every slice the page was complete about half a
+ * second later. So drawing takes at most a third of a burst.
+ */
+const DRAW_COST_FACTOR = 2;
 
 export class FrameDecoder {
   private expected: number | null = null;
@@ -24,6 +31,8 @@ export class FrameDecoder {
   private broken = -1;
   /** Frames in the chain, not yet applied. */
   private queued = 0;
+  /** How long the last draw during a burst took (ms). */
+  private drawCost = 0;
   /** Since when the chain has applied frames without letting the browser draw (performance.now()). */
   private busySince = 0;
 
@@ -77,9 +86,12 @@ export class FrameDecoder {
         // queued behind each other are applied in one go, which drew nothing of a large snapshot for
         // half a second: after DRAW_EVERY_MS of applying them, the browser draws before the next.
         // A hidden page draws nothing, and its timers may be held back for seconds: it does not wait.
-        if (!hidden() && (keyframe || (this.queued > 1 && performance.now() - this.busySince > DRAW_EVERY_MS))) {
+        const busy = performance.now() - this.busySince;
+        if (!hidden() && (keyframe || (this.queued > 1 && busy > Math.max(DRAW_EVERY_MS, DRAW_COST_FACTOR * this.drawCost)))) {
+          const start = performance.now();
           await painted();
           this.busySince = performance.now();
+          this.drawCost = this.busySince - start;
         }
       })
       .finally(() => this.queued--)

@@ -185,6 +185,16 @@ export class Rebuilder {
     EventTarget.prototype.addEventListener.call(doc, 'load', () => this.scrollSoon(), true);
   }
 
+  /** Continues the snapshot's parse with a run of additions, if it can (stream.ts); on anything unexpected, ends it. */
+  private appendToParse(parentId: number, run: NonNullable<MutationBatch['a']>): boolean {
+    try {
+      return this.parse!.append(parentId, run);
+    } catch {
+      this.endParse();
+      return false;
+    }
+  }
+
   private endParse(): void {
     clearTimeout(this.idleTimer);
     this.parse?.close();
@@ -235,7 +245,7 @@ export class Rebuilder {
       while (end < adds.length && adds[end]![0] === parentId && adds[end]![1] === beforeId) end++;
       const run = adds.slice(i, end);
       i = end;
-      if (this.parse?.append(parentId, run)) {
+      if (this.parse && this.appendToParse(parentId, run)) {
         this.streamed += run.length;
         continue;
       }

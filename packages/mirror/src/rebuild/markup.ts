@@ -30,6 +30,13 @@ import { isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sa
 
 /** Elements whose content the parser reads as raw text: their children cannot be written escaped. */
 const RAW_TEXT = new Set(['xmp', 'noembed', 'noframes', 'iframe', 'noscript', 'script', 'style']);
+/**
+ * Elements whose content the parser reads as text up to their end tag, with
+ * character references: escaped texts can be written in them, nothing else
+ * (an element's markup would be read as text, and an attribute value holding
+ * "</title>" would end the element early and have the rest parsed as markup).
+ */
+const RCDATA = new Set(['title', 'textarea']);
 /** Elements without an end tag: children written inside them would land beside them. */
 const VOID = new Set([
   'area',
@@ -46,6 +53,8 @@ const VOID = new Set([
   'track',
   'wbr',
   'param',
+  'basefont',
+  'bgsound',
   'keygen',
   'frame',
 ]);
@@ -67,10 +76,11 @@ const FOREIGN_ATTRS = new Set([
 const LEADING_NEWLINE = new Set(['pre', 'listing', 'textarea']);
 
 const TEXT_ESCAPES = /[&<>\r]/g;
-const ATTR_ESCAPES = /[&"\r]/g;
+const ATTR_ESCAPES = /[&"<>\r]/g;
 const ESCAPED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;' };
 const escapeText = (s: string) => (/[&<>\r]/.test(s) ? s.replace(TEXT_ESCAPES, (c) => ESCAPED[c]!) : s);
-const escapeAttr = (s: string) => (/[&"\r]/.test(s) ? s.replace(ATTR_ESCAPES, (c) => ESCAPED[c]!) : s);
+// < and > need no escape in a quoted value; escaped, no value can look like a tag to anything reading the markup.
+const escapeAttr = (s: string) => (/[&"<>\r]/.test(s) ? s.replace(ATTR_ESCAPES, (c) => ESCAPED[c]!) : s);
 
 function namespaceOf(ltag: string, parentNs: string): string {
   return ltag === 'svg' ? NS.svg : ltag === 'math' ? NS.math : parentNs;
@@ -107,10 +117,13 @@ export function deferredElement(node: SerializedElement, ns: string, top = false
   if (!top && DOCUMENT_TAGS.has(ltag)) return true;
   const attrs = node[1] || null;
   if (ltag === 'link' && attrs && attrs[PROP.css] !== undefined && inlineCss(node, ns) === null) return true;
-  if (ns === NS.html && node.length > 2 && (VOID.has(ltag) || RAW_TEXT.has(ltag))) {
-    // Children of a raw-text or void element: only a nested document or a shadow root can be said without markup.
+  if (ns === NS.html && node.length > 2 && (VOID.has(ltag) || RAW_TEXT.has(ltag) || RCDATA.has(ltag))) {
+    // Children of a raw-text or void element: only a nested document or a shadow root can be said without markup;
+    // of a <title> or <textarea>, texts too.
+    const texts = RCDATA.has(ltag);
     for (let i = 2; i < node.length; i++) {
       const c = node[i];
+      if (texts && typeof c === 'string') continue;
       if (!Array.isArray(c) || (c[0] !== DOC_TAG && c[0] !== SHADOW_TAG)) return true;
     }
   }

@@ -88,6 +88,7 @@ export class SnapshotParse {
     } catch (err) {
       // A tree nested deeper than the stack allows is built node by node too (or refused there).
       if (err instanceof Mismatch || err instanceof RangeError) return parse.fail();
+      parse.fail(); // never left open by what went wrong
       throw err;
     }
     builder.props(html, root[1] || {});
@@ -128,34 +129,36 @@ export class SnapshotParse {
   private group(d: number, run: readonly Addition[]): boolean {
     const path = this.path;
     const anchors = path.map((o) => dom.lastChild(o.el));
-    const nodes = run.map(([, , firstId, node]) => {
-      cutTooDeep(node, d + 2);
-      return { node, firstId };
-    });
-    // The parser adds a text to a text just before it (one written, or one built in place of a placeholder): a comment keeps them apart.
-    const last = anchors[d]!;
-    const textBefore = d === path.length - 1 && last !== null && dom.type(last) === 3;
-    const writer = new Writer('', true);
-    writer.run(
-      nodes.map((n) => n.node),
-      NS.html,
-      textBefore,
-    );
-    let markup = '';
-    for (let k = path.length - 1; k > d; k--) markup += `</${path[k]!.tag}>`;
-    dom.writeMore(this.doc, markup + writer.out);
-    const watch = new Map<SerializedElement, number>(writer.open.map((n) => [n, -1]));
-    const matcher = new Matcher(this.builder, this.register, watch);
-    const anchor = anchors[d]!;
-    const start = anchor ? dom.nextSibling(anchor) : dom.firstChild(path[d]!.el);
-    let fits = this.unmoved(anchors, d);
+    let matcher: Matcher | null = null;
+    let writer: Writer | null = null;
+    let watch = new Map<SerializedElement, number>();
+    let fits: boolean;
     try {
-      fits = fits && matcher.run(path[d]!.el, nodes, NS.html, start, textBefore);
+      const nodes = run.map(([, , firstId, node]) => {
+        cutTooDeep(node, d + 2);
+        return { node, firstId };
+      });
+      // The parser adds a text to a text just before it (one it wrote, or one added through the DOM since): a comment keeps them apart.
+      const last = anchors[d]!;
+      const textBefore = last !== null && dom.type(last) === 3;
+      writer = new Writer('', true);
+      writer.run(
+        nodes.map((n) => n.node),
+        NS.html,
+        textBefore,
+      );
+      let markup = '';
+      for (let k = path.length - 1; k > d; k--) markup += `</${path[k]!.tag}>`;
+      dom.writeMore(this.doc, markup + writer.out);
+      watch = new Map<SerializedElement, number>(writer.open.map((n) => [n, -1]));
+      matcher = new Matcher(this.builder, this.register, watch);
+      const start = last ? dom.nextSibling(last) : dom.firstChild(path[d]!.el);
+      fits = this.unmoved(anchors, d) && matcher.run(path[d]!.el, nodes, NS.html, start, textBefore);
     } catch {
-      // Mismatch, a RangeError from a tree deeper than the stack, or an element the DOM refused: undone below.
+      // Mismatch, a RangeError from a tree deeper than the stack, an element or a value the DOM refused: undone below.
       fits = false;
     }
-    if (!fits) {
+    if (!fits || !matcher || !writer) {
       // What this write added goes; the caller builds the run node by node.
       for (let k = 0; k < path.length; k++) {
         const el = path[k]!.el;
