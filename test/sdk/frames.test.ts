@@ -249,13 +249,16 @@ describe('the decoder lets the page draw while a burst of frames is applied', ()
     await settle();
     // A draw that lays out for 60 ms, as requestAnimationFrame's turn in a browser does on a large page.
     const order: string[] = [];
+    const draws: [number, number][] = [];
     const busy = (ms: number) => {
       const until = performance.now() + ms;
       while (performance.now() < until);
     };
     vi.stubGlobal('requestAnimationFrame', (cb: (t: number) => void) =>
       setTimeout(() => {
+        const start = performance.now();
         busy(60);
+        draws.push([start, performance.now()]);
         order.push('draw');
         cb(performance.now());
       }, 0),
@@ -273,14 +276,11 @@ describe('the decoder lets the page draw while a burst of frames is applied', ()
     }
     expect(order.filter((o) => o !== 'draw')).toHaveLength(17);
     expect(order.indexOf('draw')).toBeLessThan(order.indexOf('change'));
-    const runs = order
-      .join(' ')
-      .split('draw')
-      .map((run) => run.split('change').length - 1)
-      .slice(1, -1);
-    // Between two draws in the burst: at least 120 ms (six frames of 20 ms), not 50 ms (three).
-    expect(runs.length).toBeGreaterThanOrEqual(1);
-    expect(Math.min(...runs)).toBeGreaterThanOrEqual(6);
+    // Drawn during the burst (after the keyframe's draw), each time after at least 120 ms (twice a 60 ms draw) of
+    // applying since the draw before, where the 50 ms rule alone drew after three frames of 20 ms. In wall time, as
+    // the decoder measures it: a loaded machine stretches both.
+    expect(draws.length).toBeGreaterThanOrEqual(2);
+    for (let k = 1; k < draws.length; k++) expect(draws[k]![0] - draws[k - 1]![1]).toBeGreaterThanOrEqual(115);
   });
 });
 
