@@ -356,6 +356,27 @@ describe('a sliced snapshot continues one parse', () => {
     expect(complete).toEqual(['loading', 'complete']);
   });
 
+  it('a first slice the parser made something else of (mended at once) leaves no document open', async () => {
+    const batches = session(
+      [
+        ['div', 0, ['p', 0, 'outer', ['p', 0, 'inner']]],
+        ['div', { k: 'd' }, 'last'],
+      ],
+      [[['d', ['span', 0, 'more']]]],
+    );
+    const r = await check(batches);
+    expect(r.differences).toEqual([]);
+    expect(r.streamed).toBe(0);
+    const state = await page.evaluate((b) => {
+      const f = document.createElement('iframe');
+      f.setAttribute('sandbox', 'allow-same-origin');
+      document.body.append(f);
+      new (window as any).TandemRebuild.Rebuilder(f).apply(JSON.parse(b[0]!));
+      return f.contentDocument!.readyState;
+    }, batches);
+    expect(state).toBe('complete');
+  });
+
   it('a parse no slice continues closes by itself, and the mirror is drawn while it is open', async () => {
     const batches = session([['div', { k: 'd', style: 'height:300px;background:rgb(0, 128, 0)' }, 'x']], [[['d', ['p', 0, 'more']]]]);
     await page.evaluate((b) => {

@@ -46,18 +46,23 @@ type Addition = NonNullable<MutationBatch['a']>[number];
 export class SnapshotParse {
   /** The elements the parser holds open, from <html> down; empty once the document is closed. */
   private path: OpenElement[] = [];
+  /** The document is closed (or was never left open). */
+  private closed: boolean;
 
   private constructor(
     private readonly doc: Document,
     private readonly builder: Builder,
     private readonly register: (id: number, node: Node) => void,
-  ) {}
+    opened: boolean,
+  ) {
+    this.closed = !opened;
+  }
 
   /**
    * Writes a snapshot's tree into `doc` with one parse and numbers its nodes
    * from `firstId`. Null, with `doc` in an unknown state, when the parser made
    * another document of it: the caller then builds it node by node. With
-   * `keepOpen`, the parse stays open for the snapshot's next slices (`take`).
+   * `keepOpen`, the parse stays open for the snapshot's next slices (`append`).
    */
   static write(
     doc: Document,
@@ -75,7 +80,7 @@ export class SnapshotParse {
     const markup = (options.quirks ? '' : '<!DOCTYPE html>') + writer.out;
     if (open) dom.open(doc, markup);
     else dom.write(doc, markup);
-    const parse = new SnapshotParse(doc, builder, register);
+    const parse = new SnapshotParse(doc, builder, register, open);
     const html = dom.documentElement(doc);
     if (!html) return parse.fail();
     const next = { id: options.firstId };
@@ -104,8 +109,9 @@ export class SnapshotParse {
 
   /** Ends the parse: the browser closes the elements still open, and the document is complete. */
   close(): void {
-    if (!this.path.length) return;
     this.path = [];
+    if (this.closed) return;
+    this.closed = true;
     dom.close(this.doc);
   }
 
@@ -219,8 +225,8 @@ export class SnapshotParse {
   }
 
   private fail(): null {
-    this.path = [];
-    dom.close(this.doc);
+    this.closed = false; // closed whatever happened: the caller writes the document again
+    this.close();
     return null;
   }
 }
