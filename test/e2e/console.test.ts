@@ -326,7 +326,8 @@ describe('the console’s screens', () => {
     await adminCtx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     await signInConsole(admin);
     await admin.click('a[data-screen=keys]');
-    expect(await admin.getAttribute('a[data-screen=keys]', 'aria-current')).toBe('page');
+    // The screen changes on the hash change, a task after the click: on a loaded machine it had not come yet.
+    await admin.waitForSelector('a[data-screen=keys][aria-current=page]');
     await admin.waitForSelector('#key-name');
     await admin.waitForSelector('#key-site option[value=demo]', { state: 'attached' });
 
