@@ -12,9 +12,9 @@ import { StreamInflate, gunzip } from './inflate.js';
 const DRAW_EVERY_MS = 50;
 /**
  * ... or this many times as long as the last draw took, if longer: drawing a
- * large page lays all of it out (100-200 ms for each slice of the 1.6 MB bench
- * page), and drawn after every slice the page was complete about half a
- * second later. So drawing takes at most a third of a burst.
+ * large page lays all of it out again (100-200 ms after each slice of the
+ * 1.6 MB bench page, where a slice takes about as long to apply). So drawing
+ * takes at most a third of a burst.
  */
 const DRAW_COST_FACTOR = 2;
 
