@@ -30,6 +30,16 @@ beforeAll(async () => {
   page = await browser.newPage();
   await page.goto(`${site.url}/agent.html`);
   await page.addScriptTag({ content: (await mirrorBundles()).rebuild });
+  // A rebuilder in a fresh frame of the agent's page (its document: rebuilder.document), for the tests that look at one.
+  await page.evaluate(() => {
+    (window as any).freshRebuilder = (css = '') => {
+      const f = document.createElement('iframe');
+      f.setAttribute('sandbox', 'allow-same-origin');
+      f.style.cssText = css;
+      document.body.append(f);
+      return new (window as any).TandemRebuild.Rebuilder(f);
+    };
+  });
 });
 
 afterAll(async () => {
@@ -343,15 +353,12 @@ describe('a sliced snapshot continues one parse', () => {
     expect(r.differences).toEqual([]);
     expect(r.streamed).toBe(1);
     const complete = await page.evaluate((b) => {
-      const f = document.createElement('iframe');
-      f.setAttribute('sandbox', 'allow-same-origin');
-      document.body.append(f);
-      const rb = new (window as any).TandemRebuild.Rebuilder(f);
+      const rb = (window as any).freshRebuilder();
       rb.apply(JSON.parse(b[0]!));
       rb.apply(JSON.parse(b[1]!));
-      const during = f.contentDocument!.readyState;
+      const during = rb.document.readyState;
       rb.apply(JSON.parse(b[2]!));
-      return [during, f.contentDocument!.readyState];
+      return [during, rb.document.readyState];
     }, batches);
     expect(complete).toEqual(['loading', 'complete']);
   });
@@ -368,11 +375,9 @@ describe('a sliced snapshot continues one parse', () => {
     expect(r.differences).toEqual([]);
     expect(r.streamed).toBe(0);
     const state = await page.evaluate((b) => {
-      const f = document.createElement('iframe');
-      f.setAttribute('sandbox', 'allow-same-origin');
-      document.body.append(f);
-      new (window as any).TandemRebuild.Rebuilder(f).apply(JSON.parse(b[0]!));
-      return f.contentDocument!.readyState;
+      const rb = (window as any).freshRebuilder();
+      rb.apply(JSON.parse(b[0]!));
+      return rb.document.readyState as string;
     }, batches);
     expect(state).toBe('complete');
   });
@@ -381,13 +386,9 @@ describe('a sliced snapshot continues one parse', () => {
     const batches = session([['div', { k: 'd', style: 'height:300px;background:rgb(0, 128, 0)' }, 'x']], [[['d', ['p', 0, 'more']]]]);
     await page.evaluate((b) => {
       document.body.style.margin = '0';
-      const f = document.createElement('iframe');
-      f.setAttribute('sandbox', 'allow-same-origin');
-      f.style.cssText = 'position:fixed;left:0;top:0;width:400px;height:400px;border:0';
-      document.body.append(f);
-      const rb = new (window as any).TandemRebuild.Rebuilder(f);
+      const rb = (window as any).freshRebuilder('position:fixed;left:0;top:0;width:400px;height:400px;border:0');
       for (const x of b) rb.apply(JSON.parse(x));
-      (window as any).streamDoc = f.contentDocument;
+      (window as any).streamDoc = rb.document;
     }, batches);
     const state = () => page.evaluate(() => (window as any).streamDoc.readyState as string);
     expect(await state()).toBe('loading');

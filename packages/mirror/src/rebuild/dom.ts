@@ -40,9 +40,8 @@ export const dom = {
   },
   /** Replaces a document by the parse of `markup`. */
   write(doc: Document, markup: string): void {
-    call(D.open, doc);
-    call(D.write, doc, markup);
-    call(D.close, doc);
+    dom.open(doc, markup);
+    dom.close(doc);
   },
   /** Opens a document for a parse that later writes continue (`writeMore`) until `close`. */
   open(doc: Document, markup: string): void {

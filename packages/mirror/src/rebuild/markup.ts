@@ -156,15 +156,13 @@ function inlineCss(node: SerializedElement, ns: string): string | null {
 
 /**
  * Elements a parse may not be left open in between two slices of a snapshot
- * (stream.ts): there the parser is in a mode of its own (tables, selects,
- * templates, foreign content, raw text), moves what follows elsewhere (an <a>
- * or <nobr> in one, a <form> in one) or drops a first newline (<pre>).
+ * (stream.ts), beside those whose text is read raw (RAW_TEXT, RCDATA) or whose
+ * first newline is dropped (LEADING_NEWLINE): there the parser is in a mode of
+ * its own (tables, selects, templates) or moves what follows elsewhere (an <a>
+ * or <nobr> in one, a <form> in one). Foreign content is never left open, and
+ * the document's own elements are built by the Builder below the top.
  */
 const CLOSED_AT_END = new Set([
-  'html',
-  'head',
-  'body',
-  'frameset',
   'table',
   'caption',
   'colgroup',
@@ -178,14 +176,17 @@ const CLOSED_AT_END = new Set([
   'option',
   'optgroup',
   'template',
-  'textarea',
-  'title',
-  'pre',
-  'listing',
   'a',
   'nobr',
   'form',
 ]);
+
+/** Whether an element written as the last child of an open one may stay open itself (see CLOSED_AT_END). */
+function mayStayOpen(ltag: string, ns: string, top: boolean): boolean {
+  if (ns !== NS.html || RAW_TEXT.has(ltag) || RCDATA.has(ltag) || LEADING_NEWLINE.has(ltag)) return false;
+  // The body is the one element of the top that stays open: the head's end decides the parser's mode after it.
+  return top ? ltag === 'body' : !CLOSED_AT_END.has(ltag);
+}
 
 /**
  * What the writer decided for each element it wrote, so the matcher, which
@@ -273,8 +274,7 @@ export class Writer {
     if (top && ltag === 'head') this.out += this.mirrorHead();
     if (ns === NS.html && VOID.has(ltag)) return;
     if (ns === NS.html && LEADING_NEWLINE.has(ltag) && typeof node[2] === 'string' && node[2].charCodeAt(0) === 10) this.out += '\n';
-    // The body is the one element of the top that stays open: the head's end decides the parser's mode after it.
-    const open = last && ns === NS.html && !RAW_TEXT.has(ltag) && (top ? ltag === 'body' : !CLOSED_AT_END.has(ltag));
+    const open = last && mayStayOpen(ltag, ns, top);
     if (open) this.open.push(node);
     this.children(node, childNamespace(ltag, ns), false, open);
     if (!open) this.out += `</${node[0]}>`;

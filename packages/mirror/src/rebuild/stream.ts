@@ -85,7 +85,7 @@ export class SnapshotParse {
     if (!html) return parse.fail();
     const next = { id: options.firstId };
     register(next.id++, html);
-    const watch = open ? new Map<SerializedElement, number>(writer.open.map((n) => [n, -1])) : null;
+    const watch = open ? openElements(writer) : null;
     watch?.set(root, options.firstId);
     const matcher = new Matcher(builder, register, watch);
     try {
@@ -135,9 +135,9 @@ export class SnapshotParse {
   private group(d: number, run: readonly Addition[]): boolean {
     const path = this.path;
     const anchors = path.map((o) => dom.lastChild(o.el));
-    let matcher: Matcher | null = null;
-    let writer: Writer | null = null;
-    let watch = new Map<SerializedElement, number>();
+    const writer = new Writer('', true);
+    const watch = new Map<SerializedElement, number>();
+    const matcher = new Matcher(this.builder, this.register, watch);
     let fits: boolean;
     try {
       const nodes = run.map(([, , firstId, node]) => {
@@ -147,7 +147,6 @@ export class SnapshotParse {
       // The parser adds a text to a text just before it (one it wrote, or one added through the DOM since): a comment keeps them apart.
       const last = anchors[d]!;
       const textBefore = last !== null && dom.type(last) === 3;
-      writer = new Writer('', true);
       writer.run(
         nodes.map((n) => n.node),
         NS.html,
@@ -156,25 +155,21 @@ export class SnapshotParse {
       let markup = '';
       for (let k = path.length - 1; k > d; k--) markup += `</${path[k]!.tag}>`;
       dom.writeMore(this.doc, markup + writer.out);
-      watch = new Map<SerializedElement, number>(writer.open.map((n) => [n, -1]));
-      matcher = new Matcher(this.builder, this.register, watch);
+      for (const [node, id] of openElements(writer)) watch.set(node, id);
       const start = last ? dom.nextSibling(last) : dom.firstChild(path[d]!.el);
       fits = this.unmoved(anchors, d) && matcher.run(path[d]!.el, nodes, NS.html, start, textBefore);
     } catch {
       // Mismatch, a RangeError from a tree deeper than the stack, an element or a value the DOM refused: undone below.
       fits = false;
     }
-    if (!fits || !matcher || !writer) {
+    if (!fits) {
       // What this write added goes; the caller builds the run node by node.
-      for (let k = 0; k < path.length; k++) {
-        const el = path[k]!.el;
+      path.forEach((o, k) => {
         const keep = anchors[k]!;
-        for (let c = keep ? dom.nextSibling(keep) : dom.firstChild(el); c;) {
-          const after = dom.nextSibling(c);
-          if (dom.parent(c) === el) dom.remove(el, c);
-          c = after;
-        }
-      }
+        // An anchor the write moved away (it should not happen: the writer leaves open no element that lets it) keeps all.
+        if (keep && dom.parent(keep) !== o.el) return;
+        while (dom.lastChild(o.el) && dom.lastChild(o.el) !== keep) dom.remove(o.el, dom.lastChild(o.el)!);
+      });
       this.close();
       return false;
     }
@@ -215,7 +210,7 @@ export class SnapshotParse {
       }
       this.path.push({ id, el: el as Element, tag: node[0] });
     }
-    // The innermost element is where the next slice starts; an element left open but empty of the chain ends it.
+    // Nothing below the document element open (a slice ended in the head, or in an element closed at once): nothing to continue.
     if (this.path.length < 2) this.close();
   }
 
@@ -224,9 +219,11 @@ export class SnapshotParse {
     return -1;
   }
 
+  /** Closes the document whatever happened to it (the caller writes it again) and gives up. */
   private fail(): null {
-    this.closed = false; // closed whatever happened: the caller writes the document again
-    this.close();
+    this.path = [];
+    this.closed = true;
+    dom.close(this.doc);
     return null;
   }
 }
@@ -234,4 +231,9 @@ export class SnapshotParse {
 /** A shadow root or a nested document: added through the DOM, never by the parse. */
 function isRoot(node: SerializedNode): boolean {
   return Array.isArray(node) && (node[0] === SHADOW_TAG || node[0] === DOC_TAG);
+}
+
+/** The elements a writer left open, their ids to be noted by the matcher (-1 until it does). */
+function openElements(writer: Writer): Map<SerializedElement, number> {
+  return new Map(writer.open.map((n) => [n, -1]));
 }
