@@ -26,13 +26,6 @@ export function compareRebuilds(batches: string[]): Comparison {
   const parsed = frame(true);
   const built = frame(false);
   const HTML = 'http://www.w3.org/1999/xhtml';
-  // Inside SVG and MathML the parser knows better than the node-by-node build which
-  // namespace an element has (integration points, <svg> in <math>): the visitor's own
-  // parser made it so. Names, attributes and text must still be the same there.
-  const foreign = (n: Node): boolean => {
-    for (let p = n.parentElement; p; p = p.parentElement) if (p.namespaceURI !== HTML) return true;
-    return false;
-  };
   const describe = (n: Node | undefined): string => {
     if (!n) return 'none';
     if (n.nodeType === 1) {
@@ -42,11 +35,8 @@ export function compareRebuilds(batches: string[]): Comparison {
         .map((a) => `${a.name}=${JSON.stringify(a.value.replace(/tandem-sprite-\d+/g, 'tandem-sprite-N'))}`)
         .sort()
         .join(' ');
-      const ns =
-        el.namespaceURI !== HTML && el.namespaceURI !== 'http://www.w3.org/2000/svg' && el.namespaceURI !== 'http://www.w3.org/1998/Math/MathML'
-          ? el.namespaceURI
-          : '';
-      return `<${foreign(el) || el.namespaceURI === HTML ? ns : el.namespaceURI}|${el.localName} ${attrs}>`;
+      // The namespace too: the node-by-node build follows the parser's rules for foreign content.
+      return `<${el.namespaceURI === HTML ? '' : el.namespaceURI}|${el.localName} ${attrs}>`;
     }
     if (n.nodeType === 3) return `text ${JSON.stringify((n as Text).data)}`;
     if (n.nodeType === 8) return `comment ${JSON.stringify((n as Comment).data)}`;

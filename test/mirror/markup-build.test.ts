@@ -53,6 +53,15 @@ add(host, 'h2', 'after all that');
 window.pageReady = true;
 </script></body></html>`;
 
+/** Foreign content as the parser makes it: integration points, <svg> in MathML, <math> in SVG, an HTML iframe in MathML. */
+const NAMESPACES = `<!DOCTYPE html><html><head><title>namespaces</title></head><body>
+<math><mi><b>bold in mi</b><mglyph></mglyph><malignmark></malignmark></mi><mtext><svg><circle r="2"></circle></svg></mtext></math>
+<math><mi><mglyph><svg><mtext><i>mtext in MathML svg</i></mtext></svg></mglyph></mi></math>
+<math><annotation-xml encoding="Text/HTML"><iframe srcdoc="<p>framed</p>" width="40" height="20"></iframe><div>html</div></annotation-xml></math>
+<math><annotation-xml><svg><foreignObject><p>p in foreignObject</p></foreignObject></svg><mrow>row</mrow></annotation-xml></math>
+<svg><desc><b>bold in desc</b></desc><title><i>in title</i></title><math><mi>math in svg</mi></math><g><svg></svg></g></svg>
+<script>window.pageReady = true;</script></body></html>`;
+
 const HEAD_DIV = `<!DOCTYPE html><html><head><title>head</title></head><body><p>body text</p>
 <script>document.head.append(Object.assign(document.createElement('div'), { textContent: 'a div in the head' })); window.pageReady = true;</script></body></html>`;
 
@@ -86,6 +95,7 @@ beforeAll(async () => {
   site = await serveStatic(CORPUS, {
     '/tricky.html': { type: 'text/html', body: TRICKY },
     '/head-div.html': { type: 'text/html', body: HEAD_DIV },
+    '/namespaces.html': { type: 'text/html', body: NAMESPACES },
     '/agent.html': { type: 'text/html', body: '<!DOCTYPE html><body></body>' },
   });
   demo = await serveStatic(resolve('packages/demo/public'));
@@ -99,15 +109,17 @@ afterAll(async () => {
   await demo?.close();
 });
 
-/** Captures `url` once and rebuilds the batches both ways; returns how they differ (nothing, if all is well). */
-async function compare(url: string): Promise<Comparison> {
-  const { capture, rebuild } = await mirrorBundles();
+/** Captures `url` once: the batches, and as "namespace|name" each element of the visitor's body but scripts (the mirror has none), in document order. */
+async function capture(url: string): Promise<{ batches: string[]; elements: string[] }> {
+  const { capture } = await mirrorBundles();
   const visitor = await context.newPage();
-  const agent = await context.newPage();
   try {
     await visitor.goto(url);
     await visitor.waitForFunction(() => (window as any).pageReady === true || !(window as any).runChanges, undefined, { timeout: 15_000 });
     await visitor.addScriptTag({ content: capture });
+    const elements = await visitor.evaluate(() =>
+      Array.from(document.body.querySelectorAll('*:not(script)'), (e) => `${e.namespaceURI}|${e.localName}`),
+    );
     const batches = await visitor.evaluate(
       () =>
         new Promise<string[]>((resolve) => {
@@ -128,11 +140,22 @@ async function compare(url: string): Promise<Comparison> {
           });
         }),
     );
+    return { batches, elements };
+  } finally {
+    await visitor.close();
+  }
+}
+
+/** Captures `url` once and rebuilds the batches both ways; returns how they differ (nothing, if all is well). */
+async function compare(url: string): Promise<Comparison> {
+  const { rebuild } = await mirrorBundles();
+  const { batches } = await capture(url);
+  const agent = await context.newPage();
+  try {
     await agent.goto(`${site.url}/agent.html`);
     await agent.addScriptTag({ content: rebuild });
     return await agent.evaluate(compareRebuilds, batches);
   } finally {
-    await visitor.close();
     await agent.close();
   }
 }
@@ -151,6 +174,51 @@ describe('snapshot built by one parse of markup', () => {
       CORPUS_TEST_MS,
     );
   }
+
+  it("gives every element the namespace the visitor's parser gave it, both ways, and an HTML iframe in MathML its document", async () => {
+    const { rebuild } = await mirrorBundles();
+    const { batches, elements } = await capture(`${site.url}/namespaces.html`);
+    // The page says what it tests: MathML svg, SVG math, HTML below the integration points, a MathML mglyph in mi.
+    expect(elements).toEqual(
+      expect.arrayContaining([
+        'http://www.w3.org/1998/Math/MathML|svg',
+        'http://www.w3.org/2000/svg|math',
+        'http://www.w3.org/1999/xhtml|iframe',
+        'http://www.w3.org/1999/xhtml|b',
+        'http://www.w3.org/1998/Math/MathML|mglyph',
+        'http://www.w3.org/2000/svg|circle',
+      ]),
+    );
+    const agent = await context.newPage();
+    try {
+      await agent.goto(`${site.url}/agent.html`);
+      await agent.addScriptTag({ content: rebuild });
+      const built = await agent.evaluate((batches) => {
+        const one = (markup: boolean) => {
+          const f = document.createElement('iframe');
+          f.setAttribute('sandbox', 'allow-same-origin');
+          document.body.append(f);
+          const r = new (window as any).TandemRebuild.Rebuilder(f, {}, { markup });
+          for (const b of batches) r.apply(JSON.parse(b));
+          const body = r.document.body as HTMLElement;
+          const frame = body.querySelector('iframe');
+          return {
+            elements: Array.from(body.querySelectorAll('*:not(script)'), (e) => `${e.namespaceURI}|${e.localName}`),
+            framed: frame?.contentDocument?.body?.textContent ?? null,
+            framedId: frame?.contentDocument ? (r.idOfNode(frame.contentDocument) ?? null) : null,
+          };
+        };
+        return { parsed: one(true), nodeByNode: one(false) };
+      }, batches);
+      for (const way of [built.parsed, built.nodeByNode]) {
+        expect(way.elements).toEqual(elements);
+        expect(way.framed).toBe('framed');
+        expect(way.framedId).toBeGreaterThan(1);
+      }
+    } finally {
+      await agent.close();
+    }
+  });
 
   it('builds the demo pages the same way', async () => {
     for (const page of ['/index.html', '/booking.html']) {

@@ -18,7 +18,10 @@ export const DOCUMENT_ID = 1;
  *   ['#doc', attrs | 0, root]         the document of a same-origin iframe, only child of the iframe
  *
  * The namespace is implied by the position, as in the HTML parser: `svg` opens
- * SVG, `math` opens MathML, children of `foreignObject` are HTML again.
+ * SVG, `math` opens MathML; children of an HTML integration point (SVG
+ * `foreignObject`, `desc`, `title`; MathML `annotation-xml` with an HTML
+ * encoding) are HTML again, and so are those of a MathML text integration
+ * point (`mi`, `mo`, `mn`, `ms`, `mtext`) but `mglyph` and `malignmark`.
  * Attribute keys that begin with a space are properties, not attributes (a space
  * can never begin an attribute name): see PROP.
  */

@@ -7,17 +7,10 @@
 import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { idsBelow, skippedIds } from './depth.js';
 import { dom } from './dom.js';
+import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
 import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 import { setRelayed, standInElement } from './resources.js';
 import { inlineSprite } from './sprite.js';
-
-export const NS = {
-  html: 'http://www.w3.org/1999/xhtml',
-  svg: 'http://www.w3.org/2000/svg',
-  math: 'http://www.w3.org/1998/Math/MathML',
-  xlink: 'http://www.w3.org/1999/xlink',
-  xml: 'http://www.w3.org/XML/1998/namespace',
-};
 
 /** Marks the few elements the rebuild adds itself (its <base> and <style>). */
 export const MIRROR_ATTR = 'data-tandem-mirror';
@@ -41,12 +34,12 @@ export class Builder {
   constructor(private readonly nodes: NodeMap) {}
 
   /** Builds `node` in `doc` with ids from `next.id` on, in pre-order. */
-  build(doc: Document, node: SerializedNode, next: { id: number }, ns: string): Node {
+  build(doc: Document, node: SerializedNode, next: { id: number }, context: ChildContext): Node {
     const id = next.id++;
     let out: Node;
     if (typeof node === 'string') out = dom.createText(doc, node);
     else if (node[0] === '#') out = dom.createComment(doc, node[1] as string);
-    else out = this.element(doc, node as SerializedElement, next, ns);
+    else out = this.element(doc, node as SerializedElement, next, context);
     this.nodes.set(id, out);
     return out;
   }
@@ -184,7 +177,7 @@ export class Builder {
     }
   }
 
-  private element(doc: Document, node: SerializedElement, next: { id: number }, parentNs: string): Node {
+  private element(doc: Document, node: SerializedElement, next: { id: number }, context: ChildContext): Node {
     const tag = node[0];
     const ltag = tag.toLowerCase();
     // A prefix ("svg:script", "x:script") would make createElementNS give the
@@ -194,16 +187,16 @@ export class Builder {
         skipIds(node, next);
         return dom.createComment(doc, ltag);
       }
-      return this.standIn(doc, node, next, parentNs);
+      return this.standIn(doc, node, next, context);
     }
-    const ns = ltag === 'svg' ? NS.svg : ltag === 'math' ? NS.math : parentNs;
+    const ns = namespaceOf(ltag, context);
     const attrs: Attrs = node[1] || {};
     if (ltag === 'link' && attrs[PROP.css] !== undefined) return this.inlineSheet(doc, attrs);
     let el: Element;
     try {
       el = ns === NS.html ? dom.createElement(doc, tag) : dom.createElementNS(doc, ns, tag);
     } catch {
-      return this.standIn(doc, node, next, parentNs);
+      return this.standIn(doc, node, next, context);
     }
     // And once more on what the DOM made of the name.
     if (isInertTag(dom.localName(el))) {
@@ -213,20 +206,20 @@ export class Builder {
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) !== 32) this.setAttr(el, name, attrs[name]!);
     if (ltag === 'iframe' || ltag === 'frame') dom.setAttribute(el, 'sandbox', MIRROR_SANDBOX);
     if (ltag === 'link' && !isStylesheetRel(attrs.rel ?? null)) dom.removeAttribute(el, 'href');
-    this.children(el, node, next, ltag === 'foreignobject' ? NS.html : ns);
+    this.children(el, node, next, childContext(ltag, ns, attrs.encoding));
     next.id += skippedIds(node);
     this.props(el, attrs);
     return el;
   }
 
   /** Builds the serialized children of `node` into `el`, which has none yet. */
-  children(el: Element, node: SerializedElement, next: { id: number }, childNs: string): void {
+  children(el: Element, node: SerializedElement, next: { id: number }, context: ChildContext): void {
     const doc = el.ownerDocument;
     for (let i = 2; i < node.length; i++) {
       const child = node[i] as SerializedNode;
-      if (Array.isArray(child) && child[0] === SHADOW_TAG) this.shadow(el, child, next, childNs);
+      if (Array.isArray(child) && child[0] === SHADOW_TAG) this.shadow(el, child, next, context);
       else if (Array.isArray(child) && child[0] === DOC_TAG) this.nestedDocument(el as HTMLIFrameElement, child, next);
-      else dom.append(el, this.build(doc, child, next, childNs));
+      else dom.append(el, this.build(doc, child, next, context));
     }
   }
 
@@ -240,13 +233,13 @@ export class Builder {
    * children go into a neutral element (see standInElement) that renders like
    * an unknown one.
    */
-  private standIn(doc: Document, node: SerializedElement, next: { id: number }, ns: string): Node {
+  private standIn(doc: Document, node: SerializedElement, next: { id: number }, context: ChildContext): Node {
     const el = standInElement(doc, node[1] || {}, (e, name, value) => this.setAttr(e, name, value));
     for (let i = 2; i < node.length; i++) {
       const child = node[i] as SerializedNode;
       // Shadow roots and documents belong to a host the stand-in is not.
       if (Array.isArray(child) && (child[0] === SHADOW_TAG || child[0] === DOC_TAG)) skipIds([child[0], 0, child], next);
-      else dom.append(el, this.build(doc, child, next, ns));
+      else dom.append(el, this.build(doc, child, next, context));
     }
     next.id += skippedIds(node);
     return el;
@@ -261,7 +254,7 @@ export class Builder {
   }
 
   /** Attaches (or refills) an open shadow root on `host`. */
-  shadow(host: Element, node: SerializedElement, next: { id: number }, ns: string): void {
+  shadow(host: Element, node: SerializedElement, next: { id: number }, context: ChildContext): void {
     const id = next.id++;
     let root: ShadowRoot;
     try {
@@ -272,7 +265,7 @@ export class Builder {
     }
     root.replaceChildren();
     this.nodes.set(id, root);
-    for (let i = 2; i < node.length; i++) dom.append(root, this.build(host.ownerDocument, node[i] as SerializedNode, next, ns));
+    for (let i = 2; i < node.length; i++) dom.append(root, this.build(host.ownerDocument, node[i] as SerializedNode, next, context));
     const css = (node[1] || {})[PROP.adopted];
     if (css !== undefined) this.adopt(root, css);
   }

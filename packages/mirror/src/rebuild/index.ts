@@ -14,7 +14,8 @@ import {
   type SerializedNode,
   type Snapshot,
 } from '@tandem/protocol';
-import { Builder, NS, addBase } from './builder.js';
+import { Builder, addBase } from './builder.js';
+import { NS, contextOf } from './namespaces.js';
 import { cutTooDeep, depthOf } from './depth.js';
 import { dom } from './dom.js';
 import { NodeTable } from './node-table.js';
@@ -262,7 +263,7 @@ export class Rebuilder {
       if (type === 1 && this.options.markup !== false)
         attempt(() => {
           const nodes = run.map(([, , firstId, node]) => ({ node, firstId }));
-          parsed = writeSubtrees(parent as Element, nodes, namespaceFor(parent), this.builder, (id, n) => this.nodes.set(id, n));
+          parsed = writeSubtrees(parent as Element, nodes, contextOf(parent), this.builder, (id, n) => this.nodes.set(id, n));
         });
       run.forEach(([, , firstId, serialized], k) => attempt(() => this.add(parent, beforeId, firstId, serialized, parsed[k] ?? null)));
     }
@@ -287,7 +288,7 @@ export class Rebuilder {
   private add(parent: Node, beforeId: number, firstId: number, serialized: SerializedNode, parsed: Node | null): void {
     const next = { id: firstId };
     if (Array.isArray(serialized) && serialized[0] === SHADOW_TAG) {
-      if (dom.type(parent) === 1) this.builder.shadow(parent as Element, serialized, next, namespaceFor(parent));
+      if (dom.type(parent) === 1) this.builder.shadow(parent as Element, serialized, next, contextOf(parent));
       return;
     }
     if (Array.isArray(serialized) && serialized[0] === DOC_TAG) {
@@ -297,7 +298,7 @@ export class Rebuilder {
       return;
     }
     const doc = dom.type(parent) === 9 ? (parent as Document) : parent.ownerDocument!;
-    const node = parsed ?? this.builder.build(doc, serialized, next, namespaceFor(parent));
+    const node = parsed ?? this.builder.build(doc, serialized, next, contextOf(parent));
     const before = beforeId ? this.nodes.get(beforeId) : null;
     dom.insertBefore(parent, node, before && dom.parent(before) === parent ? before : null);
   }
@@ -363,13 +364,6 @@ export class Rebuilder {
     win.scrollTo(x, y);
     this.scrollShort = Math.abs(win.scrollX - x) > 1 || Math.abs(win.scrollY - y) > 1;
   }
-}
-
-function namespaceFor(parent: Node): string {
-  if (dom.type(parent) !== 1) return NS.html;
-  const el = parent as Element;
-  if (dom.localName(el) === 'foreignObject') return NS.html;
-  return el.namespaceURI ?? NS.html;
 }
 
 function attempt(change: () => void): void {

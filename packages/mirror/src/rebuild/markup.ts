@@ -23,7 +23,8 @@
  * The frame stays sandboxed without scripts whatever the markup says.
  */
 import { DOC_TAG, PROP, SHADOW_TAG, type SerializedElement, type SerializedNode } from '@tandem/protocol';
-import { Builder, MIRROR_ATTR, MIRROR_CSS, MIRROR_SANDBOX, NS } from './builder.js';
+import { Builder, MIRROR_ATTR, MIRROR_CSS, MIRROR_SANDBOX } from './builder.js';
+import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
 import { skippedIds } from './depth.js';
 import { dom } from './dom.js';
 import { isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
@@ -81,14 +82,6 @@ const ESCAPED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 const escapeText = (s: string) => (/[&<>\r]/.test(s) ? s.replace(TEXT_ESCAPES, (c) => ESCAPED[c]!) : s);
 // < and > need no escape in a quoted value; escaped, no value can look like a tag to anything reading the markup.
 const escapeAttr = (s: string) => (/[&"<>\r]/.test(s) ? s.replace(ATTR_ESCAPES, (c) => ESCAPED[c]!) : s);
-
-function namespaceOf(ltag: string, parentNs: string): string {
-  return ltag === 'svg' ? NS.svg : ltag === 'math' ? NS.math : parentNs;
-}
-
-function childNamespace(ltag: string, ns: string): string {
-  return ltag === 'foreignobject' ? NS.html : ns;
-}
 
 /** Text the markup cannot carry as written: the parser drops U+0000, and an empty text makes no node. */
 function deferredText(text: string): boolean {
@@ -223,12 +216,12 @@ export class Writer {
   }
 
   /** A subtree added after the snapshot (its parent's context decides how it is parsed). */
-  subtree(node: SerializedElement, ns: string): void {
+  subtree(node: SerializedElement, ns: ChildContext): void {
     this.element(node, ns, false, false);
   }
 
   /** Nodes added side by side at the end of an open element; `textBefore`: its last child is a text. */
-  run(nodes: readonly SerializedNode[], ns: string, textBefore: boolean): void {
+  run(nodes: readonly SerializedNode[], ns: ChildContext, textBefore: boolean): void {
     this.list(nodes, 0, ns, false, this.keepOpen, textBefore);
   }
 
@@ -240,7 +233,7 @@ export class Writer {
     if (!this.keepOpen) this.out += '</html>';
   }
 
-  private node(node: SerializedNode, ns: string, top: boolean, last: boolean): void {
+  private node(node: SerializedNode, ns: ChildContext, top: boolean, last: boolean): void {
     if (typeof node === 'string') {
       this.out += deferredText(node) ? '<!---->' : escapeText(node);
     } else if (node[0] === '#') {
@@ -251,7 +244,7 @@ export class Writer {
   }
 
   /** `last`: the element is the last child of an open element, and may stay open itself. */
-  private element(node: SerializedElement, parentNs: string, top: boolean, last: boolean): void {
+  private element(node: SerializedElement, parentNs: ChildContext, top: boolean, last: boolean): void {
     const ltag = node[0].toLowerCase();
     const ns = namespaceOf(ltag, parentNs);
     if (deferredElement(node, ns, top)) {
@@ -276,16 +269,16 @@ export class Writer {
     if (ns === NS.html && LEADING_NEWLINE.has(ltag) && typeof node[2] === 'string' && node[2].charCodeAt(0) === 10) this.out += '\n';
     const open = last && mayStayOpen(ltag, ns, top);
     if (open) this.open.push(node);
-    this.children(node, childNamespace(ltag, ns), false, open);
+    this.children(node, childContext(ltag, ns, (node[1] || {}).encoding), false, open);
     if (!open) this.out += `</${node[0]}>`;
   }
 
-  private children(node: SerializedElement, ns: string, top: boolean, open: boolean): void {
+  private children(node: SerializedElement, ns: ChildContext, top: boolean, open: boolean): void {
     this.list(node as unknown as readonly SerializedNode[], 2, ns, top, open, false);
   }
 
   /** Writes `nodes` from `from` on; `open`: the last may stay open. */
-  private list(nodes: readonly SerializedNode[], from: number, ns: string, top: boolean, open: boolean, textBefore: boolean): void {
+  private list(nodes: readonly SerializedNode[], from: number, ns: ChildContext, top: boolean, open: boolean, textBefore: boolean): void {
     let last = -1;
     if (open) {
       for (let i = nodes.length - 1; i >= from && last < 0; i--) {
@@ -377,7 +370,7 @@ export class Matcher {
    * mirror's own come first; `strict`: a mismatch cannot be mended here (the
    * document element, the head with the mirror's <base>) and throws Mismatch.
    */
-  children(el: Element, node: SerializedElement, next: { id: number }, ns: string, skip: number, root: boolean, strict: boolean): void {
+  children(el: Element, node: SerializedElement, next: { id: number }, ns: ChildContext, skip: number, root: boolean, strict: boolean): void {
     const first = next.id;
     if (this.tryChildren(el, node, next, ns, skip, root)) return;
     if (strict) throw new Mismatch();
@@ -393,13 +386,19 @@ export class Matcher {
    * end, each numbered from its own first id. False where the parser made
    * something else of them (nothing is mended then).
    */
-  run(el: Element, nodes: readonly { node: SerializedNode; firstId: number }[], ns: string, start: Node | null, textBefore: boolean): boolean {
+  run(
+    el: Element,
+    nodes: readonly { node: SerializedNode; firstId: number }[],
+    ns: ChildContext,
+    start: Node | null,
+    textBefore: boolean,
+  ): boolean {
     const at: Cursor = { c: start, textBefore };
     for (const { node, firstId } of nodes) if (!this.child(el, node, at, { id: firstId }, ns, false)) return false;
     return at.c === null;
   }
 
-  private tryChildren(el: Element, node: SerializedElement, next: { id: number }, ns: string, skip: number, root: boolean): boolean {
+  private tryChildren(el: Element, node: SerializedElement, next: { id: number }, ns: ChildContext, skip: number, root: boolean): boolean {
     let c = dom.firstChild(el);
     for (let k = 0; k < skip && c; k++) c = dom.nextSibling(c);
     const at: Cursor = { c, textBefore: false };
@@ -414,7 +413,7 @@ export class Matcher {
   }
 
   /** Matches one serialized child of `el` at the cursor and moves it on; false where the parsed node is not it. */
-  private child(el: Element, child: SerializedNode, at: Cursor, next: { id: number }, ns: string, root: boolean): boolean {
+  private child(el: Element, child: SerializedNode, at: Cursor, next: { id: number }, ns: ChildContext, root: boolean): boolean {
     let c = at.c;
     if (typeof child === 'string') {
       if (deferredText(child)) {
@@ -464,7 +463,8 @@ export class Matcher {
     }
     const css = inlineCss(elementNode, childNs);
     const tag = css !== null ? 'style' : elementNode[0];
-    if (dom.type(c) !== 1 || dom.localName(c as Element) !== tag) return false;
+    // The namespace too: an element the parser put in another one than the Builder would is built by the Builder.
+    if (dom.type(c) !== 1 || dom.localName(c as Element) !== tag || (c as Element).namespaceURI !== childNs) return false;
     const element = c as Element;
     if (this.watch?.has(elementNode)) this.watch.set(elementNode, next.id);
     this.register(next.id++, element);
@@ -480,7 +480,7 @@ export class Matcher {
       return true;
     }
     const head = root && ltag === 'head';
-    this.children(element, elementNode, next, childNamespace(ltag, childNs), head ? 2 : 0, false, head);
+    this.children(element, elementNode, next, childContext(ltag, childNs, (elementNode[1] || {}).encoding), head ? 2 : 0, false, head);
     next.id += skippedIds(elementNode);
     if (flags === undefined || flags & PROPS) this.builder.props(element, elementNode[1] || {});
     at.c = dom.nextSibling(c);
@@ -488,7 +488,7 @@ export class Matcher {
   }
 
   /** Builds a node left to the Builder in place of its placeholder comment; returns what follows it. */
-  private replace(parent: Element, placeholder: Node, node: SerializedNode, next: { id: number }, ns: string): Node | null {
+  private replace(parent: Element, placeholder: Node, node: SerializedNode, next: { id: number }, ns: ChildContext): Node | null {
     const after = dom.nextSibling(placeholder);
     const built = this.builder.build(parent.ownerDocument, node, next, ns);
     dom.replace(parent, built, placeholder);
@@ -525,7 +525,7 @@ function largeEnough(node: SerializedElement, min: number): boolean {
 export function writeSubtrees(
   parent: Element,
   nodes: readonly { node: SerializedNode; firstId: number }[],
-  ns: string,
+  ns: ChildContext,
   builder: Builder,
   register: (id: number, node: Node) => void,
 ): (Node | null)[] {

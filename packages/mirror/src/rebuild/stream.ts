@@ -29,7 +29,7 @@
  */
 import { DOC_TAG, MAX_TREE_DEPTH, SHADOW_TAG, type MutationBatch, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import type { Builder } from './builder.js';
-import { NS } from './builder.js';
+import { NS } from './namespaces.js';
 import { cutTooDeep } from './depth.js';
 import { dom } from './dom.js';
 import { Matcher, Mismatch, Writer, deferredElement, hasHead } from './markup.js';
