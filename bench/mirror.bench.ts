@@ -5,9 +5,10 @@
  *   npm run bench:mirror -- [--runs 5] [--e2e-runs 3] [--seed 1] [--bytes 1600000] [--churn-seconds 10]
  *                           [--inpage-churn-seconds 3] [--page generated|booking] [--only e2e|inpage] [--verbose]
  *                           [--trace-visitor [trace.json]] [--trace-agent [trace.json]] [--trace-agent-kind native|srcdoc|tandem|rrweb]
+ *                           [--save-payloads dir]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +67,8 @@ const TRACE_AGENT_KIND = arg('trace-agent-kind') ?? 'tandem';
 if (!['native', 'srcdoc', 'tandem', 'rrweb'].includes(TRACE_AGENT_KIND))
   throw new Error('--trace-agent-kind must be native, srcdoc, tandem or rrweb');
 let agentTraced = false;
+/** --save-payloads dir: the first run's agent payloads (Tandem's and rrweb's messages, the baseline HTML) as files, for experiments on the agent view alone. */
+const SAVE_PAYLOADS = arg('save-payloads');
 /** --trace-visitor [file.json]: where the visitor's main thread spends the first Tandem snapshot (bench/e2e/trace.ts). */
 const TRACE_VISITOR = process.argv.includes('--trace-visitor')
   ? arg('trace-visitor')?.endsWith('.json')
@@ -372,6 +375,11 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
     } finally {
       await visitorCtx.close().catch(() => {});
       visitorDone = Date.now();
+    }
+    if (SAVE_PAYLOADS && run === 0) {
+      mkdirSync(SAVE_PAYLOADS, { recursive: true });
+      writeFileSync(join(SAVE_PAYLOADS, `${spec.key}-baseline.html`), spec.baselineHtml);
+      for (const [kind, messages] of Object.entries(payloads)) writeFileSync(join(SAVE_PAYLOADS, `${spec.key}-${kind}.json`), JSON.stringify(messages));
     }
     const agentCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     try {
