@@ -206,10 +206,14 @@ describe('the decoder lets the page draw while a burst of frames is applied', ()
       if (order.at(-1) !== 'tick') order.push('tick');
       setTimeout(tick, 0);
     };
+    // When each frame's application started and ended: the gaps between them bound what each draw cost.
+    const spans: [number, number][] = [];
     const decoder = new FrameDecoder((events) => {
-      const until = performance.now() + 20;
+      const start = performance.now();
+      const until = start + 20;
       while (performance.now() < until);
       order.push(events[0]![0] === EventType.Snapshot ? 'snapshot' : 'change');
+      spans.push([start, performance.now()]);
     }, vi.fn());
     wire.forEach((f) => decoder.push(f));
     tick();
@@ -219,13 +223,17 @@ describe('the decoder lets the page draw while a burst of frames is applied', ()
     expect(order.filter((o) => o !== 'tick')).toHaveLength(13);
     // The keyframe is drawn before anything after it ...
     expect(order.indexOf('tick')).toBeLessThan(order.indexOf('change'));
-    // ... and the changes behind it are not applied in one 240 ms run: three (60 ms) at most go without a draw.
+    // ... and the changes behind it are not applied in one 240 ms run: after a draw, frames go on until they
+    // have taken max(50 ms, twice that draw) — three (60 ms) where drawing is quick, more on a loaded machine,
+    // where a yield to the event loop alone can take tens of ms.
     const runs = order
       .join(' ')
       .split('tick')
       .map((run) => run.split('change').length - 1);
-    expect(Math.max(...runs)).toBeLessThanOrEqual(3);
-    expect(runs.filter((n) => n > 0).length).toBeGreaterThanOrEqual(4);
+    const longestDraw = Math.max(...spans.slice(1).map(([start], i) => start - spans[i]![1]));
+    const allowed = Math.floor(Math.max(50, 2 * longestDraw) / 20) + 1;
+    expect(Math.max(...runs)).toBeLessThanOrEqual(allowed);
+    expect(runs.filter((n) => n > 0).length).toBeGreaterThanOrEqual(Math.ceil(12 / allowed));
 
     // One frame at a time (the chain idle when each comes): applied as it comes, no draw awaited before the next.
     const applied: number[] = [];
