@@ -10,6 +10,8 @@ export interface Comparison {
   parsed: boolean;
   /** Added subtrees that continued the snapshot's parse. */
   streamed: number;
+  /** The parsed document was complete (its parse closed) once the batches were applied. */
+  complete: boolean;
   ids: number;
   differences: string[];
 }
@@ -64,5 +66,11 @@ export function compareRebuilds(batches: string[]): Comparison {
     ids++;
     if (describe(a) !== describe(b)) differences.push(`id ${id}: ${describe(a)} vs ${describe(b)}`);
   }
-  return { parsed: parsed.snapshotParsed as boolean, streamed: parsed.streamedAdditions as number, ids, differences };
+  return {
+    parsed: parsed.snapshotParsed as boolean,
+    streamed: parsed.streamedAdditions as number,
+    complete: parsed.document.readyState === 'complete',
+    ids,
+    differences,
+  };
 }

@@ -21,6 +21,7 @@ import { launchBrowser } from '../helpers/browser.js';
 import { serveStatic, type StaticServer } from '../helpers/static-server.js';
 import { mirrorBundles } from '../helpers/mirror-pair.js';
 import { compareRebuilds, type Comparison } from '../helpers/mirror-compare.js';
+import { EventType } from '@tandem/protocol';
 
 /** Each page waits on loads and timed attacks; with the corpora side by side on two loaded cores, 60 s was seen to run out. */
 const CORPUS_TEST_MS = 120_000;
@@ -146,15 +147,22 @@ async function capture(url: string): Promise<{ batches: string[]; elements: stri
   }
 }
 
-/** Captures `url` once and rebuilds the batches both ways; returns how they differ (nothing, if all is well). */
-async function compare(url: string): Promise<Comparison> {
+/**
+ * Captures `url` once and rebuilds the batches both ways; returns how they differ (nothing, if all is well), and
+ * where the snapshot's end came: [batch, event] of each SnapshotEnd event, with each batch's event count.
+ */
+async function compare(url: string): Promise<Comparison & { ends: [number, number, number][] }> {
   const { rebuild } = await mirrorBundles();
   const { batches } = await capture(url);
+  const ends: [number, number, number][] = [];
+  batches.forEach((b, i) =>
+    (JSON.parse(b) as unknown[][]).forEach((e, j, all) => e[0] === EventType.SnapshotEnd && ends.push([i, j, all.length])),
+  );
   const agent = await context.newPage();
   try {
     await agent.goto(`${site.url}/agent.html`);
     await agent.addScriptTag({ content: rebuild });
-    return await agent.evaluate(compareRebuilds, batches);
+    return { ...(await agent.evaluate(compareRebuilds, batches)), ends };
   } finally {
     await agent.close();
   }
@@ -167,6 +175,10 @@ describe('snapshot built by one parse of markup', () => {
       async ({ expect }) => {
         const result = await compare(site.url + path);
         expect(result.differences).toEqual([]);
+        // The snapshot's end: once, the last event of the batch with the last slice; the parse is closed after it.
+        expect(result.ends).toHaveLength(1);
+        expect(result.ends[0]![1]).toBe(result.ends[0]![2] - 1);
+        expect(result.complete).toBe(true);
         expect(result.ids).toBeGreaterThan(5);
         // Only a head the parser cannot keep (a <div> in it) sends the whole document to the node-by-node build.
         expect(result.parsed).toBe(path !== '/head-div.html');

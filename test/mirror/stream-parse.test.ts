@@ -382,6 +382,20 @@ describe('a sliced snapshot continues one parse', () => {
     expect(state).toBe('complete');
   });
 
+  it("the snapshot's end closes the parse at once, after its last slice is in", async () => {
+    const batches = session([['div', { k: 'd' }, 'x']], [[['d', ['p', 0, 'first']]], [['d', ['p', 0, 'last']]]]);
+    const states = await page.evaluate((b) => {
+      const rb = (window as any).freshRebuilder();
+      rb.apply(JSON.parse(b[0]!));
+      rb.apply(JSON.parse(b[1]!));
+      const during = rb.document.readyState;
+      // The last slice, with the end of the snapshot in the same batch, as capture sends it.
+      rb.apply([...JSON.parse(b[2]!), [6]]);
+      return [during, rb.document.readyState, rb.streamedAdditions, rb.document.body.textContent];
+    }, batches);
+    expect(states).toEqual(['loading', 'complete', 2, 'xfirstlast']);
+  });
+
   it('a parse no slice continues closes by itself, and the mirror is drawn while it is open', async () => {
     const batches = session([['div', { k: 'd', style: 'height:300px;background:rgb(0, 128, 0)' }, 'x']], [[['d', ['p', 0, 'more']]]]);
     await page.evaluate((b) => {

@@ -90,6 +90,11 @@ export const EventType = {
   Scroll: 3,
   Viewport: 4,
   Pointer: 5,
+  /**
+   * The snapshot is whole: its last slice came just before, in the same batch. The rebuild finishes its
+   * document at once (a browser lays out a document still being parsed more slowly) instead of after a pause.
+   */
+  SnapshotEnd: 6,
 } as const;
 
 export interface Snapshot {
@@ -129,4 +134,5 @@ export type DomEvent =
   | [typeof EventType.Scroll, number, number, number]
   | [typeof EventType.Viewport, number, number]
   /** The visitor's pointer in CSS px of the viewport. */
-  | [typeof EventType.Pointer, number, number];
+  | [typeof EventType.Pointer, number, number]
+  | [typeof EventType.SnapshotEnd];

@@ -292,6 +292,7 @@ describe('conformance fixtures: DOM frames', () => {
         'scroll',
         'viewport',
         'pointer',
+        'snapshot-end',
       ]),
     );
     // Every description has its bytes.

@@ -298,13 +298,12 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     const adopted = adoptedCss(doc);
     if (adopted !== null) snap.adopted = adopted;
     roots.adoptedChanged(); // what the snapshot holds is the new baseline
-    options.emit(
-      [
-        [EventType.Snapshot, snap],
-        [EventType.Scroll, DOCUMENT_ID, win.scrollX, win.scrollY],
-      ],
-      true,
-    );
+    const events: DomEvent[] = [
+      [EventType.Snapshot, snap],
+      [EventType.Scroll, DOCUMENT_ID, win.scrollX, win.scrollY],
+    ];
+    if (done) events.push([EventType.SnapshotEnd]);
+    options.emit(events, true);
     if (done) finishSnapshot(generation);
     else later(() => continueSnapshot(generation));
   }
@@ -318,7 +317,9 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     if (taken.length) masker.refresh();
     const done = walking.run(performance.now() + sliceMs);
     const part = walking.cut();
-    if (part.a || part.r) options.emit([[EventType.Mutations, part]], false);
+    const events: DomEvent[] = part.a || part.r ? [[EventType.Mutations, part]] : [];
+    if (done) events.push([EventType.SnapshotEnd]);
+    if (events.length) options.emit(events, false);
     if (done) finishSnapshot(generation);
     else later(() => continueSnapshot(generation));
   }

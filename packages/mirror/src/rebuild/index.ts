@@ -153,6 +153,9 @@ export class Rebuilder {
         case EventType.Pointer:
           this.listener.pointer?.(e[1], e[2]);
           break;
+        case EventType.SnapshotEnd:
+          this.endParse();
+          break;
       }
     }
     this.builder.connected();
