@@ -206,7 +206,7 @@ export class Builder {
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) !== 32) this.setAttr(el, name, attrs[name]!);
     if (ltag === 'iframe' || ltag === 'frame') dom.setAttribute(el, 'sandbox', MIRROR_SANDBOX);
     if (ltag === 'link' && !isStylesheetRel(attrs.rel ?? null)) dom.removeAttribute(el, 'href');
-    this.children(el, node, next, childContext(ltag, ns, attrs.encoding));
+    this.children(el, node, next, childContext(ltag, ns, attrs));
     next.id += skippedIds(node);
     this.props(el, attrs);
     return el;

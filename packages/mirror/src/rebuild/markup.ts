@@ -269,7 +269,7 @@ export class Writer {
     if (ns === NS.html && LEADING_NEWLINE.has(ltag) && typeof node[2] === 'string' && node[2].charCodeAt(0) === 10) this.out += '\n';
     const open = last && mayStayOpen(ltag, ns, top);
     if (open) this.open.push(node);
-    this.children(node, childContext(ltag, ns, (node[1] || {}).encoding), false, open);
+    this.children(node, childContext(ltag, ns, node[1]), false, open);
     if (!open) this.out += `</${node[0]}>`;
   }
 
@@ -480,7 +480,7 @@ export class Matcher {
       return true;
     }
     const head = root && ltag === 'head';
-    this.children(element, elementNode, next, childContext(ltag, childNs, (elementNode[1] || {}).encoding), head ? 2 : 0, false, head);
+    this.children(element, elementNode, next, childContext(ltag, childNs, elementNode[1]), head ? 2 : 0, false, head);
     next.id += skippedIds(elementNode);
     if (flags === undefined || flags & PROPS) this.builder.props(element, elementNode[1] || {});
     at.c = dom.nextSibling(c);

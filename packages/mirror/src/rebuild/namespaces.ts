@@ -15,6 +15,7 @@
  * of a MathML text integration point (mi, mo, mn, ms, mtext) but mglyph and
  * malignmark. Below any other annotation-xml only `svg` does.
  */
+import type { Attrs } from '@tandem/protocol';
 import { dom } from './dom.js';
 
 export const NS = {
@@ -49,16 +50,19 @@ export function namespaceOf(ltag: string, context: ChildContext): string {
   return context;
 }
 
-/** What the children of an element named `ltag` (lowercased), in `ns`, are in; `encoding`: its encoding attribute. */
-export function childContext(ltag: string, ns: string, encoding: string | null | undefined): ChildContext {
+/**
+ * What the children of an element named `ltag` (lowercased), in `ns`, are in; `attrs`: its attributes, of
+ * which only an annotation-xml's encoding is read (a name most attribute objects lack costs a lookup through
+ * the prototype chain, on every element of a snapshot).
+ */
+export function childContext(ltag: string, ns: string, attrs: Attrs | 0 | undefined): ChildContext {
+  if (ns === NS.html) return NS.html;
   if (ns === NS.svg) return SVG_HTML_POINTS.has(ltag) ? NS.html : NS.svg;
-  if (ns === NS.math) {
-    if (MATH_TEXT_POINTS.has(ltag)) return MATH_TEXT;
-    if (ltag !== 'annotation-xml') return NS.math;
-    const e = encoding?.toLowerCase();
-    return e === 'text/html' || e === 'application/xhtml+xml' ? NS.html : MATH_ANNOTATION;
-  }
-  return NS.html;
+  if (ns !== NS.math) return NS.html;
+  if (MATH_TEXT_POINTS.has(ltag)) return MATH_TEXT;
+  if (ltag !== 'annotation-xml') return NS.math;
+  const e = attrs ? attrs.encoding?.toLowerCase() : undefined;
+  return e === 'text/html' || e === 'application/xhtml+xml' ? NS.html : MATH_ANNOTATION;
 }
 
 /** What the children of a rebuilt node are in. */
@@ -66,5 +70,7 @@ export function contextOf(parent: Node): ChildContext {
   if (dom.type(parent) !== 1) return NS.html;
   const el = parent as Element;
   // Through dom: a <form>'s own properties can be clobbered by the names of its fields.
-  return childContext(dom.localName(el).toLowerCase(), el.namespaceURI ?? NS.html, dom.getAttribute(el, 'encoding'));
+  const ltag = dom.localName(el).toLowerCase();
+  const encoding = ltag === 'annotation-xml' ? dom.getAttribute(el, 'encoding') : null;
+  return childContext(ltag, el.namespaceURI ?? NS.html, encoding === null ? 0 : { encoding });
 }
