@@ -14,10 +14,13 @@ import { DOC_TAG, MAX_TREE_DEPTH, type SerializedElement, type SerializedNode } 
 import { dom } from './dom.js';
 
 const skipped = new WeakMap<SerializedElement, number>();
+/** Subtrees cut so far, in this page: while none, no element has skipped ids. */
+let cuts = 0;
 
 /** Ids the children cut from `node` had: the builder and the matcher step over them after `node`'s own. */
 export function skippedIds(node: SerializedElement): number {
-  return skipped.get(node) ?? 0;
+  // Asked of every element built or matched; almost no page was ever cut.
+  return cuts === 0 ? 0 : (skipped.get(node) ?? 0);
 }
 
 /**
@@ -26,19 +29,27 @@ export function skippedIds(node: SerializedElement): number {
  * nested document does not (its document element is one below the frame).
  */
 export function cutTooDeep(root: SerializedNode, depth: number, max = MAX_TREE_DEPTH): void {
-  const stack: [SerializedNode, number][] = [[root, depth]];
-  while (stack.length) {
-    const [node, d] = stack.pop()!;
-    if (typeof node === 'string' || node[0] === '#' || node.length <= 2) continue;
-    const el = node as SerializedElement;
+  // Two stacks side by side, and only elements with children on them: no pair allocated per node of a snapshot.
+  const nodes: SerializedElement[] = [];
+  const depths: number[] = [];
+  const push = (node: SerializedNode, d: number) => {
+    if (typeof node === 'string' || node[0] === '#' || node.length <= 2) return;
+    nodes.push(node as SerializedElement);
+    depths.push(d);
+  };
+  push(root, depth);
+  while (nodes.length) {
+    const el = nodes.pop()!;
+    const d = depths.pop()!;
     if (d > max) {
       skipped.set(el, idsBelow(el));
+      cuts++;
       el.length = 2;
       continue;
     }
     for (let i = 2; i < el.length; i++) {
       const child = el[i] as SerializedNode;
-      stack.push([child, Array.isArray(child) && child[0] === DOC_TAG ? d : d + 1]);
+      push(child, Array.isArray(child) && child[0] === DOC_TAG ? d : d + 1);
     }
   }
 }

@@ -139,11 +139,11 @@ export function deferredElement(node: SerializedElement, ns: string, top = false
  * text would end the element early.
  */
 function inlineCss(node: SerializedElement, ns: string): string | null {
-  const attrs = node[1];
-  if (ns !== NS.html || !attrs) return null;
   const ltag = node[0];
-  const css = attrs[PROP.css];
-  if ((ltag !== 'style' && ltag !== 'link') || css === undefined || /<\/style/i.test(css)) return null;
+  // The name first: looking up a property most attribute objects lack, on every element, is not free.
+  if ((ltag !== 'style' && ltag !== 'link') || ns !== NS.html || !node[1]) return null;
+  const css = node[1][PROP.css];
+  if (css === undefined || /<\/style/i.test(css)) return null;
   return safeCss(css);
 }
 
