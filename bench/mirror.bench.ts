@@ -379,7 +379,8 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
     if (SAVE_PAYLOADS && run === 0) {
       mkdirSync(SAVE_PAYLOADS, { recursive: true });
       writeFileSync(join(SAVE_PAYLOADS, `${spec.key}-baseline.html`), spec.baselineHtml);
-      for (const [kind, messages] of Object.entries(payloads)) writeFileSync(join(SAVE_PAYLOADS, `${spec.key}-${kind}.json`), JSON.stringify(messages));
+      for (const [kind, messages] of Object.entries(payloads))
+        writeFileSync(join(SAVE_PAYLOADS, `${spec.key}-${kind}.json`), JSON.stringify(messages));
     }
     const agentCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     try {
