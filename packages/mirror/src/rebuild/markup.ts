@@ -216,13 +216,13 @@ export class Writer {
   }
 
   /** A subtree added after the snapshot (its parent's context decides how it is parsed). */
-  subtree(node: SerializedElement, ns: ChildContext): void {
-    this.element(node, ns, false, false);
+  subtree(node: SerializedElement, context: ChildContext): void {
+    this.element(node, context, false, false);
   }
 
   /** Nodes added side by side at the end of an open element; `textBefore`: its last child is a text. */
-  run(nodes: readonly SerializedNode[], ns: ChildContext, textBefore: boolean): void {
-    this.list(nodes, 0, ns, false, this.keepOpen, textBefore);
+  run(nodes: readonly SerializedNode[], context: ChildContext, textBefore: boolean): void {
+    this.list(nodes, 0, context, false, this.keepOpen, textBefore);
   }
 
   root(root: SerializedElement): void {
@@ -233,20 +233,20 @@ export class Writer {
     if (!this.keepOpen) this.out += '</html>';
   }
 
-  private node(node: SerializedNode, ns: ChildContext, top: boolean, last: boolean): void {
+  private node(node: SerializedNode, context: ChildContext, top: boolean, last: boolean): void {
     if (typeof node === 'string') {
       this.out += deferredText(node) ? '<!---->' : escapeText(node);
     } else if (node[0] === '#') {
       this.out += '<!---->';
     } else {
-      this.element(node as SerializedElement, ns, top, last);
+      this.element(node as SerializedElement, context, top, last);
     }
   }
 
   /** `last`: the element is the last child of an open element, and may stay open itself. */
-  private element(node: SerializedElement, parentNs: ChildContext, top: boolean, last: boolean): void {
+  private element(node: SerializedElement, context: ChildContext, top: boolean, last: boolean): void {
     const ltag = node[0].toLowerCase();
-    const ns = namespaceOf(ltag, parentNs);
+    const ns = namespaceOf(ltag, context);
     if (deferredElement(node, ns, top)) {
       written.set(node, DEFERRED);
       this.out += '<!---->';
@@ -273,12 +273,12 @@ export class Writer {
     if (!open) this.out += `</${node[0]}>`;
   }
 
-  private children(node: SerializedElement, ns: ChildContext, top: boolean, open: boolean): void {
-    this.list(node as unknown as readonly SerializedNode[], 2, ns, top, open, false);
+  private children(node: SerializedElement, context: ChildContext, top: boolean, open: boolean): void {
+    this.list(node as unknown as readonly SerializedNode[], 2, context, top, open, false);
   }
 
   /** Writes `nodes` from `from` on; `open`: the last may stay open. */
-  private list(nodes: readonly SerializedNode[], from: number, ns: ChildContext, top: boolean, open: boolean, textBefore: boolean): void {
+  private list(nodes: readonly SerializedNode[], from: number, context: ChildContext, top: boolean, open: boolean, textBefore: boolean): void {
     let last = -1;
     if (open) {
       for (let i = nodes.length - 1; i >= from && last < 0; i--) {
@@ -293,7 +293,7 @@ export class Writer {
       // Two texts in a row would be parsed as one: a comment keeps them apart, and goes after the parse.
       if (text && textBefore) this.out += '<!---->';
       textBefore = text;
-      this.node(child, ns, top, i === last);
+      this.node(child, context, top, i === last);
     }
   }
 
@@ -370,15 +370,23 @@ export class Matcher {
    * mirror's own come first; `strict`: a mismatch cannot be mended here (the
    * document element, the head with the mirror's <base>) and throws Mismatch.
    */
-  children(el: Element, node: SerializedElement, next: { id: number }, ns: ChildContext, skip: number, root: boolean, strict: boolean): void {
+  children(
+    el: Element,
+    node: SerializedElement,
+    next: { id: number },
+    context: ChildContext,
+    skip: number,
+    root: boolean,
+    strict: boolean,
+  ): void {
     const first = next.id;
-    if (this.tryChildren(el, node, next, ns, skip, root)) return;
+    if (this.tryChildren(el, node, next, context, skip, root)) return;
     if (strict) throw new Mismatch();
     // The parser made something else of these children: build them one by one.
     this.mended = true;
     while (dom.firstChild(el)) dom.remove(el, dom.firstChild(el)!);
     next.id = first;
-    this.builder.children(el, node, next, ns);
+    this.builder.children(el, node, next, context);
   }
 
   /**
@@ -389,20 +397,20 @@ export class Matcher {
   run(
     el: Element,
     nodes: readonly { node: SerializedNode; firstId: number }[],
-    ns: ChildContext,
+    context: ChildContext,
     start: Node | null,
     textBefore: boolean,
   ): boolean {
     const at: Cursor = { c: start, textBefore };
-    for (const { node, firstId } of nodes) if (!this.child(el, node, at, { id: firstId }, ns, false)) return false;
+    for (const { node, firstId } of nodes) if (!this.child(el, node, at, { id: firstId }, context, false)) return false;
     return at.c === null;
   }
 
-  private tryChildren(el: Element, node: SerializedElement, next: { id: number }, ns: ChildContext, skip: number, root: boolean): boolean {
+  private tryChildren(el: Element, node: SerializedElement, next: { id: number }, context: ChildContext, skip: number, root: boolean): boolean {
     let c = dom.firstChild(el);
     for (let k = 0; k < skip && c; k++) c = dom.nextSibling(c);
     const at: Cursor = { c, textBefore: false };
-    for (let i = 2; i < node.length; i++) if (!this.child(el, node[i] as SerializedNode, at, next, ns, root)) return false;
+    for (let i = 2; i < node.length; i++) if (!this.child(el, node[i] as SerializedNode, at, next, context, root)) return false;
     c = at.c;
     // A snapshot whose first slice ends in the head: the parser adds an empty <body> the tree does not have.
     if (root && c && dom.type(c) === 1 && dom.localName(c as Element) === 'body' && !dom.firstChild(c) && !dom.nextSibling(c)) {
@@ -413,12 +421,12 @@ export class Matcher {
   }
 
   /** Matches one serialized child of `el` at the cursor and moves it on; false where the parsed node is not it. */
-  private child(el: Element, child: SerializedNode, at: Cursor, next: { id: number }, ns: ChildContext, root: boolean): boolean {
+  private child(el: Element, child: SerializedNode, at: Cursor, next: { id: number }, context: ChildContext, root: boolean): boolean {
     let c = at.c;
     if (typeof child === 'string') {
       if (deferredText(child)) {
         if (!c || dom.type(c) !== 8) return false;
-        at.c = this.replace(el, c, child, next, ns);
+        at.c = this.replace(el, c, child, next, context);
         at.textBefore = false;
         return true;
       }
@@ -444,7 +452,7 @@ export class Matcher {
       return true;
     }
     if (child[0] === SHADOW_TAG) {
-      this.builder.shadow(el, child, next, ns);
+      this.builder.shadow(el, child, next, context);
       return true;
     }
     if (child[0] === DOC_TAG) {
@@ -454,11 +462,11 @@ export class Matcher {
     if (!c) return false;
     const elementNode = child as SerializedElement;
     const ltag = elementNode[0].toLowerCase();
-    const childNs = namespaceOf(ltag, ns);
+    const childNs = namespaceOf(ltag, context);
     const flags = written.get(elementNode);
     if (flags === undefined ? deferredElement(elementNode, childNs, root) : flags & DEFERRED) {
       if (dom.type(c) !== 8) return false;
-      at.c = this.replace(el, c, child, next, ns);
+      at.c = this.replace(el, c, child, next, context);
       return true;
     }
     const css = inlineCss(elementNode, childNs);
@@ -488,9 +496,9 @@ export class Matcher {
   }
 
   /** Builds a node left to the Builder in place of its placeholder comment; returns what follows it. */
-  private replace(parent: Element, placeholder: Node, node: SerializedNode, next: { id: number }, ns: ChildContext): Node | null {
+  private replace(parent: Element, placeholder: Node, node: SerializedNode, next: { id: number }, context: ChildContext): Node | null {
     const after = dom.nextSibling(placeholder);
-    const built = this.builder.build(parent.ownerDocument, node, next, ns);
+    const built = this.builder.build(parent.ownerDocument, node, next, context);
     dom.replace(parent, built, placeholder);
     return after;
   }
@@ -525,7 +533,7 @@ function largeEnough(node: SerializedElement, min: number): boolean {
 export function writeSubtrees(
   parent: Element,
   nodes: readonly { node: SerializedNode; firstId: number }[],
-  ns: ChildContext,
+  context: ChildContext,
   builder: Builder,
   register: (id: number, node: Node) => void,
 ): (Node | null)[] {
@@ -537,12 +545,12 @@ export function writeSubtrees(
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!.node;
     if (!Array.isArray(n) || n[0] === '#' || n[0] === SHADOW_TAG || n[0] === DOC_TAG) continue;
-    if (!deferredElement(n as SerializedElement, namespaceOf(n[0].toLowerCase(), ns))) written.push(i);
+    if (!deferredElement(n as SerializedElement, namespaceOf(n[0].toLowerCase(), context))) written.push(i);
   }
   const els = written.map((i) => nodes[i]!.node as SerializedElement);
   if (!largeEnough(['#run', 0, ...els], SUBTREE_MARKUP_FROM + 1)) return out;
   const writer = new Writer('');
-  for (const el of els) writer.subtree(el, ns);
+  for (const el of els) writer.subtree(el, context);
   const fragment = dom.fragment(parent, writer.out);
   // Side by side in one parse: the parser must have made exactly one node of each, or the run is built node by node.
   const parsed: Node[] = [];
@@ -558,7 +566,7 @@ export function writeSubtrees(
         holder as unknown as Element,
         ['#fragment', 0, els[k]!],
         { id: nodes[i]!.firstId },
-        ns,
+        context,
         0,
         false,
         true,
