@@ -17,16 +17,19 @@ const rebuilder = new Rebuilder(iframe);
 let batches = 0;
 let bytes = 0;
 let snapshots = 0;
+/** Every batch as it went on the wire, for tests that look for what must never travel. */
+const wire: string[] = [];
 const capture = startCapture(document, {
   mask: { selectors: ['.secret'] },
   // A test can ask for tiny slices, so a snapshot is cut many times while the page changes.
   sliceMs: (window as any).__sliceMs,
   onSnapshotComplete: () => snapshots++,
   emit(events: DomEvent[]) {
-    const wire = JSON.stringify(events);
-    bytes += wire.length;
+    const json = JSON.stringify(events);
+    wire.push(json);
+    bytes += json.length;
     batches++;
-    rebuilder.apply(JSON.parse(wire) as DomEvent[]);
+    rebuilder.apply(JSON.parse(json) as DomEvent[]);
   },
 });
 
@@ -51,6 +54,7 @@ function mirrorBody(body: unknown[], later: unknown[] = []): { doc: Document; re
   capture,
   rebuilt: () => iframe.contentDocument!,
   stats: () => ({ batches, bytes, snapshots }),
+  wire: () => wire,
   Rebuilder,
   mirrorBody,
 };

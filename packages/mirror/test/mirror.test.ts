@@ -286,6 +286,42 @@ describe('mirror', () => {
     }
   }, 240_000);
 
+  it('masks what the page adds between two slices of a snapshot, in the part not walked yet, whichever way its records came', async () => {
+    const big = await browser.newPage();
+    try {
+      const rows = Array.from({ length: 400 }, (_, i) => `<li data-i="${i}">row <b>${i}</b> <i>text</i></li>`).join('');
+      await big.setContent(`<!DOCTYPE html><html><body><ul id="list">${rows}</ul><div id="tail">tail</div></body></html>`);
+      await big.evaluate(() => {
+        // Each in a task of its own: the observer's callback takes the records before the next slice looks for them.
+        let n = 0;
+        const add = () => {
+          const p = document.createElement('p');
+          p.className = 'secret';
+          p.title = `TITLE-CANARY-${n}`;
+          p.textContent = `TEXT-CANARY-${n}`;
+          document.body.appendChild(p);
+          const q = document.createElement('div');
+          q.innerHTML = `<section class="secret">NESTED-CANARY-${n}</section>`;
+          document.getElementById('tail')!.after(q);
+          if (++n < 60) setTimeout(add, 0);
+        };
+        (window as any).__sliceMs = 0.05;
+        setTimeout(add, 0);
+      });
+      await big.addScriptTag({ content: harness });
+      await big.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0, undefined, { timeout: 60_000 });
+      await settle(big);
+      const wire: string[] = await big.evaluate(() => (window as any).tandemTest.wire());
+      expect(wire.length, 'the snapshot went out in slices').toBeGreaterThan(5);
+      const all = wire.join('\n');
+      // The page's additions did reach the mirror, masked.
+      expect(all).toContain('"secret"');
+      expect(all).not.toMatch(/CANARY/);
+    } finally {
+      await big.close();
+    }
+  });
+
   it('refuses forged element names that would make a live script (the rule holds without the sandbox)', async () => {
     const scripts = await page.evaluate(() => {
       // What a forged capture could send: prefixed names whose local name is "script" or an animation.

@@ -85,6 +85,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   let scanGeneration = 0;
   let serializer!: Serializer;
   let records: Observed[] = [];
+  /** How many records there were when the last slice of a snapshot ended: more at the next one means the page changed. */
+  let recordsAtSlice = 0;
   /** The walk of a snapshot still going on in slices, or null. */
   let walking: Walk | null = null;
   let pending: DomEvent[] = [];
@@ -303,6 +305,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       [EventType.Scroll, DOCUMENT_ID, win.scrollX, win.scrollY],
     ];
     if (done) events.push([EventType.SnapshotEnd]);
+    recordsAtSlice = records.length;
     options.emit(events, true);
     if (done) finishSnapshot(generation);
     else later(() => continueSnapshot(generation));
@@ -311,11 +314,13 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   function continueSnapshot(generation: number): void {
     if (generation !== scanGeneration || walking === null) return; // replaced or stopped
     // Records of this pause carry the boundary of what was sent before it.
-    const taken = observer.takeRecords();
-    for (const r of taken) records.push([r, ids.peek()]);
-    // New or changed elements may match masking rules the prepared sets do not know.
-    if (taken.length) masker.refresh();
+    for (const r of observer.takeRecords()) records.push([r, ids.peek()]);
+    // Records come through the observer's callback too, when the page changed in a task of its own since the last
+    // slice: counted, not taken. Either way, new or changed elements may match masking rules the prepared sets do not
+    // know (a masked value would go out as it is).
+    if (records.length !== recordsAtSlice) masker.refresh();
     const done = walking.run(performance.now() + sliceMs);
+    recordsAtSlice = records.length;
     const part = walking.cut();
     const events: DomEvent[] = part.a || part.r ? [[EventType.Mutations, part]] : [];
     if (done) events.push([EventType.SnapshotEnd]);
