@@ -317,8 +317,11 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     for (const r of observer.takeRecords()) records.push([r, ids.peek()]);
     // Records come through the observer's callback too, when the page changed in a task of its own since the last
     // slice: counted, not taken. Either way, new or changed elements may match masking rules the prepared sets do not
-    // know (a masked value would go out as it is).
-    if (records.length !== recordsAtSlice) masker.refresh();
+    // know (a masked value would go out as it is), and nodes may have moved.
+    if (records.length !== recordsAtSlice) {
+      masker.refresh();
+      walking.pageChanged();
+    }
     const done = walking.run(performance.now() + sliceMs);
     recordsAtSlice = records.length;
     const part = walking.cut();

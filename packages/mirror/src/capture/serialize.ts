@@ -101,6 +101,12 @@ export class Serializer {
     return masked ? maskText(node.data) : node.data;
   }
 
+  /** A text (or CDATA) node, numbered: its serialized form is its text. */
+  textNode(node: CharacterData, masked: boolean): string {
+    this.ids.assign(node);
+    return masked ? maskText(node.data) : node.data;
+  }
+
   /** The document of a same-origin iframe, whole; null for a cross-origin one (it stays a placeholder). */
   nestedDocument(frame: HTMLIFrameElement, masked: boolean): SerializedElement | null {
     const walk = new Walk(this, this.ids);
@@ -118,8 +124,7 @@ export class Serializer {
     switch (node.nodeType) {
       case 3: // text
       case 4: // CDATA
-        this.ids.assign(node);
-        return { value: this.text(node as Text, masked), masked };
+        return { value: this.textNode(node as Text, masked), masked };
       case 8: // comment
         this.ids.assign(node);
         return { value: ['#', (node as Comment).data], masked };
@@ -172,18 +177,17 @@ export class Serializer {
       this.sentMasked.delete(el);
       this.sentBlocked.delete(el);
     }
-    const value: SerializedElement = [tag, this.finishAttrs(el, attrs, masked) ?? 0];
+    const value: SerializedElement = [tag, this.finishAttrs(el, tag, attrs, masked) ?? 0];
     if (tag === 'iframe' || tag === 'frame') return { value, masked, frame: el as HTMLIFrameElement };
     return { value, masked, children: mirrorsChildren(el) ? el : null, shadow: el.shadowRoot };
   }
 
   /** Masks what must be masked among the attributes read, and adds the element's properties. */
-  private finishAttrs(el: Element, attrs: Attrs | null, masked: boolean): Attrs | null {
-    const tag = el.localName;
+  private finishAttrs(el: Element, tag: string, attrs: Attrs | null, masked: boolean): Attrs | null {
     if (tag === 'script') return null; // never needed to render, and may carry secrets inline
-    const maskValues = this.masker.masksValue(el, masked);
+    const maskValues = this.masker.masksValue(el, masked, tag);
     if (maskValues && attrs) for (const name of Object.keys(attrs)) attrs[name] = this.masker.maskAttr(name, attrs[name]!);
-    const props = this.props(el, maskValues, attrs);
+    const props = this.props(el, maskValues, attrs, tag);
     return props ? Object.assign(attrs ?? {}, props) : attrs;
   }
 
@@ -191,8 +195,8 @@ export class Serializer {
    * State that lives in properties, not attributes: form values, CSSOM, pixels,
    * play state. `attrs` are the element's attributes when the caller has read them.
    */
-  props(el: Element, maskValues: boolean, attrs?: Attrs | null): Attrs | null {
-    switch (el.localName) {
+  props(el: Element, maskValues: boolean, attrs?: Attrs | null, tag = el.localName): Attrs | null {
+    switch (tag) {
       case 'input':
       case 'textarea':
       case 'select': {
@@ -202,7 +206,7 @@ export class Serializer {
           if (field.indeterminate) state[PROP.indeterminate] = '1';
           return state;
         }
-        if (el.localName === 'select') return null; // its options carry the selection
+        if (tag === 'select') return null; // its options carry the selection
         return { [PROP.value]: maskValues ? maskText(field.value) : field.value };
       }
       case 'option':
@@ -228,7 +232,7 @@ export class Serializer {
       case 'frame':
         return foreignFrame(el as HTMLIFrameElement);
       default: {
-        if (attrs !== undefined && !maskValues && RELAYED.has(el.localName)) this.hooks.resource?.(el);
+        if (attrs !== undefined && !maskValues && RELAYED.has(tag)) this.hooks.resource?.(el);
         const popover = attrs === undefined ? el.hasAttribute('popover') : attrs !== null && 'popover' in attrs;
         return popover ? { [PROP.popover]: matches(el, ':popover-open') ? '1' : '' } : null;
       }

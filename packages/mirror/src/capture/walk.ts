@@ -41,6 +41,11 @@ export class Walk {
   private stale: number[] = [];
   /** Ids from here on were given by this walk. */
   private readonly firstId: number;
+  /**
+   * The page changed between two slices (see pageChanged). Until it does, no
+   * node can have moved: the checks for moved nodes, a lookup per node, are skipped.
+   */
+  private changed = false;
 
   constructor(
     private readonly serializer: Serializer,
@@ -100,6 +105,11 @@ export class Walk {
     return true;
   }
 
+  /** The page's tree changed since the walk started (records were taken between two slices): nodes may have moved. */
+  pageChanged(): void {
+    this.changed = true;
+  }
+
   /**
    * Everything serialized so far is about to be sent. Open parents are marked
    * sent; children they get from now on are returned as additions instead.
@@ -115,9 +125,19 @@ export class Walk {
   }
 
   private child(frame: Frame, node: Node): void {
-    const previous = this.ids.get(node);
-    if (previous !== undefined && previous >= this.firstId) this.stale.push(previous);
+    if (this.changed) {
+      const previous = this.ids.get(node);
+      if (previous !== undefined && previous >= this.firstId) this.stale.push(previous);
+    }
     const firstId = this.ids.peek();
+    const type = node.nodeType;
+    if (type === 3 || type === 4) {
+      // Most nodes of a page: a text needs no shell, and has nothing to descend into.
+      const text = this.serializer.textNode(node as CharacterData, frame.masked);
+      if (frame.sent) this.adds.push([frame.id, 0, firstId, text]);
+      else frame.out.push(text);
+      return;
+    }
     const shell = this.serializer.shell(node, frame.masked);
     if (!shell) return;
     if (frame.sent) this.adds.push([frame.id, 0, firstId, shell.value]);
@@ -150,7 +170,7 @@ export class Walk {
   private nextChild(frame: Frame): Node | null {
     const { node, last } = frame;
     if (last === null) return node.firstChild;
-    if (last.parentNode === node) return last.nextSibling;
+    if (!this.changed || last.parentNode === node) return last.nextSibling;
     // The last child we serialized has been moved away since: go on after the
     // last child of ours still there. Nodes inserted before it are additions.
     let after: Node | null = null;
