@@ -19,8 +19,11 @@ export interface SnapshotRun {
   completeMs: number;
   /** ... to the last snapshot message handed to the visitor's socket. */
   lastSentMs: number;
-  /** The visitor's main-thread CPU (CDP ThreadTime delta) over the window around the snapshot. */
+  /** The visitor's main-thread CPU (CDP ThreadTime delta) over the window around the snapshot, less the page's idle CPU over as long. */
   cpuMs: number;
+  /** The delta itself, and the idle CPU taken off it (the page's idle rate, measured before, times the window). */
+  rawCpuMs: number;
+  idleCpuMs: number;
   /** That window, wall clock. */
   windowMs: number;
   longestTaskMs: number;
@@ -65,7 +68,7 @@ export function snapshotFigures(
   frames: Framed[],
   visitorElements: number,
   viewportHeight: number,
-  cpu: { ms: number; windowMs: number },
+  cpu: { ms: number; rawMs: number; idleMs: number; windowMs: number },
   verbose: boolean,
 ): SnapshotRun {
   const s = v.snapshotAt;
@@ -95,6 +98,8 @@ export function snapshotFigures(
     completeMs: complete[0] - s,
     lastSentMs: lastSent - s,
     cpuMs: cpu.ms,
+    rawCpuMs: cpu.rawMs,
+    idleCpuMs: cpu.idleMs,
     windowMs: cpu.windowMs,
     longestTaskMs: during.reduce((m, [, d]) => Math.max(m, d), 0),
     longTaskSupported: v.longTaskSupported,

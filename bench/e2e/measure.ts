@@ -87,6 +87,8 @@ function watchFrames(page: Page, path: string): Framed[] {
   return frames;
 }
 
+const visitorProgress = (p: Page, kind: E2eKind) =>
+  p.evaluate((binary) => (window as unknown as { __e2e: E2eVisitor }).__e2e.progress(binary), kind === 'tandem');
 const visitorState = (p: Page) => p.evaluate(() => (window as unknown as { __e2e: E2eVisitor }).__e2e.state);
 const watchState = (p: Page) => p.evaluate(() => (window as unknown as { __watch: { state: WatchState } }).__watch.state);
 
@@ -94,11 +96,10 @@ const watchState = (p: Page) => p.evaluate(() => (window as unknown as { __watch
 async function visitorSettled(visitor: Page, kind: E2eKind, limitMs: number): Promise<void> {
   const deadline = Date.now() + limitMs;
   for (;;) {
-    const v = await within(10_000, 'visitor state', visitorState(visitor));
-    const sent = v.sent.filter((s) => s.binary === (kind === 'tandem') && s.at >= v.snapshotAt);
-    if (v.snapshotAt && sent.length && Date.now() - sent.at(-1)!.at >= QUIET_MS) return;
+    const v = await within(10_000, 'visitor progress', visitorProgress(visitor, kind));
+    if (v.snapshotAt && v.sent && Date.now() - v.lastAt >= QUIET_MS) return;
     if (Date.now() > deadline)
-      throw new Error(`${kind}: the snapshot was not sent within ${limitMs} ms (started: ${!!v.snapshotAt}, messages: ${sent.length})`);
+      throw new Error(`${kind}: the snapshot was not sent within ${limitMs} ms (started: ${!!v.snapshotAt}, messages: ${v.sent})`);
     await sleep(POLL_MS);
   }
 }
@@ -185,6 +186,25 @@ const threadTime = async (cdp: CDPSession) => {
   return { thread: m.ThreadTime! * 1000, at: m.Timestamp! * 1000 };
 };
 
+/** How long the visitor's page is watched idle, polled as during the snapshot, before the agent joins. */
+const IDLE_MS = 1_000;
+
+/**
+ * The visitor page's main-thread CPU per ms of wall time while nothing happens (the recorder waiting for an
+ * agent, the browser's own upkeep, the bench's polling at the same rate as during the snapshot): subtracted from the
+ * snapshot's window, which holds QUIET_MS of waiting and the polling too, so the figure is what the snapshot costs.
+ */
+async function idleRate(v: { page: Page; cdp: CDPSession }, kind: E2eKind): Promise<number> {
+  const t0 = await threadTime(v.cdp);
+  const until = Date.now() + IDLE_MS;
+  while (Date.now() < until) {
+    await within(10_000, 'visitor progress', visitorProgress(v.page, kind));
+    await sleep(POLL_MS);
+  }
+  const t1 = await threadTime(v.cdp);
+  return Math.max(0, (t1.thread - t0.thread) / (t1.at - t0.at));
+}
+
 async function tandemRun(
   o: E2eOptions,
   browser: Browser,
@@ -205,12 +225,13 @@ async function tandemRun(
     agent = await tandemAgentPage(agentCtx, node, o.bundles.watch);
     await agent.fill('#code', code ?? '');
     await sleep(300);
+    const idle = await idleRate(v, 'tandem');
     const trace = o.traceVisitor && run === 0;
     if (trace) await startTrace(browser, v.page);
     const m0 = await threadTime(v.cdp);
     // Joining makes the server ask the visitor for a snapshot (resync): the capture starts then.
     await agent.click('button[type=submit]');
-    const result = await finishRun(o, v, agent, 'tandem', m0, run, withChurn);
+    const result = await finishRun(o, v, agent, 'tandem', m0, idle, run, withChurn);
     if (trace) await stopTrace(browser, o.traceVisitor?.file);
     return result;
   } finally {
@@ -229,6 +250,7 @@ async function finishRun(
   agent: Page,
   kind: E2eKind,
   m0: Awaited<ReturnType<typeof threadTime>>,
+  idle: number,
   run: number,
   withChurn: boolean,
 ): Promise<{ snapshot: SnapshotRun; churn?: ChurnRun }> {
@@ -236,7 +258,9 @@ async function finishRun(
   const m1 = await threadTime(v.cdp);
   await agentSettled(agent, kind, 60_000);
   const elements = await v.page.evaluate(() => (window as unknown as { __e2e: E2eVisitor }).__e2e.elements());
-  const cpu = { ms: m1.thread - m0.thread, windowMs: m1.at - m0.at };
+  const windowMs = m1.at - m0.at;
+  const raw = m1.thread - m0.thread;
+  const cpu = { ms: Math.max(0, raw - idle * windowMs), rawMs: raw, idleMs: idle * windowMs, windowMs };
   const snapshot = snapshotFigures(
     await visitorState(v.page),
     await watchState(agent),
@@ -273,6 +297,7 @@ async function rrwebRun(
     await agent.evaluate(o.bundles.watch);
     await agent.evaluate(() => (window as unknown as { __watch: { arm(s: string): void } }).__watch.arm('.replayer-wrapper iframe'));
     await sleep(300);
+    const idle = await idleRate(v, 'rrweb');
     const m0 = await threadTime(v.cdp);
     // The relay tells the visitor to start recording once the agent is there.
     await within(
@@ -283,7 +308,7 @@ async function rrwebRun(
         relay.socketUrl('agent'),
       ),
     );
-    return await finishRun(o, v, agent, 'rrweb', m0, run, withChurn);
+    return await finishRun(o, v, agent, 'rrweb', m0, idle, run, withChurn);
   } finally {
     await agentCtx.close().catch(() => {});
     await ctx.close().catch(() => {});

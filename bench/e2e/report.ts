@@ -46,7 +46,14 @@ export function printE2e(r: E2ePageResults, churnSeconds: number): void {
       ms(t((s) => s.cpuMs)),
       ms(rr((s) => s.cpuMs)),
       '',
-      `ThreadTime delta; per run: Tandem ${perRun('tandem', (s) => s.cpuMs)}; rrweb ${perRun('rrweb', (s) => s.cpuMs)}`,
+      `ThreadTime delta less the page's idle CPU; per run: Tandem ${perRun('tandem', (s) => s.cpuMs)}; rrweb ${perRun('rrweb', (s) => s.cpuMs)}`,
+    ],
+    [
+      '  raw delta / idle CPU taken off (ms)',
+      `${ms(t((s) => s.rawCpuMs))} / ${ms(t((s) => s.idleCpuMs))}`,
+      `${ms(rr((s) => s.rawCpuMs))} / ${ms(rr((s) => s.idleCpuMs))}`,
+      '',
+      `idle: the page's CPU per ms, watched for 1 s before the agent joins (polled as during the snapshot), times the window`,
     ],
     [
       '  window of that delta (ms)',

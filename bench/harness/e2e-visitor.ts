@@ -26,8 +26,17 @@ export interface E2eVisitorState {
   ticks: number[];
 }
 
+/** What the bench polls while it waits for the snapshot: a few numbers, so the polling itself costs the page next to nothing. */
+export interface E2eProgress {
+  snapshotAt: number;
+  /** Messages of the given kind (binary or text) sent since the snapshot started, and when the last one was. */
+  sent: number;
+  lastAt: number;
+}
+
 export interface E2eVisitor {
   state: E2eVisitorState;
+  progress(binary: boolean): E2eProgress;
   elements(): number;
   churnStart(seed: number, intervalMs: number, perTick: number): void;
   churnStop(): { ops: number; seconds: number };
@@ -67,6 +76,18 @@ export function install(): E2eVisitorState {
   let churn: Churn | null = null;
   const api: E2eVisitor = {
     state,
+    progress(binary) {
+      let sent = 0;
+      let lastAt = 0;
+      for (let i = state.sent.length - 1; i >= 0; i--) {
+        const m = state.sent[i]!;
+        if (m.at < state.snapshotAt) break;
+        if (m.binary !== binary) continue;
+        sent++;
+        lastAt = Math.max(lastAt, m.at);
+      }
+      return { snapshotAt: state.snapshotAt, sent, lastAt };
+    },
     elements: () => document.getElementsByTagName('*').length,
     churnStart(seed, intervalMs, perTick) {
       state.ticks = [];

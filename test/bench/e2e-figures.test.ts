@@ -13,7 +13,7 @@ const visitor = (over: Partial<E2eVisitorState>): E2eVisitorState => ({
   ...over,
 });
 const agent = (samples: WatchState['samples']): WatchState => ({ samples, ticks: [], lastMutation: 0, mutations: 0, documents: 1 });
-const cpu = { ms: 10, windowMs: 100 };
+const cpu = { ms: 10, rawMs: 12, idleMs: 2, windowMs: 100 };
 
 describe('snapshotFigures', () => {
   const v = visitor({
