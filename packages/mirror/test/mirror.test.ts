@@ -322,6 +322,47 @@ describe('mirror', () => {
     }
   });
 
+  for (const [how, hide, seen] of [
+    ['masks', 'mask', '*******'],
+    ['blocks', 'block', '" blocked"'],
+  ] as const)
+    it(`${how} the rest of an element the page ${how} between two slices, while the walk is inside it`, async () => {
+      const big = await browser.newPage();
+      try {
+        const rows = Array.from({ length: 600 }, (_, i) => `<li data-i="${i}">ROWTEXT <b>${i}</b></li>`).join('');
+        await big.setContent(`<!DOCTYPE html><html><body><div id="outer"><ul id="list">${rows}</ul></div><p id="tail">tail</p></body></html>`);
+        await big.evaluate((hide) => {
+          // Once the walk is inside the list (part of it sent), the page masks the element around it, in a task of its own.
+          const check = () => {
+            const t = (window as any).tandemTest;
+            if (t && t.stats().batches >= 2) {
+              (window as any).__maskedAt = t.stats().batches;
+              const el = document.getElementById('outer')!;
+              if (hide === 'mask') el.className = 'secret';
+              else el.setAttribute('data-tandem-block', '');
+            } else setTimeout(check, 0);
+          };
+          (window as any).__sliceMs = 0.05;
+          setTimeout(check, 0);
+        }, hide);
+        await big.addScriptTag({ content: harness });
+        await big.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0, undefined, { timeout: 60_000 });
+        await settle(big);
+        const { wire, at } = await big.evaluate(() => ({
+          wire: (window as any).tandemTest.wire() as string[],
+          at: (window as any).__maskedAt as number,
+        }));
+        expect(at, 'the page masked the list while the snapshot was being sent').toBeGreaterThan(0);
+        expect(wire.length, 'batches after the change').toBeGreaterThan(at);
+        // What went out before is the page as it was; everything after the change keeps the rows' text masked.
+        for (const batch of wire.slice(at)) expect(batch).not.toContain('ROWTEXT');
+        // Masked, the rows still arrived; blocked, the element went again as a box.
+        expect(wire.slice(at).join('')).toContain(seen);
+      } finally {
+        await big.close();
+      }
+    });
+
   it('refuses forged element names that would make a live script (the rule holds without the sandbox)', async () => {
     const scripts = await page.evaluate(() => {
       // What a forged capture could send: prefixed names whose local name is "script" or an animation.

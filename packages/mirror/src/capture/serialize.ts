@@ -239,6 +239,11 @@ export class Serializer {
     }
   }
 
+  /** Whether an element (or a shadow root's host) is blocked or its content masked as the page is now, ancestors read afresh. */
+  protectionNow(node: Node): 'blocked' | 'masked' | null {
+    return this.masker.protection(node.nodeType === 11 ? (node as ShadowRoot).host : (node as Element));
+  }
+
   masksValue(el: Element, masked: boolean): boolean {
     return this.masker.masksValue(el, masked);
   }

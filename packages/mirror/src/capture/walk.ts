@@ -105,9 +105,24 @@ export class Walk {
     return true;
   }
 
-  /** The page's tree changed since the walk started (records were taken between two slices): nodes may have moved. */
+  /**
+   * The page's tree changed since the last slice (there were records): nodes may have moved, and an element the walk
+   * is inside may have become masked or blocked (a class, an attribute, a move into such an element). Its children
+   * still to come are then masked as it is now, or not sent at all where it is blocked: what the page hides never goes
+   * out, even in the rest of a snapshot. The changes sent after the snapshot send such an element again as it is (and
+   * one unmasked meanwhile, which stays masked until then).
+   */
   pageChanged(): void {
     this.changed = true;
+    for (let k = 0; k < this.stack.length; k++) {
+      const frame = this.stack[k]!;
+      const now = this.serializer.protectionNow(frame.node);
+      if (now === 'blocked') {
+        this.stack.length = k; // it and everything below it: nothing more of them is walked
+        return;
+      }
+      if (now === 'masked') frame.masked = true;
+    }
   }
 
   /**
