@@ -292,6 +292,84 @@ describe('the decoder lets the page draw while a burst of frames is applied', ()
   });
 });
 
+/** A later slice of a sliced snapshot as capture sends it: rows added to the table's body; `end`: the last one. */
+function slice(i: number, end = false): DomEvent[] {
+  const rows = Array.from({ length: 20 }, (_, n): SerializedNode => ['tr', 0, ['td', 0, `Slice ${i} row ${n}`]]);
+  const events: DomEvent[] = [[EventType.Mutations, { a: rows.map((r, n) => [7, 0, 10_000 + i * 100 + n * 3, r]) }]];
+  if (end) events.push([EventType.SnapshotEnd]);
+  return events;
+}
+
+describe('the decoder holds the later slices of a snapshot until its end', () => {
+  /** Frames as the decoder delivers them, named, with 'tick' wherever the event loop turned (where a browser may draw) in between. */
+  function watched(): { order: string[]; decoder: FrameDecoder; stop: () => void } {
+    const order: string[] = [];
+    let ticking = true;
+    const tick = () => {
+      if (!ticking) return;
+      if (order.at(-1) !== 'tick') order.push('tick');
+      setTimeout(tick, 0);
+    };
+    tick();
+    const decoder = new FrameDecoder((events) => {
+      const [type, body] = events[0]!;
+      const name =
+        type === EventType.Snapshot ? 'snapshot' : type === EventType.Mutations && body && 'tx' in body && body.tx ? 'change' : 'slice';
+      order.push(events.some((e) => e[0] === EventType.SnapshotEnd) ? `${name}+end` : name);
+    }, vi.fn());
+    return { order, decoder, stop: () => (ticking = false) };
+  }
+
+  it('slices arriving one by one after the keyframe are applied together when the end comes, with no draw between them; changes after it as they come', async () => {
+    const { wire, encoder } = pair(inProcessCompressor());
+    encoder.push(snapshot(0), true);
+    for (let i = 1; i <= 5; i++) encoder.push(slice(i, i === 5), false);
+    encoder.push(change(1), false);
+    await settle();
+    const { order, decoder, stop } = watched();
+    // Each as its own message, the chain run dry in between: without holding, the page would be drawn after each.
+    for (const f of wire) {
+      decoder.push(f);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await settle();
+    stop();
+    const applied = order.filter((o) => o !== 'tick');
+    expect(applied).toEqual(['snapshot', 'slice', 'slice', 'slice', 'slice', 'slice+end', 'change']);
+    // The keyframe is drawn at once; then nothing is applied until the end came, and all the slices in one run.
+    const run = order.join(' ');
+    expect(run).toMatch(/^tick snapshot tick .*slice slice slice slice slice\+end/);
+    expect(run).toContain('slice slice slice slice slice+end');
+  });
+
+  it('a stream whose end does not come is applied after a while all the same, and frames after it as they come', async () => {
+    const { wire, encoder } = pair(inProcessCompressor());
+    encoder.push(snapshot(0), true);
+    for (let i = 1; i <= 3; i++) encoder.push(slice(i), false);
+    await settle();
+    const { order, decoder, stop } = watched();
+    const at: number[] = [];
+    const t0 = performance.now();
+    for (const f of wire) decoder.push(f);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(
+      order.filter((o) => o !== 'tick'),
+      'held',
+    ).toEqual(['snapshot']);
+    await vi.waitFor(() => expect(order.filter((o) => o === 'slice')).toHaveLength(3), { timeout: 3_000, interval: 10 });
+    at.push(performance.now() - t0);
+    // Released after HOLD_SLICES_MS (300 ms), not before.
+    expect(at[0]).toBeGreaterThanOrEqual(290);
+    // The stream is over: a later slice (an older SDK's change that only adds) is applied as it comes.
+    encoder.push(slice(9), false);
+    await settle();
+    decoder.push(wire.at(-1)!);
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(order.filter((o) => o === 'slice')).toHaveLength(4);
+    stop();
+  });
+});
+
 describe('the decoder resyncs, never sticks or crashes', () => {
   async function stream() {
     const { wire, encoder } = pair(inProcessCompressor());

@@ -5,7 +5,7 @@
  * that does not inflate or parse, drops everything until the next keyframe and
  * asks for one, so the agent never sees a silently wrong page.
  */
-import { FrameFlag, Unpacker, framePayload, readFrameHeader, type DomEvent } from '@tandem/protocol';
+import { EventType, FrameFlag, Unpacker, framePayload, readFrameHeader, type DomEvent } from '@tandem/protocol';
 import { StreamInflate, gunzip } from './inflate.js';
 
 /** Longest run of queued frames applied without letting the browser draw (a snapshot's slices arrive in bursts). */
@@ -17,6 +17,14 @@ const DRAW_EVERY_MS = 50;
  * takes at most a third of a burst.
  */
 const DRAW_COST_FACTOR = 2;
+/**
+ * The slices of a snapshot after its first (the keyframe, drawn at once: the top of the page) are held, parsed,
+ * until the snapshot's end has come, then applied in one go: drawn after every slice, as the browser does whenever the
+ * chain runs dry between two messages, the growing page was styled and laid out again each time (about half the
+ * agent's time to the complete 1.6 MB bench page). Held no longer than this, so a stream that stalls (a visitor's tab
+ * in the background) or never says its end (an older SDK) still shows.
+ */
+const HOLD_SLICES_MS = 300;
 
 export class FrameDecoder {
   private expected: number | null = null;
@@ -35,6 +43,10 @@ export class FrameDecoder {
   private drawCost = 0;
   /** Since when the chain has applied frames without letting the browser draw (performance.now()). */
   private busySince = 0;
+  /** After a keyframe without the snapshot's end: its later slices are held (HOLD_SLICES_MS) until the end comes. */
+  private streaming = false;
+  private held: DomEvent[][] = [];
+  private heldTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly deliver: (events: DomEvent[]) => void,
@@ -80,7 +92,7 @@ export class FrameDecoder {
       .then(async () => {
         const parsed: unknown = JSON.parse(await text);
         const events = unpacker ? unpacker.unpack(parsed) : (parsed as DomEvent[]);
-        if (generation !== this.broken) this.deliver(events);
+        if (generation !== this.broken && !this.hold(events, keyframe, generation)) this.deliver(events);
         // The keyframe holds the top of the page: let the browser draw it before the rest of the
         // snapshot, already arrived behind it, is applied (the first screenful shows at once). Frames
         // queued behind each other are applied in one go, which drew nothing of a large snapshot for
@@ -105,11 +117,59 @@ export class FrameDecoder {
       });
   }
 
+  /**
+   * Whether `events` are held as a slice of the snapshot being streamed (see HOLD_SLICES_MS); on the snapshot's end,
+   * or anything that is not a slice, the held slices are applied first.
+   */
+  private hold(events: DomEvent[], keyframe: boolean, generation: number): boolean {
+    if (keyframe) {
+      this.drop();
+      this.streaming = !ends(events);
+      return false;
+    }
+    if (!this.streaming) return false;
+    if (isSlice(events) && !ends(events)) {
+      if (!this.held.length) {
+        // Applied through the chain, after what is queued in it already.
+        this.heldTimer = setTimeout(() => {
+          this.chain = this.chain.then(() => {
+            if (generation === this.generation && generation !== this.broken) this.release();
+          });
+        }, HOLD_SLICES_MS);
+      }
+      this.held.push(events);
+      return true;
+    }
+    this.release();
+    return false;
+  }
+
+  /** Applies the held slices, in order, and ends the stream: frames from here on are applied as they come. */
+  private release(): void {
+    const held = this.held;
+    this.drop();
+    for (const events of held) this.deliver(events);
+  }
+
+  private drop(): void {
+    clearTimeout(this.heldTimer);
+    this.held = [];
+    this.streaming = false;
+  }
+
   private resync(): void {
     this.expected = null;
     this.inflate = null;
     this.requestResync();
   }
+}
+
+/** The snapshot's end is in these events (capture sends it with the last slice, or in the keyframe of a page done in one). */
+const ends = (events: DomEvent[]) => events.some((e) => e[0] === EventType.SnapshotEnd);
+
+/** A slice of a snapshot: subtrees added (and nodes met twice taken out), nothing else. */
+function isSlice(events: DomEvent[]): boolean {
+  return events.every((e) => e[0] === EventType.SnapshotEnd || (e[0] === EventType.Mutations && !e[1].at?.length && !e[1].tx?.length));
 }
 
 const hidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
