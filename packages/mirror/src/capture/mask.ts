@@ -111,9 +111,8 @@ export class Masker {
   }
 
   /** Is this field's value masked (masked content, or a field that always is)? */
-  /** `tag`: the element's local name, where the caller has read it already. */
-  masksValue(el: Element, contentMasked: boolean, tag?: string): boolean {
-    return contentMasked || isAlwaysMaskedField(el, tag);
+  masksValue(el: Element, contentMasked: boolean): boolean {
+    return contentMasked || isAlwaysMaskedField(el);
   }
 
   maskAttr(name: string, value: string): string {
@@ -126,8 +125,8 @@ export class Masker {
 }
 
 /** Fields whose value never travels, whatever the rules: passwords and hidden inputs (tokens live there). */
-export function isAlwaysMaskedField(el: Element, tag = el.localName): boolean {
-  if (tag !== 'input') return false;
+export function isAlwaysMaskedField(el: Element): boolean {
+  if (el.localName !== 'input') return false;
   const type = (el as HTMLInputElement).type;
   return type === 'password' || type === 'hidden';
 }

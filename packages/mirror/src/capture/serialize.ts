@@ -85,7 +85,7 @@ export class Serializer {
 
   constructor(
     private readonly ids: NodeIds,
-    private readonly masker: Masker,
+    readonly masker: Masker,
     private readonly hooks: SerializeHooks,
   ) {}
 
@@ -98,12 +98,6 @@ export class Serializer {
   }
 
   text(node: CharacterData, masked: boolean): string {
-    return masked ? maskText(node.data) : node.data;
-  }
-
-  /** A text (or CDATA) node, numbered: its serialized form is its text. */
-  textNode(node: CharacterData, masked: boolean): string {
-    this.ids.assign(node);
     return masked ? maskText(node.data) : node.data;
   }
 
@@ -124,7 +118,8 @@ export class Serializer {
     switch (node.nodeType) {
       case 3: // text
       case 4: // CDATA
-        return { value: this.textNode(node as Text, masked), masked };
+        this.ids.assign(node);
+        return { value: this.text(node as Text, masked), masked };
       case 8: // comment
         this.ids.assign(node);
         return { value: ['#', (node as Comment).data], masked };
@@ -177,17 +172,18 @@ export class Serializer {
       this.sentMasked.delete(el);
       this.sentBlocked.delete(el);
     }
-    const value: SerializedElement = [tag, this.finishAttrs(el, tag, attrs, masked) ?? 0];
+    const value: SerializedElement = [tag, this.finishAttrs(el, attrs, masked) ?? 0];
     if (tag === 'iframe' || tag === 'frame') return { value, masked, frame: el as HTMLIFrameElement };
     return { value, masked, children: mirrorsChildren(el) ? el : null, shadow: el.shadowRoot };
   }
 
   /** Masks what must be masked among the attributes read, and adds the element's properties. */
-  private finishAttrs(el: Element, tag: string, attrs: Attrs | null, masked: boolean): Attrs | null {
+  private finishAttrs(el: Element, attrs: Attrs | null, masked: boolean): Attrs | null {
+    const tag = el.localName;
     if (tag === 'script') return null; // never needed to render, and may carry secrets inline
-    const maskValues = this.masker.masksValue(el, masked, tag);
+    const maskValues = this.masker.masksValue(el, masked);
     if (maskValues && attrs) for (const name of Object.keys(attrs)) attrs[name] = this.masker.maskAttr(name, attrs[name]!);
-    const props = this.props(el, maskValues, attrs, tag);
+    const props = this.props(el, maskValues, attrs);
     return props ? Object.assign(attrs ?? {}, props) : attrs;
   }
 
@@ -195,8 +191,8 @@ export class Serializer {
    * State that lives in properties, not attributes: form values, CSSOM, pixels,
    * play state. `attrs` are the element's attributes when the caller has read them.
    */
-  props(el: Element, maskValues: boolean, attrs?: Attrs | null, tag = el.localName): Attrs | null {
-    switch (tag) {
+  props(el: Element, maskValues: boolean, attrs?: Attrs | null): Attrs | null {
+    switch (el.localName) {
       case 'input':
       case 'textarea':
       case 'select': {
@@ -206,7 +202,7 @@ export class Serializer {
           if (field.indeterminate) state[PROP.indeterminate] = '1';
           return state;
         }
-        if (tag === 'select') return null; // its options carry the selection
+        if (el.localName === 'select') return null; // its options carry the selection
         return { [PROP.value]: maskValues ? maskText(field.value) : field.value };
       }
       case 'option':
@@ -232,16 +228,11 @@ export class Serializer {
       case 'frame':
         return foreignFrame(el as HTMLIFrameElement);
       default: {
-        if (attrs !== undefined && !maskValues && RELAYED.has(tag)) this.hooks.resource?.(el);
+        if (attrs !== undefined && !maskValues && RELAYED.has(el.localName)) this.hooks.resource?.(el);
         const popover = attrs === undefined ? el.hasAttribute('popover') : attrs !== null && 'popover' in attrs;
         return popover ? { [PROP.popover]: matches(el, ':popover-open') ? '1' : '' } : null;
       }
     }
-  }
-
-  /** Whether an element (or a shadow root's host) is blocked or its content masked as the page is now, ancestors read afresh. */
-  protectionNow(node: Node): 'blocked' | 'masked' | null {
-    return this.masker.protection(node.nodeType === 11 ? (node as ShadowRoot).host : (node as Element));
   }
 
   masksValue(el: Element, masked: boolean): boolean {

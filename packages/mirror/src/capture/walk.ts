@@ -41,11 +41,6 @@ export class Walk {
   private stale: number[] = [];
   /** Ids from here on were given by this walk. */
   private readonly firstId: number;
-  /**
-   * The page changed between two slices (see pageChanged). Until it does, no
-   * node can have moved: the checks for moved nodes, a lookup per node, are skipped.
-   */
-  private changed = false;
 
   constructor(
     private readonly serializer: Serializer,
@@ -106,23 +101,22 @@ export class Walk {
   }
 
   /**
-   * The page's tree changed since the last slice (there were records): nodes may have moved, and an element the walk
-   * is inside may have become masked or blocked (a class, an attribute, a move into such an element). Its children
+   * The page's tree changed since the last slice (there were records): an element the walk is inside may have become
+   * masked or blocked (a class, an attribute, a move into such an element). Its children
    * still to come are then masked as it is now, or not sent at all where it is blocked: what the page hides never goes
    * out, even in the rest of a snapshot. The changes sent after the snapshot send such an element again as it is (and
    * one unmasked meanwhile, which stays masked until then).
    */
   pageChanged(): void {
-    this.changed = true;
-    for (let k = 0; k < this.stack.length; k++) {
-      const frame = this.stack[k]!;
-      const now = this.serializer.protectionNow(frame.node);
-      if (now === 'blocked') {
-        this.stack.length = k; // it and everything below it: nothing more of them is walked
-        return;
-      }
-      if (now === 'masked') frame.masked = true;
-    }
+    const blocked = this.stack.findIndex((frame) => {
+      // As the page is now, ancestors read afresh (a shadow root's: its host's).
+      const node = frame.node;
+      const now = this.serializer.masker.protection(node.nodeType === 11 ? (node as ShadowRoot).host : (node as Element));
+      if (now) frame.masked = true;
+      return now === 'blocked';
+    });
+    // A blocked one, and everything below it: nothing more of them is walked.
+    if (blocked >= 0) this.stack.length = blocked;
   }
 
   /**
@@ -140,19 +134,9 @@ export class Walk {
   }
 
   private child(frame: Frame, node: Node): void {
-    if (this.changed) {
-      const previous = this.ids.get(node);
-      if (previous !== undefined && previous >= this.firstId) this.stale.push(previous);
-    }
+    const previous = this.ids.get(node);
+    if (previous !== undefined && previous >= this.firstId) this.stale.push(previous);
     const firstId = this.ids.peek();
-    const type = node.nodeType;
-    if (type === 3 || type === 4) {
-      // Most nodes of a page: a text needs no shell, and has nothing to descend into.
-      const text = this.serializer.textNode(node as CharacterData, frame.masked);
-      if (frame.sent) this.adds.push([frame.id, 0, firstId, text]);
-      else frame.out.push(text);
-      return;
-    }
     const shell = this.serializer.shell(node, frame.masked);
     if (!shell) return;
     if (frame.sent) this.adds.push([frame.id, 0, firstId, shell.value]);
@@ -185,7 +169,7 @@ export class Walk {
   private nextChild(frame: Frame): Node | null {
     const { node, last } = frame;
     if (last === null) return node.firstChild;
-    if (!this.changed || last.parentNode === node) return last.nextSibling;
+    if (last.parentNode === node) return last.nextSibling;
     // The last child we serialized has been moved away since: go on after the
     // last child of ours still there. Nodes inserted before it are additions.
     let after: Node | null = null;
