@@ -21,8 +21,9 @@ const DRAW_COST_FACTOR = 2;
  * The slices of a snapshot after its first (the keyframe, drawn at once: the top of the page) are held, parsed,
  * until the snapshot's end has come, then applied in one go: drawn after every slice, as the browser does whenever the
  * chain runs dry between two messages, the growing page was styled and laid out again each time (about half the
- * agent's time to the complete 1.6 MB bench page). Held no longer than this, so a stream that stalls (a visitor's tab
- * in the background) or never says its end (an older SDK) still shows.
+ * agent's time to the complete 1.6 MB bench page). Held no longer than this: a long stream, or one that stalls (a
+ * visitor's tab in the background), is drawn once per this while, and one that never says its end (an older SDK)
+ * shows all the same; its hold ends at the first frame that is not a slice.
  */
 const HOLD_SLICES_MS = 300;
 
@@ -133,7 +134,8 @@ export class FrameDecoder {
         // Applied through the chain, after what is queued in it already.
         this.heldTimer = setTimeout(() => {
           this.chain = this.chain.then(() => {
-            if (generation === this.generation && generation !== this.broken) this.release();
+            // A long stream goes on being held: drawn once per HOLD_SLICES_MS, not after every slice.
+            if (generation === this.generation && generation !== this.broken) this.release(true);
           });
         }, HOLD_SLICES_MS);
       }
@@ -144,10 +146,11 @@ export class FrameDecoder {
     return false;
   }
 
-  /** Applies the held slices, in order, and ends the stream: frames from here on are applied as they come. */
-  private release(): void {
+  /** Applies the held slices, in order; unless `more` (a stream still going on), frames from here on are applied as they come. */
+  private release(more = false): void {
     const held = this.held;
     this.drop();
+    this.streaming = more;
     for (const events of held) this.deliver(events);
   }
 
