@@ -191,21 +191,29 @@ describe('frames with the worker’s stream context', () => {
   });
 });
 
+/**
+ * A ticker (a task that queues itself again) stands for the browser's drawing, which Node does not have: it runs only
+ * when the decoder's chain yields to the event loop, and notes 'tick' in `order` there. Returns its stop.
+ */
+function ticker(order: string[]): () => void {
+  let ticking = true;
+  const tick = () => {
+    if (!ticking) return;
+    if (order.at(-1) !== 'tick') order.push('tick');
+    setTimeout(tick, 0);
+  };
+  tick();
+  return () => (ticking = false);
+}
+
 describe('the decoder lets the page draw while a burst of frames is applied', () => {
   it('frames queued behind each other: after about 50 ms of applying them, it yields before the next; one at a time, it never waits', async () => {
     const { wire, encoder } = pair(inProcessCompressor());
     encoder.push(snapshot(0), true);
     for (let i = 1; i <= 12; i++) encoder.push(change(i), false);
     await settle();
-    // Each frame takes the agent's page 20 ms to apply. A ticker (a task that queues itself again) stands for
-    // the browser's drawing, which Node does not have: it runs only when the chain yields to the event loop.
+    // Each frame takes the agent's page 20 ms to apply.
     const order: string[] = [];
-    let ticking = true;
-    const tick = () => {
-      if (!ticking) return;
-      if (order.at(-1) !== 'tick') order.push('tick');
-      setTimeout(tick, 0);
-    };
     // When each frame's application started and ended: the gaps between them bound what each draw cost.
     const spans: [number, number][] = [];
     const decoder = new FrameDecoder((events) => {
@@ -216,10 +224,10 @@ describe('the decoder lets the page draw while a burst of frames is applied', ()
       spans.push([start, performance.now()]);
     }, vi.fn());
     wire.forEach((f) => decoder.push(f));
-    tick();
+    const stopTicking = ticker(order);
     await settle();
     await settle();
-    ticking = false;
+    stopTicking();
     expect(order.filter((o) => o !== 'tick')).toHaveLength(13);
     // The keyframe is drawn before anything after it ...
     expect(order.indexOf('tick')).toBeLessThan(order.indexOf('change'));
@@ -304,20 +312,14 @@ describe('the decoder holds the later slices of a snapshot until its end', () =>
   /** Frames as the decoder delivers them, named, with 'tick' wherever the event loop turned (where a browser may draw) in between. */
   function watched(): { order: string[]; decoder: FrameDecoder; stop: () => void } {
     const order: string[] = [];
-    let ticking = true;
-    const tick = () => {
-      if (!ticking) return;
-      if (order.at(-1) !== 'tick') order.push('tick');
-      setTimeout(tick, 0);
-    };
-    tick();
+    const stop = ticker(order);
     const decoder = new FrameDecoder((events) => {
       const [type, body] = events[0]!;
       const name =
         type === EventType.Snapshot ? 'snapshot' : type === EventType.Mutations && body && 'tx' in body && body.tx ? 'change' : 'slice';
       order.push(events.some((e) => e[0] === EventType.SnapshotEnd) ? `${name}+end` : name);
     }, vi.fn());
-    return { order, decoder, stop: () => (ticking = false) };
+    return { order, decoder, stop };
   }
 
   it('slices arriving one by one after the keyframe are applied together when the end comes, with no draw between them; changes after it as they come', async () => {
