@@ -377,6 +377,32 @@ describe('the decoder holds the later slices of a snapshot until its end', () =>
     expect(order.filter((o) => o !== 'tick').slice(-2)).toEqual(['change', 'slice']);
     stop();
   });
+  it('a held slice that cannot be applied when released resyncs once; the next keyframe and what follows it apply', async () => {
+    const { wire, encoder } = pair(inProcessCompressor());
+    encoder.push(snapshot(0), true);
+    encoder.push(slice(1), false);
+    encoder.push(slice(2), false);
+    encoder.push(snapshot(1), true);
+    encoder.push(change(1), false);
+    await settle();
+    const applied: string[] = [];
+    const resyncs = vi.fn();
+    const decoder = new FrameDecoder((events) => {
+      const first = events[0]!;
+      if (first[0] === EventType.Snapshot) return void applied.push('snapshot');
+      if (first[0] !== EventType.Mutations) return;
+      if (first[1].a?.[0]?.[2] === 10_200) throw new Error('a slice the page cannot take');
+      applied.push(first[1].tx ? 'change' : 'slice');
+    }, resyncs);
+    for (const f of wire.slice(0, 3)) decoder.push(f);
+    await vi.waitFor(() => expect(resyncs).toHaveBeenCalledTimes(1), { timeout: 3_000, interval: 10 });
+    expect(applied).toEqual(['snapshot', 'slice']);
+    decoder.push(wire[3]!);
+    decoder.push(wire[4]!);
+    await settle();
+    expect(applied).toEqual(['snapshot', 'slice', 'snapshot', 'change']);
+    expect(resyncs).toHaveBeenCalledTimes(1);
+  });
 });
 
 describe('the decoder resyncs, never sticks or crashes', () => {

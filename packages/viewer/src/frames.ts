@@ -108,14 +108,17 @@ export class FrameDecoder {
         }
       })
       .finally(() => this.queued--)
-      .catch((err: unknown) => {
-        if (generation === this.broken) return;
-        console.error('Tandem viewer: a frame could not be applied', err);
-        // Frames after this one, already in the chain, would build on what it lacked: they are skipped up to the
-        // next keyframe. If that keyframe is in already, no resync is needed.
-        this.broken = generation;
-        if (generation === this.generation) this.resync();
-      });
+      .catch((err: unknown) => this.failed(generation, err));
+  }
+
+  /** A frame of `generation` could not be applied. */
+  private failed(generation: number, err: unknown): void {
+    if (generation === this.broken) return;
+    console.error('Tandem viewer: a frame could not be applied', err);
+    // Frames after this one, already in the chain, would build on what it lacked: they are skipped up to the
+    // next keyframe. If that keyframe is in already, no resync is needed.
+    this.broken = generation;
+    if (generation === this.generation) this.resync();
   }
 
   /**
@@ -133,10 +136,13 @@ export class FrameDecoder {
       if (!this.held.length) {
         // Applied through the chain, after what is queued in it already.
         this.heldTimer = setTimeout(() => {
-          this.chain = this.chain.then(() => {
-            // A long stream goes on being held: drawn once per HOLD_SLICES_MS, not after every slice.
-            if (generation === this.generation && generation !== this.broken) this.release(true);
-          });
+          this.chain = this.chain
+            .then(() => {
+              // A long stream goes on being held: drawn once per HOLD_SLICES_MS, not after every slice.
+              if (generation === this.generation && generation !== this.broken) this.release(true);
+            })
+            // Caught here: a rejected chain would skip the next frame's step and blame it.
+            .catch((err: unknown) => this.failed(generation, err));
         }, HOLD_SLICES_MS);
       }
       this.held.push(events);
