@@ -317,7 +317,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     for (const r of observer.takeRecords()) records.push([r, ids.peek()]);
     // Records come through the observer's callback too, when the page changed in a task of its own since the last
     // slice: counted, not taken. Either way, new or changed elements may match masking rules the prepared sets do not
-    // know (a masked value would go out as it is), and nodes may have moved.
+    // know (a masked value would go out as it is), and an element the walk is inside may have been masked or blocked.
     if (records.length !== recordsAtSlice) {
       masker.refresh();
       walking.pageChanged();
