@@ -93,7 +93,9 @@ export class FrameDecoder {
       .then(async () => {
         const parsed: unknown = JSON.parse(await text);
         const events = unpacker ? unpacker.unpack(parsed) : (parsed as DomEvent[]);
-        if (generation !== this.broken && !this.hold(events, keyframe, generation)) this.deliver(events);
+        // Held or skipped, a frame changes nothing on the page: there is nothing to let the browser draw after it.
+        if (generation === this.broken || this.hold(events, keyframe, generation)) return;
+        this.deliver(events);
         // The keyframe holds the top of the page: let the browser draw it before the rest of the
         // snapshot, already arrived behind it, is applied (the first screenful shows at once). Frames
         // queued behind each other are applied in one go, which drew nothing of a large snapshot for
