@@ -21,7 +21,7 @@ module.exports = {
           '^packages/(server|viewer|console)/',
           '^packages/mirror/src/rebuild/',
           '^@tandem/(server|viewer|console)(/|$)',
-          '^@tandem/mirror/rebuild$',
+          '^@tandem/mirror/(rebuild|warm)$',
         ],
       },
     },

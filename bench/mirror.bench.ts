@@ -4,7 +4,7 @@
  *
  *   npm run bench:mirror -- [--runs 5] [--e2e-runs 3] [--seed 1] [--bytes 1600000] [--churn-seconds 10]
  *                           [--inpage-churn-seconds 3] [--page generated|booking] [--only e2e|inpage] [--verbose]
- *                           [--trace-visitor [trace.json]] [--trace-agent [trace.json]] [--trace-agent-kind native|srcdoc|tandem|rrweb]
+ *                           [--trace-visitor [trace.json]] [--trace-agent [trace.json]] [--trace-agent-kind native|srcdoc|tandem|cold|rrweb]
  *                           [--save-payloads dir]
  */
 import { execFileSync } from 'node:child_process';
@@ -62,10 +62,10 @@ const ONLY = arg('page');
 const VERBOSE = process.argv.includes('--verbose');
 /** --trace-agent [file.json]: where the in-page Tandem agent view of the first run goes (bench/e2e/trace.ts). */
 const TRACE_AGENT = process.argv.includes('--trace-agent') ? (arg('trace-agent')?.endsWith('.json') ? arg('trace-agent') : '') : undefined;
-/** --trace-agent-kind native|srcdoc|tandem|rrweb: which agent view --trace-agent records (default tandem), to set one against another. */
+/** --trace-agent-kind native|srcdoc|tandem|cold|rrweb: which agent view --trace-agent records (default tandem), to set one against another. */
 const TRACE_AGENT_KIND = arg('trace-agent-kind') ?? 'tandem';
-if (!['native', 'srcdoc', 'tandem', 'rrweb'].includes(TRACE_AGENT_KIND))
-  throw new Error('--trace-agent-kind must be native, srcdoc, tandem or rrweb');
+if (!['native', 'srcdoc', 'tandem', 'cold', 'rrweb'].includes(TRACE_AGENT_KIND))
+  throw new Error('--trace-agent-kind must be native, srcdoc, tandem, cold or rrweb');
 let agentTraced = false;
 /** --save-payloads dir: the first run's agent payloads (Tandem's and rrweb's messages, the baseline HTML) as files, for experiments on the agent view alone. */
 const SAVE_PAYLOADS = arg('save-payloads');
@@ -162,7 +162,8 @@ async function bundleSource(contents: string): Promise<string> {
 
 type Recorder = 'tandem' | 'rrweb';
 type VisitorKind = 'none' | Recorder;
-type AgentKind = 'native' | 'srcdoc' | Recorder;
+/** `cold`: Tandem's rebuild without the warm-up the console does when it opens (`tandem` has it). */
+type AgentKind = 'native' | 'srcdoc' | 'cold' | Recorder;
 
 /** What the harness pages put on window (harness/visitor.ts, harness/agent.ts), as page.evaluate reaches it. */
 interface BenchWindow {
@@ -173,7 +174,7 @@ interface BenchWindow {
     stop(): void;
   };
   __payload: string[];
-  __agent: { run(): Promise<AgentResult> };
+  __agent: { run(): Promise<AgentResult>; prepare(): Promise<void> };
 }
 
 interface Bundles {
@@ -297,6 +298,9 @@ async function visitorRun(
   }
 }
 
+/** How long the prepared agent page waits after its warm-up before the payload comes (the console's is idle then). */
+const PREPARED_WAIT_MS = 300;
+
 async function agentRun(ctx: BrowserContext, origin: string, kind: AgentKind, payload: string[], bundles: Bundles): Promise<AgentResult> {
   const step = stepTimer(`agent ${kind}`);
   const page: Page = await ctx.newPage();
@@ -305,6 +309,15 @@ async function agentRun(ctx: BrowserContext, origin: string, kind: AgentKind, pa
     page.setDefaultTimeout(30_000);
     await page.goto(`${origin}/__bench/agent.html`, { waitUntil: 'load', timeout: 30_000 });
     await page.addScriptTag({ content: bundles.agent[kind] });
+    if (kind === 'tandem') {
+      // As the console when it opens (viewer's prepareViewer), some time before the agent joins a session.
+      await within(
+        30_000,
+        'agent warm-up',
+        page.evaluate(() => (window as unknown as BenchWindow).__agent.prepare()),
+      );
+      await page.waitForTimeout(PREPARED_WAIT_MS);
+    }
     step('load');
     await within(
       30_000,
@@ -353,7 +366,7 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
     load: '',
     elements: 0,
     visitor: { none: [], tandem: [], rrweb: [] },
-    agent: { native: [], srcdoc: [], tandem: [], rrweb: [] },
+    agent: { native: [], srcdoc: [], tandem: [], cold: [], rrweb: [] },
   };
   for (let run = 0; run < RUNS; run++) {
     const started = Date.now();
@@ -384,8 +397,8 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
     }
     const agentCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     try {
-      for (const kind of rotate<AgentKind>(['native', 'srcdoc', 'tandem', 'rrweb'], run)) {
-        const payload = kind === 'native' || kind === 'srcdoc' ? [spec.baselineHtml] : payloads[kind]!;
+      for (const kind of rotate<AgentKind>(['native', 'srcdoc', 'tandem', 'cold', 'rrweb'], run)) {
+        const payload = kind === 'native' || kind === 'srcdoc' ? [spec.baselineHtml] : payloads[kind === 'cold' ? 'tandem' : kind]!;
         results.agent[kind].push(await agentRun(agentCtx, origin, kind, payload, bundles));
       }
     } finally {
@@ -516,6 +529,14 @@ function report(r: PageResults): void {
     ],
     ['  agent view / native', fmtX(tAgent / nativeMs), fmtX(rAgent / nativeMs), '', '(info; target in the targets table)', ''],
     [
+      '  Tandem cold: without the warm-up the console does when it opens (ms)',
+      `${fmtMs(agent('cold', (a) => a.laidOutMs))} = ${fmtX(agent('cold', (a) => a.laidOutMs) / nativeMs)}`,
+      '',
+      '',
+      '(info: a viewer that connects at once, as the watch page)',
+      '',
+    ],
+    [
       `  to the next frame (ms); native ${fmtMs(nativeFrame)}`,
       `${fmtMs(tFrame)} = ${fmtX(tFrame / nativeFrame)}`,
       `${fmtMs(rFrame)} = ${fmtX(rFrame / nativeFrame)}`,
@@ -569,13 +590,15 @@ function report(r: PageResults): void {
     const a = r.agent[k].at(-1)!;
     return `${k === 'native' ? 'write' : k} ${fmtInt(a.elements)} elements, body ${fmtInt(a.height)} px${a.sheetsPending ? `, ${a.sheetsPending} stylesheet(s) never loaded` : ''}`;
   };
-  console.log(`rendered on the agent side (last run): ${check('native')}; ${check('srcdoc')}; ${check('tandem')}; ${check('rrweb')}`);
+  console.log(
+    `rendered on the agent side (last run): ${check('native')}; ${check('srcdoc')}; ${check('tandem')}; ${check('cold')}; ${check('rrweb')}`,
+  );
   const phases = (k: AgentKind) => {
     const p = (f: (a: AgentResult) => number) => fmtMs(agent(k, f));
     return `${k} ${p((a) => a.phases.build)} build + ${p((a) => a.phases.sheets)} stylesheets + ${p((a) => a.phases.layout)} layout + ${p((a) => a.phases.frame)} frame`;
   };
   console.log(
-    `agent view phases (medians, ms): ${phases('native').replace('native', 'write')}; ${phases('srcdoc')}; ${phases('tandem')}; ${phases('rrweb')}`,
+    `agent view phases (medians, ms): ${phases('native').replace('native', 'write')}; ${phases('srcdoc')}; ${phases('tandem')}; ${phases('cold')}; ${phases('rrweb')}`,
   );
   if (r.spec.key !== 'generated')
     console.log('(DESIGN.md sets the snapshot, bytes and agent-view targets for the 1.6 MB page; they are marked here for reference.)');
@@ -590,6 +613,12 @@ function inPageFigures(r: PageResults | undefined): InPageFigures | undefined {
   return {
     agentVsNative: ratio((a) => a.laidOutMs),
     agentVsNativeFrame: ratio((a) => a.ms),
+    agentVsNativeCold:
+      agent('cold', (a) => a.laidOutMs) /
+      Math.min(
+        agent('native', (a) => a.laidOutMs),
+        agent('srcdoc', (a) => a.laidOutMs),
+      ),
     rawRatio: snap('rrweb', (s) => s.raw) / snap('tandem', (s) => s.raw),
     gzip: snap('tandem', (s) => s.gzip),
     load: r.load,
@@ -646,7 +675,7 @@ async function main(): Promise<void> {
     );
     const bundles: Bundles = {
       visitor: { none: vNone, tandem: vTandem, rrweb: vRrweb },
-      agent: { native: aNative, srcdoc: aSrcdoc, tandem: aTandem, rrweb: aRrweb },
+      agent: { native: aNative, srcdoc: aSrcdoc, tandem: aTandem, cold: aTandem, rrweb: aRrweb },
     };
 
     const generated = generatePage({ seed: SEED, targetBytes: TARGET_BYTES });

@@ -61,8 +61,13 @@ async function stylesheets(doc: Document): Promise<number> {
   return pending;
 }
 
-export function install(render: Render): void {
+/**
+ * `prepare`: what the agent's page does before any snapshot comes (the console readies the rebuild when it opens:
+ * viewer's prepareViewer); the bench calls it, then waits, before the payload is there.
+ */
+export function install(render: Render, prepare?: () => Promise<void>): void {
   (window as unknown as { __agent: unknown }).__agent = {
+    prepare: () => prepare?.(),
     async run(): Promise<AgentResult> {
       const payload = (window as unknown as { __payload: string[] }).__payload;
       const stage = document.getElementById('stage')!;

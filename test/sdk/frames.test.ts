@@ -309,16 +309,23 @@ function slice(i: number, end = false): DomEvent[] {
 }
 
 describe('the decoder holds the later slices of a snapshot until its end', () => {
-  /** Frames as the decoder delivers them, named, with 'tick' wherever the event loop turned (where a browser may draw) in between. */
-  function watched(): { order: string[]; decoder: FrameDecoder; stop: () => void } {
+  /**
+   * Frames as the decoder delivers them, named, with 'tick' wherever the event loop turned (where a browser may draw)
+   * in between. `filled`: what the viewer says of the mirror's height (a whole screen of the page, by default).
+   */
+  function watched(filled?: () => boolean): { order: string[]; decoder: FrameDecoder; stop: () => void } {
     const order: string[] = [];
     const stop = ticker(order);
-    const decoder = new FrameDecoder((events) => {
-      const [type, body] = events[0]!;
-      const name =
-        type === EventType.Snapshot ? 'snapshot' : type === EventType.Mutations && body && 'tx' in body && body.tx ? 'change' : 'slice';
-      order.push(events.some((e) => e[0] === EventType.SnapshotEnd) ? `${name}+end` : name);
-    }, vi.fn());
+    const decoder = new FrameDecoder(
+      (events) => {
+        const [type, body] = events[0]!;
+        const name =
+          type === EventType.Snapshot ? 'snapshot' : type === EventType.Mutations && body && 'tx' in body && body.tx ? 'change' : 'slice';
+        order.push(events.some((e) => e[0] === EventType.SnapshotEnd) ? `${name}+end` : name);
+      },
+      vi.fn(),
+      filled,
+    );
     return { order, decoder, stop };
   }
 
@@ -342,6 +349,28 @@ describe('the decoder holds the later slices of a snapshot until its end', () =>
     const run = order.join(' ');
     expect(run).toMatch(/^tick snapshot tick .*slice slice slice slice slice\+end/);
     expect(run).toContain('slice slice slice slice slice+end');
+  });
+
+  it('while the mirror is shorter than the visitor’s window, slices are applied and drawn as they come; held from the one that fills it', async () => {
+    const { wire, encoder } = pair(inProcessCompressor());
+    encoder.push(snapshot(0), true);
+    for (let i = 1; i <= 5; i++) encoder.push(slice(i, i === 5), false);
+    await settle();
+    // The keyframe and the first two slices leave the mirror short of a screen: a slow visitor's first slice held little.
+    let applied = 0;
+    const { order, decoder, stop } = watched(() => applied >= 3);
+    for (const f of wire) {
+      decoder.push(f);
+      await new Promise((r) => setTimeout(r, 20));
+      applied = order.filter((o) => o !== 'tick').length;
+    }
+    await settle();
+    stop();
+    expect(order.filter((o) => o !== 'tick')).toEqual(['snapshot', 'slice', 'slice', 'slice', 'slice', 'slice+end']);
+    // Each of the first two slices is drawn before the next frame; the rest, held, come in one run with the end.
+    const run = order.join(' ');
+    expect(run).toMatch(/^tick snapshot tick slice tick slice tick .*slice slice slice\+end/);
+    expect(run).toContain('slice slice slice+end');
   });
 
   it('a stream whose end does not come is applied after a while all the same, the next slices held again; a change ends the hold', async () => {

@@ -12,6 +12,7 @@ import { Agents } from './agents.js';
 import { Webhooks } from './webhooks.js';
 import { Keys } from './keys.js';
 import { Nav, useScreen } from './nav.js';
+import { prepareViewer } from '@tandem/viewer';
 
 function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -21,6 +22,12 @@ function App() {
   useEffect(() => {
     api.me().then(setMe, () => setMe(null));
   }, []);
+
+  // Signed in, the agent will open sessions: the viewer readies its rebuild meanwhile, in idle moments, so a large
+  // page is built sooner when it comes (see mirror's warm.ts).
+  useEffect(() => {
+    if (me) void prepareViewer();
+  }, [me]);
 
   // A colleague's link (#/join/123456): read once, when the console opens, and only filled in the code box.
   // Joining takes the agent's click: a link (or a page that keeps changing this tab's address) never

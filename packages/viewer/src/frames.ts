@@ -23,7 +23,9 @@ const DRAW_COST_FACTOR = 2;
  * chain runs dry between two messages, the growing page was styled and laid out again each time (about half the
  * agent's time to the complete 1.6 MB bench page). Held no longer than this: a long stream, or one that stalls (a
  * visitor's tab in the background), is drawn once per this while, and one that never says its end (an older SDK)
- * shows all the same; its hold ends at the first frame that is not a slice.
+ * shows all the same; its hold ends at the first frame that is not a slice. Nor is anything held while the mirror is
+ * shorter than the visitor's window (`filled`): a keyframe that does not fill the first screen (a slow or busy
+ * visitor's first slice holds less of the page) is followed by the slices that do, each drawn, before the hold.
  */
 const HOLD_SLICES_MS = 300;
 
@@ -48,10 +50,14 @@ export class FrameDecoder {
   private streaming = false;
   private held: DomEvent[][] = [];
   private heldTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A slice was applied to fill the first screen: the browser draws it before the next frame. */
+  private drawNext = false;
 
+  /** `filled`: whether the mirror shows a whole screen of the page yet (until then no slice is held). */
   constructor(
     private readonly deliver: (events: DomEvent[]) => void,
     private readonly requestResync: () => void,
+    private readonly filled: () => boolean = () => true,
   ) {}
 
   push(bytes: Uint8Array): void {
@@ -102,7 +108,9 @@ export class FrameDecoder {
         // half a second: after DRAW_EVERY_MS of applying them, the browser draws before the next.
         // A hidden page draws nothing, and its timers may be held back for seconds: it does not wait.
         const busy = performance.now() - this.busySince;
-        if (!hidden() && (keyframe || (this.queued > 1 && busy > Math.max(DRAW_EVERY_MS, DRAW_COST_FACTOR * this.drawCost)))) {
+        const first = keyframe || this.drawNext;
+        this.drawNext = false;
+        if (!hidden() && (first || (this.queued > 1 && busy > Math.max(DRAW_EVERY_MS, DRAW_COST_FACTOR * this.drawCost)))) {
           const start = performance.now();
           await painted();
           this.busySince = performance.now();
@@ -134,6 +142,11 @@ export class FrameDecoder {
       return false;
     }
     if (!this.streaming) return false;
+    if (isSlice(events) && !ends(events) && !this.held.length && !this.filled()) {
+      // The first screen is not full yet: this slice goes in (and is drawn) at once.
+      this.drawNext = true;
+      return false;
+    }
     if (isSlice(events) && !ends(events)) {
       if (!this.held.length) {
         // Applied through the chain, after what is queued in it already.

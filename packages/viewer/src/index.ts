@@ -17,6 +17,7 @@ import {
   type SessionAgent,
 } from '@tandem/protocol';
 import { Rebuilder } from '@tandem/mirror/rebuild';
+import { warmRebuild } from '@tandem/mirror/warm';
 import { FrameDecoder } from './frames.js';
 import { AgentInput } from './agent-input.js';
 import { fitScale, offsetIn, stepDown, stepUp, type Zoom } from './zoom.js';
@@ -24,6 +25,19 @@ import { InkInput, type Tool } from './ink-input.js';
 
 export { ZOOM_STEPS, MAX_FIT, type Zoom } from './zoom.js';
 export { TOOLS, type Tool } from './ink-input.js';
+
+let prepared: Promise<void> | null = null;
+
+/**
+ * Readies the rebuild for the first snapshot a viewer of this page will show (see mirror's warm.ts): a made-up page
+ * built in a hidden frame, one batch per idle moment. For a page that opens viewers later (the console, from its
+ * start); a page whose viewer connects at once (the watch page) gains nothing by it. Once per page.
+ */
+export function prepareViewer(): Promise<void> {
+  const idle: (run: () => void) => void =
+    typeof requestIdleCallback === 'function' ? (run) => requestIdleCallback(run, { timeout: 1000 }) : (run) => setTimeout(run, 50);
+  return (prepared ??= warmRebuild(document.body, idle));
+}
 
 /** How the page is shown: its scale, whether it follows the agent's room, and full screen. */
 export interface ViewerZoom extends Zoom {
@@ -296,6 +310,9 @@ export class Viewer {
     const decoder = new FrameDecoder(
       (events) => this.rebuilder.apply(events),
       () => this.send({ t: 'resync' }),
+      // A layout of the part built so far: small while it does not fill the visitor's window. The body's height, not the
+      // document's scroll height, which is never less than the window's (a body sized to the window counts as full).
+      () => (this.rebuilder.document?.body?.offsetHeight ?? 0) >= this.size.height,
     );
     ws.onopen = () => this.send({ t: 'hello', versions: [PROTOCOL_VERSION] });
     ws.onmessage = (e) => {

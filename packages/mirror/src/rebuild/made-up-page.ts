@@ -1,0 +1,91 @@
+/**
+ * The made-up page of the viewer's warm-up (warm.ts): generic markup, nothing
+ * of any visitor's page, sent as capture sends a large snapshot. Apart from
+ * the rebuild (no DOM here), so it can be made anywhere.
+ */
+import { EventType, PROP, type DomEvent, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+
+const WORDS = ['quiet', 'room', 'with', 'a', 'view', 'of', 'the', 'old', 'harbour', '&', 'free', 'breakfast', '<daily>'];
+
+function words(i: number, n: number): string {
+  let s = '';
+  for (let k = 0; k < n; k++) s += (k ? ' ' : '') + WORDS[(i * 7 + k * 3) % WORDS.length];
+  return s;
+}
+
+/** One block of made-up content: the kinds of elements, attributes, texts and form state a real page has. */
+function card(i: number): SerializedElement {
+  const ws = '\n      ';
+  return [
+    'article',
+    { class: `card card-${i % 5}`, id: `c${i}`, 'data-rank': String(i), role: 'listitem' },
+    ws,
+    ['h2', { class: 'card-title' }, ['a', { href: `/item/${i}?ref=list`, title: words(i, 3) }, words(i, 4)]],
+    ws,
+    ['img', { alt: words(i, 2), width: '120', height: '80', loading: 'lazy', class: 'thumb' }],
+    ws,
+    ['p', { class: 'text' }, words(i, 12), ['strong', 0, words(i + 1, 2)], words(i + 2, 6), ['em', 0, 'note'], '.'],
+    ws,
+    ['ul', { class: 'tags' }, ['li', 0, words(i, 1)], ['li', { class: 'on' }, words(i + 3, 2)], ['li', 0, words(i + 5, 1)]],
+    ws,
+    ['#', ` block ${i} `],
+    [
+      'svg',
+      { viewBox: '0 0 16 16', width: '16', height: '16', 'aria-hidden': 'true' },
+      ['path', { d: 'M8 1l2 5h5l-4 3 2 6-5-4-5 4 2-6-4-3h5z', fill: 'currentColor' }],
+    ],
+    [
+      'form',
+      { class: 'row', action: '/book' },
+      ['label', { for: `q${i}` }, 'Rooms'],
+      [
+        'select',
+        { id: `q${i}`, name: 'rooms' },
+        ...[0, 1, 2].map((k) => ['option', { value: String(k), [PROP.selected]: k === 1 ? '1' : '' }, String(k)] as SerializedElement),
+      ],
+      ['input', { type: 'checkbox', name: 'flex', [PROP.checked]: i % 2 ? '1' : '' }],
+      ['input', { type: 'text', name: 'note', placeholder: 'Note', [PROP.value]: words(i, 2) }],
+      ['button', { type: 'button', class: 'btn', style: `color: #333; margin: ${i % 4}px` }, 'Choose'],
+    ],
+    '\n    ',
+  ];
+}
+
+/** How many nodes `node` numbers (itself and everything below it), as capture numbers them: pre-order. */
+function count(node: SerializedNode): number {
+  if (typeof node === 'string' || node[0] === '#') return 1;
+  let n = 1;
+  for (let i = 2; i < node.length; i++) n += count(node[i] as SerializedNode);
+  return n;
+}
+
+/** A made-up snapshot as capture sends a large one: a keyframe whose <body> stays open, then slices added to it. */
+export function madeUpSnapshot(cards: number, perSlice: number): DomEvent[][] {
+  const body: SerializedElement = ['body', { class: 'page' }];
+  const root: SerializedElement = [
+    'html',
+    { lang: 'en' },
+    ['head', 0, ['title', 0, 'Made-up page'], ['style', { [PROP.css]: '.card { margin: 4px; } .btn:hover { color: red; }' }]],
+    body,
+  ];
+  const firstId = 2;
+  let next = firstId + count(root);
+  const bodyId = next - 1;
+  const batches: DomEvent[][] = [];
+  for (let i = 0; i < Math.min(perSlice, cards); i++) body.push(card(i));
+  next += count(body) - 1;
+  batches.push([
+    [EventType.Snapshot, { url: 'about:blank', base: 'about:blank', title: '', quirks: false, width: 1280, height: 800, firstId, root }],
+  ]);
+  for (let from = perSlice; from < cards; from += perSlice) {
+    const adds: [number, number, number, SerializedNode][] = [];
+    for (let i = from; i < Math.min(from + perSlice, cards); i++) {
+      const c = card(i);
+      adds.push([bodyId, 0, next, c]);
+      next += count(c);
+    }
+    batches.push([[EventType.Mutations, { a: adds }]]);
+  }
+  batches.push([[EventType.SnapshotEnd]]);
+  return batches;
+}
