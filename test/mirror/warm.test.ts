@@ -91,6 +91,25 @@ describe('warmRebuild', () => {
     expect(again.parsed).toBe(true);
   });
 
+  it('stops where it is asked to: the frame goes, the promise resolves', async () => {
+    const out = await page.evaluate(async () => {
+      const frames = document.querySelectorAll('iframe').length;
+      let asked = 0;
+      let steps = 0;
+      await (window as any).TandemWarm.warmRebuild(
+        document.body,
+        (run: () => void) => {
+          steps++;
+          setTimeout(run, 0);
+        },
+        () => ++asked > 3,
+      );
+      return { steps, asked, framesAfter: document.querySelectorAll('iframe').length - frames };
+    });
+    // Three batches built, the fourth step stopped it.
+    expect(out).toEqual({ steps: 4, asked: 4, framesAfter: 0 });
+  });
+
   it('a warm-up that fails (a frame that cannot be built in) resolves all the same and removes its frame', async () => {
     const out = await page.evaluate(async () => {
       // A host in a document without a window: its frame never gets a document to build in.

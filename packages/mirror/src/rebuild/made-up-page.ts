@@ -59,6 +59,12 @@ function count(node: SerializedNode): number {
   return n;
 }
 
+/**
+ * Its address: a name that never resolves (.invalid), https so a page's `base-uri http: https:` (the console's CSP)
+ * lets the mirror's <base> be. Nothing in the page loads from it.
+ */
+const ADDRESS = 'https://made-up.invalid/';
+
 /** A made-up snapshot as capture sends a large one: a keyframe whose <body> stays open, then slices added to it. */
 export function madeUpSnapshot(cards: number, perSlice: number): DomEvent[][] {
   const body: SerializedElement = ['body', { class: 'page' }];
@@ -74,9 +80,7 @@ export function madeUpSnapshot(cards: number, perSlice: number): DomEvent[][] {
   const batches: DomEvent[][] = [];
   for (let i = 0; i < Math.min(perSlice, cards); i++) body.push(card(i));
   next += count(body) - 1;
-  batches.push([
-    [EventType.Snapshot, { url: 'about:blank', base: 'about:blank', title: '', quirks: false, width: 1280, height: 800, firstId, root }],
-  ]);
+  batches.push([[EventType.Snapshot, { url: ADDRESS, base: ADDRESS, title: '', quirks: false, width: 1280, height: 800, firstId, root }]]);
   for (let from = perSlice; from < cards; from += perSlice) {
     const adds: [number, number, number, SerializedNode][] = [];
     for (let i = from; i < Math.min(from + perSlice, cards); i++) {

@@ -26,10 +26,12 @@ export type Step = (run: () => void) => void;
 
 /**
  * Builds the made-up page in a hidden frame put in `host`, one batch per
- * `step`, then removes the frame; resolves then. Never throws: a warm-up that
- * fails leaves the code as cold as it was, nothing else.
+ * `step`, then removes the frame; resolves then. `stop` is asked before each
+ * batch: true ends the warm-up there (a real snapshot is coming, and the rest
+ * would only be in its way). Never throws: a warm-up that fails leaves the
+ * code as cold as it was, nothing else.
  */
-export function warmRebuild(host: Element, step: Step = (run) => run()): Promise<void> {
+export function warmRebuild(host: Element, step: Step = (run) => run(), stop: () => boolean = () => false): Promise<void> {
   const frame = host.ownerDocument.createElement('iframe');
   frame.setAttribute('sandbox', 'allow-same-origin');
   frame.setAttribute('title', 'Tandem warm-up');
@@ -45,12 +47,15 @@ export function warmRebuild(host: Element, step: Step = (run) => run()): Promise
   let i = 0;
   return new Promise((resolve) => {
     const next = () => {
-      try {
-        rebuilder ??= new Rebuilder(frame);
-        // As frames arrive: packed, as JSON, parsed and unpacked with the stream's one table.
-        rebuilder.apply(unpacker.unpack(JSON.parse(JSON.stringify(packer.pack(batches[i++]!)))));
-      } catch {
-        i = batches.length;
+      if (stop()) i = batches.length;
+      else {
+        try {
+          rebuilder ??= new Rebuilder(frame);
+          // As frames arrive: packed, as JSON, parsed and unpacked with the stream's one table.
+          rebuilder.apply(unpacker.unpack(JSON.parse(JSON.stringify(packer.pack(batches[i++]!)))));
+        } catch {
+          i = batches.length;
+        }
       }
       if (i < batches.length) return step(next);
       frame.remove();
