@@ -162,7 +162,7 @@ async function bundleSource(contents: string): Promise<string> {
 
 type Recorder = 'tandem' | 'rrweb';
 type VisitorKind = 'none' | Recorder;
-/** `cold`: Tandem's rebuild without the warm-up the console does when it opens (`tandem` has it). */
+/** `cold`: Tandem's rebuild on a page not prepared as the console prepares itself (every other kind is: harness/agent.ts). */
 type AgentKind = 'native' | 'srcdoc' | 'cold' | Recorder;
 
 /** What the harness pages put on window (harness/visitor.ts, harness/agent.ts), as page.evaluate reaches it. */
@@ -298,7 +298,7 @@ async function visitorRun(
   }
 }
 
-/** How long the prepared agent page waits after its warm-up before the payload comes (the console's is idle then). */
+/** How long a prepared agent page waits after its warm-up before the payload comes (the console's is idle then). */
 const PREPARED_WAIT_MS = 300;
 
 async function agentRun(ctx: BrowserContext, origin: string, kind: AgentKind, payload: string[], bundles: Bundles): Promise<AgentResult> {
@@ -529,7 +529,7 @@ function report(r: PageResults): void {
     ],
     ['  agent view / native', fmtX(tAgent / nativeMs), fmtX(rAgent / nativeMs), '', '(info; target in the targets table)', ''],
     [
-      '  Tandem cold: without the warm-up the console does when it opens (ms)',
+      '  Tandem cold: its page not prepared, against the prepared native (ms)',
       `${fmtMs(agent('cold', (a) => a.laidOutMs))} = ${fmtX(agent('cold', (a) => a.laidOutMs) / nativeMs)}`,
       '',
       '',

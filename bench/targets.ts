@@ -13,7 +13,7 @@ export interface InPageFigures {
   agentVsNative: number;
   /** The same, each to the first frame after its layout. */
   agentVsNativeFrame: number;
-  /** The first ratio without the warm-up the console does when it opens (a viewer that connects at once). */
+  /** Tandem's build on a page not prepared as the console prepares itself (a viewer that connects at once) / the prepared native one. */
   agentVsNativeCold: number;
   /** rrweb's snapshot JSON bytes / Tandem's. */
   rawRatio: number;
@@ -78,7 +78,7 @@ export function printTargets(t: TargetInput): void {
   if (t.inPage)
     rows.push([
       'agent build + layout / browser parse + layout of the same HTML (in-page)',
-      `${x(t.inPage.agentVsNative)} (to the next frame: ${x(t.inPage.agentVsNativeFrame)}; cold, without the warm-up: ${x(t.inPage.agentVsNativeCold)})`,
+      `${x(t.inPage.agentVsNative)} (to the next frame: ${x(t.inPage.agentVsNativeFrame)}; Tandem cold: ${x(t.inPage.agentVsNativeCold)})`,
       '<= 1.1x',
       shortLoad(t.inPage.load),
       met(t.inPage.agentVsNative <= 1.1),

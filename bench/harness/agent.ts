@@ -3,6 +3,7 @@
  * the page's HTML for the native baseline) into a laid-out document, timed
  * with performance.now(). Bundled once per kind; driven through `window.__agent`.
  */
+import { warmRebuild } from '@tandem/mirror/warm';
 
 export interface AgentResult {
   /** From the first byte being in memory to the first animation frame after a forced layout. */
@@ -62,12 +63,14 @@ async function stylesheets(doc: Document): Promise<number> {
 }
 
 /**
- * `prepare`: what the agent's page does before any snapshot comes (the console readies the rebuild when it opens:
- * viewer's prepareViewer); the bench calls it, then waits, before the payload is there.
+ * What the agent's page does before any snapshot comes: the console readies the rebuild when it opens (viewer's
+ * prepareViewer, mirror's warm.ts). The bench has every agent page do it (kind `cold` aside), then wait, before the
+ * payload is there: a made-up page built in a hidden frame warms the browser's own parser, DOM and style engine as
+ * much as Tandem's code, and the pages it is set against (the browser's own parse, rrweb) start as warm.
  */
-export function install(render: Render, prepare?: () => Promise<void>): void {
+export function install(render: Render): void {
   (window as unknown as { __agent: unknown }).__agent = {
-    prepare: () => prepare?.(),
+    prepare: () => warmRebuild(document.body, (run) => setTimeout(run, 0)),
     async run(): Promise<AgentResult> {
       const payload = (window as unknown as { __payload: string[] }).__payload;
       const stage = document.getElementById('stage')!;
