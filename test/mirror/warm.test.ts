@@ -20,6 +20,8 @@ import { EventType } from '@tandem/protocol';
 let browser: Browser;
 let site: StaticServer;
 let page: Page;
+/** Errors the agent's page threw (a timer of a removed frame's rebuild, say): there must be none. */
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   site = await serveStatic('test/corpus', {
@@ -27,6 +29,7 @@ beforeAll(async () => {
   });
   browser = await launchBrowser();
   page = await browser.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(`${site.url}/agent.html`);
   await page.addScriptTag({ content: (await mirrorBundles()).rebuild });
   const warm = await build({
@@ -108,6 +111,9 @@ describe('warmRebuild', () => {
     });
     // Three batches built, the fourth step stopped it.
     expect(out).toEqual({ steps: 4, asked: 4, framesAfter: 0 });
+    // Stopped with the parse open: past the rebuild's idle close (1.5 s) and a scroll restore, nothing throws.
+    await page.waitForTimeout(2_000);
+    expect(pageErrors).toEqual([]);
   });
 
   it('a warm-up that fails (a frame that cannot be built in) resolves all the same and removes its frame', async () => {

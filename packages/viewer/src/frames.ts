@@ -25,9 +25,15 @@ const DRAW_COST_FACTOR = 2;
  * visitor's tab in the background), is drawn once per this while, and one that never says its end (an older SDK)
  * shows all the same; its hold ends at the first frame that is not a slice. Nor is anything held while the mirror is
  * shorter than the visitor's window (`filled`): a keyframe that does not fill the first screen (a slow or busy
- * visitor's first slice holds less of the page) is followed by the slices that do, each drawn, before the hold.
+ * visitor's first slice holds less of the page) is followed by the slices that do, each drawn, before the hold (at most
+ * FILL_SLICES of them).
  */
 const HOLD_SLICES_MS = 300;
+/**
+ * At most this many slices after a keyframe go in unheld while the mirror does not fill the window: a page whose
+ * body stays short (its content positioned or floated out of it) would otherwise be drawn after every slice.
+ */
+const FILL_SLICES = 4;
 
 export class FrameDecoder {
   private expected: number | null = null;
@@ -52,6 +58,8 @@ export class FrameDecoder {
   private heldTimer: ReturnType<typeof setTimeout> | undefined;
   /** A slice was applied to fill the first screen: the browser draws it before the next frame. */
   private drawNext = false;
+  /** Slices applied unheld since the keyframe, to fill the first screen (FILL_SLICES). */
+  private filling = 0;
 
   /** `filled`: whether the mirror shows a whole screen of the page yet (until then no slice is held). */
   constructor(
@@ -139,11 +147,13 @@ export class FrameDecoder {
     if (keyframe) {
       this.drop();
       this.streaming = !ends(events);
+      this.filling = 0;
       return false;
     }
     if (!this.streaming) return false;
-    if (isSlice(events) && !ends(events) && !this.held.length && !this.filled()) {
+    if (isSlice(events) && !ends(events) && !this.held.length && this.filling < FILL_SLICES && !this.filled()) {
       // The first screen is not full yet: this slice goes in (and is drawn) at once.
+      this.filling++;
       this.drawNext = true;
       return false;
     }

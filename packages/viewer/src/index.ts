@@ -39,7 +39,7 @@ let viewers = 0;
 export function prepareViewer(): Promise<void> {
   const idle: (run: () => void) => void =
     typeof requestIdleCallback === 'function' ? (run) => requestIdleCallback(run, { timeout: 1000 }) : (run) => setTimeout(run, 50);
-  return (prepared ??= warmRebuild(document.body, idle, () => viewers > 0));
+  return (prepared ??= warmRebuild(document.body ?? document.documentElement, idle, () => viewers > 0));
 }
 
 /** How the page is shown: its scale, whether it follows the agent's room, and full screen. */
@@ -316,7 +316,7 @@ export class Viewer {
       () => this.send({ t: 'resync' }),
       // A layout of the part built so far: small while it does not fill the visitor's window. The body's height, not the
       // document's scroll height, which is never less than the window's (a body sized to the window counts as full).
-      () => (this.rebuilder.document?.body?.offsetHeight ?? 0) >= this.size.height,
+      () => this.rebuilder.bodyHeight() >= this.size.height,
     );
     ws.onopen = () => this.send({ t: 'hello', versions: [PROTOCOL_VERSION] });
     ws.onmessage = (e) => {

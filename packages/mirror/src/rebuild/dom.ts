@@ -59,6 +59,8 @@ export const dom = {
     return contextualFragment(range, markup);
   },
   documentElement: uncurry<(doc: Document) => Element | null>(get(D, 'documentElement')),
+  body: uncurry<(doc: Document) => HTMLElement | null>(get(D, 'body')),
+  offsetHeight: uncurry<(el: HTMLElement) => number>(get(HTMLElement.prototype, 'offsetHeight')),
   view: uncurry<(doc: Document) => (Window & typeof globalThis) | null>(get(D, 'defaultView')),
   parent: uncurry<(node: Node) => Node | null>(get(N, 'parentNode')),
   type: uncurry<(node: Node) => number>(get(N, 'nodeType')),

@@ -92,6 +92,16 @@ export class Rebuilder {
   }
 
   /**
+   * The laid-out height of the mirror's body (0 without one), read through the prototypes: the page's named
+   * elements (<img name="body">) shadow the document's own properties.
+   */
+  bodyHeight(): number {
+    const doc = this.frame.contentDocument;
+    const body = doc ? dom.body(doc) : null;
+    return body ? dom.offsetHeight(body) : 0;
+  }
+
+  /**
    * The element under a point of the viewport (CSS px of the visitor's page),
    * through open shadow roots and nested frames, with the point's offset inside
    * its box: what an agent's click aims at.
@@ -361,7 +371,8 @@ export class Rebuilder {
   }
 
   private restoreScroll(): void {
-    const win = this.document.defaultView;
+    // Null once the frame is gone (a viewer closed, a warm-up's frame removed) before a scheduled restore ran.
+    const win = this.frame.contentDocument?.defaultView;
     if (!win) return;
     const [x, y] = this.docScroll;
     win.scrollTo(x, y);

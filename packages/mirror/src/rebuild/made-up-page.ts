@@ -5,7 +5,7 @@
  */
 import { EventType, PROP, type DomEvent, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 
-const WORDS = ['quiet', 'room', 'with', 'a', 'view', 'of', 'the', 'old', 'harbour', '&', 'free', 'breakfast', '<daily>'];
+const WORDS = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'a', 'of', 'the', '&', 'consectetur', 'adipiscing', 'elit', '<b>'];
 
 function words(i: number, n: number): string {
   let s = '';
@@ -18,9 +18,9 @@ function card(i: number): SerializedElement {
   const ws = '\n      ';
   return [
     'article',
-    { class: `card card-${i % 5}`, id: `c${i}`, 'data-rank': String(i), role: 'listitem' },
+    { class: `item item-${i % 5}`, id: `c${i}`, 'data-rank': String(i), role: 'listitem' },
     ws,
-    ['h2', { class: 'card-title' }, ['a', { href: `/item/${i}?ref=list`, title: words(i, 3) }, words(i, 4)]],
+    ['h2', { class: 'title' }, ['a', { href: `/p/${i}?from=list`, title: words(i, 3) }, words(i, 4)]],
     ws,
     ['img', { alt: words(i, 2), width: '120', height: '80', loading: 'lazy', class: 'thumb' }],
     ws,
@@ -36,16 +36,16 @@ function card(i: number): SerializedElement {
     ],
     [
       'form',
-      { class: 'row', action: '/book' },
-      ['label', { for: `q${i}` }, 'Rooms'],
+      { class: 'row', action: '/send' },
+      ['label', { for: `q${i}` }, 'Count'],
       [
         'select',
-        { id: `q${i}`, name: 'rooms' },
+        { id: `q${i}`, name: 'count' },
         ...[0, 1, 2].map((k) => ['option', { value: String(k), [PROP.selected]: k === 1 ? '1' : '' }, String(k)] as SerializedElement),
       ],
-      ['input', { type: 'checkbox', name: 'flex', [PROP.checked]: i % 2 ? '1' : '' }],
+      ['input', { type: 'checkbox', name: 'agree', [PROP.checked]: i % 2 ? '1' : '' }],
       ['input', { type: 'text', name: 'note', placeholder: 'Note', [PROP.value]: words(i, 2) }],
-      ['button', { type: 'button', class: 'btn', style: `color: #333; margin: ${i % 4}px` }, 'Choose'],
+      ['button', { type: 'button', class: 'btn', style: `color: #333; margin: ${i % 4}px` }, 'Send'],
     ],
     '\n    ',
   ];
@@ -71,7 +71,7 @@ export function madeUpSnapshot(cards: number, perSlice: number): DomEvent[][] {
   const root: SerializedElement = [
     'html',
     { lang: 'en' },
-    ['head', 0, ['title', 0, 'Made-up page'], ['style', { [PROP.css]: '.card { margin: 4px; } .btn:hover { color: red; }' }]],
+    ['head', 0, ['title', 0, 'Made-up page'], ['style', { [PROP.css]: '.item { margin: 4px; } .btn:hover { color: red; }' }]],
     body,
   ];
   const firstId = 2;
