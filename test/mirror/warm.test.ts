@@ -14,7 +14,6 @@ import { launchBrowser } from '../helpers/browser.js';
 import { serveStatic, type StaticServer } from '../helpers/static-server.js';
 import { mirrorBundles } from '../helpers/mirror-pair.js';
 import { compareRebuilds } from '../helpers/mirror-compare.js';
-import { madeUpSnapshot } from '../../packages/mirror/src/rebuild/made-up-page.js';
 import { EventType } from '@tandem/protocol';
 
 let browser: Browser;
@@ -34,7 +33,8 @@ beforeAll(async () => {
   await page.addScriptTag({ content: (await mirrorBundles()).rebuild });
   const warm = await build({
     stdin: {
-      contents: "import { warmRebuild } from '@tandem/mirror/warm'; (window as any).TandemWarm = { warmRebuild };",
+      contents:
+        "import { warmRebuild, madeUpSnapshot } from '@tandem/mirror/warm'; (window as any).TandemWarm = { warmRebuild, madeUpSnapshot };",
       resolveDir: process.cwd(),
       loader: 'ts',
     },
@@ -45,6 +45,14 @@ beforeAll(async () => {
   await page.addScriptTag({ content: warm.outputFiles[0]!.text });
 }, 60_000);
 
+/** The made-up page's batches as JSON, made in the agent's page (the rebuild's modules need a DOM). */
+function madeUp(cards: number, perSlice: number): Promise<string[]> {
+  return page.evaluate(([c, p]) => ((window as any).TandemWarm.madeUpSnapshot(c, p) as unknown[]).map((b) => JSON.stringify(b)), [
+    cards,
+    perSlice,
+  ] as const);
+}
+
 afterAll(async () => {
   await browser?.close();
   await site?.close();
@@ -52,13 +60,10 @@ afterAll(async () => {
 
 describe('the made-up page of the warm-up', () => {
   it('is a sliced snapshot: built by the parse and node by node, the same document and ids; its slices continue the parse', async () => {
-    const batches = madeUpSnapshot(40, 5);
-    expect(batches[0]![0]![0]).toBe(EventType.Snapshot);
-    expect(batches.at(-1)).toEqual([[EventType.SnapshotEnd]]);
-    const result = await page.evaluate(
-      compareRebuilds,
-      batches.map((b) => JSON.stringify(b)),
-    );
+    const batches = await madeUp(40, 5);
+    expect((JSON.parse(batches[0]!) as unknown[][])[0]![0]).toBe(EventType.Snapshot);
+    expect(JSON.parse(batches.at(-1)!)).toEqual([[EventType.SnapshotEnd]]);
+    const result = await page.evaluate(compareRebuilds, batches);
     expect(result.differences).toEqual([]);
     expect(result.parsed).toBe(true);
     // Every card after the keyframe's five continued the parse, and the end closed it.
@@ -86,10 +91,7 @@ describe('warmRebuild', () => {
     // A keyframe, 7 slices and the end: 9 batches, each in a step of its own, in one hidden frame.
     expect(out).toEqual({ steps: 9, framesDuring: 1, framesAfter: 0, same: true });
     // The real rebuild afterwards: the made-up page again, compared both ways as above.
-    const again = await page.evaluate(
-      compareRebuilds,
-      madeUpSnapshot(12, 4).map((b) => JSON.stringify(b)),
-    );
+    const again = await page.evaluate(compareRebuilds, await madeUp(12, 4));
     expect(again.differences).toEqual([]);
     expect(again.parsed).toBe(true);
   });

@@ -151,13 +151,13 @@ export class FrameDecoder {
       return false;
     }
     if (!this.streaming) return false;
-    if (isSlice(events) && !ends(events) && !this.held.length && this.filling < FILL_SLICES && !this.filled()) {
-      // The first screen is not full yet: this slice goes in (and is drawn) at once.
-      this.filling++;
-      this.drawNext = true;
-      return false;
-    }
     if (isSlice(events) && !ends(events)) {
+      if (!this.held.length && this.filling < FILL_SLICES && !this.filled()) {
+        // The first screen is not full yet: this slice goes in (and is drawn) at once.
+        this.filling++;
+        this.drawNext = true;
+        return false;
+      }
       if (!this.held.length) {
         // Applied through the chain, after what is queued in it already.
         this.heldTimer = setTimeout(() => {

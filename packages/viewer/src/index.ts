@@ -27,8 +27,8 @@ export { ZOOM_STEPS, MAX_FIT, type Zoom } from './zoom.js';
 export { TOOLS, type Tool } from './ink-input.js';
 
 let prepared: Promise<void> | null = null;
-/** Viewers made in this page: once there is one, its snapshot is coming, and a warm-up still going stops. */
-let viewers = 0;
+/** A viewer was made in this page: its snapshot is coming, and a warm-up still going stops. */
+let viewing = false;
 
 /**
  * Readies the rebuild for the first snapshot a viewer of this page will show (see mirror's warm.ts): a made-up page
@@ -39,7 +39,7 @@ let viewers = 0;
 export function prepareViewer(): Promise<void> {
   const idle: (run: () => void) => void =
     typeof requestIdleCallback === 'function' ? (run) => requestIdleCallback(run, { timeout: 1000 }) : (run) => setTimeout(run, 50);
-  return (prepared ??= warmRebuild(document.body ?? document.documentElement, idle, () => viewers > 0));
+  return (prepared ??= warmRebuild(document.body ?? document.documentElement, idle, () => viewing));
 }
 
 /** How the page is shown: its scale, whether it follows the agent's room, and full screen. */
@@ -138,7 +138,7 @@ export class Viewer {
   private currentTool: Tool = 'point';
 
   constructor(private readonly options: ViewerOptions) {
-    viewers++;
+    viewing = true;
     // The root scrolls when the agent zooms past its room; the sizer gives it the zoomed page's size.
     this.root = div('tandem-viewer', 'position:relative;width:100%;height:100%;overflow:auto;background:#e5e7eb');
     this.sizer = div('tandem-sizer', 'position:relative;overflow:hidden');

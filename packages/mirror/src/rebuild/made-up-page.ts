@@ -1,9 +1,9 @@
 /**
  * The made-up page of the viewer's warm-up (warm.ts): generic markup, nothing
- * of any visitor's page, sent as capture sends a large snapshot. Apart from
- * the rebuild (no DOM here), so it can be made anywhere.
+ * of any visitor's page, sent as capture sends a large snapshot.
  */
 import { EventType, PROP, type DomEvent, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { idsBelow } from './depth.js';
 
 const WORDS = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'a', 'of', 'the', '&', 'consectetur', 'adipiscing', 'elit', '<b>'];
 
@@ -51,14 +51,6 @@ function card(i: number): SerializedElement {
   ];
 }
 
-/** How many nodes `node` numbers (itself and everything below it), as capture numbers them: pre-order. */
-function count(node: SerializedNode): number {
-  if (typeof node === 'string' || node[0] === '#') return 1;
-  let n = 1;
-  for (let i = 2; i < node.length; i++) n += count(node[i] as SerializedNode);
-  return n;
-}
-
 /**
  * Its address: a name that never resolves (.invalid), https so a page's `base-uri http: https:` (the console's CSP)
  * lets the mirror's <base> be. Nothing in the page loads from it.
@@ -75,18 +67,19 @@ export function madeUpSnapshot(cards: number, perSlice: number): DomEvent[][] {
     body,
   ];
   const firstId = 2;
-  let next = firstId + count(root);
+  // Capture numbers in pre-order: the body is the root's last node so far.
+  let next = firstId + 1 + idsBelow(root);
   const bodyId = next - 1;
   const batches: DomEvent[][] = [];
   for (let i = 0; i < Math.min(perSlice, cards); i++) body.push(card(i));
-  next += count(body) - 1;
+  next += idsBelow(body);
   batches.push([[EventType.Snapshot, { url: ADDRESS, base: ADDRESS, title: '', quirks: false, width: 1280, height: 800, firstId, root }]]);
   for (let from = perSlice; from < cards; from += perSlice) {
     const adds: [number, number, number, SerializedNode][] = [];
     for (let i = from; i < Math.min(from + perSlice, cards); i++) {
       const c = card(i);
       adds.push([bodyId, 0, next, c]);
-      next += count(c);
+      next += 1 + idsBelow(c);
     }
     batches.push([[EventType.Mutations, { a: adds }]]);
   }

@@ -19,6 +19,8 @@ import { EventType, Packer, Unpacker } from '@tandem/protocol';
 import { Rebuilder } from './index.js';
 import { madeUpSnapshot } from './made-up-page.js';
 
+export { madeUpSnapshot } from './made-up-page.js';
+
 /** The made-up page's size: about 10,300 nodes (300 KB of JSON), in a keyframe and 7 slices (a few tens of ms each here). */
 const CARDS = 240;
 const PER_SLICE = 30;
