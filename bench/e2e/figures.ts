@@ -50,7 +50,27 @@ export interface ChurnRun {
   lagLastS: number;
   upstreamBytesPerS: number;
   messagesPerS: number;
+  /**
+   * Where the lag goes, per tick: on the visitor (tick written -> the first message handed to its socket after it),
+   * through the server (-> that message reaching the agent page's socket), on the agent (-> the mirror showing the
+   * tick). Null where the two pages' messages could not be paired.
+   */
+  legs: LagLegs | null;
   load: string;
+}
+
+/** One leg of the lag, p50 / p95 / max (ms), and its median over the ticks whose whole lag was at or over the p95. */
+export interface Leg {
+  p50: number;
+  p95: number;
+  max: number;
+  worst: number;
+}
+
+export interface LagLegs {
+  visitor: Leg;
+  server: Leg;
+  agent: Leg;
 }
 
 /** A message the visitor's page sent, as Playwright saw it. */
@@ -112,23 +132,39 @@ export function snapshotFigures(
   };
 }
 
-/** Per tick: from the visitor writing it to the agent's mirror first showing it (or a later tick). */
+/**
+ * Per tick: from the visitor writing it to the agent's mirror first showing it (or a later tick). With `pages`
+ * (what the visitor's socket sent, what reached the agent's), the lag is also split into legs: the n-th message of the
+ * stream's kind (binary for Tandem, text for rrweb) the visitor sent is the n-th the agent received, counted from the
+ * end (the server relays them one for one; what differs is before the churn).
+ */
 export function churnFigures(
   ticks: number[],
   seen: [number, number][],
   made: { ops: number; seconds: number },
   frames: Framed[],
   kind: E2eKind,
+  pages?: { sent: E2eVisitorState['sent']; received: WatchState['received'] },
 ): ChurnRun {
   const lags: number[] = [];
   const byTime: [number, number][] = [];
+  const split: [number, number, number, number][] = [];
+  const binary = kind === 'tandem';
+  const sent = (pages?.sent ?? []).filter((m) => m.binary === binary).map((m) => m.at);
+  const received = (pages?.received ?? []).filter(([, b]) => b === binary).map(([at]) => at);
+  const shift = received.length - sent.length;
   let j = 0;
+  let k = 0;
   for (let i = 1; i <= ticks.length; i++) {
     while (j < seen.length && seen[j]![0] < i) j++;
     if (j >= seen.length) break;
-    const lag = seen[j]![1] - ticks[i - 1]!;
+    const written = ticks[i - 1]!;
+    const lag = seen[j]![1] - written;
     lags.push(lag);
-    byTime.push([ticks[i - 1]! - ticks[0]!, lag]);
+    byTime.push([written - ticks[0]!, lag]);
+    while (k < sent.length && sent[k]! < written) k++;
+    const arrived = received[k + shift];
+    if (k < sent.length && arrived !== undefined) split.push([lag, sent[k]! - written, arrived - sent[k]!, seen[j]![1] - arrived]);
   }
   const sorted = [...lags].sort((x, y) => x - y);
   const med = (xs: number[]) =>
@@ -137,7 +173,7 @@ export function churnFigures(
       50,
     );
   const total = ticks.at(-1)! - ticks[0]! || 1;
-  const sent = frames.filter((f) => f.binary === (kind === 'tandem'));
+  const upstream = frames.filter((f) => f.binary === binary);
   return {
     seconds: made.seconds,
     opsPerS: made.ops / made.seconds,
@@ -148,8 +184,21 @@ export function churnFigures(
     lagMax: sorted.at(-1) ?? NaN,
     lagFirstS: med(byTime.filter(([t]) => t < 1000).map(([, l]) => l)),
     lagLastS: med(byTime.filter(([t]) => t > total - 1000).map(([, l]) => l)),
-    upstreamBytesPerS: sent.reduce((n, f) => n + f.bytes, 0) / made.seconds,
-    messagesPerS: sent.length / made.seconds,
+    upstreamBytesPerS: upstream.reduce((n, f) => n + f.bytes, 0) / made.seconds,
+    messagesPerS: upstream.length / made.seconds,
+    legs: split.length ? legsOf(split, percentile(sorted, 95)) : null,
     load: loadLine(),
   };
+}
+
+function legsOf(split: [number, number, number, number][], p95: number): LagLegs {
+  const leg = (n: 1 | 2 | 3): Leg => {
+    const all = split.map((s) => s[n]).sort((x, y) => x - y);
+    const worst = split
+      .filter((s) => s[0] >= p95)
+      .map((s) => s[n])
+      .sort((x, y) => x - y);
+    return { p50: percentile(all, 50), p95: percentile(all, 95), max: all.at(-1)!, worst: percentile(worst, 50) };
+  };
+  return { visitor: leg(1), server: leg(2), agent: leg(3) };
 }

@@ -130,18 +130,20 @@ async function churn(o: E2eOptions, visitor: Page, agent: Page, frames: Framed[]
     'churn stop',
     visitor.evaluate(() => (window as unknown as { __e2e: E2eVisitor }).__e2e.churnStop()),
   );
-  const ticks = (await within(10_000, 'visitor state', visitorState(visitor))).ticks;
+  const { ticks } = await within(10_000, 'visitor state', visitorState(visitor));
   // The agent may still be behind: it gets a bounded while to show the last tick.
   const deadline = Date.now() + 5_000;
-  let seen: [number, number][] = [];
-  while (Date.now() < deadline) {
-    seen = (await within(10_000, 'agent state', watchState(agent))).ticks;
-    if ((seen.at(-1)?.[0] ?? 0) >= ticks.length) break;
+  let watched = await within(10_000, 'agent state', watchState(agent));
+  while (Date.now() < deadline && (watched.ticks.at(-1)?.[0] ?? 0) < ticks.length) {
     await sleep(POLL_MS);
+    watched = await within(10_000, 'agent state', watchState(agent));
   }
   // Frames sent after the last tick belong to the churn too (the capture flushes on the next frame).
   await sleep(300);
-  return churnFigures(ticks, seen, made, frames, kind);
+  // Read again once all of it has arrived: the messages are paired from the end.
+  const { sent } = await within(10_000, 'visitor state', visitorState(visitor));
+  const { received } = await within(10_000, 'agent state', watchState(agent));
+  return churnFigures(ticks, watched.ticks, made, frames, kind, { sent, received });
 }
 
 async function tandemAgentPage(ctx: BrowserContext, node: ServerNode, watch: string): Promise<Page> {

@@ -1,6 +1,7 @@
 /** The end-to-end tables of the mirror benchmark (stdout), each with the load average beside its figures. */
 import { fmtInt, loadLine, printTable } from '../load/report.js';
 import type { ChurnRun, E2eKind, E2ePageResults, SnapshotRun } from './measure.js';
+import type { LagLegs } from './figures.js';
 
 export function median(values: number[]): number {
   if (!values.length) return NaN;
@@ -10,6 +11,11 @@ export function median(values: number[]): number {
 }
 
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : 1) : 'n/a');
+/** One leg of a churn's lag (figures.ts LagLegs), for a table cell. */
+const legText = (c: ChurnRun, leg: keyof LagLegs) => {
+  const l = c.legs?.[leg];
+  return l ? `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.max)}; ${ms(l.worst)}` : 'n/a';
+};
 const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
 const loads = (runs: { load: string }[]) => [...new Set(runs.map((r) => r.load.split(' ').slice(0, 3).join(' ')))].join(' | ');
 
@@ -116,6 +122,16 @@ export function printE2e(r: E2ePageResults, churnSeconds: number): void {
       ],
       ['lag p95 (ms)', f('tandem', (x) => ms(x.lagP95)), f('rrweb', (x) => ms(x.lagP95)), ''],
       ['lag max (ms)', f('tandem', (x) => ms(x.lagMax)), f('rrweb', (x) => ms(x.lagMax)), ''],
+      ...(['visitor', 'server', 'agent'] as const).map((leg) => [
+        `  of which ${leg === 'visitor' ? 'on the visitor' : leg === 'server' ? 'through the server' : 'on the agent'}: p50 / p95 / max; worst ticks`,
+        f('tandem', (x) => legText(x, leg)),
+        f('rrweb', (x) => legText(x, leg)),
+        leg === 'visitor'
+          ? 'tick -> next message sent; worst: median over the ticks at or over the lag p95'
+          : leg === 'server'
+            ? "-> at the agent page's socket"
+            : '-> the mirror shows it',
+      ]),
       [
         'lag, first second -> last second (median ms)',
         f('tandem', (x) => `${ms(x.lagFirstS)} -> ${ms(x.lagLastS)}`),

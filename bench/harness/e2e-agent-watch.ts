@@ -4,9 +4,11 @@
  * document notes when anything was applied, and, while `sampling`, one
  * animation frame after each batch it forces layout and notes the time, the
  * laid-out height of the body and the element count. During the churn it only
- * reads the mirrored tick counter. Times are Date.now(), the clock the visitor
- * page uses too (both pages run in one Chromium on one machine). Exposed as
- * `window.__watch`.
+ * reads the mirrored tick counter. It also notes when each message reached the
+ * page's sockets (a WebSocket subclass, as the visitor harness has), so a lag
+ * can be split into the visitor's, the server's and the agent's part. Times are
+ * Date.now(), the clock the visitor page uses too (both pages run in one
+ * Chromium on one machine). Exposed as `window.__watch`.
  */
 
 export interface WatchState {
@@ -18,9 +20,20 @@ export interface WatchState {
   mutations: number;
   /** The mirror iframe's document was replaced this many times. */
   documents: number;
+  /** [Date.now() when a message reached one of the page's sockets (before the page's own handler), binary]. */
+  received: [number, boolean][];
 }
 
-const state: WatchState = { samples: [], ticks: [], lastMutation: 0, mutations: 0, documents: 0 };
+const state: WatchState = { samples: [], ticks: [], lastMutation: 0, mutations: 0, documents: 0, received: [] };
+
+// Sockets the page opens from here on (the viewer's, after the join): their listener goes first, before the page's own.
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols);
+    this.addEventListener('message', (e: MessageEvent) => void state.received.push([Date.now(), typeof e.data !== 'string']));
+  }
+};
 let doc: Document | null = null;
 let sampling = true;
 let framePending = false;

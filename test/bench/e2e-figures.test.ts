@@ -12,7 +12,14 @@ const visitor = (over: Partial<E2eVisitorState>): E2eVisitorState => ({
   ticks: [],
   ...over,
 });
-const agent = (samples: WatchState['samples']): WatchState => ({ samples, ticks: [], lastMutation: 0, mutations: 0, documents: 1 });
+const agent = (samples: WatchState['samples']): WatchState => ({
+  samples,
+  ticks: [],
+  lastMutation: 0,
+  mutations: 0,
+  documents: 1,
+  received: [],
+});
 const cpu = { ms: 10, rawMs: 12, idleMs: 2, windowMs: 100 };
 
 describe('snapshotFigures', () => {
@@ -98,5 +105,33 @@ describe('churnFigures', () => {
     expect(r.lagP50).toBe(25);
     expect(r.opsPerS).toBe(1000);
     expect(r.upstreamBytesPerS).toBe(10_000);
+    expect(r.legs).toBeNull();
+  });
+
+  it("splits each tick's lag into the visitor's, the server's and the agent's part, pairing messages from the end", () => {
+    const ticks = [0, 10, 20];
+    const seen: [number, number][] = [
+      [1, 30],
+      [2, 41],
+      [3, 100],
+    ];
+    const sent = [
+      { at: -500, size: 20, binary: false }, // a control message: not the stream's kind
+      { at: -400, size: 9000, binary: true }, // the snapshot: the agent got it before the watch began
+      { at: 4, size: 50, binary: true },
+      { at: 15, size: 50, binary: true },
+      { at: 60, size: 50, binary: true },
+    ];
+    const received: [number, boolean][] = [
+      [8, true],
+      [-1, false], // text from the server: not the stream's kind
+      [25, true],
+      [90, true],
+    ];
+    const r = churnFigures(ticks, seen, { ops: 30, seconds: 0.03 }, [], 'tandem', { sent, received });
+    // Lags 30, 31, 80. Tick 1: sent at 4 (4), arrived at 8 (4), shown at 30 (22); tick 2: 5, 10, 16; tick 3: 40, 30, 10.
+    expect(r.legs!.visitor).toEqual({ p50: 5, p95: 40, max: 40, worst: 40 });
+    expect(r.legs!.server).toEqual({ p50: 10, p95: 30, max: 30, worst: 30 });
+    expect(r.legs!.agent).toEqual({ p50: 16, p95: 22, max: 22, worst: 10 });
   });
 });

@@ -2,8 +2,9 @@
  * Frame compression end to end, in Chromium through a real server: a visitor page on its own origin
  * with the SDK and an agent in the console. Under a strict CSP (no workers, no blob:) the session still
  * works, with gzip on the main thread for large frames; on a page that allows it the compression
- * worker deflates every frame in the stream's one context. The demo session at the end measures what
- * the shared context saves against compressing each frame on its own.
+ * worker deflates every frame in the stream's one context (but for changes under 1 KB while the page is
+ * busy, which go as they are, at once). The demo session at the end measures what the shared context
+ * saves against compressing each frame on its own.
  */
 import { createServer, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -143,12 +144,14 @@ describe('frame compression in the visitor’s browser', () => {
     expect(frames.some((f) => f.json.includes(TYPED))).toBe(true);
   });
 
-  it('on a page that allows workers, every frame is a packed piece of the stream’s deflate context, and the agent sees the page', async () => {
+  it('on a page that allows workers, every frame is a packed piece of the stream’s deflate context (or, under 1 KB, as it is), and the agent sees the page', async () => {
     const { frames } = await shareAndType('none');
     // The worker starts with the session and is ready long before the agent joins and asks for the snapshot.
     expect(frames.length).toBeGreaterThan(1);
     const both = FrameFlag.Deflate | FrameFlag.Packed;
-    expect(frames.map((f) => f.flags & both)).toEqual(frames.map(() => both));
+    // Changes under 1 KB go as they are while the page is busy (frames.ts); a loaded machine may make it so.
+    const small = (f: SentFrame) => f.json.length < 1024 && f.flags === 0;
+    expect(frames.filter((f) => !small(f)).map((f) => f.flags & both)).toEqual(frames.filter((f) => !small(f)).map(() => both));
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     expect(sum(frames.map((f) => f.bytes))).toBeLessThan(sum(frames.map((f) => f.json.length)) / 5);
     expect(frames.some((f) => f.json.includes(TYPED))).toBe(true);
@@ -189,7 +192,8 @@ describe('frame compression in the visitor’s browser', () => {
       await inView(agent, { selector: '#name', value: 'Alex T. Traveler' });
 
       // Each new page starts the worker again (from the HTTP cache) and its keyframe waits for it (up to 300 ms).
-      const fallback = frames.filter((f) => !(f.flags & FrameFlag.Deflate)).length;
+      // Changes under 1 KB of JSON go as they are on purpose while the page is busy (frames.ts): not a fallback.
+      const fallback = frames.filter((f) => !(f.flags & FrameFlag.Deflate) && f.json.length >= 1024).length;
       expect(fallback).toBeLessThanOrEqual(frames.length / 10);
       const json = frames.map((f) => Buffer.from(f.json));
       const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -204,7 +208,7 @@ describe('frame compression in the visitor’s browser', () => {
       const changesStream = sum(changes.map((f) => f.bytes));
       process.stdout.write(
         [
-          `demo session: ${frames.length} frames (${keyframes} keyframes, ${fallback} not through the worker), payload bytes:`,
+          `demo session: ${frames.length} frames (${keyframes} keyframes, ${fallback} not through the worker, ${frames.filter((f) => f.flags === 0).length} as they are), payload bytes:`,
           `  JSON                                  ${raw}`,
           `  before (gzip from 16 KB, else raw)    ${before}`,
           `  gzip of every frame on its own        ${gzipEach}`,

@@ -10,13 +10,14 @@ import {
   FrameFlag,
   framePayload,
   limits,
+  MAX_TREE_DEPTH,
   readFrameHeader,
   Unpacker,
   type DomEvent,
   type SerializedElement,
   type SerializedNode,
 } from '@tandem/protocol';
-import { FrameEncoder } from '../../packages/sdk/src/session/frames.js';
+import { FrameEncoder, jsonBelow } from '../../packages/sdk/src/session/frames.js';
 import type { Compressor } from '../../packages/sdk/src/session/compressor.js';
 import { Pieces } from '../../packages/sdk/src/compress/pieces.js';
 import { FrameDecoder } from '../../packages/viewer/src/frames.js';
@@ -40,17 +41,34 @@ function rng(seed: number) {
   return () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 }
 
-/** Changes such as capture emits: attribute and text changes on a form, and a row added. */
+/**
+ * Changes such as capture emits: attribute and text changes on a form, and a dozen rows added. Over 1 KB of JSON, so
+ * they go through the worker's context (frames.ts sends smaller ones as they are: `small`).
+ */
 function change(i: number): DomEvent[] {
+  const rows = Array.from({ length: 12 }, (_, n): [number, number, number, SerializedNode] => [
+    30,
+    0,
+    5000 + i * 40 + n * 3,
+    ['tr', { class: 'row' }, ['td', { class: 'cell' }, `added ${i}.${n}`], ['td', { class: 'cell price' }, `€${(i * 12 + n) * 3}`]],
+  ]);
   return [
     [
       EventType.Mutations,
       {
         at: [[40 + (i % 9), 'class', i % 2 ? 'cell cell-selected' : 'cell']],
         tx: [[41, `Value typed so far ${'x'.repeat(i % 17)}`]],
-        a: [[30, 0, 5000 + i * 3, ['tr', { class: 'row' }, ['td', { class: 'cell' }, `added ${i}`]]]],
+        a: rows,
       },
     ],
+  ];
+}
+
+/** A change of a few dozen bytes, such as a key typed: under 1 KB of JSON. */
+function small(i: number): DomEvent[] {
+  return [
+    [EventType.Mutations, { tx: [[41, `Value typed so far ${'x'.repeat(i % 17)}`]] }],
+    [EventType.Input, 42, `typed ${i}`],
   ];
 }
 function snapshot(i: number, size = 40_000): DomEvent[] {
@@ -141,9 +159,13 @@ describe('frames with the worker’s stream context', () => {
       encoder.push(events, i === 0);
     }
     await settle();
+    expect(wire).toHaveLength(texts.length);
+    // Under 1 KB of JSON, a piece whose answer came late (a loaded machine) makes the next small ones go as they are.
+    const pieces = wire.map((f, i) => [f, texts[i]!] as const).filter(([f]) => readFrameHeader(f)!.flags & FrameFlag.Deflate);
+    expect(pieces.length).toBeGreaterThan(200);
     // fflate 0.8.3's own sync flush breaks about 1 piece in 20 here (stream-deflate.ts); zlib would throw.
-    const all = Buffer.concat(wire.map((f) => framePayload(f)));
-    expect(inflateRawSync(all, { finishFlush: constants.Z_SYNC_FLUSH }).toString()).toBe(texts.join(''));
+    const all = Buffer.concat(pieces.map(([f]) => framePayload(f)));
+    expect(inflateRawSync(all, { finishFlush: constants.Z_SYNC_FLUSH }).toString()).toBe(pieces.map(([, t]) => t).join(''));
   });
 
   it('before the worker is ready, frames go as today (small raw, large gzip), then the worker takes over mid-stream', async () => {
@@ -188,6 +210,103 @@ describe('frames with the worker’s stream context', () => {
     await settle();
     expect(resyncs).toHaveBeenCalledTimes(1);
     expect(delivered).toEqual([snapshot(0), change(1), snapshot(4), change(5)]);
+  });
+});
+
+describe('changes under 1 KB of JSON', () => {
+  /** The in-process worker, each answer `delay()` ms late, as when the page's main thread is busy. */
+  function lateCompressor(delay: () => number): Compressor & { asked: number } {
+    const inner = inProcessCompressor();
+    return {
+      ready: true,
+      asked: 0,
+      settled: () => Promise.resolve(),
+      async encode(stream, events, fresh) {
+        this.asked++;
+        const out = await inner.encode(stream, events, fresh);
+        await new Promise((r) => setTimeout(r, delay()));
+        return out;
+      },
+    };
+  }
+  const both = FrameFlag.Deflate | FrameFlag.Packed;
+
+  it('on a page whose main thread answers at once, go into the stream’s context like the rest', async () => {
+    const { wire, delivered, encoder, decoder } = pair(inProcessCompressor());
+    const sent = [snapshot(0), small(1), change(2), small(3)];
+    sent.forEach((events, i) => encoder.push(events, i === 0));
+    await settle();
+    expect(wire.map((f) => readFrameHeader(f)!.flags)).toEqual([FrameFlag.Keyframe | both, both, both, both]);
+    for (const f of wire) decoder.push(f);
+    await settle();
+    expect(delivered).toEqual(sent);
+  });
+
+  it('once an answer reached the page late (busy), go as they are, at once, for a second; large ones still go to the worker; the receiver reads them all in order', async () => {
+    let late = 40;
+    const compressor = lateCompressor(() => late);
+    const { wire, delivered, resyncs, encoder, decoder } = pair(compressor);
+    const sent = [snapshot(0), change(1), small(2), change(3), small(4), small(5)];
+    // The snapshot's answer comes 40 ms late: the page counts as busy from then on.
+    encoder.push(sent[0]!, true);
+    await settle();
+    late = 0;
+    sent.slice(1).forEach((events) => encoder.push(events, false));
+    await settle();
+    expect(wire.map((f) => readFrameHeader(f)!.flags)).toEqual([FrameFlag.Keyframe | both, both, 0, both, 0, 0]);
+    expect(wire.map((f) => readFrameHeader(f)!.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    // The snapshot and the two large changes; the small ones never went to the worker.
+    expect(compressor.asked).toBe(3);
+    expect(JSON.parse(new TextDecoder().decode(framePayload(wire[2]!)))).toEqual(small(2));
+    for (const f of wire) decoder.push(f);
+    await settle();
+    expect(delivered).toEqual(sent);
+    expect(resyncs).not.toHaveBeenCalled();
+    // A second after the last late answer, the worker is asked again (and answers at once now).
+    await new Promise((r) => setTimeout(r, 1100));
+    encoder.push(small(6), false);
+    await settle();
+    expect(readFrameHeader(wire.at(-1)!)!.flags).toBe(both);
+    expect(compressor.asked).toBe(4);
+  });
+
+  it('a small change that goes as it is waits for the large one before it in the worker: frames leave in order', async () => {
+    let late = 40;
+    const compressor = lateCompressor(() => late);
+    const { wire, encoder } = pair(compressor);
+    encoder.push(snapshot(0), true);
+    await settle();
+    late = 800;
+    encoder.push(change(1), false);
+    encoder.push(small(2), false);
+    await settle();
+    expect(wire).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 800));
+    await settle();
+    expect(wire.map((f) => readFrameHeader(f)!.seq)).toEqual([0, 1, 2]);
+    expect(wire.map((f) => readFrameHeader(f)!.flags)).toEqual([FrameFlag.Keyframe | both, both, 0]);
+  });
+
+  it('jsonBelow tells small batches from large ones by walking no further than the limit', () => {
+    for (let i = 0; i < 40; i++) {
+      expect(JSON.stringify(small(i)).length).toBeLessThan(1024);
+      expect(jsonBelow(small(i), 1024)).toBe(true);
+      expect(JSON.stringify(change(i)).length).toBeGreaterThan(1024);
+      expect(jsonBelow(change(i), 1024)).toBe(false);
+    }
+    // Near the limit: strings, numbers, arrays and objects all count.
+    const text = (n: number): DomEvent[] => [[EventType.Mutations, { tx: [[41, 'x'.repeat(n)]] }]];
+    expect(JSON.stringify(text(990)).length).toBeLessThan(1024);
+    expect(jsonBelow(text(980), 1024)).toBe(true);
+    expect(jsonBelow(text(1030), 1024)).toBe(false);
+    // A long list is ruled out by its length, before any of it is walked.
+    const many = Array.from({ length: 1_000_000 }, () => ({}));
+    expect(jsonBelow(many, 1024)).toBe(false);
+    expect(jsonBelow([[EventType.Mutations, { r: many.map((_, i) => i) }]], 1024)).toBe(false);
+    // As deep as capture nests a tree (MAX_TREE_DEPTH, an element and its attributes per level), and deeper.
+    let deep: SerializedNode = 'x';
+    for (let i = 0; i < 2 * MAX_TREE_DEPTH; i++) deep = ['div', { class: 'c' }, deep];
+    expect(jsonBelow([[EventType.Mutations, { a: [[1, 0, 2, deep]] }]], 1024)).toBe(false);
   });
 });
 

@@ -31,7 +31,7 @@ export const FrameFlag = {
   /**
    * The JSON is in the packed form of dom-pack.ts: repeated tag names and attribute names and values as
    * indexes into the stream's string table, which starts empty at each keyframe. The compression worker
-   * sends it (with Deflate); the main-thread fallback does not.
+   * sends it (with Deflate); the main-thread fallback, and the small changes the SDK sends as they are on a busy page, do not.
    */
   Packed: 8,
 } as const;

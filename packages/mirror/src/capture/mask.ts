@@ -144,7 +144,7 @@ function validSelectors(selectors: string[] | undefined): string[] {
       probe.querySelector(s);
       return typeof s === 'string' && s.trim() !== '';
     } catch {
-      console.warn(`Tandem: ignoring the masking selector "${s}", which is not valid CSS`);
+      console.warn(`Tandem: masking selector "${s}" is not valid CSS: ignored`);
       return false;
     }
   });

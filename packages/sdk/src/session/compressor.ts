@@ -55,7 +55,7 @@ class WorkerCompressor implements Compressor {
 
   private async start(server: string): Promise<void> {
     const res = await fetch(server + COMPRESS_BUNDLE, { credentials: 'omit' });
-    if (!res.ok) throw new Error(`compression worker: HTTP ${res.status}`);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`); // never shown: start() fails quietly, the main thread encodes
     const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/javascript' }));
     try {
       // Throws at once under a CSP that refuses blob: workers (Chromium); other browsers fire `error` instead.
@@ -66,9 +66,10 @@ class WorkerCompressor implements Compressor {
         else this.waiting.shift()?.(e.data);
       };
       worker.onerror = worker.onmessageerror = () => this.fail();
-      await new Promise<void>((resolve, reject) => {
-        worker.addEventListener('message', () => resolve(), { once: true });
-        worker.addEventListener('error', () => reject(new Error('compression worker failed')), { once: true });
+      // Started once it says ready, or once it failed (onerror above has run by then).
+      await new Promise((resolve) => {
+        worker.addEventListener('message', resolve, { once: true });
+        worker.addEventListener('error', resolve, { once: true });
       });
     } finally {
       URL.revokeObjectURL(url);
