@@ -134,9 +134,11 @@ export function snapshotFigures(
 
 /**
  * Per tick: from the visitor writing it to the agent's mirror first showing it (or a later tick). With `pages`
- * (what the visitor's socket sent, what reached the agent's), the lag is also split into legs: the n-th message of the
- * stream's kind (binary for Tandem, text for rrweb) the visitor sent is the n-th the agent received, counted from the
- * end (the server relays them one for one; what differs is before the churn).
+ * (what the visitor's socket sent, what reached the agent's), the lag is also split into legs at the first message of
+ * the stream's kind (binary for Tandem, text for rrweb) the visitor sent after the tick. A DOM frame is found on the
+ * agent's side by its place in the stream (frame-key.ts): a frame the server skipped for an agent that fell behind
+ * splits no tick. Text messages are paired by count from the end (the relay forwards them one for one; what differs
+ * is before the churn).
  */
 export function churnFigures(
   ticks: number[],
@@ -150,9 +152,15 @@ export function churnFigures(
   const byTime: [number, number][] = [];
   const split: [number, number, number, number][] = [];
   const binary = kind === 'tandem';
-  const sent = (pages?.sent ?? []).filter((m) => m.binary === binary).map((m) => m.at);
-  const received = (pages?.received ?? []).filter(([, b]) => b === binary).map(([at]) => at);
+  const sent = (pages?.sent ?? []).filter((m) => m.binary === binary);
+  const received = (pages?.received ?? []).filter(([, b]) => b === binary);
+  const byFrame = new Map<string, number>();
+  for (const [at, , frame] of received) if (frame !== undefined && !byFrame.has(frame)) byFrame.set(frame, at);
   const shift = received.length - sent.length;
+  const arrival = (k: number): number | undefined => {
+    const frame = sent[k]!.frame;
+    return frame !== undefined ? byFrame.get(frame) : binary ? undefined : received[k + shift]?.[0];
+  };
   let j = 0;
   let k = 0;
   for (let i = 1; i <= ticks.length; i++) {
@@ -162,9 +170,9 @@ export function churnFigures(
     const lag = seen[j]![1] - written;
     lags.push(lag);
     byTime.push([written - ticks[0]!, lag]);
-    while (k < sent.length && sent[k]! < written) k++;
-    const arrived = received[k + shift];
-    if (k < sent.length && arrived !== undefined) split.push([lag, sent[k]! - written, arrived - sent[k]!, seen[j]![1] - arrived]);
+    while (k < sent.length && sent[k]!.at < written) k++;
+    const arrived = k < sent.length ? arrival(k) : undefined;
+    if (arrived !== undefined) split.push([lag, sent[k]!.at - written, arrived - sent[k]!.at, seen[j]![1] - arrived]);
   }
   const sorted = [...lags].sort((x, y) => x - y);
   const med = (xs: number[]) =>

@@ -10,6 +10,7 @@
  * Date.now(), the clock the visitor page uses too (both pages run in one
  * Chromium on one machine). Exposed as `window.__watch`.
  */
+import { frameKeyer } from './frame-key.js';
 
 export interface WatchState {
   /** [Date.now() after the forced layout, body height, elements], one per animation frame with changes. */
@@ -20,8 +21,8 @@ export interface WatchState {
   mutations: number;
   /** The mirror iframe's document was replaced this many times. */
   documents: number;
-  /** [Date.now() when a message reached one of the page's sockets (before the page's own handler), binary]. */
-  received: [number, boolean][];
+  /** [Date.now() when a message reached one of the page's sockets (before the page's own handler), binary, DOM frame's place (frame-key.ts)]. */
+  received: [number, boolean, string?][];
 }
 
 const state: WatchState = { samples: [], ticks: [], lastMutation: 0, mutations: 0, documents: 0, received: [] };
@@ -31,7 +32,11 @@ const Native = window.WebSocket;
 window.WebSocket = class extends Native {
   constructor(url: string | URL, protocols?: string | string[]) {
     super(url, protocols);
-    this.addEventListener('message', (e: MessageEvent) => void state.received.push([Date.now(), typeof e.data !== 'string']));
+    const frameKey = frameKeyer();
+    this.addEventListener('message', (e: MessageEvent) => {
+      const binary = typeof e.data !== 'string';
+      state.received.push([Date.now(), binary, binary ? frameKey(e.data) : undefined]);
+    });
   }
 };
 let doc: Document | null = null;

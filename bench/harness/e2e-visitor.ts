@@ -6,6 +6,7 @@
  * ticks. Exposed as `window.__e2e`.
  */
 import { startChurn, type Churn } from './churn.js';
+import { frameKeyer } from './frame-key.js';
 
 export interface Sent {
   /** Date.now() just after the message was handed to the socket. */
@@ -13,6 +14,8 @@ export interface Sent {
   /** Bytes of binary data; UTF-16 units of text. */
   size: number;
   binary: boolean;
+  /** A DOM frame's place in the stream (frame-key.ts). */
+  frame?: string;
 }
 
 export interface E2eVisitorState {
@@ -107,7 +110,10 @@ export function install(): E2eVisitorState {
   return state;
 }
 
+const frameKey = frameKeyer();
+
 /** Notes what a socket sends (after the send call returned). */
 export function noteSend(state: E2eVisitorState, data: unknown): void {
-  state.sent.push({ at: Date.now(), size: sizeOf(data), binary: typeof data !== 'string' });
+  const binary = typeof data !== 'string';
+  state.sent.push({ at: Date.now(), size: sizeOf(data), binary, frame: binary ? frameKey(data) : undefined });
 }

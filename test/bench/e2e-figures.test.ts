@@ -108,30 +108,58 @@ describe('churnFigures', () => {
     expect(r.legs).toBeNull();
   });
 
-  it("splits each tick's lag into the visitor's, the server's and the agent's part, pairing messages from the end", () => {
-    const ticks = [0, 10, 20];
-    const seen: [number, number][] = [
-      [1, 30],
-      [2, 41],
-      [3, 100],
-    ];
+  const ticks = [0, 10, 20];
+  const seen: [number, number][] = [
+    [1, 30],
+    [2, 41],
+    [3, 100],
+  ];
+
+  it("splits each tick's lag into the visitor's, the server's and the agent's part, pairing DOM frames by their place in the stream", () => {
     const sent = [
       { at: -500, size: 20, binary: false }, // a control message: not the stream's kind
-      { at: -400, size: 9000, binary: true }, // the snapshot: the agent got it before the watch began
-      { at: 4, size: 50, binary: true },
-      { at: 15, size: 50, binary: true },
-      { at: 60, size: 50, binary: true },
+      { at: -400, size: 9000, binary: true, frame: '1:0' }, // the snapshot
+      { at: -300, size: 900, binary: true, frame: '1:1' }, // skipped by the server: the agent never got it
+      { at: 4, size: 50, binary: true, frame: '1:2' },
+      { at: 15, size: 50, binary: true, frame: '1:3' },
+      { at: 60, size: 50, binary: true, frame: '1:4' },
     ];
-    const received: [number, boolean][] = [
-      [8, true],
+    const received: [number, boolean, string?][] = [
+      [-390, true, '1:0'],
+      [8, true, '1:2'],
       [-1, false], // text from the server: not the stream's kind
-      [25, true],
-      [90, true],
+      [25, true, '1:3'],
+      [90, true, '1:4'],
     ];
     const r = churnFigures(ticks, seen, { ops: 30, seconds: 0.03 }, [], 'tandem', { sent, received });
     // Lags 30, 31, 80. Tick 1: sent at 4 (4), arrived at 8 (4), shown at 30 (22); tick 2: 5, 10, 16; tick 3: 40, 30, 10.
     expect(r.legs!.visitor).toEqual({ p50: 5, p95: 40, max: 40, worst: 40 });
     expect(r.legs!.server).toEqual({ p50: 10, p95: 30, max: 30, worst: 30 });
     expect(r.legs!.agent).toEqual({ p50: 16, p95: 22, max: 22, worst: 10 });
+  });
+
+  it('a frame that never reached the agent splits no tick; text messages are paired from the end', () => {
+    const sent = [
+      { at: 4, size: 50, binary: true, frame: '1:2' },
+      { at: 15, size: 50, binary: true, frame: '1:3' }, // skipped: tick 2 is not split
+      { at: 60, size: 50, binary: true, frame: '1:4' },
+    ];
+    const received: [number, boolean, string?][] = [
+      [8, true, '1:2'],
+      [90, true, '1:4'],
+    ];
+    const r = churnFigures(ticks, seen, { ops: 30, seconds: 0.03 }, [], 'tandem', { sent, received });
+    expect(r.legs!.visitor.max).toBe(40);
+    expect([r.legs!.visitor.p50, r.legs!.server.p50, r.legs!.agent.p50]).toEqual([4, 4, 10]);
+    const text = churnFigures(ticks, seen, { ops: 30, seconds: 0.03 }, [], 'rrweb', {
+      sent: sent.map(({ at, size }) => ({ at, size, binary: false })),
+      received: [
+        [-50, false], // before the churn: only the agent's side has it
+        [8, false],
+        [25, false],
+        [90, false],
+      ],
+    });
+    expect(text.legs!.server).toEqual({ p50: 10, p95: 30, max: 30, worst: 30 });
   });
 });

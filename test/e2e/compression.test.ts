@@ -149,8 +149,8 @@ describe('frame compression in the visitor’s browser', () => {
     // The worker starts with the session and is ready long before the agent joins and asks for the snapshot.
     expect(frames.length).toBeGreaterThan(1);
     const both = FrameFlag.Deflate | FrameFlag.Packed;
-    // Changes under 1 KB go as they are while the page is busy (frames.ts); a loaded machine may make it so.
-    const small = (f: SentFrame) => f.json.length < 1024 && f.flags === 0;
+    // Changes under about 1 KB (frames.ts estimates the size) go as they are while the page is busy; a loaded machine may make it so.
+    const small = (f: SentFrame) => f.json.length < 1536 && f.flags === 0;
     expect(frames.filter((f) => !small(f)).map((f) => f.flags & both)).toEqual(frames.filter((f) => !small(f)).map(() => both));
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     expect(sum(frames.map((f) => f.bytes))).toBeLessThan(sum(frames.map((f) => f.json.length)) / 5);
@@ -193,7 +193,7 @@ describe('frame compression in the visitor’s browser', () => {
 
       // Each new page starts the worker again (from the HTTP cache) and its keyframe waits for it (up to 300 ms).
       // Changes under 1 KB of JSON go as they are on purpose while the page is busy (frames.ts): not a fallback.
-      const fallback = frames.filter((f) => !(f.flags & FrameFlag.Deflate) && f.json.length >= 1024).length;
+      const fallback = frames.filter((f) => !(f.flags & FrameFlag.Deflate) && f.json.length >= 1536).length;
       expect(fallback).toBeLessThanOrEqual(frames.length / 10);
       const json = frames.map((f) => Buffer.from(f.json));
       const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

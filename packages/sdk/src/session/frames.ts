@@ -4,7 +4,7 @@
  * they are: it packs them (repeated strings as indexes, dom-pack.ts), writes
  * the JSON and deflates it as the next piece of the stream's one context, so a
  * change costs what it adds to the snapshot before it. On a busy page, a change of
- * under DIRECT_BELOW characters of JSON goes as it is, at once. Without the worker (not
+ * under DIRECT_BELOW characters of JSON goes as it is, without the worker. Without it (not
  * ready yet, or refused by the page's CSP), the JSON is made here, unpacked,
  * and large payloads are gzipped on their own with the browser's
  * CompressionStream. Frames leave in order although encoding is async.
