@@ -649,13 +649,12 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   try {
-    // Visitor bundles: built as the production ones are; missing ones are built first.
+    // Visitor bundles: built from the sources as the production ones are, every run (under a second): bundles left
+    // from an earlier build (older sources, or unminified for a trace) would be measured instead.
     const session = join(ROOT, 'packages/sdk/dist/tandem-session.js');
     const loader = join(ROOT, 'packages/sdk/dist/tandem.js');
-    if (!existsSync(session) || !existsSync(loader) || !existsSync(join(ROOT, 'packages/console/dist/console.js'))) {
-      console.error('building browser bundles (node scripts/build.mjs)...');
-      execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
-    }
+    console.error('building browser bundles (node scripts/build.mjs)...');
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
 
     const [vNone, vTandem, vRrweb, aNative, aSrcdoc, aTandem, aRrweb, captureOnly, rebuildOnly, rrwebRecord, rrwebReplay] = await Promise.all([
       bundleFile(join(HARNESS, 'visitor-none.ts')),

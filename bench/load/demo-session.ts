@@ -6,7 +6,7 @@
  * session in the same page; what a relay would send of it is each event as JSON.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { build } from 'esbuild';
@@ -71,10 +71,9 @@ function inView(agent: Page, selector: string, timeout = 20_000) {
 }
 
 export async function runDemoSession(o: { root: string; seconds: number; track: (kill: () => void) => () => void }): Promise<DemoResult> {
-  if (!existsSync(join(o.root, 'packages/sdk/dist/tandem-session.js')) || !existsSync(join(o.root, 'packages/console/dist/console.js'))) {
-    progress('building browser bundles (node scripts/build.mjs)...');
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: o.root, stdio: ['ignore', 2, 2], timeout: 180_000 });
-  }
+  // Every run, from the sources (under a second): bundles left from an earlier build would be measured instead.
+  progress('building browser bundles (node scripts/build.mjs)...');
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: o.root, stdio: ['ignore', 2, 2], timeout: 180_000 });
   const rrweb = await rrwebBundle(o.root);
   let node: ServerNode | null = null;
   let browser: Browser | null = null;
