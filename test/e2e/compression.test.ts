@@ -124,6 +124,9 @@ async function shareAndType(csp: 'strict' | 'none') {
     await visitor.click('#name');
     await visitor.keyboard.type(TYPED);
     await inView(agent, { selector: '#name', value: TYPED });
+    // The visitor's sent frames reach the test through another DevTools session than the agent's page does: the frame
+    // the agent shows already may be noted here a moment later (seen on a loaded CI machine).
+    await expect.poll(() => frames.some((f) => f.json.includes(TYPED)), { timeout: 5_000 }).toBe(true);
     return { frames, console };
   } finally {
     await visitorCtx.close();
