@@ -28,11 +28,13 @@ export interface WatchState {
 const state: WatchState = { samples: [], ticks: [], lastMutation: 0, mutations: 0, documents: 0, received: [] };
 
 // Sockets the page opens from here on (the viewer's, after the join): their listener goes first, before the page's own.
+// One keyer for all of them, as the visitor harness has one for its page: both count the keyframes they saw, so a
+// viewer that reconnects (and gets a new keyframe) still pairs with the visitor's frames.
+const frameKey = frameKeyer();
 const Native = window.WebSocket;
 window.WebSocket = class extends Native {
   constructor(url: string | URL, protocols?: string | string[]) {
     super(url, protocols);
-    const frameKey = frameKeyer();
     this.addEventListener('message', (e: MessageEvent) => {
       const binary = typeof e.data !== 'string';
       state.received.push([Date.now(), binary, binary ? frameKey(e.data) : undefined]);
