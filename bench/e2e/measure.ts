@@ -140,7 +140,7 @@ async function churn(o: E2eOptions, visitor: Page, agent: Page, frames: Framed[]
   }
   // Frames sent after the last tick belong to the churn too (the capture flushes on the next frame).
   await sleep(300);
-  // Read again once all of it has arrived: the messages are paired from the end.
+  // Read again once all of it has arrived: the last frames of the churn are paired too (figures.ts).
   const { sent } = await within(10_000, 'visitor state', visitorState(visitor));
   const { received } = await within(10_000, 'agent state', watchState(agent));
   return churnFigures(ticks, watched.ticks, made, frames, kind, { sent, received });
