@@ -161,7 +161,8 @@ async function bundleSource(contents: string): Promise<string> {
 // ---------------------------------------------------------------- measurements
 
 type Recorder = 'tandem' | 'rrweb';
-type VisitorKind = 'none' | Recorder;
+/** `floor`: the least a snapshot from script costs (harness/visitor-floor.ts), beside the recorders. */
+type VisitorKind = 'none' | 'floor' | Recorder;
 /** `cold`: Tandem's rebuild on a page not prepared as the console prepares itself (every other kind is: harness/agent.ts). */
 type AgentKind = 'native' | 'srcdoc' | 'cold' | Recorder;
 
@@ -365,7 +366,7 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
     spec,
     load: '',
     elements: 0,
-    visitor: { none: [], tandem: [], rrweb: [] },
+    visitor: { none: [], floor: [], tandem: [], rrweb: [] },
     agent: { native: [], srcdoc: [], tandem: [], cold: [], rrweb: [] },
   };
   for (let run = 0; run < RUNS; run++) {
@@ -376,11 +377,11 @@ async function measurePage(browser: Browser, origin: string, spec: PageSpec, bun
     const payloads: Partial<Record<Recorder, string[]>> = {};
     try {
       const withChurn = run < CHURN_RUNS;
-      for (const kind of rotate<VisitorKind>(withChurn ? ['none', 'tandem', 'rrweb'] : ['tandem', 'rrweb'], run)) {
-        const sample = await visitorRun(visitorCtx, spec, kind, bundles, run, withChurn);
+      for (const kind of rotate<VisitorKind>(withChurn ? ['none', 'tandem', 'rrweb', 'floor'] : ['tandem', 'rrweb', 'floor'], run)) {
+        const sample = await visitorRun(visitorCtx, spec, kind, bundles, run, withChurn && kind !== 'floor');
         results.visitor[kind].push(sample);
-        if (sample.snapshot && kind !== 'none') {
-          payloads[kind] = sample.snapshot.messages;
+        if (sample.snapshot) {
+          if (kind !== 'floor') payloads[kind as Recorder] = sample.snapshot.messages;
           results.elements = sample.snapshot.elements;
           sample.snapshot.messages = []; // keep memory flat; bytes are already counted
         }
@@ -437,12 +438,14 @@ function printTable(title: string, header: Row, rows: Row[]): void {
 }
 
 function report(r: PageResults): void {
-  const snap = (k: Recorder, f: (s: NonNullable<VisitorSample['snapshot']>) => number) => median(r.visitor[k].map((v) => f(v.snapshot!)));
+  const snap = (k: Recorder | 'floor', f: (s: NonNullable<VisitorSample['snapshot']>) => number) =>
+    median(r.visitor[k].map((v) => f(v.snapshot!)));
   const churn = (k: VisitorKind, f: (c: ChurnSample) => number) => median(r.visitor[k].filter((v) => v.churn).map((v) => f(v.churn!)));
   const agent = (k: AgentKind, f: (a: AgentResult) => number) => median(r.agent[k].map(f));
 
   const tMs = snap('tandem', (s) => s.ms);
   const rMs = snap('rrweb', (s) => s.ms);
+  const fMs = snap('floor', (s) => s.ms);
   const tRaw = snap('tandem', (s) => s.raw);
   const rRaw = snap('rrweb', (s) => s.raw);
   const tGz = snap('tandem', (s) => s.gzip);
@@ -486,6 +489,14 @@ function report(r: PageResults): void {
 
   const rows: Row[] = [
     ['full snapshot (ms)', fmtMs(tMs), fmtMs(rMs), fmtX(rMs / tMs), '(info: capture alone; the CPU target is end to end)', ''],
+    [
+      '  floor: one walk that numbers every node and reads its tag, attributes and text (ms)',
+      fmtMs(fMs),
+      '',
+      fmtX(rMs / fMs),
+      '(info: the best capture-alone ratio to rrweb of any mirror that numbers nodes from script; harness/visitor-floor.ts)',
+      '',
+    ],
     [
       '  start call returned (ms)',
       fmtMs(snap('tandem', (s) => s.returnedMs)),
@@ -607,7 +618,8 @@ function report(r: PageResults): void {
 /** What the targets table takes of the in-page runs (medians, as in the table above). */
 function inPageFigures(r: PageResults | undefined): InPageFigures | undefined {
   if (!r) return undefined;
-  const snap = (k: Recorder, f: (s: NonNullable<VisitorSample['snapshot']>) => number) => median(r.visitor[k].map((v) => f(v.snapshot!)));
+  const snap = (k: Recorder | 'floor', f: (s: NonNullable<VisitorSample['snapshot']>) => number) =>
+    median(r.visitor[k].map((v) => f(v.snapshot!)));
   const agent = (k: AgentKind, f: (a: AgentResult) => number) => median(r.agent[k].map(f));
   const ratio = (f: (a: AgentResult) => number) => agent('tandem', f) / Math.min(agent('native', f), agent('srcdoc', f));
   return {
@@ -620,6 +632,8 @@ function inPageFigures(r: PageResults | undefined): InPageFigures | undefined {
         agent('srcdoc', (a) => a.laidOutMs),
       ),
     rawRatio: snap('rrweb', (s) => s.raw) / snap('tandem', (s) => s.raw),
+    captureRatio: snap('rrweb', (s) => s.ms) / snap('tandem', (s) => s.ms),
+    floorRatio: snap('rrweb', (s) => s.ms) / snap('floor', (s) => s.ms),
     gzip: snap('tandem', (s) => s.gzip),
     load: r.load,
   };
@@ -656,24 +670,26 @@ async function main(): Promise<void> {
     console.error('building browser bundles (node scripts/build.mjs)...');
     execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
 
-    const [vNone, vTandem, vRrweb, aNative, aSrcdoc, aTandem, aRrweb, captureOnly, rebuildOnly, rrwebRecord, rrwebReplay] = await Promise.all([
-      bundleFile(join(HARNESS, 'visitor-none.ts')),
-      bundleFile(join(HARNESS, 'visitor-tandem.ts')),
-      bundleFile(join(HARNESS, 'visitor-rrweb.ts')),
-      bundleFile(join(HARNESS, 'agent-native.ts')),
-      bundleFile(join(HARNESS, 'agent-srcdoc.ts')),
-      bundleFile(join(HARNESS, 'agent-tandem.ts')),
-      bundleFile(join(HARNESS, 'agent-rrweb.ts')),
-      bundleSource(`import { startCapture } from '@tandem/mirror/capture'; (window as any).startCapture = startCapture;`),
-      bundleSource(`import { Rebuilder } from '@tandem/mirror/rebuild'; (window as any).Rebuilder = Rebuilder;`),
-      bundleSource(`import { record } from 'rrweb'; (window as any).rrwebRecord = record;`),
-      bundleSource(`import { Replayer } from 'rrweb'; (window as any).rrwebReplayer = Replayer;`),
-    ]);
+    const [vNone, vFloor, vTandem, vRrweb, aNative, aSrcdoc, aTandem, aRrweb, captureOnly, rebuildOnly, rrwebRecord, rrwebReplay] =
+      await Promise.all([
+        bundleFile(join(HARNESS, 'visitor-none.ts')),
+        bundleFile(join(HARNESS, 'visitor-floor.ts')),
+        bundleFile(join(HARNESS, 'visitor-tandem.ts')),
+        bundleFile(join(HARNESS, 'visitor-rrweb.ts')),
+        bundleFile(join(HARNESS, 'agent-native.ts')),
+        bundleFile(join(HARNESS, 'agent-srcdoc.ts')),
+        bundleFile(join(HARNESS, 'agent-tandem.ts')),
+        bundleFile(join(HARNESS, 'agent-rrweb.ts')),
+        bundleSource(`import { startCapture } from '@tandem/mirror/capture'; (window as any).startCapture = startCapture;`),
+        bundleSource(`import { Rebuilder } from '@tandem/mirror/rebuild'; (window as any).Rebuilder = Rebuilder;`),
+        bundleSource(`import { record } from 'rrweb'; (window as any).rrwebRecord = record;`),
+        bundleSource(`import { Replayer } from 'rrweb'; (window as any).rrwebReplayer = Replayer;`),
+      ]);
     const [e2eVisitorTandem, e2eVisitorRrweb, e2eAgentRrweb, e2eWatch] = await Promise.all(
       ['e2e-visitor-tandem.ts', 'e2e-visitor-rrweb.ts', 'e2e-agent-rrweb.ts', 'e2e-agent-watch.ts'].map((f) => bundleFile(join(HARNESS, f))),
     );
     const bundles: Bundles = {
-      visitor: { none: vNone, tandem: vTandem, rrweb: vRrweb },
+      visitor: { none: vNone, floor: vFloor, tandem: vTandem, rrweb: vRrweb },
       agent: { native: aNative, srcdoc: aSrcdoc, tandem: aTandem, cold: aTandem, rrweb: aRrweb },
     };
 

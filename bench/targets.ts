@@ -17,6 +17,9 @@ export interface InPageFigures {
   agentVsNativeCold: number;
   /** rrweb's snapshot JSON bytes / Tandem's. */
   rawRatio: number;
+  /** Capture alone, in-page: rrweb's record time / Tandem's, and rrweb's / the floor's (harness/visitor-floor.ts). */
+  captureRatio: number;
+  floorRatio: number;
   /** Tandem's snapshot messages, each gzipped at level 6 by the bench (used only when the end-to-end part, which counts the SDK's own bytes, did not run). */
   gzip: number;
   load: string;
@@ -59,6 +62,15 @@ export function printTargets(t: TargetInput): void {
       met(ratios.every((r) => r >= 10)),
     ]);
   } else rows.push(['visitor main-thread CPU, full snapshot incl. compression', '', '>= 10x less than rrweb, every run', '', NOT_RUN('e2e')]);
+  // What any design that numbers the page's nodes from script could reach: the floor, against rrweb, in the same run.
+  if (t.inPage)
+    rows.push([
+      '  (info) capture alone, in-page: rrweb / Tandem; rrweb / the floor (one walk numbering and reading every node)',
+      `${x(t.inPage.captureRatio)}; floor ${x(t.inPage.floorRatio)}`,
+      '',
+      shortLoad(t.inPage.load),
+      '',
+    ]);
 
   // 2. No task over 50 ms during a snapshot, on a quiet machine.
   if (e && e.snapshot.tandem.length) {
