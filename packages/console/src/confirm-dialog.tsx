@@ -25,7 +25,19 @@ export function ConfirmDialog(props: {
     else if (!open && d.open) d.close();
   }, [open]);
   return (
-    <dialog class="confirm" ref={dialog} aria-labelledby={`${id}-title`} aria-describedby={`${id}-text`} onClose={onCancel}>
+    <dialog
+      class="confirm"
+      ref={dialog}
+      aria-labelledby={`${id}-title`}
+      aria-describedby={`${id}-text`}
+      // Escape (or the platform's back gesture) asks to cancel: the state closes the dialog, as Cancel does. Not on
+      // `close`: that event comes a task later, and a click that opened the dialog again meanwhile (the revoke
+      // button at once after Escape) was undone by it, or found the state still open and did nothing.
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
       <h2 id={`${id}-title`}>{title}</h2>
       <p id={`${id}-text`}>{children}</p>
       <div class="confirm-actions">

@@ -30,6 +30,7 @@ import {
   disconnectVisitor,
   handOverControls,
   newInvite,
+  inviteKeptPastExpiry,
   newSession,
   pageGone,
   randomCode,
@@ -378,7 +379,7 @@ export class MemoryRegistry implements Registry {
   private pruneInvites(ttlMs: number): void {
     const now = Date.now();
     for (const [id, i] of this.invites) {
-      if (i.expires + ttlMs < now || this.invites.size > MAX_INVITES) {
+      if (i.expires + inviteKeptPastExpiry(ttlMs) < now || this.invites.size > MAX_INVITES) {
         this.invites.delete(id);
         this.inviteTokens.delete(i.token);
       }

@@ -26,6 +26,7 @@ import {
   disconnectVisitor,
   handOverControls,
   newInvite,
+  inviteKeptPastExpiry,
   newSession,
   pageGone,
   randomCode,
@@ -551,11 +552,11 @@ export class RedisRegistry implements Registry {
   async createInvite(visitor: PresentVisitor, agentName: string, ttlMs: number): Promise<Invite> {
     const invite = newInvite(visitor, agentName, ttlMs, Date.now());
     // Kept a while past its expiry, so the agent polling it reads "expired" rather than nothing.
-    const keep = String(2 * ttlMs);
+    const keep = ttlMs + inviteKeptPastExpiry(ttlMs);
     await this.redis
       .multi()
-      .set(this.key.invite(invite.id), JSON.stringify(invite), { PX: Number(keep) })
-      .set(this.key.inviteToken(invite.token), invite.id, { PX: Number(keep) })
+      .set(this.key.invite(invite.id), JSON.stringify(invite), { PX: keep })
+      .set(this.key.inviteToken(invite.token), invite.id, { PX: keep })
       .exec();
     return invite;
   }

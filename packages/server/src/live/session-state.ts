@@ -42,6 +42,12 @@ export function newSession(id: string, code: string, input: NewSession, now: num
   };
 }
 
+/**
+ * How long an invite is kept past its expiry, so the agent polling it reads "expired" rather than nothing: as long
+ * as its time to answer, and at least a minute (a quick one, read a moment late, was gone).
+ */
+export const inviteKeptPastExpiry = (ttlMs: number): number => Math.max(ttlMs, 60_000);
+
 /** A pending invite of a present visitor, answered by the page that holds its token. */
 export function newInvite(visitor: PresentVisitor, agentName: string, ttlMs: number, now: number): Invite {
   return {
