@@ -437,9 +437,13 @@ function printTable(title: string, header: Row, rows: Row[]): void {
   for (const r of rows) console.log(line(r));
 }
 
+type SnapshotFigure = (s: NonNullable<VisitorSample['snapshot']>) => number;
+
+/** One figure of a visitor kind's snapshots, the median over the page's runs. */
+const snapshotMedian = (r: PageResults, k: Recorder | 'floor', f: SnapshotFigure) => median(r.visitor[k].map((v) => f(v.snapshot!)));
+
 function report(r: PageResults): void {
-  const snap = (k: Recorder | 'floor', f: (s: NonNullable<VisitorSample['snapshot']>) => number) =>
-    median(r.visitor[k].map((v) => f(v.snapshot!)));
+  const snap = (k: Recorder | 'floor', f: SnapshotFigure) => snapshotMedian(r, k, f);
   const churn = (k: VisitorKind, f: (c: ChurnSample) => number) => median(r.visitor[k].filter((v) => v.churn).map((v) => f(v.churn!)));
   const agent = (k: AgentKind, f: (a: AgentResult) => number) => median(r.agent[k].map(f));
 
@@ -618,8 +622,7 @@ function report(r: PageResults): void {
 /** What the targets table takes of the in-page runs (medians, as in the table above). */
 function inPageFigures(r: PageResults | undefined): InPageFigures | undefined {
   if (!r) return undefined;
-  const snap = (k: Recorder | 'floor', f: (s: NonNullable<VisitorSample['snapshot']>) => number) =>
-    median(r.visitor[k].map((v) => f(v.snapshot!)));
+  const snap = (k: Recorder | 'floor', f: SnapshotFigure) => snapshotMedian(r, k, f);
   const agent = (k: AgentKind, f: (a: AgentResult) => number) => median(r.agent[k].map(f));
   const ratio = (f: (a: AgentResult) => number) => agent('tandem', f) / Math.min(agent('native', f), agent('srcdoc', f));
   return {
