@@ -245,7 +245,7 @@ describe('changes under 1 KB of JSON', () => {
     expect(delivered).toEqual(sent);
   });
 
-  it('once an answer reached the page late (busy), go as they are, at once, for a second; large ones still go to the worker; the receiver reads them all in order', async () => {
+  it('once an answer reached the page late (busy), go as they are, without the worker, for a second; large ones still go to the worker; the receiver reads them all in order', async () => {
     let late = 40;
     const compressor = lateCompressor(() => late);
     const { wire, delivered, resyncs, encoder, decoder } = pair(compressor);

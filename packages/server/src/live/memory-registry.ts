@@ -30,7 +30,9 @@ import {
   disconnectVisitor,
   handOverControls,
   newInvite,
+  inviteAsRead,
   inviteKeptPastExpiry,
+  inviteOpen,
   newSession,
   pageGone,
   randomCode,
@@ -358,8 +360,7 @@ export class MemoryRegistry implements Registry {
   async getInvite(id: string): Promise<Invite | null> {
     const invite = this.invites.get(id);
     if (!invite) return null;
-    if (invite.state === 'pending' && invite.expires < Date.now()) invite.state = 'expired';
-    return { ...invite };
+    return { ...inviteAsRead(invite, Date.now()) };
   }
 
   async inviteByToken(token: string): Promise<Invite | null> {
@@ -370,7 +371,7 @@ export class MemoryRegistry implements Registry {
   async answerInvite(token: string, answer: { accepted: false } | { accepted: true; sessionId: string; code: string }): Promise<boolean> {
     const id = this.inviteTokens.get(token);
     const invite = id === undefined ? undefined : this.invites.get(id);
-    if (!invite || invite.state !== 'pending' || invite.expires < Date.now()) return false;
+    if (!invite || !inviteOpen(invite, Date.now())) return false;
     if (answer.accepted) Object.assign(invite, { state: 'accepted', sessionId: answer.sessionId, code: answer.code });
     else invite.state = 'declined';
     return true;

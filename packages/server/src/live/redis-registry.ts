@@ -26,7 +26,9 @@ import {
   disconnectVisitor,
   handOverControls,
   newInvite,
+  inviteAsRead,
   inviteKeptPastExpiry,
+  inviteOpen,
   newSession,
   pageGone,
   randomCode,
@@ -564,9 +566,7 @@ export class RedisRegistry implements Registry {
   async getInvite(id: string): Promise<Invite | null> {
     const raw = await this.redis.get(this.key.invite(id));
     if (raw === null) return null;
-    const invite = JSON.parse(raw) as Invite;
-    if (invite.state === 'pending' && invite.expires < Date.now()) invite.state = 'expired';
-    return invite;
+    return inviteAsRead(JSON.parse(raw) as Invite, Date.now());
   }
 
   async inviteByToken(token: string): Promise<Invite | null> {
@@ -582,7 +582,7 @@ export class RedisRegistry implements Registry {
       const raw = await this.redis.get(key);
       if (raw === null) return false;
       const invite = JSON.parse(raw) as Invite;
-      if (invite.state !== 'pending' || invite.expires < Date.now()) return false;
+      if (!inviteOpen(invite, Date.now())) return false;
       if (answer.accepted) Object.assign(invite, { state: 'accepted', sessionId: answer.sessionId, code: answer.code });
       else invite.state = 'declined';
       const ttl = await this.redis.pTTL(key);

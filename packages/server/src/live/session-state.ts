@@ -48,6 +48,15 @@ export function newSession(id: string, code: string, input: NewSession, now: num
  */
 export const inviteKeptPastExpiry = (ttlMs: number): number => Math.max(ttlMs, 60_000);
 
+/** Whether an invite may still be answered: pending, and its time not over. */
+export const inviteOpen = (invite: Invite, now: number): boolean => invite.state === 'pending' && invite.expires >= now;
+
+/** An invite as it reads now: a pending one whose time is over is "expired" (registries store no such change). */
+export function inviteAsRead(invite: Invite, now: number): Invite {
+  if (invite.state === 'pending' && !inviteOpen(invite, now)) invite.state = 'expired';
+  return invite;
+}
+
 /** A pending invite of a present visitor, answered by the page that holds its token. */
 export function newInvite(visitor: PresentVisitor, agentName: string, ttlMs: number, now: number): Invite {
   return {
