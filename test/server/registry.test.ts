@@ -2,9 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore } from '@tandem/server';
 import { MemoryRegistry } from '../../packages/server/src/live/memory-registry.js';
+import type { PresentVisitor } from '../../packages/server/src/live/registry.js';
 import { registryContract } from './registry-contract.js';
 
 registryContract('in memory', async () => new MemoryRegistry());
@@ -78,6 +79,39 @@ describe('the embedded registry’s spent tickets', () => {
     // The socket tickets' book stays bounded: the oldest went, the newest are still spent.
     expect(await r.spendTicket('ticket-0', 60_000)).toBe(true);
     expect(await r.spendTicket('ticket-200499', 60_000)).toBe(false);
+    await r.close();
+  });
+});
+
+describe('the embedded registry’s invites', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('keeps each invite by its own time, whatever the time of the invites made after it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
+    const r = new MemoryRegistry();
+    const present: PresentVisitor = {
+      visitorId: 'visitor-1',
+      shortId: 'K7QM2XRP',
+      siteKey: 'demo',
+      identity: {},
+      verified: false,
+      url: 'https://shop.example/cart',
+      title: 'Cart',
+      platform: { browser: 'Chrome 120', os: 'Linux', viewport: '1280x800', language: 'en', timeZone: 'UTC' },
+      since: new Date().toISOString(),
+      pageId: 'page-1',
+    };
+    const long = await r.createInvite(present, 'Ada', 10 * 60_000); // answered within 10 minutes, kept 10 more
+    // 15 minutes on: a quick invite (kept a minute past its expiry) prunes the book as it is made.
+    vi.setSystemTime(1_000_000 + 15 * 60_000);
+    const quick = await r.createInvite(present, 'Ada', 50);
+    expect((await r.getInvite(long.id))?.state).toBe('expired');
+    // 21 minutes on, the long one's time is over too, and the next invite made drops it.
+    vi.setSystemTime(1_000_000 + 21 * 60_000);
+    await r.createInvite(present, 'Ada', 60_000);
+    expect(await r.getInvite(long.id)).toBeNull();
+    expect(await r.inviteByToken(long.token)).toBeNull();
+    expect(await r.getInvite(quick.id)).toBeNull();
     await r.close();
   });
 });

@@ -135,6 +135,8 @@ export class MemoryRegistry implements Registry {
   private readonly perSite = new Map<string, number>();
   private readonly invites = new Map<string, Invite>();
   private readonly inviteTokens = new Map<string, string>();
+  /** Until when (Date.now()) each invite is kept: its own expiry and time past it, since invites may differ in time. */
+  private readonly inviteKeptUntil = new Map<string, number>();
 
   async createSession(input: NewSession): Promise<{ session: LiveSession; resumeToken: string }> {
     const resumeToken = newToken();
@@ -350,10 +352,11 @@ export class MemoryRegistry implements Registry {
   }
 
   async createInvite(visitor: PresentVisitor, agentName: string, ttlMs: number): Promise<Invite> {
-    this.pruneInvites(ttlMs);
+    this.pruneInvites();
     const invite = newInvite(visitor, agentName, ttlMs, Date.now());
     this.invites.set(invite.id, invite);
     this.inviteTokens.set(invite.token, invite.id);
+    this.inviteKeptUntil.set(invite.id, invite.expires + inviteKeptPastExpiry(ttlMs));
     return { ...invite };
   }
 
@@ -377,12 +380,14 @@ export class MemoryRegistry implements Registry {
     return true;
   }
 
-  private pruneInvites(ttlMs: number): void {
+  /** Drops the invites kept long enough, and the oldest while there are too many (a Map iterates in insertion order). */
+  private pruneInvites(): void {
     const now = Date.now();
     for (const [id, i] of this.invites) {
-      if (i.expires + inviteKeptPastExpiry(ttlMs) < now || this.invites.size > MAX_INVITES) {
+      if (this.inviteKeptUntil.get(id)! < now || this.invites.size > MAX_INVITES) {
         this.invites.delete(id);
         this.inviteTokens.delete(i.token);
+        this.inviteKeptUntil.delete(id);
       }
     }
   }
