@@ -11,6 +11,21 @@ const agentA = { id: 'agent-a', name: 'Ada' };
 const agentB = { id: 'agent-b', name: 'Bo' };
 const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A visitor present on the demo site, as the registry's presence keeps it. */
+export const presentVisitor = (over: Partial<PresentVisitor> = {}): PresentVisitor => ({
+  visitorId: 'visitor-1',
+  shortId: 'K7QM2XRP',
+  siteKey: 'demo',
+  identity: { name: 'Alex Traveler', email: 'alex@example.com', uniqueId: 'cust-42' },
+  verified: false,
+  url: 'https://shop.example/cart',
+  title: 'Cart',
+  platform: { browser: 'Chrome 120', os: 'Linux', viewport: '1280x800', language: 'en', timeZone: 'UTC' },
+  since: new Date().toISOString(),
+  pageId: 'page-1',
+  ...over,
+});
+
 export function registryContract(name: string, make: () => Promise<Registry>): void {
   describe(`Registry contract: ${name}`, () => {
     let open: Registry[] = [];
@@ -258,19 +273,7 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
       expect(await r.listSessions()).toEqual([]);
     });
 
-    const visitor = (over: Partial<PresentVisitor> = {}): PresentVisitor => ({
-      visitorId: 'visitor-1',
-      shortId: 'K7QM2XRP',
-      siteKey: 'demo',
-      identity: { name: 'Alex Traveler', email: 'alex@example.com', uniqueId: 'cust-42' },
-      verified: false,
-      url: 'https://shop.example/cart',
-      title: 'Cart',
-      platform: { browser: 'Chrome 120', os: 'Linux', viewport: '1280x800', language: 'en', timeZone: 'UTC' },
-      since: new Date().toISOString(),
-      pageId: 'page-1',
-      ...over,
-    });
+    const visitor = presentVisitor;
     const bounds = { total: 100, perSite: 100 };
 
     it('keeps the visitor’s platform, saying whether it changed; handed out as a copy', async () => {

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore } from '@tandem/server';
 import { MemoryRegistry } from '../../packages/server/src/live/memory-registry.js';
-import type { PresentVisitor } from '../../packages/server/src/live/registry.js';
-import { registryContract } from './registry-contract.js';
+import { presentVisitor, registryContract } from './registry-contract.js';
 
 registryContract('in memory', async () => new MemoryRegistry());
 
@@ -89,18 +88,7 @@ describe('the embedded registry’s invites', () => {
   it('keeps each invite by its own time, whatever the time of the invites made after it', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
     const r = new MemoryRegistry();
-    const present: PresentVisitor = {
-      visitorId: 'visitor-1',
-      shortId: 'K7QM2XRP',
-      siteKey: 'demo',
-      identity: {},
-      verified: false,
-      url: 'https://shop.example/cart',
-      title: 'Cart',
-      platform: { browser: 'Chrome 120', os: 'Linux', viewport: '1280x800', language: 'en', timeZone: 'UTC' },
-      since: new Date().toISOString(),
-      pageId: 'page-1',
-    };
+    const present = presentVisitor();
     const long = await r.createInvite(present, 'Ada', 10 * 60_000); // answered within 10 minutes, kept 10 more
     // 15 minutes on: a quick invite (kept a minute past its expiry) prunes the book as it is made.
     vi.setSystemTime(1_000_000 + 15 * 60_000);
