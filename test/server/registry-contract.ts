@@ -273,7 +273,6 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
       expect(await r.listSessions()).toEqual([]);
     });
 
-    const visitor = presentVisitor;
     const bounds = { total: 100, perSite: 100 };
 
     it('keeps the visitor’s platform, saying whether it changed; handed out as a copy', async () => {
@@ -321,14 +320,14 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
 
     it('lists present visitors of a site, latest page per visitor, searchable, and forgets a page that went', async () => {
       const r = await fresh();
-      expect(await r.presenceHere(visitor(), bounds)).toBe(true);
-      expect(await r.presenceHere(visitor({ visitorId: 'visitor-2', identity: { name: 'Sam' }, pageId: 'page-2' }), bounds)).toBe(true);
-      expect(await r.presenceHere(visitor({ visitorId: 'visitor-3', siteKey: 'other', pageId: 'page-3' }), bounds)).toBe(true);
+      expect(await r.presenceHere(presentVisitor(), bounds)).toBe(true);
+      expect(await r.presenceHere(presentVisitor({ visitorId: 'visitor-2', identity: { name: 'Sam' }, pageId: 'page-2' }), bounds)).toBe(true);
+      expect(await r.presenceHere(presentVisitor({ visitorId: 'visitor-3', siteKey: 'other', pageId: 'page-3' }), bounds)).toBe(true);
       expect((await r.presenceList('demo', '', 10)).map((v) => v.visitorId).sort()).toEqual(['visitor-1', 'visitor-2']);
       expect((await r.presenceList('demo', 'ALEX@', 10)).map((v) => v.visitorId)).toEqual(['visitor-1']);
       expect((await r.presenceList('demo', '', 1)).length).toBe(1);
       // The visitor opened another page: listed once, on it; the old page going changes nothing.
-      await r.presenceHere(visitor({ url: 'https://shop.example/pay', pageId: 'page-1b' }), bounds);
+      await r.presenceHere(presentVisitor({ url: 'https://shop.example/pay', pageId: 'page-1b' }), bounds);
       await r.presenceGone('visitor-1', 'page-1');
       expect((await r.presenceFind('demo', { visitorId: 'visitor-1' }))?.url).toBe('https://shop.example/pay');
       expect((await r.presenceFind('demo', { uniqueId: 'cust-42' }))?.pageId).toBe('page-1b');
@@ -339,8 +338,8 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
 
     it('keeps a visitor listed on an older tab when the newer one closes; finds them by short id', async () => {
       const r = await fresh();
-      await r.presenceHere(visitor({ pageId: 'tab-1', url: 'https://shop.example/a' }), bounds);
-      await r.presenceHere(visitor({ pageId: 'tab-2', url: 'https://shop.example/b' }), bounds);
+      await r.presenceHere(presentVisitor({ pageId: 'tab-1', url: 'https://shop.example/a' }), bounds);
+      await r.presenceHere(presentVisitor({ pageId: 'tab-2', url: 'https://shop.example/b' }), bounds);
       expect((await r.presenceFind(null, { shortId: 'K7QM2XRP' }))?.pageId).toBe('tab-2');
       await r.presenceGone('visitor-1', 'tab-2');
       expect((await r.presenceFind('demo', { shortId: 'K7QM2XRP' }))?.url).toBe('https://shop.example/a');
@@ -354,26 +353,26 @@ export function registryContract(name: string, make: () => Promise<Registry>): v
     it('bounds presence in all and per site', async () => {
       const r = await fresh();
       for (let i = 0; i < 3; i++)
-        expect(await r.presenceHere(visitor({ visitorId: `v${i}`, pageId: `p${i}` }), { total: 10, perSite: 3 })).toBe(true);
-      expect(await r.presenceHere(visitor({ visitorId: 'v9', pageId: 'p9' }), { total: 10, perSite: 3 })).toBe(false);
+        expect(await r.presenceHere(presentVisitor({ visitorId: `v${i}`, pageId: `p${i}` }), { total: 10, perSite: 3 })).toBe(true);
+      expect(await r.presenceHere(presentVisitor({ visitorId: 'v9', pageId: 'p9' }), { total: 10, perSite: 3 })).toBe(false);
       // A visitor already listed may move to another page.
-      expect(await r.presenceHere(visitor({ visitorId: 'v0', pageId: 'p0b' }), { total: 10, perSite: 3 })).toBe(true);
-      expect(await r.presenceHere(visitor({ visitorId: 'w', siteKey: 'other', pageId: 'pw' }), { total: 3, perSite: 3 })).toBe(false);
+      expect(await r.presenceHere(presentVisitor({ visitorId: 'v0', pageId: 'p0b' }), { total: 10, perSite: 3 })).toBe(true);
+      expect(await r.presenceHere(presentVisitor({ visitorId: 'w', siteKey: 'other', pageId: 'pw' }), { total: 3, perSite: 3 })).toBe(false);
     });
 
     it('keeps invites: pending until the invited page answers once; found by id and by the page’s token; an expired one a minute at least', async () => {
       const r = await fresh();
-      const invite = await r.createInvite(visitor(), 'Ada', 60_000);
+      const invite = await r.createInvite(presentVisitor(), 'Ada', 60_000);
       expect(invite).toMatchObject({ visitorId: 'visitor-1', siteKey: 'demo', agentName: 'Ada', state: 'pending' });
       expect(invite.token).not.toBe(invite.id);
       expect((await r.inviteByToken(invite.token))?.id).toBe(invite.id);
       expect(await r.answerInvite(invite.token, { accepted: true, sessionId: 's1', code: '123456' })).toBe(true);
       expect(await r.answerInvite(invite.token, { accepted: false })).toBe(false);
       expect(await r.getInvite(invite.id)).toMatchObject({ state: 'accepted', sessionId: 's1', code: '123456' });
-      const declined = await r.createInvite(visitor(), 'Ada', 60_000);
+      const declined = await r.createInvite(presentVisitor(), 'Ada', 60_000);
       expect(await r.answerInvite(declined.token, { accepted: false })).toBe(true);
       expect((await r.getInvite(declined.id))?.state).toBe('declined');
-      const quick = await r.createInvite(visitor(), 'Ada', 50);
+      const quick = await r.createInvite(presentVisitor(), 'Ada', 50);
       // Well past twice its time, it still reads "expired" (kept a minute at least), not nothing.
       await later(150);
       expect((await r.getInvite(quick.id))?.state).toBe('expired');

@@ -31,7 +31,7 @@ import {
   handOverControls,
   newInvite,
   inviteAsRead,
-  inviteKeptPastExpiry,
+  inviteKeptFor,
   inviteOpen,
   newSession,
   pageGone,
@@ -133,10 +133,9 @@ export class MemoryRegistry implements Registry {
   /** Each present visitor's pages: the listed one and the others still open. */
   private readonly pages = new Map<string, PresencePages<PresentVisitor>>();
   private readonly perSite = new Map<string, number>();
-  private readonly invites = new Map<string, Invite>();
+  /** Each invite, and until when (Date.now()) it is kept: by its own time, since invites may differ in time. */
+  private readonly invites = new Map<string, { invite: Invite; keptUntil: number }>();
   private readonly inviteTokens = new Map<string, string>();
-  /** Until when (Date.now()) each invite is kept: its own expiry and time past it, since invites may differ in time. */
-  private readonly inviteKeptUntil = new Map<string, number>();
 
   async createSession(input: NewSession): Promise<{ session: LiveSession; resumeToken: string }> {
     const resumeToken = newToken();
@@ -353,15 +352,15 @@ export class MemoryRegistry implements Registry {
 
   async createInvite(visitor: PresentVisitor, agentName: string, ttlMs: number): Promise<Invite> {
     this.pruneInvites();
-    const invite = newInvite(visitor, agentName, ttlMs, Date.now());
-    this.invites.set(invite.id, invite);
+    const now = Date.now();
+    const invite = newInvite(visitor, agentName, ttlMs, now);
+    this.invites.set(invite.id, { invite, keptUntil: now + inviteKeptFor(ttlMs) });
     this.inviteTokens.set(invite.token, invite.id);
-    this.inviteKeptUntil.set(invite.id, invite.expires + inviteKeptPastExpiry(ttlMs));
     return { ...invite };
   }
 
   async getInvite(id: string): Promise<Invite | null> {
-    const invite = this.invites.get(id);
+    const invite = this.invites.get(id)?.invite;
     if (!invite) return null;
     return { ...inviteAsRead(invite, Date.now()) };
   }
@@ -373,7 +372,7 @@ export class MemoryRegistry implements Registry {
 
   async answerInvite(token: string, answer: { accepted: false } | { accepted: true; sessionId: string; code: string }): Promise<boolean> {
     const id = this.inviteTokens.get(token);
-    const invite = id === undefined ? undefined : this.invites.get(id);
+    const invite = id === undefined ? undefined : this.invites.get(id)?.invite;
     if (!invite || !inviteOpen(invite, Date.now())) return false;
     if (answer.accepted) Object.assign(invite, { state: 'accepted', sessionId: answer.sessionId, code: answer.code });
     else invite.state = 'declined';
@@ -383,11 +382,10 @@ export class MemoryRegistry implements Registry {
   /** Drops the invites kept long enough, and the oldest while there are too many (a Map iterates in insertion order). */
   private pruneInvites(): void {
     const now = Date.now();
-    for (const [id, i] of this.invites) {
-      if (this.inviteKeptUntil.get(id)! < now || this.invites.size > MAX_INVITES) {
+    for (const [id, { invite, keptUntil }] of this.invites) {
+      if (keptUntil < now || this.invites.size > MAX_INVITES) {
         this.invites.delete(id);
-        this.inviteTokens.delete(i.token);
-        this.inviteKeptUntil.delete(id);
+        this.inviteTokens.delete(invite.token);
       }
     }
   }

@@ -27,7 +27,7 @@ import {
   handOverControls,
   newInvite,
   inviteAsRead,
-  inviteKeptPastExpiry,
+  inviteKeptFor,
   inviteOpen,
   newSession,
   pageGone,
@@ -554,7 +554,7 @@ export class RedisRegistry implements Registry {
   async createInvite(visitor: PresentVisitor, agentName: string, ttlMs: number): Promise<Invite> {
     const invite = newInvite(visitor, agentName, ttlMs, Date.now());
     // Kept a while past its expiry, so the agent polling it reads "expired" rather than nothing.
-    const keep = ttlMs + inviteKeptPastExpiry(ttlMs);
+    const keep = inviteKeptFor(ttlMs);
     await this.redis
       .multi()
       .set(this.key.invite(invite.id), JSON.stringify(invite), { PX: keep })

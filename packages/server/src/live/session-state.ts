@@ -43,10 +43,11 @@ export function newSession(id: string, code: string, input: NewSession, now: num
 }
 
 /**
- * How long an invite is kept past its expiry, so the agent polling it reads "expired" rather than nothing: as long
- * as its time to answer, and at least a minute (a quick one, read a moment late, was gone).
+ * How long a registry keeps an invite from its making: its time to answer, then as long again, and at least a minute,
+ * past its expiry, so the agent polling it reads "expired" rather than nothing (a quick one, read a moment late, was
+ * gone).
  */
-export const inviteKeptPastExpiry = (ttlMs: number): number => Math.max(ttlMs, 60_000);
+export const inviteKeptFor = (ttlMs: number): number => ttlMs + Math.max(ttlMs, 60_000);
 
 /** Whether an invite may still be answered: pending, and its time not over. */
 export const inviteOpen = (invite: Invite, now: number): boolean => invite.state === 'pending' && invite.expires >= now;
