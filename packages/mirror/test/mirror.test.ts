@@ -286,6 +286,47 @@ describe('mirror', () => {
     }
   }, 240_000);
 
+  it('a snapshot whose place is moved away between slices (the child it serialized last) still rebuilds the page exactly', async () => {
+    const big = await browser.newPage();
+    try {
+      const rows = Array.from({ length: 2000 }, (_, i) => `<li data-i="${i}">row <b>${i}</b></li>`).join('');
+      await big.setContent(`<!DOCTYPE html><html><body><ul id="list">${rows}</ul><ol id="elsewhere"><li>first</li></ol></body></html>`);
+      await big.evaluate(() => {
+        const list = document.getElementById('list')!;
+        const elsewhere = document.getElementById('elsewhere')!;
+        // A task of the page between (nearly) every two slices of capture, as both post messages: each moves the row
+        // the last slice sent last (the walk is in it, or stopped after it) to the other list. Only a walk that
+        // notices its place has gone goes on with the rows left after it; nothing else would send them.
+        const channel = new MessageChannel();
+        let moves = 0;
+        channel.port1.onmessage = () => {
+          const wire: string[] = (window as any).tandemTest.wire();
+          const sent = [...wire[wire.length - 1]!.matchAll(/"data-i":"(\d+)"/g)].pop()?.[1];
+          const row = sent === undefined ? null : list.querySelector(`[data-i="${sent}"]`);
+          if (row) {
+            elsewhere.appendChild(row);
+            moves++;
+          }
+          if ((window as any).tandemTest.stats().snapshots === 0) channel.port2.postMessage(0);
+          else (window as any).__moves = moves;
+        };
+        // From when capture has started (its first slice runs as the harness loads).
+        const start = () => ((window as any).tandemTest ? channel.port2.postMessage(0) : setTimeout(start, 0));
+        start();
+        (window as any).__sliceMs = 0.2;
+      });
+      await big.addScriptTag({ content: harness });
+      await big.waitForFunction(() => (window as any).__moves !== undefined, undefined, { timeout: 90_000 });
+      await settle(big);
+      await settle(big);
+      const { original, rebuilt } = await trees(big);
+      if (original !== rebuilt) throw new Error(`sliced snapshot diverged\noriginal: ${original}\nrebuilt:  ${rebuilt}`);
+      expect(await big.evaluate(() => (window as any).__moves), 'rows the walk had just sent were moved').toBeGreaterThan(5);
+    } finally {
+      await big.close();
+    }
+  }, 240_000);
+
   it('masks what the page adds between two slices of a snapshot, in the part not walked yet, whichever way its records came', async () => {
     const big = await browser.newPage();
     try {
@@ -362,6 +403,33 @@ describe('mirror', () => {
         await big.close();
       }
     });
+
+  it('sends nothing of what an element blocked since an earlier snapshot holds, after a new snapshot', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.setContent(`<!DOCTYPE html><html><body><div id="box"><p id="t">shown</p></div><p>after</p></body></html>`);
+      await other.addScriptTag({ content: harness });
+      await other.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0);
+      // Blocked after the first snapshot: its text node keeps the id that snapshot gave it. A second snapshot (an
+      // agent resyncs) sends the box as a box and never meets the text again.
+      await other.evaluate(() => document.getElementById('box')!.setAttribute('data-tandem-block', ''));
+      await settle(other);
+      await other.evaluate(() => (window as any).tandemTest.capture.snapshot());
+      await other.waitForFunction(() => (window as any).tandemTest.stats().snapshots > 1);
+      const sent = await other.evaluate(() => (window as any).tandemTest.wire().length as number);
+      await other.evaluate(() => {
+        (document.getElementById('t')!.firstChild as Text).data = 'BLOCKEDCANARY';
+        document.getElementById('t')!.setAttribute('title', 'BLOCKEDCANARY');
+        document.getElementById('t')!.append('BLOCKEDCANARY');
+      });
+      await settle(other);
+      await settle(other);
+      const after: string[] = await other.evaluate((n) => (window as any).tandemTest.wire().slice(n), sent);
+      for (const batch of after) expect(batch).not.toContain('BLOCKEDCANARY');
+    } finally {
+      await other.close();
+    }
+  });
 
   it('refuses forged element names that would make a live script (the rule holds without the sandbox)', async () => {
     const scripts = await page.evaluate(() => {

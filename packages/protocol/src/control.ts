@@ -70,7 +70,8 @@ export const actionFloor = {
 } as const satisfies Record<string, Mode>;
 
 export type ActionKind = keyof typeof actionFloor;
-export const ACTION_KINDS = Object.keys(actionFloor) as ActionKind[];
+// Pure: a bundle that uses neither the list nor the table it is made from (the visitor's session bundle) carries neither.
+export const ACTION_KINDS = /* @__PURE__ */ Object.keys(actionFloor) as ActionKind[];
 
 /** Why the visitor's page refused an action; the agent sees the sentence. */
 export const refusals = {
@@ -88,4 +89,5 @@ export const refusals = {
   slow: 'The visitor’s connection is not keeping up: the action was not delivered. Try again in a moment.',
 } as const;
 export type Refusal = keyof typeof refusals;
-export const REFUSALS = Object.keys(refusals) as Refusal[];
+// Pure, as ACTION_KINDS: the sentences are the agent's to read; the visitor's page sends the key only.
+export const REFUSALS = /* @__PURE__ */ Object.keys(refusals) as Refusal[];

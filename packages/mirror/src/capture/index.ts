@@ -80,7 +80,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   resolvePristine(doc);
   const masker = new Masker(options.mask);
   const sliceMs = options.sliceMs ?? SLICE_MS;
-  let ids = new NodeIds(DOCUMENT_ID + 1);
+  let ids = new NodeIds(doc);
   /** Counts snapshots: slices and scans of a replaced snapshot stop. */
   let scanGeneration = 0;
   let serializer!: Serializer;
@@ -178,8 +178,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   }
 
   function newSerializer(): void {
-    ids = new NodeIds(DOCUMENT_ID + 1);
-    ids.fix(doc, DOCUMENT_ID);
+    ids = ids.renumber();
     serializer = new Serializer(ids, masker, {
       root: (root) => {
         roots.watch(root);

@@ -4,7 +4,7 @@
  * roots and same-origin iframe documents are serialized in place, as children
  * of their host.
  */
-import { PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { DOCUMENT_ID, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { maskText, type Masker } from './mask.js';
 import { adoptedCss, isStylesheetLink, linkCss, styleElementCss } from './styles.js';
 import { Walk } from './walk.js';
@@ -20,16 +20,37 @@ export function mirrorsChildren(node: Node): boolean {
   return node.nodeType !== 1 || !OPAQUE.has((node as Element).localName);
 }
 
+/**
+ * A snapshot's numbering of the page's nodes (and of the changes after it): the ids the mirror knows them by.
+ *
+ * Each id is kept on the node itself, as a property under a symbol of this capture's own. A WeakMap entry per node
+ * cost a snapshot about a fifth of its time more (hashing every node, and every garbage collection after tracing the
+ * map's tens of thousands of entries). Numberings of one capture follow each other without reuse, so an id below
+ * `first` is an earlier snapshot's, left on a node this one has not met (inside a blocked element, say), and counts as
+ * none; a capture started later has a symbol of its own. A page that reads the symbol off a node and forges ids only
+ * confuses its own mirror: masking and blocking are decided on the node, never by its id.
+ */
 export class NodeIds {
-  private readonly map = new WeakMap<Node, number>();
-  private next: number;
+  private readonly first: number;
 
-  constructor(first: number) {
-    this.next = first;
+  constructor(
+    /** The top document: its id is DOCUMENT_ID, outside every numbering. */
+    private readonly doc: Document,
+    private next = DOCUMENT_ID + 1,
+    private readonly key: symbol = Symbol(),
+  ) {
+    this.first = next;
+  }
+
+  /** The next snapshot's numbering: it goes on from this one's ids, none given again. */
+  renumber(): NodeIds {
+    return new NodeIds(this.doc, this.next, this.key);
   }
 
   get(node: Node): number | undefined {
-    return this.map.get(node);
+    if (node === this.doc) return DOCUMENT_ID;
+    const id = (node as unknown as Record<symbol, number | undefined>)[this.key];
+    return id !== undefined && id >= this.first ? id : undefined;
   }
 
   /** The id the next serialized node will get. */
@@ -37,15 +58,8 @@ export class NodeIds {
     return this.next;
   }
 
-  /** Gives a node that is not serialized (the top document) its fixed id. */
-  fix(node: Node, id: number): void {
-    this.map.set(node, id);
-  }
-
   assign(node: Node): number {
-    const id = this.next++;
-    this.map.set(node, id);
-    return id;
+    return ((node as unknown as Record<symbol, number>)[this.key] = this.next++);
   }
 }
 

@@ -39,6 +39,11 @@ export class Walk {
    * part already sent to a part not yet walked. Their first copy must go.
    */
   private stale: number[] = [];
+  /**
+   * The page changed while the walk paused (pageChanged): a node may come again. Until then no node can have an id
+   * of this walk yet, and the lookup that would find one is skipped.
+   */
+  private moved = false;
   /** Ids from here on were given by this walk. */
   private readonly firstId: number;
 
@@ -51,9 +56,10 @@ export class Walk {
 
   /** Serializes `node` itself; its descendants follow as `run` goes. */
   start(node: Node, masked: boolean): SerializedNode | null {
+    const id = this.ids.peek();
     const shell = this.serializer.shell(node, masked);
     if (!shell) return null;
-    this.descend(node, shell);
+    this.descend(node, id, shell);
     return shell.value;
   }
 
@@ -79,6 +85,8 @@ export class Walk {
 
   /** Goes on until the walk is done (true) or `deadline` (performance.now()) has passed (false). */
   run(deadline: number): boolean {
+    // The page ran since the last slice: a child the walk stopped after may have moved away. Within a slice none can.
+    for (const frame of this.stack) if (frame.last && frame.last.parentNode !== frame.node) frame.last = this.stillOurs(frame);
     let steps = 0;
     while (this.stack.length) {
       if (++steps % CHECK_EVERY === 0 && deadline !== Infinity && performance.now() > deadline) return false;
@@ -108,6 +116,7 @@ export class Walk {
    * one unmasked meanwhile, which stays masked until then).
    */
   pageChanged(): void {
+    this.moved = true;
     const blocked = this.stack.findIndex((frame) => {
       // As the page is now, ancestors read afresh (a shadow root's: its host's).
       const node = frame.node;
@@ -134,17 +143,20 @@ export class Walk {
   }
 
   private child(frame: Frame, node: Node): void {
-    const previous = this.ids.get(node);
-    if (previous !== undefined && previous >= this.firstId) this.stale.push(previous);
-    const firstId = this.ids.peek();
+    if (this.moved) {
+      const previous = this.ids.get(node);
+      if (previous !== undefined && previous >= this.firstId) this.stale.push(previous);
+    }
+    const id = this.ids.peek();
     const shell = this.serializer.shell(node, frame.masked);
     if (!shell) return;
-    if (frame.sent) this.adds.push([frame.id, 0, firstId, shell.value]);
+    if (frame.sent) this.adds.push([frame.id, 0, id, shell.value]);
     else frame.out.push(shell.value);
-    this.descend(node, shell);
+    this.descend(node, id, shell);
   }
 
-  private descend(node: Node, shell: Shell): void {
+  /** `id`: the first id `shell` took, its node's. */
+  private descend(node: Node, id: number, shell: Shell): void {
     const value = shell.value as SerializedElement;
     if (shell.frame) {
       const doc = this.nestedDocument(shell.frame, shell.masked);
@@ -156,7 +168,7 @@ export class Walk {
     if (this.stack.length >= MAX_TREE_DEPTH) return;
     this.stack.push({
       node: shell.children ?? node,
-      id: this.ids.get(node)!,
+      id,
       out: value,
       masked: shell.masked,
       shadow: shell.shadow ?? null,
@@ -165,18 +177,21 @@ export class Walk {
     });
   }
 
-  /** The next child to serialize, read from the live tree. */
-  private nextChild(frame: Frame): Node | null {
-    const { node, last } = frame;
-    if (last === null) return node.firstChild;
-    if (last.parentNode === node) return last.nextSibling;
-    // The last child we serialized has been moved away since: go on after the
-    // last child of ours still there. Nodes inserted before it are additions.
+  /**
+   * The child to go on after, when the one the walk stopped after has moved away: the last child of ours still there
+   * (nodes inserted before it are additions), or null to start again from the first.
+   */
+  private stillOurs(frame: Frame): Node | null {
     let after: Node | null = null;
-    for (let c = node.firstChild; c; c = c.nextSibling) {
+    for (let c = frame.node.firstChild; c; c = c.nextSibling) {
       const id = this.ids.get(c);
       if (id !== undefined && id >= this.firstId) after = c;
     }
-    return after ? after.nextSibling : node.firstChild;
+    return after;
+  }
+
+  /** The next child to serialize, read from the live tree. */
+  private nextChild(frame: Frame): Node | null {
+    return frame.last === null ? frame.node.firstChild : frame.last.nextSibling;
   }
 }
