@@ -1,6 +1,6 @@
 /**
- * From a mirror id back to the page's node, for agent actions. Ids live in a
- * WeakMap keyed by node, so this walks the page (light trees, open shadow
+ * From a mirror id back to the page's node, for agent actions. Ids live on
+ * the nodes (see NodeIds), so this walks the page (light trees, open shadow
  * roots, same-origin frames): actions come at human pace, and the snapshot
  * stays free of the cost of a second, reverse map.
  */

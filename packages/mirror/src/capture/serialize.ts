@@ -24,8 +24,9 @@ export function mirrorsChildren(node: Node): boolean {
  * A snapshot's numbering of the page's nodes (and of the changes after it): the ids the mirror knows them by.
  *
  * Each id is kept on the node itself, as a property under a symbol of this capture's own. A WeakMap entry per node
- * cost a snapshot about a fifth of its time more (hashing every node, and every garbage collection after tracing the
- * map's tens of thousands of entries). Numberings of one capture follow each other without reuse, so an id below
+ * costs more: hashing every node, and every garbage collection after it tracing the map's tens of thousands of
+ * entries (on the 1.6 MB bench page, 2026-12-07: the bench's floor walk took a fifth longer with one, capture alone
+ * about 7% more CPU together with the walk's fewer lookups). Numberings of one capture follow each other without reuse, so an id below
  * `first` is an earlier snapshot's, left on a node this one has not met (inside a blocked element, say), and counts as
  * none; a capture started later has a symbol of its own. A page that reads the symbol off a node and forges ids only
  * confuses its own mirror: masking and blocking are decided on the node, never by its id.
