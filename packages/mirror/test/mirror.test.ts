@@ -431,6 +431,70 @@ describe('mirror', () => {
     }
   });
 
+  it('sends nothing from inside a blocked element after the snapshot: content added, attributes, values, shadow roots', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.setContent(`<!DOCTYPE html><html><body><div id="b" data-tandem-block><span id="deep">x</span></div>
+        <input id="i" data-tandem-block value="v"><div id="later"><p id="t">shown</p></div><p id="free">free</p></body></html>`);
+      await other.addScriptTag({ content: harness });
+      await other.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0);
+      const sent = await other.evaluate(() => (window as any).tandemTest.wire().length as number);
+      await other.evaluate(() => {
+        const b = document.getElementById('b')!;
+        b.insertAdjacentHTML('beforeend', '<p>ADDEDCANARY</p>');
+        b.setAttribute('title', 'ATTRCANARY');
+        document.getElementById('deep')!.attachShadow({ mode: 'open' }).innerHTML = '<p>SHADOWCANARY</p>';
+        const input = document.getElementById('i') as HTMLInputElement;
+        input.value = 'VALUECANARY';
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        input.setAttribute('placeholder', 'PLACEHOLDERCANARY');
+        // Blocked after the snapshot: sent again as a box; what it held keeps its old ids, and must not speak.
+        document.getElementById('later')!.setAttribute('data-tandem-block', '');
+      });
+      await settle(other);
+      await other.evaluate(() => {
+        (document.getElementById('t')!.firstChild as Text).data = 'TEXTCANARY';
+        document.getElementById('t')!.setAttribute('class', 'CLASSCANARY');
+        document.getElementById('t')!.append('APPENDCANARY');
+        // Beside them, a change that must travel: the batches were sent, only the blocked parts left out.
+        document.getElementById('free')!.textContent = 'FREE-CHANGED';
+      });
+      await settle(other);
+      await settle(other);
+      const after: string = (await other.evaluate((n) => (window as any).tandemTest.wire().slice(n), sent)).join('\n');
+      expect(after).toContain('FREE-CHANGED');
+      expect(after).toContain(' blocked'); // #later went again, as a box
+      for (const canary of ['ADDED', 'ATTR', 'SHADOW', 'VALUE', 'PLACEHOLDER', 'TEXT', 'CLASS', 'APPEND'])
+        expect(after).not.toContain(canary + 'CANARY');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('mirrors nodes the page froze (they take no property), and their changes', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.setContent(`<!DOCTYPE html><html><body><ul id="list"><li id="a">one</li></ul><p>after</p></body></html>`);
+      await other.evaluate(() => {
+        Object.freeze(document.getElementById('list'));
+        Object.preventExtensions(document.getElementById('a')!.firstChild);
+      });
+      await other.addScriptTag({ content: harness });
+      await other.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0);
+      await other.evaluate(() => {
+        (document.getElementById('a')!.firstChild as Text).data = 'one, changed';
+        document.getElementById('list')!.append(Object.assign(document.createElement('li'), { textContent: 'two' }));
+      });
+      await settle(other);
+      await settle(other);
+      const { original, rebuilt } = await trees(other);
+      expect(rebuilt).toBe(original);
+      expect(rebuilt).toContain('one, changed');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses forged element names that would make a live script (the rule holds without the sandbox)', async () => {
     const scripts = await page.evaluate(() => {
       // What a forged capture could send: prefixed names whose local name is "script" or an animation.

@@ -67,6 +67,14 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
 
   const batch: MutationBatch = {};
   const isLive = (n: Node) => n.isConnected;
+  // Nothing goes out from inside a blocked element: not what is added to it, not its attributes or text. It has an id
+  // (its box), and so may its old content, when a rule blocked it after it was sent. Asked once per node and batch.
+  const blockedNow = new Map<Node, boolean>();
+  const inBlocked = (n: Node) => {
+    let blocked = blockedNow.get(n);
+    if (blocked === undefined) blockedNow.set(n, (blocked = masker.inBlocked(n)));
+    return blocked;
+  };
 
   // An attribute change can make a masking or blocking rule start or stop
   // applying: such an element is sent again whole, under its new state.
@@ -108,6 +116,7 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
   const adds: NonNullable<MutationBatch['a']> = [];
   for (const n of inReverseTreeOrder(candidates)) {
     const parent = n.parentNode!;
+    if (inBlocked(parent)) continue;
     let next = n.nextSibling;
     while (next && ids.get(next) === undefined) next = next.nextSibling;
     const firstId = ids.peek();
@@ -120,7 +129,7 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
   const attrOut: NonNullable<MutationBatch['at']> = [];
   for (const [node, { names, boundary }] of attrs) {
     const id = ids.get(node);
-    if (!sentBefore(node, Math.min(boundary, batchStart)) || !isLive(node)) continue;
+    if (!sentBefore(node, Math.min(boundary, batchStart)) || !isLive(node) || inBlocked(node)) continue;
     if (node.nodeType !== 1) {
       // A document or shadow root: only its adopted sheets change.
       attrOut.push([id!, PROP.adopted, serializer.rootAdopted(node as Document | ShadowRoot)]);
@@ -135,7 +144,14 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
 
   const textOut: NonNullable<MutationBatch['tx']> = [];
   for (const [n, boundary] of texts) {
-    if (!sentBefore(n, Math.min(boundary, batchStart)) || !isLive(n) || !n.parentNode || !mirrorsChildren(n.parentNode)) continue;
+    if (
+      !sentBefore(n, Math.min(boundary, batchStart)) ||
+      !isLive(n) ||
+      !n.parentNode ||
+      !mirrorsChildren(n.parentNode) ||
+      inBlocked(n.parentNode)
+    )
+      continue;
     textOut.push([ids.get(n)!, serializer.text(n as CharacterData, contentMasked(n.parentNode, masker))]);
   }
   if (textOut.length) batch.tx = textOut;

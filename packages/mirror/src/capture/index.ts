@@ -228,7 +228,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     // Up to a megabyte each: alone, one too large for a frame is all that is lost, never other changes.
     for (const [el, prop, value] of relayed) {
       const id = ids.get(el);
-      if (id !== undefined && el.isConnected) options.emit([[EventType.Mutations, { at: [[id, prop, value]] }]], false);
+      if (id !== undefined && el.isConnected && !masker.inBlocked(el)) options.emit([[EventType.Mutations, { at: [[id, prop, value]] }]], false);
     }
     relayed = [];
   }
@@ -238,7 +238,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     const adds = (batch.a ??= []);
     for (const root of newShadows) {
       const hostId = ids.get(root.host);
-      if (hostId === undefined || ids.get(root) !== undefined || !root.host.isConnected) continue;
+      if (hostId === undefined || ids.get(root) !== undefined || !root.host.isConnected || masker.inBlocked(root.host)) continue;
       const firstId = ids.peek();
       const node = serializer.node(root, contentMasked(root.host, masker));
       if (node) adds.push([hostId, 0, firstId, node]);
@@ -246,7 +246,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     newShadows.clear();
     for (const frame of reloadedFrames) {
       const frameId = ids.get(frame);
-      if (frameId === undefined || !frame.isConnected) continue;
+      if (frameId === undefined || !frame.isConnected || masker.inBlocked(frame)) continue;
       const old = frameDocs.get(frame);
       const oldId = old && ids.get(old);
       if (old === frame.contentDocument && oldId !== undefined) continue;
@@ -399,7 +399,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   function onInput(e: Event): void {
     const el = ownTarget(e);
     const id = el ? ids.get(el) : undefined;
-    if (!el || id === undefined) return;
+    if (!el || id === undefined || masker.inBlocked(el)) return;
     const field = el as HTMLInputElement;
     if (field.type === 'radio') {
       for (const r of radioGroup(field)) {

@@ -102,6 +102,17 @@ export class Masker {
   }
 
   /**
+   * Whether `node` is a blocked element or inside one (across shadow hosts and frames), as the page is now: nothing of
+   * it travels after the box it was sent as, until a rule stops blocking it and it is sent again whole.
+   */
+  inBlocked(node: Node): boolean {
+    const type = node.nodeType;
+    let el: Node | null = type === 9 ? (node as Document).documentElement : type === 1 || type === 11 ? node : node.parentNode;
+    if (el?.nodeType === 11) el = (el as ShadowRoot).host;
+    return el?.nodeType === 1 && safeClosest(el as Element, this.blockSelector);
+  }
+
+  /**
    * Why agents may not act on this element, if they may not: it is inside a
    * blocked part, its content is masked, or it is a field that always is.
    */

@@ -43,14 +43,20 @@ export class NodeIds {
     this.first = next;
   }
 
-  /** The next snapshot's numbering: it goes on from this one's ids, none given again. */
+  /** Nodes the page froze (Object.freeze, preventExtensions): they take no property, so their ids are kept here. */
+  private frozen: WeakMap<Node, number> | null = null;
+
+  /**
+   * The next snapshot's numbering: it goes on from this one's ids, none given again; after a billion ids (the
+   * protocol's bound on an id is 2^31 - 1), from the start under a new symbol, which makes every old id unknown.
+   */
   renumber(): NodeIds {
-    return new NodeIds(this.doc, this.next, this.key);
+    return this.next < 2 ** 30 ? new NodeIds(this.doc, this.next, this.key) : new NodeIds(this.doc);
   }
 
   get(node: Node): number | undefined {
     if (node === this.doc) return DOCUMENT_ID;
-    const id = (node as unknown as Record<symbol, number | undefined>)[this.key];
+    const id = (node as unknown as Record<symbol, number | undefined>)[this.key] ?? this.frozen?.get(node);
     return id !== undefined && id >= this.first ? id : undefined;
   }
 
@@ -60,7 +66,13 @@ export class NodeIds {
   }
 
   assign(node: Node): number {
-    return ((node as unknown as Record<symbol, number>)[this.key] = this.next++);
+    const id = this.next++;
+    try {
+      (node as unknown as Record<symbol, number>)[this.key] = id;
+    } catch {
+      (this.frozen ??= new WeakMap()).set(node, id);
+    }
+    return id;
   }
 }
 

@@ -40,8 +40,8 @@ export class Walk {
    */
   private stale: number[] = [];
   /**
-   * The page changed while the walk paused (pageChanged): a node may come again. Until then no node can have an id
-   * of this walk yet, and the lookup that would find one is skipped.
+   * The page changed while the walk paused (pageChanged): a node may come again, and the child the walk stopped after
+   * may have moved away. Until then neither can happen (every change makes a record), and both checks are skipped.
    */
   private moved = false;
   /** Ids from here on were given by this walk. */
@@ -85,8 +85,6 @@ export class Walk {
 
   /** Goes on until the walk is done (true) or `deadline` (performance.now()) has passed (false). */
   run(deadline: number): boolean {
-    // The page ran since the last slice: a child the walk stopped after may have moved away. Within a slice none can.
-    for (const frame of this.stack) if (frame.last && frame.last.parentNode !== frame.node) frame.last = this.stillOurs(frame);
     let steps = 0;
     while (this.stack.length) {
       if (++steps % CHECK_EVERY === 0 && deadline !== Infinity && performance.now() > deadline) return false;
@@ -177,21 +175,19 @@ export class Walk {
     });
   }
 
-  /**
-   * The child to go on after, when the one the walk stopped after has moved away: the last child of ours still there
-   * (nodes inserted before it are additions), or null to start again from the first.
-   */
-  private stillOurs(frame: Frame): Node | null {
+  /** The next child to serialize, read from the live tree. */
+  private nextChild(frame: Frame): Node | null {
+    const { node, last } = frame;
+    if (last === null) return node.firstChild;
+    if (!this.moved || last.parentNode === node) return last.nextSibling;
+    // The last child we serialized has been moved away since: go on after the last child of ours still there (read
+    // now, when this frame is on top again: children this walk serialized meanwhile count). Nodes inserted before it
+    // are additions.
     let after: Node | null = null;
-    for (let c = frame.node.firstChild; c; c = c.nextSibling) {
+    for (let c = node.firstChild; c; c = c.nextSibling) {
       const id = this.ids.get(c);
       if (id !== undefined && id >= this.firstId) after = c;
     }
-    return after;
-  }
-
-  /** The next child to serialize, read from the live tree. */
-  private nextChild(frame: Frame): Node | null {
-    return frame.last === null ? frame.node.firstChild : frame.last.nextSibling;
+    return after ? after.nextSibling : node.firstChild;
   }
 }
