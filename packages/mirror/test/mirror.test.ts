@@ -490,6 +490,18 @@ describe('mirror', () => {
       const { original, rebuilt } = await trees(other);
       expect(rebuilt).toBe(original);
       expect(rebuilt).toContain('one, changed');
+      // Frozen after a snapshot numbered it, then a new snapshot: the node holds the old id, and is known by the new.
+      await other.evaluate(() => {
+        Object.freeze(document.getElementById('a'));
+        (window as any).tandemTest.capture.snapshot();
+      });
+      await other.waitForFunction(() => (window as any).tandemTest.stats().snapshots > 1);
+      await other.evaluate(() => document.getElementById('a')!.setAttribute('title', 'frozen, changed'));
+      await settle(other);
+      await settle(other);
+      const again = await trees(other);
+      expect(again.rebuilt).toBe(again.original);
+      expect(again.rebuilt).toContain('frozen, changed');
     } finally {
       await other.close();
     }

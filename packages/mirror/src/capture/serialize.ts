@@ -56,7 +56,8 @@ export class NodeIds {
 
   get(node: Node): number | undefined {
     if (node === this.doc) return DOCUMENT_ID;
-    const id = (node as unknown as Record<symbol, number | undefined>)[this.key] ?? this.frozen?.get(node);
+    // The map first: a node frozen after an earlier snapshot numbered it still holds that snapshot's id.
+    const id = this.frozen?.get(node) ?? (node as unknown as Record<symbol, number | undefined>)[this.key];
     return id !== undefined && id >= this.first ? id : undefined;
   }
 
