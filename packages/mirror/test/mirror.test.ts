@@ -96,6 +96,28 @@ async function settle(on: Page = page): Promise<void> {
   await on.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
 }
 
+/**
+ * A fresh page holding `html`, mirrored by the harness (`before` runs first, on the page as loaded), handed to `run`
+ * once its first snapshot has gone out, and closed after.
+ */
+async function onMirroredPage(html: string, run: (p: Page) => Promise<void>, before?: (p: Page) => Promise<unknown>): Promise<void> {
+  const p = await browser.newPage();
+  try {
+    await p.setContent(html);
+    await before?.(p);
+    await p.addScriptTag({ content: harness });
+    await p.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0);
+    await run(p);
+  } finally {
+    await p.close();
+  }
+}
+
+/** How many batches have gone on the wire. */
+const wireCount = (p: Page) => p.evaluate(() => (window as any).tandemTest.wire().length as number);
+/** The batches that went on the wire after the first `n`, as one text. */
+const wireSince = (p: Page, n: number) => p.evaluate((k) => ((window as any).tandemTest.wire() as string[]).slice(k).join('\n'), n);
+
 describe('mirror', () => {
   it('rebuilds the snapshot with masking applied at the source', async () => {
     await settle();
@@ -404,19 +426,15 @@ describe('mirror', () => {
       }
     });
 
-  it('sends nothing of what an element blocked since an earlier snapshot holds, after a new snapshot', async () => {
-    const other = await browser.newPage();
-    try {
-      await other.setContent(`<!DOCTYPE html><html><body><div id="box"><p id="t">shown</p></div><p>after</p></body></html>`);
-      await other.addScriptTag({ content: harness });
-      await other.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0);
+  it('sends nothing of what an element blocked since an earlier snapshot holds, after a new snapshot', () =>
+    onMirroredPage(`<!DOCTYPE html><html><body><div id="box"><p id="t">shown</p></div><p>after</p></body></html>`, async (other) => {
       // Blocked after the first snapshot: its text node keeps the id that snapshot gave it. A second snapshot (an
       // agent resyncs) sends the box as a box and never meets the text again.
       await other.evaluate(() => document.getElementById('box')!.setAttribute('data-tandem-block', ''));
       await settle(other);
       await other.evaluate(() => (window as any).tandemTest.capture.snapshot());
       await other.waitForFunction(() => (window as any).tandemTest.stats().snapshots > 1);
-      const sent = await other.evaluate(() => (window as any).tandemTest.wire().length as number);
+      const sent = await wireCount(other);
       await other.evaluate(() => {
         (document.getElementById('t')!.firstChild as Text).data = 'BLOCKEDCANARY';
         document.getElementById('t')!.setAttribute('title', 'BLOCKEDCANARY');
@@ -424,88 +442,77 @@ describe('mirror', () => {
       });
       await settle(other);
       await settle(other);
-      const after: string[] = await other.evaluate((n) => (window as any).tandemTest.wire().slice(n), sent);
-      for (const batch of after) expect(batch).not.toContain('BLOCKEDCANARY');
-    } finally {
-      await other.close();
-    }
-  });
+      expect(await wireSince(other, sent)).not.toContain('BLOCKEDCANARY');
+    }));
 
-  it('sends nothing from inside a blocked element after the snapshot: content added, attributes, values, shadow roots', async () => {
-    const other = await browser.newPage();
-    try {
-      await other.setContent(`<!DOCTYPE html><html><body><div id="b" data-tandem-block><span id="deep">x</span></div>
-        <input id="i" data-tandem-block value="v"><div id="later"><p id="t">shown</p></div><p id="free">free</p></body></html>`);
-      await other.addScriptTag({ content: harness });
-      await other.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0);
-      const sent = await other.evaluate(() => (window as any).tandemTest.wire().length as number);
-      await other.evaluate(() => {
-        const b = document.getElementById('b')!;
-        b.insertAdjacentHTML('beforeend', '<p>ADDEDCANARY</p>');
-        b.setAttribute('title', 'ATTRCANARY');
-        document.getElementById('deep')!.attachShadow({ mode: 'open' }).innerHTML = '<p>SHADOWCANARY</p>';
-        const input = document.getElementById('i') as HTMLInputElement;
-        input.value = 'VALUECANARY';
-        input.dispatchEvent(new Event('input', { bubbles: true }));
-        input.setAttribute('placeholder', 'PLACEHOLDERCANARY');
-        // Blocked after the snapshot: sent again as a box; what it held keeps its old ids, and must not speak.
-        document.getElementById('later')!.setAttribute('data-tandem-block', '');
-      });
-      await settle(other);
-      await other.evaluate(() => {
-        (document.getElementById('t')!.firstChild as Text).data = 'TEXTCANARY';
-        document.getElementById('t')!.setAttribute('class', 'CLASSCANARY');
-        document.getElementById('t')!.append('APPENDCANARY');
-        // Beside them, a change that must travel: the batches were sent, only the blocked parts left out.
-        document.getElementById('free')!.textContent = 'FREE-CHANGED';
-      });
-      await settle(other);
-      await settle(other);
-      const after: string = (await other.evaluate((n) => (window as any).tandemTest.wire().slice(n), sent)).join('\n');
-      expect(after).toContain('FREE-CHANGED');
-      expect(after).toContain(' blocked'); // #later went again, as a box
-      for (const canary of ['ADDED', 'ATTR', 'SHADOW', 'VALUE', 'PLACEHOLDER', 'TEXT', 'CLASS', 'APPEND'])
-        expect(after).not.toContain(canary + 'CANARY');
-    } finally {
-      await other.close();
-    }
-  });
+  it('sends nothing from inside a blocked element after the snapshot: content added, attributes, values, shadow roots', () =>
+    onMirroredPage(
+      `<!DOCTYPE html><html><body><div id="b" data-tandem-block><span id="deep">x</span></div>
+        <input id="i" data-tandem-block value="v"><div id="later"><p id="t">shown</p></div><p id="free">free</p></body></html>`,
+      async (other) => {
+        const sent = await wireCount(other);
+        await other.evaluate(() => {
+          const b = document.getElementById('b')!;
+          b.insertAdjacentHTML('beforeend', '<p>ADDEDCANARY</p>');
+          b.setAttribute('title', 'ATTRCANARY');
+          document.getElementById('deep')!.attachShadow({ mode: 'open' }).innerHTML = '<p>SHADOWCANARY</p>';
+          const input = document.getElementById('i') as HTMLInputElement;
+          input.value = 'VALUECANARY';
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+          input.setAttribute('placeholder', 'PLACEHOLDERCANARY');
+          // Blocked after the snapshot: sent again as a box; what it held keeps its old ids, and must not speak.
+          document.getElementById('later')!.setAttribute('data-tandem-block', '');
+        });
+        await settle(other);
+        await other.evaluate(() => {
+          (document.getElementById('t')!.firstChild as Text).data = 'TEXTCANARY';
+          document.getElementById('t')!.setAttribute('class', 'CLASSCANARY');
+          document.getElementById('t')!.append('APPENDCANARY');
+          // Beside them, a change that must travel: the batches were sent, only the blocked parts left out.
+          document.getElementById('free')!.textContent = 'FREE-CHANGED';
+        });
+        await settle(other);
+        await settle(other);
+        const after = await wireSince(other, sent);
+        expect(after).toContain('FREE-CHANGED');
+        expect(after).toContain(' blocked'); // #later went again, as a box
+        for (const canary of ['ADDED', 'ATTR', 'SHADOW', 'VALUE', 'PLACEHOLDER', 'TEXT', 'CLASS', 'APPEND'])
+          expect(after).not.toContain(canary + 'CANARY');
+      },
+    ));
 
-  it('mirrors nodes the page froze (they take no property), and their changes', async () => {
-    const other = await browser.newPage();
-    try {
-      await other.setContent(`<!DOCTYPE html><html><body><ul id="list"><li id="a">one</li></ul><p>after</p></body></html>`);
-      await other.evaluate(() => {
-        Object.freeze(document.getElementById('list'));
-        Object.preventExtensions(document.getElementById('a')!.firstChild);
-      });
-      await other.addScriptTag({ content: harness });
-      await other.waitForFunction(() => (window as any).tandemTest?.stats().snapshots > 0);
-      await other.evaluate(() => {
-        (document.getElementById('a')!.firstChild as Text).data = 'one, changed';
-        document.getElementById('list')!.append(Object.assign(document.createElement('li'), { textContent: 'two' }));
-      });
-      await settle(other);
-      await settle(other);
-      const { original, rebuilt } = await trees(other);
-      expect(rebuilt).toBe(original);
-      expect(rebuilt).toContain('one, changed');
-      // Frozen after a snapshot numbered it, then a new snapshot: the node holds the old id, and is known by the new.
-      await other.evaluate(() => {
-        Object.freeze(document.getElementById('a'));
-        (window as any).tandemTest.capture.snapshot();
-      });
-      await other.waitForFunction(() => (window as any).tandemTest.stats().snapshots > 1);
-      await other.evaluate(() => document.getElementById('a')!.setAttribute('title', 'frozen, changed'));
-      await settle(other);
-      await settle(other);
-      const again = await trees(other);
-      expect(again.rebuilt).toBe(again.original);
-      expect(again.rebuilt).toContain('frozen, changed');
-    } finally {
-      await other.close();
-    }
-  });
+  it('mirrors nodes the page froze (they take no property), and their changes', () =>
+    onMirroredPage(
+      `<!DOCTYPE html><html><body><ul id="list"><li id="a">one</li></ul><p>after</p></body></html>`,
+      async (other) => {
+        await other.evaluate(() => {
+          (document.getElementById('a')!.firstChild as Text).data = 'one, changed';
+          document.getElementById('list')!.append(Object.assign(document.createElement('li'), { textContent: 'two' }));
+        });
+        await settle(other);
+        await settle(other);
+        const { original, rebuilt } = await trees(other);
+        expect(rebuilt).toBe(original);
+        expect(rebuilt).toContain('one, changed');
+        // Frozen after a snapshot numbered it, then a new snapshot: the node holds the old id, and is known by the new.
+        await other.evaluate(() => {
+          Object.freeze(document.getElementById('a'));
+          (window as any).tandemTest.capture.snapshot();
+        });
+        await other.waitForFunction(() => (window as any).tandemTest.stats().snapshots > 1);
+        await other.evaluate(() => document.getElementById('a')!.setAttribute('title', 'frozen, changed'));
+        await settle(other);
+        await settle(other);
+        const again = await trees(other);
+        expect(again.rebuilt).toBe(again.original);
+        expect(again.rebuilt).toContain('frozen, changed');
+      },
+      (p) =>
+        p.evaluate(() => {
+          Object.freeze(document.getElementById('list'));
+          Object.preventExtensions(document.getElementById('a')!.firstChild);
+        }),
+    ));
 
   it('refuses forged element names that would make a live script (the rule holds without the sandbox)', async () => {
     const scripts = await page.evaluate(() => {

@@ -117,7 +117,7 @@ export class Masker {
    * blocked part, its content is masked, or it is a field that always is.
    */
   protection(el: Element): 'blocked' | 'masked' | null {
-    if (safeClosest(el, this.blockSelector)) return 'blocked';
+    if (this.inBlocked(el)) return 'blocked';
     return this.isMasked(el) || isAlwaysMaskedField(el) ? 'masked' : null;
   }
 
