@@ -481,6 +481,24 @@ describe('mirror', () => {
       },
     ));
 
+  it('leaves the WebGL prototypes alone until a canvas is mirrored, then wraps their draws until capture stops', () =>
+    onMirroredPage(`<!DOCTYPE html><html><body><p>no canvas here</p></body></html>`, async (other) => {
+      const native = () =>
+        other.evaluate(() =>
+          [
+            Object.getOwnPropertyDescriptor(WebGLRenderingContext.prototype, 'clear'),
+            Object.getOwnPropertyDescriptor(WebGL2RenderingContext.prototype, 'drawArrays'),
+          ].map((d) => Function.prototype.toString.call(d!.value).includes('[native code]')),
+        );
+      // Most pages have no canvas: building both prototypes cost every capture start 3-5 ms of the page's thread.
+      expect(await native()).toEqual([true, true]);
+      await other.evaluate(() => document.body.append(document.createElement('canvas')));
+      await settle(other);
+      expect(await native()).toEqual([false, false]);
+      await other.evaluate(() => (window as any).tandemTest.capture.stop());
+      expect(await native()).toEqual([true, true]);
+    }));
+
   it('mirrors nodes the page froze (they take no property), and their changes', () =>
     onMirroredPage(
       `<!DOCTYPE html><html><body><ul id="list"><li id="a">one</li></ul><p>after</p></body></html>`,
