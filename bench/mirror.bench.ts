@@ -646,6 +646,11 @@ function inPageFigures(r: PageResults | undefined): InPageFigures | undefined {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  // Whether the machine was quiet: read before the bench's own builds, browser and servers add to it (building the
+  // bundles and the page alone takes the one-minute average from 0.5 to 1.5 on this 2-core machine).
+  const startLoad = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   let browser: Browser | null = null;
   let server: StaticServer | null = null;
   let closing: Promise<void> | null = null;
@@ -732,10 +737,6 @@ async function main(): Promise<void> {
       console.log(
         `  end to end: ${E2E_RUNS} run(s) per page; churn through the server: 1,000 changes/s for ${E2E_CHURN_SECONDS} s, in the first run`,
       );
-    // Before the bench's own browser and server add theirs: whether the machine was quiet.
-    const startLoad = loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ');
     console.log(`  session bundle built ${statSync(session).mtime.toISOString()}; load average at start ${startLoad}`);
 
     const pages: PageSpec[] = [

@@ -481,6 +481,44 @@ describe('mirror', () => {
       },
     ));
 
+  it('sends a change at the end of the task that made it while its budget lasts (20 at once, 60 a second), then with the frames', () =>
+    onMirroredPage(`<!DOCTYPE html><html><body><p id="p">zero</p></body></html>`, async (other) => {
+      await settle(other);
+      const seen = await other.evaluate(async () => {
+        const t = (window as any).tandemTest;
+        const p = document.getElementById('p')!;
+        /** Sent before this task ended: only microtasks run until then, no frame and no other task. */
+        const sentWithin = async (change: () => void) => {
+          const before = t.wire().length;
+          change();
+          for (let i = 0; i < 10; i++) await Promise.resolve();
+          return t.wire().length - before;
+        };
+        const first = await sentWithin(() => (p.textContent = 'one'));
+        // Sixty tasks in a row, each with a change, as fast as the page goes: the budget runs out on the way.
+        const started = performance.now();
+        const channel = new MessageChannel();
+        let atOnce = 0;
+        for (let n = 1; n <= 60; n++) {
+          await new Promise((r) => {
+            channel.port1.onmessage = r;
+            channel.port2.postMessage(0);
+          });
+          atOnce += await sentWithin(() => (p.textContent = `change ${n}`));
+        }
+        return { first, atOnce, ms: performance.now() - started };
+      });
+      expect(seen.first).toBe(1);
+      // What was left of the burst of 20, and what the budget gained back meanwhile (60 a second).
+      expect(seen.atOnce).toBeGreaterThanOrEqual(15);
+      expect(seen.atOnce).toBeLessThanOrEqual(21 + Math.ceil((seen.ms * 60) / 1000));
+      // The rest went with the frames, none lost.
+      await settle(other);
+      const { original, rebuilt } = await trees(other);
+      expect(rebuilt).toBe(original);
+      expect(rebuilt).toContain('change 60');
+    }));
+
   it('leaves the WebGL prototypes alone until a canvas is mirrored, then wraps their draws until capture stops', () =>
     onMirroredPage(`<!DOCTYPE html><html><body><p>no canvas here</p></body></html>`, async (other) => {
       const native = () =>
