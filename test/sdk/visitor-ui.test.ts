@@ -2,7 +2,8 @@
  * The visitor's UI in a real browser, on a site of another origin: the site's
  * own strings replace the defaults; the site's CSS at its worst cannot hide,
  * shrink or block the panel; the site's theme colours reach it; the visitor
- * can minimize it and drag it out of the way.
+ * can minimize it and drag it out of the way; while the session changes (an
+ * agent joins, the visitor picks a mode) the panel is updated, not rebuilt.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { launchBrowser } from '../helpers/browser.js';
 import type { StaticServer } from '../helpers/static-server.js';
 import type { TestServer } from '../helpers/server.js';
 import { closeAll, startSiteAndServer } from '../helpers/site.js';
+import { joinAsAgent, signIn } from '../helpers/clients.js';
 
 let server: TestServer;
 let site: StaticServer;
@@ -196,6 +198,54 @@ describe('minimize and drag', () => {
     await page.click('tandem-ui [data-action=stop]');
     await page.waitForSelector('tandem-ui', { state: 'detached' });
     expect(await page.evaluate(() => new Promise((r) => (window as any).Tandem('getSessionCode', r)))).toBeNull();
+    await page.context().close();
+  });
+});
+
+describe('updates in place', () => {
+  it('an agent joining and the visitor picking a mode change the panel, not its controls: the select keeps its focus', async () => {
+    const page = await open('ui.html');
+    await startSession(page);
+    await page.click('tandem-ui [data-action=accept]');
+    const code = (await (await page.waitForSelector('tandem-ui [data-code]')).getAttribute('data-code'))!;
+    // Marks on the controls as they are now: a rebuilt panel has new elements without them.
+    const controls = () =>
+      page.evaluate(() => {
+        const root = document.querySelector('tandem-ui')!.shadowRoot!;
+        const select = root.querySelector('select') as HTMLSelectElement & { mark?: string };
+        const stop = root.querySelector('[data-action=stop]') as HTMLElement & { mark?: string };
+        const panel = root.querySelector('.panel') as HTMLElement;
+        return { select: select.mark, stop: stop.mark, focused: root.activeElement === select, value: select.value, mode: panel.dataset.mode };
+      });
+    await page.evaluate(() => {
+      const root = document.querySelector('tandem-ui')!.shadowRoot!;
+      (root.querySelector('select') as unknown as { mark: string }).mark = 'select';
+      (root.querySelector('[data-action=stop]') as unknown as { mark: string }).mark = 'stop';
+    });
+
+    // The visitor picks the next mode with the keyboard: it is the session's mode at once, and the select keeps the focus.
+    await page.focus('tandem-ui select[data-action=mode]');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(
+      () => document.querySelector('tandem-ui')!.shadowRoot!.querySelector<HTMLElement>('.panel')!.dataset.mode === 'navigate',
+    );
+    expect(await controls()).toEqual({ select: 'select', stop: 'stop', focused: true, value: 'navigate', mode: 'navigate' });
+    await page.keyboard.press('ArrowUp');
+    await page.waitForFunction(
+      () => document.querySelector('tandem-ui')!.shadowRoot!.querySelector<HTMLElement>('.panel')!.dataset.mode === 'view',
+    );
+
+    // An agent joins: the code gives way to who is watching, and the controls are still the same elements.
+    const agent = await joinAsAgent(server.url, await signIn(server.url), code);
+    await page.waitForSelector('tandem-ui .agents li');
+    expect(await textOf(page, '.title')).toMatch(/^Sharing this tab with /);
+    expect(await page.locator('tandem-ui [data-code]').count()).toBe(0);
+    expect(await controls()).toEqual({ select: 'select', stop: 'stop', focused: true, value: 'view', mode: 'view' });
+
+    // Stop, never rebuilt, still ends the session.
+    await page.click('tandem-ui [data-action=stop]');
+    await page.waitForSelector('tandem-ui', { state: 'detached' });
+    agent.ws.close();
     await page.context().close();
   });
 });

@@ -71,6 +71,21 @@ interface Request {
   answer(allowed: boolean): void;
 }
 
+/**
+ * The sharing panel as it was built, updated in place while the session's state changes (an agent joins or leaves,
+ * the mode changes). Built anew, its select and Stop would be new elements: the visitor's focus in the select would
+ * be lost with every change they make there, and the browser re-reads every form on the page when form controls come
+ * and go (Chromium's autofill: 7.5 ms on the 1.6 MB bench page, with a layout and a hover hit-test, at the moment an
+ * agent's snapshot starts). Minimizing and requests build it anew (rerender).
+ */
+interface SharingPanel {
+  panel: HTMLElement;
+  title: HTMLElement;
+  /** Holds the code and its line, or the list of agents: no form controls, replaced as a whole. */
+  who: HTMLElement;
+  select?: HTMLSelectElement;
+}
+
 export class VisitorUi {
   private readonly host: HTMLElement;
   private readonly root: ShadowRoot;
@@ -82,6 +97,7 @@ export class VisitorUi {
   private position: { left: number; top: number } | null = null;
   private requests: Request[] = [];
   private last: SharingState | null = null;
+  private shown: SharingPanel | null = null;
   /** Answers an open consent prompt: destroying the UI answers it "no". */
   private consent: ((yes: boolean) => void) | null = null;
 
@@ -145,37 +161,41 @@ export class VisitorUi {
     panel.appendChild(row);
   }
 
-  /** The panel while a session is live: the code until an agent joins, then who is watching, the mode and Stop. */
+  /**
+   * The panel while a session is live: the code until an agent joins, then who is watching, the mode and Stop.
+   * A panel already up is updated in place (see SharingPanel).
+   */
   sharing(state: SharingState): void {
     this.last = state;
     const s = this.strings;
     const title = state.agents.length ? fill(s.connected, { agents: state.agents.map((a) => a.name).join(', ') }) : s.codeLabel;
+    const shown = this.shown;
+    if (shown?.panel === this.panel) {
+      shown.panel.dataset.mode = state.mode;
+      // Minimized, the panel shows neither (its title is strings.ready).
+      if (shown.select) {
+        shown.title.textContent = title;
+        shown.select.value = state.mode;
+        shown.who.replaceChildren(...this.whoNodes(state));
+      }
+      return;
+    }
     const panel = this.showPanel(title, '');
     panel.setAttribute('role', 'status');
     panel.dataset.mode = state.mode;
-    const stop = button(s.stop, 'danger', () => state.onStop());
+    // The buttons and the select act on the state shown now (this.last), not the one they were made for: the panel
+    // outlives the state it was built with.
+    const stop = button(s.stop, 'danger', () => this.last?.onStop());
     stop.dataset.action = 'stop';
+    const parts: SharingPanel = { panel, title: panel.querySelector('.title')!, who: el('div', '') };
+    this.shown = parts;
     if (this.minimized) {
       panel.appendChild(stop);
       this.showFrame(true);
       return;
     }
-    if (!state.agents.length) {
-      const c = el('div', 'code');
-      c.textContent = state.code.replace(/(\d{3})(?=\d)/g, '$1 ');
-      c.dataset.code = state.code;
-      panel.appendChild(c);
-      panel.appendChild(text('p', 'body', s.waitingForAgent));
-    } else {
-      // Each agent with its colour: the visitor can tell whose cursor is whose.
-      const list = el('ul', 'agents');
-      for (const a of state.agents) {
-        const item = list.appendChild(text('li', '', a.name));
-        item.prepend(el('i', ''));
-        item.style.setProperty('--c', a.color);
-      }
-      panel.appendChild(list);
-    }
+    parts.who.append(...this.whoNodes(state));
+    panel.appendChild(parts.who);
     const mode = el('label', 'mode');
     mode.appendChild(text('span', '', s.modeLabel));
     const select = el('select', '') as HTMLSelectElement;
@@ -185,10 +205,12 @@ export class VisitorUi {
       select.appendChild(option);
     }
     select.addEventListener('change', (e) => {
+      const now = this.last;
       // A page script changing this select is not the visitor choosing.
-      if (e.isTrusted) state.onMode(select.value as Mode);
-      else select.value = state.mode;
+      if (e.isTrusted) now?.onMode(select.value as Mode);
+      else if (now) select.value = now.mode;
     });
+    parts.select = select;
     mode.appendChild(select);
     panel.appendChild(mode);
     const row = el('div', 'row');
@@ -196,6 +218,24 @@ export class VisitorUi {
     panel.appendChild(row);
     for (const r of this.requests) panel.appendChild(this.requestBox(r));
     this.showFrame(true);
+  }
+
+  /** Who the panel is about: the code to read out until an agent joins, then each agent with their colour. */
+  private whoNodes(state: SharingState): HTMLElement[] {
+    if (!state.agents.length) {
+      const c = el('div', 'code');
+      c.textContent = state.code.replace(/(\d{3})(?=\d)/g, '$1 ');
+      c.dataset.code = state.code;
+      return [c, text('p', 'body', this.strings.waitingForAgent)];
+    }
+    // Each agent with its colour: the visitor can tell whose cursor is whose.
+    const list = el('ul', 'agents');
+    for (const a of state.agents) {
+      const item = list.appendChild(text('li', '', a.name));
+      item.prepend(el('i', ''));
+      item.style.setProperty('--c', a.color);
+    }
+    return [list];
   }
 
   /** An agent asks for more; resolves with the visitor's answer (a real click only). */
@@ -261,7 +301,9 @@ export class VisitorUi {
     this.host.remove();
   }
 
+  /** Built anew: the panel's shape changed (minimized, requests). */
   private rerender(): void {
+    this.shown = null;
     if (this.last) this.sharing(this.last);
   }
 
