@@ -62,11 +62,10 @@ function messageChannel(): MessageChannel | null {
 /**
  * A change goes at the end of the task that made it (a microtask), as long as this budget lasts: BATCHES_PER_S a
  * second, up to BATCH_BURST at once. Past it, changes wait for the next animation frame, as they all did before:
- * at 1,000 changes/s on the 1.6 MB bench page that held them behind the page's own rendering, up to 105-137 ms
- * (p95 36-40) from the change to its message, and the agent's lag went past 130 ms; sent at once, 37-38 ms (p95 3-5),
- * lag max 76-77 ms (2026-12-07). Batches sent with the frames use the budget up too: a page that changes every
- * frame sends one batch per frame, as before, and never that plus the budget (the server bounds a visitor's
- * messages: visitorMessagesPerSecond).
+ * on a busy page that held them behind the page's own rendering, and the agent fell behind (DESIGN.md has the
+ * figures). Batches sent with the frames use the budget up too: a page that changes every frame sends one batch per
+ * frame, as before, and never that plus the budget (the server bounds a visitor's messages:
+ * visitorMessagesPerSecond).
  */
 const BATCHES_PER_S = 60;
 const BATCH_BURST = 20;
