@@ -31,6 +31,7 @@ const SECRETS = [
   'BLOCKED-TEXT-14',
   'TYPED-MASKED-15',
   'PASTED-16',
+  'BLOCKED-LATER-19',
 ];
 
 let server: TestServer;
@@ -86,6 +87,20 @@ describe('masking on the wire', () => {
       late.innerHTML = '<div class="secret-zone"><b>LATE-SECRET-12</b></div>';
       document.querySelector('.secret-zone')!.firstChild!.textContent = 'SECRET-TEXT-4 changed';
       document.getElementById('masked-attr')!.setAttribute('title', 'TITLE-7 again');
+    });
+    // Blocked by the page after the snapshot, in the same task as what it then holds: none of that leaves, in the
+    // changes or in the next snapshot.
+    await visitor.evaluate(() => {
+      const p = document.getElementById('blocked-later')!;
+      p.setAttribute('data-tandem-block', '');
+      p.querySelector('b')!.textContent = 'BLOCKED-LATER-19';
+      p.setAttribute('title', 'BLOCKED-LATER-19');
+      p.appendChild(document.createElement('i')).textContent = 'BLOCKED-LATER-19 added';
+    });
+    await visitor.waitForTimeout(300);
+    await visitor.evaluate(() => {
+      const b = document.querySelector('#blocked-later b')!;
+      (b.firstChild as Text).data = 'BLOCKED-LATER-19 again';
     });
     // An agent who joins later gets a fresh snapshot of all this: it must be masked too.
     agent.sendJson({ t: 'resync' });
