@@ -10,7 +10,7 @@ import type { WatchState } from '../harness/e2e-agent-watch.js';
 export type E2eKind = 'tandem' | 'rrweb';
 
 /** html, head and body: what an empty document has at most. */
-const BLANK_ELEMENTS = 3;
+export const BLANK_ELEMENTS = 3;
 
 export interface SnapshotRun {
   /** From the visitor receiving the request for a snapshot to the first agent frame showing the top screenful (laid out). */

@@ -13,7 +13,7 @@ import { loadLine, progress, sleep, within } from '../load/report.js';
 import type { E2eVisitor } from '../harness/e2e-visitor.js';
 import type { WatchState } from '../harness/e2e-agent-watch.js';
 import { startRelay, type Relay } from './relay.js';
-import { churnFigures, snapshotFigures, type ChurnRun, type E2eKind, type Framed, type SnapshotRun } from './figures.js';
+import { BLANK_ELEMENTS, churnFigures, snapshotFigures, type ChurnRun, type E2eKind, type Framed, type SnapshotRun } from './figures.js';
 import { startTrace, stopTrace } from './trace.js';
 
 export type { ChurnRun, E2eKind, SnapshotRun } from './figures.js';
@@ -109,7 +109,9 @@ async function agentSettled(agent: Page, kind: E2eKind, limitMs: number): Promis
   const deadline = Date.now() + limitMs;
   for (;;) {
     const a = await within(10_000, 'agent state', watchState(agent));
-    if (a.samples.length > 1 && Date.now() - a.lastMutation >= QUIET_MS) return;
+    // Built: the last laid-out frame holds more than a blank document. Not "a second frame": a small page's snapshot
+    // may be applied at once, before the watcher found the mirror's document, which then shows a single frame.
+    if ((a.samples.at(-1)?.[2] ?? 0) > BLANK_ELEMENTS && Date.now() - a.lastMutation >= QUIET_MS) return;
     if (Date.now() > deadline) throw new Error(`${kind}: the agent's mirror did not settle within ${limitMs} ms (frames: ${a.samples.length})`);
     await sleep(POLL_MS);
   }
