@@ -213,12 +213,22 @@ describe('frame compression in the visitor’s browser', () => {
       const changes = frames.filter((f) => !(f.flags & FrameFlag.Keyframe));
       const changesBefore = sum(changes.map((f) => Buffer.byteLength(f.json)));
       const changesStream = sum(changes.map((f) => f.bytes));
-      // What the context is for: the frames it encoded, against the same frames gzipped each on its own. The changes
-      // that went as they are (under 1 KB while the page was busy: more of them the busier the machine, 66 to 115 of
-      // 130 between two runs) cost their JSON either way, and are left out of this comparison.
+      // What the context is for: a change refers to what the stream sent before it (the string table, the deflate
+      // window), so the changes it encoded cost less than the same changes gzipped each on its own. Keyframes start a
+      // fresh context and gain nothing from it; changes that went as they are (under 1 KB while the page was busy)
+      // cost their JSON either way. Both are left out: the busier the machine, the fewer changes go through the
+      // context (115 of 129 went as they are on a loaded machine, 66 of 130 on a quiet one), and in one loaded run
+      // the 17 frames through it, 3 of them the keyframes that make most of the bytes, came to 14,800 B against
+      // 14,751 gzipped each on their own.
+      const encodedBy = (keyframe: boolean) => (f: SentFrame) =>
+        !!(f.flags & FrameFlag.Deflate) && !!(f.flags & FrameFlag.Keyframe) === keyframe;
+      const bytesOf = (pick: (f: SentFrame) => boolean): [number, number] => [
+        sum(frames.filter(pick).map((f) => f.bytes)),
+        sum(alone.filter((_, i) => pick(frames[i]!))),
+      ];
       const inContext = frames.filter((f) => f.flags & FrameFlag.Deflate);
-      const contextStream = sum(inContext.map((f) => f.bytes));
-      const contextGzipEach = sum(alone.filter((_, i) => frames[i]!.flags & FrameFlag.Deflate));
+      const [contextChanges, contextChangesAlone] = bytesOf(encodedBy(false));
+      const [contextKeyframes, contextKeyframesAlone] = bytesOf(encodedBy(true));
       process.stdout.write(
         [
           `demo session: ${frames.length} frames (${keyframes} keyframes, ${fallback} not through the worker, ${frames.filter((f) => f.flags === 0).length} as they are), payload bytes:`,
@@ -227,13 +237,14 @@ describe('frame compression in the visitor’s browser', () => {
           `  gzip of every frame on its own        ${gzipEach}`,
           `  the stream's deflate context          ${stream}  (${((1 - stream / before) * 100).toFixed(0)}% less than before, ${((1 - stream / gzipEach) * 100).toFixed(0)}% less than gzip of each)`,
           `  changes only: ${changes.length} frames, ${changesBefore} B before, ${changesStream} B in the context`,
-          `  frames through the context: ${inContext.length}, ${contextStream} B, against ${contextGzipEach} B gzipped each on its own`,
+          `  through the context: ${inContext.length} frames; changes ${contextChanges} B against ${contextChangesAlone} B gzipped each on its own, keyframes ${contextKeyframes} B against ${contextKeyframesAlone} B`,
           '',
         ].join('\n'),
       );
       expect(stream).toBeLessThan(before);
-      expect(inContext.length).toBeGreaterThanOrEqual(keyframes);
-      expect(contextStream).toBeLessThan(contextGzipEach);
+      // Changes of 1 KB or more always go through the context, busy or not: the demo session has some.
+      expect(inContext.filter(encodedBy(false)).length).toBeGreaterThan(0);
+      expect(contextChanges).toBeLessThan(contextChangesAlone);
     } finally {
       await visitorCtx.close();
       await agentCtx.close();
