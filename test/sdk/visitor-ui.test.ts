@@ -217,6 +217,11 @@ describe('updates in place', () => {
         const panel = root.querySelector('.panel') as HTMLElement;
         return { select: select.mark, stop: stop.mark, focused: root.activeElement === select, value: select.value, mode: panel.dataset.mode };
       });
+    const modeShown = (mode: string) =>
+      page.waitForFunction(
+        (m) => document.querySelector('tandem-ui')!.shadowRoot!.querySelector<HTMLElement>('.panel')!.dataset.mode === m,
+        mode,
+      );
     await page.evaluate(() => {
       const root = document.querySelector('tandem-ui')!.shadowRoot!;
       (root.querySelector('select') as unknown as { mark: string }).mark = 'select';
@@ -226,14 +231,10 @@ describe('updates in place', () => {
     // The visitor picks the next mode with the keyboard: it is the session's mode at once, and the select keeps the focus.
     await page.focus('tandem-ui select[data-action=mode]');
     await page.keyboard.press('ArrowDown');
-    await page.waitForFunction(
-      () => document.querySelector('tandem-ui')!.shadowRoot!.querySelector<HTMLElement>('.panel')!.dataset.mode === 'navigate',
-    );
+    await modeShown('navigate');
     expect(await controls()).toEqual({ select: 'select', stop: 'stop', focused: true, value: 'navigate', mode: 'navigate' });
     await page.keyboard.press('ArrowUp');
-    await page.waitForFunction(
-      () => document.querySelector('tandem-ui')!.shadowRoot!.querySelector<HTMLElement>('.panel')!.dataset.mode === 'view',
-    );
+    await modeShown('view');
 
     // An agent joins: the code gives way to who is watching, and the controls are still the same elements.
     const agent = await joinAsAgent(server.url, await signIn(server.url), code);
