@@ -112,6 +112,8 @@ export function snapshotFigures(
       JSON.stringify(v.sent.map((m) => [m.at - s, m.size, m.binary])),
     );
   const during = v.longTasks.filter(([start, d]) => start <= lastSent && start + d >= s);
+  if (verbose)
+    console.error('    long tasks [start after snapshot, ms]', JSON.stringify(during.map(([t, d]) => [Math.round(t - s), Math.round(d)])));
   const snapFrames = frames.filter((f) => f.binary === (kind === 'tandem'));
   return {
     firstScreenMs: first[0] - s,

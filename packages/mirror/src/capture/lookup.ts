@@ -26,7 +26,8 @@ export function findNode(doc: Document, ids: NodeIds, id: number): Node | null {
   return null;
 }
 
-function frameDocument(frame: HTMLIFrameElement): Document | null {
+/** An iframe's document; null for a cross-origin one (reading it throws) or none. */
+export function frameDocument(frame: HTMLIFrameElement): Document | null {
   try {
     return frame.contentDocument;
   } catch {

@@ -161,7 +161,7 @@ function validSelectors(selectors: string[] | undefined): string[] {
   });
 }
 
-function safeMatches(el: Element, selector: string): boolean {
+export function safeMatches(el: Element, selector: string): boolean {
   try {
     return el.matches(selector);
   } catch {

@@ -5,10 +5,11 @@
  * of their host.
  */
 import { DOCUMENT_ID, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
-import { maskText, type Masker } from './mask.js';
+import { maskText, safeMatches, type Masker } from './mask.js';
 import { adoptedCss, isStylesheetLink, linkCss, styleElementCss } from './styles.js';
 import { Walk } from './walk.js';
 import { canvasProp } from './canvas.js';
+import { frameDocument } from './lookup.js';
 
 /** Elements whose children are not mirrored: their content never renders, runs, or is read from elsewhere. */
 const OPAQUE = new Set(['script', 'noscript', 'textarea', 'iframe', 'template', 'style']);
@@ -77,17 +78,22 @@ export class NodeIds {
   }
 }
 
-/** A node serialized without its children, and where the walk goes next. */
+/**
+ * A node serialized without its children, and where the walk goes next. `shell` fills one the walk gives it (the walk's
+ * own record of an open element, see walk.ts): a snapshot asks for one per node, tens of thousands, and a new object
+ * for each was garbage for the collector.
+ */
 export interface Shell {
   value: SerializedNode;
   /** Whether its content is masked. */
   masked: boolean;
-  /** Whose children follow (the element itself, or a shadow root); null or absent for none. */
+  /**
+   * Whose children follow (the element itself, or a shadow root); null or absent for none. For an iframe, the iframe,
+   * whose document is serialized as its only child when it is same-origin.
+   */
   children?: Node | null;
   /** An open shadow root, serialized as the first child. */
   shadow?: ShadowRoot | null;
-  /** An iframe, whose document is serialized as its only child when it is same-origin. */
-  frame?: HTMLIFrameElement;
 }
 
 export interface SerializeHooks {
@@ -138,28 +144,27 @@ export class Serializer {
   }
 
   /**
-   * One node without its children: the id, the compact form (an array its
-   * children are pushed into) and what the walk must descend into. Null when
-   * the node is not mirrored.
+   * One node without its children, written into `out`: the compact form (an array its children are pushed into) and
+   * what the walk must descend into. Null when the node is not mirrored.
    */
-  shell(node: Node, masked: boolean): Shell | null {
+  shell(node: Node, masked: boolean, out: Shell): Shell | null {
     switch (node.nodeType) {
       case 3: // text
       case 4: // CDATA
         this.ids.assign(node);
-        return { value: this.text(node as Text, masked), masked };
+        return fill(out, this.text(node as Text, masked), masked);
       case 8: // comment
         this.ids.assign(node);
-        return { value: ['#', (node as Comment).data], masked };
+        return fill(out, ['#', (node as Comment).data], masked);
       case 1:
-        return this.elementShell(node as Element, masked);
+        return this.elementShell(node as Element, masked, out);
       case 11: {
         const root = node as ShadowRoot;
         if (!root.host) return null;
         this.ids.assign(root);
         this.enterRoot(root);
         const css = adoptedCss(root);
-        return { value: [SHADOW_TAG, css === null ? 0 : { [PROP.adopted]: css }], masked, children: root };
+        return fill(out, [SHADOW_TAG, css === null ? 0 : { [PROP.adopted]: css }], masked, root);
       }
       default:
         return null;
@@ -173,7 +178,7 @@ export class Serializer {
   }
 
   /** The hot path of a snapshot: one pass over the attributes, no selector matching per element. */
-  private elementShell(el: Element, parentMasked: boolean): Shell | null {
+  private elementShell(el: Element, parentMasked: boolean, out: Shell): Shell | null {
     // getAttributeNames + getAttribute: reading el.attributes makes an Attr object per attribute.
     const names = el.getAttributeNames();
     let attrs: Attrs | null = null;
@@ -189,7 +194,7 @@ export class Serializer {
       this.sentBlocked.add(el);
       this.anyRule = true;
       const box = el.getBoundingClientRect();
-      return { value: [tag, { [PROP.blocked]: `${Math.round(box.width)},${Math.round(box.height)}` }], masked: true };
+      return fill(out, [tag, { [PROP.blocked]: `${Math.round(box.width)},${Math.round(box.height)}` }], true);
     }
     const masked = this.masker.childState(el, parentMasked);
     if (masked) {
@@ -201,8 +206,7 @@ export class Serializer {
       this.sentBlocked.delete(el);
     }
     const value: SerializedElement = [tag, this.finishAttrs(el, attrs, masked) ?? 0];
-    if (tag === 'iframe' || tag === 'frame') return { value, masked, frame: el as HTMLIFrameElement };
-    return { value, masked, children: mirrorsChildren(el) ? el : null, shadow: el.shadowRoot };
+    return fill(out, value, masked, OPAQUE.has(tag) && tag !== 'iframe' ? null : el, el.shadowRoot);
   }
 
   /** Masks what must be masked among the attributes read, and adds the element's properties. */
@@ -220,7 +224,8 @@ export class Serializer {
    * play state. `attrs` are the element's attributes when the caller has read them.
    */
   props(el: Element, maskValues: boolean, attrs?: Attrs | null): Attrs | null {
-    switch (el.localName) {
+    const tag = el.localName;
+    switch (tag) {
       case 'input':
       case 'textarea':
       case 'select': {
@@ -230,7 +235,7 @@ export class Serializer {
           if (field.indeterminate) state[PROP.indeterminate] = '1';
           return state;
         }
-        if (el.localName === 'select') return null; // its options carry the selection
+        if (tag === 'select') return null; // its options carry the selection
         return { [PROP.value]: maskValues ? maskText(field.value) : field.value };
       }
       case 'option':
@@ -251,14 +256,14 @@ export class Serializer {
         if (!maskValues && attrs !== undefined) this.hooks.resource?.(el);
         return { [PROP.media]: mediaState(el as HTMLMediaElement) };
       case 'dialog':
-        return (el as HTMLDialogElement).open ? { [PROP.modal]: matches(el, ':modal') ? '1' : '' } : null;
+        return (el as HTMLDialogElement).open ? { [PROP.modal]: safeMatches(el, ':modal') ? '1' : '' } : null;
       case 'iframe':
       case 'frame':
         return foreignFrame(el as HTMLIFrameElement);
       default: {
-        if (attrs !== undefined && !maskValues && RELAYED.has(el.localName)) this.hooks.resource?.(el);
+        if (attrs !== undefined && !maskValues && RELAYED.has(tag)) this.hooks.resource?.(el);
         const popover = attrs === undefined ? el.hasAttribute('popover') : attrs !== null && 'popover' in attrs;
-        return popover ? { [PROP.popover]: matches(el, ':popover-open') ? '1' : '' } : null;
+        return popover ? { [PROP.popover]: safeMatches(el, ':popover-open') ? '1' : '' } : null;
       }
     }
   }
@@ -282,6 +287,14 @@ export class Serializer {
   }
 }
 
+function fill(out: Shell, value: SerializedNode, masked: boolean, children?: Node | null, shadow?: ShadowRoot | null): Shell {
+  out.value = value;
+  out.masked = masked;
+  out.children = children;
+  out.shadow = shadow;
+  return out;
+}
+
 /** Media the visitor's page has seeked: a seeked element shows a frame, no longer its poster. */
 const seekedMedia = new WeakSet<HTMLMediaElement>();
 
@@ -295,24 +308,12 @@ export function mediaState(m: HTMLMediaElement): string {
 }
 
 function foreignFrame(frame: HTMLIFrameElement): Attrs | null {
-  try {
-    if (frame.contentDocument) return null;
-  } catch {
-    // cross-origin
-  }
+  if (frameDocument(frame)) return null;
   const src = frame.getAttribute('src');
   if (!src) return null;
   try {
     return { [PROP.foreign]: new URL(src, frame.baseURI).host };
   } catch {
     return null;
-  }
-}
-
-function matches(el: Element, selector: string): boolean {
-  try {
-    return el.matches(selector);
-  } catch {
-    return false;
   }
 }

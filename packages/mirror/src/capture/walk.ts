@@ -12,19 +12,21 @@
  */
 import { DOC_TAG, MAX_TREE_DEPTH, PROP, type Attrs, type MutationBatch, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { adoptedCss } from './styles.js';
+import { frameDocument } from './lookup.js';
 import type { NodeIds, Serializer, Shell } from './serialize.js';
 
-interface Frame {
-  /** The node whose children are being serialized (an element or a shadow root). */
-  node: Node;
+/**
+ * A node as the walk has it: the shell the serializer filled, and, while its children are being serialized (it is on
+ * the stack), where the walk is in them.
+ */
+interface Frame extends Shell {
+  /** The element or shadow root whose children are being serialized. */
+  children: Node;
+  value: SerializedElement;
   id: number;
-  out: SerializedElement;
-  masked: boolean;
-  /** A shadow root still to serialize as the first child. */
-  shadow: ShadowRoot | null;
   /** The last child serialized (or skipped), to find the next one. */
   last: Node | null;
-  /** Whether `out` has already been sent: later children then travel as additions. */
+  /** Whether `value` has already been sent: later children then travel as additions. */
   sent: boolean;
 }
 
@@ -32,7 +34,13 @@ interface Frame {
 const CHECK_EVERY = 64;
 
 export class Walk {
+  /**
+   * The open elements, `stack[0..top)`. `stack[top]` is the shell of the next node, and frames above it are kept to
+   * be used again: a snapshot serializes tens of thousands of nodes (about 15,000 of them elements with children on the
+   * 1.6 MB bench page), and a new object for each was garbage for the collector.
+   */
   private readonly stack: Frame[] = [];
+  private top = 0;
   private adds: NonNullable<MutationBatch['a']> = [];
   /**
    * Ids this walk gave to nodes it then met again: the page moved them from a
@@ -57,20 +65,17 @@ export class Walk {
   /** Serializes `node` itself; its descendants follow as `run` goes. */
   start(node: Node, masked: boolean): SerializedNode | null {
     const id = this.ids.peek();
-    const shell = this.serializer.shell(node, masked);
+    const shell = this.serializer.shell(node, masked, this.next());
     if (!shell) return null;
-    this.descend(node, id, shell);
-    return shell.value;
+    // Read first: descending into an iframe's document fills shells of its own.
+    const value = shell.value;
+    this.descend(id, shell);
+    return value;
   }
 
   /** Starts on the document of an iframe (or returns null when it cannot be read). */
   nestedDocument(frame: HTMLIFrameElement, masked: boolean): SerializedElement | null {
-    let doc: Document | null;
-    try {
-      doc = frame.contentDocument;
-    } catch {
-      doc = null; // cross-origin
-    }
+    const doc = frameDocument(frame);
     if (!doc?.documentElement) return null;
     this.ids.assign(doc);
     this.serializer.enterRoot(doc);
@@ -86,9 +91,9 @@ export class Walk {
   /** Goes on until the walk is done (true) or `deadline` (performance.now()) has passed (false). */
   run(deadline: number): boolean {
     let steps = 0;
-    while (this.stack.length) {
+    while (this.top) {
       if (++steps % CHECK_EVERY === 0 && deadline !== Infinity && performance.now() > deadline) return false;
-      const frame = this.stack[this.stack.length - 1]!;
+      const frame = this.stack[this.top - 1]!;
       if (frame.shadow) {
         const root = frame.shadow;
         frame.shadow = null;
@@ -97,7 +102,7 @@ export class Walk {
       }
       const next = this.nextChild(frame);
       if (next === null) {
-        this.stack.pop();
+        this.top--;
         continue;
       }
       frame.last = next;
@@ -115,15 +120,15 @@ export class Walk {
    */
   pageChanged(): void {
     this.moved = true;
-    const blocked = this.stack.findIndex((frame) => {
+    for (let i = 0; i < this.top; i++) {
+      const frame = this.stack[i]!;
       // As the page is now, ancestors read afresh (a shadow root's: its host's).
-      const node = frame.node;
+      const node = frame.children;
       const now = this.serializer.masker.protection(node.nodeType === 11 ? (node as ShadowRoot).host : (node as Element));
       if (now) frame.masked = true;
-      return now === 'blocked';
-    });
-    // A blocked one, and everything below it: nothing more of them is walked.
-    if (blocked >= 0) this.stack.length = blocked;
+      // A blocked one, and everything below it: nothing more of them is walked.
+      if (now === 'blocked') this.top = i;
+    }
   }
 
   /**
@@ -131,7 +136,7 @@ export class Walk {
    * sent; children they get from now on are returned as additions instead.
    */
   cut(): MutationBatch {
-    for (const frame of this.stack) frame.sent = true;
+    for (let i = 0; i < this.top; i++) this.stack[i]!.sent = true;
     const batch: MutationBatch = {};
     if (this.stale.length) batch.r = this.stale;
     if (this.adds.length) batch.a = this.adds;
@@ -146,38 +151,43 @@ export class Walk {
       if (previous !== undefined && previous >= this.firstId) this.stale.push(previous);
     }
     const id = this.ids.peek();
-    const shell = this.serializer.shell(node, frame.masked);
+    const shell = this.serializer.shell(node, frame.masked, this.next());
     if (!shell) return;
     if (frame.sent) this.adds.push([frame.id, 0, id, shell.value]);
-    else frame.out.push(shell.value);
-    this.descend(node, id, shell);
+    else frame.value.push(shell.value);
+    this.descend(id, shell);
   }
 
-  /** `id`: the first id `shell` took, its node's. */
-  private descend(node: Node, id: number, shell: Shell): void {
-    const value = shell.value as SerializedElement;
-    if (shell.frame) {
-      const doc = this.nestedDocument(shell.frame, shell.masked);
+  /** The shell for the next node: the frame it becomes if the walk goes into it. */
+  private next(): Frame {
+    return (this.stack[this.top] ??= {} as Frame);
+  }
+
+  /** `id`: the first id `shell` took, its node's. `shell` is `next()`, read before anything asks for the next one. */
+  private descend(id: number, shell: Shell): void {
+    // None for text, comments, blocked elements and those whose children never render. A shadow root comes with its
+    // host's children: no element whose children are not mirrored can host one.
+    if (!shell.children) return;
+    const frame = shell as Frame;
+    const value = frame.value;
+    // An iframe's children are its document: the serializer gives the iframe itself.
+    if (value[0] === 'iframe' || value[0] === 'frame') {
+      // `value` was read first: the document's shells are filled in the same object.
+      const doc = this.nestedDocument(frame.children as HTMLIFrameElement, shell.masked);
       if (doc) value.push(doc);
       return;
     }
-    if (!shell.children && !shell.shadow) return;
     // Below MAX_TREE_DEPTH nothing is sent (the agent would drop it): such a page is not a real one.
-    if (this.stack.length >= MAX_TREE_DEPTH) return;
-    this.stack.push({
-      node: shell.children ?? node,
-      id,
-      out: value,
-      masked: shell.masked,
-      shadow: shell.shadow ?? null,
-      last: null,
-      sent: false,
-    });
+    if (this.top >= MAX_TREE_DEPTH) return;
+    frame.id = id;
+    frame.last = null;
+    frame.sent = false;
+    this.top++;
   }
 
   /** The next child to serialize, read from the live tree. */
   private nextChild(frame: Frame): Node | null {
-    const { node, last } = frame;
+    const { children: node, last } = frame;
     if (last === null) return node.firstChild;
     if (!this.moved || last.parentNode === node) return last.nextSibling;
     // The last child we serialized has been moved away since: go on after the last child of ours still there (read
