@@ -26,7 +26,7 @@ export function findNode(doc: Document, ids: NodeIds, id: number): Node | null {
   return null;
 }
 
-/** An iframe's document; null for a cross-origin one (reading it throws) or none. */
+/** An iframe's document; null for a cross-origin one or none (some browsers throw for a cross-origin one). */
 export function frameDocument(frame: HTMLIFrameElement): Document | null {
   try {
     return frame.contentDocument;

@@ -165,8 +165,8 @@ export class Walk {
 
   /** `id`: the first id `shell` took, its node's. `shell` is `next()`, read before anything asks for the next one. */
   private descend(id: number, shell: Shell): void {
-    // None for text, comments, blocked elements and those whose children never render. A shadow root comes with its
-    // host's children: no element whose children are not mirrored can host one.
+    // None for text, comments, blocked elements and those whose children are not mirrored (serialize.ts: OPAQUE). A
+    // shadow root comes with its host's children: no element whose children are not mirrored can host one.
     if (!shell.children) return;
     const frame = shell as Frame;
     const value = frame.value;
