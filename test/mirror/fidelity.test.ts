@@ -86,7 +86,7 @@ async function rendered(page: Page, selector?: string): Promise<void> {
       const collect = (d: Document | null | undefined) => {
         if (!d) return;
         docs.push(d);
-        for (const f of Array.from(d.querySelectorAll('iframe'))) {
+        for (const f of Array.from(d.querySelectorAll<HTMLIFrameElement>('iframe, frame'))) {
           try {
             collect(f.contentDocument);
           } catch {
@@ -112,7 +112,7 @@ async function rendered(page: Page, selector?: string): Promise<void> {
 /** Boxes that are not compared: cross-origin frames, which the mirror shows as a labelled placeholder. */
 async function excluded(page: Page) {
   return page.evaluate(() =>
-    Array.from(document.querySelectorAll('iframe'))
+    Array.from(document.querySelectorAll<HTMLIFrameElement>('iframe, frame'))
       .filter((f) => {
         try {
           return f.contentDocument === null;

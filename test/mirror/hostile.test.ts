@@ -72,8 +72,14 @@ describe('hostile page corpus', () => {
             await visitor.waitForTimeout(150);
             await pair.settled();
           }
-          const mirrored = await agent.evaluate(() => document.querySelector('iframe')!.contentDocument!.body?.textContent ?? '');
-          expect(mirrored.length, 'the page was mirrored').toBeGreaterThan(0);
+          // The page's text, its frames' included (a frameset page's h1 is in a frame).
+          const mirrored = await agent.evaluate(() => {
+            const text = (d: Document | null | undefined): string =>
+              (d?.body?.textContent ?? '') +
+              Array.from(d?.querySelectorAll<HTMLIFrameElement>('iframe, frame') ?? [], (f) => text(f.contentDocument)).join('');
+            return text(document.querySelector('iframe')!.contentDocument);
+          });
+          expect(mirrored, 'the page was mirrored').toContain(`hostile: ${file.replace(/\.html$/, '')}`);
           const canaries = await agent.evaluate(() => {
             const found: unknown[] = [];
             const look = (w: Window | null) => {

@@ -13,7 +13,7 @@ import { canvasProp, watchWebGl } from './canvas.js';
 import { pristine, resolvePristine } from './pristine.js';
 import { Resources, type RelayStats } from './resources.js';
 import { adoptedCss, isStylesheetLink } from './styles.js';
-import { findNode } from './lookup.js';
+import { findNode, isFrame } from './lookup.js';
 import { scrollCandidates } from './scrollers.js';
 
 export type { MaskOptions } from './mask.js';
@@ -466,7 +466,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   function onLoad(e: Event): void {
     const el = e.target as Element;
     if (ids.get(el) === undefined) return;
-    if (el.localName === 'iframe') {
+    if (isFrame(el.localName)) {
       reloadedFrames.add(el as HTMLIFrameElement);
       schedule();
     } else if (isStylesheetLink(el)) {

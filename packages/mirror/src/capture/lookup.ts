@@ -16,7 +16,7 @@ export function findNode(doc: Document, ids: NodeIds, id: number): Node | null {
     if (node.nodeType === Node.ELEMENT_NODE) {
       const el = node as Element;
       if (el.shadowRoot) stack.push(el.shadowRoot);
-      if (el.localName === 'iframe') {
+      if (isFrame(el.localName)) {
         const inner = frameDocument(el as HTMLIFrameElement);
         if (inner) stack.push(inner);
       }
@@ -26,7 +26,10 @@ export function findNode(doc: Document, ids: NodeIds, id: number): Node | null {
   return null;
 }
 
-/** An iframe's document; null for a cross-origin one or none (some browsers throw for a cross-origin one). */
+/** Whether a tag names an element with a document of its own: an <iframe>, or a <frame> of a frameset page. */
+export const isFrame = (tag: string): boolean => /^i?frame$/.test(tag);
+
+/** An iframe's (or frame's) document; null for a cross-origin one or none (some browsers throw for a cross-origin one). */
 export function frameDocument(frame: HTMLIFrameElement): Document | null {
   try {
     return frame.contentDocument;

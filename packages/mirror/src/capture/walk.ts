@@ -12,7 +12,7 @@
  */
 import { DOC_TAG, MAX_TREE_DEPTH, PROP, type Attrs, type MutationBatch, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { adoptedCss } from './styles.js';
-import { frameDocument } from './lookup.js';
+import { frameDocument, isFrame } from './lookup.js';
 import type { NodeIds, Serializer, Shell } from './serialize.js';
 
 /**
@@ -171,7 +171,7 @@ export class Walk {
     const frame = shell as Frame;
     const value = frame.value;
     // An iframe's children are its document: the serializer gives the iframe itself.
-    if (value[0] === 'iframe' || value[0] === 'frame') {
+    if (isFrame(value[0])) {
       // `value` was read first: the document's shells are filled in the same object.
       const doc = this.nestedDocument(frame.children as HTMLIFrameElement, shell.masked);
       if (doc) value.push(doc);

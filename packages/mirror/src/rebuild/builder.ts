@@ -8,7 +8,7 @@ import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type Ser
 import { idsBelow, skippedIds } from './depth.js';
 import { dom } from './dom.js';
 import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
-import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
+import { isFrameTag, isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 import { setRelayed, standInElement } from './resources.js';
 import { inlineSprite } from './sprite.js';
 
@@ -204,7 +204,7 @@ export class Builder {
       return dom.createComment(doc, ltag);
     }
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) !== 32) this.setAttr(el, name, attrs[name]!);
-    if (ltag === 'iframe' || ltag === 'frame') dom.setAttribute(el, 'sandbox', MIRROR_SANDBOX);
+    if (isFrameTag(ltag)) dom.setAttribute(el, 'sandbox', MIRROR_SANDBOX);
     if (ltag === 'link' && !isStylesheetRel(attrs.rel ?? null)) dom.removeAttribute(el, 'href');
     this.children(el, node, next, childContext(ltag, ns, attrs));
     next.id += skippedIds(node);
@@ -376,5 +376,6 @@ function foreignPlaceholder(frame: HTMLIFrameElement, host: string): void {
     'style',
     'margin:0;height:100vh;display:flex;align-items:center;justify-content:center;background:repeating-linear-gradient(45deg,#f1f5f9,#f1f5f9 10px,#e2e8f0 10px,#e2e8f0 20px);font:13px system-ui,sans-serif;color:#475569;text-align:center',
   );
-  dom.setText(body, `Content from ${host} is not shared`);
+  // No host: the frame's address has none (a javascript: or about: frame the visitor's page cannot read either).
+  dom.setText(body, `Content from ${host || 'another site'} is not shared`);
 }

@@ -21,6 +21,7 @@ import { dom } from './dom.js';
 import { NodeTable } from './node-table.js';
 import { writeSubtrees } from './markup.js';
 import { SnapshotParse } from './stream.js';
+import { isFrameTag } from './sanitize.js';
 
 export { safeAttr, safeCss } from './sanitize.js';
 
@@ -115,7 +116,7 @@ export class Rebuilder {
       el = found;
       if (found.shadowRoot) {
         doc = found.shadowRoot;
-      } else if (found.localName === 'iframe' && (found as HTMLIFrameElement).contentDocument) {
+      } else if (isFrameTag(found.localName) && (found as HTMLIFrameElement).contentDocument) {
         const box = found.getBoundingClientRect();
         x -= box.left + found.clientLeft;
         y -= box.top + found.clientTop;
@@ -305,7 +306,7 @@ export class Rebuilder {
       return;
     }
     if (Array.isArray(serialized) && serialized[0] === DOC_TAG) {
-      if (dom.type(parent) === 1 && dom.localName(parent as Element) === 'iframe') {
+      if (dom.type(parent) === 1 && isFrameTag(dom.localName(parent as Element))) {
         this.builder.fillFrame(parent as HTMLIFrameElement, serialized, firstId);
       }
       return;
@@ -323,7 +324,7 @@ export class Rebuilder {
     if (dom.type(node) === 1) {
       const el = node as Element;
       if (el.shadowRoot) this.forget(el.shadowRoot);
-      if (dom.localName(el) === 'iframe') {
+      if (isFrameTag(dom.localName(el))) {
         const inner = (el as HTMLIFrameElement).contentDocument;
         if (inner) this.forget(inner);
       }

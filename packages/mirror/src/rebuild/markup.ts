@@ -27,7 +27,7 @@ import { Builder, MIRROR_ATTR, MIRROR_CSS, MIRROR_SANDBOX } from './builder.js';
 import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
 import { skippedIds } from './depth.js';
 import { dom } from './dom.js';
-import { isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
+import { isFrameTag, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 
 /** Elements whose content the parser reads as raw text: their children cannot be written escaped. */
 const RAW_TEXT = new Set(['xmp', 'noembed', 'noframes', 'iframe', 'noscript', 'script', 'style']);
@@ -314,13 +314,13 @@ export class Writer {
           flags |= ATTRS_AFTER;
           continue;
         }
-        if ((ltag === 'iframe' || ltag === 'frame') && name.toLowerCase() === 'sandbox') continue;
+        if (isFrameTag(ltag) && name.toLowerCase() === 'sandbox') continue;
         if (ltag === 'link' && name === 'href' && !isStylesheetRel(attrs.rel ?? null)) continue;
         const safe = safeAttr(ltag, name, attrs[name]!);
         if (safe !== null) out += ` ${name}="${escapeAttr(safe)}"`;
       }
     }
-    if (ltag === 'iframe' || ltag === 'frame') out += ` sandbox="${MIRROR_SANDBOX}"`;
+    if (isFrameTag(ltag)) out += ` sandbox="${MIRROR_SANDBOX}"`;
     this.out += out + '>';
     return flags;
   }

@@ -6,8 +6,11 @@
  * See THREAT_MODEL.md.
  */
 
-/** Elements rebuilt as an inert comment: they run code, embed documents or navigate. */
-const INERT_TAGS = new Set(['script', 'noscript', 'object', 'embed', 'applet', 'frame', 'frameset', 'portal']);
+/**
+ * Elements rebuilt as an inert comment: they run code, embed documents or navigate. Frames are not among them: an
+ * <iframe> or a frameset's <frame> is rebuilt without its address (safeAttr), and the mirror fills its document itself.
+ */
+const INERT_TAGS = new Set(['script', 'noscript', 'object', 'embed', 'applet', 'portal']);
 
 /** Attributes whose value is a URL that a browser may load or navigate to. */
 const URL_ATTRS = new Set([
@@ -38,6 +41,11 @@ const SVG_ANIMATION = new Set(['set', 'animate', 'animatemotion', 'animatetransf
 /** Whether a <link rel> value asks for a stylesheet: any other relation that fetches is refused. */
 export function isStylesheetRel(rel: string | null): boolean {
   return rel !== null && /(^|\s)stylesheet(\s|$)/i.test(rel);
+}
+
+/** An element with a document of its own: an <iframe>, or a <frame> of a frameset page. */
+export function isFrameTag(tag: string): boolean {
+  return tag === 'iframe' || tag === 'frame';
 }
 
 export function isInertTag(tag: string): boolean {
@@ -116,8 +124,9 @@ export function safeAttr(tag: string, name: string, value: string): string | nul
   if (URL_ATTRS.has(lname) || lname.endsWith(':href')) {
     if (isScriptUrl(value)) return null;
     // data: documents can run script where a document is embedded or navigated to.
-    if (scheme(value) === 'data' && (tag === 'a' || tag === 'iframe' || tag === 'form' || lname.endsWith('action'))) return null;
-    if (tag === 'iframe' && lname === 'src') return null; // frames are placeholders for now
+    if (scheme(value) === 'data' && (tag === 'a' || isFrameTag(tag) || tag === 'form' || lname.endsWith('action'))) return null;
+    // A frame never loads anything: its document, when the visitor's page could read it, is built by the mirror.
+    if (isFrameTag(tag) && lname === 'src') return null;
   }
   if (lname === 'style') return safeCss(value);
   if (SVG_ANIMATION.has(tag) && (lname === 'attributename' ? /href/i.test(value) : isScriptUrl(value))) return null;
