@@ -35,8 +35,8 @@ export interface MirrorPair {
 }
 
 /**
- * Starts capture on `visitor` (already at its page) and rebuilds into `agent`
- * (already at a MIRROR_PAGE). `wire` sees every batch as it would travel.
+ * Starts capture on `visitor` (already at its page, as `window.__capture`) and rebuilds into `agent`
+ * (already at a MIRROR_PAGE, as `window.__rebuild`). `wire` sees every batch as it would travel.
  */
 export async function connectPair(visitor: Page, agent: Page, options: { mask?: unknown } = {}): Promise<MirrorPair> {
   const { capture, rebuild } = await mirrorBundles();
@@ -44,6 +44,7 @@ export async function connectPair(visitor: Page, agent: Page, options: { mask?: 
   await agent.evaluate(() => {
     const frame = document.querySelector('iframe')!;
     const r = new (window as any).TandemRebuild.Rebuilder(frame);
+    (window as any).__rebuild = r;
     (window as any).applyBatch = (json: string) => r.apply(JSON.parse(json));
   });
   const batches: string[] = [];
