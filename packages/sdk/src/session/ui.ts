@@ -125,14 +125,10 @@ export class VisitorUi {
       this.consent = resolve;
       const panel = this.showPanel(title, body);
       panel.setAttribute('role', 'dialog');
-      const row = el('div', 'row');
-      const decline = button(s.consentDecline, 'secondary', () => resolve(false));
+      const decline = button(s.consentDecline, 'secondary', 'decline', () => resolve(false));
       // Only a real click by the visitor counts: a page script cannot consent for them.
-      const accept = button(s.consentAccept, 'primary', (e) => e.isTrusted && resolve(true));
-      accept.dataset.action = 'accept';
-      decline.dataset.action = 'decline';
-      row.append(decline, accept);
-      panel.appendChild(row);
+      const accept = button(s.consentAccept, 'primary', 'accept', (e) => e.isTrusted && resolve(true));
+      panel.appendChild(row(decline, accept));
       accept.focus({ preventScroll: true });
     });
   }
@@ -142,23 +138,14 @@ export class VisitorUi {
     this.last = null;
     const panel = this.showPanel(text, body);
     panel.setAttribute('role', 'status');
-    if (!onStop) return;
-    const row = el('div', 'row');
-    const stop = button(this.strings.stop, 'danger', () => onStop());
-    stop.dataset.action = 'stop';
-    row.appendChild(stop);
-    panel.appendChild(row);
+    if (onStop) panel.appendChild(row(button(this.strings.stop, 'danger', 'stop', () => onStop())));
   }
 
   /** Another tab holds the session: offer to move it here. */
   elsewhere(onSync: () => void): void {
     this.last = null;
     const panel = this.showPanel(this.strings.syncRequired, this.strings.syncInfo);
-    const row = el('div', 'row');
-    const sync = button(this.strings.syncButton, 'primary', (e) => e.isTrusted && onSync());
-    sync.dataset.action = 'sync';
-    row.appendChild(sync);
-    panel.appendChild(row);
+    panel.appendChild(row(button(this.strings.syncButton, 'primary', 'sync', (e) => e.isTrusted && onSync())));
   }
 
   /**
@@ -185,8 +172,7 @@ export class VisitorUi {
     panel.dataset.mode = state.mode;
     // The buttons and the select act on the state shown now (this.last), not the one they were made for: the panel
     // outlives the state it was built with.
-    const stop = button(s.stop, 'danger', () => this.last?.onStop());
-    stop.dataset.action = 'stop';
+    const stop = button(s.stop, 'danger', 'stop', () => this.last?.onStop());
     const parts: SharingPanel = { panel, title: panel.querySelector('.title')!, who: el('div', '') };
     this.shown = parts;
     if (this.minimized) {
@@ -213,9 +199,7 @@ export class VisitorUi {
     parts.select = select;
     mode.appendChild(select);
     panel.appendChild(mode);
-    const row = el('div', 'row');
-    row.appendChild(stop);
-    panel.appendChild(row);
+    panel.appendChild(row(stop));
     for (const r of this.requests) panel.appendChild(this.requestBox(r));
     this.showFrame(true);
   }
@@ -313,13 +297,12 @@ export class VisitorUi {
     box.setAttribute('role', 'alertdialog');
     box.dataset.request = r.mode;
     box.appendChild(text('p', 'body', fill(s.modeRequest, { agent: r.agent, mode: modeText(s, r.mode) })));
-    const row = el('div', 'row');
-    const decline = button(s.modeDecline, 'secondary', () => r.answer(false));
-    const allow = button(s.modeAllow, 'primary', (e) => e.isTrusted && r.answer(true));
-    decline.dataset.action = 'decline-mode';
-    allow.dataset.action = 'allow-mode';
-    row.append(decline, allow);
-    box.appendChild(row);
+    box.appendChild(
+      row(
+        button(s.modeDecline, 'secondary', 'decline-mode', () => r.answer(false)),
+        button(s.modeAllow, 'primary', 'allow-mode', (e) => e.isTrusted && r.answer(true)),
+      ),
+    );
     return box;
   }
 
@@ -331,13 +314,12 @@ export class VisitorUi {
     const head = el('div', 'head');
     head.appendChild(text('p', 'title', this.minimized && this.last ? this.strings.ready : title));
     if (this.last) {
-      const toggle = button(this.minimized ? '▴' : '–', 'icon', () => {
+      const toggle = button(this.minimized ? '▴' : '–', 'icon', 'minimize', () => {
         this.minimized = !this.minimized;
         this.rerender();
       });
       toggle.title = this.minimized ? this.strings.expand : this.strings.minimize;
       toggle.setAttribute('aria-label', toggle.title);
-      toggle.dataset.action = 'minimize';
       head.appendChild(toggle);
     }
     this.draggable(panel, head);
@@ -392,10 +374,18 @@ function text(tag: string, cls: string, content: string): HTMLElement {
   return e;
 }
 
-function button(label: string, cls: string, onClick: (e: MouseEvent) => void): HTMLButtonElement {
-  const b = el('button', cls) as HTMLButtonElement;
+/** `action` goes in data-action: what the button does, for tests to find it by. */
+function button(label: string, cls: string, action: string, onClick: (e: MouseEvent) => void): HTMLButtonElement {
+  const b = text('button', cls, label) as HTMLButtonElement;
   b.type = 'button';
-  b.textContent = label;
+  b.dataset.action = action;
   b.addEventListener('click', onClick);
   return b;
+}
+
+/** The buttons of a panel or request, in a row. */
+function row(...buttons: HTMLElement[]): HTMLElement {
+  const r = el('div', 'row');
+  r.append(...buttons);
+  return r;
 }
