@@ -16,6 +16,11 @@ export interface Stored {
   mode?: Mode;
 }
 
+/** The fields of a session record, without whatever else the object it comes from holds (a server's answer, `at`). */
+export function storedOf(s: Stored): Stored {
+  return { sessionId: s.sessionId, resumeToken: s.resumeToken, code: s.code, mode: s.mode };
+}
+
 export function readStored(): Stored | null {
   return parse(sessionStorage.getItem(STORAGE_KEY));
 }
@@ -39,9 +44,7 @@ export function markLive(s: Stored | null): void {
 export function liveElsewhere(): Stored | null {
   try {
     const live = parse(localStorage.getItem(LIVE_KEY)) as (Stored & { at: number }) | null;
-    return live && Date.now() - live.at < LIVE_STALE_MS
-      ? { sessionId: live.sessionId, resumeToken: live.resumeToken, code: live.code, mode: live.mode }
-      : null;
+    return live && Date.now() - live.at < LIVE_STALE_MS ? storedOf(live) : null;
   } catch {
     return null;
   }

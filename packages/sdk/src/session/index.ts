@@ -25,6 +25,7 @@ import {
   markLive,
   onLiveCleared,
   readStored,
+  storedOf,
   takeHandoff,
   watchLinks,
   withHandoff,
@@ -94,9 +95,7 @@ const api: SessionApi = {
     end(started);
   },
 
-  getShortId(cb) {
-    getShortId(cb);
-  },
+  getShortId,
 
   getSessionCode(cb) {
     if (stored) cb(stored.code);
@@ -139,9 +138,7 @@ async function redeem(handoff: string): Promise<void> {
       if ((err as { status?: number }).status !== 409 || !ui || !(await ui.askConsent())) throw err;
       res = await post<Started>('/api/v1/visitor/handoff', { handoff, consented: true });
     }
-    stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code, mode: res.mode };
-    mode = res.mode;
-    writeStored(stored);
+    adopt(res);
     connect(res.ticket);
   } catch {
     end(false);
@@ -218,10 +215,8 @@ async function begin(invite?: Invitation): Promise<void> {
       ...(host.config.presence && knownVisitorId() ? { visitorId: knownVisitorId()! } : {}),
     });
     // Stopped while the session was being made: it ends on the server too, and nothing is shared.
-    if (ends !== endsBefore) return endByRequest({ sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code, mode: res.mode });
-    stored = { sessionId: res.sessionId, resumeToken: res.resumeToken, code: res.code, mode: res.mode };
-    mode = res.mode;
-    writeStored(stored);
+    if (ends !== endsBefore) return endByRequest(res);
+    adopt(res);
     flushCodeWaiters();
     connect(res.ticket);
     host.emit('sessionStart', { code: res.code });
@@ -231,6 +226,13 @@ async function begin(invite?: Invitation): Promise<void> {
   } finally {
     busy = false;
   }
+}
+
+/** The session the server made (or handed over) is this tab's from now on, kept for its next pages. */
+function adopt(res: Started): void {
+  stored = storedOf(res);
+  mode = res.mode;
+  writeStored(stored);
 }
 
 function identity() {
@@ -482,10 +484,10 @@ function endedElsewhere(): void {
   setTimeout(() => notice.destroy(), ENDED_NOTICE_MS);
 }
 
-/** Ends sharing on this page and forgets the session; `started` says whether it had begun. */
 /** How many times sharing ended on this page: what an await was started under can tell it was stopped meanwhile. */
 let ends = 0;
 
+/** Ends sharing on this page and forgets the session; `started` says whether it had begun. */
 function end(started: boolean): void {
   ends++;
   clearTimeout(timer);
