@@ -41,22 +41,23 @@ export interface Pristine {
 
 const win: Win | undefined = typeof window === 'undefined' ? undefined : window;
 
-function take<T>(name: keyof Win): T | undefined {
-  const value: unknown = win && Reflect.get(win, name);
+/** `w`'s own `name` if it still is the browser's; methods of the window are bound to it (they must be called on it). */
+function take<T>(w: Win | undefined, name: keyof Pristine): T | undefined {
+  const value: unknown = w && Reflect.get(w, name);
   if (!isNative(value)) return undefined;
-  // Methods of the window must be called on it; constructors are used as they are.
-  return (/^[A-Z]/.test(name as string) ? value : (value as (...a: unknown[]) => unknown).bind(win)) as T;
+  // Constructors are used as they are.
+  return (/^[A-Z]/.test(name) ? value : (value as (...a: unknown[]) => unknown).bind(w)) as T;
 }
 
 const loaded = {
-  MutationObserver: take<typeof MutationObserver>('MutationObserver'),
-  MessageChannel: take<typeof MessageChannel>('MessageChannel'),
-  requestAnimationFrame: take<Pristine['requestAnimationFrame']>('requestAnimationFrame'),
-  setTimeout: take<Pristine['setTimeout']>('setTimeout'),
-  setInterval: take<Pristine['setInterval']>('setInterval'),
-  clearInterval: take<Pristine['clearInterval']>('clearInterval'),
-  queueMicrotask: take<Pristine['queueMicrotask']>('queueMicrotask'),
-  fetch: take<typeof fetch>('fetch'),
+  MutationObserver: take<typeof MutationObserver>(win, 'MutationObserver'),
+  MessageChannel: take<typeof MessageChannel>(win, 'MessageChannel'),
+  requestAnimationFrame: take<Pristine['requestAnimationFrame']>(win, 'requestAnimationFrame'),
+  setTimeout: take<Pristine['setTimeout']>(win, 'setTimeout'),
+  setInterval: take<Pristine['setInterval']>(win, 'setInterval'),
+  clearInterval: take<Pristine['clearInterval']>(win, 'clearInterval'),
+  queueMicrotask: take<Pristine['queueMicrotask']>(win, 'queueMicrotask'),
+  fetch: take<typeof fetch>(win, 'fetch'),
 };
 
 /** Filled by `resolvePristine`; until then, the copies taken at load or the page's own. */
@@ -73,33 +74,17 @@ export const pristine: Pristine = {
 
 /**
  * Called when capture starts: replaces what the page had already swapped
- * before this module loaded with the same from a fresh frame, where that
- * works once the frame is gone. Returns the names that could not be restored.
+ * before this module loaded with the same from the page's window now, or (for
+ * MutationObserver) from a fresh frame, where that works once the frame is
+ * gone; what neither gives stays the page's version.
  */
-export function resolvePristine(doc: Document): string[] {
+export function resolvePristine(doc: Document): void {
   const page = doc.defaultView as Win;
-  const missing: string[] = [];
-  if (!loaded.MutationObserver) {
-    const ctor = isNative(page.MutationObserver) ? page.MutationObserver : freshMutationObserver(doc);
-    if (ctor) pristine.MutationObserver = ctor;
-    else missing.push('MutationObserver');
-  }
-  for (const name of [
-    'requestAnimationFrame',
-    'setTimeout',
-    'setInterval',
-    'clearInterval',
-    'queueMicrotask',
-    'fetch',
-    'MessageChannel',
-  ] as const) {
+  for (const name of Object.keys(loaded) as (keyof Pristine)[]) {
     if (loaded[name]) continue;
-    const value: unknown = Reflect.get(page, name);
-    if (isNative(value))
-      (pristine as unknown as Record<string, unknown>)[name] = name === 'MessageChannel' ? value : (value as () => void).bind(page);
-    else missing.push(name);
+    const value = take(page, name) ?? (name === 'MutationObserver' ? freshMutationObserver(doc) : undefined);
+    if (value) (pristine as unknown as Record<string, unknown>)[name] = value;
   }
-  return missing;
 }
 
 /**
