@@ -36,8 +36,6 @@ export const FrameFlag = {
   Packed: 8,
 } as const;
 
-const KNOWN_FLAGS = FrameFlag.Keyframe | FrameFlag.Gzip | FrameFlag.Deflate | FrameFlag.Packed;
-
 export const FRAME_HEADER_BYTES = 6;
 const JSON_FIRST_BYTE = 0x7b;
 
@@ -60,7 +58,9 @@ export function encodeFrame(header: FrameHeader, payload: Uint8Array): Uint8Arra
 export function readFrameHeader(bytes: Uint8Array): FrameHeader | null {
   if (bytes.length < FRAME_HEADER_BYTES || bytes[0] !== FrameType.Dom) return null;
   const flags = bytes[1]!;
-  if (flags & ~KNOWN_FLAGS) return null;
+  // A flag not known here: the payload cannot be read. (Written out here rather than as a constant: a constant
+  // computed from FrameFlag would stay in the visitor's session bundle, which only writes frames.)
+  if (flags & ~(FrameFlag.Keyframe | FrameFlag.Gzip | FrameFlag.Deflate | FrameFlag.Packed)) return null;
   if (flags & FrameFlag.Gzip && flags & FrameFlag.Deflate) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { type: bytes[0], flags, seq: view.getUint32(2) };
