@@ -88,8 +88,7 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
       focus(select);
       const wanted = select.multiple ? a.indexes : a.indexes.slice(0, 1);
       for (let i = 0; i < select.options.length; i++) select.options[i]!.selected = wanted.includes(i);
-      fire(select, 'input');
-      fire(select, 'change');
+      changed(select);
       return null;
     }
     case 'check': {
@@ -155,8 +154,23 @@ function destination(el: Element, key: string | null): URL | null | undefined {
   return undefined;
 }
 
-function fire(el: Element, type: string): void {
-  el.dispatchEvent(new Event(type, { bubbles: true }));
+/** A field's value changed by script: its input and change events, as a person's change fires them. */
+function changed(el: Element): void {
+  for (const type of ['input', 'change']) el.dispatchEvent(new Event(type, { bubbles: true }));
+}
+
+/** A text field (not a contenteditable element): it has a value and, for most types, a caret. */
+function isField(el: Element): boolean {
+  return el.localName === 'input' || el.localName === 'textarea';
+}
+
+/** Puts a text field's caret at `at`. */
+function setCaret(field: Element, at: number): void {
+  try {
+    (field as HTMLInputElement).setSelectionRange(at, at);
+  } catch {
+    // Types without a caret (number, email in some engines).
+  }
 }
 
 function click(el: Element, x: number, y: number, double: boolean): void {
@@ -204,15 +218,8 @@ function typeText(el: Element, text: string): Refusal | null {
 }
 
 function caretToEnd(el: Element): void {
-  if (el.localName === 'input' || el.localName === 'textarea') {
-    const field = el as HTMLInputElement;
-    try {
-      field.setSelectionRange(field.value.length, field.value.length);
-    } catch {
-      // Types without a caret (number, email in some engines) insert at their end anyway.
-    }
-    return;
-  }
+  // Types without a caret (number, email in some engines) insert at their end anyway.
+  if (isField(el)) return setCaret(el, (el as HTMLInputElement).value.length);
   const selection = el.ownerDocument.getSelection();
   if (!selection) return;
   const range = el.ownerDocument.createRange();
@@ -268,8 +275,7 @@ function keyDefault(el: Element, key: string, shift: boolean): void {
         const next = select.selectedIndex + (key === 'ArrowDown' ? 1 : -1);
         if (next >= 0 && next < select.options.length) {
           select.selectedIndex = next;
-          fire(select, 'input');
-          fire(select, 'change');
+          changed(select);
         }
         return;
       }
@@ -283,26 +289,14 @@ function keyDefault(el: Element, key: string, shift: boolean): void {
     }
     case 'Home':
     case 'End':
-      if (isText && (el.localName === 'input' || el.localName === 'textarea')) {
-        const field = el as HTMLInputElement;
-        const at = key === 'Home' ? 0 : field.value.length;
-        try {
-          field.setSelectionRange(at, at);
-        } catch {
-          // no caret in this field type
-        }
-      } else if (!isText) doc.defaultView?.scrollTo(0, key === 'Home' ? 0 : doc.documentElement.scrollHeight);
+      if (isText && isField(el)) setCaret(el, key === 'Home' ? 0 : (el as HTMLInputElement).value.length);
+      else if (!isText) doc.defaultView?.scrollTo(0, key === 'Home' ? 0 : doc.documentElement.scrollHeight);
       return;
     case 'ArrowLeft':
     case 'ArrowRight':
-      if (isText && (el.localName === 'input' || el.localName === 'textarea')) {
+      if (isText && isField(el)) {
         const field = el as HTMLInputElement;
-        try {
-          const at = Math.max(0, (field.selectionStart ?? 0) + (key === 'ArrowLeft' ? -1 : 1));
-          field.setSelectionRange(at, at);
-        } catch {
-          // no caret in this field type
-        }
+        setCaret(field, Math.max(0, (field.selectionStart ?? 0) + (key === 'ArrowLeft' ? -1 : 1)));
       }
       return;
   }
