@@ -104,9 +104,7 @@ const api: SessionApi = {
   },
 
   getStartMessage(cb) {
-    const give = () => cb(stored ? startMessage(stored.code) : null);
-    if (!stored && busy) codeWaiters.push(give);
-    else give();
+    api.getSessionCode((code) => cb(code === null ? null : startMessage(code)));
   },
 
   getWatchLink(cb) {
@@ -273,9 +271,7 @@ function connect(ticket: string): void {
       case 'welcome':
         retries = 0;
         goLive();
-        if (mode !== msg.mode) host.emit('modeChanged', { mode: msg.mode });
-        mode = msg.mode;
-        rememberMode();
+        modeIs(msg.mode);
         sendIdentity();
         siteMasking = msg.masking;
         // Back after a break: the cursors of agents who left meanwhile go.
@@ -321,9 +317,7 @@ function connect(ticket: string): void {
         // An integration lowered the mode: the server applied it already. Only ever a lowering:
         // a higher mode needs the visitor's own yes (modeRequest), whatever the server says.
         if (modeRank[msg.mode] < modeRank[mode]) {
-          host.emit('modeChanged', { mode: msg.mode });
-          mode = msg.mode;
-          rememberMode();
+          modeIs(msg.mode);
           render();
         }
         break;
@@ -411,15 +405,18 @@ function render(): void {
 
 /** The visitor's choice (or answer to a request) is the session's mode: the server tells the agents. */
 function setMode(next: Mode): void {
-  if (next !== mode) host.emit('modeChanged', { mode: next });
-  mode = next;
-  rememberMode();
+  modeIs(next);
   send({ t: 'mode', mode });
   render();
 }
 
-/** Kept with the session, so the next page knows the mode before its welcome and reports only real changes. */
-function rememberMode(): void {
+/**
+ * The session's mode is `next` from now on: the site hears of a change, and it is kept with the session, so the next
+ * page knows the mode before its welcome and reports only real changes.
+ */
+function modeIs(next: Mode): void {
+  if (next !== mode) host.emit('modeChanged', { mode: next });
+  mode = next;
   if (!stored || stored.mode === mode) return;
   stored.mode = mode;
   writeStored(stored);
