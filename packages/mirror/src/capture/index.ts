@@ -379,7 +379,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     if (generation !== scanGeneration) return; // a newer snapshot, or capture stopped
     const queue: Element[] = [];
     for (const root of roots.all) {
-      const rootId = root === doc ? DOCUMENT_ID : ids.get(root);
+      const rootId = ids.get(root);
       if (root.nodeType === 9 && rootId !== undefined && root !== doc) {
         const w = (root as Document).defaultView!;
         if (w.scrollX || w.scrollY) scrolls.set(rootId, [w.scrollX, w.scrollY]);
@@ -450,14 +450,14 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
 
   function onScroll(e: Event): void {
     const target = e.target as Node;
+    // The top document is DOCUMENT_ID, a frame's document the id it was sent with.
+    const id = ids.get(target);
+    if (id === undefined) return;
     if (target.nodeType === 9) {
-      const id = target === doc ? DOCUMENT_ID : ids.get(target);
       const w = (target as Document).defaultView;
-      if (id === undefined || !w) return;
+      if (!w) return;
       scrolls.set(id, [w.scrollX, w.scrollY]);
     } else {
-      const id = ids.get(target);
-      if (id === undefined) return;
       scrolls.set(id, [(target as Element).scrollLeft, (target as Element).scrollTop]);
     }
     schedule();
