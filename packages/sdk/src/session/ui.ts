@@ -16,11 +16,12 @@ import type { UiOptions } from '../host.js';
 
 // `!important` in the shadow tree wins over the page's `!important` (the inner
 // context wins for important rules), so `* { all: unset !important }` or
-// `* { display: none !important }` on the page cannot hide or break the host.
+// `* { display: none !important }` on the page cannot hide or break the host:
+// `all: initial !important` resets every property of it (position, visibility,
+// opacity, pointer-events…), and only display is set apart, to block.
 // Minified at build (scripts/build.mjs).
 const CSS = /* css */ `
-:host { all: initial !important; display: block !important; position: static !important; visibility: visible !important;
-  opacity: 1 !important; pointer-events: auto !important; }
+:host { all: initial !important; display: block !important; }
 * { box-sizing: border-box; font: 14px/1.4 var(--tandem-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif); }
 .panel { position: fixed; z-index: 2147483647; right: 16px; bottom: 16px; width: 340px; max-width: calc(100vw - 32px); padding: 14px 16px 16px;
   background: var(--tandem-bg, #fff); color: var(--tandem-fg, #1b2330); border-radius: var(--tandem-radius, 12px);
