@@ -7,7 +7,7 @@
 import { PROP, type MutationBatch, type SerializedNode } from '@tandem/protocol';
 import { mirrorsChildren, type NodeIds, type Serializer } from './serialize.js';
 import type { Masker } from './mask.js';
-import { linkCss, styleElementCss } from './styles.js';
+import { adoptedCss, linkCss, styleElementCss } from './styles.js';
 
 export interface DiffContext {
   ids: NodeIds;
@@ -131,8 +131,8 @@ export function diffRecords(records: Observed[], ctx: DiffContext, extra: Map<No
     const id = ids.get(node);
     if (!sentBefore(node, Math.min(boundary, batchStart)) || !isLive(node) || inBlocked(node)) continue;
     if (node.nodeType !== 1) {
-      // A document or shadow root: only its adopted sheets change.
-      attrOut.push([id!, PROP.adopted, serializer.rootAdopted(node as Document | ShadowRoot)]);
+      // A document or shadow root: only its adopted sheets change ("" when it has none left, so a removal travels too).
+      attrOut.push([id!, PROP.adopted, adoptedCss(node as Document | ShadowRoot) ?? '']);
       continue;
     }
     const el = node as Element;
@@ -173,7 +173,7 @@ function qualifiedName(el: Element, rec: MutationRecord): string {
 /** The current value of a property-like key (see PROP) of an element. */
 function propValue(el: Element, name: string, serializer: Serializer, masked: boolean): string | null {
   if (name === PROP.css) return el.localName === 'link' ? linkCss(el as HTMLLinkElement) : styleElementCss(el as HTMLStyleElement);
-  const props = serializer.props(el, serializer.masksValue(el, masked));
+  const props = serializer.props(el, serializer.masker.masksValue(el, masked));
   return props?.[name] ?? null;
 }
 

@@ -268,15 +268,6 @@ export class Serializer {
     }
   }
 
-  masksValue(el: Element, masked: boolean): boolean {
-    return this.masker.masksValue(el, masked);
-  }
-
-  /** Adopted CSS of a document or shadow root ("" when it has none, so a removal travels too). */
-  rootAdopted(root: Document | ShadowRoot): string {
-    return adoptedCss(root) ?? '';
-  }
-
   /** The current value of one attribute as it may travel. */
   attr(el: Element, name: string, masked: boolean): string | null {
     const value = el.getAttribute(name);
