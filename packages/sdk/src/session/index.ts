@@ -206,7 +206,7 @@ async function begin(invite?: Invitation): Promise<void> {
   try {
     const res = await post<Started>('/api/v1/visitor/sessions', {
       siteKey: host.config.siteKey ?? '',
-      identity: identity(),
+      identity: identityOf(host.config),
       url: location.href.slice(0, 2048),
       ...(host.config.mode ? { mode: host.config.mode } : {}),
       ...(invite ? { invite: invite.id } : {}),
@@ -231,10 +231,6 @@ function adopt(res: Started): void {
   stored = storedOf(res);
   mode = res.mode;
   writeStored(stored);
-}
-
-function identity() {
-  return identityOf(host.config);
 }
 
 async function reconnect(): Promise<void> {
@@ -424,7 +420,7 @@ function modeIs(next: Mode): void {
 
 function sendIdentity(): void {
   if (identityChanged && socket?.readyState === WebSocket.OPEN) {
-    send({ t: 'identity', identity: identity() });
+    send({ t: 'identity', identity: identityOf(host.config) });
     identityChanged = false;
   }
 }
