@@ -79,7 +79,8 @@ export class Masker {
   childState(el: Element, parentMasked: boolean): boolean {
     if (this.matches(el, 'mask', this.maskSelector)) return true;
     if (this.allowSelector !== null && parentMasked && this.matches(el, 'allow', this.allowSelector)) {
-      return this.maskedByAncestorRule(el);
+      // Allowed, unless a masking rule masks an ancestor.
+      return el.parentElement !== null && safeClosest(el.parentElement, this.maskSelector);
     }
     return parentMasked;
   }
@@ -128,10 +129,6 @@ export class Masker {
 
   maskAttr(name: string, value: string): string {
     return MASKED_ATTRS.has(name) || name.startsWith('data-') ? maskText(value) : value;
-  }
-
-  private maskedByAncestorRule(el: Element): boolean {
-    return el.parentElement !== null && safeClosest(el.parentElement, this.maskSelector);
   }
 }
 
