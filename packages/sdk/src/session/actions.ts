@@ -31,14 +31,12 @@ const TEXT_INPUTS = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 
 
 export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
   const has = (mode: Mode) => modeRank[host.mode()] >= modeRank[mode];
-  switch (a.k) {
-    case 'navigate': {
-      if (!has('navigate')) return 'mode';
-      const url = httpUrl(a.url);
-      if (!url || !host.allowedUrl(url)) return 'url';
-      host.navigate(url);
-      return null;
-    }
+  if (a.k === 'navigate') {
+    if (!has('navigate')) return 'mode';
+    const url = httpUrl(a.url);
+    if (!url || !host.allowedUrl(url)) return 'url';
+    host.navigate(url);
+    return null;
   }
 
   const node = host.capture.nodeOf(a.node);
