@@ -25,7 +25,7 @@ const CSS = /* css */ `
 * { box-sizing: border-box; font: 14px/1.4 var(--tandem-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif); }
 .panel { position: fixed; z-index: 2147483647; right: 16px; bottom: 16px; width: 340px; max-width: calc(100vw - 32px); padding: 14px 16px 16px;
   background: var(--tandem-bg, #fff); color: var(--tandem-fg, #1b2330); border-radius: var(--tandem-radius, 12px);
-  box-shadow: 0 8px 30px rgba(0,0,0,.25); border: 2px solid var(--tandem-accent, #2563eb); display: block; }
+  box-shadow: 0 8px 30px rgba(0,0,0,.25); border: 2px solid var(--tandem-accent, #2563eb); }
 .panel.min { width: auto; padding: 6px 8px 6px 12px; }
 .panel.left { right: auto; left: 16px; }
 .panel.top { bottom: auto; top: 16px; }
@@ -187,10 +187,7 @@ export class VisitorUi {
     mode.appendChild(text('span', '', s.modeLabel));
     const select = el('select', '') as HTMLSelectElement;
     select.dataset.action = 'mode';
-    for (const m of MODES) {
-      const option = new Option(modeText(s, m), m, false, m === state.mode);
-      select.appendChild(option);
-    }
+    select.append(...MODES.map((m) => new Option(modeText(s, m), m, false, m === state.mode)));
     select.addEventListener('change', (e) => {
       const now = this.last;
       // A page script changing this select is not the visitor choosing.
