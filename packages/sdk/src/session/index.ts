@@ -121,16 +121,17 @@ const api: SessionApi = {
 
 /** The first page on another of the site's domains: the hand-off token becomes this origin's own session record. */
 async function redeem(handoff: string): Promise<void> {
-  let from: string | null = null;
+  /** The origin of the page the visitor came from (undefined: none, and none is sent). */
+  let from: string | undefined;
   try {
-    from = document.referrer ? new URL(document.referrer).origin : null;
+    if (document.referrer) from = new URL(document.referrer).origin;
   } catch {
     // no referrer to speak of
   }
   try {
     let res: Started;
     try {
-      res = await post<Started>('/api/v1/visitor/handoff', { handoff, ...(from ? { from } : {}) });
+      res = await post<Started>('/api/v1/visitor/handoff', { handoff, from });
     } catch (err) {
       // The visitor did not come from the page that handed over (a link sent from elsewhere): ask them.
       if ((err as { status?: number }).status !== 409 || !ui || !(await ui.askConsent())) throw err;
@@ -208,9 +209,10 @@ async function begin(invite?: Invitation): Promise<void> {
       siteKey: host.config.siteKey ?? '',
       identity: identityOf(host.config),
       url: location.href.slice(0, 2048),
-      ...(host.config.mode ? { mode: host.config.mode } : {}),
-      ...(invite ? { invite: invite.id } : {}),
-      ...(host.config.presence && knownVisitorId() ? { visitorId: knownVisitorId()! } : {}),
+      // Fields left undefined are left out of the JSON.
+      mode: host.config.mode || undefined,
+      invite: invite?.id,
+      visitorId: (host.config.presence && knownVisitorId()) || undefined,
     });
     // Stopped while the session was being made: it ends on the server too, and nothing is shared.
     if (ends !== endsBefore) return endByRequest(res);
@@ -298,8 +300,9 @@ function connect(ticket: string): void {
           agentId: msg.agentId,
           id: msg.id,
           ok: reason === null,
-          ...(reason ? { reason } : {}),
-          ...(path ? { path } : {}),
+          // Only when there is one: undefined is left out of the JSON.
+          reason: reason || undefined,
+          path: path || undefined,
         });
         break;
       }
