@@ -13,7 +13,8 @@ export function findNode(doc: Document, ids: NodeIds, id: number): Node | null {
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (ids.get(node) === id) return node;
-    if (node.nodeType === Node.ELEMENT_NODE) {
+    if (node.nodeType === 1) {
+      // an element
       const el = node as Element;
       if (el.shadowRoot) stack.push(el.shadowRoot);
       if (isFrame(el.localName)) {

@@ -37,7 +37,7 @@ export function rangeFromWire(doc: Document, r: TextRange, nodeOf: NodeOf): Rang
   return range.collapsed ? null : range;
 }
 
-const isText = (n: Node | null | undefined): n is Text => !!n && n.nodeType === Node.TEXT_NODE;
+const isText = (n: Node | null | undefined): n is Text => !!n && n.nodeType === 3; // a text node
 
 /**
  * A boundary as a point in a text node: a boundary between elements moves to

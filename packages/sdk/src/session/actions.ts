@@ -44,7 +44,7 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
 
   if (a.k === 'scroll') {
     if (!has('navigate')) return 'mode';
-    const target = node.nodeType === Node.DOCUMENT_NODE ? (node as Document).defaultView : (node as Element);
+    const target = node.nodeType === 9 /* a document */ ? (node as Document).defaultView : (node as Element);
     target?.scrollTo({ left: a.x, top: a.y, behavior: 'instant' as ScrollBehavior });
     return null;
   }
@@ -106,8 +106,8 @@ export function runAction(a: AgentAction, host: ActionHost): Refusal | null {
 export function actionTarget(a: Exclude<AgentAction, { k: 'navigate' }>, capture: Capture): Element | null {
   const node = capture.nodeOf(a.node);
   if (!node || !node.isConnected) return null;
-  if (node.nodeType === Node.ELEMENT_NODE) return node as Element;
-  if (node.nodeType !== Node.DOCUMENT_NODE) return node.parentElement;
+  if (node.nodeType === 1) return node as Element; // an element
+  if (node.nodeType !== 9) return node.parentElement; // not a document
   const doc = node as Document;
   return a.k === 'scroll' ? doc.documentElement : (deepActive(doc) ?? doc.body);
 }
