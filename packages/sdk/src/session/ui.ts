@@ -178,7 +178,7 @@ export class VisitorUi {
     this.shown = parts;
     if (this.minimized) {
       panel.appendChild(stop);
-      this.showFrame(true);
+      this.showFrame();
       return;
     }
     parts.who.append(...this.whoNodes(state));
@@ -199,7 +199,7 @@ export class VisitorUi {
     panel.appendChild(mode);
     panel.appendChild(row(stop));
     for (const r of this.requests) panel.appendChild(this.requestBox(r));
-    this.showFrame(true);
+    this.showFrame();
   }
 
   /** Who the panel is about: the code to read out until an agent joins, then each agent with their colour. */
@@ -353,10 +353,9 @@ export class VisitorUi {
     });
   }
 
-  private showFrame(on: boolean): void {
-    if (this.options.frame === false) return;
-    if (on && !this.frame) this.root.appendChild((this.frame = el('div', 'frame')));
-    if (!on) this.frame?.remove();
+  /** The coloured frame around the viewport while the tab is shared (unless the site turned it off); it goes with the host. */
+  private showFrame(): void {
+    if (this.options.frame !== false && !this.frame) this.root.appendChild((this.frame = el('div', 'frame')));
   }
 }
 
