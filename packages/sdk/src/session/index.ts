@@ -366,16 +366,18 @@ function connect(ticket: string): void {
     capture = null;
     socket = null;
     stopLive();
+    // No session left to resume or end (every case below is about the stored one).
+    if (!stored) return;
     if (e.code === closeCodes.sessionEnded) endedElsewhere();
-    else if (e.code === closeCodes.moved && stored) elsewhere(stored);
+    else if (e.code === closeCodes.moved) elsewhere(stored);
     // Closed for reading too slowly (a stalled network): the server is fine, so the page resumes at once.
-    else if (e.code === closeCodes.tooSlow && stored) void reconnect();
+    else if (e.code === closeCodes.tooSlow) void reconnect();
     // The node is shutting down: another node (or this one, back) takes the session. Soon, spread over a
     // moment, so a node's clients do not all come at once.
-    else if (e.code === closeCodes.restart && stored) {
+    else if (e.code === closeCodes.restart) {
       ui?.status(strings.reconnecting, '', () => api.stop());
       timer = setTimeout(() => void reconnect(), Math.random() * 300);
-    } else if (stored) retry();
+    } else retry();
   };
 }
 
