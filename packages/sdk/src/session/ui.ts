@@ -223,12 +223,8 @@ export class VisitorUi {
   /** An agent asks for more; resolves with the visitor's answer (a real click only). */
   askMode(agent: string, mode: Mode): Promise<boolean> {
     return new Promise((resolve) => {
-      // A newer request from the same agent replaces an older one.
-      this.requests = this.requests.filter((r) => {
-        if (r.agent !== agent) return true;
-        r.answer(false);
-        return false;
-      });
+      // A newer request from the same agent replaces an older one (answering takes a request off the list).
+      for (const r of this.requests.filter((r) => r.agent === agent)) r.answer(false);
       const request: Request = {
         agent,
         mode,
