@@ -28,6 +28,11 @@ export const DOCUMENT_ID = 1;
 export type SerializedNode = string | SerializedComment | SerializedElement;
 export const SHADOW_TAG = '#shadow';
 export const DOC_TAG = '#doc';
+/**
+ * Elements whose one serialized child is their document (a DOC_TAG), when the visitor's page can read it: an <iframe>,
+ * or a <frame> of a frameset page. Capture and rebuild ask the same question of a tag.
+ */
+export const isFrameTag = (tag: string): boolean => tag === 'iframe' || tag === 'frame';
 export type SerializedComment = ['#', string];
 export type SerializedElement = [tag: string, attrs: Attrs | 0, ...children: SerializedNode[]];
 export type Attrs = Record<string, string>;

@@ -3,7 +3,7 @@
  * DomEvent batches: at once while a budget lasts, then one per animation frame. No network here: the
  * caller decides where events go.
  */
-import { DOCUMENT_ID, EventType, PROP, type DomEvent, type MutationBatch, type Snapshot } from '@tandem/protocol';
+import { DOCUMENT_ID, EventType, PROP, isFrameTag, type DomEvent, type MutationBatch, type Snapshot } from '@tandem/protocol';
 import { contentMasked, diffRecords, type Observed } from './changes.js';
 import { Walk } from './walk.js';
 import { Masker, maskText, type MaskOptions } from './mask.js';
@@ -13,7 +13,7 @@ import { canvasProp, watchWebGl } from './canvas.js';
 import { pristine, resolvePristine } from './pristine.js';
 import { Resources, type RelayStats } from './resources.js';
 import { adoptedCss, isStylesheetLink } from './styles.js';
-import { findNode, isFrame } from './lookup.js';
+import { findNode } from './lookup.js';
 import { scrollCandidates } from './scrollers.js';
 
 export type { MaskOptions } from './mask.js';
@@ -466,7 +466,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   function onLoad(e: Event): void {
     const el = e.target as Element;
     if (ids.get(el) === undefined) return;
-    if (isFrame(el.localName)) {
+    if (isFrameTag(el.localName)) {
       reloadedFrames.add(el as HTMLIFrameElement);
       schedule();
     } else if (isStylesheetLink(el)) {

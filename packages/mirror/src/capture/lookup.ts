@@ -4,7 +4,7 @@
  * roots, same-origin frames): actions come at human pace, and the snapshot
  * stays free of the cost of a second, reverse map.
  */
-import { DOCUMENT_ID } from '@tandem/protocol';
+import { DOCUMENT_ID, isFrameTag } from '@tandem/protocol';
 import type { NodeIds } from './serialize.js';
 
 export function findNode(doc: Document, ids: NodeIds, id: number): Node | null {
@@ -17,7 +17,7 @@ export function findNode(doc: Document, ids: NodeIds, id: number): Node | null {
       // an element
       const el = node as Element;
       if (el.shadowRoot) stack.push(el.shadowRoot);
-      if (isFrame(el.localName)) {
+      if (isFrameTag(el.localName)) {
         const inner = frameDocument(el as HTMLIFrameElement);
         if (inner) stack.push(inner);
       }
@@ -26,9 +26,6 @@ export function findNode(doc: Document, ids: NodeIds, id: number): Node | null {
   }
   return null;
 }
-
-/** Whether a tag names an element with a document of its own: an <iframe>, or a <frame> of a frameset page. */
-export const isFrame = (tag: string): boolean => /^i?frame$/.test(tag);
 
 /** An iframe's (or frame's) document; null for a cross-origin one or none (some browsers throw for a cross-origin one). */
 export function frameDocument(frame: HTMLIFrameElement): Document | null {

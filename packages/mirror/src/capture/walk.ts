@@ -10,9 +10,18 @@
  * parts already sent are caught by the MutationObserver and sent after the
  * snapshot (see diffRecords and its per-record boundaries).
  */
-import { DOC_TAG, MAX_TREE_DEPTH, PROP, type Attrs, type MutationBatch, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import {
+  DOC_TAG,
+  MAX_TREE_DEPTH,
+  isFrameTag,
+  PROP,
+  type Attrs,
+  type MutationBatch,
+  type SerializedElement,
+  type SerializedNode,
+} from '@tandem/protocol';
 import { adoptedCss } from './styles.js';
-import { frameDocument, isFrame } from './lookup.js';
+import { frameDocument } from './lookup.js';
 import type { NodeIds, Serializer, Shell } from './serialize.js';
 
 /**
@@ -170,8 +179,8 @@ export class Walk {
     if (!shell.children) return;
     const frame = shell as Frame;
     const value = frame.value;
-    // An iframe's children are its document: the serializer gives the iframe itself.
-    if (isFrame(value[0])) {
+    // A frame's (an <iframe>'s or <frame>'s) child is its document: the serializer gives the frame element itself.
+    if (isFrameTag(value[0])) {
       // `value` was read first: the document's shells are filled in the same object.
       const doc = this.nestedDocument(frame.children as HTMLIFrameElement, shell.masked);
       if (doc) value.push(doc);

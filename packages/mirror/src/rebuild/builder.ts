@@ -4,11 +4,11 @@
  * the node to be in a live document (nested documents, showModal, drawing a
  * canvas) is queued and run by `connected()` once the tree is attached.
  */
-import { DOC_TAG, PROP, SHADOW_TAG, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { DOC_TAG, PROP, SHADOW_TAG, isFrameTag, type Attrs, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { idsBelow, skippedIds } from './depth.js';
 import { dom } from './dom.js';
 import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
-import { isFrameTag, isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
+import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 import { setRelayed, standInElement } from './resources.js';
 import { inlineSprite } from './sprite.js';
 

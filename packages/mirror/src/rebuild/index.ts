@@ -9,6 +9,7 @@ import {
   EventType,
   MAX_TREE_DEPTH,
   SHADOW_TAG,
+  isFrameTag,
   type DomEvent,
   type MutationBatch,
   type SerializedNode,
@@ -21,7 +22,6 @@ import { dom } from './dom.js';
 import { NodeTable } from './node-table.js';
 import { writeSubtrees } from './markup.js';
 import { SnapshotParse } from './stream.js';
-import { isFrameTag } from './sanitize.js';
 
 export { safeAttr, safeCss } from './sanitize.js';
 

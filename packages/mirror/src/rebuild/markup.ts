@@ -22,12 +22,12 @@
  *   their text through the DOM; properties (PROP) are set through the Builder.
  * The frame stays sandboxed without scripts whatever the markup says.
  */
-import { DOC_TAG, PROP, SHADOW_TAG, type SerializedElement, type SerializedNode } from '@tandem/protocol';
+import { DOC_TAG, PROP, SHADOW_TAG, isFrameTag, type SerializedElement, type SerializedNode } from '@tandem/protocol';
 import { Builder, MIRROR_ATTR, MIRROR_CSS, MIRROR_SANDBOX } from './builder.js';
 import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
 import { skippedIds } from './depth.js';
 import { dom } from './dom.js';
-import { isFrameTag, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
+import { isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
 
 /** Elements whose content the parser reads as raw text: their children cannot be written escaped. */
 const RAW_TEXT = new Set(['xmp', 'noembed', 'noframes', 'iframe', 'noscript', 'script', 'style']);

@@ -6,6 +6,8 @@
  * See THREAT_MODEL.md.
  */
 
+import { isFrameTag } from '@tandem/protocol';
+
 /**
  * Elements rebuilt as an inert comment: they run code, embed documents or navigate. Frames are not among them: an
  * <iframe> or a frameset's <frame> is rebuilt without its address (safeAttr), and the mirror fills its document itself.
@@ -41,11 +43,6 @@ const SVG_ANIMATION = new Set(['set', 'animate', 'animatemotion', 'animatetransf
 /** Whether a <link rel> value asks for a stylesheet: any other relation that fetches is refused. */
 export function isStylesheetRel(rel: string | null): boolean {
   return rel !== null && /(^|\s)stylesheet(\s|$)/i.test(rel);
-}
-
-/** An element with a document of its own: an <iframe>, or a <frame> of a frameset page. */
-export function isFrameTag(tag: string): boolean {
-  return tag === 'iframe' || tag === 'frame';
 }
 
 export function isInertTag(tag: string): boolean {
