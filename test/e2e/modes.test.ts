@@ -108,6 +108,37 @@ for (const { label, start } of await deployments()) {
       await agent.mouse.click(x, y);
     }
 
+    /** Clicks, on the agent's screen, the element at the end of `path` (frame selectors first) inside the mirror's frames. */
+    async function agentClickIn(agent: Page, path: readonly string[]): Promise<void> {
+      await agent.waitForFunction(
+        (sels) => {
+          let doc = document.querySelector<HTMLIFrameElement>('iframe[data-tandem-view]')?.contentDocument;
+          for (const sel of sels) doc = sel === sels.at(-1) ? doc : doc?.querySelector<HTMLIFrameElement>(sel)?.contentDocument;
+          return !!doc?.querySelector(sels.at(-1)!);
+        },
+        path,
+        { timeout: 10_000, polling: 20 },
+      );
+      const { x, y } = await agent.evaluate((sels) => {
+        const view = document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement;
+        let doc = view.contentDocument!;
+        let [ox, oy] = [0, 0];
+        for (const sel of sels.slice(0, -1)) {
+          const frame = doc.querySelector<HTMLIFrameElement>(sel)!;
+          frame.scrollIntoView({ block: 'nearest' });
+          const box = frame.getBoundingClientRect();
+          ox += box.left + frame.clientLeft;
+          oy += box.top + frame.clientTop;
+          doc = frame.contentDocument!;
+        }
+        const r = doc.querySelector(sels.at(-1)!)!.getBoundingClientRect();
+        const stage = view.parentElement!.getBoundingClientRect();
+        const scale = stage.width / view.offsetWidth;
+        return { x: stage.left + (ox + r.left + r.width / 2) * scale, y: stage.top + (oy + r.top + r.height / 2) * scale };
+      }, path);
+      await agent.mouse.click(x, y);
+    }
+
     const state = (visitor: Page) => visitor.evaluate(() => JSON.parse(document.getElementById('state')!.textContent));
 
     /** The agent reads this refusal in the console. */
@@ -253,6 +284,48 @@ for (const { label, start } of await deployments()) {
           await expect
             .poll(() => state(s.visitor))
             .toEqual({ guest: 'Grace Hopper', notes: 'Late arrival\nQuiet room', room: 'suite', breakfast: true, booked: 1 });
+        } finally {
+          await done(s);
+        }
+      });
+      it('works a form inside a same-origin iframe: typing, a select, a box and a button reach the frame’s own listeners; masked fields are refused', async () => {
+        const s = await share('framed.html', 'control', '#title');
+        try {
+          const field = (sel: string) => ['#booking', sel] as const;
+          await agentClickIn(s.agent, field('#guest'));
+          await s.agent.keyboard.type('Ada Lovelace');
+          await agentClickIn(s.agent, field('#notes'));
+          await s.agent.keyboard.type('Late arrival');
+          await s.agent.keyboard.press('Enter');
+          await s.agent.keyboard.type('Quiet room');
+          await agentClickIn(s.agent, field('#room'));
+          await s.agent.selectOption('[data-tandem-picker]', { index: 1 });
+          await agentClickIn(s.agent, field('#breakfast'));
+          await agentClickIn(s.agent, field('#book'));
+          const framed = () =>
+            s.visitor.evaluate(() =>
+              JSON.parse((document.getElementById('booking') as HTMLIFrameElement).contentDocument!.getElementById('state')!.textContent),
+            );
+          await expect.poll(framed).toEqual({
+            guest: 'Ada Lovelace',
+            notes: 'Late arrival\nQuiet room',
+            room: 'double',
+            breakfast: true,
+            loyalty: '',
+            password: '',
+            booked: 1,
+          });
+          // A field masked by the site's rule, and a password: refused inside a frame as on the page itself.
+          const maskedNotices = s.agent.locator(`[data-notice=refused]:has-text(${JSON.stringify(refusals.masked)})`);
+          await agentClickIn(s.agent, field('#loyalty'));
+          await refused(s.agent, refusals.masked);
+          const before = await maskedNotices.count();
+          await agentClickIn(s.agent, field('#password'));
+          await s.agent.keyboard.type('hunter2');
+          await expect.poll(() => maskedNotices.count()).toBeGreaterThan(before);
+          // What was typed went nowhere: not into the masked fields, nor into the field focused before.
+          const after = await framed();
+          expect([after.loyalty, after.password, after.guest]).toEqual(['', '', 'Ada Lovelace']);
         } finally {
           await done(s);
         }
