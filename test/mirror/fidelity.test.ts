@@ -2,7 +2,8 @@
  * Fidelity corpus: each page is rendered as the visitor sees it and as the
  * agent's mirror draws it, at the same viewport; the screenshots may differ in
  * at most 0.5% of pixels, after the snapshot and again after the page's
- * scripted changes. The figure per page is printed. The agent's page is served
+ * scripted changes, and after each step of what the visitor does with the
+ * pointer and keys where the page says (hover and focus styles). The figure per page is printed. The agent's page is served
  * from another origin than the visitor's, as in the product.
  */
 import { readdirSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join, resolve } from 'node:path';
 import pixelmatch from 'pixelmatch';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { serveStatic, type StaticServer } from '../helpers/static-server.js';
 import { MIRROR_PAGE, connectPair } from '../helpers/mirror-pair.js';
@@ -33,7 +34,20 @@ const pages = [
 let browser: Browser;
 let site: StaticServer;
 let agentSite: StaticServer;
-const figures: Record<string, { snapshot: string; changes: string }> = {};
+const figures: Record<string, { snapshot: string; changes: string; acts?: string }> = {};
+
+/** A step of a page's `visitorActs`: a click into a field, then the pointer moved onto an element (paths go through frames). */
+interface VisitorAct {
+  click?: string[];
+  hover?: string[];
+}
+
+/** The element at the end of `path`: frame selectors first. */
+function locate(page: Page, path: string[]) {
+  let scope: Page | FrameLocator = page;
+  for (const sel of path.slice(0, -1)) scope = scope.frameLocator(sel);
+  return scope.locator(path.at(-1)!);
+}
 
 beforeAll(async () => {
   site = await serveStatic(CORPUS);
@@ -187,6 +201,21 @@ describe('fidelity corpus', () => {
           if (afterChanges > MAX_DIFF || process.env.TANDEM_SCREENSHOTS_ALL) await keepScreenshots(path, 'changes', visitor, agent);
           expect(atSnapshot).toBeLessThanOrEqual(MAX_DIFF);
           expect(afterChanges).toBeLessThanOrEqual(MAX_DIFF);
+
+          // What the visitor does with the pointer and keys (hover and focus styles), where the page says.
+          const acts = await visitor.evaluate(() => ((window as any).visitorActs ?? []) as VisitorAct[]);
+          const afterActs: number[] = [];
+          for (const [k, act] of acts.entries()) {
+            if (act.click) await locate(visitor, act.click).click();
+            if (act.hover) await locate(visitor, act.hover).hover();
+            await rendered(visitor);
+            await pair.settled();
+            await rendered(agent, 'iframe');
+            afterActs.push(await diffRatio(visitor, agent));
+            if (afterActs[k]! > MAX_DIFF || process.env.TANDEM_SCREENSHOTS_ALL) await keepScreenshots(path, `act${k + 1}`, visitor, agent);
+          }
+          if (acts.length) figures[path].acts = afterActs.map((r) => `${(r * 100).toFixed(3)}%`).join(' ');
+          for (const ratio of afterActs) expect(ratio).toBeLessThanOrEqual(MAX_DIFF);
         } finally {
           await context.close();
         }

@@ -100,6 +100,13 @@ export const EventType = {
    * document at once (a browser lays out a document still being parsed more slowly) instead of after a pause.
    */
   SnapshotEnd: 6,
+  /**
+   * The element that has the focus on the visitor's page (through shadow roots and same-origin frames; 0: none, or one
+   * the mirror does not have), and whether the browser shows it a focus ring (1: it matches :focus-visible). The
+   * mirror shows the page's :focus, :focus-within and :focus-visible styles by it. (Hover needs no event: the mirror
+   * finds what is under the visitor's pointer itself.)
+   */
+  Focus: 7,
 } as const;
 
 export interface Snapshot {
@@ -140,4 +147,5 @@ export type DomEvent =
   | [typeof EventType.Viewport, number, number]
   /** The visitor's pointer in CSS px of the viewport. */
   | [typeof EventType.Pointer, number, number]
-  | [typeof EventType.SnapshotEnd];
+  | [typeof EventType.SnapshotEnd]
+  | [typeof EventType.Focus, number, 0 | 1];

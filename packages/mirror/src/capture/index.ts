@@ -6,14 +6,14 @@
 import { DOCUMENT_ID, EventType, PROP, isFrameTag, type DomEvent, type MutationBatch, type Snapshot } from '@tandem/protocol';
 import { contentMasked, diffRecords, type Observed } from './changes.js';
 import { Walk } from './walk.js';
-import { Masker, maskText, type MaskOptions } from './mask.js';
+import { Masker, maskText, safeMatches, type MaskOptions } from './mask.js';
 import { Roots } from './roots.js';
 import { NodeIds, Serializer, markSeeked } from './serialize.js';
 import { canvasProp, watchWebGl } from './canvas.js';
 import { pristine, resolvePristine } from './pristine.js';
 import { Resources, type RelayStats } from './resources.js';
 import { adoptedCss, isStylesheetLink } from './styles.js';
-import { findNode } from './lookup.js';
+import { findNode, frameDocument } from './lookup.js';
 import { scrollCandidates } from './scrollers.js';
 
 export type { MaskOptions } from './mask.js';
@@ -109,6 +109,9 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   const frameDocs = new WeakMap<HTMLIFrameElement, Document>();
   const scrolls = new Map<number, [number, number]>();
   let pointer: [number, number] | null = null;
+  /** The focus moved since the last batch; what the mirror was last told (EventType.Focus: id, ring). */
+  let focusMoved = false;
+  let sentFocus = [0, 0];
   let scheduled = false;
   /** Batches that may still go at once (BATCHES_PER_S), as of budgetAt (performance.now()). */
   let budget = BATCH_BURST;
@@ -147,6 +150,10 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       pause: onMedia,
       seeked: onMedia,
       ratechange: onMedia,
+      focusin: onFocus,
+      focusout: onFocus,
+      pointermove: onPointer,
+      pointerout: onPointer,
     },
     (owner) => {
       if (owner instanceof CSSStyleSheet) for (const root of roots.adopting(owner)) markProp(root, PROP.adopted);
@@ -245,6 +252,12 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     scrolls.clear();
     if (pointer) events.push([EventType.Pointer, pointer[0], pointer[1]]);
     pointer = null;
+    if (focusMoved) {
+      focusMoved = false;
+      const [id, ring] = focused();
+      if (id !== sentFocus[0] || ring !== sentFocus[1]) events.push([EventType.Focus, id, ring]);
+      sentFocus = [id, ring];
+    }
     if (events.length) options.emit(events, false);
     // Up to a megabyte each: alone, one too large for a frame is all that is lost, never other changes.
     for (const [el, prop, value] of relayed) {
@@ -357,6 +370,9 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     serializer.snapshotting = false;
     masker.release();
     options.onSnapshotComplete?.();
+    // The new mirror has nothing focused: tell it what has, with the next batch.
+    sentFocus = [0, 0];
+    onFocus();
     // Its own task: finding the candidates (reading the CSS, one selector match) after the last slice made that task long.
     later(() => scanScrolls(generation));
     if (records.length) schedule();
@@ -485,8 +501,47 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     if (ids.get(e.target as Node) !== undefined) markProp(e.target as Node, PROP.media);
   }
 
-  function onPointer(e: PointerEvent): void {
-    pointer = [Math.round(e.clientX), Math.round(e.clientY)];
+  function onFocus(): void {
+    focusMoved = true;
+    schedule();
+  }
+
+  /**
+   * The element with the focus, through shadow roots and same-origin frames, and whether it shows a focus ring; [0, 0]
+   * for none the mirror has (the body, the SDK's own panel, something inside a blocked element).
+   */
+  function focused(): [number, 0 | 1] {
+    let el = doc.activeElement;
+    for (let depth = 0; el && depth < 64; depth++) {
+      const inner = el.shadowRoot?.activeElement ?? (isFrameTag(el.localName) ? frameDocument(el as HTMLIFrameElement)?.activeElement : null);
+      // A frame whose document has nothing focused has its body active: the frame itself has the focus.
+      if (!inner || inner === inner.ownerDocument.body) break;
+      el = inner;
+    }
+    const id = el && el !== doc.body ? ids.get(el) : undefined;
+    return id === undefined ? [0, 0] : [id, safeMatches(el!, ':focus-visible') ? 1 : 0];
+  }
+
+  /** The pointer moved, in the top document or a same-origin frame's (its own viewport: moved into the top one's), or left the page. */
+  function onPointer(e: Event): void {
+    const at = e.currentTarget as Document | ShadowRoot;
+    // Once, at its document: a move in a shadow root reaches the document too.
+    if (at.nodeType !== 9) return;
+    let { clientX: x, clientY: y, relatedTarget } = e as PointerEvent;
+    if (e.type === 'pointerout') {
+      // Off the page (to nowhere, from the top document): the mirror hides the pointer and hovers nothing.
+      if (relatedTarget || at !== doc) return;
+      x = y = -1;
+    }
+    for (let view = (at as Document).defaultView; view && view !== win;) {
+      const frame = view.frameElement;
+      if (!frame) return;
+      const box = frame.getBoundingClientRect();
+      x += box.left + frame.clientLeft;
+      y += box.top + frame.clientTop;
+      view = frame.ownerDocument.defaultView;
+    }
+    pointer = [Math.round(x), Math.round(y)];
     schedule();
   }
 
@@ -564,7 +619,6 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   }
 
   const listen = { capture: true, passive: true } as const;
-  doc.addEventListener('pointermove', onPointer, listen);
   win.addEventListener('resize', onResize, listen);
   const ticker = pristine.setInterval(tick, CANVAS_INTERVAL_MS);
   snapshot();
@@ -585,7 +639,6 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       glRestores.forEach((r) => r());
       glDirty.clear();
       channel?.port1.close();
-      doc.removeEventListener('pointermove', onPointer, listen);
       win.removeEventListener('resize', onResize, listen);
       scheduled = false;
     },

@@ -8,7 +8,8 @@ import { DOC_TAG, PROP, SHADOW_TAG, isFrameTag, type Attrs, type SerializedEleme
 import { idsBelow, skippedIds } from './depth.js';
 import { dom } from './dom.js';
 import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
-import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
+import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr } from './sanitize.js';
+import { FOCUS_RING_CSS, sheetCss } from './state-css.js';
 import { setRelayed, standInElement } from './resources.js';
 import { inlineSprite } from './sprite.js';
 
@@ -91,7 +92,7 @@ export class Builder {
     }
     // A sheet can only be adopted by documents of the window that constructed it.
     const sheet = new win.CSSStyleSheet();
-    sheet.replaceSync(safeCss(css));
+    sheet.replaceSync(sheetCss(css));
     dom.setAdopted(root, [sheet]);
   }
 
@@ -141,7 +142,7 @@ export class Builder {
           if (parent) dom.replace(parent, style, element);
           this.nodes.replace(element, style);
         } else {
-          dom.setText(element, safeCss(value));
+          dom.setText(element, sheetCss(value));
         }
         break;
       }
@@ -249,7 +250,7 @@ export class Builder {
   private inlineSheet(doc: Document, attrs: Attrs): Element {
     const style = dom.createElement(doc, 'style');
     if (attrs.media) dom.setAttribute(style, 'media', attrs.media);
-    dom.setText(style, safeCss(attrs[PROP.css]!));
+    dom.setText(style, sheetCss(attrs[PROP.css]!));
     return style;
   }
 
@@ -300,9 +301,10 @@ export function addBase(doc: Document, root: Element, base: string): void {
 
 /**
  * Differences of a document without scripting, undone: there media elements
- * show their controls even when the page did not ask for them.
+ * show their controls even when the page did not ask for them. And the focus
+ * ring the visitor's browser draws (states.ts).
  */
-export const MIRROR_CSS = ':where(video, audio):not([controls])::-webkit-media-controls { display: none !important; }';
+export const MIRROR_CSS = `:where(video, audio):not([controls])::-webkit-media-controls { display: none !important; }\n${FOCUS_RING_CSS}`;
 
 /** An element rebuilt as a placeholder still owns the ids of its serialized subtree. */
 export function skipIds(node: SerializedNode, next: { id: number }): void {

@@ -29,6 +29,9 @@ const contextualFragment = uncurry<(range: Range, markup: string) => DocumentFra
 const attachShadow = uncurry<(el: Element, init: ShadowRootInit) => ShadowRoot>(E.attachShadow);
 const setDocAdopted = uncurry<(doc: Document | ShadowRoot, sheets: CSSStyleSheet[]) => void>(set(D, 'adoptedStyleSheets'));
 const setRootAdopted = uncurry<(root: Document | ShadowRoot, sheets: CSSStyleSheet[]) => void>(set(ShadowRoot.prototype, 'adoptedStyleSheets'));
+type FromPoint = (root: Document | ShadowRoot, x: number, y: number) => Element | null;
+const docFromPoint = uncurry<FromPoint>(D.elementFromPoint);
+const rootFromPoint = uncurry<FromPoint>(ShadowRoot.prototype.elementFromPoint);
 
 export const dom = {
   createElement: uncurry<(doc: Document, tag: string) => Element>(D.createElement),
@@ -78,6 +81,14 @@ export const dom = {
   removeAttribute: uncurry<(el: Element, name: string) => void>(E.removeAttribute),
   getAttribute: uncurry<(el: Element, name: string) => string | null>(E.getAttribute),
   attachShadow: (el: Element): ShadowRoot => attachShadow(el, { mode: 'open' }),
+  /** The topmost element at a point of the viewport, in a document or a shadow root. */
+  elementFromPoint(root: Document | ShadowRoot, x: number, y: number): Element | null {
+    return (dom.type(root) === 9 ? docFromPoint : rootFromPoint)(root, x, y);
+  },
+  shadowRoot: uncurry<(el: Element) => ShadowRoot | null>(get(E, 'shadowRoot')),
+  rect: uncurry<(el: Element) => DOMRect>(E.getBoundingClientRect),
+  clientLeft: uncurry<(el: Element) => number>(get(E, 'clientLeft')),
+  clientTop: uncurry<(el: Element) => number>(get(E, 'clientTop')),
   setAdopted(root: Document | ShadowRoot, sheets: CSSStyleSheet[]): void {
     (dom.type(root) === 9 ? setDocAdopted : setRootAdopted)(root, sheets);
   },

@@ -22,6 +22,7 @@ import { dom } from './dom.js';
 import { NodeTable } from './node-table.js';
 import { writeSubtrees } from './markup.js';
 import { SnapshotParse } from './stream.js';
+import { States } from './states.js';
 
 export { safeAttr, safeCss } from './sanitize.js';
 
@@ -55,6 +56,11 @@ export class Rebuilder {
   private parse: SnapshotParse | null = null;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private streamed = 0;
+  /** The visitor's hover and focus, shown on the mirror's elements (states.ts). */
+  private readonly states = new States(() => this.frame.contentDocument);
+  /** Where the visitor's pointer last was (CSS px of the viewport), or null before it moved. */
+  private pointerAt: [number, number] | null = null;
+  private hoverPending = false;
 
   /**
    * `frame` must be sandboxed without `allow-scripts`; the rebuild refuses
@@ -108,28 +114,41 @@ export class Rebuilder {
    * its box: what an agent's click aims at.
    */
   hit(x: number, y: number): { id: number; x: number; y: number; node: Element } | null {
-    let doc: Document | ShadowRoot = this.document;
-    let el: Element | null = null;
-    for (let depth = 0; depth < 16; depth++) {
-      const found: Element | null = doc.elementFromPoint(x, y);
-      if (!found || found === el) break;
-      el = found;
-      if (found.shadowRoot) {
-        doc = found.shadowRoot;
-      } else if (isFrameTag(found.localName) && (found as HTMLIFrameElement).contentDocument) {
-        const box = found.getBoundingClientRect();
-        x -= box.left + found.clientLeft;
-        y -= box.top + found.clientTop;
-        doc = (found as HTMLIFrameElement).contentDocument!;
-        el = null;
-      } else break;
-    }
+    const found = this.deepest(x, y, false);
     // Text and pseudo content belong to the nearest element the mirror knows.
+    let el = found?.el ?? null;
     let id: number | undefined;
     while (el && (id = this.nodes.idOf(el)) === undefined) el = el.parentElement;
     if (!el || id === undefined) return null;
-    const box = el.getBoundingClientRect();
-    return { id, x: Math.round(x - box.left), y: Math.round(y - box.top), node: el };
+    const box = dom.rect(el);
+    return { id, x: Math.round(found!.x - box.left), y: Math.round(found!.y - box.top), node: el };
+  }
+
+  /**
+   * The innermost element at a point of the viewport, through open shadow roots and nested frames, and the point in
+   * its document's viewport. A frame whose document has nothing there: the frame itself when `frames`, else null.
+   * Through the prototypes (dom.ts): a <form> holding <input name="shadowRoot"> shadows the form's own.
+   */
+  private deepest(x: number, y: number, frames: boolean): { el: Element; x: number; y: number } | null {
+    let doc: Document | ShadowRoot = this.document;
+    let el: Element | null = null;
+    for (let depth = 0; depth < 16; depth++) {
+      const found: Element | null = dom.elementFromPoint(doc, x, y);
+      if (!found || found === el) break;
+      el = found;
+      const shadow = dom.shadowRoot(found);
+      const inner = isFrameTag(dom.localName(found)) ? (found as HTMLIFrameElement).contentDocument : null;
+      if (shadow) {
+        doc = shadow;
+      } else if (inner) {
+        const box = dom.rect(found);
+        x -= box.left + dom.clientLeft(found);
+        y -= box.top + dom.clientTop(found);
+        doc = inner;
+        if (!frames) el = null;
+      } else break;
+    }
+    return el && { el, x, y };
   }
 
   /** The rebuilt node of a mirror id. */
@@ -163,13 +182,22 @@ export class Rebuilder {
           break;
         case EventType.Pointer:
           this.listener.pointer?.(e[1], e[2]);
+          this.pointerAt = [e[1], e[2]];
+          this.hoverSoon();
           break;
+        case EventType.Focus: {
+          const node = this.nodes.get(e[1]);
+          attempt(() => this.states.focus(node && dom.type(node) === 1 ? (node as Element) : null, e[2] === 1));
+          break;
+        }
         case EventType.SnapshotEnd:
           this.endParse();
           break;
       }
     }
     this.builder.connected();
+    // What lies under the visitor's pointer may have changed with the page, or scrolled under it.
+    this.hoverSoon();
     // The window could not reach the visitor's scroll while the page was shorter
     // (the first slices of a snapshot, stylesheets still loading): try again.
     if (this.scrollShort) this.scrollSoon();
@@ -180,6 +208,7 @@ export class Rebuilder {
     cutTooDeep(s.root, 1);
     this.endParse();
     this.nodes.clear();
+    this.states.reset();
     this.builder.setRoot(DOCUMENT_ID, doc);
     // One parse of markup written from the tree (markup.ts) where the parser makes the same tree of it.
     const parse =
@@ -369,6 +398,21 @@ export class Rebuilder {
     win?.requestAnimationFrame(run);
     // Hidden, the agent's page gets no frames: the position is still right when it comes back.
     win?.setTimeout(run, 100);
+  }
+
+  /**
+   * Finds what lies under the visitor's pointer before the next frame is drawn: once per frame however many batches
+   * came, and not while a snapshot is still being parsed (finding it lays the document out).
+   */
+  private hoverSoon(): void {
+    if (this.hoverPending || !this.pointerAt) return;
+    this.hoverPending = true;
+    this.frame.ownerDocument.defaultView?.requestAnimationFrame(() => {
+      this.hoverPending = false;
+      if (this.parse?.open || !this.pointerAt || !this.frame.contentDocument) return;
+      const [x, y] = this.pointerAt;
+      attempt(() => this.states.hover(this.deepest(x, y, true)?.el ?? null));
+    });
   }
 
   private restoreScroll(): void {

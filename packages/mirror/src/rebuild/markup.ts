@@ -27,7 +27,8 @@ import { Builder, MIRROR_ATTR, MIRROR_CSS, MIRROR_SANDBOX } from './builder.js';
 import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
 import { skippedIds } from './depth.js';
 import { dom } from './dom.js';
-import { isInertTag, isPlainTag, isStylesheetRel, safeAttr, safeCss } from './sanitize.js';
+import { isInertTag, isPlainTag, isStylesheetRel, safeAttr } from './sanitize.js';
+import { sheetCss } from './state-css.js';
 
 /** Elements whose content the parser reads as raw text: their children cannot be written escaped. */
 const RAW_TEXT = new Set(['xmp', 'noembed', 'noframes', 'iframe', 'noscript', 'script', 'style']);
@@ -144,7 +145,7 @@ function inlineCss(node: SerializedElement, ns: string): string | null {
   if ((ltag !== 'style' && ltag !== 'link') || ns !== NS.html || !node[1]) return null;
   const css = node[1][PROP.css];
   if (css === undefined || /<\/style/i.test(css)) return null;
-  return safeCss(css);
+  return sheetCss(css);
 }
 
 /**

@@ -1,0 +1,87 @@
+/**
+ * The visitor's hover and focus, shown in the mirror. No mirror element is ever hovered or focused itself: the agent's
+ * pointer never reaches the mirror, and its keys go elsewhere. So the page's `:hover`, `:focus`, `:focus-within` and
+ * `:focus-visible` rules never matched there: a menu that opens on hover stayed shut on the agent's screen while the
+ * visitor read it, and the field the visitor was in showed no ring. The stylesheets the rebuild builds say those
+ * pseudo-classes as attributes instead (`stateCss`), and the rebuild sets the attributes where the visitor's page has
+ * the states: on what lies under the visitor's pointer (found on the mirror, which has the visitor's layout) and on
+ * the element capture reports focused (EventType.Focus), each with its ancestors as the browser gives them: across
+ * shadow roots for both, across frames for hover only.
+ */
+import { isFrameTag } from '@tandem/protocol';
+import { dom } from './dom.js';
+import { FOCUS_ATTR, FOCUS_VISIBLE_ATTR, FOCUS_WITHIN_ATTR, HOVER_ATTR } from './state-css.js';
+
+/** Ancestors are followed this far at most: a bound on a walk up a tree the visitor's page built. */
+const MAX_CHAIN = 512;
+
+export class States {
+  /** The elements that carry each attribute now. */
+  private readonly marked = new Map<string, Element[]>();
+
+  /** `top`: the mirror's document, where the chains end (its frame element belongs to the agent's page). */
+  constructor(private readonly top: () => Document | null) {}
+
+  /** What lies under the visitor's pointer (null: nothing known): it and every element it is in are hovered. */
+  hover(target: Element | null): void {
+    this.mark(HOVER_ATTR, target ? this.chain(target, true).map(([el]) => el) : []);
+  }
+
+  /**
+   * The visitor's focused element (null: none). It has :focus, and so do the shadow hosts it is in, as seen from
+   * outside them; it and its ancestors have :focus-within; it alone :focus-visible, when `visible`. Not across a
+   * frame: the browser gives a frame's ancestors in the page around it neither (only the focused document matches).
+   */
+  focus(target: Element | null, visible: boolean): void {
+    const chain = target ? this.chain(target, false) : [];
+    this.mark(
+      FOCUS_ATTR,
+      chain.filter(([, boundary]) => boundary).map(([el]) => el),
+    );
+    this.mark(
+      FOCUS_WITHIN_ATTR,
+      chain.map(([el]) => el),
+    );
+    this.mark(FOCUS_VISIBLE_ATTR, target && visible ? [target] : []);
+  }
+
+  /** A new snapshot replaced the documents: the elements marked are gone with them. */
+  reset(): void {
+    this.marked.clear();
+  }
+
+  /**
+   * `el` and its ancestors across shadow roots (to the host) and, with `frames`, frames (to the frame element), up to
+   * the mirror's document; each with whether it is `el` or a host or frame of it (a step across a boundary reached it).
+   */
+  private chain(el: Element, frames: boolean): [Element, boolean][] {
+    const out: [Element, boolean][] = [];
+    const top = this.top();
+    let node: Element | null = el;
+    let boundary = true;
+    while (node && out.length < MAX_CHAIN) {
+      out.push([node, boundary]);
+      const parent = dom.parent(node);
+      boundary = parent !== null && dom.type(parent) !== 1;
+      if (parent === null) node = null;
+      else if (dom.type(parent) === 1) node = parent as Element;
+      else if (dom.type(parent) === 11) node = (parent as ShadowRoot).host;
+      else if (!frames || parent === top || dom.type(parent) !== 9) node = null;
+      else node = frameOf(parent as Document);
+    }
+    return out;
+  }
+
+  private mark(attr: string, els: Element[]): void {
+    const before = this.marked.get(attr) ?? [];
+    for (const el of before) if (!els.includes(el)) dom.removeAttribute(el, attr);
+    for (const el of els) if (!before.includes(el)) dom.setAttribute(el, attr, '');
+    this.marked.set(attr, els);
+  }
+}
+
+/** The mirror's frame element that holds `doc`, or null. */
+function frameOf(doc: Document): Element | null {
+  const frame = dom.view(doc)?.frameElement ?? null;
+  return frame && isFrameTag(dom.localName(frame)) ? frame : null;
+}

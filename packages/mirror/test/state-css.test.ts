@@ -1,0 +1,42 @@
+/**
+ * The stylesheets' hover and focus pseudo-classes, as the mirror rewrites them (state-css.ts). What the rewritten
+ * rules match, and that they stay valid, is shown in Chromium by the fidelity corpus (hover-focus.html); here, the
+ * text: what is rewritten and what is left alone.
+ */
+import { describe, expect, it } from 'vitest';
+import { sheetCss, stateCss } from '../src/rebuild/state-css.js';
+
+describe('stateCss', () => {
+  it('says each state as its attribute, also inside :not(), :is(), :has() and :host()', () => {
+    expect(stateCss('a:hover > .sub { display: block; }')).toBe('a[data-tandem-hover] > .sub { display: block; }');
+    expect(stateCss('input:focus, form:focus-within, button:focus-visible { x: y }')).toBe(
+      'input[data-tandem-focus], form[data-tandem-focus-within], button[data-tandem-focus-visible] { x: y }',
+    );
+    expect(stateCss(':host(:hover) { } li:not(:HOVER) { } :is(a:Focus) { } label:has(+ input:focus) { }')).toBe(
+      ':host([data-tandem-hover]) { } li:not([data-tandem-hover]) { } :is(a[data-tandem-focus]) { } label:has(+ input[data-tandem-focus]) { }',
+    );
+    expect(stateCss('@media (min-width: 600px) { .menu li:hover .sub { display: flex; } }')).toBe(
+      '@media (min-width: 600px) { .menu li[data-tandem-hover] .sub { display: flex; } }',
+    );
+  });
+
+  it('leaves strings, longer names, pseudo-elements and the hover media feature alone', () => {
+    const kept = [
+      '.q::after { content: "say a:hover or b:focus"; }',
+      ".q::before { content: 'a:focus-within \\' b:hover'; }",
+      // A state after a pseudo-element: an attribute selector there is invalid and would drop the whole rule.
+      '.keep, .keep::-webkit-scrollbar-thumb:hover { color: green; }',
+      'x-card::part(label):hover { color: red; }',
+      '@media (hover:hover) { a { color: red; } } @media (any-hover: hover) { b { x: y; } }',
+      '.x:hover-card, .y:focused { }',
+      '.plain { color: red; }',
+    ];
+    for (const css of kept) expect(stateCss(css)).toBe(css);
+    // A string does not hide what follows it.
+    expect(stateCss('a[title="x:hover"]:hover { }')).toBe('a[title="x:hover"][data-tandem-hover] { }');
+  });
+
+  it('is applied after the sanitizing rules, which still hold', () => {
+    expect(sheetCss('a:hover { background: url(javascript:evil) }')).toBe('a[data-tandem-hover] { background: url(about:invalid) }');
+  });
+});

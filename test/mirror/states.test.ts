@@ -1,0 +1,134 @@
+/**
+ * The visitor's hover and focus on the mirror (rebuild/states.ts), beyond what the fidelity corpus's pixels show
+ * (hover-focus.html): what travels for them and what never does, and that the page cannot break the lookup.
+ */
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.js';
+import { serveStatic, type StaticServer } from '../helpers/static-server.js';
+import { MIRROR_PAGE, connectPair, type MirrorPair } from '../helpers/mirror-pair.js';
+
+const PAGE = `<!doctype html><html><head><style>
+  body { margin: 0; font: 16px sans-serif; }
+  .row { height: 80px; }
+  .row:hover { background: rgb(255, 0, 0); }
+  input:focus { background: rgb(0, 0, 255); }
+</style></head><body>
+<div class="row" id="a">A</div>
+<!-- A form whose named control shadows the form's own shadowRoot and getBoundingClientRect. -->
+<form class="row" id="clobbered"><input name="shadowRoot" id="named"><input name="getBoundingClientRect"></form>
+<input id="secret" type="password" value="hunter22">
+<div data-tandem-block><input id="inside-blocked"></div>
+<div data-tandem-ignore><input id="ignored"></div>
+</body></html>`;
+
+let browser: Browser;
+let site: StaticServer;
+let agentSite: StaticServer;
+
+beforeAll(async () => {
+  site = await serveStatic(resolve('test/corpus/no-such-dir'), { '/states.html': { type: 'text/html', body: PAGE } });
+  agentSite = await serveStatic(resolve('test/corpus/no-such-dir'), { '/mirror.html': { type: 'text/html', body: MIRROR_PAGE } });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  await agentSite?.close();
+});
+
+/** The mirror's elements carrying a state attribute, by id. */
+function marked(agent: Page, attr: string): Promise<string[]> {
+  return agent.evaluate(
+    (a) => Array.from(document.querySelector('iframe')!.contentDocument!.querySelectorAll(`[${a}]`), (el) => el.id || el.localName),
+    attr,
+  );
+}
+
+/** The Focus events ([7, id, visible]) of every batch so far. */
+function focusEvents(pair: MirrorPair): unknown[][] {
+  return pair.batches.flatMap((b) => (JSON.parse(b) as unknown[][]).filter((e) => e[0] === 7));
+}
+
+describe('hover and focus on the mirror', () => {
+  let visitor: Page;
+  let agent: Page;
+  let pair: MirrorPair;
+
+  beforeAll(async () => {
+    const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+    visitor = await context.newPage();
+    agent = await context.newPage();
+    await visitor.goto(`${site.url}/states.html`);
+    await agent.goto(`${agentSite.url}/mirror.html`);
+    pair = await connectPair(visitor, agent, { mask: {} });
+    await pair.settled();
+  });
+
+  it('hovers what is under the visitor pointer, through a form whose controls shadow its properties; nothing once the pointer leaves the page', async () => {
+    await visitor.mouse.move(100, 40);
+    await pair.settled();
+    await expect.poll(() => marked(agent, 'data-tandem-hover')).toEqual(['html', 'body', 'a']);
+    // Over the form: the lookup goes through the prototypes, so the named controls change nothing.
+    await visitor.mouse.move(400, 120);
+    await pair.settled();
+    await expect.poll(() => marked(agent, 'data-tandem-hover')).toEqual(['html', 'body', 'clobbered']);
+    expect(
+      await agent.evaluate(
+        () => getComputedStyle(document.querySelector('iframe')!.contentDocument!.getElementById('clobbered')!).backgroundColor,
+      ),
+    ).toBe('rgb(255, 0, 0)');
+    // Off the page: the visitor's pointer goes out of the window, the mirror hovers nothing and hides the pointer.
+    await visitor.evaluate(() =>
+      document.getElementById('clobbered')!.dispatchEvent(new PointerEvent('pointerout', { bubbles: true, relatedTarget: null })),
+    );
+    await pair.settled();
+    await expect.poll(() => marked(agent, 'data-tandem-hover')).toEqual([]);
+    expect(pair.batches.some((b) => b.includes('[5,-1,-1]'))).toBe(true);
+  });
+
+  it('names the focused field, a masked one too but never its value; nothing inside a blocked element or the SDK panel', async () => {
+    await visitor.click('#secret');
+    await pair.settled();
+    await expect.poll(() => marked(agent, 'data-tandem-focus')).toEqual(['secret']);
+    expect(await marked(agent, 'data-tandem-focus-within')).toEqual(['html', 'body', 'secret']);
+    expect(await marked(agent, 'data-tandem-focus-visible')).toEqual(['secret']);
+    expect(pair.batches.join('')).not.toContain('hunter22');
+
+    await visitor.focus('#inside-blocked');
+    await pair.settled();
+    await expect.poll(() => marked(agent, 'data-tandem-focus')).toEqual([]);
+    await visitor.focus('#ignored');
+    await visitor.focus('#named');
+    await pair.settled();
+    await visitor.focus('#ignored');
+    await pair.settled();
+    await expect.poll(() => marked(agent, 'data-tandem-focus-within')).toEqual([]);
+    // Each move told once, as [0, 0] where the mirror has nothing to show.
+    const events = focusEvents(pair);
+    expect(events.at(-1)).toEqual([7, 0, 0]);
+    expect(events.filter((e) => e[1] !== 0).map((e) => e[2])).toEqual([1, 1]);
+  });
+
+  it('a hostile stream’s positions and ids change nothing else', async () => {
+    const before = await agent.evaluate(() => document.querySelector('iframe')!.contentDocument!.body.innerHTML);
+    await agent.evaluate(() => {
+      const r = (window as any).__rebuild;
+      r.apply([
+        [5, 'x', {}],
+        [5, 1e308, -Infinity],
+        [7, '__proto__', 1],
+        [7, { a: 1 }, 'x'],
+        [7, 999999, 1],
+        [5, 10, 10],
+      ]);
+    });
+    await agent.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    // The last position is a real one: hovered as any.
+    expect(await marked(agent, 'data-tandem-hover')).toEqual(['html', 'body', 'a']);
+    const after = await agent.evaluate(() => document.querySelector('iframe')!.contentDocument!.body.innerHTML);
+    expect(after.replace(/ data-tandem-hover=""/g, '')).toBe(before.replace(/ data-tandem-hover=""/g, ''));
+  });
+});
