@@ -527,10 +527,11 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     const at = e.currentTarget as Document | ShadowRoot;
     // Once, at its document: a move in a shadow root reaches the document too.
     if (at.nodeType !== 9) return;
-    let { clientX: x, clientY: y, relatedTarget } = e as PointerEvent;
+    const p = e as PointerEvent;
+    let [x, y] = [p.clientX, p.clientY];
     if (e.type === 'pointerout') {
       // Off the page (to nowhere, from the top document): the mirror hides the pointer and hovers nothing.
-      if (relatedTarget || at !== doc) return;
+      if (p.relatedTarget || at !== doc) return;
       x = y = -1;
     }
     for (let view = (at as Document).defaultView; view && view !== win;) {
