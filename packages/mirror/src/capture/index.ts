@@ -511,15 +511,20 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
    * for none the mirror has (the body, the SDK's own panel, something inside a blocked element).
    */
   function focused(): [number, 0 | 1] {
-    let el = doc.activeElement;
-    for (let depth = 0; el && depth < 64; depth++) {
-      const inner = el.shadowRoot?.activeElement ?? (isFrameTag(el.localName) ? frameDocument(el as HTMLIFrameElement)?.activeElement : null);
-      // A frame whose document has nothing focused has its body active: the frame itself has the focus.
-      if (!inner || inner === inner.ownerDocument.body) break;
-      el = inner;
+    try {
+      let el = doc.activeElement;
+      for (let depth = 0; el && depth < 64; depth++) {
+        const inner = el.shadowRoot?.activeElement ?? (isFrameTag(el.localName) ? frameDocument(el as HTMLIFrameElement)?.activeElement : null);
+        // A frame whose document has nothing focused has its body active: the frame itself has the focus.
+        if (!inner || inner === inner.ownerDocument.body) break;
+        el = inner;
+      }
+      const id = el && el !== doc.body ? ids.get(el) : undefined;
+      if (id !== undefined) return [id, safeMatches(el!, ':focus-visible') ? 1 : 0];
+    } catch {
+      // A page that broke the getters read here loses its focus on the mirror, never the batch it goes in.
     }
-    const id = el && el !== doc.body ? ids.get(el) : undefined;
-    return id === undefined ? [0, 0] : [id, safeMatches(el!, ':focus-visible') ? 1 : 0];
+    return [0, 0];
   }
 
   /** The pointer moved, in the top document or a same-origin frame's (its own viewport: moved into the top one's), or left the page. */
