@@ -126,6 +126,8 @@ for (const { label, start } of await deployments()) {
         await visitor.click('#name');
         await visitor.keyboard.type(TYPED_NAME);
         await inView({ selector: '#name', value: TYPED_NAME }, 15_000);
+        // The field the visitor is in shows focused on the agent's view, as the page's :focus rules draw it.
+        await inView({ selector: '#name[data-tandem-focus][data-tandem-focus-visible]' });
       });
 
       it('rich text in the demo’s editor reaches the agent with its formatting', async () => {
@@ -177,6 +179,23 @@ for (const { label, start } of await deployments()) {
         expect(await visitorCursor.textContent()).toBe('Alex Traveler');
         const ownCursor = await agent.waitForSelector('[data-cursor=agent]', { state: 'visible' });
         expect(await ownCursor.textContent()).toBe('You');
+        // What the visitor's pointer is over is hovered on the agent's view too, down to the same element.
+        const hovered = await visitor.evaluate(() => {
+          const el = Array.from(document.querySelectorAll(':hover'))
+            .filter((e) => e.localName !== 'tandem-ui')
+            .at(-1);
+          return el && `${el.localName}:${el.textContent.trim().slice(0, 40)}`;
+        });
+        expect(hovered).toBeTruthy();
+        await agent.waitForFunction(
+          (want) => {
+            const doc = (document.querySelector('iframe[data-tandem-view]') as HTMLIFrameElement).contentDocument!;
+            const el = Array.from(doc.querySelectorAll('[data-tandem-hover]')).at(-1);
+            return !!el && `${el.localName}:${el.textContent.trim().slice(0, 40)}` === want;
+          },
+          hovered,
+          { timeout: 10_000, polling: 50 },
+        );
       });
 
       it('the visitor goes to another page: the agent sees it, with the same code', async () => {
