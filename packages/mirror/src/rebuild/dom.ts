@@ -86,6 +86,7 @@ export const dom = {
     return (dom.type(root) === 9 ? docFromPoint : rootFromPoint)(root, x, y);
   },
   shadowRoot: uncurry<(el: Element) => ShadowRoot | null>(get(E, 'shadowRoot')),
+  assignedSlot: uncurry<(el: Element) => HTMLSlotElement | null>(get(E, 'assignedSlot')),
   rect: uncurry<(el: Element) => DOMRect>(E.getBoundingClientRect),
   clientLeft: uncurry<(el: Element) => number>(get(E, 'clientLeft')),
   clientTop: uncurry<(el: Element) => number>(get(E, 'clientTop')),

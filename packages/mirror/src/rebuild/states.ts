@@ -51,23 +51,37 @@ export class States {
   }
 
   /**
-   * `el` and its ancestors across shadow roots (to the host) and, with `frames`, frames (to the frame element), up to
-   * the mirror's document; each with whether it is `el` or a host or frame of it (a step across a boundary reached it).
+   * `el` and its ancestors in the flat tree, as the browser walks them for these states: a slotted element's parent is
+   * its slot, a shadow root's its host, and with `frames` a frame document's its frame element; up to the mirror's
+   * document. Each with whether it is `el`, or a host or frame `el` is inside (not one it is only slotted into).
    */
   private chain(el: Element, frames: boolean): [Element, boolean][] {
     const out: [Element, boolean][] = [];
     const top = this.top();
     let node: Element | null = el;
     let boundary = true;
+    /** Shadow trees entered through a slot on the way up, not yet left. */
+    let slotted = 0;
     while (node && out.length < MAX_CHAIN) {
       out.push([node, boundary]);
+      boundary = false;
+      const slot = dom.assignedSlot(node);
+      if (slot) {
+        slotted++;
+        node = slot;
+        continue;
+      }
       const parent = dom.parent(node);
-      boundary = parent !== null && dom.type(parent) !== 1;
-      if (parent === null) node = null;
-      else if (dom.type(parent) === 1) node = parent as Element;
-      else if (dom.type(parent) === 11) node = (parent as ShadowRoot).host;
-      else if (!frames || parent === top || dom.type(parent) !== 9) node = null;
-      else node = frameOf(parent as Document);
+      const type = parent && dom.type(parent);
+      if (type === 1) node = parent as Element;
+      else if (type === 11) {
+        node = (parent as ShadowRoot).host ?? null;
+        if (slotted) slotted--;
+        else boundary = true;
+      } else if (frames && type === 9 && parent !== top) {
+        node = frameOf(parent as Document);
+        boundary = true;
+      } else node = null;
     }
     return out;
   }
