@@ -11,14 +11,16 @@ import { MIRROR_PAGE, connectPair, type MirrorPair } from '../helpers/mirror-pai
 
 const PAGE = `<!doctype html><html><head><style>
   body { margin: 0; font: 16px sans-serif; }
-  .row { height: 80px; }
+  .row { display: block; height: 80px; }
   .row:hover { background: rgb(255, 0, 0); }
   input:focus { background: rgb(0, 0, 255); }
 </style></head><body>
 <div class="row" id="a">A</div>
 <!-- A form whose named control shadows the form's own shadowRoot and getBoundingClientRect. -->
 <form class="row" id="clobbered"><input name="shadowRoot" id="named"><input name="getBoundingClientRect"></form>
+<label for="far" class="row" id="lab">A label for a field further down</label>
 <input id="secret" type="password" value="hunter22">
+<input id="far">
 <div data-tandem-block><input id="inside-blocked"></div>
 <div data-tandem-ignore><input id="ignored"></div>
 </body></html>`;
@@ -67,7 +69,7 @@ describe('hover and focus on the mirror', () => {
     await pair.settled();
   });
 
-  it('hovers what is under the visitor pointer, through a form whose controls shadow its properties; nothing once the pointer leaves the page', async () => {
+  it('hovers what is under the visitor pointer, through a form whose controls shadow its properties, a label with its control; nothing once the pointer leaves the page', async () => {
     await visitor.mouse.move(100, 40);
     await pair.settled();
     await expect.poll(() => marked(agent, 'data-tandem-hover')).toEqual(['html', 'body', 'a']);
@@ -80,10 +82,28 @@ describe('hover and focus on the mirror', () => {
         () => getComputedStyle(document.querySelector('iframe')!.contentDocument!.getElementById('clobbered')!).backgroundColor,
       ),
     ).toBe('rgb(255, 0, 0)');
-    // Off the page: the visitor's pointer goes out of the window, the mirror hovers nothing and hides the pointer.
-    await visitor.evaluate(() =>
-      document.getElementById('clobbered')!.dispatchEvent(new PointerEvent('pointerout', { bubbles: true, relatedTarget: null })),
-    );
+    // A label: the browser hovers its control with it, wherever that is.
+    await visitor.mouse.move(100, 200);
+    await pair.settled();
+    const onVisitor = await visitor.evaluate(() => Array.from(document.querySelectorAll(':hover'), (el) => el.id || el.localName));
+    expect(onVisitor).toEqual(['html', 'body', 'lab', 'far']);
+    await expect.poll(() => marked(agent, 'data-tandem-hover')).toEqual(onVisitor);
+    await visitor.mouse.move(400, 120);
+    await pair.settled();
+    // A finger lifted says pointerout to nowhere too, but the browser keeps what it touched hovered: kept.
+    const out = (pointerType: string) =>
+      visitor.evaluate(
+        (type) =>
+          document
+            .getElementById('clobbered')!
+            .dispatchEvent(new PointerEvent('pointerout', { bubbles: true, relatedTarget: null, pointerType: type })),
+        pointerType,
+      );
+    await out('touch');
+    await pair.settled();
+    expect(await marked(agent, 'data-tandem-hover')).toEqual(['html', 'body', 'clobbered']);
+    // Off the page: the visitor's mouse goes out of the window, the mirror hovers nothing and hides the pointer.
+    await out('mouse');
     await pair.settled();
     await expect.poll(() => marked(agent, 'data-tandem-hover')).toEqual([]);
     expect(pair.batches.some((b) => b.includes('[5,-1,-1]'))).toBe(true);
@@ -124,11 +144,16 @@ describe('hover and focus on the mirror', () => {
         [7, 999999, 1],
         [5, 10, 10],
       ]);
+      // A flood of focus moves in one batch: only the last counts.
+      const body = r.idOfNode(document.querySelector('iframe')!.contentDocument!.body);
+      r.apply(Array.from({ length: 50_000 }, (_, i) => [7, i % 2 ? body : 999_999, 1]));
     });
     await agent.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     // The last position is a real one: hovered as any.
     expect(await marked(agent, 'data-tandem-hover')).toEqual(['html', 'body', 'a']);
+    expect(await marked(agent, 'data-tandem-focus')).toEqual(['body']);
     const after = await agent.evaluate(() => document.querySelector('iframe')!.contentDocument!.body.innerHTML);
-    expect(after.replace(/ data-tandem-hover=""/g, '')).toBe(before.replace(/ data-tandem-hover=""/g, ''));
+    const plain = (html: string) => html.replace(/ data-tandem-[a-z-]+=""/g, '');
+    expect(plain(after)).toBe(plain(before));
   });
 });

@@ -27,11 +27,18 @@ describe('stateCss', () => {
       // A state after a pseudo-element: an attribute selector there is invalid and would drop the whole rule.
       '.keep, .keep::-webkit-scrollbar-thumb:hover { color: green; }',
       'x-card::part(label):hover { color: red; }',
+      '::-webkit-scrollbar-thumb:vertical:hover { } ::-webkit-scrollbar-button:horizontal:decrement:hover { }',
+      'x-a::part(a):focus-visible:hover { } x-a::part(a):hover:not(:focus) { }',
       '@media (hover:hover) { a { color: red; } } @media (any-hover: hover) { b { x: y; } }',
       '.x:hover-card, .y:focused { }',
       '.plain { color: red; }',
     ];
     for (const css of kept) expect(stateCss(css)).toBe(css);
+    // An escaped colon is part of a name (Tailwind's variants): only the real state after it is rewritten.
+    expect(stateCss('.md\\:hover\\:bg-blue-500:hover, .ok { }')).toBe('.md\\:hover\\:bg-blue-500[data-tandem-hover], .ok { }');
+    expect(stateCss('.\\[\\&\\:hover\\]\\:underline:hover { }')).toBe('.\\[\\&\\:hover\\]\\:underline[data-tandem-hover] { }');
+    // Inside ::slotted() the compound is the slotted element's: rewritten.
+    expect(stateCss('::slotted(button:hover) { }')).toBe('::slotted(button[data-tandem-hover]) { }');
     // A string does not hide what follows it.
     expect(stateCss('a[title="x:hover"]:hover { }')).toBe('a[title="x:hover"][data-tandem-hover] { }');
   });

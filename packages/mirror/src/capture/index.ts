@@ -152,6 +152,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       ratechange: onMedia,
       focusin: onFocus,
       focusout: onFocus,
+      // A key shows the ring of an element focused by the mouse (:focus-visible) without moving the focus.
+      keydown: onFocus,
       pointermove: onPointer,
       pointerout: onPointer,
     },
@@ -519,7 +521,9 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
         if (!inner || inner === inner.ownerDocument.body) break;
         el = inner;
       }
-      const id = el && el !== doc.body ? ids.get(el) : undefined;
+      // Not :focus while the window is not the one focused (the visitor is in another app), nor a frame whose
+      // document (cross-origin, or with only its body active) holds the focus.
+      const id = el && safeMatches(el, ':focus') ? ids.get(el) : undefined;
       if (id !== undefined) return [id, safeMatches(el!, ':focus-visible') ? 1 : 0];
     } catch {
       // A page that broke the getters read here loses its focus on the mirror, never the batch it goes in.
@@ -536,7 +540,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     let [x, y] = [p.clientX, p.clientY];
     if (e.type === 'pointerout') {
       // Off the page (to nowhere, from the top document): the mirror hides the pointer and hovers nothing.
-      if (p.relatedTarget || at !== doc) return;
+      // A finger lifted says pointerout too, but the browser keeps what it touched hovered.
+      if (p.relatedTarget || at !== doc || p.pointerType !== 'mouse') return;
       x = y = -1;
     }
     for (let view = (at as Document).defaultView; view && view !== win;) {

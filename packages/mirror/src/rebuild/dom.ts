@@ -87,6 +87,7 @@ export const dom = {
   },
   shadowRoot: uncurry<(el: Element) => ShadowRoot | null>(get(E, 'shadowRoot')),
   assignedSlot: uncurry<(el: Element) => HTMLSlotElement | null>(get(E, 'assignedSlot')),
+  labelControl: uncurry<(label: HTMLLabelElement) => HTMLElement | null>(get(HTMLLabelElement.prototype, 'control')),
   rect: uncurry<(el: Element) => DOMRect>(E.getBoundingClientRect),
   clientLeft: uncurry<(el: Element) => number>(get(E, 'clientLeft')),
   clientTop: uncurry<(el: Element) => number>(get(E, 'clientTop')),

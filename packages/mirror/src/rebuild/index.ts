@@ -163,6 +163,7 @@ export class Rebuilder {
 
   /** Applies one batch of events; unknown ids are skipped, never guessed at. */
   apply(events: DomEvent[]): void {
+    let focus: Extract<DomEvent, [typeof EventType.Focus, ...unknown[]]> | null = null;
     for (const e of events) {
       switch (e[0]) {
         case EventType.Snapshot:
@@ -185,17 +186,21 @@ export class Rebuilder {
           this.pointerAt = [e[1], e[2]];
           this.hoverSoon();
           break;
-        case EventType.Focus: {
-          const node = this.nodes.get(e[1]);
-          attempt(() => this.states.focus(node && dom.type(node) === 1 ? (node as Element) : null, e[2] === 1));
+        case EventType.Focus:
+          // Only the batch's last counts: a stream of them (a hostile one) costs one change of the marks.
+          focus = e;
           break;
-        }
         case EventType.SnapshotEnd:
           this.endParse();
           break;
       }
     }
     this.builder.connected();
+    if (focus) {
+      const node = this.nodes.get(focus[1]);
+      const visible = focus[2] === 1;
+      attempt(() => this.states.focus(node && dom.type(node) === 1 ? (node as Element) : null, visible));
+    }
     // What lies under the visitor's pointer may have changed with the page, or scrolled under it.
     this.hoverSoon();
     // The window could not reach the visitor's scroll while the page was shorter
@@ -410,6 +415,11 @@ export class Rebuilder {
     this.frame.ownerDocument.defaultView?.requestAnimationFrame(() => {
       this.hoverPending = false;
       if (this.parse?.open || !this.pointerAt || !this.frame.contentDocument) return;
+      // A scroll that came in the same frame goes first: the pointer is over what it scrolled there.
+      if (this.scrollPending) {
+        this.scrollPending = false;
+        this.restoreScroll();
+      }
       const [x, y] = this.pointerAt;
       attempt(() => this.states.hover(this.deepest(x, y, true)?.el ?? null));
     });

@@ -17,12 +17,16 @@ const ATTR_OF = new Map([
 ]);
 
 /**
- * A quoted string (kept as it is), or one of the pseudo-classes. Not one after a pseudo-element
- * (`::-webkit-scrollbar-thumb:hover`, `::part(label):hover`): an attribute selector is invalid there, and one invalid
- * selector drops its whole rule, other selectors and all. Nor the `hover` media feature (`(hover:hover)`).
+ * A quoted string (kept as it is), or one of the pseudo-classes. The checks run once a colon has matched (cheap on a
+ * large sheet), and they keep out:
+ * - an escaped colon, part of a name (Tailwind's `.md\:hover\:bg-blue:hover`);
+ * - a state anywhere in the compound after a pseudo-element (`::-webkit-scrollbar-thumb:vertical:hover`,
+ *   `::part(label):hover:not(:focus)`, inside a function there too): an attribute selector is invalid there, and one invalid selector drops its
+ *   whole rule, other selectors and all;
+ * - the `hover` media feature (`(hover:hover)`).
  */
 const STATE_OR_STRING =
-  /("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?<!::[\w-]+(?:\([^)]*\))?|\(\s*(?:any-)?hover\s*):(hover|focus-within|focus-visible|focus)(?![\w-])/gi;
+  /("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|:(?<!(?:\\|::[\w-]+(?:\((?:[^()]|\([^()]*\))*\))?(?::[\w-]+(?:\((?:[^()]|\([^()]*\))*\))?)*(?::[\w-]+\([^()]*)?|\(\s*(?:any-)?hover\s*):)(hover|focus-within|focus-visible|focus)(?![\w\\-])/gi;
 
 /** A stylesheet's text with the page's hover and focus pseudo-classes said as the attributes the rebuild sets. */
 export function stateCss(css: string): string {

@@ -17,14 +17,22 @@ const MAX_CHAIN = 512;
 
 export class States {
   /** The elements that carry each attribute now. */
-  private readonly marked = new Map<string, Element[]>();
+  private readonly marked = new Map<string, Set<Element>>();
 
   /** `top`: the mirror's document, where the chains end (its frame element belongs to the agent's page). */
   constructor(private readonly top: () => Document | null) {}
 
-  /** What lies under the visitor's pointer (null: nothing known): it and every element it is in are hovered. */
+  /**
+   * What lies under the visitor's pointer (null: nothing known): it and every element it is in are hovered, and the
+   * control of a hovered <label>, as the browser hovers it.
+   */
   hover(target: Element | null): void {
-    this.mark(HOVER_ATTR, target ? this.chain(target, true).map(([el]) => el) : []);
+    const els = target ? this.chain(target, true).map(([el]) => el) : [];
+    for (const el of els.slice()) {
+      const control = dom.localName(el) === 'label' ? dom.labelControl(el as HTMLLabelElement) : null;
+      if (control) els.push(control);
+    }
+    this.mark(HOVER_ATTR, els);
   }
 
   /**
@@ -87,10 +95,11 @@ export class States {
   }
 
   private mark(attr: string, els: Element[]): void {
-    const before = this.marked.get(attr) ?? [];
-    for (const el of before) if (!els.includes(el)) dom.removeAttribute(el, attr);
-    for (const el of els) if (!before.includes(el)) dom.setAttribute(el, attr, '');
-    this.marked.set(attr, els);
+    const before = this.marked.get(attr) ?? new Set<Element>();
+    const now = new Set(els);
+    for (const el of before) if (!now.has(el)) dom.removeAttribute(el, attr);
+    for (const el of now) if (!before.has(el)) dom.setAttribute(el, attr, '');
+    this.marked.set(attr, now);
   }
 }
 
