@@ -5,7 +5,10 @@
  * relay would.
  */
 import { build } from 'esbuild';
-import type { Page } from 'playwright-core';
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.js';
+import { serveStatic, type StaticServer } from './static-server.js';
 
 let bundles: Promise<{ capture: string; rebuild: string }> | null = null;
 
@@ -27,6 +30,33 @@ export function mirrorBundles(): Promise<{ capture: string; rebuild: string }> {
 export const MIRROR_PAGE = `<!DOCTYPE html><html><head><style>html,body{margin:0;height:100%;overflow:hidden}
 iframe{position:fixed;inset:0;width:100%;height:100%;border:0;display:block}</style></head>
 <body><iframe sandbox="allow-same-origin" data-tandem-view></iframe></body></html>`;
+
+/** The agent's side on an origin of its own (another port than the visitor's site), as in the product. */
+export function serveMirrorPage(): Promise<StaticServer> {
+  return serveStatic(resolve('test/corpus/no-such-dir'), { '/mirror.html': { type: 'text/html', body: MIRROR_PAGE } });
+}
+
+/** A test file's browser, the visitor's site (`root`, `routes`) and the agent's mirror page on another origin. */
+export interface MirrorFixture {
+  browser: Browser;
+  site: StaticServer;
+  agentSite: StaticServer;
+  close(): Promise<void>;
+}
+
+export async function mirrorFixture(root: string, routes: Parameters<typeof serveStatic>[1] = {}): Promise<MirrorFixture> {
+  const [site, agentSite, browser] = await Promise.all([serveStatic(root, routes), serveMirrorPage(), launchBrowser()]);
+  return {
+    browser,
+    site,
+    agentSite,
+    async close() {
+      await browser.close();
+      await site.close();
+      await agentSite.close();
+    },
+  };
+}
 
 export interface MirrorPair {
   /** Resolves once every batch emitted so far has been applied on the agent side. */

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { serveStatic, type StaticServer } from '../helpers/static-server.js';
-import { MIRROR_PAGE, connectPair } from '../helpers/mirror-pair.js';
+import { connectPair, serveMirrorPage } from '../helpers/mirror-pair.js';
 
 /** Each page waits on loads and timed attacks; with the corpora side by side on two loaded cores, 60 s was seen to run out. */
 const CORPUS_TEST_MS = 120_000;
@@ -53,9 +53,7 @@ beforeAll(async () => {
   site = await serveStatic(CORPUS);
   // The agent's page on its own origin (another port), as in the product: the mirror can load
   // what any origin may (images, stylesheets), but not what only the visitor's origin can read.
-  agentSite = await serveStatic(resolve('test/corpus/no-such-dir'), {
-    '/mirror.html': { type: 'text/html', body: MIRROR_PAGE },
-  });
+  agentSite = await serveMirrorPage();
   // The demo is part of the corpus, served beside it.
   const demo = await serveStatic(resolve('packages/demo/public'));
   demoUrl = demo.url;

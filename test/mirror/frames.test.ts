@@ -6,26 +6,16 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
-import { serveStatic, type StaticServer } from '../helpers/static-server.js';
-import { MIRROR_PAGE, connectPair } from '../helpers/mirror-pair.js';
+import type { Page } from 'playwright-core';
+import { connectPair, mirrorFixture, type MirrorFixture } from '../helpers/mirror-pair.js';
 
-let browser: Browser;
-let site: StaticServer;
-let agentSite: StaticServer;
+let f: MirrorFixture;
 
 beforeAll(async () => {
-  site = await serveStatic(resolve('test/corpus'));
-  agentSite = await serveStatic(resolve('test/corpus/no-such-dir'), { '/mirror.html': { type: 'text/html', body: MIRROR_PAGE } });
-  browser = await launchBrowser();
+  f = await mirrorFixture(resolve('test/corpus'));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  await agentSite?.close();
-});
+afterAll(() => f?.close());
 
 /**
  * The centre of the element at the end of `path` (frame selectors, then the element's), in the top page's viewport,
@@ -79,13 +69,13 @@ describe('pointing into frames', () => {
   ] as const;
   for (const { page: path, targets } of cases) {
     it(`an agent's point on ${path} finds the visitor's node inside its frame`, async () => {
-      const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+      const context = await f.browser.newContext({ viewport: { width: 1000, height: 700 } });
       try {
         const visitor = await context.newPage();
         const agent = await context.newPage();
-        await visitor.goto(site.url + path);
+        await visitor.goto(f.site.url + path);
         await visitor.waitForFunction(() => (window as any).pageReady === true, undefined, { timeout: 15_000 });
-        await agent.goto(`${agentSite.url}/mirror.html`);
+        await agent.goto(`${f.agentSite.url}/mirror.html`);
         const pair = await connectPair(visitor, agent);
         await pair.settled();
         for (const target of targets) {

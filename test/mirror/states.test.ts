@@ -4,10 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
-import { serveStatic, type StaticServer } from '../helpers/static-server.js';
-import { MIRROR_PAGE, connectPair, type MirrorPair } from '../helpers/mirror-pair.js';
+import type { Page } from 'playwright-core';
+import { connectPair, mirrorFixture, type MirrorFixture, type MirrorPair } from '../helpers/mirror-pair.js';
 
 const PAGE = `<!doctype html><html><head><style>
   body { margin: 0; font: 16px sans-serif; }
@@ -25,21 +23,13 @@ const PAGE = `<!doctype html><html><head><style>
 <div data-tandem-ignore><input id="ignored"></div>
 </body></html>`;
 
-let browser: Browser;
-let site: StaticServer;
-let agentSite: StaticServer;
+let f: MirrorFixture;
 
 beforeAll(async () => {
-  site = await serveStatic(resolve('test/corpus/no-such-dir'), { '/states.html': { type: 'text/html', body: PAGE } });
-  agentSite = await serveStatic(resolve('test/corpus/no-such-dir'), { '/mirror.html': { type: 'text/html', body: MIRROR_PAGE } });
-  browser = await launchBrowser();
+  f = await mirrorFixture(resolve('test/corpus/no-such-dir'), { '/states.html': { type: 'text/html', body: PAGE } });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  await agentSite?.close();
-});
+afterAll(() => f?.close());
 
 /** The mirror's elements carrying a state attribute, by id. */
 function marked(agent: Page, attr: string): Promise<string[]> {
@@ -60,11 +50,11 @@ describe('hover and focus on the mirror', () => {
   let pair: MirrorPair;
 
   beforeAll(async () => {
-    const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+    const context = await f.browser.newContext({ viewport: { width: 800, height: 600 } });
     visitor = await context.newPage();
     agent = await context.newPage();
-    await visitor.goto(`${site.url}/states.html`);
-    await agent.goto(`${agentSite.url}/mirror.html`);
+    await visitor.goto(`${f.site.url}/states.html`);
+    await agent.goto(`${f.agentSite.url}/mirror.html`);
     pair = await connectPair(visitor, agent, { mask: {} });
     await pair.settled();
   });
