@@ -233,6 +233,8 @@ for (const { label, start } of await deployments()) {
 
         const sessions = await server.store.listSessions({ limit: 10 });
         expect(sessions).toHaveLength(1);
+        // The agent can hear of the end before its record is written (two nodes: the other one writes it).
+        await expect.poll(async () => (await server.store.getSession(sessions[0]!.id))?.endReason, { timeout: 5000 }).toBe('visitor');
         const stored = (await server.store.getSession(sessions[0]!.id))!;
         expect(stored.code).toBe(code);
         expect(stored.visitorName).toBe('Alex Traveler');

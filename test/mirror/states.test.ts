@@ -21,6 +21,8 @@ const PAGE = `<!doctype html><html><head><style>
 <input id="far">
 <div data-tandem-block><input id="inside-blocked"></div>
 <div data-tandem-ignore><input id="ignored"></div>
+<div id="host"></div>
+<script>document.getElementById('host').attachShadow({ mode: 'open' }).innerHTML = '<input id="in-shadow">';</script>
 </body></html>`;
 
 let f: MirrorFixture;
@@ -107,6 +109,13 @@ describe('hover and focus on the mirror', () => {
     expect(await marked(agent, 'data-tandem-focus-visible')).toEqual(['secret']);
     expect(pair.batches.join('')).not.toContain('hunter22');
 
+    // In a shadow root with no focus rule of its own: the browser's ring, which the mirror's document rule cannot reach.
+    await visitor.click('#host >> #in-shadow');
+    await pair.settled();
+    const ring = (doc: Document) => getComputedStyle(doc.getElementById('host')!.shadowRoot!.getElementById('in-shadow')!).outlineStyle;
+    expect(await visitor.evaluate(`(${String(ring)})(document)`)).toBe('auto');
+    await expect.poll(() => agent.evaluate(`(${String(ring)})(document.querySelector('iframe').contentDocument)`)).toBe('auto');
+
     await visitor.focus('#inside-blocked');
     await pair.settled();
     await expect.poll(() => marked(agent, 'data-tandem-focus')).toEqual([]);
@@ -119,7 +128,7 @@ describe('hover and focus on the mirror', () => {
     // Each move told once, as [0, 0] where the mirror has nothing to show.
     const events = focusEvents(pair);
     expect(events.at(-1)).toEqual([7, 0, 0]);
-    expect(events.filter((e) => e[1] !== 0).map((e) => e[2])).toEqual([1, 1]);
+    expect(events.filter((e) => e[1] !== 0).map((e) => e[2])).toEqual([1, 1, 1]);
   });
 
   it('a hostile stream’s positions and ids change nothing else', async () => {

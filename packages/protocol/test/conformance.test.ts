@@ -293,6 +293,7 @@ describe('conformance fixtures: DOM frames', () => {
         'viewport',
         'pointer',
         'snapshot-end',
+        'focus',
       ]),
     );
     // Every description has its bytes.

@@ -10,6 +10,7 @@ import { dom } from './dom.js';
 import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
 import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr } from './sanitize.js';
 import { FOCUS_RING_CSS, sheetCss } from './state-css.js';
+import { ringOf } from './states.js';
 import { setRelayed, standInElement } from './resources.js';
 import { inlineSprite } from './sprite.js';
 
@@ -86,14 +87,16 @@ export class Builder {
   adopt(root: Document | ShadowRoot, css: string): void {
     const win = dom.view(dom.type(root) === 9 ? (root as Document) : (root as ShadowRoot).ownerDocument);
     if (!win) return;
+    // The focus ring a shadow root was given (states.ts) stays first.
+    const ring = ringOf(root);
     if (!css) {
-      dom.setAdopted(root, []);
+      dom.setAdopted(root, ring);
       return;
     }
     // A sheet can only be adopted by documents of the window that constructed it.
     const sheet = new win.CSSStyleSheet();
     sheet.replaceSync(sheetCss(css));
-    dom.setAdopted(root, [sheet]);
+    dom.setAdopted(root, [...ring, sheet]);
   }
 
   setAttr(el: Element, name: string, value: string | null): void {

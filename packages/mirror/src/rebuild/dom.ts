@@ -29,6 +29,8 @@ const contextualFragment = uncurry<(range: Range, markup: string) => DocumentFra
 const attachShadow = uncurry<(el: Element, init: ShadowRootInit) => ShadowRoot>(E.attachShadow);
 const setDocAdopted = uncurry<(doc: Document | ShadowRoot, sheets: CSSStyleSheet[]) => void>(set(D, 'adoptedStyleSheets'));
 const setRootAdopted = uncurry<(root: Document | ShadowRoot, sheets: CSSStyleSheet[]) => void>(set(ShadowRoot.prototype, 'adoptedStyleSheets'));
+const docAdopted = uncurry<(root: Document | ShadowRoot) => CSSStyleSheet[]>(get(D, 'adoptedStyleSheets'));
+const rootAdopted = uncurry<(root: Document | ShadowRoot) => CSSStyleSheet[]>(get(ShadowRoot.prototype, 'adoptedStyleSheets'));
 type FromPoint = (root: Document | ShadowRoot, x: number, y: number) => Element | null;
 const docFromPoint = uncurry<FromPoint>(D.elementFromPoint);
 const rootFromPoint = uncurry<FromPoint>(ShadowRoot.prototype.elementFromPoint);
@@ -91,6 +93,9 @@ export const dom = {
   rect: uncurry<(el: Element) => DOMRect>(E.getBoundingClientRect),
   clientLeft: uncurry<(el: Element) => number>(get(E, 'clientLeft')),
   clientTop: uncurry<(el: Element) => number>(get(E, 'clientTop')),
+  adopted(root: Document | ShadowRoot): CSSStyleSheet[] {
+    return (dom.type(root) === 9 ? docAdopted : rootAdopted)(root);
+  },
   setAdopted(root: Document | ShadowRoot, sheets: CSSStyleSheet[]): void {
     (dom.type(root) === 9 ? setDocAdopted : setRootAdopted)(root, sheets);
   },

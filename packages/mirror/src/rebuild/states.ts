@@ -10,7 +10,7 @@
  */
 import { isFrameTag } from '@tandem/protocol';
 import { dom } from './dom.js';
-import { FOCUS_ATTR, FOCUS_VISIBLE_ATTR, FOCUS_WITHIN_ATTR, HOVER_ATTR } from './state-css.js';
+import { FOCUS_ATTR, FOCUS_RING_CSS, FOCUS_VISIBLE_ATTR, FOCUS_WITHIN_ATTR, HOVER_ATTR } from './state-css.js';
 
 /** Ancestors are followed this far at most: a bound on a walk up a tree the visitor's page built. */
 const MAX_CHAIN = 512;
@@ -51,6 +51,9 @@ export class States {
       chain.map(([el]) => el),
     );
     this.mark(FOCUS_VISIBLE_ATTR, target && visible ? [target] : []);
+    // The browser's ring reaches into shadow trees; the mirror's rule for it (builder.ts: MIRROR_CSS) does not.
+    const root = target && visible ? rootOf(target) : null;
+    if (root) ringIn(root);
   }
 
   /** A new snapshot replaced the documents: the elements marked are gone with them. */
@@ -107,4 +110,41 @@ export class States {
 function frameOf(doc: Document): Element | null {
   const frame = dom.view(doc)?.frameElement ?? null;
   return frame && isFrameTag(dom.localName(frame)) ? frame : null;
+}
+
+/** The shadow root `el` is in, or null for an element of a document (or a detached one). */
+function rootOf(el: Element): ShadowRoot | null {
+  let node: Node | null = el;
+  for (let depth = 0; node && depth < MAX_CHAIN; depth++) {
+    const type = dom.type(node);
+    if (type === 11) return (node as ShadowRoot).host ? (node as ShadowRoot) : null;
+    if (type === 9) return null;
+    node = dom.parent(node);
+  }
+  return null;
+}
+
+/** Constructed sheets holding the focus ring, one per window: a window's shadow roots adopt only its own sheets. */
+const ringSheets = new WeakMap<Window, CSSStyleSheet>();
+const rings = new WeakSet<CSSStyleSheet>();
+
+/** The focus-ring sheet `root` adopts first, if it does: kept there when the page's own adopted sheets change. */
+export function ringOf(root: Document | ShadowRoot): CSSStyleSheet[] {
+  const first = dom.adopted(root)[0];
+  return first && rings.has(first) ? [first] : [];
+}
+
+/** Gives a shadow root the focus ring, first among its adopted sheets, so the page's own rules come after it. */
+function ringIn(root: ShadowRoot): void {
+  if (ringOf(root).length) return;
+  const win = dom.view(root.ownerDocument);
+  if (!win) return;
+  let sheet = ringSheets.get(win);
+  if (!sheet) {
+    sheet = new win.CSSStyleSheet();
+    sheet.replaceSync(FOCUS_RING_CSS);
+    ringSheets.set(win, sheet);
+    rings.add(sheet);
+  }
+  dom.setAdopted(root, [sheet, ...dom.adopted(root)]);
 }
