@@ -85,7 +85,7 @@ export class Builder {
 
   /** Sets the adopted stylesheets of a mirror document or shadow root. */
   adopt(root: Document | ShadowRoot, css: string): void {
-    const win = dom.view(dom.type(root) === 9 ? (root as Document) : (root as ShadowRoot).ownerDocument);
+    const win = dom.viewOf(root);
     if (!win) return;
     // The focus ring a shadow root was given (states.ts) stays first.
     const ring = ringOf(root);

@@ -67,6 +67,10 @@ export const dom = {
   body: uncurry<(doc: Document) => HTMLElement | null>(get(D, 'body')),
   offsetHeight: uncurry<(el: HTMLElement) => number>(get(HTMLElement.prototype, 'offsetHeight')),
   view: uncurry<(doc: Document) => (Window & typeof globalThis) | null>(get(D, 'defaultView')),
+  /** The window of a document or of a shadow root's document. */
+  viewOf(root: Document | ShadowRoot): (Window & typeof globalThis) | null {
+    return dom.view(dom.type(root) === 9 ? (root as Document) : (root as ShadowRoot).ownerDocument);
+  },
   parent: uncurry<(node: Node) => Node | null>(get(N, 'parentNode')),
   type: uncurry<(node: Node) => number>(get(N, 'nodeType')),
   firstChild: uncurry<(node: Node) => Node | null>(get(N, 'firstChild')),
@@ -89,6 +93,7 @@ export const dom = {
   },
   shadowRoot: uncurry<(el: Element) => ShadowRoot | null>(get(E, 'shadowRoot')),
   assignedSlot: uncurry<(el: Element) => HTMLSlotElement | null>(get(E, 'assignedSlot')),
+  rootNode: uncurry<(node: Node) => Node>(N.getRootNode),
   labelControl: uncurry<(label: HTMLLabelElement) => HTMLElement | null>(get(HTMLLabelElement.prototype, 'control')),
   rect: uncurry<(el: Element) => DOMRect>(E.getBoundingClientRect),
   clientLeft: uncurry<(el: Element) => number>(get(E, 'clientLeft')),

@@ -28,11 +28,8 @@ export class States {
    */
   hover(target: Element | null): void {
     const els = target ? this.chain(target, true).map(([el]) => el) : [];
-    for (const el of els.slice()) {
-      const control = dom.localName(el) === 'label' ? dom.labelControl(el as HTMLLabelElement) : null;
-      if (control) els.push(control);
-    }
-    this.mark(HOVER_ATTR, els);
+    const controls = els.map((el) => (dom.localName(el) === 'label' ? dom.labelControl(el as HTMLLabelElement) : null));
+    this.mark(HOVER_ATTR, [...els, ...controls.filter((c) => c !== null)]);
   }
 
   /**
@@ -52,8 +49,8 @@ export class States {
     );
     this.mark(FOCUS_VISIBLE_ATTR, target && visible ? [target] : []);
     // The browser's ring reaches into shadow trees; the mirror's rule for it (builder.ts: MIRROR_CSS) does not.
-    const root = target && visible ? rootOf(target) : null;
-    if (root) ringIn(root);
+    const root = target && visible ? dom.rootNode(target) : null;
+    if (root && dom.type(root) === 11) ringIn(root as ShadowRoot);
   }
 
   /** A new snapshot replaced the documents: the elements marked are gone with them. */
@@ -112,39 +109,25 @@ function frameOf(doc: Document): Element | null {
   return frame && isFrameTag(dom.localName(frame)) ? frame : null;
 }
 
-/** The shadow root `el` is in, or null for an element of a document (or a detached one). */
-function rootOf(el: Element): ShadowRoot | null {
-  let node: Node | null = el;
-  for (let depth = 0; node && depth < MAX_CHAIN; depth++) {
-    const type = dom.type(node);
-    if (type === 11) return (node as ShadowRoot).host ? (node as ShadowRoot) : null;
-    if (type === 9) return null;
-    node = dom.parent(node);
-  }
-  return null;
-}
-
 /** Constructed sheets holding the focus ring, one per window: a window's shadow roots adopt only its own sheets. */
 const ringSheets = new WeakMap<Window, CSSStyleSheet>();
-const rings = new WeakSet<CSSStyleSheet>();
 
 /** The focus-ring sheet `root` adopts first, if it does: kept there when the page's own adopted sheets change. */
 export function ringOf(root: Document | ShadowRoot): CSSStyleSheet[] {
   const first = dom.adopted(root)[0];
-  return first && rings.has(first) ? [first] : [];
+  const win = dom.viewOf(root);
+  return first && win && ringSheets.get(win) === first ? [first] : [];
 }
 
 /** Gives a shadow root the focus ring, first among its adopted sheets, so the page's own rules come after it. */
 function ringIn(root: ShadowRoot): void {
-  if (ringOf(root).length) return;
-  const win = dom.view(root.ownerDocument);
-  if (!win) return;
+  const win = dom.viewOf(root);
+  if (!win || ringOf(root).length) return;
   let sheet = ringSheets.get(win);
   if (!sheet) {
     sheet = new win.CSSStyleSheet();
     sheet.replaceSync(FOCUS_RING_CSS);
     ringSheets.set(win, sheet);
-    rings.add(sheet);
   }
   dom.setAdopted(root, [sheet, ...dom.adopted(root)]);
 }
