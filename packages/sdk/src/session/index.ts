@@ -3,8 +3,12 @@
  * page). Consent, the visitor's UI, the connection to the server and capture.
  */
 import {
+  CLOSE_MOVED,
+  CLOSE_NORMAL,
+  CLOSE_RESTART,
+  CLOSE_SESSION_ENDED,
+  CLOSE_TOO_SLOW,
   PROTOCOL_VERSION,
-  closeCodes,
   modeRank,
   startMessage,
   type Mode,
@@ -368,13 +372,13 @@ function connect(ticket: string): void {
     stopLive();
     // No session left to resume or end (every case below is about the stored one).
     if (!stored) return;
-    if (e.code === closeCodes.sessionEnded) endedElsewhere();
-    else if (e.code === closeCodes.moved) elsewhere(stored);
+    if (e.code === CLOSE_SESSION_ENDED) endedElsewhere();
+    else if (e.code === CLOSE_MOVED) elsewhere(stored);
     // Closed for reading too slowly (a stalled network): the server is fine, so the page resumes at once.
-    else if (e.code === closeCodes.tooSlow) void reconnect();
+    else if (e.code === CLOSE_TOO_SLOW) void reconnect();
     // The node is shutting down: another node (or this one, back) takes the session. Soon, spread over a
     // moment, so a node's clients do not all come at once.
-    else if (e.code === closeCodes.restart) {
+    else if (e.code === CLOSE_RESTART) {
       ui?.status(strings.reconnecting, '', () => api.stop());
       timer = setTimeout(() => void reconnect(), Math.random() * 300);
     } else retry();
@@ -495,7 +499,7 @@ function end(started: boolean): void {
   capture = null;
   const ws = socket;
   socket = null;
-  ws?.close(closeCodes.normal);
+  ws?.close(CLOSE_NORMAL);
   writeStored(null);
   stored = null;
   agents.clear();
