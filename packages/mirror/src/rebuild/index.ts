@@ -50,7 +50,10 @@ export class Rebuilder {
   private docScroll: [number, number] = [0, 0];
   /** The document was too short for the visitor's scroll position when it was last applied. */
   private scrollShort = false;
+  /** Work for the next frame (frameSoon): the window's scroll to restore, what is under the visitor's pointer to find. */
   private scrollPending = false;
+  private hoverPending = false;
+  private frameTask = false;
   private parsed = false;
   /** The snapshot's parse, while its later slices continue it. */
   private parse: SnapshotParse | null = null;
@@ -60,7 +63,6 @@ export class Rebuilder {
   private readonly states = new States(() => this.frame.contentDocument);
   /** Where the visitor's pointer last was (CSS px of the viewport), or null before it moved. */
   private pointerAt: [number, number] | null = null;
-  private hoverPending = false;
 
   /**
    * `frame` must be sandboxed without `allow-scripts`; the rebuild refuses
@@ -386,43 +388,44 @@ export class Rebuilder {
     }
   }
 
-  /**
-   * Scrolls the window once before the next frame is drawn. Scrolling makes the
-   * browser lay the document out there and then: done after every batch, a
-   * large page arriving in slices would be laid out once per slice.
-   */
   private scrollSoon(): void {
-    if (this.scrollPending) return;
     this.scrollPending = true;
-    const win = this.frame.ownerDocument.defaultView;
-    const run = () => {
-      if (!this.scrollPending) return;
-      this.scrollPending = false;
-      this.restoreScroll();
-    };
-    win?.requestAnimationFrame(run);
-    // Hidden, the agent's page gets no frames: the position is still right when it comes back.
-    win?.setTimeout(run, 100);
+    this.frameSoon();
+  }
+
+  /** Not while a snapshot is still being parsed (finding it lays the document out): the batch that ends it asks again. */
+  private hoverSoon(): void {
+    if (!this.pointerAt) return;
+    this.hoverPending = true;
+    this.frameSoon();
   }
 
   /**
-   * Finds what lies under the visitor's pointer before the next frame is drawn: once per frame however many batches
-   * came, and not while a snapshot is still being parsed (finding it lays the document out).
+   * Does the pending work once before the next frame is drawn, however many batches came: scrolling the window and
+   * finding what lies under the pointer each make the browser lay the document out there and then, and a large page
+   * arriving in slices would be laid out once per slice. The scroll goes first: the pointer is over what it scrolled
+   * there.
    */
-  private hoverSoon(): void {
-    if (this.hoverPending || !this.pointerAt) return;
-    this.hoverPending = true;
-    this.frame.ownerDocument.defaultView?.requestAnimationFrame(() => {
-      this.hoverPending = false;
-      if (this.parse?.open || !this.pointerAt || !this.frame.contentDocument) return;
-      // A scroll that came in the same frame goes first: the pointer is over what it scrolled there.
+  private frameSoon(): void {
+    if (this.frameTask) return;
+    this.frameTask = true;
+    const win = this.frame.ownerDocument.defaultView;
+    const run = () => {
+      if (!this.frameTask) return;
+      this.frameTask = false;
       if (this.scrollPending) {
         this.scrollPending = false;
         this.restoreScroll();
       }
+      if (!this.hoverPending) return;
+      this.hoverPending = false;
+      if (this.parse?.open || !this.pointerAt || !this.frame.contentDocument) return;
       const [x, y] = this.pointerAt;
       attempt(() => this.states.hover(this.deepest(x, y, true)?.el ?? null));
-    });
+    };
+    win?.requestAnimationFrame(run);
+    // Hidden, the agent's page gets no frames: the position is still right when it comes back.
+    win?.setTimeout(run, 100);
   }
 
   private restoreScroll(): void {
