@@ -101,6 +101,26 @@ describe('hover and focus on the mirror', () => {
     expect(pair.batches.some((b) => b.includes('[5,-1,-1]'))).toBe(true);
   });
 
+  it('a tap on a touch screen, which moves no pointer before it, hovers what was touched as the visitor’s browser does', async () => {
+    const context = await f.browser.newContext({ viewport: { width: 800, height: 600 }, hasTouch: true, isMobile: true });
+    try {
+      const touched = await context.newPage();
+      const mirror = await context.newPage();
+      await touched.goto(`${f.site.url}/states.html`);
+      await mirror.goto(`${f.agentSite.url}/mirror.html`);
+      const touchPair = await connectPair(touched, mirror, { mask: {} });
+      await touchPair.settled();
+      await touched.touchscreen.tap(100, 40);
+      await touchPair.settled();
+      const onVisitor = await touched.evaluate(() => Array.from(document.querySelectorAll(':hover'), (el) => el.id || el.localName));
+      expect(onVisitor).toEqual(['html', 'body', 'a']);
+      await expect.poll(() => marked(mirror, 'data-tandem-hover')).toEqual(onVisitor);
+      expect(touchPair.batches.some((b) => b.includes('[5,100,40]'))).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('names the focused field, a masked one too but never its value; nothing inside a blocked element or the SDK panel', async () => {
     await visitor.click('#secret');
     await pair.settled();

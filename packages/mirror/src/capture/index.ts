@@ -155,6 +155,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       // A key shows the ring of an element focused by the mouse (:focus-visible) without moving the focus.
       keydown: onFocus,
       pointermove: onPointer,
+      // A tap moves no pointer before it: its place, where the browser hovers what was touched.
+      pointerdown: onPointer,
       pointerout: onPointer,
     },
     (owner) => {
@@ -531,7 +533,10 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     return [0, 0];
   }
 
-  /** The pointer moved, in the top document or a same-origin frame's (its own viewport: moved into the top one's), or left the page. */
+  /**
+   * The pointer moved or touched, in the top document or a same-origin frame's (its own viewport: moved into the top
+   * one's), or left the page.
+   */
   function onPointer(e: Event): void {
     const at = e.currentTarget as Document | ShadowRoot;
     // Once, at its document: a move in a shadow root reaches the document too.
