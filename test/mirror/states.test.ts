@@ -21,6 +21,8 @@ const PAGE = `<!doctype html><html><head><style>
 <input id="far">
 <div data-tandem-block><input id="inside-blocked"></div>
 <div data-tandem-ignore><input id="ignored"></div>
+<!-- Left out of the mirror and over the page, as the SDK's own panel is. -->
+<div data-tandem-ignore id="panel" style="position: fixed; right: 0; top: 0; width: 200px; height: 60px; background: #eee">Panel</div>
 <div id="host"></div>
 <script>document.getElementById('host').attachShadow({ mode: 'open' }).innerHTML = '<input id="in-shadow">';</script>
 </body></html>`;
@@ -101,6 +103,18 @@ describe('hover and focus on the mirror', () => {
     expect(pair.batches.some((b) => b.includes('[5,-1,-1]'))).toBe(true);
   });
 
+  it('over an element left out of the mirror (the SDK panel), hovers the element around it, not what lies under it on the mirror', async () => {
+    await visitor.mouse.move(700, 30);
+    await pair.settled();
+    const onVisitor = await visitor.evaluate(() => Array.from(document.querySelectorAll(':hover'), (el) => el.id || el.localName));
+    expect(onVisitor).toEqual(['html', 'body', 'panel']);
+    // Row A lies under the panel: the mirror, which has no panel, would hover it.
+    await expect.poll(() => marked(agent, 'data-tandem-hover')).toEqual(['html', 'body']);
+    await visitor.mouse.move(500, 30);
+    await pair.settled();
+    await expect.poll(() => marked(agent, 'data-tandem-hover')).toEqual(['html', 'body', 'a']);
+  });
+
   it('a tap on a touch screen, which moves no pointer before it, hovers what was touched as the visitor’s browser does', async () => {
     const context = await f.browser.newContext({ viewport: { width: 800, height: 600 }, hasTouch: true, isMobile: true });
     try {
@@ -158,6 +172,9 @@ describe('hover and focus on the mirror', () => {
       r.apply([
         [5, 'x', {}],
         [5, 1e308, -Infinity],
+        [5, 10, 10, '__proto__'],
+        [5, 10, 10, { a: 1 }],
+        [5, 10, 10, 999999],
         [7, '__proto__', 1],
         [7, { a: 1 }, 'x'],
         [7, 999999, 1],

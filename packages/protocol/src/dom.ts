@@ -145,7 +145,12 @@ export type DomEvent =
   | [typeof EventType.Input, number, string | boolean]
   | [typeof EventType.Scroll, number, number, number]
   | [typeof EventType.Viewport, number, number]
-  /** The visitor's pointer in CSS px of the viewport. */
+  /**
+   * The visitor's pointer in CSS px of the viewport. Over an element the mirror does not have (the SDK's own panel, an
+   * element the site left out), the id of the nearest element around it that it has: the mirror hovers that one, not
+   * what lies under the same spot of its own page.
+   */
   | [typeof EventType.Pointer, number, number]
+  | [typeof EventType.Pointer, number, number, number]
   | [typeof EventType.SnapshotEnd]
   | [typeof EventType.Focus, number, 0 | 1];

@@ -6,9 +6,9 @@
 import { DOCUMENT_ID, EventType, PROP, isFrameTag, type DomEvent, type MutationBatch, type Snapshot } from '@tandem/protocol';
 import { contentMasked, diffRecords, type Observed } from './changes.js';
 import { Walk } from './walk.js';
-import { Masker, maskText, safeMatches, type MaskOptions } from './mask.js';
+import { Masker, closestAcross, maskText, safeMatches, type MaskOptions } from './mask.js';
 import { Roots } from './roots.js';
-import { NodeIds, Serializer, markSeeked } from './serialize.js';
+import { IGNORE_ATTR, NodeIds, Serializer, markSeeked } from './serialize.js';
 import { canvasProp, watchWebGl } from './canvas.js';
 import { pristine, resolvePristine } from './pristine.js';
 import { Resources, type RelayStats } from './resources.js';
@@ -108,7 +108,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   const canvasPixels = new WeakMap<HTMLCanvasElement, string>();
   const frameDocs = new WeakMap<HTMLIFrameElement, Document>();
   const scrolls = new Map<number, [number, number]>();
-  let pointer: [number, number] | null = null;
+  let pointer: Extract<DomEvent, [typeof EventType.Pointer, ...unknown[]]> | null = null;
   /** The focus moved since the last batch; what the mirror was last told (EventType.Focus: id, ring). */
   let focusMoved = false;
   let sentFocus = [0, 0];
@@ -254,7 +254,7 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     pending = [];
     for (const [id, [x, y]] of scrolls) events.push([EventType.Scroll, id, x, y]);
     scrolls.clear();
-    if (pointer) events.push([EventType.Pointer, pointer[0], pointer[1]]);
+    if (pointer) events.push(pointer);
     pointer = null;
     if (focusMoved) {
       focusMoved = false;
@@ -557,8 +557,22 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
       y += box.top + frame.clientTop;
       view = frame.ownerDocument.defaultView;
     }
-    pointer = [Math.round(x), Math.round(y)];
+    // Over what the mirror does not have (the SDK's panel, an element the site left out), the mirror would hover what
+    // lies under that spot of its own page: the nearest element around it that the mirror has goes with the position.
+    const around = x < 0 ? undefined : aroundLeftOut(e.composedPath()[0] as Element);
+    pointer = around ? [EventType.Pointer, Math.round(x), Math.round(y), around] : [EventType.Pointer, Math.round(x), Math.round(y)];
     schedule();
+  }
+
+  /** The id of the nearest mirrored element around `el` when `el` is in an element left out of the mirror. */
+  function aroundLeftOut(el: Element): number | undefined {
+    try {
+      const left = closestAcross(el, `[${IGNORE_ATTR}]`);
+      const parent = left && (left.parentElement ?? (left.getRootNode() as ShadowRoot).host);
+      return parent ? ids.get(parent) : undefined;
+    } catch {
+      return undefined; // not an element, or a page that broke closest(): the mirror hovers what is at the spot
+    }
   }
 
   function onResize(): void {

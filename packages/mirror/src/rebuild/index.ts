@@ -63,6 +63,8 @@ export class Rebuilder {
   private readonly states = new States(() => this.frame.contentDocument);
   /** Where the visitor's pointer last was (CSS px of the viewport), or null before it moved. */
   private pointerAt: [number, number] | null = null;
+  /** The id the visitor's pointer is over instead, when it is over something left out of the mirror (see EventType.Pointer). */
+  private pointerOver: number | undefined;
 
   /**
    * `frame` must be sandboxed without `allow-scripts`; the rebuild refuses
@@ -186,6 +188,7 @@ export class Rebuilder {
         case EventType.Pointer:
           this.listener.pointer?.(e[1], e[2]);
           this.pointerAt = [e[1], e[2]];
+          this.pointerOver = e[3];
           this.hoverSoon();
           break;
         case EventType.Focus:
@@ -421,7 +424,8 @@ export class Rebuilder {
       this.hoverPending = false;
       if (this.parse?.open || !this.pointerAt || !this.frame.contentDocument) return;
       const [x, y] = this.pointerAt;
-      attempt(() => this.states.hover(this.deepest(x, y, true)?.el ?? null));
+      const over = this.pointerOver === undefined ? undefined : this.nodes.get(this.pointerOver);
+      attempt(() => this.states.hover(over ? (dom.type(over) === 1 ? (over as Element) : null) : (this.deepest(x, y, true)?.el ?? null)));
     };
     win?.requestAnimationFrame(run);
     // Hidden, the agent's page gets no frames: the position is still right when it comes back.
