@@ -108,7 +108,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   const canvasPixels = new WeakMap<HTMLCanvasElement, string>();
   const frameDocs = new WeakMap<HTMLIFrameElement, Document>();
   const scrolls = new Map<number, [number, number]>();
-  let pointer: Extract<DomEvent, [typeof EventType.Pointer, ...unknown[]]> | null = null;
+  /** The pointer's last place in its document's viewport, and what it was over there (x -1: it left the page). */
+  let pointer: [number, number, Element] | null = null;
   /** The focus moved since the last batch; what the mirror was last told (EventType.Focus: id, ring). */
   let focusMoved = false;
   let sentFocus = [0, 0];
@@ -254,7 +255,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     pending = [];
     for (const [id, [x, y]] of scrolls) events.push([EventType.Scroll, id, x, y]);
     scrolls.clear();
-    if (pointer) events.push(pointer);
+    const moved = pointer && pointerEvent(...pointer);
+    if (moved) events.push(moved);
     pointer = null;
     if (focusMoved) {
       focusMoved = false;
@@ -533,45 +535,41 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
     return [0, 0];
   }
 
-  /**
-   * The pointer moved or touched, in the top document or a same-origin frame's (its own viewport: moved into the top
-   * one's), or left the page.
-   */
+  /** The pointer moved or touched, in the top document or a same-origin frame's, or left the page. */
   function onPointer(e: Event): void {
     const at = e.currentTarget as Document | ShadowRoot;
-    // Once, at its document: a move in a shadow root reaches the document too.
+    // Once, at its document: a move in a shadow root reaches the document too, its target there the shadow host.
     if (at.nodeType !== 9) return;
     const p = e as PointerEvent;
-    let [x, y] = [p.clientX, p.clientY];
-    if (e.type === 'pointerout') {
-      // Off the page (to nowhere, from the top document): the mirror hides the pointer and hovers nothing.
-      // A finger lifted says pointerout too, but the browser keeps what it touched hovered.
-      if (p.relatedTarget || at !== doc || p.pointerType !== 'mouse') return;
-      x = y = -1;
-    }
-    for (let view = (at as Document).defaultView; view && view !== win;) {
-      const frame = view.frameElement;
-      if (!frame) return;
-      const box = frame.getBoundingClientRect();
-      x += box.left + frame.clientLeft;
-      y += box.top + frame.clientTop;
-      view = frame.ownerDocument.defaultView;
-    }
-    // Over what the mirror does not have (the SDK's panel, an element the site left out), the mirror would hover what
-    // lies under that spot of its own page: the nearest element around it that the mirror has goes with the position.
-    const around = x < 0 ? undefined : aroundLeftOut(e.composedPath()[0] as Element);
-    pointer = around ? [EventType.Pointer, Math.round(x), Math.round(y), around] : [EventType.Pointer, Math.round(x), Math.round(y)];
+    // Off the page (to nowhere, from the top document): the mirror hides the pointer and hovers nothing.
+    // A finger lifted says pointerout too, but the browser keeps what it touched hovered.
+    if (e.type === 'pointerout' && (p.relatedTarget || at !== doc || p.pointerType !== 'mouse')) return;
+    pointer = [e.type === 'pointerout' ? -1 : p.clientX, p.clientY, p.target as Element];
     schedule();
   }
 
-  /** The id of the nearest mirrored element around `el` when `el` is in an element left out of the mirror. */
-  function aroundLeftOut(el: Element): number | undefined {
+  /**
+   * The Pointer event of the pointer's last place, made once a batch however many moves came: a frame's viewport
+   * moved into the top one's by the frame's place, read then; over what the mirror does not have (the SDK's panel, an
+   * element the site left out), with the nearest element around it that the mirror has, since the mirror would hover
+   * what lies under that spot of its own page.
+   */
+  function pointerEvent(x: number, y: number, over: Element): DomEvent | null {
+    if (x < 0) return [EventType.Pointer, -1, -1];
     try {
-      const left = closestAcross(el, `[${IGNORE_ATTR}]`);
-      const parent = left && (left.parentElement ?? (left.getRootNode() as ShadowRoot).host);
-      return parent ? ids.get(parent) : undefined;
+      for (let view = over.ownerDocument.defaultView; view && view !== win;) {
+        const frame = view.frameElement;
+        if (!frame) return null;
+        const box = frame.getBoundingClientRect();
+        x += box.left + frame.clientLeft;
+        y += box.top + frame.clientTop;
+        view = frame.ownerDocument.defaultView;
+      }
+      const left = closestAcross(over, `[${IGNORE_ATTR}]`);
+      const around = left && ids.get(left.parentElement ?? (left.getRootNode() as ShadowRoot).host);
+      return around ? [EventType.Pointer, Math.round(x), Math.round(y), around] : [EventType.Pointer, Math.round(x), Math.round(y)];
     } catch {
-      return undefined; // not an element, or a page that broke closest(): the mirror hovers what is at the spot
+      return null; // a page that broke what is read here loses this move on the mirror, never the batch it goes in
     }
   }
 
