@@ -19,6 +19,11 @@ export interface Recorder {
   start(snapshotDone: (messages: unknown[][]) => void, change: (json: string) => void): () => void;
   /** The snapshot's messages as the text that would be sent; JSON.stringify of each by default. */
   encode?(messages: unknown[][]): string[];
+  /**
+   * What else the recorder's page pays for the snapshot on its main thread in the product, beyond the capture: the
+   * end-to-end CPU figure holds it, the capture-alone one does not (see visitor-tandem.ts).
+   */
+  afterwards?(messages: unknown[][]): { handOffMs: number; scanMs: number };
 }
 
 export interface SnapshotResult {
@@ -28,6 +33,9 @@ export interface SnapshotResult {
   returnedMs: number;
   /** JSON.stringify of the snapshot messages, i.e. the last step before they can be sent. */
   stringifyMs: number;
+  /** Recorder.afterwards, timed each in a task of its own; null for a recorder without it. */
+  handOffMs: number | null;
+  scanMs: number | null;
   /** The messages as JSON strings: exactly what travels. */
   messages: string[];
   /** Longest 'longtask' entry overlapping the snapshot (0 when none was over 50 ms). */
@@ -112,6 +120,8 @@ export function install(recorder: Recorder | null): void {
     const s0 = performance.now();
     const strings = recorder.encode ? recorder.encode(messages) : messages.map((m) => JSON.stringify(m));
     const stringifyMs = performance.now() - s0;
+    await wait(0);
+    const after = recorder.afterwards?.(messages) ?? null;
 
     // Long task entries are delivered after the task ends: give them time to arrive.
     await new Promise((r) => requestAnimationFrame(r));
@@ -123,6 +133,8 @@ export function install(recorder: Recorder | null): void {
       ms: t1 - t0,
       returnedMs: returned - t0,
       stringifyMs,
+      handOffMs: after?.handOffMs ?? null,
+      scanMs: after?.scanMs ?? null,
       messages: strings,
       longestTaskMs: during.reduce((m, t) => Math.max(m, t.duration), 0),
       longTasks: during.length,
