@@ -85,6 +85,9 @@ p { height: 30px; margin: 0; } div { height: 60px; }
 <div class="by-var" data-k="by-var">${'<p>row</p>'.repeat(6)}</div>
 <div class="by-all"><section data-k="by-all">${'<p>row</p>'.repeat(6)}</section></div>
 <textarea data-k="textarea" rows="2">${'line\n'.repeat(20)}</textarea>
+<select data-k="list-box" size="2">${'<option>row</option>'.repeat(20)}</select>
+<select data-k="multiple" multiple>${'<option>row</option>'.repeat(20)}</select>
+<input data-k="long-input" style="width: 60px" value="${'a long value '.repeat(10)}">
 <section id="host" style="display:block;height:60px"></section>
 </body></html>`;
 
@@ -106,7 +109,22 @@ it('finds scroll containers however their overflow is set: @import, @media, @sup
   });
   const scrolls = await scrolledAtSnapshot(page, '[data-k]');
   expect(scrolls.map((s) => s.id).sort()).toEqual(
-    ['by-all', 'by-var', 'carousel', 'cssom', 'host', 'imported', 'in-layer', 'in-media', 'inline', 'shadow-pane', 'textarea'].sort(),
+    [
+      'by-all',
+      'by-var',
+      'carousel',
+      'cssom',
+      'host',
+      'imported',
+      'in-layer',
+      'in-media',
+      'inline',
+      'list-box',
+      'long-input',
+      'multiple',
+      'shadow-pane',
+      'textarea',
+    ].sort(),
   );
 });
 
