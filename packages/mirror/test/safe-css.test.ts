@@ -8,17 +8,23 @@ import { safeCss } from '../src/rebuild/sanitize.js';
 
 describe('safeCss', () => {
   it('replaces a script url() whole, quoted or not, with the parentheses and quotes inside it', () => {
-    expect(safeCss('a { background: url(javascript:evil) }')).toBe('a { background: url(about:invalid) }');
-    expect(safeCss(`a { background: url( "javascript:alert('x()')" ) red }`)).toBe('a { background: url(about:invalid) red }');
-    expect(safeCss(`a { background: url('VBScript:msgbox("a)")') }`)).toBe('a { background: url(about:invalid) }');
-    expect(safeCss(`a { background: url("javascript:a\\")b") }`)).toBe('a { background: url(about:invalid) }');
+    expect(safeCss('a { background: url(javascript:evil) }')).toBe('a { background: none }');
+    expect(safeCss(`a { background: url( "javascript:alert('x()')" ) red }`)).toBe('a { background: none red }');
+    expect(safeCss(`a { background: url('VBScript:msgbox("a)")') }`)).toBe('a { background: none }');
+    expect(safeCss(`a { background: url("javascript:a\\")b") }`)).toBe('a { background: none }');
     // Unquoted, a "(" makes it a bad url that ends at the first ")": the rest stays as the visitor's browser read it.
-    expect(safeCss('a { background: url(javascript:alert(1)) }')).toBe('a { background: url(about:invalid)) }');
+    expect(safeCss('a { background: url(javascript:alert(1)) }')).toBe('a { background: none) }');
+  });
+
+  it('loads nothing in its place, not even through an @import', () => {
+    expect(safeCss('@import url("javascript:alert(1)"); @import "ok.css"; .a { color: red }')).toBe(
+      '@import none; @import "ok.css"; .a { color: red }',
+    );
   });
 
   it('leaves the rules after it in a minified sheet as they were', () => {
     const sheet = `.a{background:url("javascript:x()");color:red}.b{color:blue}.c{background:url(/ok.png)}`;
-    expect(safeCss(sheet)).toBe('.a{background:url(about:invalid);color:red}.b{color:blue}.c{background:url(/ok.png)}');
+    expect(safeCss(sheet)).toBe('.a{background:none;color:red}.b{color:blue}.c{background:url(/ok.png)}');
   });
 
   it('leaves other urls, and text that only names a scheme, alone', () => {

@@ -105,16 +105,18 @@ function isScriptUrl(value: string): boolean {
 /**
  * A url() of a script scheme, whole: a quoted one to its closing quote (a ")" inside it is the URL's), an unquoted one
  * to its first ")", as the browser reads them. Stopped at the first ")" inside quotes, the match left the closing quote
- * behind, which opened a string that ran to the end of the line: on a minified sheet, the rest of the sheet.
+ * behind, which opened a string that ran to the end of the line: on a minified sheet, the rest of the sheet. It becomes
+ * `none`, which loads nothing: valid where an image may be none (a background, a list style), and it makes any other
+ * place invalid, an @import among them (url(about:invalid) there was a load the document waited for).
  */
 const SCRIPT_URL =
   /url\(\s*(?:(['"])\s*(?:javascript|vbscript|livescript)\s*:(?:\\[^]|(?!\1)[^\\\n])*\1?|(?:javascript|vbscript|livescript)\s*:[^)]*)\s*\)?/gi;
 
-/** Neutralises url(javascript:…) and legacy expression() in CSS text. */
+/** Neutralises url(javascript:…) (as `none`) and legacy expression() in CSS text. */
 export function safeCss(css: string): string {
   if (!/javascript|vbscript|expression|behavior|-moz-binding/i.test(css)) return css;
   return css
-    .replace(SCRIPT_URL, 'url(about:invalid)')
+    .replace(SCRIPT_URL, 'none')
     .replace(/expression\s*\(/gi, 'invalid(')
     .replace(/(?:behavior|-moz-binding)\s*:/gi, 'invalid:');
 }
