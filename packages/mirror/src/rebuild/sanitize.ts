@@ -103,20 +103,30 @@ function isScriptUrl(value: string): boolean {
 }
 
 /**
- * A url() of a script scheme, whole: a quoted one to its closing quote (a ")" inside it is the URL's), an unquoted one
- * to its first ")", as the browser reads them. Stopped at the first ")" inside quotes, the match left the closing quote
- * behind, which opened a string that ran to the end of the line: on a minified sheet, the rest of the sheet. It becomes
- * `none`, which loads nothing: valid where an image may be none (a background, a list style), and it makes any other
- * place invalid, an @import among them (url(about:invalid) there was a load the document waited for).
+ * A url() of a script scheme, whole, as the browser reads it: a quoted one to its closing quote (a ")" inside it is the
+ * URL's) or the end of the line, an unquoted one to its first unescaped ")". Comments, strings and other unquoted urls
+ * are matched first (group 1) and kept as they are: a "url(" in a comment or a string is no url, an unclosed quote
+ * there must not swallow the rules after it, and a quote inside an unquoted url opens no string. A string ends at a
+ * line's end, as in CSS, so no rule hides from this inside what only looks like a string.
  */
-const SCRIPT_URL =
-  /url\(\s*(?:(['"])\s*(?:javascript|vbscript|livescript)\s*:(?:\\[^]|(?!\1)[^\\\n])*\1?|(?:javascript|vbscript|livescript)\s*:[^)]*)\s*\)?/gi;
+const SCRIPT_URL = new RegExp(
+  [
+    String.raw`(\/\*[^]*?(?:\*\/|$)|"(?:[^"\\\n\r\f]|\\[^])*"|'(?:[^'\\\n\r\f]|\\[^])*'|url\((?!\s*['"]|\s*(?:javascript|vbscript|livescript)\s*:)(?:\\[^]|[^\\)])*\)?)`,
+    String.raw`url\(\s*(?:(['"])\s*(?:javascript|vbscript|livescript)\s*:(?:\\[^]|(?!\2)[^\\\n\r\f])*\2?|(?:javascript|vbscript|livescript)\s*:(?:\\[^]|[^\\)])*)\s*\)?`,
+  ].join('|'),
+  'gi',
+);
 
-/** Neutralises url(javascript:…) (as `none`) and legacy expression() in CSS text. */
+/**
+ * Neutralises url(javascript:…) and legacy expression() in CSS text. A script url becomes `none`, which loads nothing:
+ * valid where an image may be none (a background, a list style), and it makes any other place invalid, an @import among
+ * them (url(about:invalid) there was a load the document waited for). Stopped at the first ")" inside quotes, as it
+ * once was, the match left the closing quote behind, which opened a string that ate the rest of a minified sheet.
+ */
 export function safeCss(css: string): string {
-  if (!/javascript|vbscript|expression|behavior|-moz-binding/i.test(css)) return css;
+  if (!/javascript|vbscript|livescript|expression|behavior|-moz-binding/i.test(css)) return css;
   return css
-    .replace(SCRIPT_URL, 'none')
+    .replace(SCRIPT_URL, (_, kept: string | undefined) => kept ?? 'none')
     .replace(/expression\s*\(/gi, 'invalid(')
     .replace(/(?:behavior|-moz-binding)\s*:/gi, 'invalid:');
 }
