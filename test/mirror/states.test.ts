@@ -24,7 +24,11 @@ const PAGE = `<!doctype html><html><head><style>
 <!-- Left out of the mirror and over the page, as the SDK's own panel is. -->
 <div data-tandem-ignore id="panel" style="position: fixed; right: 0; top: 0; width: 200px; height: 60px; background: #eee">Panel</div>
 <div id="host"></div>
+<div id="widget"></div>
 <script>document.getElementById('host').attachShadow({ mode: 'open' }).innerHTML = '<input id="in-shadow">';</script>
+<script>document.getElementById('widget').attachShadow({ mode: 'open' }).innerHTML =
+  '<div data-tandem-ignore style="position: fixed; left: 0; bottom: 0; width: 200px; height: 60px; background: #eee">' +
+  '<div data-tandem-ignore>A panel in a panel, in a shadow root</div></div>';</script>
 </body></html>`;
 
 let f: MirrorFixture;
@@ -113,6 +117,12 @@ describe('hover and focus on the mirror', () => {
     await visitor.mouse.move(500, 30);
     await pair.settled();
     await expect.poll(() => marked(agent, 'data-tandem-hover')).toEqual(['html', 'body', 'a']);
+    // Left out inside a shadow root, and inside another left out: the mirror hovers the host, as the visitor's page does.
+    await visitor.mouse.move(100, 570);
+    await pair.settled();
+    const inWidget = await visitor.evaluate(() => Array.from(document.querySelectorAll(':hover'), (el) => el.id || el.localName));
+    expect(inWidget).toEqual(['html', 'body', 'widget']);
+    await expect.poll(() => marked(agent, 'data-tandem-hover')).toEqual(inWidget);
   });
 
   it('a tap on a touch screen, which moves no pointer before it, hovers what was touched as the visitor’s browser does', async () => {

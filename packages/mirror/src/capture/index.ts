@@ -108,8 +108,8 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   const canvasPixels = new WeakMap<HTMLCanvasElement, string>();
   const frameDocs = new WeakMap<HTMLIFrameElement, Document>();
   const scrolls = new Map<number, [number, number]>();
-  /** The pointer's last place in its document's viewport, and what it was over there (x -1: it left the page). */
-  let pointer: [number, number, Element] | null = null;
+  /** The pointer's last place in its document's viewport, and what it was over there (null: it left the page). */
+  let pointer: [number, number, Element | null] | null = null;
   /** The focus moved since the last batch; what the mirror was last told (EventType.Focus: id, ring). */
   let focusMoved = false;
   let sentFocus = [0, 0];
@@ -538,13 +538,14 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
   /** The pointer moved or touched, in the top document or a same-origin frame's, or left the page. */
   function onPointer(e: Event): void {
     const at = e.currentTarget as Document | ShadowRoot;
-    // Once, at its document: a move in a shadow root reaches the document too, its target there the shadow host.
+    // Once, at its document: a move in a shadow root reaches the document too.
     if (at.nodeType !== 9) return;
     const p = e as PointerEvent;
     // Off the page (to nowhere, from the top document): the mirror hides the pointer and hovers nothing.
     // A finger lifted says pointerout too, but the browser keeps what it touched hovered.
     if (e.type === 'pointerout' && (p.relatedTarget || at !== doc || p.pointerType !== 'mouse')) return;
-    pointer = [e.type === 'pointerout' ? -1 : p.clientX, p.clientY, p.target as Element];
+    // The innermost target, read now: after the event, only its shadow host is left of it (an open root's).
+    pointer = [p.clientX, p.clientY, e.type === 'pointerout' ? null : (e.composedPath()[0] as Element)];
     schedule();
   }
 
@@ -554,19 +555,24 @@ export function startCapture(doc: Document, options: CaptureOptions): Capture {
    * element the site left out), with the nearest element around it that the mirror has, since the mirror would hover
    * what lies under that spot of its own page.
    */
-  function pointerEvent(x: number, y: number, over: Element): DomEvent | null {
-    if (x < 0) return [EventType.Pointer, -1, -1];
+  function pointerEvent(x: number, y: number, over: Element | null): DomEvent | null {
+    if (!over) return [EventType.Pointer, -1, -1];
     try {
-      for (let view = over.ownerDocument.defaultView; view && view !== win;) {
-        const frame = view.frameElement;
+      // A frame gone since (no window, or none around it): its place is not known.
+      for (let view = over.ownerDocument.defaultView; view !== win;) {
+        const frame = view?.frameElement;
         if (!frame) return null;
         const box = frame.getBoundingClientRect();
         x += box.left + frame.clientLeft;
         y += box.top + frame.clientTop;
         view = frame.ownerDocument.defaultView;
       }
-      const left = closestAcross(over, `[${IGNORE_ATTR}]`);
-      const around = left && ids.get(left.parentElement ?? (left.getRootNode() as ShadowRoot).host);
+      // Up from the element left out, across shadow hosts, to one the mirror has (one left out may hold another).
+      let around: number | undefined;
+      for (let el = closestAcross(over, `[${IGNORE_ATTR}]`); el && around === undefined;) {
+        el = el.parentElement ?? (el.getRootNode() as ShadowRoot).host ?? null;
+        around = el ? ids.get(el) : undefined;
+      }
       return around ? [EventType.Pointer, Math.round(x), Math.round(y), around] : [EventType.Pointer, Math.round(x), Math.round(y)];
     } catch {
       return null; // a page that broke what is read here loses this move on the mirror, never the batch it goes in

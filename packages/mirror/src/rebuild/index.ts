@@ -219,6 +219,8 @@ export class Rebuilder {
     this.endParse();
     this.nodes.clear();
     this.states.reset();
+    // The new page numbers its nodes anew: an id from before would name something else.
+    this.pointerOver = undefined;
     this.builder.setRoot(DOCUMENT_ID, doc);
     // One parse of markup written from the tree (markup.ts) where the parser makes the same tree of it.
     const parse =
