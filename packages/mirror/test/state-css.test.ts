@@ -47,6 +47,12 @@ describe('stateCss', () => {
     expect(stateCss('a[title="x:hover"]:hover { }')).toBe('a[title="x:hover"][data-tandem-hover] { }');
   });
 
+  it('ends a string at its line, as the browser does: the rules after an unclosed one are rewritten', () => {
+    expect(stateCss('.q::after { content: "open\n}\na:hover { color: red }\nb::after { content: "x" }')).toBe(
+      '.q::after { content: "open\n}\na[data-tandem-hover] { color: red }\nb::after { content: "x" }',
+    );
+  });
+
   it('reads back at most twice the sheet: a hostile sheet of states deep in one compound costs milliseconds, not seconds', () => {
     // Each state here sits 20,000 pseudo-classes after a pseudo-element: read back in full, 160 KB held the page for 25 s.
     const hostile = '::x' + ':a'.repeat(20_000) + ':hover'.repeat(20_000);

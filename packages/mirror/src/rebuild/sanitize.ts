@@ -7,6 +7,7 @@
  */
 
 import { isFrameTag } from '@tandem/protocol';
+import { COMMENT_OR_STRING } from './css-text.js';
 
 /**
  * Elements rebuilt as an inert comment: they run code, embed documents or navigate. Frames are not among them: an
@@ -111,7 +112,7 @@ function isScriptUrl(value: string): boolean {
  */
 const SCRIPT_URL = new RegExp(
   [
-    String.raw`(\/\*[^]*?(?:\*\/|$)|"(?:[^"\\\n\r\f]|\\[^])*"|'(?:[^'\\\n\r\f]|\\[^])*'|url\((?!\s*['"]|\s*(?:javascript|vbscript|livescript)\s*:)(?:\\[^]|[^\\)])*\)?)`,
+    String.raw`(${COMMENT_OR_STRING}|url\((?!\s*['"]|\s*(?:javascript|vbscript|livescript)\s*:)(?:\\[^]|[^\\)])*\)?)`,
     String.raw`url\(\s*(?:(['"])\s*(?:javascript|vbscript|livescript)\s*:(?:\\[^]|(?!\2)[^\\\n\r\f])*\2?|(?:javascript|vbscript|livescript)\s*:(?:\\[^]|[^\\)])*)\s*\)?`,
   ].join('|'),
   'gi',

@@ -2,6 +2,7 @@
  * The page's hover and focus pseudo-classes, said in the stylesheets the mirror builds as attributes the rebuild sets
  * where the visitor's page has those states (states.ts says why and where). Text only: no DOM here.
  */
+import { COMMENT_OR_STRING } from './css-text.js';
 import { safeCss } from './sanitize.js';
 
 export const HOVER_ATTR = 'data-tandem-hover';
@@ -16,9 +17,8 @@ const ATTR_OF = new Map([
   ['focus-visible', FOCUS_VISIBLE_ATTR],
 ]);
 
-/** A comment (an unterminated one runs to the end, as in CSS), a quoted string or an escape, all kept as they are; or a state. */
-const STATE_OR_SKIP =
-  /(\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\\[\s\S])|:(hover|focus-within|focus-visible|focus)(?![\w\\-])/gi;
+/** A comment, a quoted string (css-text.ts) or an escape, all kept as they are; or a state. */
+const STATE_OR_SKIP = new RegExp(String.raw`(${COMMENT_OR_STRING}|\\[^])|:(hover|focus-within|focus-visible|focus)(?![\w\\-])`, 'gi');
 
 /** How far back a state's compound selector is read: real ones are a few dozen characters; a hostile sheet's are not. */
 const MAX_COMPOUND = 256;
