@@ -51,7 +51,8 @@ export const PROP = {
   selected: ' selected',
   /**
    * The CSS of a <style> element, read from its CSSOM: CSS-in-JS libraries insert
-   * rules that never appear in the element's text.
+   * rules that never appear in the element's text. Also a stylesheet <link>'s rules
+   * (it becomes a <style>), or null when the page cannot read them (another origin's).
    */
   css: ' css',
   /** CSS of the adopted stylesheets of a document or shadow root, concatenated in order. */

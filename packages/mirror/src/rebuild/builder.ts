@@ -100,6 +100,10 @@ export class Builder {
   }
 
   setAttr(el: Element, name: string, value: string | null): void {
+    // A link whose rules the visitor's page cannot read (another origin's, or not loaded): the mirror's own <link>
+    // loads them, and may have read them already (cross-sheets.ts), as the <style> now in its place. Taken as empty,
+    // it became an empty <style>, and a sheet a page added from a CDN was lost.
+    if (value === null && name === PROP.css) return;
     if (name.charCodeAt(0) === 32) return this.setProp(el, name, value ?? '');
     const tag = dom.localName(el).toLowerCase();
     const safe = value === null ? null : safeAttr(tag, name, value);

@@ -8,6 +8,7 @@ import {
   DOCUMENT_ID,
   EventType,
   MAX_TREE_DEPTH,
+  PROP,
   SHADOW_TAG,
   isFrameTag,
   type DomEvent,
@@ -23,6 +24,7 @@ import { NodeTable } from './node-table.js';
 import { writeSubtrees } from './markup.js';
 import { SnapshotParse } from './stream.js';
 import { States } from './states.js';
+import { CrossSheets } from './cross-sheets.js';
 
 export { safeAttr, safeCss } from './sanitize.js';
 
@@ -61,6 +63,8 @@ export class Rebuilder {
   private streamed = 0;
   /** The visitor's hover and focus, shown on the mirror's elements (states.ts). */
   private readonly states = new States(() => this.frame.contentDocument);
+  /** The hover and focus rules of stylesheets from another origin, read where it allows CORS (cross-sheets.ts). */
+  private readonly crossSheets = new CrossSheets((link, css) => this.builder.setProp(link, PROP.css, css));
   /** Where the visitor's pointer last was (CSS px of the viewport), or null before it moved. */
   private pointerAt: [number, number] | null = null;
   /** The id the visitor's pointer is over instead, when it is over something left out of the mirror (see EventType.Pointer). */
@@ -219,6 +223,7 @@ export class Rebuilder {
     this.endParse();
     this.nodes.clear();
     this.states.reset();
+    this.crossSheets.reset();
     // The new page numbers its nodes anew: an id from before would name something else.
     this.pointerOver = undefined;
     this.builder.setRoot(DOCUMENT_ID, doc);
@@ -238,7 +243,16 @@ export class Rebuilder {
     this.listener.snapshot?.(s);
     // Stylesheets and pictures arriving later change the layout; keep the window where the visitor has it.
     // Once per frame: a large page's pictures load by the hundred, and each scroll lays the document out.
-    EventTarget.prototype.addEventListener.call(doc, 'load', () => this.scrollSoon(), true);
+    EventTarget.prototype.addEventListener.call(
+      doc,
+      'load',
+      (e: Event) => {
+        this.scrollSoon();
+        // Another origin's stylesheet: its hover and focus rules, where its server allows a CORS read.
+        attempt(() => this.crossSheets.loaded(e.target));
+      },
+      true,
+    );
   }
 
   /** Continues the snapshot's parse with a run of additions, if it can (stream.ts); on anything unexpected, ends it. */

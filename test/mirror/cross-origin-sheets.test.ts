@@ -1,0 +1,180 @@
+/**
+ * Stylesheets from a third origin (a CDN), which the visitor's page cannot read: their hover and focus rules reach the
+ * mirror where the CDN answers CORS (rebuild/cross-sheets.ts), and nothing changes where it does not.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { connectPair, mirrorFixture, type MirrorFixture, type MirrorPair } from '../helpers/mirror-pair.js';
+
+/** The CDN's sheets: those under /cors/ with Access-Control-Allow-Origin, the other without. */
+const SHEETS = new Map([
+  [
+    '/cors/theme.css',
+    `.menu { height: 60px; background: url(img/dot.png) no-repeat -100px 0 } .menu:hover { background-color: rgb(255, 0, 0) }
+    .field:focus { background-color: rgb(0, 0, 255) }`,
+  ],
+  ['/cors/stateless.css', '.stateless { height: 60px; background-color: rgb(10, 20, 30) }'],
+  ['/cors/alternate.css', 'body { background-color: rgb(9, 9, 9) } .menu:focus { color: red }'],
+  ['/cors/late.css', '.late { height: 60px } .late:hover { background-color: rgb(0, 128, 0) }'],
+  ['/plain/late.css', '.late-plain { height: 40px; background-color: rgb(1, 2, 3) }'],
+  ['/plain/plain.css', '.plain { height: 60px; background-color: rgb(0, 0, 128) } .plain:hover { background-color: rgb(255, 0, 0) }'],
+]);
+
+interface Cdn {
+  url: string;
+  /** Each request's path and headers, in order. */
+  requests: { path: string; headers: IncomingHttpHeaders }[];
+  close(): Promise<void>;
+}
+
+function serveCdn(): Promise<Cdn> {
+  const requests: Cdn['requests'] = [];
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    requests.push({ path, headers: req.headers });
+    const body = SHEETS.get(path);
+    if (body === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, {
+      'content-type': 'text/css',
+      'cache-control': 'no-store',
+      ...(path.startsWith('/cors/') ? { 'access-control-allow-origin': '*' } : {}),
+    });
+    res.end(body);
+  });
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () =>
+      done({
+        url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        requests,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      }),
+    ),
+  );
+}
+
+let f: MirrorFixture;
+let cdn: Cdn;
+
+beforeAll(async () => {
+  cdn = await serveCdn();
+  const page = `<!doctype html><html><head>
+<link rel="stylesheet" href="${cdn.url}/cors/theme.css">
+<link rel="stylesheet" href="${cdn.url}/plain/plain.css">
+<link rel="stylesheet" href="${cdn.url}/cors/stateless.css">
+<link rel="alternate stylesheet" title="Dark" href="${cdn.url}/cors/alternate.css">
+<style>body { margin: 0 } div { display: block }</style>
+</head><body><div class="menu" id="menu">Menu</div><div class="plain" id="plain">Plain</div>
+<div class="stateless" id="stateless">Stateless</div><input class="field" id="field"></body></html>`;
+  f = await mirrorFixture(resolve('test/corpus/no-such-dir'), { '/sheets.html': { type: 'text/html', body: page } });
+});
+
+afterAll(async () => {
+  await f?.close();
+  await cdn?.close();
+});
+
+/** The mirror's background colour of the element with this id. */
+function background(agent: Page, id: string): Promise<string> {
+  return agent.evaluate((i) => getComputedStyle(document.querySelector('iframe')!.contentDocument!.getElementById(i)!).backgroundColor, id);
+}
+
+/** How many of the mirror's elements match this selector. */
+function count(agent: Page, selector: string): Promise<number> {
+  return agent.evaluate((s) => document.querySelector('iframe')!.contentDocument!.querySelectorAll(s).length, selector);
+}
+
+describe('stylesheets of another origin', () => {
+  let visitor: Page;
+  let agent: Page;
+  let pair: MirrorPair;
+
+  beforeAll(async () => {
+    const context = await f.browser.newContext({ viewport: { width: 800, height: 600 } });
+    // A cookie of the CDN's: the browser's own loads carry it; the probe, made without credentials, must not.
+    await context.addCookies([{ name: 'cdn-session', value: 'secret', url: cdn.url }]);
+    visitor = await context.newPage();
+    agent = await context.newPage();
+    await visitor.goto(`${f.site.url}/sheets.html`);
+    await agent.goto(`${f.agentSite.url}/mirror.html`);
+    pair = await connectPair(visitor, agent, { mask: {} });
+    await pair.settled();
+  });
+
+  it("shows the visitor's hover and focus from a CORS sheet the visitor's page could not read", async () => {
+    // The visitor's page indeed could not: the link travelled without its rules.
+    expect(await visitor.evaluate(() => [...document.styleSheets].filter((s) => s.href?.includes('/cors/')).length)).toBe(3);
+    await expect.poll(() => count(agent, 'link[href*="/cors/theme.css"]')).toBe(0);
+    await visitor.mouse.move(100, 30);
+    await pair.settled();
+    await expect.poll(() => background(agent, 'menu')).toBe('rgb(255, 0, 0)');
+    await visitor.focus('#field');
+    await pair.settled();
+    await expect.poll(() => background(agent, 'field')).toBe('rgb(0, 0, 255)');
+    await visitor.mouse.move(700, 500);
+    await pair.settled();
+    await expect.poll(() => background(agent, 'menu')).toBe('rgba(0, 0, 0, 0)');
+  });
+
+  it("takes the sheet's rules with their URLs made absolute against the CDN's address, and leaves no probe behind", async () => {
+    const css = await agent.evaluate(() =>
+      Array.from(document.querySelector('iframe')!.contentDocument!.querySelectorAll('style'), (s) => s.textContent).join('\n'),
+    );
+    expect(css).toContain(`${cdn.url}/cors/img/dot.png`);
+    expect(css).toContain('[data-tandem-hover]');
+    expect(await count(agent, '[data-tandem-probe]')).toBe(0);
+  });
+
+  it('keeps as a link a sheet without states, an alternate one, and one its CDN serves without CORS: that one still applies, without its states', async () => {
+    expect(await count(agent, 'link[href*="/cors/stateless.css"]')).toBe(1);
+    expect(await background(agent, 'stateless')).toBe('rgb(10, 20, 30)');
+    // An alternate sheet stays the unapplied link it is: as a <style>, it would apply.
+    expect(await count(agent, 'link[href*="/cors/alternate.css"]')).toBe(1);
+    expect(await agent.evaluate(() => getComputedStyle(document.querySelector('iframe')!.contentDocument!.body).backgroundColor)).toBe(
+      'rgba(0, 0, 0, 0)',
+    );
+    expect(await count(agent, 'link[href*="/plain/plain.css"]')).toBe(1);
+    expect(await background(agent, 'plain')).toBe('rgb(0, 0, 128)');
+    await visitor.mouse.move(100, 90);
+    await pair.settled();
+    expect(await visitor.evaluate(() => getComputedStyle(document.getElementById('plain')!).backgroundColor)).toBe('rgb(255, 0, 0)');
+    expect(await count(agent, '#plain[data-tandem-hover]')).toBe(1);
+    expect(await background(agent, 'plain')).toBe('rgb(0, 0, 128)');
+  });
+
+  it('probes in CORS mode without credentials, once for each sheet the agent could not read', async () => {
+    const probes = cdn.requests.filter((r) => r.headers.origin !== undefined);
+    expect(probes.map((r) => r.path).sort()).toEqual(['/cors/stateless.css', '/cors/theme.css', '/plain/plain.css']);
+    // The agent's origin asks, as the mirror's document is on it.
+    expect(new Set(probes.map((r) => r.headers.origin))).toEqual(new Set([f.agentSite.url]));
+    for (const r of probes) expect(r.headers.cookie).toBeUndefined();
+    // The browsers' own loads are no-cors and carry the CDN's cookie, as for any page.
+    expect(cdn.requests.some((r) => r.headers.origin === undefined && r.headers.cookie === 'cdn-session=secret')).toBe(true);
+  });
+
+  it('does the same for a sheet the page adds after the snapshot', async () => {
+    await visitor.evaluate((href) => {
+      const div = Object.assign(document.createElement('div'), { id: 'late', className: 'late', textContent: 'Late' });
+      document.body.prepend(div);
+      document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href }));
+    }, `${cdn.url}/cors/late.css`);
+    await pair.settled();
+    await visitor.mouse.move(100, 30);
+    await pair.settled();
+    await expect.poll(() => background(agent, 'late')).toBe('rgb(0, 128, 0)');
+  });
+
+  it("keeps a sheet without CORS the page adds after the snapshot: the visitor's page reads no rules of it, and says so", async () => {
+    await visitor.evaluate((href) => {
+      document.body.prepend(Object.assign(document.createElement('div'), { id: 'late-plain', className: 'late-plain' }));
+      document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href }));
+    }, `${cdn.url}/plain/late.css`);
+    await visitor.waitForFunction(() => [...document.styleSheets].some((s) => s.href?.endsWith('/plain/late.css')));
+    await pair.settled();
+    // Said with null rules: before, the mirror took that for empty ones, and the sheet was lost there.
+    expect(pair.batches.some((b) => /" css",null/.test(b))).toBe(true);
+    await expect.poll(() => background(agent, 'late-plain')).toBe('rgb(1, 2, 3)');
+    expect(await count(agent, 'link[href*="/plain/late.css"]')).toBe(1);
+  });
+});
