@@ -16,6 +16,7 @@ const SHEETS = new Map([
     .field:focus { background-color: rgb(0, 0, 255) }`,
   ],
   ['/cors/stateless.css', '.stateless { height: 60px; background-color: rgb(10, 20, 30) }'],
+  ['/cors/dark.css', '.menu { height: 60px } .menu:hover { background-color: rgb(0, 255, 0) }'],
   ['/cors/alternate.css', 'body { background-color: rgb(9, 9, 9) } .menu:focus { color: red }'],
   ['/cors/late.css', '.late { height: 60px } .late:hover { background-color: rgb(0, 128, 0) }'],
   ['/plain/late.css', '.late-plain { height: 40px; background-color: rgb(1, 2, 3) }'],
@@ -176,5 +177,20 @@ describe('stylesheets of another origin', () => {
     expect(pair.batches.some((b) => /" css",null/.test(b))).toBe(true);
     await expect.poll(() => background(agent, 'late-plain')).toBe('rgb(1, 2, 3)');
     expect(await count(agent, 'link[href*="/plain/late.css"]')).toBe(1);
+  });
+
+  it('follows a link the page points at another sheet (a theme switch): the <style> in its place goes back to being it', async () => {
+    await visitor.evaluate((href) => {
+      document.querySelector<HTMLLinkElement>('link[href$="/cors/theme.css"]')!.href = href;
+    }, `${cdn.url}/cors/dark.css`);
+    await pair.settled();
+    await visitor.hover('#menu');
+    await pair.settled();
+    await expect.poll(() => background(agent, 'menu')).toBe('rgb(0, 255, 0)');
+    const css = await agent.evaluate(() =>
+      Array.from(document.querySelector('iframe')!.contentDocument!.querySelectorAll('style'), (s) => s.textContent).join('\n'),
+    );
+    expect(css).not.toContain('rgb(255, 0, 0)');
+    expect(await count(agent, 'link[href*="/cors/"]')).toBe(2); // stateless.css and alternate.css
   });
 });

@@ -32,6 +32,8 @@ export class Builder {
   private jobs: (() => void)[] = [];
   /** Last pixels of each canvas, painted again when the page rewrites its style attribute. */
   private readonly canvases = new WeakMap<Element, string>();
+  /** The <link> each <style> took the place of when the link's rules came after it was built (setProp). */
+  private readonly linkOf = new WeakMap<Element, Element>();
 
   constructor(private readonly nodes: NodeMap) {}
 
@@ -105,6 +107,13 @@ export class Builder {
     // it became an empty <style>, and a sheet a page added from a CDN was lost.
     if (value === null && name === PROP.css) return;
     if (name.charCodeAt(0) === 32) return this.setProp(el, name, value ?? '');
+    const link = this.linkOf.get(el);
+    if (link) {
+      // The <style> holds the rules of the address the link had: at another, the link loads again (and its rules
+      // come again, from the visitor's page or a probe). It keeps every change meanwhile, to be put back as it is now.
+      this.setAttr(link, name, value);
+      if (name === 'href' || name === 'rel') return this.putBack(el, link);
+    }
     const tag = dom.localName(el).toLowerCase();
     const safe = value === null ? null : safeAttr(tag, name, value);
     try {
@@ -148,6 +157,7 @@ export class Builder {
           const style = this.inlineSheet(element.ownerDocument, { media: dom.getAttribute(element, 'media') ?? '', [PROP.css]: value });
           if (parent) dom.replace(parent, style, element);
           this.nodes.replace(element, style);
+          this.linkOf.set(style, element);
         } else {
           dom.setText(element, sheetCss(value));
         }
@@ -251,6 +261,14 @@ export class Builder {
     }
     next.id += skippedIds(node);
     return el;
+  }
+
+  /** The <link> a <style> took the place of when its rules came (setProp), back in its place. */
+  private putBack(style: Element, link: Element): void {
+    this.linkOf.delete(style);
+    const parent = dom.parent(style);
+    if (parent) dom.replace(parent, link, style);
+    this.nodes.replace(style, link);
   }
 
   /** A stylesheet link whose rules came with it: a <style>, so the mirror shows the CSSOM's state. */
