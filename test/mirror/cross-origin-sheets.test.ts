@@ -1,6 +1,8 @@
 /**
- * Stylesheets from a third origin (a CDN), which the visitor's page cannot read: their hover and focus rules reach the
- * mirror where the CDN answers CORS (rebuild/cross-sheets.ts), and nothing changes where it does not.
+ * Stylesheets whose rules the mirror does not get as a same-origin sheet's: from a third origin (a CDN), which the
+ * visitor's page cannot read, their hover and focus rules reach the mirror where the CDN answers CORS
+ * (rebuild/cross-sheets.ts), and nothing changes where it does not; and alternate sheets, which the browser leaves
+ * unapplied.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { resolve } from 'node:path';
@@ -65,10 +67,14 @@ beforeAll(async () => {
 <link rel="stylesheet" href="${cdn.url}/plain/plain.css">
 <link rel="stylesheet" href="${cdn.url}/cors/stateless.css">
 <link rel="alternate stylesheet" title="Dark" href="${cdn.url}/cors/alternate.css">
+<link rel="alternate stylesheet" title="Large" href="/large.css">
 <style>body { margin: 0 } div { display: block }</style>
 </head><body><div class="menu" id="menu">Menu</div><div class="plain" id="plain">Plain</div>
 <div class="stateless" id="stateless">Stateless</div><input class="field" id="field"></body></html>`;
-  f = await mirrorFixture(resolve('test/corpus/no-such-dir'), { '/sheets.html': { type: 'text/html', body: page } });
+  f = await mirrorFixture(resolve('test/corpus/no-such-dir'), {
+    '/sheets.html': { type: 'text/html', body: page },
+    '/large.css': { type: 'text/css', body: 'body { color: rgb(9, 9, 9) }' },
+  });
 });
 
 afterAll(async () => {
@@ -86,7 +92,7 @@ function count(agent: Page, selector: string): Promise<number> {
   return agent.evaluate((s) => document.querySelector('iframe')!.contentDocument!.querySelectorAll(s).length, selector);
 }
 
-describe('stylesheets of another origin', () => {
+describe('stylesheets of another origin, and alternate ones', () => {
   let visitor: Page;
   let agent: Page;
   let pair: MirrorPair;
@@ -192,5 +198,12 @@ describe('stylesheets of another origin', () => {
     );
     expect(css).not.toContain('rgb(255, 0, 0)');
     expect(await count(agent, 'link[href*="/cors/"]')).toBe(2); // stateless.css and alternate.css
+  });
+
+  it("leaves an alternate sheet of the visitor's own origin unapplied, as the visitor's browser does, though its rules travel", async () => {
+    const color = () => getComputedStyle(document.body).color;
+    expect(await visitor.evaluate(color)).toBe('rgb(0, 0, 0)');
+    expect(pair.batches[0]).toContain('rgb(9, 9, 9)');
+    expect(await agent.evaluate(() => getComputedStyle(document.querySelector('iframe')!.contentDocument!.body).color)).toBe('rgb(0, 0, 0)');
   });
 });

@@ -8,7 +8,7 @@ import { DOC_TAG, PROP, SHADOW_TAG, isFrameTag, type Attrs, type SerializedEleme
 import { idsBelow, skippedIds } from './depth.js';
 import { dom } from './dom.js';
 import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
-import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr } from './sanitize.js';
+import { isInertName, isInertTag, isPlainTag, isStylesheetRel, safeAttr, standInMedia } from './sanitize.js';
 import { FOCUS_RING_CSS, sheetCss } from './state-css.js';
 import { ringOf } from './states.js';
 import { setRelayed, standInElement } from './resources.js';
@@ -154,7 +154,8 @@ export class Builder {
         const element = el as Element;
         const parent = dom.parent(element);
         if (dom.localName(element) === 'link') {
-          const style = this.inlineSheet(element.ownerDocument, { media: dom.getAttribute(element, 'media') ?? '', [PROP.css]: value });
+          const attrs = { rel: dom.getAttribute(element, 'rel') ?? '', media: dom.getAttribute(element, 'media') ?? '', [PROP.css]: value };
+          const style = this.inlineSheet(element.ownerDocument, attrs);
           if (parent) dom.replace(parent, style, element);
           this.nodes.replace(element, style);
           this.linkOf.set(style, element);
@@ -274,7 +275,8 @@ export class Builder {
   /** A stylesheet link whose rules came with it: a <style>, so the mirror shows the CSSOM's state. */
   private inlineSheet(doc: Document, attrs: Attrs): Element {
     const style = dom.createElement(doc, 'style');
-    if (attrs.media) dom.setAttribute(style, 'media', attrs.media);
+    const media = standInMedia(attrs.rel, attrs.media);
+    if (media) dom.setAttribute(style, 'media', media);
     dom.setText(style, sheetCss(attrs[PROP.css]!));
     return style;
   }

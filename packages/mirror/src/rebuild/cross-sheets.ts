@@ -12,6 +12,7 @@
  */
 import { absoluteUrls, sheetText } from '../sheet-text.js';
 import { dom } from './dom.js';
+import { isAlternateRel } from './sanitize.js';
 
 /** Marks the probes: they are the mirror's own, not the page's. */
 export const PROBE_ATTR = 'data-tandem-probe';
@@ -42,7 +43,7 @@ export class CrossSheets {
     const sheet = link.sheet;
     if (dom.getAttribute(link, PROBE_ATTR) !== null || !sheet || sheet.disabled || readable(sheet)) return;
     // An alternate sheet, or one of a titled set, which the browser may leave unapplied: as a <style> it would apply.
-    if (dom.getAttribute(link, 'title') !== null || /(^|\s)alternate(\s|$)/i.test(dom.getAttribute(link, 'rel') ?? '')) return;
+    if (dom.getAttribute(link, 'title') !== null || isAlternateRel(dom.getAttribute(link, 'rel'))) return;
     const href = link.href;
     const parent = dom.parent(link);
     if (!/^https?:/i.test(href) || !parent || this.probes >= MAX_PROBES) return;

@@ -27,7 +27,7 @@ import { Builder, MIRROR_ATTR, MIRROR_CSS, MIRROR_SANDBOX } from './builder.js';
 import { NS, childContext, namespaceOf, type ChildContext } from './namespaces.js';
 import { skippedIds } from './depth.js';
 import { dom } from './dom.js';
-import { isInertTag, isPlainTag, isStylesheetRel, safeAttr } from './sanitize.js';
+import { isInertTag, isPlainTag, isStylesheetRel, safeAttr, standInMedia } from './sanitize.js';
 import { sheetCss } from './state-css.js';
 
 /** Elements whose content the parser reads as raw text: their children cannot be written escaped. */
@@ -255,8 +255,8 @@ export class Writer {
     }
     const css = inlineCss(node, ns);
     if (css !== null && ltag === 'link') {
-      // As the Builder's inlineSheet: a <style> with the link's media.
-      const media = (node[1] || {}).media;
+      // As the Builder's inlineSheet: a <style> with the link's media (none for an alternate sheet).
+      const media = standInMedia(node[1] ? node[1].rel : null, node[1] ? node[1].media : null);
       this.out += `<style${media ? ` media="${escapeAttr(media)}"` : ''}>${css}</style>`;
       return;
     }

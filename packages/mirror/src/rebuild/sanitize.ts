@@ -46,6 +46,16 @@ export function isStylesheetRel(rel: string | null): boolean {
   return rel !== null && /(^|\s)stylesheet(\s|$)/i.test(rel);
 }
 
+/** "alternate stylesheet": a sheet the browser loads and leaves unapplied, though its CSSOM reads as enabled. */
+export function isAlternateRel(rel: string | null | undefined): boolean {
+  return !!rel && /(^|\s)alternate(\s|$)/i.test(rel);
+}
+
+/** The media of the <style> a stylesheet <link> becomes when its rules come with it: an alternate one never applies. */
+export function standInMedia(rel: string | null | undefined, media: string | null | undefined): string {
+  return isAlternateRel(rel) ? 'not all' : (media ?? '');
+}
+
 export function isInertTag(tag: string): boolean {
   return INERT_TAGS.has(tag.toLowerCase());
 }
