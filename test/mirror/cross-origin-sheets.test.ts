@@ -1,14 +1,17 @@
 /**
  * Stylesheets whose rules the mirror does not get as a same-origin sheet's: from a third origin (a CDN), which the
  * visitor's page cannot read, their hover and focus rules reach the mirror where the CDN answers CORS
- * (rebuild/cross-sheets.ts), and nothing changes where it does not; and alternate sheets, which the browser leaves
- * unapplied.
+ * (rebuild/cross-sheets.ts: a probe that read them takes the link's place), and nothing changes where it does not;
+ * and alternate sheets, which the browser leaves unapplied.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { connectPair, mirrorFixture, type MirrorFixture, type MirrorPair } from '../helpers/mirror-pair.js';
+
+/** As rebuild/cross-sheets.ts (which needs a DOM to import). */
+const PROBE_TIMEOUT_MS = 8000;
 
 /** The CDN's sheets: those under /cors/ with Access-Control-Allow-Origin, the other without. */
 const SHEETS = new Map([
@@ -17,10 +20,14 @@ const SHEETS = new Map([
     `.menu { height: 60px; background: url(img/dot.png) no-repeat -100px 0 } .menu:hover { background-color: rgb(255, 0, 0) }
     .field:focus { background-color: rgb(0, 0, 255) }`,
   ],
+  // Where /cors/moved.css redirects to, as a CDN resolves a version range: relative URLs are relative to this one.
+  ['/cors/v2/moved.css', '.moved { height: 20px; background: url(img/m.png) no-repeat -100px 0 } .moved:hover { color: rgb(1, 99, 1) }'],
+  ['/cors/hang.css', '.hang { height: 30px } .hang:hover { color: rgb(2, 3, 4) }'],
   ['/cors/stateless.css', '.stateless { height: 60px; background-color: rgb(10, 20, 30) }'],
   ['/cors/dark.css', '.menu { height: 60px } .menu:hover { background-color: rgb(0, 255, 0) }'],
   ['/cors/alternate.css', 'body { background-color: rgb(9, 9, 9) } .menu:focus { color: red }'],
   ['/cors/late.css', '.late { height: 60px } .late:hover { background-color: rgb(0, 128, 0) }'],
+  ['/plain/own.css', '.own { height: 22px }'],
   ['/plain/late.css', '.late-plain { height: 40px; background-color: rgb(1, 2, 3) }'],
   ['/plain/plain.css', '.plain { height: 60px; background-color: rgb(0, 0, 128) } .plain:hover { background-color: rgb(255, 0, 0) }'],
 ]);
@@ -37,6 +44,9 @@ function serveCdn(): Promise<Cdn> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     requests.push({ path, headers: req.headers });
+    if (path === '/cors/moved.css') return void res.writeHead(302, { location: '/cors/v2/moved.css', 'access-control-allow-origin': '*' }).end();
+    // A CDN that never answers a CORS request: the probe must go by itself.
+    if (path === '/cors/hang.css' && req.headers.origin !== undefined) return;
     const body = SHEETS.get(path);
     if (body === undefined) return void res.writeHead(404).end();
     res.writeHead(200, {
@@ -51,7 +61,10 @@ function serveCdn(): Promise<Cdn> {
       done({
         url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
         requests,
-        close: () => new Promise<void>((r) => server.close(() => r())),
+        close: () => {
+          server.closeAllConnections();
+          return new Promise<void>((r) => server.close(() => r()));
+        },
       }),
     ),
   );
@@ -66,14 +79,19 @@ beforeAll(async () => {
 <link rel="stylesheet" href="${cdn.url}/cors/theme.css">
 <link rel="stylesheet" href="${cdn.url}/plain/plain.css">
 <link rel="stylesheet" href="${cdn.url}/cors/stateless.css">
+<link rel="stylesheet" href="${cdn.url}/cors/moved.css">
+<link rel="stylesheet" href="${cdn.url}/cors/hang.css">
 <link rel="alternate stylesheet" title="Dark" href="${cdn.url}/cors/alternate.css">
 <link rel="alternate stylesheet" title="Large" href="/large.css">
+<link rel="stylesheet" href="/own.css">
 <style>body { margin: 0 } div { display: block }</style>
 </head><body><div class="menu" id="menu">Menu</div><div class="plain" id="plain">Plain</div>
-<div class="stateless" id="stateless">Stateless</div><input class="field" id="field"></body></html>`;
+<div class="stateless" id="stateless">Stateless</div>
+<div class="own" id="own">Own</div><div class="moved" id="moved">Moved</div><div class="hang" id="hang">Hang</div><input class="field" id="field"></body></html>`;
   f = await mirrorFixture(resolve('test/corpus/no-such-dir'), {
     '/sheets.html': { type: 'text/html', body: page },
     '/large.css': { type: 'text/css', body: 'body { color: rgb(9, 9, 9) }' },
+    '/own.css': { type: 'text/css', body: '.own { height: 44px }' },
   });
 });
 
@@ -111,8 +129,10 @@ describe('stylesheets of another origin, and alternate ones', () => {
 
   it("shows the visitor's hover and focus from a CORS sheet the visitor's page could not read", async () => {
     // The visitor's page indeed could not: the link travelled without its rules.
-    expect(await visitor.evaluate(() => [...document.styleSheets].filter((s) => s.href?.includes('/cors/')).length)).toBe(3);
-    await expect.poll(() => count(agent, 'link[href*="/cors/theme.css"]')).toBe(0);
+    expect(await visitor.evaluate(() => [...document.styleSheets].filter((s) => s.href?.includes('/cors/')).length)).toBe(5);
+    // The probe took the link's place: one link, read in CORS mode.
+    await expect.poll(() => count(agent, 'link[href$="/cors/theme.css"][crossorigin]:not([data-tandem-probe])')).toBe(1);
+    expect(await count(agent, 'link[href$="/cors/theme.css"]')).toBe(1);
     await visitor.mouse.move(100, 30);
     await pair.settled();
     await expect.poll(() => background(agent, 'menu')).toBe('rgb(255, 0, 0)');
@@ -124,24 +144,41 @@ describe('stylesheets of another origin, and alternate ones', () => {
     await expect.poll(() => background(agent, 'menu')).toBe('rgba(0, 0, 0, 0)');
   });
 
-  it("takes the sheet's rules with their URLs made absolute against the CDN's address, and leaves no probe behind", async () => {
-    const css = await agent.evaluate(() =>
-      Array.from(document.querySelector('iframe')!.contentDocument!.querySelectorAll('style'), (s) => s.textContent).join('\n'),
+  it("rewrites the states in the sheet as the agent's browser loaded it: its URLs resolve where the CDN served it from, after a redirect", async () => {
+    const theme = await agent.evaluate(() =>
+      Array.from(document.querySelector('iframe')!.contentDocument!.querySelectorAll<HTMLLinkElement>('link[href$="/cors/theme.css"]'), (l) =>
+        Array.from(l.sheet!.cssRules, (r) => r.cssText).join('\n'),
+      ).join(''),
     );
-    expect(css).toContain(`${cdn.url}/cors/img/dot.png`);
-    expect(css).toContain('[data-tandem-hover]');
-    expect(await count(agent, '[data-tandem-probe]')).toBe(0);
+    expect(theme).toContain('.menu[data-tandem-hover]');
+    expect(theme).toContain('.field[data-tandem-focus]');
+    const image = (doc: string) => getComputedStyle(document.querySelector(doc)!).backgroundImage;
+    expect(await visitor.evaluate(image, '#moved')).toBe(`url("${cdn.url}/cors/v2/img/m.png")`);
+    await expect
+      .poll(() =>
+        agent.evaluate(() => getComputedStyle(document.querySelector('iframe')!.contentDocument!.getElementById('moved')!).backgroundImage),
+      )
+      .toBe(`url("${cdn.url}/cors/v2/img/m.png")`);
+    expect(await count(agent, 'link[href$="/cors/moved.css"][crossorigin]')).toBe(1);
+  });
+
+  it('removes a probe its CDN never answers, after PROBE_TIMEOUT_MS; the link stays and applies', async () => {
+    await expect.poll(() => count(agent, '[data-tandem-probe]'), { timeout: PROBE_TIMEOUT_MS + 5000 }).toBe(0);
+    expect(await count(agent, 'link[href$="/cors/hang.css"]:not([crossorigin])')).toBe(1);
+    expect(await agent.evaluate(() => getComputedStyle(document.querySelector('iframe')!.contentDocument!.getElementById('hang')!).height)).toBe(
+      '30px',
+    );
   });
 
   it('keeps as a link a sheet without states, an alternate one, and one its CDN serves without CORS: that one still applies, without its states', async () => {
-    expect(await count(agent, 'link[href*="/cors/stateless.css"]')).toBe(1);
+    expect(await count(agent, 'link[href*="/cors/stateless.css"]:not([data-tandem-probe])')).toBe(1);
     expect(await background(agent, 'stateless')).toBe('rgb(10, 20, 30)');
     // An alternate sheet stays the unapplied link it is: as a <style>, it would apply.
-    expect(await count(agent, 'link[href*="/cors/alternate.css"]')).toBe(1);
+    expect(await count(agent, 'link[href*="/cors/alternate.css"]:not([data-tandem-probe])')).toBe(1);
     expect(await agent.evaluate(() => getComputedStyle(document.querySelector('iframe')!.contentDocument!.body).backgroundColor)).toBe(
       'rgba(0, 0, 0, 0)',
     );
-    expect(await count(agent, 'link[href*="/plain/plain.css"]')).toBe(1);
+    expect(await count(agent, 'link[href*="/plain/plain.css"]:not([data-tandem-probe])')).toBe(1);
     expect(await background(agent, 'plain')).toBe('rgb(0, 0, 128)');
     await visitor.mouse.move(100, 90);
     await pair.settled();
@@ -152,7 +189,14 @@ describe('stylesheets of another origin, and alternate ones', () => {
 
   it('probes in CORS mode without credentials, once for each sheet the agent could not read', async () => {
     const probes = cdn.requests.filter((r) => r.headers.origin !== undefined);
-    expect(probes.map((r) => r.path).sort()).toEqual(['/cors/stateless.css', '/cors/theme.css', '/plain/plain.css']);
+    expect(probes.map((r) => r.path).sort()).toEqual([
+      '/cors/hang.css',
+      '/cors/moved.css',
+      '/cors/stateless.css',
+      '/cors/theme.css',
+      '/cors/v2/moved.css',
+      '/plain/plain.css',
+    ]);
     // The agent's origin asks, as the mirror's document is on it.
     expect(new Set(probes.map((r) => r.headers.origin))).toEqual(new Set([f.agentSite.url]));
     for (const r of probes) expect(r.headers.cookie).toBeUndefined();
@@ -185,7 +229,7 @@ describe('stylesheets of another origin, and alternate ones', () => {
     expect(await count(agent, 'link[href*="/plain/late.css"]')).toBe(1);
   });
 
-  it('follows a link the page points at another sheet (a theme switch): the <style> in its place goes back to being it', async () => {
+  it('follows a link the page points at another sheet (a theme switch): the link goes back in its place, and its probe takes it', async () => {
     await visitor.evaluate((href) => {
       document.querySelector<HTMLLinkElement>('link[href$="/cors/theme.css"]')!.href = href;
     }, `${cdn.url}/cors/dark.css`);
@@ -193,17 +237,59 @@ describe('stylesheets of another origin, and alternate ones', () => {
     await visitor.hover('#menu');
     await pair.settled();
     await expect.poll(() => background(agent, 'menu')).toBe('rgb(0, 255, 0)');
-    const css = await agent.evaluate(() =>
-      Array.from(document.querySelector('iframe')!.contentDocument!.querySelectorAll('style'), (s) => s.textContent).join('\n'),
-    );
-    expect(css).not.toContain('rgb(255, 0, 0)');
-    expect(await count(agent, 'link[href*="/cors/"]')).toBe(2); // stateless.css and alternate.css
+    expect(await count(agent, 'link[href$="/cors/theme.css"]')).toBe(0);
+    await expect.poll(() => count(agent, 'link[href$="/cors/dark.css"][crossorigin]')).toBe(1);
+  });
+
+  it('follows a link the page disables and enables again', async () => {
+    const height = () => getComputedStyle(document.getElementById('menu')!).height;
+    const mirrorHeight = () =>
+      agent.evaluate(() => getComputedStyle(document.querySelector('iframe')!.contentDocument!.getElementById('menu')!).height);
+    const setDisabled = (disabled: boolean) =>
+      visitor.evaluate((d) => {
+        document.querySelector<HTMLLinkElement>('link[href$="/cors/dark.css"]')!.disabled = d;
+      }, disabled);
+    await setDisabled(true);
+    await pair.settled();
+    const off = await visitor.evaluate(height);
+    expect(off).not.toBe('60px');
+    await expect.poll(mirrorHeight).toBe(off);
+    await setDisabled(false);
+    await pair.settled();
+    expect(await visitor.evaluate(height)).toBe('60px');
+    await expect.poll(mirrorHeight).toBe('60px');
+    await visitor.mouse.move(700, 500);
+    await visitor.hover('#menu');
+    await pair.settled();
+    await expect.poll(() => background(agent, 'menu')).toBe('rgb(0, 255, 0)');
   });
 
   it("leaves an alternate sheet of the visitor's own origin unapplied, as the visitor's browser does, though its rules travel", async () => {
     const color = () => getComputedStyle(document.body).color;
     expect(await visitor.evaluate(color)).toBe('rgb(0, 0, 0)');
     expect(pair.batches[0]).toContain('rgb(9, 9, 9)');
-    expect(await agent.evaluate(() => getComputedStyle(document.querySelector('iframe')!.contentDocument!.body).color)).toBe('rgb(0, 0, 0)');
+    const mirrorColor = () => agent.evaluate(() => getComputedStyle(document.querySelector('iframe')!.contentDocument!.body).color);
+    expect(await mirrorColor()).toBe('rgb(0, 0, 0)');
+    // Given a media list, it is still an alternate.
+    await visitor.evaluate(() => {
+      document.querySelector<HTMLLinkElement>('link[href="/large.css"]')!.media = 'screen';
+    });
+    await pair.settled();
+    expect(await visitor.evaluate(color)).toBe('rgb(0, 0, 0)');
+    expect(await mirrorColor()).toBe('rgb(0, 0, 0)');
+  });
+
+  it("follows a sheet of the visitor's own origin, whose rules came with it, to a CDN's that sends none", async () => {
+    const height = () => getComputedStyle(document.getElementById('own')!).height;
+    const mirrorHeight = () =>
+      agent.evaluate(() => getComputedStyle(document.querySelector('iframe')!.contentDocument!.getElementById('own')!).height);
+    expect(await mirrorHeight()).toBe('44px');
+    await visitor.evaluate((href) => {
+      document.querySelector<HTMLLinkElement>('link[href="/own.css"]')!.href = href;
+    }, `${cdn.url}/plain/own.css`);
+    await visitor.waitForFunction(() => getComputedStyle(document.getElementById('own')!).height === '22px');
+    await pair.settled();
+    expect(await visitor.evaluate(height)).toBe('22px');
+    await expect.poll(mirrorHeight).toBe('22px');
   });
 });

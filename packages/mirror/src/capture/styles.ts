@@ -7,8 +7,21 @@
  * by wrapping its mutating methods.
  */
 
-import { absoluteUrls, sheetText } from '../sheet-text.js';
 import { afterCall, afterSet, type Restore } from './patch.js';
+
+/** The CSS text of a sheet's rules, or null when the sheet cannot be read. */
+export function sheetText(sheet: CSSStyleSheet | null): string | null {
+  if (!sheet) return null;
+  let rules: CSSRuleList;
+  try {
+    rules = sheet.cssRules;
+  } catch {
+    return null; // a cross-origin sheet: the agent loads it itself
+  }
+  let out = '';
+  for (let i = 0; i < rules.length; i++) out += rules[i]!.cssText + '\n';
+  return out;
+}
 
 /** The CSS of a <style> element as the browser applies it. */
 export function styleElementCss(el: HTMLStyleElement): string {
@@ -29,7 +42,15 @@ export function linkCss(el: HTMLLinkElement): string | null {
   if (sheet.disabled) return '';
   const text = sheetText(sheet);
   if (text === null) return null;
-  return absoluteUrls(text, sheet.href ?? el.href);
+  const base = sheet.href ?? el.href;
+  return text.replace(/url\(\s*(["']?)([^"')]+)\1\s*\)/g, (m, q: string, url: string) => {
+    if (/^(?:[a-z][a-z0-9+.-]*:|#)/i.test(url)) return m;
+    try {
+      return `url(${q}${new URL(url, base).href}${q})`;
+    } catch {
+      return m;
+    }
+  });
 }
 
 export function isStylesheetLink(el: Element): el is HTMLLinkElement {

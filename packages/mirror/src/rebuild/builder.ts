@@ -28,11 +28,14 @@ export interface NodeMap {
 
 const NO_IDS: NodeMap = { set() {}, replace() {} };
 
+/** Attributes that change what a <link> loads or whether it applies: on a stand-in, the link is put back. */
+const LOADS = new Set(['href', 'rel', 'disabled', 'title', 'type', 'crossorigin']);
+
 export class Builder {
   private jobs: (() => void)[] = [];
   /** Last pixels of each canvas, painted again when the page rewrites its style attribute. */
   private readonly canvases = new WeakMap<Element, string>();
-  /** The <link> each <style> took the place of when the link's rules came after it was built (setProp). */
+  /** The <link> each stand-in (a <style> of its rules, or a probe: cross-sheets.ts) took the place of. */
   private readonly linkOf = new WeakMap<Element, Element>();
 
   constructor(private readonly nodes: NodeMap) {}
@@ -102,17 +105,27 @@ export class Builder {
   }
 
   setAttr(el: Element, name: string, value: string | null): void {
-    // A link whose rules the visitor's page cannot read (another origin's, or not loaded): the mirror's own <link>
-    // loads them, and may have read them already (cross-sheets.ts), as the <style> now in its place. Taken as empty,
-    // it became an empty <style>, and a sheet a page added from a CDN was lost.
-    if (value === null && name === PROP.css) return;
-    if (name.charCodeAt(0) === 32) return this.setProp(el, name, value ?? '');
     const link = this.linkOf.get(el);
+    // A link whose rules the visitor's page cannot read (another origin's, or not loaded): the mirror's own <link>
+    // loads them. Taken as empty, they made an empty <style>, and a sheet a page added from a CDN was lost.
+    if (value === null && name === PROP.css) return link ? this.putBack(el, link) : undefined;
+    if (name.charCodeAt(0) === 32) return this.setProp(el, name, value ?? '');
     if (link) {
-      // The <style> holds the rules of the address the link had: at another, the link loads again (and its rules
-      // come again, from the visitor's page or a probe). It keeps every change meanwhile, to be put back as it is now.
+      // A stand-in for a link: the link keeps every change, to be put back as it is then.
+      const before = (link as HTMLLinkElement).href;
       this.setAttr(link, name, value);
-      if (name === 'href' || name === 'rel') return this.putBack(el, link);
+      if (name === 'media') {
+        const media = standInMedia(dom.getAttribute(link, 'rel'), dom.getAttribute(link, 'media'));
+        if (media) dom.setAttribute(el, 'media', media);
+        else dom.removeAttribute(el, 'media');
+        return;
+      }
+      if (LOADS.has(name)) {
+        // The stand-in holds the rules of the sheet the link had: for another (or none), the link loads again, and its
+        // rules come again, from the visitor's page or a probe.
+        if (name !== 'href' || (link as HTMLLinkElement).href !== before) this.putBack(el, link);
+        return;
+      }
     }
     const tag = dom.localName(el).toLowerCase();
     const safe = value === null ? null : safeAttr(tag, name, value);
@@ -152,13 +165,12 @@ export class Builder {
         break;
       case PROP.css: {
         const element = el as Element;
-        const parent = dom.parent(element);
         if (dom.localName(element) === 'link') {
-          const attrs = { rel: dom.getAttribute(element, 'rel') ?? '', media: dom.getAttribute(element, 'media') ?? '', [PROP.css]: value };
+          // The link, or the one a probe stands in for (cross-sheets.ts), whose rules the visitor's page now reads.
+          const link = this.linkOf.get(element) ?? element;
+          const attrs = { rel: dom.getAttribute(link, 'rel') ?? '', media: dom.getAttribute(link, 'media') ?? '', [PROP.css]: value };
           const style = this.inlineSheet(element.ownerDocument, attrs);
-          if (parent) dom.replace(parent, style, element);
-          this.nodes.replace(element, style);
-          this.linkOf.set(style, element);
+          this.replaceLink(element, style, link);
         } else {
           dom.setText(element, sheetCss(value));
         }
@@ -210,7 +222,11 @@ export class Builder {
     }
     const ns = namespaceOf(ltag, context);
     const attrs: Attrs = node[1] || {};
-    if (ltag === 'link' && attrs[PROP.css] !== undefined) return this.inlineSheet(doc, attrs);
+    if (ltag === 'link' && attrs[PROP.css] !== undefined) {
+      const style = this.inlineSheet(doc, attrs);
+      this.keepLink(style, attrs);
+      return style;
+    }
     let el: Element;
     try {
       el = ns === NS.html ? dom.createElement(doc, tag) : dom.createElementNS(doc, ns, tag);
@@ -264,12 +280,42 @@ export class Builder {
     return el;
   }
 
-  /** The <link> a <style> took the place of when its rules came (setProp), back in its place. */
-  private putBack(style: Element, link: Element): void {
-    this.linkOf.delete(style);
-    const parent = dom.parent(style);
-    if (parent) dom.replace(parent, link, style);
-    this.nodes.replace(style, link);
+  /**
+   * Puts a stand-in in the place of `was` (a link, or a stand-in for one) in the tree and the node table: a <style> of
+   * the link's rules, or a probe that read them (cross-sheets.ts). `link` is what goes back in its place (putBack).
+   */
+  replaceLink(was: Element, standIn: Element, link: Element): void {
+    this.linkOf.delete(was);
+    const parent = dom.parent(was);
+    if (parent) {
+      if (dom.parent(standIn) !== parent) dom.replace(parent, standIn, was);
+      else dom.remove(parent, was);
+    }
+    this.nodes.replace(was, standIn);
+    this.linkOf.set(standIn, link);
+  }
+
+  /** A probe that read a cross-origin link's rules, its states rewritten (cross-sheets.ts), stands in for the link. */
+  probed(link: Element, probe: Element): void {
+    const media = standInMedia(dom.getAttribute(link, 'rel'), dom.getAttribute(link, 'media'));
+    if (media) dom.setAttribute(probe, 'media', media);
+    else dom.removeAttribute(probe, 'media');
+    this.replaceLink(link, probe, this.linkOf.get(link) ?? link);
+  }
+
+  /** A <style> built from a link whose rules came with it keeps a link of its attributes, unconnected, for putBack. */
+  keepLink(style: Element, attrs: Attrs): void {
+    const link = dom.createElement(style.ownerDocument, 'link');
+    for (const name of Object.keys(attrs)) if (name.charCodeAt(0) !== 32) this.setAttr(link, name, attrs[name]!);
+    this.linkOf.set(style, link);
+  }
+
+  /** The link a stand-in took the place of, back in its place: it loads what its attributes say now. */
+  private putBack(standIn: Element, link: Element): void {
+    this.linkOf.delete(standIn);
+    const parent = dom.parent(standIn);
+    if (parent) dom.replace(parent, link, standIn);
+    this.nodes.replace(standIn, link);
   }
 
   /** A stylesheet link whose rules came with it: a <style>, so the mirror shows the CSSOM's state. */

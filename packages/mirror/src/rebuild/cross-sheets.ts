@@ -4,70 +4,126 @@
  * agent's browser loads it itself. The rebuild's state rewrite (state-css.ts) then never saw its `:hover` and `:focus`
  * rules: a CDN theme's menus stayed shut on the agent's screen while the visitor opened them.
  *
- * Once the mirror's <link> has loaded, a probe asks for the same address again in CORS mode, without credentials, as
- * a <link media="not all"> beside it (the mirror's CSP lets stylesheets, not fetch(), reach other origins). Many CDNs
- * answer CORS requests; where one does, and the rules hold a state, they become the link's CSS as if the visitor's page
- * had sent them (PROP.css: a <style> in its place, sanitized and with the states rewritten). Where none does, the probe
- * fails and the link stays as it was: the page looks as before, without the states.
+ * Once the mirror's <link> has loaded, a probe asks for the same address again in CORS mode, without credentials: a
+ * <link crossorigin media="not all"> right after it (the mirror's CSP lets stylesheets, not fetch(), reach other
+ * origins). Many CDNs answer CORS requests. Where one does and the rules hold a state, the states are rewritten in
+ * place, in the probe's own CSSOM, and the probe takes the link's place (Builder.standIn): the same sheet, at the same
+ * place in the cascade, its relative URLs resolved as the browser resolves them, against the address it was served
+ * from after any redirect (text read out of the CSSOM would have only the one asked for). Where none does, or nothing
+ * answers in PROBE_TIMEOUT_MS, the probe goes and the link stays as it was: the page looks as before, without the
+ * states. While a probe loads, it is one more sibling of the page's link.
+ *
+ * Only the top document's links are probed: `load` crosses neither a shadow root's boundary nor a frame's.
  */
-import { absoluteUrls, sheetText } from '../sheet-text.js';
 import { dom } from './dom.js';
 import { isAlternateRel } from './sanitize.js';
+import { stateCss } from './state-css.js';
 
-/** Marks the probes: they are the mirror's own, not the page's. */
+/** Marks a probe while it loads: the mirror's own, not the page's. */
 export const PROBE_ATTR = 'data-tandem-probe';
 
-/** The largest sheet taken over (UTF-16 code units): beyond it, the link stays as it is. */
-const MAX_SHEET_CHARS = 2 * 1024 * 1024;
 /** Probes per snapshot: a page of ten thousand links costs the agent at most this many more requests. */
 const MAX_PROBES = 256;
+/** Rules read per snapshot, over all the probed sheets (a large theme has a few thousand). */
+const MAX_RULES = 200_000;
+/** How deep nested rules are followed (@media in @supports in @layer, nested style rules, @import). */
+const MAX_NESTING = 32;
+/** A probe not answered in this time goes: it must not stay beside the page's link. */
+export const PROBE_TIMEOUT_MS = 8000;
 
 const HTML = 'http://www.w3.org/1999/xhtml';
+const STATE = /:(?:hover|focus)/i;
 
 export class CrossSheets {
   private probes = 0;
+  private rules = 0;
 
-  /** `take` gets a link and its rules, with absolute URLs, when they hold a hover or focus state. */
-  constructor(private readonly take: (link: Element, css: string) => void) {}
+  /** `take` puts `probe`, its states rewritten, in the place of `link`. */
+  constructor(private readonly take: (link: Element, probe: Element) => void) {}
 
   /** A new snapshot: a new page, with links of its own. */
   reset(): void {
     this.probes = 0;
+    this.rules = 0;
   }
 
   /** The target of a `load` in the mirror's document: a stylesheet <link> whose rules the agent cannot read is probed. */
   loaded(target: EventTarget | null): void {
     const link = target as HTMLLinkElement;
     if (!(dom.type(link) === 1 && link.namespaceURI === HTML && dom.localName(link) === 'link')) return;
-    // A probe, or not a stylesheet, or one the agent reads (none, as the mirror is on its own origin).
-    const sheet = link.sheet;
-    if (dom.getAttribute(link, PROBE_ATTR) !== null || !sheet || sheet.disabled || readable(sheet)) return;
-    // An alternate sheet, or one of a titled set, which the browser may leave unapplied: as a <style> it would apply.
-    if (dom.getAttribute(link, 'title') !== null || isAlternateRel(dom.getAttribute(link, 'rel'))) return;
-    const href = link.href;
     const parent = dom.parent(link);
-    if (!/^https?:/i.test(href) || !parent || this.probes >= MAX_PROBES) return;
+    if (!probable(link) || !parent || this.probes >= MAX_PROBES) return;
     this.probes++;
-    const doc = link.ownerDocument;
-    const probe = dom.createElement(doc, 'link') as HTMLLinkElement;
+    const href = link.href;
+    const probe = dom.createElement(link.ownerDocument, 'link') as HTMLLinkElement;
     dom.setAttribute(probe, PROBE_ATTR, '');
     dom.setAttribute(probe, 'rel', 'stylesheet');
     dom.setAttribute(probe, 'crossorigin', 'anonymous');
-    // Loaded, never applied.
+    // Loaded, not applied until it takes the link's place.
     dom.setAttribute(probe, 'media', 'not all');
     dom.setAttribute(probe, 'href', href);
-    const done = (e: Event) => {
-      const read = e.type === 'load' ? sheetText(probe.sheet) : null;
+    const finish = (loaded: boolean) => {
+      clearTimeout(timer);
+      try {
+        // The link may have gone, moved to another address or been disabled while the probe loaded.
+        if (loaded && link.isConnected && probe.isConnected && link.href === href && probable(link) && this.rewrite(probe.sheet)) {
+          dom.removeAttribute(probe, PROBE_ATTR);
+          this.take(link, probe);
+          return;
+        }
+      } catch {
+        // A sheet that throws where it should not: the link stays.
+      }
       const up = dom.parent(probe);
       if (up) dom.remove(up, probe);
-      // The link may have gone, or moved to another address, while the probe loaded.
-      if (read === null || read.length > MAX_SHEET_CHARS || !dom.parent(link) || link.href !== href) return;
-      if (/:(?:hover|focus)/i.test(read)) this.take(link, absoluteUrls(read, href));
     };
-    probe.addEventListener('load', done, { once: true });
-    probe.addEventListener('error', done, { once: true });
+    const timer = setTimeout(() => finish(false), PROBE_TIMEOUT_MS);
+    probe.addEventListener('load', () => finish(true), { once: true });
+    probe.addEventListener('error', () => finish(false), { once: true });
     dom.insertBefore(parent, probe, dom.nextSibling(link));
   }
+
+  /** Rewrites the states of a sheet's rules in place (the sheet read in CORS mode); whether it had any. */
+  private rewrite(sheet: CSSStyleSheet | null): boolean {
+    let found = false;
+    const visit = (rules: CSSRuleList | undefined, depth: number) => {
+      if (!rules || depth > MAX_NESTING) return;
+      for (let i = 0; i < rules.length && this.rules < MAX_RULES; i++, this.rules++) {
+        const rule = rules[i] as CSSStyleRule & CSSGroupingRule & CSSImportRule;
+        const selector = rule.selectorText;
+        if (typeof selector === 'string' && STATE.test(selector)) {
+          const rewritten = stateCss(selector);
+          if (rewritten !== selector) {
+            rule.selectorText = rewritten;
+            found = true;
+          }
+        }
+        // Grouping rules and nested style rules have rules of their own; an @import, the sheet it loaded.
+        visit(rule.cssRules, depth + 1);
+        if (rule.styleSheet) visit(readable(rule.styleSheet) ? rule.styleSheet.cssRules : undefined, depth + 1);
+      }
+    };
+    if (sheet && readable(sheet)) visit(sheet.cssRules, 0);
+    return found;
+  }
+}
+
+/**
+ * A link to probe: an enabled stylesheet over http(s), not a probe, not one the agent reads (a sheet of the agent's
+ * own origin: the page could not have sent its rules either), and neither an alternate sheet nor one of a titled set,
+ * which the browser may leave unapplied: taking their place, the probe would apply.
+ */
+function probable(link: HTMLLinkElement): boolean {
+  const sheet = link.sheet;
+  return (
+    !!sheet &&
+    !sheet.disabled &&
+    !readable(sheet) &&
+    /^https?:/i.test(link.href) &&
+    dom.getAttribute(link, PROBE_ATTR) === null &&
+    dom.getAttribute(link, 'title') === null &&
+    !isAlternateRel(dom.getAttribute(link, 'rel'))
+  );
 }
 
 function readable(sheet: CSSStyleSheet): boolean {

@@ -8,7 +8,6 @@ import {
   DOCUMENT_ID,
   EventType,
   MAX_TREE_DEPTH,
-  PROP,
   SHADOW_TAG,
   isFrameTag,
   type DomEvent,
@@ -64,7 +63,7 @@ export class Rebuilder {
   /** The visitor's hover and focus, shown on the mirror's elements (states.ts). */
   private readonly states = new States(() => this.frame.contentDocument);
   /** The hover and focus rules of stylesheets from another origin, read where it allows CORS (cross-sheets.ts). */
-  private readonly crossSheets = new CrossSheets((link, css) => this.builder.setProp(link, PROP.css, css));
+  private readonly crossSheets = new CrossSheets((link, probe) => this.builder.probed(link, probe));
   /** Where the visitor's pointer last was (CSS px of the viewport), or null before it moved. */
   private pointerAt: [number, number] | null = null;
   /** The id the visitor's pointer is over instead, when it is over something left out of the mirror (see EventType.Pointer). */

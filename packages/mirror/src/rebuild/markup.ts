@@ -485,6 +485,7 @@ export class Matcher {
       // Its rules are in already; it has no children (capture sends none for these).
       if (elementNode.length > 2 || dom.firstChild(element)?.nextSibling) return false;
       this.builder.props(element, elementNode[1] || {}, PROP.css);
+      if (ltag === 'link') this.builder.keepLink(element, elementNode[1] || {});
       at.c = dom.nextSibling(c);
       return true;
     }
