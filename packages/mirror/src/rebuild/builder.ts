@@ -29,7 +29,12 @@ export interface NodeMap {
 const NO_IDS: NodeMap = { set() {}, replace() {} };
 
 /** Attributes that change what a <link> loads or whether it applies: on a stand-in, the link is put back. */
-const LOADS = new Set(['href', 'rel', 'disabled', 'title', 'type', 'crossorigin']);
+const LOADS = new Set(['href', 'rel', 'disabled', 'type', 'crossorigin']);
+/**
+ * A link's attributes a stand-in for it never takes (linkAttr): a probe would load again and lose its rewrite (`as`,
+ * `sizes` too, in Blink), and a <style> given a title joins the page's sets of titled sheets.
+ */
+const ON_LINK = new Set([...LOADS, 'title', 'media', 'as', 'sizes', 'integrity', 'referrerpolicy', 'fetchpriority', 'blocking']);
 
 export class Builder {
   private jobs: (() => void)[] = [];
@@ -106,26 +111,18 @@ export class Builder {
 
   setAttr(el: Element, name: string, value: string | null): void {
     const link = this.linkOf.get(el);
-    // A link whose rules the visitor's page cannot read (another origin's, or not loaded): the mirror's own <link>
-    // loads them. Taken as empty, they made an empty <style>, and a sheet a page added from a CDN was lost.
-    if (value === null && name === PROP.css) return link ? this.putBack(el, link) : undefined;
+    if (value === null && name === PROP.css) {
+      // A link whose rules the visitor's page cannot read (another origin's, or not loaded): the mirror's own <link>
+      // loads them (taken as empty, they made an empty <style>, and a sheet a page added from a CDN was lost). A
+      // <style> of the rules it could read before goes back to being the link; a probe that read them (a <link>,
+      // cross-sheets.ts) stays: the page says null at every load of such a link, and may make loads at will.
+      if (link && dom.localName(el) === 'style') this.putBack(el, link);
+      return;
+    }
     if (name.charCodeAt(0) === 32) return this.setProp(el, name, value ?? '');
     if (link) {
-      // A stand-in for a link: the link keeps every change, to be put back as it is then.
-      const before = (link as HTMLLinkElement).href;
-      this.setAttr(link, name, value);
-      if (name === 'media') {
-        const media = standInMedia(dom.getAttribute(link, 'rel'), dom.getAttribute(link, 'media'));
-        if (media) dom.setAttribute(el, 'media', media);
-        else dom.removeAttribute(el, 'media');
-        return;
-      }
-      if (LOADS.has(name)) {
-        // The stand-in holds the rules of the sheet the link had: for another (or none), the link loads again, and its
-        // rules come again, from the visitor's page or a probe.
-        if (name !== 'href' || (link as HTMLLinkElement).href !== before) this.putBack(el, link);
-        return;
-      }
+      if (ON_LINK.has(name)) return this.linkAttr(el, link, name, value);
+      this.setAttr(link, name, value); // kept for putBack, and set on the stand-in too
     }
     const tag = dom.localName(el).toLowerCase();
     const safe = value === null ? null : safeAttr(tag, name, value);
@@ -308,6 +305,21 @@ export class Builder {
     const link = dom.createElement(style.ownerDocument, 'link');
     for (const name of Object.keys(attrs)) if (name.charCodeAt(0) !== 32) this.setAttr(link, name, attrs[name]!);
     this.linkOf.set(style, link);
+  }
+
+  /**
+   * A change to a link a stand-in took the place of. The link keeps it, to be put back as it is then; the stand-in
+   * takes only its media. For another sheet (or none), the stand-in, which holds the rules of the sheet the link had,
+   * goes: the link loads again, and its rules come again, from the visitor's page or a probe.
+   */
+  private linkAttr(standIn: Element, link: Element, name: string, value: string | null): void {
+    const before = dom.getAttribute(link, name);
+    this.setAttr(link, name, value);
+    if (dom.getAttribute(link, name) === before) return;
+    if (LOADS.has(name)) return this.putBack(standIn, link);
+    const media = standInMedia(dom.getAttribute(link, 'rel'), dom.getAttribute(link, 'media'));
+    if (media) dom.setAttribute(standIn, 'media', media);
+    else dom.removeAttribute(standIn, 'media');
   }
 
   /** The link a stand-in took the place of, back in its place: it loads what its attributes say now. */

@@ -7,13 +7,13 @@
  * Once the mirror's <link> has loaded, a probe asks for the same address again in CORS mode, without credentials: a
  * <link crossorigin media="not all"> right after it (the mirror's CSP lets stylesheets, not fetch(), reach other
  * origins). Many CDNs answer CORS requests. Where one does and the rules hold a state, the states are rewritten in
- * place, in the probe's own CSSOM, and the probe takes the link's place (Builder.standIn): the same sheet, at the same
+ * place, in the probe's own CSSOM, and the probe takes the link's place (Builder.probed): the same sheet, at the same
  * place in the cascade, its relative URLs resolved as the browser resolves them, against the address it was served
  * from after any redirect (text read out of the CSSOM would have only the one asked for). Where none does, or nothing
  * answers in PROBE_TIMEOUT_MS, the probe goes and the link stays as it was: the page looks as before, without the
  * states. While a probe loads, it is one more sibling of the page's link.
  *
- * Only the top document's links are probed: `load` crosses neither a shadow root's boundary nor a frame's.
+ * Only the top document's links are probed: `load` leaves neither a shadow root nor a frame.
  */
 import { dom } from './dom.js';
 import { isAlternateRel } from './sanitize.js';
