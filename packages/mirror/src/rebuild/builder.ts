@@ -28,6 +28,13 @@ export interface NodeMap {
 
 const NO_IDS: NodeMap = { set() {}, replace() {} };
 
+/** Gives a stand-in for a link the media it applies in: the link's, or none for an alternate sheet. */
+function fitMedia(standIn: Element, link: Element): void {
+  const media = standInMedia(dom.getAttribute(link, 'rel'), dom.getAttribute(link, 'media'));
+  if (media) dom.setAttribute(standIn, 'media', media);
+  else dom.removeAttribute(standIn, 'media');
+}
+
 /** Attributes that change what a <link> loads or whether it applies: on a stand-in, the link is put back. */
 const LOADS = new Set(['href', 'rel', 'disabled', 'type', 'crossorigin']);
 /**
@@ -294,9 +301,7 @@ export class Builder {
 
   /** A probe that read a cross-origin link's rules, its states rewritten (cross-sheets.ts), stands in for the link. */
   probed(link: Element, probe: Element): void {
-    const media = standInMedia(dom.getAttribute(link, 'rel'), dom.getAttribute(link, 'media'));
-    if (media) dom.setAttribute(probe, 'media', media);
-    else dom.removeAttribute(probe, 'media');
+    fitMedia(probe, link);
     this.replaceLink(link, probe, this.linkOf.get(link) ?? link);
   }
 
@@ -317,9 +322,7 @@ export class Builder {
     this.setAttr(link, name, value);
     if (dom.getAttribute(link, name) === before) return;
     if (LOADS.has(name)) return this.putBack(standIn, link);
-    const media = standInMedia(dom.getAttribute(link, 'rel'), dom.getAttribute(link, 'media'));
-    if (media) dom.setAttribute(standIn, 'media', media);
-    else dom.removeAttribute(standIn, 'media');
+    fitMedia(standIn, link);
   }
 
   /** The link a stand-in took the place of, back in its place: it loads what its attributes say now. */
