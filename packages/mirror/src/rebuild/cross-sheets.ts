@@ -32,7 +32,6 @@ const MAX_NESTING = 32;
 export const PROBE_TIMEOUT_MS = 8000;
 
 const HTML = 'http://www.w3.org/1999/xhtml';
-const STATE = /:(?:hover|focus)/i;
 
 export class CrossSheets {
   private probes = 0;
@@ -91,12 +90,11 @@ export class CrossSheets {
       for (let i = 0; i < rules.length && this.rules < MAX_RULES; i++, this.rules++) {
         const rule = rules[i] as CSSStyleRule & CSSGroupingRule & CSSImportRule;
         const selector = rule.selectorText;
-        if (typeof selector === 'string' && STATE.test(selector)) {
-          const rewritten = stateCss(selector);
-          if (rewritten !== selector) {
-            rule.selectorText = rewritten;
-            found = true;
-          }
+        // stateCss returns a selector without a state as it is, after one quick test.
+        const rewritten = typeof selector === 'string' ? stateCss(selector) : selector;
+        if (rewritten !== selector) {
+          rule.selectorText = rewritten;
+          found = true;
         }
         // Grouping rules and nested style rules have rules of their own; an @import, the sheet it loaded.
         visit(rule.cssRules, depth + 1);
